@@ -1,0 +1,209 @@
+//! The registry of finding codes: the public contract that scripts, docs and the knowledge
+//! base key on. Every code is listed once, with its default severity.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// How much a finding matters. Ordered most serious first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Mail does not work until this is fixed.
+    Error,
+    /// Works now, but is risky or about to break.
+    Warning,
+    /// Worth knowing; nothing to fix.
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+macro_rules! codes {
+    ($( $(#[$doc:meta])* $variant:ident = $name:literal, $sev:ident; )*) => {
+        /// A finding code. Serialized as its kebab-case name.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl Code {
+            /// Every code, in registry order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            /// The stable kebab-case name.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $name,)* }
+            }
+
+            /// The severity a rule gives this code unless it has a reason to say otherwise.
+            pub fn default_severity(self) -> Severity {
+                match self { $(Code::$variant => Severity::$sev,)* }
+            }
+
+            /// Looks a code up by its kebab-case name.
+            pub fn parse(name: &str) -> Option<Code> {
+                match name { $($name => Some(Code::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+codes! {
+    /// The host name does not exist in DNS (NXDOMAIN).
+    DnsHostNotFound = "dns-host-not-found", Error;
+    /// The resolver answered with an error (SERVFAIL, REFUSED, ...).
+    DnsResolverFailure = "dns-resolver-failure", Error;
+    /// The resolver did not answer in time.
+    DnsTimeout = "dns-timeout", Error;
+    /// The host exists but has no address record.
+    DnsNoAddress = "dns-no-address", Error;
+    /// The server actively refused the TCP connection.
+    ConnectRefused = "connect-refused", Error;
+    /// The TCP connection attempt got no answer (filtered port).
+    ConnectTimeout = "connect-timeout", Error;
+    /// The network reported the address unreachable.
+    NetworkUnreachable = "network-unreachable", Error;
+    /// Outbound port 25 is filtered while 587/465 answer (Outbound Port 25 Blocking).
+    Port25Blocked = "port-25-blocked", Error;
+    /// The host field holds a mail address or something that is not a host name.
+    HostLooksLikeAddress = "host-looks-like-address", Error;
+    /// SSL/TLS is set, but the port speaks plaintext first.
+    SslOnPlaintextPort = "ssl-on-plaintext-port", Error;
+    /// No SSL (or STARTTLS) is set, but the port expects TLS from the first byte.
+    PlaintextOnSslPort = "plaintext-on-ssl-port", Error;
+    /// A different protocol answers on this port.
+    WrongProtocolOnPort = "wrong-protocol-on-port", Error;
+    /// STARTTLS is set but the server does not offer it.
+    StarttlsNotOffered = "starttls-not-offered", Error;
+    /// The TLS handshake failed.
+    TlsHandshakeFailed = "tls-handshake-failed", Error;
+    /// The server only speaks TLS 1.0/1.1 or obsolete ciphers.
+    TlsLegacyOnly = "tls-legacy-only", Error;
+    /// The server certificate has expired.
+    CertExpired = "cert-expired", Error;
+    /// The server certificate expires soon.
+    CertExpiresSoon = "cert-expires-soon", Warning;
+    /// The server certificate is not valid yet.
+    CertNotYetValid = "cert-not-yet-valid", Error;
+    /// The certificate does not name the host that was used.
+    CertNameMismatch = "cert-name-mismatch", Error;
+    /// The certificate is self-signed.
+    CertSelfSigned = "cert-self-signed", Error;
+    /// The certificate is issued by a CA that is not trusted.
+    CertUnknownIssuer = "cert-unknown-issuer", Error;
+    /// The server does not send its intermediate certificate.
+    CertChainIncomplete = "cert-chain-incomplete", Warning;
+    /// This computer's clock is wrong.
+    ClockSkew = "clock-skew", Error;
+    /// Security software or a proxy is intercepting TLS.
+    TlsInterceptionSuspected = "tls-interception-suspected", Warning;
+    /// The server rejected the user name or password.
+    AuthFailed = "auth-failed", Error;
+    /// Login works with the other user name form (full address vs local part).
+    AuthUsernameForm = "auth-username-form", Error;
+    /// The provider requires an app-specific password.
+    AppPasswordRequired = "app-password-required", Error;
+    /// The provider requires OAuth (modern authentication) sign-in.
+    OauthRequired = "oauth-required", Error;
+    /// The server refuses passwords over an unencrypted connection.
+    PlaintextLoginDisabled = "plaintext-login-disabled", Error;
+    /// The server offers no encryption at all.
+    PlaintextOnlyServer = "plaintext-only-server", Warning;
+    /// The settings turn encryption off although the server supports it.
+    EncryptionOff = "encryption-off", Error;
+    /// None of the server's login mechanisms can be used.
+    AuthMechanismUnsupported = "auth-mechanism-unsupported", Error;
+    /// The account is locked or logins are throttled.
+    AccountLockedOrThrottled = "account-locked-or-throttled", Error;
+    /// Too many connections from this account or address.
+    TooManyConnections = "too-many-connections", Warning;
+    /// The server says it is unavailable.
+    ServerUnavailable = "server-unavailable", Error;
+    /// The server answers slowly.
+    ServerSlow = "server-slow", Warning;
+    /// The server accepts the connection but never says anything.
+    NoGreeting = "no-greeting", Error;
+    /// The server sends something that is not the protocol.
+    GarbledResponse = "garbled-response", Error;
+    /// The server closes the connection unexpectedly.
+    ConnectionDropped = "connection-dropped", Error;
+    /// The protocol (IMAP or POP3) is disabled for this account.
+    ProtocolDisabled = "protocol-disabled", Error;
+    /// The mailbox is full.
+    MailboxOverQuota = "mailbox-over-quota", Error;
+    /// The mailbox is nearly full.
+    MailboxNearQuota = "mailbox-near-quota", Warning;
+    /// The outgoing server does not offer authentication.
+    SmtpAuthNotOffered = "smtp-auth-not-offered", Error;
+    /// The outgoing server refuses to relay to other domains.
+    SmtpRelayDenied = "smtp-relay-denied", Error;
+    /// The outgoing server rejects the sender address.
+    SmtpSenderRejected = "smtp-sender-rejected", Error;
+    /// The outgoing server has a small message size limit.
+    SmtpSizeLimit = "smtp-size-limit", Warning;
+    /// The own mailbox rejects mail (RCPT TO the account's own address failed).
+    SmtpRecipientRejected = "smtp-recipient-rejected", Warning;
+    /// maildoc rewrote what was typed (IDN, full-width characters, spaces).
+    InputNormalized = "input-normalized", Info;
+    /// The run's deadline ended this server's check before it was done.
+    CheckIncomplete = "check-incomplete", Warning;
+}
+
+impl Serialize for Code {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        Code::parse(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown finding code `{name}`")))
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn codes_are_unique_kebab_case_and_round_trip() {
+        let mut seen = HashSet::new();
+        for &code in Code::ALL {
+            let name = code.as_str();
+            assert!(seen.insert(name), "duplicate code {name}");
+            assert!(
+                name.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{name} is not kebab-case"
+            );
+            assert!(!name.starts_with('-') && !name.ends_with('-') && !name.contains("--"));
+            assert_eq!(Code::parse(name), Some(code));
+        }
+        assert_eq!(Code::parse("no-such-code"), None);
+    }
+
+    #[test]
+    fn serde_uses_the_kebab_case_name() {
+        let json = serde_json::to_string(&Code::CertExpired).unwrap_or_default();
+        assert_eq!(json, "\"cert-expired\"");
+        let back: Result<Code, _> = serde_json::from_str("\"smtp-relay-denied\"");
+        assert_eq!(back.ok(), Some(Code::SmtpRelayDenied));
+        assert!(serde_json::from_str::<Code>("\"nope\"").is_err());
+    }
+}

@@ -1,0 +1,17 @@
+//! The shared vocabulary of maildoc.
+//!
+//! Probes produce [`evidence`], rules turn evidence into [`finding`]s keyed by a stable
+//! [`Code`], and renderers turn a [`report::Report`] into words. Nothing here does I/O.
+
+pub mod code;
+pub mod endpoint;
+pub mod evidence;
+pub mod finding;
+pub mod input;
+pub mod report;
+
+pub use code::{Code, Severity};
+pub use endpoint::{Endpoint, Origin, Protocol, Role, Security};
+pub use evidence::*;
+pub use finding::Finding;
+pub use report::{Report, ServerStatus, TargetInfo};
