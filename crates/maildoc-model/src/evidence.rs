@@ -442,6 +442,11 @@ pub enum LoginSkipReason {
     NoUsableMechanism,
     /// The server offers no authentication at all.
     NotOffered,
+    /// The certificate did not verify: a password is never sent over such a connection,
+    /// because whoever holds that certificate could read it.
+    CertificateNotTrusted,
+    /// TLS could not be set up, so the session stopped before login.
+    NoTls,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

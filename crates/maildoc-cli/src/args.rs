@@ -1,0 +1,195 @@
+//! Command-line arguments. Help texts come from the bilingual UI table, in the language
+//! chosen by `--lang` or `LANG`, so `--help` teaches in Japanese or English.
+
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use maildoc_report::{Format, Lang, ui};
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "maildoc", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Check(CheckArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SmtpAuth {
+    Password,
+    None,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Human,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    pub address: String,
+    #[arg(long, value_name = "HOST[:PORT][/ssl|/starttls|/plain]")]
+    pub imap: Vec<String>,
+    #[arg(long, value_name = "HOST[:PORT][/ssl|/starttls|/plain]")]
+    pub pop3: Vec<String>,
+    #[arg(long, value_name = "HOST[:PORT][/ssl|/starttls|/plain]")]
+    pub smtp: Vec<String>,
+    #[arg(long, value_name = "NAME")]
+    pub username: Option<String>,
+    #[arg(long, conflicts_with = "password_file")]
+    pub password_stdin: bool,
+    #[arg(long, value_name = "PATH")]
+    pub password_file: Option<PathBuf>,
+    #[arg(
+        long,
+        value_enum,
+        default_value = "password",
+        value_name = "password|none"
+    )]
+    pub smtp_auth: SmtpAuth,
+    #[arg(long, value_name = "IP[:PORT]")]
+    pub dns_server: Option<String>,
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    #[arg(long, default_value_t = 15, value_name = "SECS")]
+    pub timeout: u64,
+    #[arg(
+        long,
+        value_enum,
+        default_value = "human",
+        value_name = "human|json|markdown"
+    )]
+    pub format: FormatArg,
+    #[arg(long, value_name = "ja|en")]
+    pub lang: Option<String>,
+    #[arg(long)]
+    pub no_login: bool,
+    #[arg(long)]
+    pub allow_plaintext_login: bool,
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+impl CheckArgs {
+    pub fn format(&self) -> Format {
+        match self.format {
+            FormatArg::Human => Format::Human,
+            FormatArg::Json => Format::Json,
+            FormatArg::Markdown => Format::Markdown,
+        }
+    }
+}
+
+/// The arguments whose help comes from the UI table (`help-<id>`).
+const HELP_ARGS: &[&str] = &[
+    "address",
+    "imap",
+    "pop3",
+    "smtp",
+    "username",
+    "password_stdin",
+    "password_file",
+    "smtp_auth",
+    "dns_server",
+    "ca_file",
+    "timeout",
+    "format",
+    "lang",
+    "no_login",
+    "allow_plaintext_login",
+    "verbose",
+];
+
+/// Parses the command line with help texts in `lang`.
+pub fn parse(lang: Lang) -> Result<Cli, clap::Error> {
+    let mut cmd = Cli::command()
+        .about(ui::text("help-about", lang))
+        .after_help(ui::text("help-after", lang));
+    cmd = cmd.mut_subcommand("check", |sub| {
+        let mut sub = sub
+            .about(ui::text("help-check", lang))
+            .after_help(ui::text("help-check-after", lang));
+        for id in HELP_ARGS {
+            let key = format!("help-{}", id.replace('_', "-"));
+            sub = sub.mut_arg(*id, |a| a.help(ui::text(&key, lang)));
+        }
+        sub
+    });
+    let matches = cmd.try_get_matches()?;
+    Cli::from_arg_matches(&matches)
+}
+
+/// The language asked for before the command line is parsed: `--lang X`/`--lang=X`, then `LANG`.
+pub fn early_language() -> Lang {
+    let args: Vec<String> = std::env::args().collect();
+    let flag = args.iter().enumerate().find_map(|(i, a)| {
+        a.strip_prefix("--lang=")
+            .map(str::to_string)
+            .or_else(|| (a == "--lang").then(|| args.get(i + 1).cloned()).flatten())
+    });
+    language(flag.as_deref())
+}
+
+/// `--lang`, then `LANG` (ja* is Japanese), else English.
+pub fn language(flag: Option<&str>) -> Lang {
+    if let Some(l) = flag.and_then(Lang::parse) {
+        return l;
+    }
+    std::env::var("LANG")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .map(|v| Lang::from_env_lang(&v))
+        .unwrap_or(Lang::En)
+}
+
+/// `--dns-server IP[:PORT]` (IPv6 with a port as `[::1]:53`).
+pub fn parse_dns_server(text: &str) -> Result<SocketAddr, String> {
+    let text = text.trim();
+    if let Ok(sa) = text.parse::<SocketAddr>() {
+        return Ok(sa);
+    }
+    text.trim_matches(['[', ']'])
+        .parse::<IpAddr>()
+        .map(|ip| SocketAddr::new(ip, 53))
+        .map_err(|_| text.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dns_server_forms() {
+        assert_eq!(
+            parse_dns_server("127.0.0.1"),
+            Ok("127.0.0.1:53".parse().unwrap_or_else(|_| panic!()))
+        );
+        assert_eq!(
+            parse_dns_server("127.0.2.53:5353").map(|s| s.port()),
+            Ok(5353)
+        );
+        assert_eq!(parse_dns_server("[::1]:53").map(|s| s.port()), Ok(53));
+        assert_eq!(parse_dns_server("::1").map(|s| s.port()), Ok(53));
+        assert!(parse_dns_server("dns.example").is_err());
+    }
+
+    #[test]
+    fn help_has_text_for_every_argument_in_both_languages() {
+        for lang in [Lang::Ja, Lang::En] {
+            for id in HELP_ARGS {
+                let key = format!("help-{}", id.replace('_', "-"));
+                assert_ne!(ui::text(&key, lang), "?", "{key}");
+            }
+            for key in ["help-about", "help-after", "help-check", "help-check-after"] {
+                assert_ne!(ui::text(key, lang), "?", "{key}");
+            }
+        }
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,159 @@
+//! The `maildoc` command.
+
+mod args;
+mod password;
+
+use args::Command;
+use maildoc_engine::{CheckError, CheckOptions, Progress, Settings};
+use maildoc_report::{Format, Lang, human, ui};
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Exit codes, as documented in the README and `--help`.
+const EXIT_HEALTHY: u8 = 0;
+const EXIT_PROBLEMS: u8 = 1;
+const EXIT_CANNOT_RUN: u8 = 2;
+const EXIT_USAGE: u8 = 3;
+
+fn main() -> ExitCode {
+    let cli = match args::parse(args::early_language()) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                EXIT_USAGE
+            } else {
+                EXIT_HEALTHY
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match cli.command {
+        Command::Check(args) => check(args),
+    }
+}
+
+fn usage_error(lang: Lang, key: &str, detail: &str) -> ExitCode {
+    eprintln!("maildoc: {}", password::message(key, lang, detail));
+    ExitCode::from(EXIT_USAGE)
+}
+
+fn check(args: args::CheckArgs) -> ExitCode {
+    let lang = args::language(args.lang.as_deref());
+    let format = args.format();
+    let password = if args.no_login {
+        None
+    } else {
+        match password::obtain(&args, lang) {
+            Ok(p) => p,
+            Err((key, detail)) => return usage_error(lang, key, &detail),
+        }
+    };
+    let ca_pem = match &args.ca_file {
+        Some(path) => match std::fs::read(path) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                return usage_error(lang, "error-ca-file", &format!("{}: {e}", path.display()));
+            }
+        },
+        None => None,
+    };
+    let dns_server = match args.dns_server.as_deref().map(args::parse_dns_server) {
+        Some(Ok(a)) => Some(a),
+        Some(Err(e)) => return usage_error(lang, "error-dns-server", &e),
+        None => None,
+    };
+    if !(1..=600).contains(&args.timeout) {
+        return usage_error(lang, "error-timeout", &args.timeout.to_string());
+    }
+    let login = !args.no_login && password.is_some();
+    let opts = CheckOptions {
+        settings: Settings {
+            address: args.address.clone(),
+            imap: args.imap.clone(),
+            pop3: args.pop3.clone(),
+            smtp: args.smtp.clone(),
+            username: args.username.clone(),
+        },
+        password,
+        login,
+        smtp_auth: args.smtp_auth == args::SmtpAuth::Password,
+        allow_plaintext_login: args.allow_plaintext_login,
+        dns_server,
+        ca_pem,
+        timeout: Duration::from_secs(args.timeout),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("maildoc: {e}");
+            return ExitCode::from(EXIT_CANNOT_RUN);
+        }
+    };
+    let show_progress = format == Format::Human && std::io::stderr().is_terminal();
+    let bar = indicatif::ProgressBar::hidden();
+    if show_progress {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} [{pos}/{len}]")
+        {
+            bar.set_style(style);
+        }
+        bar.enable_steady_tick(Duration::from_millis(100));
+    }
+    let result = runtime.block_on(maildoc_engine::check(opts, |p| match p {
+        Progress::Planned(plan) => {
+            bar.set_length(plan.servers.len() as u64);
+            bar.set_message(ui::fill(
+                "progress-checking",
+                lang,
+                &[("count", &plan.servers.len().to_string())],
+            ));
+        }
+        Progress::Done(ev) => {
+            bar.inc(1);
+            bar.set_message(ui::fill(
+                "progress-done",
+                lang,
+                &[("server", &ev.endpoint.describe())],
+            ));
+        }
+    }));
+    bar.finish_and_clear();
+    let report = match result {
+        Ok(r) => r,
+        Err(CheckError::Usage(m)) => return usage_error(lang, "error-input", &m),
+        Err(CheckError::Setup(m)) => {
+            eprintln!("maildoc: {m}");
+            return ExitCode::from(EXIT_CANNOT_RUN);
+        }
+    };
+    let text = match format {
+        Format::Json => maildoc_report::json(&report),
+        Format::Markdown => maildoc_report::markdown::render(&report, lang),
+        Format::Human => {
+            let color = std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            human::render(
+                &report,
+                lang,
+                human::Style {
+                    color,
+                    verbose: args.verbose,
+                },
+            )
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    if writeln!(stdout, "{}", text.trim_end()).is_err() {
+        return ExitCode::from(EXIT_CANNOT_RUN);
+    }
+    ExitCode::from(if report.has_problems() {
+        EXIT_PROBLEMS
+    } else {
+        EXIT_HEALTHY
+    })
+}

@@ -1,0 +1,163 @@
+//! The library API of maildoc: plan the servers, probe them all at once under one deadline,
+//! apply the rules, and hand back a report.
+
+pub mod plan;
+pub mod providers;
+
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use maildoc_model::report::SCHEMA_VERSION;
+use maildoc_model::{Report, ServerEvidence, TargetInfo};
+use maildoc_probe::clock::RunClock;
+use maildoc_probe::context::{Account, Password, ProbeContext};
+use maildoc_probe::dns::Dns;
+use maildoc_probe::server::{self, ServerPlan};
+use maildoc_probe::tls::Trust;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+pub use plan::{Plan, PlanError, Settings};
+
+/// Everything a check needs.
+#[derive(Clone, Debug)]
+pub struct CheckOptions {
+    pub settings: Settings,
+    pub password: Option<Password>,
+    pub login: bool,
+    pub smtp_auth: bool,
+    pub allow_plaintext_login: bool,
+    pub dns_server: Option<SocketAddr>,
+    /// PEM certificates to trust besides the public roots (`--ca-file`).
+    pub ca_pem: Option<Vec<u8>>,
+    /// The whole run's deadline.
+    pub timeout: Duration,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CheckError {
+    /// The input cannot be used (exit code 3).
+    Usage(String),
+    /// maildoc itself could not run (exit code 2).
+    Setup(String),
+}
+
+impl std::fmt::Display for CheckError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CheckError::Usage(m) | CheckError::Setup(m) => f.write_str(m),
+        }
+    }
+}
+
+/// What the engine tells a progress display.
+#[derive(Clone, Debug)]
+pub enum Progress<'a> {
+    /// The servers about to be probed.
+    Planned(&'a Plan),
+    /// One server is done.
+    Done(&'a ServerEvidence),
+}
+
+/// Runs a whole check. Remote failures are evidence in the report; only bad input or a
+/// broken local setup is an error.
+pub async fn check(
+    opts: CheckOptions,
+    mut progress: impl FnMut(Progress<'_>),
+) -> Result<Report, CheckError> {
+    let plan = plan::make(&opts.settings).map_err(|e| CheckError::Usage(e.0))?;
+    let trust = Trust::new(opts.ca_pem.as_deref()).map_err(CheckError::Usage)?;
+    let clock = RunClock::new(opts.timeout);
+    let now = time::OffsetDateTime::now_utc();
+    let ctx = ProbeContext {
+        account: Account {
+            address: plan.address.full(),
+            local_part: plan.address.local.clone(),
+            username: plan.username.clone(),
+            password: opts.password.clone(),
+            login: opts.login,
+            smtp_auth: opts.smtp_auth,
+            allow_plaintext_login: opts.allow_plaintext_login,
+        },
+        dns: Dns::new(opts.dns_server),
+        trust,
+        clock,
+        now_unix: now.unix_timestamp(),
+    };
+    progress(Progress::Planned(&plan));
+    // All probes run at once on this task: they wait on the network, not the CPU.
+    let mut running: FuturesUnordered<_> = plan
+        .servers
+        .iter()
+        .enumerate()
+        .map(|(index, s)| {
+            let mut ctx = ctx.clone();
+            ctx.account.username = s.username.clone();
+            let server_plan = ServerPlan {
+                id: s.id.clone(),
+                endpoint: s.endpoint.clone(),
+                origin: s.origin.clone(),
+                depth: s.depth,
+            };
+            async move { (index, server::probe(server_plan, &ctx).await) }
+        })
+        .collect();
+    let mut servers: Vec<Option<ServerEvidence>> = vec![None; plan.servers.len()];
+    // Every probe stops itself at the deadline; the extra second only guards against a
+    // probe that could not be polled in time.
+    let hard_stop = clock.deadline() + Duration::from_secs(1);
+    while let Ok(Some((index, ev))) = tokio::time::timeout_at(hard_stop, running.next()).await {
+        progress(Progress::Done(&ev));
+        if let Some(slot) = servers.get_mut(index) {
+            *slot = Some(ev);
+        }
+    }
+    drop(running);
+    let servers: Vec<ServerEvidence> = servers
+        .into_iter()
+        .zip(&plan.servers)
+        .map(|(ev, p)| {
+            ev.unwrap_or_else(|| {
+                let mut ev = ServerEvidence::new(
+                    p.id.clone(),
+                    p.endpoint.clone(),
+                    p.origin.clone(),
+                    p.depth,
+                );
+                ev.push(
+                    clock.at_ms(),
+                    0,
+                    maildoc_model::StepKind::Deadline {
+                        phase: maildoc_model::Phase::Connect,
+                    },
+                );
+                ev
+            })
+        })
+        .collect();
+    let started_at = now
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let mut report = Report {
+        schema_version: SCHEMA_VERSION,
+        maildoc_version: env!("CARGO_PKG_VERSION").to_string(),
+        started_at,
+        started_at_unix: now.unix_timestamp(),
+        elapsed_ms: clock.at_ms(),
+        timeout_ms: u64::try_from(opts.timeout.as_millis()).unwrap_or(u64::MAX),
+        target: TargetInfo {
+            address: plan.address.full(),
+            username: plan.username.clone(),
+            login: opts.login,
+            smtp_auth: opts.smtp_auth,
+            allow_plaintext_login: opts.allow_plaintext_login,
+            dns_server: opts.dns_server.map(|s| s.to_string()),
+            settings_source: plan.settings_source.clone(),
+            provider: plan.provider.clone(),
+            normalizations: plan.normalizations.clone(),
+        },
+        servers,
+        findings: Vec::new(),
+    };
+    report.findings = maildoc_diagnose::diagnose(&report);
+    Ok(report)
+}

@@ -1,0 +1,156 @@
+//! A and AAAA lookups, keeping NXDOMAIN, NODATA, resolver errors and timeouts apart.
+
+use crate::clock::RunClock;
+use hickory_resolver::TokioResolver;
+use hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::net::{DnsError, NetError};
+use hickory_resolver::proto::rr::{RData, RecordType};
+use maildoc_model::ResolveOutcome;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+/// The longest one lookup may take, whatever the run's deadline.
+const LOOKUP_CAP: Duration = Duration::from_secs(5);
+
+/// What a lookup found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resolution {
+    pub outcome: ResolveOutcome,
+    pub addresses: Vec<IpAddr>,
+    pub detail: String,
+}
+
+/// A resolver for the whole run: the system's, or one DNS server given with `--dns-server`.
+#[derive(Clone, Debug)]
+pub struct Dns {
+    resolver: Option<TokioResolver>,
+    setup_error: Option<String>,
+    server: Option<SocketAddr>,
+}
+
+impl Dns {
+    pub fn new(server: Option<SocketAddr>) -> Self {
+        let mut opts = ResolverOpts::default();
+        opts.timeout = Duration::from_secs(2);
+        opts.attempts = 1;
+        opts.cache_size = 0;
+        opts.ndots = 0;
+        let built = match server {
+            Some(addr) => {
+                let mut ns = NameServerConfig::udp_and_tcp(addr.ip());
+                for conn in &mut ns.connections {
+                    conn.port = addr.port();
+                }
+                let cfg = ResolverConfig::from_name_servers(vec![ns]);
+                TokioResolver::builder_with_config(cfg, TokioRuntimeProvider::default())
+                    .with_options(opts)
+                    .build()
+                    .map_err(|e| e.to_string())
+            }
+            None => TokioResolver::builder_tokio()
+                .map_err(|e| e.to_string())
+                .and_then(|b| b.with_options(opts).build().map_err(|e| e.to_string())),
+        };
+        match built {
+            Ok(resolver) => Dns {
+                resolver: Some(resolver),
+                setup_error: None,
+                server,
+            },
+            Err(e) => Dns {
+                resolver: None,
+                setup_error: Some(e),
+                server,
+            },
+        }
+    }
+
+    pub fn server(&self) -> Option<SocketAddr> {
+        self.server
+    }
+
+    /// Looks up A and AAAA together. An IP literal resolves to itself.
+    pub async fn resolve(&self, host: &str, clock: &RunClock) -> Resolution {
+        if let Ok(ip) = host.trim_matches(['[', ']']).parse::<IpAddr>() {
+            return Resolution {
+                outcome: ResolveOutcome::Found,
+                addresses: vec![ip],
+                detail: "address literal".into(),
+            };
+        }
+        let Some(resolver) = &self.resolver else {
+            return Resolution {
+                outcome: ResolveOutcome::ResolverError,
+                addresses: Vec::new(),
+                detail: self.setup_error.clone().unwrap_or_default(),
+            };
+        };
+        let fqdn = format!("{}.", host.trim_end_matches('.'));
+        let budget = clock.budget(LOOKUP_CAP);
+        let lookups = async {
+            tokio::join!(
+                resolver.lookup(fqdn.as_str(), RecordType::A),
+                resolver.lookup(fqdn.as_str(), RecordType::AAAA)
+            )
+        };
+        let Ok((v4, v6)) = tokio::time::timeout(budget, lookups).await else {
+            return Resolution {
+                outcome: ResolveOutcome::Timeout,
+                addresses: Vec::new(),
+                detail: format!("no answer within {} ms", budget.as_millis()),
+            };
+        };
+        let mut addresses: Vec<IpAddr> = Vec::new();
+        for lookup in [&v4, &v6].into_iter().flatten() {
+            for record in lookup.answers() {
+                match &record.data {
+                    RData::A(a) => addresses.push(IpAddr::V4(a.0)),
+                    RData::AAAA(a) => addresses.push(IpAddr::V6(a.0)),
+                    _ => {}
+                }
+            }
+        }
+        if !addresses.is_empty() {
+            return Resolution {
+                outcome: ResolveOutcome::Found,
+                addresses,
+                detail: String::new(),
+            };
+        }
+        // Neither gave an address: the A lookup's error speaks for the name, unless it only
+        // timed out and the AAAA lookup got a definite answer.
+        let errors = [v4.err(), v6.err()];
+        let classified: Vec<(ResolveOutcome, String)> =
+            errors.iter().flatten().map(classify).collect();
+        let pick = |o: ResolveOutcome| classified.iter().find(|(c, _)| *c == o).cloned();
+        let (outcome, detail) = pick(ResolveOutcome::NotFound)
+            .or_else(|| pick(ResolveOutcome::ServerFailure))
+            .or_else(|| pick(ResolveOutcome::NoAddress))
+            .or_else(|| pick(ResolveOutcome::Timeout))
+            .or_else(|| classified.first().cloned())
+            .unwrap_or((ResolveOutcome::NoAddress, "no address records".into()));
+        Resolution {
+            outcome,
+            addresses,
+            detail,
+        }
+    }
+}
+
+fn classify(e: &NetError) -> (ResolveOutcome, String) {
+    let detail = e.to_string();
+    let outcome = match e {
+        NetError::Dns(DnsError::NoRecordsFound(_)) => {
+            if e.is_nx_domain() {
+                ResolveOutcome::NotFound
+            } else {
+                ResolveOutcome::NoAddress
+            }
+        }
+        NetError::Dns(DnsError::ResponseCode(_)) => ResolveOutcome::ServerFailure,
+        NetError::Timeout => ResolveOutcome::Timeout,
+        _ => ResolveOutcome::ResolverError,
+    };
+    (outcome, detail)
+}

@@ -1,0 +1,403 @@
+//! The IMAP session: greeting, CAPABILITY, STARTTLS, AUTHENTICATE PLAIN or LOGIN,
+//! GETQUOTAROOT and STATUS of the INBOX, LOGOUT.
+
+use crate::conn::{Conn, Failure, REPLY_CAP};
+use crate::context::ProbeContext;
+use crate::server::Greeted;
+use crate::session::{self, Attempt};
+use maildoc_model::{
+    CommandKind, LoginOutcome, LoginSkipReason, Phase, ReplyOutcome, Security, ServerEvidence,
+    StarttlsOutcome, StepKind, Trouble,
+};
+use maildoc_wire::imap::{self, ImapError, ImapStatus, Response, ResponseReader, Tagger};
+use maildoc_wire::line::LineError;
+
+/// The largest literal maildoc reads from a server.
+const MAX_LITERAL: usize = 64 * 1024;
+
+type Stop = (Conn, Phase, Failure);
+
+/// How a response is shown in the transcript.
+fn render(r: &Response) -> String {
+    match r {
+        Response::Status {
+            tag,
+            status,
+            code,
+            text,
+        } => {
+            let code = code
+                .as_ref()
+                .map(|c| {
+                    if c.args.is_empty() {
+                        format!("[{}] ", c.name)
+                    } else {
+                        format!("[{} {}] ", c.name, c.args)
+                    }
+                })
+                .unwrap_or_default();
+            format!(
+                "{} {} {code}{text}",
+                tag.as_deref().unwrap_or("*"),
+                status_name(*status)
+            )
+        }
+        Response::Data { name, text } => format!("* {name} {text}"),
+        Response::Continuation { text } => format!("+ {text}"),
+    }
+}
+
+fn status_name(s: ImapStatus) -> &'static str {
+    match s {
+        ImapStatus::Ok => "OK",
+        ImapStatus::No => "NO",
+        ImapStatus::Bad => "BAD",
+        ImapStatus::Bye => "BYE",
+        ImapStatus::Preauth => "PREAUTH",
+    }
+}
+
+/// Reads one response. The reader keeps no state between whole responses, so a fresh one
+/// per call is fine: the bytes wait in `conn.buf`.
+async fn response(conn: &mut Conn) -> Result<Response, Failure> {
+    let mut reader = ResponseReader::new(MAX_LITERAL);
+    loop {
+        match reader.next(&mut conn.buf) {
+            Ok(Some(r)) => {
+                conn.log_received(&render(&r));
+                return Ok(r);
+            }
+            Ok(None) => conn.fill(REPLY_CAP).await?,
+            Err(ImapError::Line(LineError::TooLong { len })) => {
+                return Err(Failure {
+                    trouble: Trouble::LineTooLong,
+                    detail: format!("a line of more than {len} bytes"),
+                });
+            }
+            Err(e) => {
+                return Err(Failure {
+                    trouble: Trouble::Garbage,
+                    detail: format!("not an IMAP response: {e:?}"),
+                });
+            }
+        }
+    }
+}
+
+/// Reads until the tagged answer to `tag`; returns the untagged data seen on the way.
+async fn until_tagged(conn: &mut Conn, tag: &str) -> Result<(Vec<Response>, Response), Failure> {
+    let mut data = Vec::new();
+    loop {
+        let r = response(conn).await?;
+        match &r {
+            Response::Status { tag: Some(t), .. } if t == tag => return Ok((data, r)),
+            Response::Status {
+                tag: None,
+                status: ImapStatus::Bye,
+                ..
+            } => {
+                return Err(Failure {
+                    trouble: Trouble::Closed,
+                    detail: format!("the server said goodbye: {}", render(&r)),
+                });
+            }
+            _ => data.push(r),
+        }
+    }
+}
+
+async fn command(
+    conn: &mut Conn,
+    tags: &mut Tagger,
+    build: impl FnOnce(&str) -> String,
+) -> Result<(Vec<Response>, Response), Failure> {
+    let tag = tags.next();
+    conn.send(&build(&tag)).await?;
+    until_tagged(conn, &tag).await
+}
+
+async fn capability(
+    ev: &mut ServerEvidence,
+    conn: &mut Conn,
+    tags: &mut Tagger,
+) -> Result<Vec<String>, Failure> {
+    let timer = crate::clock::StepTimer::start(conn.clock());
+    let (data, _) = command(conn, tags, imap::capability).await?;
+    let items: Vec<String> = data
+        .iter()
+        .filter_map(|r| match r {
+            Response::Data { name, text } if name == "CAPABILITY" => {
+                Some(imap::parse_capabilities(text))
+            }
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    ev.push(
+        timer.at_ms(),
+        timer.elapsed_ms(),
+        StepKind::Capabilities {
+            items: items.clone(),
+            after_tls: conn.is_encrypted(),
+            reply: None,
+        },
+    );
+    Ok(items)
+}
+
+fn has(caps: &[String], atom: &str) -> bool {
+    caps.iter().any(|c| c.eq_ignore_ascii_case(atom))
+}
+
+pub async fn session(ev: &mut ServerEvidence, mut conn: Conn, ctx: &ProbeContext) -> Greeted {
+    if let Err(g) = session::greeting(ev, &mut conn, ev.endpoint.protocol).await {
+        session::finish(ev, conn).await;
+        return g;
+    }
+    match run(ev, conn, ctx).await {
+        Ok(Some(conn)) => session::finish(ev, conn).await,
+        Ok(None) => {}
+        Err((conn, phase, f)) => {
+            session::trouble(ev, &conn, phase, f);
+            session::finish(ev, conn).await;
+        }
+    }
+    Greeted::Spoke
+}
+
+async fn run(
+    ev: &mut ServerEvidence,
+    mut conn: Conn,
+    ctx: &ProbeContext,
+) -> Result<Option<Conn>, Stop> {
+    let mut tags = Tagger::default();
+    let mut caps = match capability(ev, &mut conn, &mut tags).await {
+        Ok(c) => c,
+        Err(f) => return Err((conn, Phase::Capabilities, f)),
+    };
+    if ev.endpoint.security == Security::Starttls {
+        if !has(&caps, "STARTTLS") {
+            session::starttls_missing(ev, &conn, StarttlsOutcome::NotOffered, "");
+            return Ok(Some(logout(conn, &mut tags).await));
+        }
+        match command(&mut conn, &mut tags, imap::starttls).await {
+            Ok((
+                _,
+                Response::Status {
+                    status: ImapStatus::Ok,
+                    ..
+                },
+            )) => {}
+            Ok((_, r)) => {
+                session::starttls_missing(ev, &conn, StarttlsOutcome::Refused, &render(&r));
+                return Ok(Some(logout(conn, &mut tags).await));
+            }
+            Err(f) => return Err((conn, Phase::Starttls, f)),
+        }
+        conn = match session::upgrade(ev, conn, ctx).await {
+            Some(c) => c,
+            None => return Ok(None),
+        };
+        caps = match capability(ev, &mut conn, &mut tags).await {
+            Ok(c) => c,
+            Err(f) => return Err((conn, Phase::Capabilities, f)),
+        };
+    }
+    let encrypted = conn.is_encrypted();
+    let login_disabled = has(&caps, "LOGINDISABLED");
+    if !encrypted && login_disabled {
+        session::skip_login(ev, &conn, LoginSkipReason::ServerRefusesPlaintext);
+        return Ok(Some(logout(conn, &mut tags).await));
+    }
+    let password = match ctx
+        .account
+        .may_send_password(encrypted, session::cert_trusted(ev))
+    {
+        Ok(p) => p.clone(),
+        Err(reason) => {
+            session::skip_login(ev, &conn, reason);
+            return Ok(Some(logout(conn, &mut tags).await));
+        }
+    };
+    let sasl_ir = has(&caps, "SASL-IR");
+    let mut login_tags = Tagger::default();
+    let accepted = if has(&caps, "AUTH=PLAIN") {
+        session::login(
+            ev,
+            &mut conn,
+            ctx,
+            "AUTHENTICATE PLAIN",
+            &password,
+            async |c, user, pass| {
+                let tag = format!("L{}", login_tags.next());
+                authenticate_plain(c, &tag, user, pass.expose(), sasl_ir).await
+            },
+        )
+        .await
+    } else if !login_disabled {
+        session::login(
+            ev,
+            &mut conn,
+            ctx,
+            "LOGIN",
+            &password,
+            async |c, user, pass| {
+                let tag = format!("L{}", login_tags.next());
+                c.send_secret(&imap::login(&tag, user, pass.expose()))
+                    .await?;
+                let (_, tagged) = until_tagged(c, &tag).await?;
+                Ok(attempt(&tagged))
+            },
+        )
+        .await
+    } else {
+        session::skip_login(ev, &conn, LoginSkipReason::NoUsableMechanism);
+        return Ok(Some(logout(conn, &mut tags).await));
+    };
+    match accepted {
+        Ok(true) => {}
+        Ok(false) => return Ok(Some(logout(conn, &mut tags).await)),
+        Err(f) => return Err((conn, Phase::Login, f)),
+    }
+    if let Err(f) = mailbox(ev, &mut conn, &mut tags).await {
+        return Err((conn, Phase::Mailbox, f));
+    }
+    Ok(Some(logout(conn, &mut tags).await))
+}
+
+async fn authenticate_plain(
+    c: &mut Conn,
+    tag: &str,
+    user: &str,
+    pass: &str,
+    sasl_ir: bool,
+) -> Result<Attempt, Failure> {
+    let (first, secret) = imap::authenticate_plain(tag, user, pass, sasl_ir);
+    match secret {
+        // SASL-IR: the whole command carries the secret.
+        Some(secret) if sasl_ir => c.send_secret(&secret).await?,
+        Some(secret) => {
+            c.send(&first).await?;
+            match response(c).await? {
+                Response::Continuation { .. } => c.send_secret(&secret).await?,
+                other => return Ok(attempt(&other)),
+            }
+        }
+        None => c.send(&first).await?,
+    }
+    let (_, tagged) = until_tagged(c, tag).await?;
+    Ok(attempt(&tagged))
+}
+
+fn attempt(r: &Response) -> Attempt {
+    let (status, code) = match r {
+        Response::Status { status, code, .. } => (*status, code.as_ref().map(|c| c.name.clone())),
+        _ => (ImapStatus::Bad, None),
+    };
+    let accepted = status == ImapStatus::Ok;
+    let retryable =
+        status == ImapStatus::No && matches!(code.as_deref(), None | Some("AUTHENTICATIONFAILED"));
+    Attempt {
+        outcome: if accepted {
+            LoginOutcome::Accepted
+        } else {
+            LoginOutcome::Rejected
+        },
+        reply: render(r),
+        status: code,
+        code: None,
+        retryable,
+    }
+}
+
+/// GETQUOTAROOT INBOX and STATUS INBOX. A server without the QUOTA extension answers BAD or
+/// NO, which is recorded and harmless.
+async fn mailbox(
+    ev: &mut ServerEvidence,
+    conn: &mut Conn,
+    tags: &mut Tagger,
+) -> Result<(), Failure> {
+    let timer = crate::clock::StepTimer::start(conn.clock());
+    let (data, tagged) = command(conn, tags, |t| imap::getquotaroot(t, "INBOX")).await?;
+    ev.push(
+        timer.at_ms(),
+        timer.elapsed_ms(),
+        command_step(CommandKind::Getquotaroot, &tagged),
+    );
+    for r in &data {
+        if let Response::Data { name, text } = r
+            && name == "QUOTA"
+            && let Some(q) = imap::parse_quota(text)
+        {
+            for (resource, usage, limit) in q.resources {
+                ev.push(
+                    timer.at_ms(),
+                    timer.elapsed_ms(),
+                    StepKind::Quota {
+                        root: q.root.clone(),
+                        resource,
+                        usage,
+                        limit,
+                    },
+                );
+            }
+        }
+    }
+    let timer = crate::clock::StepTimer::start(conn.clock());
+    let (data, tagged) = command(conn, tags, |t| imap::status(t, "INBOX", &["MESSAGES"])).await?;
+    ev.push(
+        timer.at_ms(),
+        timer.elapsed_ms(),
+        command_step(CommandKind::Status, &tagged),
+    );
+    let messages = data.iter().find_map(|r| match r {
+        Response::Data { name, text } if name == "STATUS" => imap::parse_status_data(text)
+            .and_then(|(_, items)| {
+                items
+                    .into_iter()
+                    .find(|(k, _)| k == "MESSAGES")
+                    .map(|(_, v)| v)
+            }),
+        _ => None,
+    });
+    if messages.is_some() {
+        ev.push(
+            timer.at_ms(),
+            timer.elapsed_ms(),
+            StepKind::Mailbox {
+                messages,
+                octets: None,
+            },
+        );
+    }
+    Ok(())
+}
+
+fn command_step(command: CommandKind, tagged: &Response) -> StepKind {
+    let (outcome, status) = match tagged {
+        Response::Status { status, code, .. } => (
+            match status {
+                ImapStatus::Ok => ReplyOutcome::Ok,
+                ImapStatus::No if code.as_ref().is_some_and(|c| c.name == "UNAVAILABLE") => {
+                    ReplyOutcome::TempFail
+                }
+                _ => ReplyOutcome::PermFail,
+            },
+            code.as_ref().map(|c| c.name.clone()),
+        ),
+        _ => (ReplyOutcome::NoAnswer, None),
+    };
+    StepKind::Command {
+        command,
+        argument: "INBOX".into(),
+        outcome,
+        reply: render(tagged),
+        code: None,
+        status,
+    }
+}
+
+async fn logout(mut conn: Conn, tags: &mut Tagger) -> Conn {
+    let _ = command(&mut conn, tags, imap::logout).await;
+    conn
+}

@@ -1,0 +1,16 @@
+//! The probes of maildoc: the only crate that opens sockets. Every probe records what
+//! happened as evidence; a remote failure is never a Rust error.
+
+pub mod cert;
+pub mod clock;
+pub mod conn;
+pub mod context;
+pub mod dns;
+pub mod http;
+pub mod imap;
+pub mod pop3;
+pub mod server;
+pub mod session;
+pub mod smtp;
+pub mod tcp;
+pub mod tls;

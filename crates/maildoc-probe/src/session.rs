@@ -1,0 +1,236 @@
+//! Pieces every protocol session shares: the greeting, the STARTTLS upgrade, and the login
+//! loop that tries the other user-name form at most once.
+
+use crate::conn::{Conn, Failure, Stream};
+use crate::context::{Password, ProbeContext};
+use crate::server::{Greeted, tls_note};
+use crate::tls;
+use maildoc_model::{
+    CertVerification, GreetingOutcome, LoginEvidence, LoginOutcome, LoginSkipReason, Phase,
+    Protocol, ServerEvidence, Spoken, StarttlsOutcome, StepKind, TlsHandshake, TlsMode, Trouble,
+    UsernameForm,
+};
+use std::time::Duration;
+
+/// How long a server may take to greet before it counts as silent.
+pub const GREETING_CAP: Duration = Duration::from_secs(5);
+
+/// Records a failure on an established connection.
+pub fn trouble(ev: &mut ServerEvidence, conn: &Conn, phase: Phase, f: Failure) {
+    ev.push(
+        conn.clock().at_ms(),
+        0,
+        StepKind::Trouble {
+            phase,
+            trouble: f.trouble,
+            detail: f.detail,
+        },
+    );
+}
+
+/// Ends a session: keeps the transcript.
+pub async fn finish(ev: &mut ServerEvidence, mut conn: Conn) {
+    conn.shutdown().await;
+    ev.transcript.append(&mut conn.transcript);
+}
+
+/// Reads the first line and records the Greeting step. `Ok(line)` when the server is ready.
+/// For SMTP the caller reads any continuation lines.
+pub async fn greeting(
+    ev: &mut ServerEvidence,
+    conn: &mut Conn,
+    protocol: Protocol,
+) -> Result<String, Greeted> {
+    let timer = crate::clock::StepTimer::start(conn.clock());
+    let read = conn.read_line(GREETING_CAP).await;
+    let (outcome, text, spoken) = match &read {
+        Ok(line) => {
+            let (outcome, spoken) = maildoc_wire::sniff::classify_greeting(protocol, line);
+            (outcome, line.clone(), Some(spoken))
+        }
+        Err(f) => {
+            let outcome = match f.trouble {
+                Trouble::Timeout if conn.buf.buffered().is_empty() => GreetingOutcome::Silent,
+                Trouble::LineTooLong => GreetingOutcome::TooLong,
+                Trouble::Timeout => GreetingOutcome::Garbage,
+                _ => GreetingOutcome::Closed,
+            };
+            let spoken = (!conn.buf.buffered().is_empty())
+                .then(|| maildoc_wire::sniff::sniff(conn.buf.buffered()));
+            (outcome, f.detail.clone(), spoken)
+        }
+    };
+    let server_time = read
+        .as_ref()
+        .ok()
+        .and_then(|l| maildoc_wire::date::find_date(l));
+    let shown = maildoc_wire::line::printable(text.as_bytes(), 300);
+    ev.push(
+        timer.at_ms(),
+        timer.elapsed_ms(),
+        StepKind::Greeting {
+            outcome,
+            text: shown,
+            spoken: spoken.filter(|s| *s != Spoken::Unknown || outcome == GreetingOutcome::Garbage),
+            server_time,
+        },
+    );
+    match (outcome, read) {
+        (GreetingOutcome::Ready, Ok(line)) => Ok(line),
+        (GreetingOutcome::Silent, _) => Err(Greeted::Silent),
+        _ => Err(Greeted::Spoke),
+    }
+}
+
+/// The STARTTLS handshake after the server agreed. Returns the encrypted connection, or
+/// `None` (with the evidence recorded) when the handshake failed.
+pub async fn upgrade(ev: &mut ServerEvidence, conn: Conn, ctx: &ProbeContext) -> Option<Conn> {
+    ev.push(
+        conn.clock().at_ms(),
+        0,
+        StepKind::Starttls {
+            outcome: StarttlsOutcome::Accepted,
+            reply: String::new(),
+        },
+    );
+    let (tcp, mut transcript) = conn.into_plain()?;
+    let hs = tls::handshake(
+        tcp,
+        &ev.endpoint.host.clone(),
+        TlsMode::Starttls,
+        &ctx.trust,
+        &ctx.dns,
+        ctx.now_unix,
+        &ctx.clock,
+    )
+    .await;
+    transcript.push(tls_note(&hs.evidence, ctx.clock.at_ms()));
+    let established = hs.evidence.handshake == TlsHandshake::Established;
+    ev.push(
+        hs.timer.at_ms(),
+        hs.timer.elapsed_ms(),
+        StepKind::Tls(Box::new(hs.evidence)),
+    );
+    match hs.stream {
+        Some(s) if established => Some(Conn::new(Stream::Tls(Box::new(s)), ctx.clock, transcript)),
+        _ => {
+            ev.transcript.append(&mut transcript);
+            None
+        }
+    }
+}
+
+/// Records that the server did not offer STARTTLS (or refused it).
+pub fn starttls_missing(
+    ev: &mut ServerEvidence,
+    conn: &Conn,
+    outcome: StarttlsOutcome,
+    reply: &str,
+) {
+    ev.push(
+        conn.clock().at_ms(),
+        0,
+        StepKind::Starttls {
+            outcome,
+            reply: reply.to_string(),
+        },
+    );
+}
+
+/// Whether the certificate of the current TLS connection verified.
+pub fn cert_trusted(ev: &ServerEvidence) -> bool {
+    ev.steps
+        .iter()
+        .rev()
+        .find_map(|s| match &s.kind {
+            StepKind::Tls(t) if t.handshake == TlsHandshake::Established => Some(t.verification),
+            _ => None,
+        })
+        .is_some_and(|v| v == CertVerification::Valid)
+}
+
+pub fn skip_login(ev: &mut ServerEvidence, conn: &Conn, reason: LoginSkipReason) {
+    ev.push(conn.clock().at_ms(), 0, StepKind::LoginSkipped { reason });
+}
+
+/// What one login attempt got back.
+#[derive(Debug)]
+pub struct Attempt {
+    pub outcome: LoginOutcome,
+    pub reply: String,
+    pub status: Option<String>,
+    pub code: Option<u16>,
+    /// An ordinary "wrong user name or password": the other form may be tried once.
+    pub retryable: bool,
+}
+
+/// Logs in with the user name as given; on an ordinary rejection, tries the other form
+/// (address vs local part) once, and never more: repeated failures can lock an account.
+/// Returns whether a login was accepted, or the failure that ended the connection.
+pub async fn login(
+    ev: &mut ServerEvidence,
+    conn: &mut Conn,
+    ctx: &ProbeContext,
+    mechanism: &str,
+    password: &Password,
+    mut attempt: impl AsyncFnMut(&mut Conn, &str, &Password) -> Result<Attempt, Failure>,
+) -> Result<bool, Failure> {
+    let first = ctx.account.username.clone();
+    let mut tries = vec![(first, UsernameForm::AsGiven)];
+    let mut i = 0;
+    while i < tries.len() {
+        let (user, form) = tries[i].clone();
+        let timer = crate::clock::StepTimer::start(conn.clock());
+        let got = attempt(conn, &user, password).await;
+        let encrypted = conn.is_encrypted();
+        let got = match got {
+            Ok(a) => a,
+            Err(f) => {
+                ev.push(
+                    timer.at_ms(),
+                    timer.elapsed_ms(),
+                    StepKind::Login(LoginEvidence {
+                        username: user,
+                        form,
+                        mechanism: mechanism.to_string(),
+                        outcome: LoginOutcome::NoAnswer,
+                        reply: f.detail.clone(),
+                        status: None,
+                        code: None,
+                        encrypted,
+                    }),
+                );
+                return Err(f);
+            }
+        };
+        let rejected = got.outcome == LoginOutcome::Rejected;
+        let retryable = got.retryable;
+        ev.push(
+            timer.at_ms(),
+            timer.elapsed_ms(),
+            StepKind::Login(LoginEvidence {
+                username: user,
+                form,
+                mechanism: mechanism.to_string(),
+                outcome: got.outcome,
+                reply: got.reply,
+                status: got.status,
+                code: got.code,
+                encrypted,
+            }),
+        );
+        if got.outcome == LoginOutcome::Accepted {
+            return Ok(true);
+        }
+        if rejected && retryable && i == 0 {
+            if let Some((other, other_form)) = ctx.account.other_username() {
+                conn.note(format!(
+                    "login refused; trying the other user name form `{other}` once (more tries could lock the account)"
+                ));
+                tries.push((other, other_form));
+            }
+        }
+        i += 1;
+    }
+    Ok(false)
+}

@@ -1,0 +1,317 @@
+//! The SMTP session: greeting, EHLO, STARTTLS, AUTH, then a dry-run envelope (MAIL FROM,
+//! RCPT TO the account's own address and an address at a reserved external domain), RSET and
+//! QUIT. DATA is never sent: nothing is ever delivered.
+
+use crate::conn::{Conn, Failure, REPLY_CAP};
+use crate::context::ProbeContext;
+use crate::server::Greeted;
+use crate::session::{self, Attempt};
+use maildoc_model::{
+    CommandKind, LoginOutcome, LoginSkipReason, Phase, ReplyOutcome, Security, ServerEvidence,
+    StarttlsOutcome, StepKind, Trouble,
+};
+use maildoc_wire::smtp::{self, Ehlo, Reply, ReplyParser};
+
+/// The external recipient of the relay test: a reserved domain (RFC 2606) that never
+/// receives mail, so even a wrong server could deliver nothing.
+pub const EXTERNAL_RECIPIENT: &str = "maildoc-relay-test@example.com";
+
+type Stop = (Conn, Phase, Failure);
+
+async fn reply(conn: &mut Conn) -> Result<Reply, Failure> {
+    let mut parser = ReplyParser::default();
+    loop {
+        let line = conn.read_line(REPLY_CAP).await?;
+        match parser.push_line(&line) {
+            Ok(Some(r)) => return Ok(r),
+            Ok(None) => {}
+            Err(e) => {
+                return Err(Failure {
+                    trouble: Trouble::Garbage,
+                    detail: format!("not an SMTP reply ({e:?}): {line}"),
+                });
+            }
+        }
+    }
+}
+
+async fn command(conn: &mut Conn, line: &str) -> Result<Reply, Failure> {
+    conn.send(line).await?;
+    reply(conn).await
+}
+
+pub async fn session(ev: &mut ServerEvidence, mut conn: Conn, ctx: &ProbeContext) -> Greeted {
+    let first = match session::greeting(ev, &mut conn, ev.endpoint.protocol).await {
+        Ok(line) => line,
+        Err(g) => {
+            session::finish(ev, conn).await;
+            return g;
+        }
+    };
+    // A multi-line greeting ("220-"): read to its last line.
+    if first.as_bytes().get(3) == Some(&b'-') {
+        let mut parser = ReplyParser::default();
+        let _ = parser.push_line(&first);
+        loop {
+            match conn.read_line(REPLY_CAP).await {
+                Ok(line) => {
+                    if !matches!(parser.push_line(&line), Ok(None)) {
+                        break;
+                    }
+                }
+                Err(f) => {
+                    session::trouble(ev, &conn, Phase::Greeting, f);
+                    session::finish(ev, conn).await;
+                    return Greeted::Spoke;
+                }
+            }
+        }
+    }
+    match run(ev, conn, ctx).await {
+        Ok(Some(conn)) => session::finish(ev, conn).await,
+        Ok(None) => {}
+        Err((conn, phase, f)) => {
+            session::trouble(ev, &conn, phase, f);
+            session::finish(ev, conn).await;
+        }
+    }
+    Greeted::Spoke
+}
+
+/// EHLO (HELO when EHLO is refused), recorded as Capabilities.
+async fn ehlo(ev: &mut ServerEvidence, conn: &mut Conn) -> Result<Ehlo, Failure> {
+    let timer = crate::clock::StepTimer::start(conn.clock());
+    let name = conn.ehlo_name();
+    let mut r = command(conn, &smtp::ehlo(&name)).await?;
+    if r.is_permanent() {
+        r = command(conn, &smtp::helo(&name)).await?;
+    }
+    let parsed = if r.is_positive() {
+        Ehlo::from_reply(&r)
+    } else {
+        Ehlo {
+            domain: String::new(),
+            keywords: Vec::new(),
+        }
+    };
+    ev.push(
+        timer.at_ms(),
+        timer.elapsed_ms(),
+        StepKind::Capabilities {
+            items: parsed.items(),
+            after_tls: conn.is_encrypted(),
+            reply: Some(r.first_line()),
+        },
+    );
+    Ok(parsed)
+}
+
+async fn run(
+    ev: &mut ServerEvidence,
+    mut conn: Conn,
+    ctx: &ProbeContext,
+) -> Result<Option<Conn>, Stop> {
+    let mut caps = match ehlo(ev, &mut conn).await {
+        Ok(c) => c,
+        Err(f) => return Err((conn, Phase::Capabilities, f)),
+    };
+    if ev.endpoint.security == Security::Starttls {
+        if !caps.starttls() {
+            session::starttls_missing(ev, &conn, StarttlsOutcome::NotOffered, "");
+            return Ok(Some(quit(conn).await));
+        }
+        match command(&mut conn, &smtp::starttls()).await {
+            Ok(r) if r.code == 220 => {}
+            Ok(r) => {
+                session::starttls_missing(ev, &conn, StarttlsOutcome::Refused, &r.first_line());
+                return Ok(Some(quit(conn).await));
+            }
+            Err(f) => return Err((conn, Phase::Starttls, f)),
+        }
+        conn = match session::upgrade(ev, conn, ctx).await {
+            Some(c) => c,
+            None => return Ok(None),
+        };
+        caps = match ehlo(ev, &mut conn).await {
+            Ok(c) => c,
+            Err(f) => return Err((conn, Phase::Capabilities, f)),
+        };
+    }
+    let login = match authenticate(ev, &mut conn, ctx, &caps).await {
+        Ok(l) => l,
+        Err(f) => return Err((conn, Phase::Login, f)),
+    };
+    let (mail, rcpt_external) = match login {
+        Login::Accepted => (true, true),
+        Login::Skipped(LoginSkipReason::SmtpAuthOff | LoginSkipReason::NotOffered) => (true, true),
+        Login::Skipped(LoginSkipReason::NotRequested) => (true, false),
+        _ => (false, false),
+    };
+    if mail {
+        if let Err(f) = envelope(ev, &mut conn, ctx, rcpt_external).await {
+            return Err((conn, Phase::Envelope, f));
+        }
+    }
+    Ok(Some(quit(conn).await))
+}
+
+enum Login {
+    Accepted,
+    Rejected,
+    Skipped(LoginSkipReason),
+}
+
+async fn authenticate(
+    ev: &mut ServerEvidence,
+    conn: &mut Conn,
+    ctx: &ProbeContext,
+    caps: &Ehlo,
+) -> Result<Login, Failure> {
+    let skip = |ev: &mut ServerEvidence, conn: &Conn, reason| {
+        session::skip_login(ev, conn, reason);
+        Ok(Login::Skipped(reason))
+    };
+    if !ctx.account.smtp_auth {
+        return skip(ev, conn, LoginSkipReason::SmtpAuthOff);
+    }
+    let encrypted = conn.is_encrypted();
+    let mechs = caps.auth_mechanisms();
+    if mechs.is_empty() {
+        let reason = if !encrypted && caps.starttls() {
+            LoginSkipReason::ServerRefusesPlaintext
+        } else {
+            LoginSkipReason::NotOffered
+        };
+        return skip(ev, conn, reason);
+    }
+    let password = match ctx
+        .account
+        .may_send_password(encrypted, session::cert_trusted(ev))
+    {
+        Ok(p) => p.clone(),
+        Err(reason) => return skip(ev, conn, reason),
+    };
+    let accepted = if mechs.iter().any(|m| m == "PLAIN") {
+        session::login(
+            ev,
+            conn,
+            ctx,
+            "AUTH PLAIN",
+            &password,
+            async |c, user, pass| {
+                c.send_secret(&smtp::auth_plain(user, pass.expose()))
+                    .await?;
+                Ok(attempt(reply(c).await?))
+            },
+        )
+        .await?
+    } else if mechs.iter().any(|m| m == "LOGIN") {
+        session::login(
+            ev,
+            conn,
+            ctx,
+            "AUTH LOGIN",
+            &password,
+            async |c, user, pass| {
+                let r = command(c, &smtp::auth_login_start()).await?;
+                if r.code != 334 {
+                    return Ok(attempt(r));
+                }
+                let r = command(c, &smtp::auth_login_user(user)).await?;
+                if r.code != 334 {
+                    return Ok(attempt(r));
+                }
+                c.send_secret(&smtp::auth_login_pass(pass.expose())).await?;
+                Ok(attempt(reply(c).await?))
+            },
+        )
+        .await?
+    } else {
+        return skip(ev, conn, LoginSkipReason::NoUsableMechanism);
+    };
+    Ok(if accepted {
+        Login::Accepted
+    } else {
+        Login::Rejected
+    })
+}
+
+fn attempt(r: Reply) -> Attempt {
+    let accepted = r.code == 235;
+    Attempt {
+        outcome: if accepted {
+            LoginOutcome::Accepted
+        } else {
+            LoginOutcome::Rejected
+        },
+        reply: r.first_line(),
+        status: r.enhanced.clone(),
+        code: Some(r.code),
+        retryable: r.code == 535,
+    }
+}
+
+fn outcome(r: &Reply) -> ReplyOutcome {
+    if r.is_positive() {
+        ReplyOutcome::Ok
+    } else if r.is_transient() {
+        ReplyOutcome::TempFail
+    } else {
+        ReplyOutcome::PermFail
+    }
+}
+
+async fn envelope(
+    ev: &mut ServerEvidence,
+    conn: &mut Conn,
+    ctx: &ProbeContext,
+    external: bool,
+) -> Result<(), Failure> {
+    let address = ctx.account.address.clone();
+    let mut steps = vec![
+        (
+            CommandKind::MailFrom,
+            smtp::mail_from(&address),
+            address.clone(),
+        ),
+        (
+            CommandKind::RcptOwn,
+            smtp::rcpt_to(&address),
+            address.clone(),
+        ),
+    ];
+    if external {
+        steps.push((
+            CommandKind::RcptExternal,
+            smtp::rcpt_to(EXTERNAL_RECIPIENT),
+            EXTERNAL_RECIPIENT.to_string(),
+        ));
+    }
+    for (kind, line, argument) in steps {
+        let timer = crate::clock::StepTimer::start(conn.clock());
+        let r = command(conn, &line).await?;
+        let o = outcome(&r);
+        ev.push(
+            timer.at_ms(),
+            timer.elapsed_ms(),
+            StepKind::Command {
+                command: kind,
+                argument,
+                outcome: o,
+                reply: r.first_line(),
+                code: Some(r.code),
+                status: r.enhanced.clone(),
+            },
+        );
+        if kind == CommandKind::MailFrom && o != ReplyOutcome::Ok {
+            break;
+        }
+    }
+    let _ = command(conn, &smtp::rset()).await;
+    Ok(())
+}
+
+async fn quit(mut conn: Conn) -> Conn {
+    let _ = command(&mut conn, &smtp::quit()).await;
+    conn
+}

@@ -1,0 +1,141 @@
+//! Renderers of a maildoc report. They decide nothing: severities and codes come from the
+//! rules, words from the knowledge base and `data/ui.toml`.
+
+pub mod facts;
+pub mod human;
+pub mod markdown;
+pub mod ui;
+
+pub use maildoc_kb::Lang;
+use maildoc_model::{Finding, Report, Severity, Step};
+
+/// `--format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+    Markdown,
+}
+
+/// The JSON report: the versioned schema of `maildoc_model::Report`.
+pub fn json(report: &Report) -> String {
+    serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
+
+/// Where the settings came from, as a sentence.
+pub fn source_line(report: &Report, lang: Lang) -> String {
+    match report.target.settings_source.as_str() {
+        "provider" => ui::fill(
+            "source-provider",
+            lang,
+            &[("provider", report.target.provider.as_deref().unwrap_or("?"))],
+        ),
+        "guess" => ui::text("source-guess", lang).to_string(),
+        _ => ui::text("source-flags", lang).to_string(),
+    }
+}
+
+/// A step as one line of data (language-neutral: it is evidence, not prose).
+pub fn step_line(step: &Step) -> String {
+    let value = serde_json::to_value(&step.kind).unwrap_or_default();
+    let Some(map) = value.as_object() else {
+        return String::new();
+    };
+    let kind = map.get("step").and_then(|v| v.as_str()).unwrap_or("?");
+    let mut parts = vec![kind.to_string()];
+    for (k, v) in map {
+        if k == "step" || k == "chain" || v.is_null() {
+            continue;
+        }
+        let shown = match v {
+            serde_json::Value::String(s) if s.is_empty() => continue,
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Array(a) if a.is_empty() => continue,
+            other => other.to_string(),
+        };
+        let shown: String = shown.chars().take(160).collect();
+        parts.push(format!("{k}={shown}"));
+    }
+    if let Some(leaf) = map
+        .get("chain")
+        .and_then(|c| c.as_array())
+        .and_then(|c| c.first())
+    {
+        let field = |k: &str| {
+            leaf.get(k)
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string()
+        };
+        parts.push(format!(
+            "leaf=[subject={}; issuer={}; not_after={}]",
+            field("subject"),
+            field("issuer"),
+            field("not_after")
+        ));
+    }
+    parts.join(" ")
+}
+
+/// A finding in words, ready for any renderer.
+#[derive(Clone, Debug)]
+pub struct FindingBlock {
+    pub severity: String,
+    pub title: String,
+    pub cause: String,
+    pub fix: String,
+    /// (client label, steps).
+    pub clients: Vec<(String, String)>,
+    pub server: Option<String>,
+    /// `id: step summary` of each linked step.
+    pub evidence: Vec<String>,
+}
+
+pub fn severity_word(severity: Severity, lang: Lang) -> &'static str {
+    ui::text(
+        match severity {
+            Severity::Error => "severity-error",
+            Severity::Warning => "severity-warning",
+            Severity::Info => "severity-info",
+        },
+        lang,
+    )
+}
+
+pub fn finding_block(report: &Report, f: &Finding, lang: Lang) -> FindingBlock {
+    let text = maildoc_kb::finding_text(f.code, lang);
+    let server = f
+        .server
+        .as_ref()
+        .and_then(|id| report.servers.iter().find(|s| &s.id == id));
+    let evidence = f
+        .evidence
+        .iter()
+        .filter_map(|id| {
+            report
+                .servers
+                .iter()
+                .flat_map(|s| &s.steps)
+                .find(|s| &s.id == id)
+                .map(|s| format!("{id}: {}", step_line(s)))
+        })
+        .collect();
+    FindingBlock {
+        severity: severity_word(f.severity, lang).to_string(),
+        title: maildoc_kb::fill(&text.title, &f.params),
+        cause: maildoc_kb::fill(&text.cause, &f.params),
+        fix: maildoc_kb::fill(&text.fix, &f.params),
+        clients: text
+            .clients
+            .iter()
+            .map(|(c, steps)| {
+                (
+                    c.label(lang).to_string(),
+                    maildoc_kb::fill(steps, &f.params),
+                )
+            })
+            .collect(),
+        server: server.map(|s| s.endpoint.describe()),
+        evidence,
+    }
+}
