@@ -136,9 +136,7 @@ pub fn all() -> Vec<Provider> {
 /// The provider whose mail domains include `domain`.
 pub fn for_domain(domain: &str) -> Option<Provider> {
     let domain = domain.to_ascii_lowercase();
-    all()
-        .into_iter()
-        .find(|p| p.domains.iter().any(|d| *d == domain))
+    all().into_iter().find(|p| p.domains.contains(&domain))
 }
 
 #[cfg(test)]

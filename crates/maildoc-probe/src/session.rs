@@ -222,13 +222,15 @@ pub async fn login(
         if got.outcome == LoginOutcome::Accepted {
             return Ok(true);
         }
-        if rejected && retryable && i == 0 {
-            if let Some((other, other_form)) = ctx.account.other_username() {
-                conn.note(format!(
-                    "login refused; trying the other user name form `{other}` once (more tries could lock the account)"
-                ));
-                tries.push((other, other_form));
-            }
+        if rejected
+            && retryable
+            && i == 0
+            && let Some((other, other_form)) = ctx.account.other_username()
+        {
+            conn.note(format!(
+                "login refused; trying the other user name form `{other}` once (more tries could lock the account)"
+            ));
+            tries.push((other, other_form));
         }
         i += 1;
     }

@@ -147,10 +147,8 @@ async fn run(
         Login::Skipped(LoginSkipReason::NotRequested) => (true, false),
         _ => (false, false),
     };
-    if mail {
-        if let Err(f) = envelope(ev, &mut conn, ctx, rcpt_external).await {
-            return Err((conn, Phase::Envelope, f));
-        }
+    if mail && let Err(f) = envelope(ev, &mut conn, ctx, rcpt_external).await {
+        return Err((conn, Phase::Envelope, f));
     }
     Ok(Some(quit(conn).await))
 }

@@ -36,11 +36,6 @@ pub fn fill(key: &str, lang: Lang, args: &[(&str, &str)]) -> String {
 }
 
 #[cfg(test)]
-pub(crate) fn keys() -> Vec<&'static str> {
-    table().keys().map(String::as_str).collect()
-}
-
-#[cfg(test)]
 mod tests {
     use super::*;
 

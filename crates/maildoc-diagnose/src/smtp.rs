@@ -1,0 +1,368 @@
+//! Sending: the SMTP size limit, AUTH not offered, and the test envelope (MAIL FROM the own
+//! address, RCPT TO the own address, RCPT TO an external address).
+//!
+//! The envelope is judged only when it was sent the way the user's mail app sends it: after
+//! an accepted login, or without login because the app has SMTP authentication off
+//! (`--smtp-auth none`). After a failed or skipped login its refusals are the consequence of
+//! that, already reported.
+//!
+//! - MAIL FROM refused: `smtp-sender-rejected`, unless the reply demands authentication while
+//!   the app does not authenticate: then `smtp-relay-denied` (turn SMTP auth on).
+//! - RCPT TO the own address refused: `smtp-recipient-rejected` (a full mailbox belongs to the
+//!   mailbox area; an authentication demand without auth is `smtp-relay-denied`).
+//! - RCPT TO the external address refused as relaying ("relay", `5.7.1`, `5.7.0`, `550`,
+//!   `554`, or an authentication demand): `smtp-relay-denied`. Refusals about the test address
+//!   itself (`5.1.x` / `4.1.x`: it is at a reserved domain) say nothing and are ignored.
+//! - A refused MAIL FROM ends the envelope: its RCPTs are not judged.
+
+use crate::fmt;
+use crate::mailbox::says_mailbox_full;
+use crate::view::{Ctx, ServerView, mentions};
+use maildoc_model::{
+    Code, CommandKind, Finding, LoginSkipReason, Protocol, ReplyOutcome, Step, StepKind,
+};
+
+/// A SIZE below this (bytes) is `smtp-size-limit`: under 10 MB (decimal), a few photos no
+/// longer fit. Postfix's default of 10240000 stays just above it.
+const SMALL_SIZE: u64 = 10_000_000;
+
+const AUTH_REQUIRED: &[&str] = &[
+    "authentication required",
+    "auth required",
+    "authentication is required",
+    "must authenticate",
+    "not authenticated",
+];
+
+pub(crate) fn rules(ctx: &Ctx<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for sv in ctx
+        .servers
+        .iter()
+        .filter(|s| s.protocol() == Protocol::Smtp)
+    {
+        size_limit(sv, &mut out);
+        if let Some((step, LoginSkipReason::NotOffered)) = sv.login_skipped() {
+            let finding = sv.finding(Code::SmtpAuthNotOffered).evidence(&step.id);
+            out.push(match sv.capabilities() {
+                Some((caps, _)) => finding.evidence(&caps.id),
+                None => finding,
+            });
+        }
+        envelope(sv, &mut out);
+    }
+    out
+}
+
+/// `SIZE n` with 0 < n < 10 MB: params `size` (`5 MB`) and `size_bytes`.
+fn size_limit(sv: &ServerView<'_>, out: &mut Vec<Finding>) {
+    let Some((step, items)) = sv.capabilities() else {
+        return;
+    };
+    let size = items.iter().find_map(|item| {
+        let mut words = item.split_whitespace();
+        let keyword = words.next()?;
+        if !keyword.eq_ignore_ascii_case("SIZE") {
+            return None;
+        }
+        words.next()?.parse::<u64>().ok()
+    });
+    if let Some(size) = size.filter(|n| (1..SMALL_SIZE).contains(n)) {
+        out.push(
+            sv.finding(Code::SmtpSizeLimit)
+                .param("size", fmt::bytes(size))
+                .param("size_bytes", size)
+                .evidence(&step.id),
+        );
+    }
+}
+
+/// A refused envelope command.
+struct Refusal<'a> {
+    step: &'a Step,
+    command: CommandKind,
+    argument: &'a str,
+    reply: &'a str,
+    code: Option<u16>,
+    status: Option<&'a str>,
+}
+
+impl Refusal<'_> {
+    fn auth_required(&self) -> bool {
+        self.code == Some(530)
+            || self.status == Some("5.7.0")
+            || mentions(self.reply, AUTH_REQUIRED)
+    }
+
+    fn relaying(&self) -> bool {
+        mentions(self.reply, &["relay"])
+            || matches!(self.status, Some("5.7.1" | "5.7.0"))
+            || matches!(self.code, Some(550 | 554))
+    }
+
+    /// The refusal is about the address itself (`5.1.x` bad mailbox / domain).
+    fn about_address(&self) -> bool {
+        self.status
+            .is_some_and(|s| s.starts_with("5.1.") || s.starts_with("4.1."))
+    }
+}
+
+fn envelope(sv: &ServerView<'_>, out: &mut Vec<Finding>) {
+    let anonymous = matches!(sv.login_skipped(), Some((_, LoginSkipReason::SmtpAuthOff)));
+    if !anonymous && !sv.logged_in() {
+        return;
+    }
+    for step in sv.live {
+        let StepKind::Command {
+            command,
+            argument,
+            outcome: ReplyOutcome::PermFail | ReplyOutcome::TempFail,
+            reply,
+            code,
+            status,
+        } = &step.kind
+        else {
+            continue;
+        };
+        let refusal = Refusal {
+            step,
+            command: *command,
+            argument,
+            reply,
+            code: *code,
+            status: status.as_deref(),
+        };
+        let relay_denied = || {
+            sv.finding(Code::SmtpRelayDenied)
+                .param("reply", refusal.reply)
+                .evidence(&refusal.step.id)
+        };
+        match refusal.command {
+            CommandKind::MailFrom => {
+                out.push(if anonymous && refusal.auth_required() {
+                    relay_denied()
+                } else {
+                    sv.finding(Code::SmtpSenderRejected)
+                        .param("reply", refusal.reply)
+                        .param("address", refusal.argument)
+                        .evidence(&step.id)
+                });
+                return;
+            }
+            CommandKind::RcptOwn => {
+                if says_mailbox_full(&step.kind) {
+                    continue;
+                }
+                out.push(if anonymous && refusal.auth_required() {
+                    relay_denied()
+                } else {
+                    sv.finding(Code::SmtpRecipientRejected)
+                        .param("reply", refusal.reply)
+                        .param("address", refusal.argument)
+                        .evidence(&step.id)
+                });
+            }
+            CommandKind::RcptExternal => {
+                if (anonymous && refusal.auth_required())
+                    || (refusal.relaying() && !refusal.about_address())
+                {
+                    out.push(relay_denied());
+                }
+            }
+            CommandKind::Getquotaroot | CommandKind::Status | CommandKind::Stat => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use crate::fixtures::*;
+    use maildoc_model::*;
+
+    const ME: &str = "taro@example.jp";
+    const THEM: &str = "maildoc-test@example.invalid";
+
+    fn logged_in() -> Srv {
+        Srv::smtp_submission().up().login(login_ev(
+            ME,
+            UsernameForm::AsGiven,
+            LoginOutcome::Accepted,
+            "235 2.7.0 ok",
+            Some("2.7.0"),
+            Some(235),
+        ))
+    }
+
+    fn auth_off() -> Srv {
+        Srv::smtp_submission()
+            .up()
+            .skip(LoginSkipReason::SmtpAuthOff)
+    }
+
+    fn ok(srv: Srv, kind: CommandKind, arg: &str) -> Srv {
+        srv.command(
+            kind,
+            arg,
+            ReplyOutcome::Ok,
+            "250 ok",
+            Some(250),
+            Some("2.1.0"),
+        )
+    }
+
+    fn no(srv: Srv, kind: CommandKind, arg: &str, reply: &str, code: u16, status: &str) -> Srv {
+        let outcome = if code >= 500 {
+            ReplyOutcome::PermFail
+        } else {
+            ReplyOutcome::TempFail
+        };
+        srv.command(kind, arg, outcome, reply, Some(code), Some(status))
+    }
+
+    #[test]
+    fn relay_denied_after_login() {
+        let smtp = no(
+            ok(
+                ok(logged_in(), CommandKind::MailFrom, ME),
+                CommandKind::RcptOwn,
+                ME,
+            ),
+            CommandKind::RcptExternal,
+            THEM,
+            "554 5.7.1 Relay access denied",
+            554,
+            "5.7.1",
+        );
+        let f = run(vec![smtp.build()]);
+        assert_eq!(codes(&f), ["smtp-relay-denied@smtp"]);
+        assert_eq!(f[0].params["reply"], "554 5.7.1 Relay access denied");
+        assert_eq!(f[0].evidence, ["smtp.11"]);
+    }
+
+    #[test]
+    fn auth_required_without_smtp_auth_is_relay_denied() {
+        let smtp = no(
+            auth_off(),
+            CommandKind::MailFrom,
+            ME,
+            "530 5.7.0 Authentication required",
+            530,
+            "5.7.0",
+        );
+        let f = run(vec![smtp.build()]);
+        assert_eq!(codes(&f), ["smtp-relay-denied@smtp"]);
+
+        let smtp = no(
+            ok(
+                ok(auth_off(), CommandKind::MailFrom, ME),
+                CommandKind::RcptOwn,
+                ME,
+            ),
+            CommandKind::RcptExternal,
+            THEM,
+            "530 5.7.0 Authentication required",
+            530,
+            "5.7.0",
+        );
+        assert_eq!(codes(&run(vec![smtp.build()])), ["smtp-relay-denied@smtp"]);
+    }
+
+    #[test]
+    fn sender_and_recipient_rejected() {
+        let smtp = no(
+            logged_in(),
+            CommandKind::MailFrom,
+            ME,
+            "553 5.7.1 Sender address rejected: not owned by user",
+            553,
+            "5.7.1",
+        );
+        // Nothing after a refused MAIL FROM is judged.
+        let smtp = no(
+            smtp,
+            CommandKind::RcptExternal,
+            THEM,
+            "503 5.5.1 need MAIL",
+            503,
+            "5.5.1",
+        );
+        let f = run(vec![smtp.build()]);
+        assert_eq!(codes(&f), ["smtp-sender-rejected@smtp"]);
+        assert_eq!(f[0].params["address"], ME);
+        assert_eq!(
+            f[0].params["reply"],
+            "553 5.7.1 Sender address rejected: not owned by user"
+        );
+
+        let smtp = no(
+            ok(logged_in(), CommandKind::MailFrom, ME),
+            CommandKind::RcptOwn,
+            ME,
+            "550 5.1.1 User unknown",
+            550,
+            "5.1.1",
+        );
+        let f = run(vec![smtp.build()]);
+        assert_eq!(codes(&f), ["smtp-recipient-rejected@smtp"]);
+        assert_eq!(f[0].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn envelope_is_not_judged_after_a_failed_or_skipped_login() {
+        let smtp = no(
+            Srv::smtp_submission()
+                .up()
+                .skip(LoginSkipReason::NotRequested),
+            CommandKind::MailFrom,
+            ME,
+            "530 5.7.0 Authentication required",
+            530,
+            "5.7.0",
+        );
+        assert!(run(vec![smtp.build()]).is_empty());
+        // The bad test domain is not a relay problem.
+        let smtp = no(
+            ok(
+                ok(logged_in(), CommandKind::MailFrom, ME),
+                CommandKind::RcptOwn,
+                ME,
+            ),
+            CommandKind::RcptExternal,
+            THEM,
+            "550 5.1.2 Bad destination domain",
+            550,
+            "5.1.2",
+        );
+        assert!(run(vec![smtp.build()]).is_empty());
+    }
+
+    #[test]
+    fn size_limit_and_auth_not_offered() {
+        let smtp = Srv::smtp_ssl()
+            .resolved()
+            .connected()
+            .tls(tls_valid("smtp.example.jp", TlsMode::Implicit))
+            .greeting(GreetingOutcome::Ready, "220 hi", Some(Spoken::Smtp))
+            .caps(&["PIPELINING", "SIZE 5242880", "8BITMIME"], true)
+            .skip(LoginSkipReason::NotOffered);
+        let f = run(vec![smtp.build()]);
+        assert_eq!(
+            codes(&f),
+            ["smtp-size-limit@smtp", "smtp-auth-not-offered@smtp"]
+        );
+        assert_eq!(f[0].params["size"], "5 MB");
+        assert_eq!(f[0].params["size_bytes"], "5242880");
+        assert_eq!(f[1].evidence, ["smtp.6", "smtp.5"]);
+
+        for size in ["SIZE 0", "SIZE 52428800", "SIZE 10240000", "SIZE"] {
+            let smtp = Srv::smtp_ssl()
+                .resolved()
+                .connected()
+                .tls(tls_valid("smtp.example.jp", TlsMode::Implicit))
+                .greeting(GreetingOutcome::Ready, "220 hi", Some(Spoken::Smtp))
+                .caps(&["PIPELINING", size], true);
+            assert!(run(vec![smtp.build()]).is_empty(), "{size}");
+        }
+    }
+}
