@@ -4,4 +4,5 @@
 
 #![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
 
+pub mod hostile;
 pub mod lab;

@@ -1,0 +1,170 @@
+//! Misbehaving servers that real software will not imitate: each must end in a clear
+//! finding, and the run must always complete within its deadline.
+
+use maildoc_model::{Code, StepKind};
+use maildoc_testkit::hostile::{Behaviour, DnsBehaviour, Hostile, SmtpScript, dns};
+use maildoc_testkit::lab::{Run, codes, run};
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_maildoc");
+
+fn check(extra: &[&str], timeout: u64) -> Run {
+    let mut args: Vec<String> = vec![
+        "check".into(),
+        "taro@hostile.test".into(),
+        "--format".into(),
+        "json".into(),
+        "--no-login".into(),
+        "--timeout".into(),
+        timeout.to_string(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    run(BIN, &args, None)
+}
+
+fn codes_of(r: &Run) -> Vec<Code> {
+    codes(&r.report(), None)
+}
+
+#[test]
+fn silent_server_is_no_greeting_and_ends_in_time() {
+    let s = Hostile::start(Behaviour::Silent);
+    let r = check(&["--imap", &s.spec("plain")], 15);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(codes_of(&r), vec![Code::NoGreeting]);
+    assert!(r.elapsed < Duration::from_secs(16), "{:?}", r.elapsed);
+}
+
+#[test]
+fn garbage_is_garbled_response() {
+    let s = Hostile::start(Behaviour::Garbage(b"\x00\x01\xffHELLO?? \xfe\r\n".to_vec()));
+    let r = check(&["--pop3", &s.spec("plain")], 10);
+    assert_eq!(codes_of(&r), vec![Code::GarbledResponse]);
+}
+
+#[test]
+fn endless_line_is_garbled_response_without_growing() {
+    let s = Hostile::start(Behaviour::EndlessLine);
+    let r = check(&["--smtp", &s.spec("plain")], 10);
+    assert_eq!(codes_of(&r), vec![Code::GarbledResponse]);
+    let report = r.report();
+    let greeting = report.servers[0]
+        .steps
+        .iter()
+        .find_map(|s| match &s.kind {
+            StepKind::Greeting { outcome, text, .. } => Some((*outcome, text.len())),
+            _ => None,
+        })
+        .expect("a greeting step");
+    assert_eq!(greeting.0, maildoc_model::GreetingOutcome::TooLong);
+    assert!(greeting.1 < 1000, "the recorded text is bounded");
+}
+
+#[test]
+fn close_mid_greeting_is_connection_dropped() {
+    let s = Hostile::start(Behaviour::CloseMidGreeting(
+        b"* OK [CAPABILITY IMAP4".to_vec(),
+    ));
+    let r = check(&["--imap", &s.spec("plain")], 10);
+    assert_eq!(codes_of(&r), vec![Code::ConnectionDropped]);
+}
+
+#[test]
+fn refusing_greeting_with_too_many_connections() {
+    let s = Hostile::start(Behaviour::Smtp(SmtpScript::new(
+        "421 4.7.0 hostile.test Too many connections from your address, try later",
+        &[],
+    )));
+    let r = check(&["--smtp", &s.spec("plain")], 10);
+    assert_eq!(codes_of(&r), vec![Code::TooManyConnections]);
+}
+
+#[test]
+fn refusing_greeting_is_server_unavailable() {
+    let s = Hostile::start(Behaviour::Smtp(SmtpScript::new(
+        "554 5.3.2 hostile.test service closed",
+        &[],
+    )));
+    let r = check(&["--smtp", &s.spec("plain")], 10);
+    assert_eq!(codes_of(&r), vec![Code::ServerUnavailable]);
+}
+
+#[test]
+fn banner_date_far_from_local_clock_is_clock_skew() {
+    let s = Hostile::start(Behaviour::Smtp(SmtpScript::new(
+        "220 hostile.test ESMTP Mon, 3 Jan 2022 09:00:00 +0900",
+        &["STARTTLS"],
+    )));
+    let r = check(&["--smtp", &s.spec("plain")], 10);
+    let report = r.report();
+    let skew = report
+        .findings
+        .iter()
+        .find(|f| f.code == Code::ClockSkew)
+        .expect("clock-skew");
+    assert!(
+        skew.params
+            .get("reference")
+            .is_some_and(|v| v.contains("127.0.0.1")),
+        "{:?}",
+        skew.params
+    );
+}
+
+#[test]
+fn oauth_only_server_is_oauth_required() {
+    let s = Hostile::start(Behaviour::Smtp(SmtpScript::new(
+        "220 hostile.test ESMTP",
+        &["AUTH XOAUTH2 OAUTHBEARER"],
+    )));
+    let mut args: Vec<String> = [
+        "check",
+        "taro@hostile.test",
+        "--format",
+        "json",
+        "--allow-plaintext-login",
+        "--timeout",
+        "10",
+        "--smtp",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.push(s.spec("plain"));
+    let r = run(BIN, &args, Some("Hostile-Pass-Do-Not-Send-9923"));
+    assert!(
+        codes_of(&r).contains(&Code::OauthRequired),
+        "{:?}",
+        codes_of(&r)
+    );
+    assert!(!r.stdout.contains("Hostile-Pass-Do-Not-Send-9923"));
+}
+
+#[test]
+fn slow_greeting_is_server_slow() {
+    let s = Hostile::start(Behaviour::SlowSmtp(
+        Duration::from_millis(3500),
+        SmtpScript::new("220 hostile.test ESMTP", &["STARTTLS"]),
+    ));
+    let r = check(&["--smtp", &s.spec("plain")], 12);
+    assert!(
+        codes_of(&r).contains(&Code::ServerSlow),
+        "{:?}",
+        codes_of(&r)
+    );
+}
+
+#[test]
+fn dns_that_never_answers_is_dns_timeout_within_the_deadline() {
+    let server = dns(DnsBehaviour::Silent).to_string();
+    let r = check(&["--dns-server", &server, "--imap", "imap.hostile.test"], 4);
+    assert_eq!(codes_of(&r), vec![Code::DnsTimeout]);
+    assert!(r.elapsed < Duration::from_secs(5), "{:?}", r.elapsed);
+}
+
+#[test]
+fn dns_servfail_is_resolver_failure() {
+    let server = dns(DnsBehaviour::ServFail).to_string();
+    let r = check(&["--dns-server", &server, "--smtp", "smtp.hostile.test"], 6);
+    assert_eq!(codes_of(&r), vec![Code::DnsResolverFailure]);
+}
