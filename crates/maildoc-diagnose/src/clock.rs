@@ -31,6 +31,9 @@ pub(crate) struct Skew {
     step_id: String,
     /// `SMTP greeting of smtp.example.jp`
     source: String,
+    /// The protocol label and host of that greeting, for renderers that word it themselves.
+    protocol: &'static str,
+    host: String,
 }
 
 /// Returns whether any greeting gave a date, and the skew when even the closest date is more
@@ -57,6 +60,8 @@ pub(crate) fn greeting_skew(servers: &[ServerView<'_>], now: i64) -> (bool, Opti
                     reference: *time,
                     step_id: step.id.clone(),
                     source,
+                    protocol: sv.protocol().label(),
+                    host: sv.endpoint().host.clone(),
                 };
                 closest = Some((gap, skew));
             }
@@ -70,7 +75,11 @@ pub(crate) fn greeting_skew(servers: &[ServerView<'_>], now: i64) -> (bool, Opti
 
 pub(crate) fn rules(ctx: &Ctx<'_>) -> Vec<Finding> {
     if let Some(skew) = &ctx.skew {
-        let finding = skew_finding(ctx.now(), skew.reference, &skew.source).evidence(&skew.step_id);
+        let finding = skew_finding(ctx.now(), skew.reference, &skew.source)
+            .param("reference_kind", "greeting")
+            .param("reference_protocol", skew.protocol)
+            .param("reference_host", &skew.host)
+            .evidence(&skew.step_id);
         return vec![finding];
     }
     if ctx.has_reference_time {
@@ -79,13 +88,18 @@ pub(crate) fn rules(ctx: &Ctx<'_>) -> Vec<Finding> {
     certificate_hint(ctx).into_iter().collect()
 }
 
-/// Params: `local_time`, `reference_time`, `difference`, `reference`, and `direction`
-/// (`ahead` when the local clock is later than the reference, else `behind`).
+/// Params: `local_time`, `reference_time`, `difference` (and the same in seconds,
+/// `difference_seconds`), `reference`, and `direction` (`ahead` when the local clock is later
+/// than the reference, else `behind`).
 fn skew_finding(now: i64, reference: i64, source: &str) -> Finding {
     Finding::new(Code::ClockSkew)
         .param("local_time", fmt::date_time(now))
         .param("reference_time", fmt::date_time(reference))
         .param("difference", fmt::duration(now.saturating_sub(reference)))
+        .param(
+            "difference_seconds",
+            now.saturating_sub(reference).saturating_abs(),
+        )
         .param("reference", source)
         .param(
             "direction",
@@ -145,6 +159,7 @@ fn certificate_hint(ctx: &Ctx<'_>) -> Option<Finding> {
     };
     let finding = steps.into_iter().fold(
         skew_finding(ctx.now(), reference, "certificates of several servers")
+            .param("reference_kind", "certificates")
             .severity(Severity::Warning),
         Finding::evidence,
     );

@@ -102,8 +102,80 @@ pub fn severity_word(severity: Severity, lang: Lang) -> &'static str {
     )
 }
 
+/// A length of time in words, in its two largest units.
+pub fn duration(seconds: u64, lang: Lang) -> String {
+    let (d, h, m, s) = (
+        seconds / 86_400,
+        seconds % 86_400 / 3_600,
+        seconds % 3_600 / 60,
+        seconds % 60,
+    );
+    let part = |n: u64, key: &str| ui::fill(key, lang, &[("n", &n.to_string())]);
+    let parts: Vec<String> = if d > 0 {
+        [(d, "unit-days"), (h, "unit-hours")]
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, k)| part(*n, k))
+            .collect()
+    } else if h > 0 {
+        [(h, "unit-hours"), (m, "unit-minutes")]
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, k)| part(*n, k))
+            .collect()
+    } else if m > 0 {
+        vec![part(m, "unit-minutes")]
+    } else {
+        vec![part(s, "unit-seconds")]
+    };
+    parts.join(" ")
+}
+
+/// Puts the language-neutral values the rules give (phase names, seconds, where a time came
+/// from) into words of `lang`.
+fn localized_params(f: &Finding, lang: Lang) -> std::collections::BTreeMap<String, String> {
+    let mut params = f.params.clone();
+    if let Some(step) = params.get("step") {
+        let key = format!("step-{step}");
+        let words = ui::text(&key, lang);
+        if words != "?" {
+            params.insert("step".into(), words.to_string());
+        }
+    }
+    if let Some(secs) = params
+        .get("difference_seconds")
+        .and_then(|s| s.parse::<u64>().ok())
+    {
+        params.insert("difference".into(), duration(secs, lang));
+    }
+    match params.get("reference_kind").map(String::as_str) {
+        Some("greeting") => {
+            let protocol = params
+                .get("reference_protocol")
+                .cloned()
+                .unwrap_or_default();
+            let host = params.get("reference_host").cloned().unwrap_or_default();
+            let words = ui::fill(
+                "reference-greeting",
+                lang,
+                &[("protocol", &protocol), ("host", &host)],
+            );
+            params.insert("reference".into(), words);
+        }
+        Some("certificates") => {
+            params.insert(
+                "reference".into(),
+                ui::text("reference-certificates", lang).to_string(),
+            );
+        }
+        _ => {}
+    }
+    params
+}
+
 pub fn finding_block(report: &Report, f: &Finding, lang: Lang) -> FindingBlock {
     let text = maildoc_kb::finding_text(f.code, lang);
+    let params = localized_params(f, lang);
     let server = f
         .server
         .as_ref()
@@ -122,20 +194,51 @@ pub fn finding_block(report: &Report, f: &Finding, lang: Lang) -> FindingBlock {
         .collect();
     FindingBlock {
         severity: severity_word(f.severity, lang).to_string(),
-        title: maildoc_kb::fill(&text.title, &f.params),
-        cause: maildoc_kb::fill(&text.cause, &f.params),
-        fix: maildoc_kb::fill(&text.fix, &f.params),
+        title: maildoc_kb::fill(&text.title, &params),
+        cause: maildoc_kb::fill(&text.cause, &params),
+        fix: maildoc_kb::fill(&text.fix, &params),
         clients: text
             .clients
             .iter()
             .map(|(c, steps)| {
                 (
                     c.label(lang).to_string(),
-                    maildoc_kb::fill(steps, &f.params),
+                    maildoc_kb::fill(steps, &params),
                 )
             })
             .collect(),
         server: server.map(|s| s.endpoint.describe()),
         evidence,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use maildoc_model::Code;
+
+    #[test]
+    fn durations_in_both_languages() {
+        assert_eq!(duration(3 * 3600 + 5 * 60, Lang::En), "3 hours 5 minutes");
+        assert_eq!(duration(3 * 3600 + 5 * 60, Lang::Ja), "3 時間 5 分");
+        assert_eq!(duration(2 * 86_400, Lang::En), "2 days");
+        assert_eq!(duration(40, Lang::Ja), "40 秒");
+    }
+
+    #[test]
+    fn neutral_values_are_worded_per_language() {
+        let f = Finding::new(Code::ClockSkew)
+            .param("difference", "3 hours")
+            .param("difference_seconds", 10_800)
+            .param("reference_kind", "greeting")
+            .param("reference_protocol", "SMTP")
+            .param("reference_host", "smtp.example.jp")
+            .param("step", "greeting");
+        let ja = localized_params(&f, Lang::Ja);
+        assert_eq!(ja["difference"], "3 時間");
+        assert!(ja["reference"].contains("smtp.example.jp"));
+        assert_ne!(ja["step"], "greeting");
+        let en = localized_params(&f, Lang::En);
+        assert_eq!(en["reference"], "the SMTP greeting of smtp.example.jp");
     }
 }

@@ -1,0 +1,131 @@
+//! Every format, both languages, every finding code: nothing missing, nothing unfilled.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use maildoc_kb::Lang;
+use maildoc_model::report::SCHEMA_VERSION;
+use maildoc_model::{
+    Code, Endpoint, Finding, Origin, ProbeDepth, Protocol, Report, ResolveOutcome, Security,
+    ServerEvidence, StepKind, TargetInfo,
+};
+use maildoc_report::{human, json, markdown};
+
+fn report_with_every_code() -> Report {
+    let mut server = ServerEvidence::new(
+        "imap",
+        Endpoint::new(Protocol::Imap, "imap.example.jp", 993, Security::Tls),
+        Origin::Flag,
+        ProbeDepth::Full,
+    );
+    let step = server.push(
+        0,
+        3,
+        StepKind::Resolve {
+            host: "imap.example.jp".into(),
+            outcome: ResolveOutcome::Found,
+            addresses: vec!["192.0.2.1".parse().unwrap()],
+            detail: String::new(),
+        },
+    );
+    let findings = Code::ALL
+        .iter()
+        .map(|&code| {
+            let mut f = Finding::new(code).evidence(step.clone());
+            if maildoc_kb::has_server_params(code) {
+                f = f.server("imap");
+            }
+            for p in maildoc_kb::placeholders(code) {
+                f = f.param(p, format!("<{p}>"));
+            }
+            f
+        })
+        .collect();
+    Report {
+        schema_version: SCHEMA_VERSION,
+        maildoc_version: "0.0.0".into(),
+        started_at: "2026-11-22T00:00:00Z".into(),
+        started_at_unix: 1_795_305_600,
+        elapsed_ms: 1234,
+        timeout_ms: 15_000,
+        target: TargetInfo {
+            address: "taro@example.jp".into(),
+            username: "taro@example.jp".into(),
+            login: true,
+            smtp_auth: true,
+            allow_plaintext_login: false,
+            dns_server: None,
+            settings_source: "flags".into(),
+            provider: None,
+            normalizations: Vec::new(),
+        },
+        servers: vec![server],
+        findings,
+    }
+}
+
+#[test]
+fn every_format_and_language_renders_every_code_completely() {
+    let report = report_with_every_code();
+    for lang in [Lang::Ja, Lang::En] {
+        for verbose in [false, true] {
+            let outputs = [
+                human::render(
+                    &report,
+                    lang,
+                    human::Style {
+                        color: false,
+                        verbose,
+                    },
+                ),
+                markdown::render(&report, lang),
+            ];
+            for out in outputs {
+                for &code in Code::ALL {
+                    assert!(out.contains(code.as_str()), "{code} missing in {lang:?}");
+                    let title = maildoc_kb::finding_text(code, lang).title.clone();
+                    let params: std::collections::BTreeMap<String, String> =
+                        maildoc_kb::placeholders(code)
+                            .into_iter()
+                            .map(|p| (p.to_string(), format!("<{p}>")))
+                            .collect();
+                    assert!(
+                        out.contains(&maildoc_kb::fill(&title, &params)),
+                        "{code} title in {lang:?}"
+                    );
+                }
+                assert!(!out.contains(" ? "), "a missing UI text in {lang:?}");
+                let leftover = maildoc_kb::placeholders_in(&out);
+                assert!(leftover.is_empty(), "unfilled {leftover:?} in {lang:?}");
+            }
+        }
+    }
+    let j: serde_json::Value = serde_json::from_str(&json(&report)).unwrap();
+    assert_eq!(j["schema_version"], SCHEMA_VERSION);
+    assert_eq!(
+        j["findings"].as_array().map(Vec::len),
+        Some(Code::ALL.len())
+    );
+}
+
+#[test]
+fn colour_only_when_asked() {
+    let report = report_with_every_code();
+    let plain = human::render(
+        &report,
+        Lang::En,
+        human::Style {
+            color: false,
+            verbose: false,
+        },
+    );
+    assert!(!plain.contains('\x1b'));
+    let coloured = human::render(
+        &report,
+        Lang::En,
+        human::Style {
+            color: true,
+            verbose: false,
+        },
+    );
+    assert!(coloured.contains("\x1b[31m"));
+}
