@@ -74,6 +74,18 @@ pub struct CheckArgs {
     pub allow_plaintext_login: bool,
     #[arg(long, short)]
     pub verbose: bool,
+    #[arg(long, value_name = "APP", value_parser = parse_client)]
+    pub client: Option<maildoc_report::Client>,
+}
+
+fn parse_client(s: &str) -> Result<maildoc_report::Client, String> {
+    maildoc_report::Client::parse(s).ok_or_else(|| {
+        let keys: Vec<&str> = maildoc_report::Client::ALL
+            .iter()
+            .map(|c| c.key())
+            .collect();
+        format!("one of {}", keys.join(", "))
+    })
 }
 
 impl CheckArgs {
@@ -104,6 +116,7 @@ const HELP_ARGS: &[&str] = &[
     "no_login",
     "allow_plaintext_login",
     "verbose",
+    "client",
 ];
 
 /// Parses the command line with help texts in `lang`.

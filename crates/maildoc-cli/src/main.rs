@@ -133,7 +133,7 @@ fn check(args: args::CheckArgs) -> ExitCode {
     };
     let text = match format {
         Format::Json => maildoc_report::json(&report),
-        Format::Markdown => maildoc_report::markdown::render(&report, lang),
+        Format::Markdown => maildoc_report::markdown::render(&report, lang, args.client),
         Format::Human => {
             let color = std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
@@ -143,6 +143,7 @@ fn check(args: args::CheckArgs) -> ExitCode {
                 human::Style {
                     color,
                     verbose: args.verbose,
+                    client: args.client,
                 },
             )
         }

@@ -11,6 +11,8 @@ use std::fmt::Write;
 pub struct Style {
     pub color: bool,
     pub verbose: bool,
+    /// Show the fix steps of this mail app (all apps' steps are in the Markdown report).
+    pub client: Option<maildoc_kb::Client>,
 }
 
 const GREEN: &str = "\x1b[32m";
@@ -137,8 +139,11 @@ pub fn render(report: &Report, lang: Lang, style: Style) -> String {
         }
         let _ = writeln!(out, "  {}: {}", ui::text("cause", lang), block.cause);
         let _ = writeln!(out, "  {}: {}", ui::text("fix", lang), block.fix);
-        for (client, steps) in &block.clients {
-            let _ = writeln!(out, "    - {client}: {steps}");
+        if let Some(wanted) = style.client {
+            let label = wanted.label(lang);
+            for (client, steps) in block.clients.iter().filter(|(c, _)| c == label) {
+                let _ = writeln!(out, "    - {client}: {steps}");
+            }
         }
         if !block.evidence.is_empty() {
             let _ = writeln!(
@@ -155,6 +160,14 @@ pub fn render(report: &Report, lang: Lang, style: Style) -> String {
                 )
             );
         }
+    }
+    let has_client_steps = report
+        .findings
+        .iter()
+        .any(|f| !maildoc_kb::finding_text(f.code, lang).clients.is_empty());
+    if style.client.is_none() && has_client_steps {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{}", paint(style, DIM, ui::text("client-hint", lang)));
     }
     if style.verbose {
         let _ = writeln!(out);

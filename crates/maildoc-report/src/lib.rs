@@ -6,7 +6,7 @@ pub mod human;
 pub mod markdown;
 pub mod ui;
 
-pub use maildoc_kb::Lang;
+pub use maildoc_kb::{Client, Lang};
 use maildoc_model::{Finding, Report, Severity, Step};
 
 /// `--format`.
@@ -200,12 +200,7 @@ pub fn finding_block(report: &Report, f: &Finding, lang: Lang) -> FindingBlock {
         clients: text
             .clients
             .iter()
-            .map(|(c, steps)| {
-                (
-                    c.label(lang).to_string(),
-                    maildoc_kb::fill(steps, &params),
-                )
-            })
+            .map(|(c, steps)| (c.label(lang).to_string(), maildoc_kb::fill(steps, &params)))
             .collect(),
         server: server.map(|s| s.endpoint.describe()),
         evidence,

@@ -10,7 +10,8 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
-pub fn render(report: &Report, lang: Lang) -> String {
+/// `client` limits the per-app fix steps to one mail app; `None` shows them all.
+pub fn render(report: &Report, lang: Lang, client: Option<maildoc_kb::Client>) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -92,8 +93,11 @@ pub fn render(report: &Report, lang: Lang) -> String {
         }
         let _ = writeln!(out, "- {}: {}", ui::text("cause", lang), b.cause);
         let _ = writeln!(out, "- {}: {}", ui::text("fix", lang), b.fix);
-        for (client, steps) in &b.clients {
-            let _ = writeln!(out, "  - {client}: {steps}");
+        let wanted = client.map(|c| c.label(lang));
+        for (label, steps) in &b.clients {
+            if wanted.is_none_or(|w| w == label) {
+                let _ = writeln!(out, "  - {label}: {steps}");
+            }
         }
         for e in &b.evidence {
             let _ = writeln!(

@@ -75,9 +75,10 @@ fn every_format_and_language_renders_every_code_completely() {
                     human::Style {
                         color: false,
                         verbose,
+                        client: Some(maildoc_kb::Client::Iphone),
                     },
                 ),
-                markdown::render(&report, lang),
+                markdown::render(&report, lang, None),
             ];
             for out in outputs {
                 for &code in Code::ALL {
@@ -116,6 +117,7 @@ fn colour_only_when_asked() {
         human::Style {
             color: false,
             verbose: false,
+            client: None,
         },
     );
     assert!(!plain.contains('\x1b'));
@@ -125,6 +127,7 @@ fn colour_only_when_asked() {
         human::Style {
             color: true,
             verbose: false,
+            client: None,
         },
     );
     assert!(coloured.contains("\x1b[31m"));
