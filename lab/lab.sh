@@ -1,0 +1,628 @@
+#!/usr/bin/env bash
+# maildoc test lab: real Dovecot, Postfix and NSD on loopback addresses.
+#
+#   lab/lab.sh install            install the Debian packages (only if missing)
+#   lab/lab.sh start  [STATE_DIR] (re)generate PKI + configs, start everything
+#   lab/lab.sh stop   [STATE_DIR] stop everything by recorded PIDs
+#   lab/lab.sh status [STATE_DIR] probe every service
+#
+# STATE_DIR defaults to ${MAILDOC_LAB_DIR:-/tmp/maildoc-lab}. After start,
+# STATE_DIR/lab.env holds KEY=value lines for the tests (see write_env).
+#
+# Network rule: everything listens on and talks to 127.0.2.0/24 only.
+# The lab never touches /etc/dovecot, /etc/postfix or /etc/nsd; the only
+# system-wide changes are: the packages, a system user "maildoclab", and (while
+# running) one nftables table "inet maildoc_lab" dropping SYNs to 127.0.2.20:25.
+set -euo pipefail
+
+LAB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TEMPLATES=$LAB_ROOT/templates
+# shellcheck source=SCRIPTDIR/lib/certs.sh
+source "$LAB_ROOT/lib/certs.sh"
+
+PY=/usr/bin/python3
+[[ -x $PY ]] || PY=$(command -v python3)
+PROBE=("$PY" "$LAB_ROOT/lib/labprobe.py")
+
+MAIL_USER=maildoclab
+NFT_TABLE=maildoc_lab
+POSTFIX_MASTER=/usr/lib/postfix/sbin/master
+APPPW_REASON="Application-specific password required"
+
+# --- users ------------------------------------------------------------------
+# login name | lab.env password key | password | quota
+USERS=(
+    "taro@lab.example|MAILDOC_LAB_PASS_TARO|Tz-9vQ!lab-Secret-4471|100M"
+    "hanako|MAILDOC_LAB_PASS_HANAKO|Hn-3kW@lab-Secret-8802|100M"
+    "full@lab.example|MAILDOC_LAB_PASS_FULL|Fl-7xR+lab-Secret-1093|1M"
+    "near@lab.example|MAILDOC_LAB_PASS_NEAR|Nr-5mP.lab-Secret-3356|1M"
+    "apppw@lab.example|MAILDOC_LAB_PASS_APPPW|Ap-8qL_lab-Secret-6620|100M"
+)
+
+# --- hosts ------------------------------------------------------------------
+# Hosts with the full service set: Dovecot 143/993/110/995, Postfix 25/587/465.
+# ip | host name (SMTP banner) | certificate (lib/certs.sh name)
+FULL_HOSTS=(
+    "127.0.2.10|mail.lab.example|healthy"
+    "127.0.2.11|expired.lab.example|expired"
+    "127.0.2.12|wrongname.lab.example|wrongname"
+    "127.0.2.13|selfsigned.lab.example|selfsigned"
+    "127.0.2.14|unknownca.lab.example|unknownca"
+    "127.0.2.15|incomplete.lab.example|incomplete"
+    "127.0.2.18|smallsize.lab.example|smallsize"
+    "127.0.2.21|notyetvalid.lab.example|notyetvalid"
+    "127.0.2.22|soon.lab.example|soon"
+)
+IP_NOSTARTTLS=127.0.2.17
+IP_SMALLSIZE=127.0.2.18
+IP_CLOSED=127.0.2.19
+IP_OP25B=127.0.2.20
+IP_POPONIMAP=127.0.2.23
+IP_LEGACY=127.0.2.24
+IP_AIA=127.0.2.16
+IP_GMAIL=127.0.2.40
+IP_DNS=127.0.2.53
+
+log() { printf '[lab] %s\n' "$*" >&2; }
+die() { printf '[lab] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# ============================================================================
+# install
+# ============================================================================
+PACKAGES=(dovecot-imapd dovecot-pop3d dovecot-lmtpd postfix nsd openssl nftables)
+
+missing_packages() {
+    local p
+    for p in "${PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' \
+            || printf '%s\n' "$p"
+    done
+}
+
+cmd_install() {
+    local -a missing
+    mapfile -t missing < <(missing_packages)
+    if ((${#missing[@]} == 0)); then
+        log "all packages present"
+        return 0
+    fi
+    [[ $(id -u) == 0 ]] || die "install needs root"
+    log "installing: ${missing[*]}"
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+    # Keep the package scripts from starting the system-wide daemons.
+    local rcd=/usr/sbin/policy-rc.d had_rcd=0
+    [[ -e $rcd ]] && had_rcd=1
+    if ((had_rcd == 0)); then
+        printf '#!/bin/sh\n# maildoc lab: temporary, no daemon starts during install\nexit 101\n' > "$rcd"
+        chmod 755 "$rcd"
+        trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+    fi
+    local -a apt=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -q
+        --no-install-recommends --no-upgrade)
+    # Refresh the package lists only when the install cannot find something.
+    if ! "${apt[@]}" "${missing[@]}"; then
+        log "install failed; running apt-get update and retrying"
+        apt-get update -q
+        "${apt[@]}" "${missing[@]}"
+    fi
+    if ((had_rcd == 0)); then rm -f "$rcd"; trap - EXIT; fi
+}
+
+# ============================================================================
+# helpers
+# ============================================================================
+
+# render TEMPLATE OUT KEY=VALUE...: replace @KEY@ by VALUE (values may be multi-line).
+render() {
+    local tpl=$1 out=$2 kv key val text
+    shift 2
+    text=$(<"$tpl")
+    for kv in "$@"; do
+        key=${kv%%=*} val=${kv#*=}
+        text=${text//@"$key"@/"$val"}
+    done
+    printf '%s\n' "$text" > "$out"
+}
+
+# pid_alive PIDFILE EXPECT: true when PIDFILE names a live process whose
+# command line contains EXPECT (guards against PID reuse).
+pid_alive() {
+    local pidfile=$1 expect=$2 pid
+    [[ -s $pidfile ]] || return 1
+    pid=$(head -n1 "$pidfile" | tr -d ' \n')
+    [[ $pid =~ ^[0-9]+$ ]] || return 1
+    [[ -r /proc/$pid/cmdline ]] || return 1
+    tr '\0' ' ' < "/proc/$pid/cmdline" | grep -qF -- "$expect"
+}
+
+# proc_gone PID: true when PID no longer exists or is a zombie (PID 1 here is
+# not a real init and may reap orphans late).
+proc_gone() {
+    local st
+    [[ -r /proc/$1/stat ]] || return 0
+    st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 0
+    [[ -z $st || $st == Z || $st == X ]]
+}
+
+# stop_pids "PIDFILE|EXPECT|NAME"...: SIGTERM to all at once, wait up to 5 s
+# for all of them, then SIGKILL whatever is left.
+stop_pids() {
+    local spec pidfile expect name pid i left
+    local -a pids=() names=()
+    for spec in "$@"; do
+        IFS='|' read -r pidfile expect name <<<"$spec"
+        if pid_alive "$pidfile" "$expect"; then
+            pid=$(head -n1 "$pidfile" | tr -d ' \n')
+            kill -TERM "$pid" 2>/dev/null || true
+            pids+=("$pid") names+=("$name")
+        fi
+        rm -f "$pidfile"
+    done
+    ((${#pids[@]})) || return 0
+    for ((i = 0; i < 100; i++)); do
+        left=0
+        for pid in "${pids[@]}"; do proc_gone "$pid" || left=1; done
+        ((left)) || break
+        sleep 0.05
+    done
+    for i in "${!pids[@]}"; do
+        if ! proc_gone "${pids[$i]}"; then
+            log "${names[$i]} (pid ${pids[$i]}) ignored SIGTERM; sending SIGKILL"
+            kill -KILL "${pids[$i]}" 2>/dev/null || true
+        fi
+        log "stopped ${names[$i]} (pid ${pids[$i]})"
+    done
+}
+
+state_dir_arg() {
+    local d=${1:-${MAILDOC_LAB_DIR:-/tmp/maildoc-lab}}
+    [[ $d == /* ]] || d=$PWD/$d
+    [[ $d =~ ^[A-Za-z0-9/._+-]+$ ]] || die "STATE_DIR must be a plain path (no spaces or specials): $d"
+    [[ $d != / ]] || die "refusing STATE_DIR=/"
+    printf '%s\n' "${d%/}"
+}
+
+ensure_mail_user() {
+    if ! getent passwd "$MAIL_USER" >/dev/null; then
+        log "creating system user $MAIL_USER"
+        useradd --system --user-group --no-create-home --home-dir /nonexistent \
+            --shell /usr/sbin/nologin "$MAIL_USER"
+    fi
+}
+
+# ============================================================================
+# configuration
+# ============================================================================
+# Dovecot passdb/userdb (passwd-file) and Postfix's recipient table.
+#   passdb               the users (IMAP, POP3 and SMTP)
+#   passdb-refuse-smtp   apppw@ only, consulted first for SMTP (see dovecot.conf)
+#   passdb-refuse-other  empty: the same slot for every other service
+#   userdb               also knows hanako@lab.example, so LMTP can deliver there
+write_users() {
+    local d=$1 uid gid entry login key pass quota home addr line
+    local reason='reason=%{env:MAILDOC_LAB_APPPW_REASON}'
+    uid=$(id -u "$MAIL_USER") gid=$(id -g "$MAIL_USER")
+    : > "$d/dovecot/passdb"
+    : > "$d/dovecot/passdb-refuse-smtp"
+    : > "$d/dovecot/passdb-refuse-other"
+    : > "$d/dovecot/userdb"
+    : > "$d/postfix/conf/vmailbox"
+    for entry in "${USERS[@]}"; do
+        IFS='|' read -r login key pass quota <<<"$entry"
+        home=$d/mail/$login
+        # Extra fields of passwd-file reach the userdb only with a userdb_
+        # prefix. nodelay: answer at once where Dovecot keeps the fields of a
+        # failed login (a plain wrong password still waits up to 0.5 s, the
+        # granularity of Dovecot's failure queue, even with auth_failure_delay = 0).
+        line="$login:{PLAIN}$pass:$uid:$gid::$home::nodelay=y userdb_quota_rule=*:storage=$quota"
+        if [[ $login == apppw@* ]]; then
+            # The right password is refused with a reason. The reason has
+            # spaces, which extra fields cannot hold, so it comes from the
+            # environment. IMAP/POP3 honour "nologin"; SMTP uses passdb-refuse-smtp.
+            printf '%s nologin=y %s\n' "$line" "$reason" >> "$d/dovecot/passdb"
+            printf '%s %s\n' "$line" "$reason" >> "$d/dovecot/passdb-refuse-smtp"
+        else
+            printf '%s\n' "$line" >> "$d/dovecot/passdb"
+        fi
+        addr=$login
+        [[ $addr == *@* ]] || addr=$login@lab.example
+        # hanako: "hanako" logs in (passdb); hanako@lab.example is only an address.
+        printf '%s::%s:%s::%s::userdb_quota_rule=*:storage=%s\n' "$login" "$uid" "$gid" "$home" "$quota" \
+            >> "$d/dovecot/userdb"
+        if [[ $addr != "$login" ]]; then
+            printf '%s::%s:%s::%s::userdb_quota_rule=*:storage=%s\n' "$addr" "$uid" "$gid" "$home" "$quota" \
+                >> "$d/dovecot/userdb"
+        fi
+        printf '%s OK\n' "$addr" >> "$d/postfix/conf/vmailbox"
+    done
+    chown root:dovecot "$d"/dovecot/{passdb,passdb-refuse-smtp,passdb-refuse-other,userdb}
+    chmod 640 "$d"/dovecot/{passdb,passdb-refuse-smtp,passdb-refuse-other,userdb}
+}
+
+# seed_message FILE SIZE SUBJECT: an RFC 5322 message of about SIZE bytes.
+seed_message() {
+    local file=$1 size=$2 subject=$3 body_len
+    {
+        printf 'From: maildoc lab <lab@lab.example>\r\n'
+        printf 'To: mailbox owner <owner@lab.example>\r\n'
+        printf 'Subject: %s\r\n' "$subject"
+        printf 'Date: %s\r\n' "$(date -R)"
+        printf 'Message-ID: <%s.%s@lab.example>\r\n' "$(date +%s%N)" "$RANDOM"
+        printf 'MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n'
+    } > "$file"
+    body_len=$((size - $(stat -c %s "$file")))
+    if ((body_len > 200)); then
+        # 74 characters + CRLF per line, padded to exactly body_len bytes.
+        awk -v n="$body_len" 'BEGIN {
+            line = "maildoc-lab-filler-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJKLMNO"
+            for (w = length(line) + 2; n >= w; n -= w) printf "%s\r\n", line
+            printf "%s\r\n", substr(line, 1, n - 2)
+        }' >> "$file"
+    else
+        printf 'Hello from the maildoc lab.\r\n' >> "$file"
+    fi
+}
+
+seed_mail() {
+    local d=$1 login md n=0
+    for login in taro@lab.example hanako full@lab.example near@lab.example apppw@lab.example; do
+        md=$d/mail/$login/Maildir
+        mkdir -p "$md"/{cur,new,tmp}
+    done
+    # Maildir file names carry S=<size> so quota can be computed from names.
+    put() { # put LOGIN SIZE SUBJECT
+        local f tmp=$d/mail/$1/Maildir/tmp/seed.$$ size
+        seed_message "$tmp" "$2" "$3"
+        size=$(stat -c %s "$tmp")
+        n=$((n + 1))
+        f="$d/mail/$1/Maildir/cur/$(date +%s).M${n}P$$.maildoc-lab,S=$size:2,S"
+        mv "$tmp" "$f"
+    }
+    put taro@lab.example 600 "Welcome to the maildoc lab"
+    put taro@lab.example 2400 "Second message for taro"
+    put hanako 600 "Hello hanako"
+    # full@: quota 1 MiB (1024 KiB), holds ~1.2 MiB -> over quota.
+    put full@lab.example 1258291 "Large message filling the quota"
+    # near@: quota 1 MiB, ~95 % used (1,000,000 bytes = 976 KiB of 1024).
+    put near@lab.example 1000000 "Message using 95 percent of the quota"
+    chown -R "$MAIL_USER:$MAIL_USER" "$d/mail"
+    chmod 700 "$d/mail"/*
+    chmod 755 "$d/mail"
+}
+
+# Dovecot: per-address TLS settings and listener address lists.
+render_dovecot() {
+    local d=$1 uid gid h ip name cert blocks="" full_ips=""
+    uid=$(id -u "$MAIL_USER") gid=$(id -g "$MAIL_USER")
+    for h in "${FULL_HOSTS[@]}"; do
+        IFS='|' read -r ip name cert <<<"$h"
+        full_ips+="${full_ips:+ }$ip"
+        blocks+="local $ip {  # $name"$'\n'
+        blocks+="  ssl_cert = <$d/certs/$cert.chain.pem"$'\n'
+        blocks+="  ssl_key = <$d/certs/$cert.key"$'\n}\n'
+    done
+    blocks+="local $IP_POPONIMAP {  # pop-on-imap.lab.example"$'\n'
+    blocks+="  ssl_cert = <$d/certs/pop-on-imap.chain.pem"$'\n'
+    blocks+="  ssl_key = <$d/certs/pop-on-imap.key"$'\n}\n'
+    blocks+="local $IP_GMAIL {  # imap.gmail.com (intercepted)"$'\n'
+    blocks+="  ssl_cert = <$d/certs/gmail.chain.pem"$'\n'
+    blocks+="  ssl_key = <$d/certs/gmail.key"$'\n}\n'
+    # nostarttls.lab.example: no TLS at all on 143/110, and (like a badly run
+    # server) it accepts passwords in the clear there.
+    blocks+="local $IP_NOSTARTTLS {  # nostarttls.lab.example"$'\n'
+    blocks+="  ssl = no"$'\n'
+    blocks+="  disable_plaintext_auth = no"$'\n}'
+    render "$TEMPLATES/dovecot.conf.in" "$d/dovecot/dovecot.conf" \
+        STATE="$d" UID="$uid" GID="$gid" LOCAL_BLOCKS="$blocks" \
+        IMAP_ADDRS="$full_ips $IP_NOSTARTTLS" IMAPS_ADDRS="$full_ips $IP_GMAIL" \
+        POP3_ADDRS="$full_ips $IP_NOSTARTTLS" POP3S_ADDRS="$full_ips"
+    render "$TEMPLATES/dovecot-legacy.conf.in" "$d/dovecot-legacy/dovecot.conf" \
+        STATE="$d" UID="$uid" GID="$gid"
+    render "$TEMPLATES/openssl-legacy.cnf.in" "$d/dovecot-legacy/openssl.cnf"
+}
+
+# Postfix: one smtpd per address:port.
+smtpd_line() { # smtpd_line IP:PORT HOSTNAME KIND CHAIN_FILE|"" [PARAM=VALUE...]
+    local listen=$1 host=$2 kind=$3 chain=$4
+    shift 4
+    local opts="-o myhostname=$host"
+    if [[ -n $chain ]]; then opts+=" -o smtpd_tls_chain_files=$chain"; fi
+    case $kind in
+        mx)         opts+=" -o smtpd_tls_security_level=may -o smtpd_sasl_auth_enable=no" ;;
+        submission) opts+=" -o smtpd_tls_security_level=encrypt -o smtpd_sasl_auth_enable=yes" ;;
+        smtps)      opts+=" -o smtpd_tls_wrappermode=yes -o smtpd_tls_security_level=encrypt -o smtpd_sasl_auth_enable=yes" ;;
+        notls)      opts+=" -o smtpd_tls_security_level=none -o smtpd_sasl_auth_enable=no" ;;
+        notls-auth) opts+=" -o smtpd_tls_security_level=none -o smtpd_sasl_auth_enable=yes -o smtpd_tls_auth_only=no" ;;
+    esac
+    local extra
+    for extra in "$@"; do opts+=" -o $extra"; done
+    printf '%-17s inet  n       -       n       -       -       smtpd\n  %s\n' "$listen" "$opts"
+}
+
+render_postfix() {
+    local d=$1 h ip name cert chain svc=""
+    local -a extra
+    for h in "${FULL_HOSTS[@]}"; do
+        IFS='|' read -r ip name cert <<<"$h"
+        chain=$d/certs/$cert.postfix.pem
+        extra=()
+        if [[ $ip == "$IP_SMALLSIZE" ]]; then extra=(message_size_limit=1048576); fi
+        svc+="# $name"$'\n'
+        svc+=$(smtpd_line "$ip:25" "$name" mx "$chain" "${extra[@]}")$'\n'
+        svc+=$(smtpd_line "$ip:587" "$name" submission "$chain" "${extra[@]}")$'\n'
+        svc+=$(smtpd_line "$ip:465" "$name" smtps "$chain" "${extra[@]}")$'\n'
+    done
+    svc+="# nostarttls.lab.example: no STARTTLS on 25 and 587; 587 offers AUTH in the clear"$'\n'
+    svc+=$(smtpd_line "$IP_NOSTARTTLS:25" nostarttls.lab.example notls "")$'\n'
+    svc+=$(smtpd_line "$IP_NOSTARTTLS:587" nostarttls.lab.example notls-auth "")$'\n'
+    svc+="# op25b.lab.example: 587/465 only; 25 is filtered (see filter_start)"$'\n'
+    svc+=$(smtpd_line "$IP_OP25B:587" op25b.lab.example submission "$d/certs/op25b.postfix.pem")$'\n'
+    svc+=$(smtpd_line "$IP_OP25B:465" op25b.lab.example smtps "$d/certs/op25b.postfix.pem")$'\n'
+    svc+="# smtp.gmail.com (intercepted by the \"security scanner\" CA)"$'\n'
+    svc+=$(smtpd_line "$IP_GMAIL:465" smtp.gmail.com smtps "$d/certs/gmail.postfix.pem")
+    render "$TEMPLATES/postfix-main.cf.in" "$d/postfix/conf/main.cf" STATE="$d"
+    render "$TEMPLATES/postfix-master.cf.in" "$d/postfix/conf/master.cf" SMTPD_SERVICES="$svc"
+}
+
+# Postfix queue tree (what `postfix start` would create, done directly: faster).
+make_postfix_spool() {
+    local q=$1/postfix/spool sub
+    mkdir -p "$q" "$1/postfix/data"
+    chown root:root "$q"; chmod 755 "$q"
+    for sub in active bounce corrupt defer deferred flush hold incoming private saved trace; do
+        mkdir -p "$q/$sub"; chown postfix:root "$q/$sub"; chmod 700 "$q/$sub"
+    done
+    mkdir -p "$q/maildrop" "$q/public" "$q/pid"
+    chown postfix:postdrop "$q/maildrop" "$q/public"
+    chmod 730 "$q/maildrop"; chmod 710 "$q/public"
+    chown root:root "$q/pid"; chmod 755 "$q/pid"
+    chown postfix:root "$1/postfix/data"; chmod 700 "$1/postfix/data"
+}
+
+render_nsd() {
+    local d=$1 serial
+    serial=$(date -u +%s)
+    render "$TEMPLATES/nsd.conf.in" "$d/nsd/nsd.conf" STATE="$d"
+    render "$TEMPLATES/lab.example.zone.in" "$d/nsd/lab.example.zone" SERIAL="$serial"
+    render "$TEMPLATES/gmail.com.zone.in" "$d/nsd/gmail.com.zone" SERIAL="$serial"
+    nsd-checkconf "$d/nsd/nsd.conf" >/dev/null || die "nsd.conf invalid"
+}
+
+write_env() {
+    local d=$1 entry login key pass quota tmp=$1/lab.env.tmp
+    {
+        echo "# maildoc lab environment (written by lab/lab.sh start at $(date -u +%FT%TZ))"
+        echo "MAILDOC_LAB_DIR=$d"
+        echo "MAILDOC_LAB_DNS=$IP_DNS:53"
+        echo "MAILDOC_LAB_CA=$d/ca/root.crt"
+        echo "MAILDOC_LAB_INTERMEDIATE_CA=$d/ca/intermediate.crt"
+        echo "MAILDOC_LAB_OTHER_CA=$d/ca/other-ca.crt"
+        echo "MAILDOC_LAB_SCANNER_CA=$d/ca/scanner-ca.crt"
+        echo "MAILDOC_LAB_AIA_URL=http://aia.lab.example/intermediate.der"
+        echo "MAILDOC_LAB_FILTERED=$IP_OP25B:25"
+        echo "MAILDOC_LAB_FILTER_MECHANISM=$(cat "$d/run/filter.mode")"
+        echo "MAILDOC_LAB_LEGACY_TLS=$(cat "$d/run/legacy.mode")"
+        for entry in "${USERS[@]}"; do
+            IFS='|' read -r login key pass quota <<<"$entry"
+            echo "${key/PASS/USER}=$login"
+            echo "$key=$pass"
+        done
+    } > "$tmp"
+    chmod 644 "$tmp"
+    mv "$tmp" "$d/lab.env"
+}
+
+# ============================================================================
+# filtered port: 127.0.2.20:25 drops SYNs (connect times out)
+# ============================================================================
+filter_start() {
+    local d=$1
+    if command -v nft >/dev/null 2>&1 && nft -f - <<NFT 2>/dev/null
+table inet $NFT_TABLE
+delete table inet $NFT_TABLE
+table inet $NFT_TABLE {
+    # maildoc lab: op25b.lab.example port 25 is "filtered" (SYN silently dropped)
+    chain output {
+        type filter hook output priority 0; policy accept;
+        ip daddr $IP_OP25B tcp dport 25 tcp flags & (syn | ack) == syn drop
+    }
+}
+NFT
+    then
+        echo nftables > "$d/run/filter.mode"
+        return 0
+    fi
+    # Fallback: a listener with a permanently full accept queue.
+    log "nftables unusable; falling back to a full accept queue on $IP_OP25B:25"
+    setsid "${PROBE[@]}" hold-filtered "$IP_OP25B" 25 > "$d/log/filter.log" 2>&1 < /dev/null &
+    echo $! > "$d/run/filter.pid"
+    echo accept-queue > "$d/run/filter.mode"
+}
+
+filter_stop() {
+    local d=$1
+    if [[ -f $d/run/filter.mode && $(cat "$d/run/filter.mode") == nftables ]]; then
+        nft delete table inet "$NFT_TABLE" 2>/dev/null && log "removed nftables table $NFT_TABLE"
+    fi
+    rm -f "$d/run/filter.mode"
+}
+
+# ============================================================================
+# status probes
+# ============================================================================
+probe_specs() {
+    local h ip name cert
+    echo "dns=dns:$IP_DNS:53"
+    for h in "${FULL_HOSTS[@]}"; do
+        IFS='|' read -r ip name cert <<<"$h"
+        name=${name%%.lab.example}
+        echo "$name-imap=banner:$ip:143" "$name-imaps=tls:$ip:993"
+        echo "$name-pop3=banner:$ip:110" "$name-pop3s=tls:$ip:995"
+        echo "$name-smtp=banner:$ip:25" "$name-submission=banner:$ip:587" "$name-smtps=tls:$ip:465"
+    done
+    echo "nostarttls-imap=banner:$IP_NOSTARTTLS:143" "nostarttls-pop3=banner:$IP_NOSTARTTLS:110"
+    echo "nostarttls-smtp=banner:$IP_NOSTARTTLS:25" "nostarttls-submission=banner:$IP_NOSTARTTLS:587"
+    echo "op25b-submission=banner:$IP_OP25B:587" "op25b-smtps=tls:$IP_OP25B:465"
+    echo "pop-on-imap-143=banner:$IP_POPONIMAP:143" "pop-on-imap-993=tls:$IP_POPONIMAP:993"
+    echo "aia-http=http:$IP_AIA:80"
+    echo "gmail-imaps=tls:$IP_GMAIL:993" "gmail-smtps=tls:$IP_GMAIL:465"
+}
+
+# Probes that must *not* answer; slow (time-outs), so only in `status`.
+negative_specs() {
+    echo "op25b-smtp-filtered=filtered:$IP_OP25B:25" "closed-imaps=closed:$IP_CLOSED:993" \
+        "closed-smtp=closed:$IP_CLOSED:25"
+}
+
+# ============================================================================
+# start / stop / status
+# ============================================================================
+any_running() {
+    local d=$1
+    pid_alive "$d/run/nsd.pid" "$d/nsd/" || pid_alive "$d/run/dovecot.pid" "$d/dovecot/" ||
+        pid_alive "$d/run/dovecot-legacy.pid" "$d/dovecot-legacy/" ||
+        pid_alive "$d/run/postfix.pid" "$d/postfix/" || pid_alive "$d/run/aia-http.pid" "$d/www" ||
+        pid_alive "$d/run/filter.pid" hold-filtered || [[ -f $d/run/filter.mode ]]
+}
+
+# adopt_native_pids DIR: copy the daemons' own PID files into DIR/run where a
+# copy is missing (e.g. after a start that failed half-way).
+adopt_native_pids() {
+    local d=$1 name native
+    for name in dovecot:dovecot/run/master.pid dovecot-legacy:dovecot-legacy/run/master.pid \
+        postfix:postfix/spool/pid/master.pid; do
+        native=$d/${name#*:}
+        if [[ ! -s $d/run/${name%%:*}.pid && -s $native ]]; then
+            { tr -dc '0-9' < "$native"; echo; } > "$d/run/${name%%:*}.pid"
+        fi
+    done
+}
+
+cmd_stop() {
+    local d
+    d=$(state_dir_arg "${1:-}")
+    [[ -d $d/run ]] || { log "no lab state in $d"; return 0; }
+    adopt_native_pids "$d"
+    stop_pids "$d/run/postfix.pid|$d/postfix/|postfix master" \
+        "$d/run/dovecot-legacy.pid|$d/dovecot-legacy/|dovecot (legacy)" \
+        "$d/run/dovecot.pid|$d/dovecot/|dovecot" \
+        "$d/run/nsd.pid|$d/nsd/|nsd" \
+        "$d/run/aia-http.pid|$d/www|aia http server" \
+        "$d/run/filter.pid|hold-filtered|filtered-port holder"
+    filter_stop "$d"
+    rm -f "$d/lab.env"
+    log "lab in $d stopped"
+}
+
+# On a failed start, stop whatever did come up (logs stay in STATE_DIR/log).
+start_failed() {
+    log "start failed; stopping what was started (logs: $1/log)"
+    cmd_stop "$1" || true
+}
+
+cmd_start() {
+    local d t0 legacy=tls1.0
+    d=$(state_dir_arg "${1:-}")
+    t0=$EPOCHREALTIME
+    [[ $(id -u) == 0 ]] || die "start needs root (ports < 1024, nftables, mail user)"
+
+    if [[ -d $d/run ]] && any_running "$d"; then
+        log "a lab is running in $d; stopping it first"
+        cmd_stop "$d"
+    fi
+    # A lab from another STATE_DIR would hold the same addresses.
+    if "${PROBE[@]}" quickcheck "dns=dns:$IP_DNS:53" >/dev/null 2>&1; then
+        die "something already answers DNS on $IP_DNS:53 (a lab in another STATE_DIR?); stop it first"
+    fi
+    if [[ -n $(missing_packages) ]]; then cmd_install; fi
+    ensure_mail_user
+
+    # Fresh state: remove only what this script creates.
+    mkdir -p "$d"
+    chmod 755 "$d"
+    rm -rf "${d:?}"/{ca,certs,www,nsd,dovecot,dovecot-legacy,postfix,mail,run,log} "$d/lab.env"
+    mkdir -p "$d"/{nsd,dovecot,dovecot-legacy,postfix/conf,run,log,www}
+    chmod 755 "$d"/{nsd,dovecot,dovecot-legacy,postfix,run,log,www}
+
+    log "generating PKI"
+    lab_make_pki "$d"
+    log "writing configuration"
+    write_users "$d"
+    seed_mail "$d"
+    render_dovecot "$d"
+    render_postfix "$d"
+    make_postfix_spool "$d"
+    render_nsd "$d"
+
+    log "starting services"
+    trap 'start_failed "$d"' EXIT
+    # Daemons get no inherited stdio: a caller piping our output (| tail) must
+    # not wait for them. They log into $d/log.
+    nsd -c "$d/nsd/nsd.conf" < /dev/null >> "$d/log/nsd.log" 2>&1
+    MAILDOC_LAB_APPPW_REASON=$APPPW_REASON dovecot -c "$d/dovecot/dovecot.conf" \
+        < /dev/null >> "$d/log/dovecot.log" 2>&1
+    if ! OPENSSL_CONF=$d/dovecot-legacy/openssl.cnf MAILDOC_LAB_APPPW_REASON=$APPPW_REASON \
+        dovecot -c "$d/dovecot-legacy/dovecot.conf" < /dev/null >> "$d/log/dovecot-legacy.log" 2>&1; then
+        log "legacy Dovecot failed to start (optional); continuing without legacy.lab.example"
+        legacy=absent
+    fi
+    echo "$legacy" > "$d/run/legacy.mode"
+    setsid "$PY" -m http.server 80 --bind "$IP_AIA" --directory "$d/www" \
+        > "$d/log/aia-http.log" 2>&1 < /dev/null &
+    echo $! > "$d/run/aia-http.pid"
+    filter_start "$d"
+    "$POSTFIX_MASTER" -c "$d/postfix/conf" -w < /dev/null >> "$d/log/postfix.log" 2>&1 \
+        || die "postfix master failed (its early errors have no log file: is another process on a lab address? try: ss -ltnp | grep 127.0.2.)"
+
+    local -a specs
+    mapfile -t specs < <(probe_specs | tr ' ' '\n')
+    [[ $legacy == absent ]] || specs+=("legacy-imaps=tls:$IP_LEGACY:993")
+    if ! "${PROBE[@]}" wait 20 "${specs[@]}"; then
+        die "some services did not come up; logs in $d/log"
+    fi
+    # Record the daemons' own PIDs (NSD writes run/nsd.pid itself).
+    adopt_native_pids "$d"
+    # The first login after Dovecot starts can be slow to be answered.
+    local taro
+    IFS='|' read -r _ _ taro _ <<<"${USERS[0]}"
+    "${PROBE[@]}" warmup "$d/ca/root.crt" taro@lab.example "$taro" \
+        || die "warm-up logins failed; logs in $d/log"
+
+    write_env "$d"
+    trap - EXIT
+    log "lab up in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')s; env: $d/lab.env"
+}
+
+cmd_status() {
+    local d rc=0
+    d=$(state_dir_arg "${1:-}")
+    local -a specs
+    mapfile -t specs < <({ probe_specs; negative_specs; } | tr ' ' '\n')
+    if [[ -f $d/run/legacy.mode && $(cat "$d/run/legacy.mode") != absent ]]; then
+        specs+=("legacy-imaps=tls:$IP_LEGACY:993")
+    fi
+    echo "state dir: $d"
+    local p
+    for p in nsd dovecot dovecot-legacy postfix aia-http filter; do
+        if [[ -s $d/run/$p.pid ]]; then
+            printf 'pid %-15s %s\n' "$p" "$(cat "$d/run/$p.pid")"
+        fi
+    done
+    [[ -f $d/run/filter.mode ]] && echo "filtered port mechanism: $(cat "$d/run/filter.mode")"
+    "${PROBE[@]}" check "${specs[@]}" || rc=1
+    return "$rc"
+}
+
+main() {
+    local cmd=${1:-}
+    shift || true
+    case $cmd in
+        install) cmd_install ;;
+        start)   cmd_start "$@" ;;
+        stop)    cmd_stop "$@" ;;
+        status)  cmd_status "$@" ;;
+        *) sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    esac
+}
+
+main "$@"
