@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 export MAILDOC_LAB_DIR="${MAILDOC_LAB_DIR:-/tmp/maildoc-lab}"
 lab/lab.sh install
-lab/lab.sh start "$MAILDOC_LAB_DIR" >/dev/null
+lab/lab.sh status "$MAILDOC_LAB_DIR" >/dev/null 2>&1 || lab/lab.sh start "$MAILDOC_LAB_DIR" >/dev/null
 cargo build --release --quiet -p maildoc-cli
 
 env_value() { sed -n "s/^$1=//p" "$MAILDOC_LAB_DIR/lab.env" | sed 's/^"\(.*\)"$/\1/'; }

@@ -7,8 +7,11 @@ cd "$(dirname "$0")/.."
 
 export MAILDOC_LAB_DIR="${MAILDOC_LAB_DIR:-/tmp/maildoc-lab}"
 lab/lab.sh install
-lab/lab.sh start "$MAILDOC_LAB_DIR"
-trap 'lab/lab.sh stop "$MAILDOC_LAB_DIR"' EXIT
+# Start the lab unless one is already up and healthy; stop it afterwards only if we started it.
+if ! lab/lab.sh status "$MAILDOC_LAB_DIR" >/dev/null 2>&1; then
+  lab/lab.sh start "$MAILDOC_LAB_DIR"
+  trap 'lab/lab.sh stop "$MAILDOC_LAB_DIR"' EXIT
+fi
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings

@@ -14,6 +14,8 @@ use std::time::Duration;
 
 /// How long a server may take to greet before it counts as silent.
 pub const GREETING_CAP: Duration = Duration::from_secs(5);
+/// The same, on a port that speaks TLS from the first byte while the settings say otherwise.
+pub const SILENT_TLS_PORT_CAP: Duration = Duration::from_secs(2);
 
 /// Records a failure on an established connection.
 pub fn trouble(ev: &mut ServerEvidence, conn: &Conn, phase: Phase, f: Failure) {
@@ -42,7 +44,16 @@ pub async fn greeting(
     protocol: Protocol,
 ) -> Result<String, Greeted> {
     let timer = crate::clock::StepTimer::start(conn.clock());
-    let read = conn.read_line(GREETING_CAP).await;
+    // On the implicit-TLS port of the protocol a silent server is almost surely waiting for
+    // a ClientHello: do not make the user wait the full greeting time to find out.
+    let cap = if ev.endpoint.security != maildoc_model::Security::Tls
+        && ev.endpoint.port == protocol.implicit_tls_port()
+    {
+        SILENT_TLS_PORT_CAP
+    } else {
+        GREETING_CAP
+    };
+    let read = conn.read_line(cap).await;
     let (outcome, text, spoken) = match &read {
         Ok(line) => {
             let (outcome, spoken) = maildoc_wire::sniff::classify_greeting(protocol, line);
