@@ -6,9 +6,17 @@
 //! Anything else is an ordinary authentication failure: if the probe's second try with the
 //! other user name form (full address / local part) got in, that is `auth-username-form`,
 //! else `auth-failed`.
+//!
+//! A login without answer is named by what the probe ran into (the trouble it recorded right
+//! after the login): no answer in time is `server-slow` (error), an answer that is no protocol
+//! is `garbled-response`, anything else `connection-dropped`.
 
+use crate::fmt;
 use crate::view::{Ctx, ServerView, mentions};
-use maildoc_model::{Code, Finding, LoginEvidence, LoginOutcome, LoginSkipReason, Step, StepKind};
+use maildoc_model::{
+    Code, Finding, LoginEvidence, LoginOutcome, LoginSkipReason, Phase, Severity, Step, StepKind,
+    Trouble,
+};
 
 const APP_PASSWORD: &[&str] = &[
     "application-specific password",
@@ -204,6 +212,44 @@ fn auth_failed(sv: &ServerView<'_>, tried: &[(&Step, &LoginEvidence)]) -> Findin
         .fold(finding, |f, (step, _)| f.evidence(&step.id))
 }
 
+/// A login that got no answer. The trouble behind it is the step the probe recorded right
+/// after the login (it lies past the end of the live steps, and says nothing new).
+fn no_answer(sv: &ServerView<'_>, step: &Step) -> Finding {
+    let trouble = sv
+        .ev
+        .steps
+        .iter()
+        .skip_while(|s| s.id != step.id)
+        .nth(1)
+        .and_then(|s| match &s.kind {
+            StepKind::Trouble {
+                phase: Phase::Login,
+                trouble,
+                detail,
+            } => Some((s, *trouble, detail.as_str())),
+            _ => None,
+        });
+    match trouble {
+        Some((trouble_step, Trouble::Timeout, _)) => sv
+            .finding(Code::ServerSlow)
+            .severity(Severity::Error)
+            .param("seconds", fmt::seconds(step.elapsed_ms))
+            .param("step", "login")
+            .evidence(&step.id)
+            .evidence(&trouble_step.id),
+        Some((trouble_step, Trouble::Garbage | Trouble::LineTooLong, detail)) => sv
+            .finding(Code::GarbledResponse)
+            .param("step", "login")
+            .param("detail", detail)
+            .evidence(&step.id)
+            .evidence(&trouble_step.id),
+        _ => sv
+            .finding(Code::ConnectionDropped)
+            .param("step", "login")
+            .evidence(&step.id),
+    }
+}
+
 fn logins(sv: &ServerView<'_>, out: &mut Vec<Finding>) {
     let logins: Vec<(&Step, &LoginEvidence)> = sv
         .live
@@ -216,15 +262,11 @@ fn logins(sv: &ServerView<'_>, out: &mut Vec<Finding>) {
     let Some(&(first_step, first)) = logins.first() else {
         return;
     };
-    let dropped = |step: &Step| {
-        sv.finding(Code::ConnectionDropped)
-            .param("step", "login")
-            .evidence(&step.id)
-    };
+    let unanswered = |step: &Step| no_answer(sv, step);
     match first.outcome {
         LoginOutcome::Accepted => return,
         LoginOutcome::NoAnswer => {
-            out.push(dropped(first_step));
+            out.push(unanswered(first_step));
             return;
         }
         LoginOutcome::Rejected => {}
@@ -248,7 +290,7 @@ fn logins(sv: &ServerView<'_>, out: &mut Vec<Finding>) {
         ),
         LoginOutcome::NoAnswer => {
             out.push(auth_failed(sv, &logins[..1]));
-            out.push(dropped(second_step));
+            out.push(unanswered(second_step));
         }
         LoginOutcome::Rejected => match classify(second) {
             Some(code) => out.push(
@@ -495,6 +537,47 @@ mod tests {
         let f = run(vec![imap.build()]);
         assert_eq!(codes(&f), ["connection-dropped@imap"]);
         assert_eq!(f[0].params["step"], "login");
+    }
+
+    #[test]
+    fn login_without_answer_is_named_by_its_trouble() {
+        let silent = login_ev(
+            "taro",
+            UsernameForm::AsGiven,
+            LoginOutcome::NoAnswer,
+            "no answer within 10.0 s",
+            None,
+            None,
+        );
+        let trouble = |trouble, detail: &str| StepKind::Trouble {
+            phase: Phase::Login,
+            trouble,
+            detail: detail.into(),
+        };
+        let imap = Srv::imap_ssl()
+            .up()
+            .login_ms(10_000, silent.clone())
+            .step(0, trouble(Trouble::Timeout, "no answer within 10.0 s"));
+        let f = run(vec![imap.build()]);
+        assert_eq!(codes(&f), ["server-slow@imap"]);
+        assert_eq!(f[0].severity, Severity::Error);
+        assert_eq!(f[0].params["step"], "login");
+        assert_eq!(f[0].params["seconds"], "10.0");
+        assert_eq!(f[0].evidence, ["imap.6", "imap.7"]);
+
+        let imap = Srv::imap_ssl()
+            .up()
+            .login(silent.clone())
+            .step(0, trouble(Trouble::Garbage, "not an IMAP response"));
+        let f = run(vec![imap.build()]);
+        assert_eq!(codes(&f), ["garbled-response@imap"]);
+        assert_eq!(f[0].params["detail"], "not an IMAP response");
+
+        let imap = Srv::imap_ssl().up().login(silent).step(
+            0,
+            trouble(Trouble::Closed, "the server closed the connection"),
+        );
+        assert_eq!(codes(&run(vec![imap.build()])), ["connection-dropped@imap"]);
     }
 
     #[test]

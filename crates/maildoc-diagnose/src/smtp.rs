@@ -14,12 +14,15 @@
 //!   `554`, or an authentication demand): `smtp-relay-denied`. Refusals about the test address
 //!   itself (`5.1.x` / `4.1.x`: it is at a reserved domain) say nothing and are ignored.
 //! - A refused MAIL FROM ends the envelope: its RCPTs are not judged.
+//! - On a connection the settings leave unencrypted, a refusal that asks for STARTTLS first
+//!   (`530 5.7.0 Must issue a STARTTLS command first`) is the consequence of that, which the
+//!   encryption area reports (`encryption-off`), and is not judged here.
 
 use crate::fmt;
 use crate::mailbox::says_mailbox_full;
 use crate::view::{Ctx, ServerView, mentions};
 use maildoc_model::{
-    Code, CommandKind, Finding, LoginSkipReason, Protocol, ReplyOutcome, Step, StepKind,
+    Code, CommandKind, Finding, LoginSkipReason, Protocol, ReplyOutcome, Security, Step, StepKind,
 };
 
 /// A SIZE below this (bytes) is `smtp-size-limit`: under 10 MB (decimal), a few photos no
@@ -33,6 +36,9 @@ const AUTH_REQUIRED: &[&str] = &[
     "must authenticate",
     "not authenticated",
 ];
+
+/// Words of a refusal that wants the connection encrypted first.
+const TLS_REQUIRED: &[&str] = &["starttls", "encryption required", "tls required"];
 
 pub(crate) fn rules(ctx: &Ctx<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -100,6 +106,11 @@ impl Refusal<'_> {
             || matches!(self.code, Some(550 | 554))
     }
 
+    /// The refusal asks for STARTTLS (encryption) first.
+    fn tls_required(&self) -> bool {
+        mentions(self.reply, TLS_REQUIRED) || self.status == Some("5.7.11")
+    }
+
     /// The refusal is about the address itself (`5.1.x` bad mailbox / domain).
     fn about_address(&self) -> bool {
         self.status
@@ -112,6 +123,7 @@ fn envelope(sv: &ServerView<'_>, out: &mut Vec<Finding>) {
     if !anonymous && !sv.logged_in() {
         return;
     }
+    let unencrypted = sv.endpoint().security == Security::Plain;
     for step in sv.live {
         let StepKind::Command {
             command,
@@ -132,6 +144,12 @@ fn envelope(sv: &ServerView<'_>, out: &mut Vec<Finding>) {
             code: *code,
             status: status.as_deref(),
         };
+        if unencrypted && refusal.tls_required() {
+            if refusal.command == CommandKind::MailFrom {
+                return;
+            }
+            continue;
+        }
         let relay_denied = || {
             sv.finding(Code::SmtpRelayDenied)
                 .param("reply", refusal.reply)
@@ -262,6 +280,59 @@ mod tests {
             CommandKind::RcptExternal,
             THEM,
             "530 5.7.0 Authentication required",
+            530,
+            "5.7.0",
+        );
+        assert_eq!(codes(&run(vec![smtp.build()])), ["smtp-relay-denied@smtp"]);
+    }
+
+    #[test]
+    fn starttls_demand_on_an_unencrypted_connection_is_not_relay_denied() {
+        let plain = || {
+            Srv::new(
+                "smtp",
+                Protocol::Smtp,
+                "smtp.example.jp",
+                587,
+                Security::Plain,
+            )
+            .resolved()
+            .connected()
+            .greeting(GreetingOutcome::Ready, "220 hi", Some(Spoken::Smtp))
+            .caps(&["PIPELINING", "STARTTLS"], false)
+            .skip(LoginSkipReason::SmtpAuthOff)
+        };
+        let smtp = no(
+            plain(),
+            CommandKind::MailFrom,
+            ME,
+            "530 5.7.0 Must issue a STARTTLS command first",
+            530,
+            "5.7.0",
+        );
+        // The settings turn encryption off; that is the whole story.
+        assert_eq!(codes(&run(vec![smtp.build()])), ["encryption-off@smtp"]);
+
+        let smtp = no(
+            ok(
+                ok(plain(), CommandKind::MailFrom, ME),
+                CommandKind::RcptOwn,
+                ME,
+            ),
+            CommandKind::RcptExternal,
+            THEM,
+            "530 5.7.0 Must issue a STARTTLS command first",
+            530,
+            "5.7.0",
+        );
+        assert_eq!(codes(&run(vec![smtp.build()])), ["encryption-off@smtp"]);
+
+        // After STARTTLS the same words would be the server's own confusion: still judged.
+        let smtp = no(
+            auth_off(),
+            CommandKind::MailFrom,
+            ME,
+            "530 5.7.0 Must issue a STARTTLS command first",
             530,
             "5.7.0",
         );

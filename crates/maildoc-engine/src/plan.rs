@@ -15,9 +15,10 @@ pub struct ServerSpec {
 /// Parses `--imap` / `--pop3` / `--smtp` values. The host is kept as typed; it is checked
 /// (and normalized) when the plan is made, so a host with `@` becomes a finding, not an error.
 pub fn parse_server_spec(text: &str) -> Result<ServerSpec, String> {
-    let text = text.trim();
+    let folded: String = text.trim().chars().map(fold_delimiter).collect();
+    let text = folded.as_str();
     let (rest, security) = match text.rsplit_once('/') {
-        Some((rest, sec)) => match Security::parse(sec.trim()) {
+        Some((rest, sec)) => match Security::parse(&input::normalize_text("security", sec).0) {
             Some(s) => (rest, Some(s)),
             None => {
                 return Err(format!(
@@ -61,6 +62,18 @@ fn parse_port(p: &str) -> Result<u16, String> {
     match folded.parse::<u16>() {
         Ok(0) | Err(_) => Err(format!("`{p}` is not a port number (1-65535)")),
         Ok(n) => Ok(n),
+    }
+}
+
+/// Full-width `：`, `／`, `［` and `］` typed on a Japanese keyboard: the spec's delimiters. The
+/// host keeps its own full-width characters, so its normalization is still reported.
+fn fold_delimiter(c: char) -> char {
+    match c {
+        '：' => ':',
+        '／' => '/',
+        '［' => '[',
+        '］' => ']',
+        other => other,
     }
 }
 
@@ -295,6 +308,11 @@ mod tests {
         assert_eq!(spec("smtp.example.jp/ssl").security, Some(Security::Tls));
         assert_eq!(spec("[::1]:993/ssl").host, "::1");
         assert_eq!(spec("mail.example.jp:９９３").port, Some(993));
+        // Full width throughout: delimiters and security fold, the host is kept as typed.
+        let wide = spec("ｍａｉｌ．ｅｘａｍｐｌｅ．ｊｐ：９９３／ＳＳＬ");
+        assert_eq!(wide.host, "ｍａｉｌ．ｅｘａｍｐｌｅ．ｊｐ");
+        assert_eq!(wide.port, Some(993));
+        assert_eq!(wide.security, Some(Security::Tls));
         assert!(parse_server_spec("mail.example.jp:99999").is_err());
         assert!(parse_server_spec("mail.example.jp/tls13").is_err());
         assert!(parse_server_spec(":993").is_err());
@@ -365,6 +383,19 @@ mod tests {
                 .all(|s| s.endpoint.host.ends_with("xn--wgv71a119e.jp"))
         );
         assert_eq!(plan.normalizations.len(), 1);
+        let plan = make(&Settings {
+            address: "taro@example.jp".into(),
+            imap: vec!["ｉｍａｐ．ｅｘａｍｐｌｅ．ｊｐ：９９３".into()],
+            ..Settings::default()
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(plan.servers[0].endpoint.host, "imap.example.jp");
+        assert_eq!(plan.servers[0].endpoint.port, 993);
+        assert_eq!(plan.normalizations[0].field, "imap");
+        assert_eq!(
+            plan.normalizations[0].original,
+            "ｉｍａｐ．ｅｘａｍｐｌｅ．ｊｐ"
+        );
     }
 
     #[test]

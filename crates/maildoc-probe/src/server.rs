@@ -6,7 +6,7 @@ use crate::context::ProbeContext;
 use crate::{imap, pop3, smtp, tcp, tls};
 use maildoc_model::{
     ConnectOutcome, Endpoint, InvalidHostReason, Origin, Phase, ProbeDepth, Protocol,
-    ResolveOutcome, Security, ServerEvidence, StepKind, TlsHandshake, TlsMode,
+    ResolveOutcome, Security, ServerEvidence, StepKind, TlsFailureKind, TlsHandshake, TlsMode,
 };
 use std::net::SocketAddr;
 use tokio::net::TcpStream;
@@ -87,7 +87,7 @@ async fn run(ev: &mut ServerEvidence, ctx: &ProbeContext) {
         text: format!("connected to {address}"),
     });
     let conn = if ev.endpoint.security == Security::Tls {
-        let hs = tls::handshake(
+        let mut hs = tls::handshake(
             tcp,
             &host,
             TlsMode::Implicit,
@@ -97,6 +97,24 @@ async fn run(ev: &mut ServerEvidence, ctx: &ProbeContext) {
             &ctx.clock,
         )
         .await;
+        // A server that hung up on the hello without a word may speak only old TLS.
+        if hs
+            .evidence
+            .failure
+            .as_ref()
+            .is_some_and(|f| f.kind == TlsFailureKind::Closed)
+            && let (Some(tcp), _) = tcp::connect(&[address], &ctx.clock).await
+            && let Some(legacy) = tls::legacy_only(tcp, &host, &ctx.clock).await
+        {
+            transcript.push(maildoc_model::TranscriptLine {
+                at_ms: ctx.clock.at_ms(),
+                dir: maildoc_model::Direction::Note,
+                text: format!(
+                    "the server hung up on the TLS hello; new connection to {address} to try an old-style hello"
+                ),
+            });
+            hs.evidence.failure = Some(legacy);
+        }
         let established = hs.evidence.handshake == TlsHandshake::Established;
         transcript.push(tls_note(&hs.evidence, ctx.clock.at_ms()));
         ev.push(

@@ -310,6 +310,127 @@ where
     }
 }
 
+/// Cipher suites an old server knows: ECDHE, DHE and RSA key exchange with AES-GCM and
+/// AES-CBC, 3DES, and the renegotiation SCSV.
+const LEGACY_SUITES: &[u16] = &[
+    0xc02b, 0xc02f, 0xc02c, 0xc030, 0xc009, 0xc013, 0xc00a, 0xc014, 0x0033, 0x0039, 0x009c, 0x009d,
+    0x002f, 0x0035, 0x000a, 0x00ff,
+];
+
+/// A TLS 1.2 ClientHello in the old style: no `supported_versions` extension, so the server
+/// picks any version up to TLS 1.2 it speaks, and the CBC suites of that time.
+fn legacy_client_hello(host: &str) -> Vec<u8> {
+    fn put16(out: &mut Vec<u8>, n: usize) {
+        out.extend_from_slice(&u16::try_from(n).unwrap_or(u16::MAX).to_be_bytes());
+    }
+    fn extension(out: &mut Vec<u8>, kind: u16, data: &[u8]) {
+        out.extend_from_slice(&kind.to_be_bytes());
+        put16(out, data.len());
+        out.extend_from_slice(data);
+    }
+    let mut exts = Vec::new();
+    if host
+        .trim_matches(['[', ']'])
+        .parse::<std::net::IpAddr>()
+        .is_err()
+    {
+        let name = host.as_bytes();
+        let mut sni = Vec::new();
+        put16(&mut sni, name.len() + 3);
+        sni.push(0);
+        put16(&mut sni, name.len());
+        sni.extend_from_slice(name);
+        extension(&mut exts, 0x0000, &sni);
+    }
+    // supported_groups: secp256r1, secp384r1, x25519; ec_point_formats: uncompressed.
+    extension(&mut exts, 0x000a, &[0, 6, 0, 0x17, 0, 0x18, 0, 0x1d]);
+    extension(&mut exts, 0x000b, &[1, 0]);
+    // signature_algorithms: ECDSA, RSA-PSS and RSA PKCS#1 with SHA-256/384/512, then SHA-1.
+    let schemes: &[u16] = &[
+        0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0203, 0x0201,
+    ];
+    let mut sig = Vec::new();
+    put16(&mut sig, schemes.len() * 2);
+    for scheme in schemes {
+        sig.extend_from_slice(&scheme.to_be_bytes());
+    }
+    extension(&mut exts, 0x000d, &sig);
+
+    let mut body = vec![0x03, 0x03];
+    body.extend_from_slice(&[0x4d; 32]); // random: never used, the handshake is not finished
+    body.push(0); // no session id
+    put16(&mut body, LEGACY_SUITES.len() * 2);
+    for suite in LEGACY_SUITES {
+        body.extend_from_slice(&suite.to_be_bytes());
+    }
+    body.extend_from_slice(&[1, 0]); // null compression only
+    put16(&mut body, exts.len());
+    body.extend_from_slice(&exts);
+
+    let mut handshake = vec![0x01, 0];
+    put16(&mut handshake, body.len());
+    handshake.extend_from_slice(&body);
+    let mut record = vec![0x16, 0x03, 0x01];
+    put16(&mut record, handshake.len());
+    record.extend_from_slice(&handshake);
+    record
+}
+
+/// The protocol version of a ServerHello at the start of `bytes`, if they hold one.
+fn server_hello_version(bytes: &[u8]) -> Option<u16> {
+    match bytes {
+        // handshake record, ServerHello, 3 bytes of length, then server_version.
+        [0x16, _, _, _, _, 0x02, _, _, _, major, minor, ..] => {
+            Some(u16::from_be_bytes([*major, *minor]))
+        }
+        _ => None,
+    }
+}
+
+/// Whether a server that closed the connection on our hello speaks only TLS below 1.2.
+///
+/// A server pinned to TLS 1.0/1.1 by a current OpenSSL reads the `supported_versions`
+/// extension every modern hello carries, finds no version in common, and (Dovecot for one)
+/// hangs up without a word. On a fresh connection `io`, an old-style hello gets its real
+/// answer: a ServerHello with the highest version it speaks. Returns the failure to record
+/// when that version is below TLS 1.2.
+pub async fn legacy_only<IO>(mut io: IO, host: &str, clock: &RunClock) -> Option<TlsFailure>
+where
+    IO: AsyncRead + AsyncWrite + Unpin,
+{
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let budget = clock.budget(HANDSHAKE_CAP);
+    let exchange = async {
+        io.write_all(&legacy_client_hello(host)).await?;
+        io.flush().await?;
+        let mut got = Vec::new();
+        let mut chunk = [0u8; 512];
+        while got.len() < 11 {
+            let n = io.read(&mut chunk).await?;
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&chunk[..n]);
+        }
+        Ok::<_, std::io::Error>(got)
+    };
+    let got = tokio::time::timeout(budget, exchange).await.ok()?.ok()?;
+    let _ = tokio::time::timeout(Duration::from_millis(300), io.shutdown()).await;
+    let version = server_hello_version(&got)?;
+    let name = match version {
+        0x0300 => "SSL 3.0".to_string(),
+        0x0301 => "TLS 1.0".to_string(),
+        0x0302 => "TLS 1.1".to_string(),
+        _ => return None,
+    };
+    Some(TlsFailure {
+        kind: TlsFailureKind::PeerIncompatible,
+        detail: format!("the server speaks {name} at most (it hung up on a TLS 1.2/1.3 hello)"),
+        received_text: None,
+        received_spoken: None,
+    })
+}
+
 fn version_name(v: rustls::ProtocolVersion) -> String {
     match v {
         rustls::ProtocolVersion::TLSv1_3 => "TLS 1.3".into(),
@@ -331,13 +452,14 @@ fn failure(kind: TlsFailureKind, detail: String, first_bytes: &[u8]) -> TlsFailu
     }
 }
 
-/// The first line of what the peer sent, printable.
+/// The first line of what the peer sent, printable, without its line end.
 fn first_line(bytes: &[u8]) -> String {
     let end = bytes
         .iter()
         .position(|&b| b == b'\n')
         .unwrap_or(bytes.len());
-    maildoc_wire::line::printable(&bytes[..end], 200)
+    let line = bytes[..end].strip_suffix(b"\r").unwrap_or(&bytes[..end]);
+    maildoc_wire::line::printable(line, 200)
         .trim_end()
         .to_string()
 }
@@ -484,5 +606,53 @@ async fn complete_via_aia(
             outcome: AiaOutcome::Completes,
             detail: "with the fetched issuer the chain verifies".into(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{first_line, legacy_client_hello, server_hello_version};
+
+    #[test]
+    fn first_line_drops_the_line_end() {
+        assert_eq!(
+            first_line(b"220 mail.example.jp ESMTP\r\n250 more"),
+            "220 mail.example.jp ESMTP"
+        );
+        assert_eq!(first_line(b"+OK ready\n"), "+OK ready");
+        assert_eq!(first_line(b"* OK no line end"), "* OK no line end");
+        // A CR inside the line is shown, not dropped.
+        assert_eq!(first_line(b"a\rb\r\n"), "a\\x0db");
+    }
+
+    #[test]
+    fn old_style_hello_is_well_formed() {
+        let hello = legacy_client_hello("legacy.example.jp");
+        // Record header: handshake, TLS 1.0 record version, length of the rest.
+        assert_eq!(&hello[..3], &[0x16, 0x03, 0x01]);
+        assert_eq!(
+            usize::from(u16::from_be_bytes([hello[3], hello[4]])),
+            hello.len() - 5
+        );
+        // ClientHello whose length covers the rest, client_version TLS 1.2.
+        assert_eq!(hello[5], 0x01);
+        let len = usize::from(hello[6]) << 16 | usize::from(hello[7]) << 8 | usize::from(hello[8]);
+        assert_eq!(len, hello.len() - 9);
+        assert_eq!(&hello[9..11], &[0x03, 0x03]);
+        // SNI for a host name, none for an address.
+        assert!(hello.windows(17).any(|w| w == b"legacy.example.jp"));
+        let no_sni = legacy_client_hello("192.0.2.1");
+        assert!(!no_sni.windows(9).any(|w| w == b"192.0.2.1"));
+        assert_eq!(legacy_client_hello("[2001:db8::1]").len(), no_sni.len());
+    }
+
+    #[test]
+    fn server_hello_versions() {
+        let hello = |major, minor| vec![0x16, 3, 1, 0, 80, 0x02, 0, 0, 76, major, minor, 0];
+        assert_eq!(server_hello_version(&hello(3, 1)), Some(0x0301));
+        assert_eq!(server_hello_version(&hello(3, 3)), Some(0x0303));
+        // An alert, or too little to tell.
+        assert_eq!(server_hello_version(&[0x15, 3, 1, 0, 2, 2, 70]), None);
+        assert_eq!(server_hello_version(&[0x16, 3, 1]), None);
     }
 }

@@ -1,0 +1,742 @@
+//! The `maildoc` binary against the lab of real servers (`lab/lab.sh start`): one test per
+//! scenario, each asserting the exact set of error and warning findings (so the expected code
+//! is there for the right server and nothing unrelated is) and the exit code.
+//!
+//! Every check runs with `--format json --timeout 15` (or less) against the lab's DNS and CA.
+
+#![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
+
+use maildoc_model::{
+    Code, LoginOutcome, LoginSkipReason, ProbeDepth, Severity, StepKind, UsernameForm,
+};
+use maildoc_testkit::lab::{Checked, Lab};
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_maildoc");
+
+/// A password no lab user has.
+const WRONG_PASSWORD: &str = "Wrong-Pw-Zq7Kx3Vb-lab-0000";
+
+fn check(address: &str, args: &[&str], password: Option<&str>) -> Checked {
+    Lab::get().check(BIN, address, args, password)
+}
+
+/// A check as `taro@lab.example` with taro's password.
+fn check_taro(args: &[&str]) -> Checked {
+    let lab = Lab::get();
+    lab.check(BIN, "taro@lab.example", args, Some(&lab.password("taro")))
+}
+
+/// Every login on the server was accepted on the first try, and its mailbox was read.
+fn logged_in(c: &Checked, id: &str) {
+    let logins = c.logins(id);
+    assert_eq!(logins.len(), 1, "{id}: one login\n{}", c.summary());
+    assert_eq!(logins[0].outcome, LoginOutcome::Accepted, "{}", c.summary());
+    assert!(logins[0].encrypted, "{id}: login over TLS\n{}", c.summary());
+}
+
+/// No password went to the server: the login was skipped for `reason`, no login step exists,
+/// and the transcript shows no command that could carry one.
+fn no_password_sent(c: &Checked, id: &str, reason: LoginSkipReason) {
+    assert_eq!(c.login_skipped(id), Some(reason), "{id}\n{}", c.summary());
+    assert!(c.logins(id).is_empty(), "{id}: no login\n{}", c.summary());
+    for line in c.sent(id) {
+        let upper = line.to_ascii_uppercase();
+        assert!(
+            !["LOGIN ", "AUTHENTICATE", "PASS ", "AUTH "]
+                .iter()
+                .any(|w| upper.contains(w)),
+            "{id} sent `{line}`\n{}",
+            c.summary()
+        );
+    }
+}
+
+/// The transcript lines that carry a credential (redacted).
+fn credential_lines(c: &Checked, id: &str) -> usize {
+    c.sent(id)
+        .iter()
+        .filter(|l| l.contains("<redacted>"))
+        .count()
+}
+
+// --- healthy --------------------------------------------------------------------------------
+
+#[test]
+fn healthy_over_implicit_tls_and_submission() {
+    let c = check_taro(&[
+        "--imap",
+        "imap.lab.example:993/ssl",
+        "--pop3",
+        "pop.lab.example:995/ssl",
+        "--smtp",
+        "smtp.lab.example:587/starttls",
+    ]);
+    c.assert_problems(&[]);
+    assert!(c.report.findings.is_empty(), "{}", c.summary());
+    c.assert_exit(0);
+    for id in ["imap", "pop3", "smtp"] {
+        logged_in(&c, id);
+    }
+    let imap = c.server("imap");
+    assert!(
+        imap.steps
+            .iter()
+            .any(|s| matches!(&s.kind, StepKind::Quota { resource, .. } if resource == "STORAGE")),
+        "{}",
+        c.summary()
+    );
+    assert!(
+        c.server("pop3").steps.iter().any(|s| matches!(
+            s.kind,
+            StepKind::Mailbox {
+                messages: Some(_),
+                ..
+            }
+        )),
+        "{}",
+        c.summary()
+    );
+}
+
+#[test]
+fn healthy_over_starttls_and_smtps() {
+    let c = check_taro(&[
+        "--imap",
+        "imap.lab.example:143/starttls",
+        "--pop3",
+        "pop.lab.example:110/starttls",
+        "--smtp",
+        "smtp.lab.example:465/ssl",
+    ]);
+    c.assert_problems(&[]);
+    assert!(c.report.findings.is_empty(), "{}", c.summary());
+    c.assert_exit(0);
+    for id in ["imap", "pop3", "smtp"] {
+        logged_in(&c, id);
+    }
+}
+
+#[test]
+fn no_login_checks_everything_but_the_login() {
+    let c = check(
+        "taro@lab.example",
+        &[
+            "--imap",
+            "imap.lab.example:993/ssl",
+            "--pop3",
+            "pop.lab.example:995/ssl",
+            "--smtp",
+            "smtp.lab.example:587/starttls",
+            "--no-login",
+        ],
+        None,
+    );
+    c.assert_problems(&[]);
+    c.assert_exit(0);
+    assert!(!c.report.target.login, "{}", c.summary());
+    for id in ["imap", "pop3", "smtp"] {
+        no_password_sent(&c, id, LoginSkipReason::NotRequested);
+    }
+}
+
+// --- logins -----------------------------------------------------------------------------------
+
+#[test]
+fn wrong_password_is_auth_failed_after_at_most_two_tries() {
+    let c = check(
+        "taro@lab.example",
+        &[
+            "--imap",
+            "imap.lab.example:993/ssl",
+            "--pop3",
+            "pop.lab.example:995/ssl",
+            "--smtp",
+            "smtp.lab.example:587/starttls",
+        ],
+        Some(WRONG_PASSWORD),
+    );
+    c.assert_problems(&[
+        ("imap", Code::AuthFailed),
+        ("pop3", Code::AuthFailed),
+        ("smtp", Code::AuthFailed),
+    ]);
+    c.assert_exit(1);
+    for id in ["imap", "pop3", "smtp"] {
+        let logins = c.logins(id);
+        assert!(
+            (1..=2).contains(&logins.len()),
+            "{id}: {} login attempts\n{}",
+            logins.len(),
+            c.summary()
+        );
+        assert!(logins.iter().all(|l| l.outcome == LoginOutcome::Rejected));
+        assert!(
+            credential_lines(&c, id) <= 2,
+            "{id}: more than two passwords sent\n{}",
+            c.summary()
+        );
+        assert_eq!(
+            c.finding(id, Code::AuthFailed).params["tried"],
+            "taro@lab.example, taro"
+        );
+    }
+}
+
+#[test]
+fn local_part_user_name_is_auth_username_form() {
+    let lab = Lab::get();
+    let c = lab.check(
+        BIN,
+        "hanako@lab.example",
+        &[
+            "--imap",
+            "imap.lab.example:993/ssl",
+            "--pop3",
+            "pop.lab.example:995/ssl",
+            "--smtp",
+            "smtp.lab.example:587/starttls",
+        ],
+        Some(&lab.password("hanako")),
+    );
+    c.assert_problems(&[
+        ("imap", Code::AuthUsernameForm),
+        ("pop3", Code::AuthUsernameForm),
+        ("smtp", Code::AuthUsernameForm),
+    ]);
+    c.assert_exit(1);
+    for id in ["imap", "pop3", "smtp"] {
+        let f = c.finding(id, Code::AuthUsernameForm);
+        assert_eq!(f.params["username"], "hanako@lab.example");
+        assert_eq!(f.params["working_username"], "hanako");
+        let logins = c.logins(id);
+        assert_eq!(logins.len(), 2, "{}", c.summary());
+        assert_eq!(logins[1].form, UsernameForm::LocalPart);
+        assert_eq!(logins[1].outcome, LoginOutcome::Accepted);
+    }
+}
+
+#[test]
+fn refused_right_password_is_app_password_required() {
+    let lab = Lab::get();
+    let c = lab.check(
+        BIN,
+        "apppw@lab.example",
+        &[
+            "--imap",
+            "imap.lab.example:993/ssl",
+            "--pop3",
+            "pop.lab.example:995/ssl",
+            "--smtp",
+            "smtp.lab.example:587/starttls",
+        ],
+        Some(&lab.password("apppw")),
+    );
+    c.assert_problems(&[
+        ("imap", Code::AppPasswordRequired),
+        ("pop3", Code::AppPasswordRequired),
+        ("smtp", Code::AppPasswordRequired),
+    ]);
+    c.assert_exit(1);
+    let reason = lab
+        .var_opt("MAILDOC_LAB_APPPW_REASON")
+        .unwrap_or_else(|| "Application-specific password required".into());
+    for id in ["imap", "pop3", "smtp"] {
+        assert!(
+            c.finding(id, Code::AppPasswordRequired).params["reply"].contains(&reason),
+            "{}",
+            c.summary()
+        );
+        assert!(c.logins(id).len() <= 2, "{}", c.summary());
+    }
+}
+
+// --- certificates -----------------------------------------------------------------------------
+
+/// IMAP 993, POP3 110 with STARTTLS and SMTP 587 of one host all get `code`; no password is
+/// sent over a certificate that did not verify.
+fn certificate_case(host: &str, code: Code) -> Checked {
+    let imap = format!("{host}:993/ssl");
+    let pop3 = format!("{host}:110/starttls");
+    let smtp = format!("{host}:587/starttls");
+    let c = check_taro(&["--imap", &imap, "--pop3", &pop3, "--smtp", &smtp]);
+    c.assert_problems(&[("imap", code), ("pop3", code), ("smtp", code)]);
+    c.assert_exit(1);
+    c
+}
+
+fn untrusted(c: &Checked) {
+    for id in ["imap", "pop3", "smtp"] {
+        no_password_sent(c, id, LoginSkipReason::CertificateNotTrusted);
+    }
+}
+
+#[test]
+fn expired_certificate() {
+    let c = certificate_case("expired.lab.example", Code::CertExpired);
+    untrusted(&c);
+    let days: i64 = c.finding("imap", Code::CertExpired).params["days"]
+        .parse()
+        .unwrap();
+    assert!((29..=30).contains(&days), "{}", c.summary());
+}
+
+#[test]
+fn certificate_for_another_name() {
+    let c = certificate_case("wrongname.lab.example", Code::CertNameMismatch);
+    untrusted(&c);
+    let f = c.finding("imap", Code::CertNameMismatch);
+    assert_eq!(f.params["names"], "other.lab.example");
+    assert_eq!(f.params["server_name"], "wrongname.lab.example");
+}
+
+#[test]
+fn self_signed_certificate() {
+    let c = certificate_case("selfsigned.lab.example", Code::CertSelfSigned);
+    untrusted(&c);
+}
+
+#[test]
+fn certificate_from_an_unknown_ca() {
+    let c = certificate_case("unknownca.lab.example", Code::CertUnknownIssuer);
+    untrusted(&c);
+    assert!(
+        c.finding("imap", Code::CertUnknownIssuer).params["issuer"].contains("Other Test CA"),
+        "{}",
+        c.summary()
+    );
+}
+
+#[test]
+fn incomplete_chain_is_not_an_unknown_issuer() {
+    let c = certificate_case("incomplete.lab.example", Code::CertChainIncomplete);
+    let lab = Lab::get();
+    for id in ["imap", "pop3", "smtp"] {
+        let f = c.finding(id, Code::CertChainIncomplete);
+        assert_eq!(f.severity, Severity::Warning);
+        assert_eq!(f.params["aia_url"], lab.var("MAILDOC_LAB_AIA_URL"));
+    }
+}
+
+#[test]
+fn certificate_not_yet_valid() {
+    let c = certificate_case("notyetvalid.lab.example", Code::CertNotYetValid);
+    untrusted(&c);
+}
+
+#[test]
+fn certificate_expiring_soon_is_a_warning() {
+    let c = certificate_case("soon.lab.example", Code::CertExpiresSoon);
+    for id in ["imap", "pop3", "smtp"] {
+        let f = c.finding(id, Code::CertExpiresSoon);
+        assert_eq!(f.severity, Severity::Warning);
+        let days: i64 = f.params["days"].parse().unwrap();
+        assert!((9..=10).contains(&days), "{}", c.summary());
+        // The certificate is valid: the check goes on and logs in.
+        logged_in(&c, id);
+    }
+}
+
+#[test]
+fn public_provider_with_a_scanner_certificate_is_interception() {
+    // taro@gmail.com: the provider table names imap.gmail.com and smtp.gmail.com, which the
+    // lab's DNS points at a server whose certificate comes from a "security scanner" CA.
+    let lab = Lab::get();
+    let c = lab.check(BIN, "taro@gmail.com", &[], Some(&lab.password("taro")));
+    assert_eq!(
+        c.report.target.settings_source,
+        "provider",
+        "{}",
+        c.summary()
+    );
+    let hosts: Vec<&str> = c
+        .report
+        .servers
+        .iter()
+        .map(|s| s.endpoint.host.as_str())
+        .collect();
+    assert_eq!(
+        hosts,
+        ["imap.gmail.com", "smtp.gmail.com"],
+        "{}",
+        c.summary()
+    );
+    c.assert_problems(&[
+        ("imap", Code::TlsInterceptionSuspected),
+        ("smtp", Code::TlsInterceptionSuspected),
+    ]);
+    c.assert_exit(1);
+    for id in ["imap", "smtp"] {
+        // The password never goes to the interceptor.
+        no_password_sent(&c, id, LoginSkipReason::CertificateNotTrusted);
+    }
+}
+
+// --- encryption settings ----------------------------------------------------------------------
+
+#[test]
+fn starttls_not_offered() {
+    let c = check_taro(&[
+        "--imap",
+        "nostarttls.lab.example:143/starttls",
+        "--pop3",
+        "nostarttls.lab.example:110/starttls",
+        "--smtp",
+        "nostarttls.lab.example:587/starttls",
+    ]);
+    c.assert_problems(&[
+        ("imap", Code::StarttlsNotOffered),
+        ("pop3", Code::StarttlsNotOffered),
+        ("smtp", Code::StarttlsNotOffered),
+    ]);
+    c.assert_exit(1);
+    for id in ["imap", "pop3", "smtp"] {
+        assert!(c.logins(id).is_empty(), "{}", c.summary());
+    }
+}
+
+#[test]
+fn plaintext_login_disabled_even_when_allowed() {
+    let c = check_taro(&[
+        "--imap",
+        "imap.lab.example:143/plain",
+        "--pop3",
+        "pop.lab.example:110/plain",
+        "--allow-plaintext-login",
+    ]);
+    c.assert_problems(&[
+        ("imap", Code::PlaintextLoginDisabled),
+        ("pop3", Code::PlaintextLoginDisabled),
+    ]);
+    c.assert_exit(1);
+    for id in ["imap", "pop3"] {
+        no_password_sent(&c, id, LoginSkipReason::ServerRefusesPlaintext);
+    }
+}
+
+#[test]
+fn plaintext_without_the_flag_sends_no_password() {
+    let c = check_taro(&["--imap", "imap.lab.example:143/plain"]);
+    c.assert_problems(&[("imap", Code::PlaintextLoginDisabled)]);
+    c.assert_exit(1);
+    let reason = c.login_skipped("imap");
+    assert!(
+        matches!(
+            reason,
+            Some(LoginSkipReason::Unencrypted | LoginSkipReason::ServerRefusesPlaintext)
+        ),
+        "{}",
+        c.summary()
+    );
+    no_password_sent(&c, "imap", reason.unwrap());
+}
+
+#[test]
+fn encryption_off_on_a_port_that_offers_starttls() {
+    // Without SMTP authentication no login decides the matter: only the settings do.
+    let c = check_taro(&[
+        "--smtp",
+        "smtp.lab.example:587/plain",
+        "--smtp-auth",
+        "none",
+    ]);
+    c.assert_problems(&[("smtp", Code::EncryptionOff)]);
+    c.assert_exit(1);
+    assert!(c.logins("smtp").is_empty(), "{}", c.summary());
+}
+
+#[test]
+fn ssl_on_plaintext_ports() {
+    let c = check_taro(&[
+        "--smtp",
+        "smtp.lab.example:587/ssl",
+        "--imap",
+        "imap.lab.example:143/ssl",
+        "--pop3",
+        "pop.lab.example:110/ssl",
+    ]);
+    c.assert_problems(&[
+        ("imap", Code::SslOnPlaintextPort),
+        ("pop3", Code::SslOnPlaintextPort),
+        ("smtp", Code::SslOnPlaintextPort),
+    ]);
+    c.assert_exit(1);
+    let f = c.finding("smtp", Code::SslOnPlaintextPort);
+    assert_eq!(f.params["tls_port"], "465");
+    assert_eq!(f.params["plain_port"], "587");
+    // What the server said, as one clean line.
+    let received = &c.finding("imap", Code::SslOnPlaintextPort).params["received"];
+    assert!(received.starts_with("* OK"), "{}", c.summary());
+    assert!(!received.contains("\\x0d"), "{received}");
+}
+
+#[test]
+fn plaintext_and_starttls_on_ssl_ports() {
+    let c = check_taro(&[
+        "--imap",
+        "imap.lab.example:993/plain",
+        "--imap",
+        "imap.lab.example:993/starttls",
+        "--smtp",
+        "smtp.lab.example:465/starttls",
+    ]);
+    c.assert_problems(&[
+        ("imap", Code::PlaintextOnSslPort),
+        ("imap-2", Code::PlaintextOnSslPort),
+        ("smtp", Code::PlaintextOnSslPort),
+    ]);
+    c.assert_exit(1);
+    for id in ["imap", "imap-2", "smtp"] {
+        assert!(c.logins(id).is_empty(), "{}", c.summary());
+    }
+}
+
+#[test]
+fn pop3_answering_on_the_imap_port() {
+    let c = check_taro(&[
+        "--imap",
+        "pop-on-imap.lab.example:143/starttls",
+        "--imap",
+        "pop-on-imap.lab.example:993/ssl",
+    ]);
+    c.assert_problems(&[
+        ("imap", Code::WrongProtocolOnPort),
+        ("imap-2", Code::WrongProtocolOnPort),
+    ]);
+    c.assert_exit(1);
+    for id in ["imap", "imap-2"] {
+        let f = c.finding(id, Code::WrongProtocolOnPort);
+        assert_eq!(f.params["spoken"], "POP3", "{}", c.summary());
+        assert_eq!(f.params["expected"], "IMAP");
+    }
+}
+
+#[test]
+fn legacy_tls_only_server() {
+    let lab = Lab::get();
+    match lab.var_opt("MAILDOC_LAB_LEGACY_TLS").as_deref() {
+        Some("absent") => {
+            eprintln!("the lab runs without legacy.lab.example; nothing to check");
+            return;
+        }
+        None => panic!("lab.env has no MAILDOC_LAB_LEGACY_TLS"),
+        Some(_) => {}
+    }
+    let c = check_taro(&["--imap", "legacy.lab.example:993/ssl"]);
+    c.assert_problems(&[("imap", Code::TlsLegacyOnly)]);
+    c.assert_exit(1);
+    assert!(c.logins("imap").is_empty(), "{}", c.summary());
+}
+
+// --- network and DNS --------------------------------------------------------------------------
+
+#[test]
+fn closed_ports_are_refused() {
+    let c = check_taro(&[
+        "--imap",
+        "closed.lab.example:993/ssl",
+        "--pop3",
+        "closed.lab.example:995/ssl",
+        "--smtp",
+        "closed.lab.example:587/starttls",
+    ]);
+    c.assert_problems(&[
+        ("imap", Code::ConnectRefused),
+        ("pop3", Code::ConnectRefused),
+        ("smtp", Code::ConnectRefused),
+    ]);
+    c.assert_exit(1);
+    assert_eq!(
+        c.finding("smtp", Code::ConnectRefused).params["address"],
+        "127.0.2.19:587"
+    );
+}
+
+#[test]
+fn filtered_port_25_is_port_25_blocked_and_quick() {
+    let c = check_taro(&["--smtp", "op25b.lab.example:25", "--timeout", "4"]);
+    c.assert_problems(&[("smtp", Code::Port25Blocked)]);
+    c.assert_exit(1);
+    assert!(
+        c.run.elapsed < Duration::from_secs(5),
+        "took {:?} with --timeout 4\n{}",
+        c.run.elapsed,
+        c.summary()
+    );
+    assert_eq!(c.report.timeout_ms, 4_000);
+    let f = c.finding("smtp", Code::Port25Blocked);
+    assert_eq!(f.params["open_ports"], "587, 465", "{}", c.summary());
+    let companions: Vec<&str> = c
+        .report
+        .servers
+        .iter()
+        .filter(|s| s.depth == ProbeDepth::PortOnly)
+        .map(|s| s.id.as_str())
+        .collect();
+    assert_eq!(companions, ["smtp-587", "smtp-465"]);
+}
+
+#[test]
+fn host_not_found() {
+    let c = check_taro(&[
+        "--imap",
+        "missing.lab.example",
+        "--smtp",
+        "missing.lab.example",
+    ]);
+    c.assert_problems(&[
+        ("imap", Code::DnsHostNotFound),
+        ("smtp", Code::DnsHostNotFound),
+    ]);
+    c.assert_exit(1);
+}
+
+#[test]
+fn host_without_address() {
+    let c = check_taro(&[
+        "--imap",
+        "noaddr.lab.example",
+        "--smtp",
+        "noaddr.lab.example",
+    ]);
+    c.assert_problems(&[("imap", Code::DnsNoAddress), ("smtp", Code::DnsNoAddress)]);
+    c.assert_exit(1);
+}
+
+// --- mailbox and sending ----------------------------------------------------------------------
+
+#[test]
+fn mailbox_over_quota() {
+    let lab = Lab::get();
+    let c = lab.check(
+        BIN,
+        "full@lab.example",
+        &["--imap", "imap.lab.example:993/ssl"],
+        Some(&lab.password("full")),
+    );
+    c.assert_problems(&[("imap", Code::MailboxOverQuota)]);
+    c.assert_exit(1);
+    logged_in(&c, "imap");
+}
+
+#[test]
+fn mailbox_near_quota() {
+    let lab = Lab::get();
+    let c = lab.check(
+        BIN,
+        "near@lab.example",
+        &["--imap", "imap.lab.example:993/ssl"],
+        Some(&lab.password("near")),
+    );
+    c.assert_problems(&[("imap", Code::MailboxNearQuota)]);
+    c.assert_exit(1);
+    let f = c.finding("imap", Code::MailboxNearQuota);
+    assert_eq!(f.severity, Severity::Warning);
+    let percent: u32 = f.params["percent"].parse().unwrap();
+    assert!((90..100).contains(&percent), "{}", c.summary());
+}
+
+#[test]
+fn relay_denied_without_smtp_auth() {
+    let c = check_taro(&[
+        "--smtp",
+        "smtp.lab.example:587/starttls",
+        "--smtp-auth",
+        "none",
+    ]);
+    c.assert_problems(&[("smtp", Code::SmtpRelayDenied)]);
+    c.assert_exit(1);
+    no_password_sent(&c, "smtp", LoginSkipReason::SmtpAuthOff);
+}
+
+#[test]
+fn small_message_size_limit() {
+    let c = check_taro(&["--smtp", "smallsize.lab.example:587/starttls"]);
+    c.assert_problems(&[("smtp", Code::SmtpSizeLimit)]);
+    c.assert_exit(1);
+    assert_eq!(
+        c.finding("smtp", Code::SmtpSizeLimit).params["size_bytes"],
+        "1048576"
+    );
+    logged_in(&c, "smtp");
+}
+
+// --- input ----------------------------------------------------------------------------------
+
+#[test]
+fn mail_address_in_the_host_field() {
+    let c = check_taro(&["--imap", "taro@lab.example"]);
+    c.assert_problems(&[("imap", Code::HostLooksLikeAddress)]);
+    // A finding, not a usage error.
+    c.assert_exit(1);
+}
+
+#[test]
+fn full_width_input_is_normalized_and_works() {
+    let lab = Lab::get();
+    let address = "ｔａｒｏ＠ｌａｂ．ｅｘａｍｐｌｅ";
+    // No server flags: the guessed servers of lab.example are all healthy.
+    let c = lab.check(BIN, address, &[], Some(&lab.password("taro")));
+    c.assert_problems(&[]);
+    c.assert_exit(0);
+    assert_eq!(c.report.target.address, "taro@lab.example");
+    assert_eq!(c.report.target.settings_source, "guess");
+    let normalized: Vec<_> = c
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::InputNormalized)
+        .collect();
+    assert_eq!(normalized.len(), 1, "{}", c.summary());
+    assert_eq!(normalized[0].severity, Severity::Info);
+    assert_eq!(normalized[0].params["field"], "address");
+    assert_eq!(normalized[0].params["normalized"], "taro@lab.example");
+    for s in &c.report.servers {
+        logged_in(&c, &s.id);
+    }
+
+    // A server typed in full width, port and all.
+    let c = lab.check(
+        BIN,
+        address,
+        &["--imap", "ｉｍａｐ．ｌａｂ．ｅｘａｍｐｌｅ：９９３"],
+        Some(&lab.password("taro")),
+    );
+    c.assert_problems(&[]);
+    c.assert_exit(0);
+    let imap = c.server("imap");
+    assert_eq!(imap.endpoint.host, "imap.lab.example");
+    assert_eq!(imap.endpoint.port, 993);
+    logged_in(&c, "imap");
+    let fields: Vec<&str> = c
+        .report
+        .target
+        .normalizations
+        .iter()
+        .map(|n| n.field.as_str())
+        .collect();
+    assert_eq!(fields, ["address", "imap"], "{}", c.summary());
+}
+
+#[test]
+fn unusable_input_exits_3() {
+    let lab = Lab::get();
+    for (address, extra) in [
+        ("not-an-address", vec![]),
+        ("taro@@lab.example", vec![]),
+        ("taro@lab.example", vec!["--imap", "imap.lab.example:99999"]),
+        ("taro@lab.example", vec!["--imap", "imap.lab.example/tls13"]),
+        ("taro@lab.example", vec!["--imap", ":993"]),
+    ] {
+        let mut args = lab.base_args(address);
+        args.extend(extra.iter().map(|a| a.to_string()));
+        args.push("--no-login".into());
+        let run = maildoc_testkit::lab::run(BIN, &args, None);
+        assert_eq!(run.code, 3, "{address} {extra:?}: {run:?}");
+        assert!(run.stdout.trim().is_empty(), "{address} {extra:?}: {run:?}");
+        assert!(
+            !run.stderr.trim().is_empty(),
+            "{address} {extra:?}: {run:?}"
+        );
+    }
+}
