@@ -238,6 +238,13 @@ fn refused_right_password_is_app_password_required() {
         ("smtp", Code::AppPasswordRequired),
     ]);
     c.assert_exit(1);
+    for id in ["imap", "pop3", "smtp"] {
+        assert_eq!(
+            c.logins(id).len(),
+            1,
+            "{id}: another user-name form cannot cure an app-password refusal, so no second try"
+        );
+    }
     let reason = lab
         .var_opt("MAILDOC_LAB_APPPW_REASON")
         .unwrap_or_else(|| "Application-specific password required".into());

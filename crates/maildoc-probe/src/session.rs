@@ -175,6 +175,26 @@ pub struct Attempt {
     pub retryable: bool,
 }
 
+/// Whether a refusal names a reason that another user-name form cannot cure (an app
+/// password, a web sign-in, a lock-out). Then the second try would only add a failed login.
+fn names_another_reason(reply: &str) -> bool {
+    const HINTS: &[&str] = &[
+        "application-specific",
+        "app password",
+        "app-specific",
+        "web browser",
+        "weblogin",
+        "basic authentication",
+        "oauth",
+        "locked",
+        "too many",
+        "try again later",
+        "not enabled for",
+    ];
+    let reply = reply.to_ascii_lowercase();
+    HINTS.iter().any(|h| reply.contains(h))
+}
+
 /// Logs in with the user name as given; on an ordinary rejection, tries the other form
 /// (address vs local part) once, and never more: repeated failures can lock an account.
 /// Returns whether a login was accepted, or the failure that ended the connection.
@@ -215,7 +235,7 @@ pub async fn login(
             }
         };
         let rejected = got.outcome == LoginOutcome::Rejected;
-        let retryable = got.retryable;
+        let retryable = got.retryable && !names_another_reason(&got.reply);
         ev.push(
             timer.at_ms(),
             timer.elapsed_ms(),
@@ -246,4 +266,26 @@ pub async fn login(
         i += 1;
     }
     Ok(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names_another_reason;
+
+    #[test]
+    fn refusals_that_another_user_name_cannot_cure() {
+        assert!(names_another_reason(
+            "-ERR [AUTH] Application-specific password required"
+        ));
+        assert!(names_another_reason(
+            "534-5.7.9 Please log in with your web browser and then try again"
+        ));
+        assert!(names_another_reason("a1 NO [ALERT] Account locked"));
+        assert!(!names_another_reason(
+            "a1 NO [AUTHENTICATIONFAILED] Authentication failed."
+        ));
+        assert!(!names_another_reason(
+            "535 5.7.8 Error: authentication failed: (reason unavailable)"
+        ));
+    }
 }
