@@ -2,7 +2,7 @@
 //! finding, and the run must always complete within its deadline.
 
 use maildoc_model::{Code, StepKind};
-use maildoc_testkit::hostile::{Behaviour, DnsBehaviour, Hostile, SmtpScript, dns};
+use maildoc_testkit::hostile::{Behaviour, DnsBehaviour, Hostile, Script, dns};
 use maildoc_testkit::lab::{Run, codes, run};
 use std::time::Duration;
 
@@ -71,30 +71,36 @@ fn close_mid_greeting_is_connection_dropped() {
 
 #[test]
 fn refusing_greeting_with_too_many_connections() {
-    let s = Hostile::start(Behaviour::Smtp(SmtpScript::new(
-        "421 4.7.0 hostile.test Too many connections from your address, try later",
-        &[],
-    )));
+    let s = Hostile::start(Behaviour::Script(
+        Duration::ZERO,
+        Script::smtp(
+            "421 4.7.0 hostile.test Too many connections from your address, try later",
+            &[],
+        ),
+    ));
     let r = check(&["--smtp", &s.spec("plain")], 10);
     assert_eq!(codes_of(&r), vec![Code::TooManyConnections]);
 }
 
 #[test]
 fn refusing_greeting_is_server_unavailable() {
-    let s = Hostile::start(Behaviour::Smtp(SmtpScript::new(
-        "554 5.3.2 hostile.test service closed",
-        &[],
-    )));
+    let s = Hostile::start(Behaviour::Script(
+        Duration::ZERO,
+        Script::smtp("554 5.3.2 hostile.test service closed", &[]),
+    ));
     let r = check(&["--smtp", &s.spec("plain")], 10);
     assert_eq!(codes_of(&r), vec![Code::ServerUnavailable]);
 }
 
 #[test]
 fn banner_date_far_from_local_clock_is_clock_skew() {
-    let s = Hostile::start(Behaviour::Smtp(SmtpScript::new(
-        "220 hostile.test ESMTP Mon, 3 Jan 2022 09:00:00 +0900",
-        &["STARTTLS"],
-    )));
+    let s = Hostile::start(Behaviour::Script(
+        Duration::ZERO,
+        Script::smtp(
+            "220 hostile.test ESMTP Mon, 3 Jan 2022 09:00:00 +0900",
+            &["STARTTLS"],
+        ),
+    ));
     let r = check(&["--smtp", &s.spec("plain")], 10);
     let report = r.report();
     let skew = report
@@ -113,10 +119,10 @@ fn banner_date_far_from_local_clock_is_clock_skew() {
 
 #[test]
 fn oauth_only_server_is_oauth_required() {
-    let s = Hostile::start(Behaviour::Smtp(SmtpScript::new(
-        "220 hostile.test ESMTP",
-        &["AUTH XOAUTH2 OAUTHBEARER"],
-    )));
+    let s = Hostile::start(Behaviour::Script(
+        Duration::ZERO,
+        Script::smtp("220 hostile.test ESMTP", &["AUTH XOAUTH2 OAUTHBEARER"]),
+    ));
     let mut args: Vec<String> = [
         "check",
         "taro@hostile.test",
@@ -142,9 +148,9 @@ fn oauth_only_server_is_oauth_required() {
 
 #[test]
 fn slow_greeting_is_server_slow() {
-    let s = Hostile::start(Behaviour::SlowSmtp(
+    let s = Hostile::start(Behaviour::Script(
         Duration::from_millis(3500),
-        SmtpScript::new("220 hostile.test ESMTP", &["STARTTLS"]),
+        Script::smtp("220 hostile.test ESMTP", &["STARTTLS"]),
     ));
     let r = check(&["--smtp", &s.spec("plain")], 12);
     assert!(
@@ -167,4 +173,110 @@ fn dns_servfail_is_resolver_failure() {
     let server = dns(DnsBehaviour::ServFail).to_string();
     let r = check(&["--dns-server", &server, "--smtp", "smtp.hostile.test"], 6);
     assert_eq!(codes_of(&r), vec![Code::DnsResolverFailure]);
+}
+
+/// A check that logs in over plaintext to a hostile server on loopback (the flag allows it).
+fn login_check(flag: &str, spec: &str, extra: &[&str]) -> Run {
+    let mut args: Vec<String> = [
+        "check",
+        "taro@hostile.test",
+        "--format",
+        "json",
+        "--allow-plaintext-login",
+        "--timeout",
+        "10",
+        flag,
+        spec,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    run(BIN, &args, Some("Hostile-Pass-4471"))
+}
+
+fn login_count(r: &Run) -> usize {
+    r.report()
+        .servers
+        .iter()
+        .flat_map(|s| &s.steps)
+        .filter(|s| matches!(s.kind, StepKind::Login(_)))
+        .count()
+}
+
+#[test]
+fn locked_account_is_reported_and_not_tried_again() {
+    let s = Hostile::start(Behaviour::Script(
+        Duration::ZERO,
+        Script::smtp("220 hostile.test ESMTP", &["AUTH PLAIN LOGIN"]).on(
+            "AUTH",
+            &["535 5.7.8 Account temporarily locked after too many failed login attempts"],
+        ),
+    ));
+    let r = login_check("--smtp", &s.spec("plain"), &[]);
+    assert!(
+        codes_of(&r).contains(&Code::AccountLockedOrThrottled),
+        "{:?}",
+        codes_of(&r)
+    );
+    assert_eq!(login_count(&r), 1, "a locked account gets no second try");
+}
+
+#[test]
+fn imap_disabled_for_the_account_is_protocol_disabled() {
+    let s = Hostile::start(Behaviour::Script(
+        Duration::ZERO,
+        Script::imap("IMAP4rev1 SASL-IR AUTH=PLAIN").on(
+            "* AUTHENTICATE",
+            &["{tag} NO [ALERT] Your account is not enabled for IMAP use."],
+        ),
+    ));
+    let r = login_check("--imap", &s.spec("plain"), &[]);
+    assert!(
+        codes_of(&r).contains(&Code::ProtocolDisabled),
+        "{:?}",
+        codes_of(&r)
+    );
+}
+
+#[test]
+fn rejected_sender_is_smtp_sender_rejected() {
+    let s = Hostile::start(Behaviour::Script(
+        Duration::ZERO,
+        Script::smtp("220 hostile.test ESMTP", &[]).on(
+            "MAIL FROM",
+            &["553 5.7.1 <taro@hostile.test>: Sender address rejected: not owned by user"],
+        ),
+    ));
+    let r = check(&["--smtp", &s.spec("plain"), "--smtp-auth", "none"], 10);
+    assert!(
+        codes_of(&r).contains(&Code::SmtpSenderRejected),
+        "{:?}",
+        codes_of(&r)
+    );
+}
+
+#[test]
+fn unusable_mechanisms_and_missing_auth() {
+    let cram = Hostile::start(Behaviour::Script(
+        Duration::ZERO,
+        Script::smtp("220 hostile.test ESMTP", &["AUTH CRAM-MD5"]),
+    ));
+    let r = login_check("--smtp", &cram.spec("plain"), &[]);
+    assert!(
+        codes_of(&r).contains(&Code::AuthMechanismUnsupported),
+        "{:?}",
+        codes_of(&r)
+    );
+    let none = Hostile::start(Behaviour::Script(
+        Duration::ZERO,
+        Script::smtp("220 hostile.test ESMTP", &[]),
+    ));
+    let r = login_check("--smtp", &none.spec("plain"), &[]);
+    assert!(
+        codes_of(&r).contains(&Code::SmtpAuthNotOffered),
+        "{:?}",
+        codes_of(&r)
+    );
+    assert_eq!(login_count(&r), 0);
 }

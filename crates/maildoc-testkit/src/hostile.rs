@@ -24,27 +24,74 @@ pub enum Behaviour {
     EndlessLine,
     /// Sends part of a greeting, then closes.
     CloseMidGreeting(Vec<u8>),
-    /// Waits, then behaves like `Smtp`.
-    SlowSmtp(Duration, SmtpScript),
-    /// A tiny SMTP responder.
-    Smtp(SmtpScript),
+    /// Waits, then answers from a script.
+    Script(Duration, Script),
 }
 
-/// What the SMTP responder says.
+/// A line-based responder for IMAP, POP3 or SMTP: a greeting, then for each command line
+/// the reply of the first rule whose prefix it starts with (case-insensitive), else the
+/// default. `{tag}` in a reply stands for the command's first word (the IMAP tag).
 #[derive(Clone, Debug)]
-pub struct SmtpScript {
-    /// The greeting line(s), without line ends.
+pub struct Script {
     pub greeting: Vec<String>,
-    /// The EHLO reply lines after the first (`250-...`), keywords only, e.g. `AUTH XOAUTH2`.
-    pub ehlo_keywords: Vec<String>,
+    pub rules: Vec<(String, Vec<String>)>,
+    pub default: Vec<String>,
+    /// After a reply to a command starting with this, close the connection.
+    pub close_after: Vec<String>,
 }
 
-impl SmtpScript {
-    pub fn new(greeting: &str, ehlo_keywords: &[&str]) -> Self {
-        SmtpScript {
+impl Script {
+    /// An SMTP server: `greeting` (one line) and extra EHLO keywords; everything else 250.
+    pub fn smtp(greeting: &str, ehlo_keywords: &[&str]) -> Script {
+        let mut ehlo = vec!["250-hostile.test".to_string()];
+        ehlo.extend(ehlo_keywords.iter().map(|k| format!("250-{k}")));
+        ehlo.push("250 8BITMIME".into());
+        Script {
             greeting: vec![greeting.to_string()],
-            ehlo_keywords: ehlo_keywords.iter().map(|s| s.to_string()).collect(),
+            rules: vec![
+                ("EHLO".into(), ehlo),
+                ("QUIT".into(), vec!["221 2.0.0 Bye".into()]),
+            ],
+            default: vec!["250 2.0.0 Ok".into()],
+            close_after: vec!["QUIT".into()],
         }
+    }
+
+    /// An IMAP server with these capabilities; everything else `{tag} OK`.
+    pub fn imap(capabilities: &str) -> Script {
+        Script {
+            greeting: vec![format!(
+                "* OK [CAPABILITY {capabilities}] hostile.test ready"
+            )],
+            rules: vec![
+                (
+                    "* CAPABILITY".into(),
+                    vec![
+                        format!("* CAPABILITY {capabilities}"),
+                        "{tag} OK done".into(),
+                    ],
+                ),
+                (
+                    "* LOGOUT".into(),
+                    vec!["* BYE bye".into(), "{tag} OK done".into()],
+                ),
+            ],
+            default: vec!["{tag} OK done".into()],
+            close_after: vec!["* LOGOUT".into()],
+        }
+    }
+
+    /// Puts a rule before the others. For IMAP, write the prefix as `* VERB`: the `*`
+    /// stands for any tag.
+    pub fn on(mut self, prefix: &str, reply: &[&str]) -> Script {
+        self.rules.insert(
+            0,
+            (
+                prefix.to_string(),
+                reply.iter().map(|r| r.to_string()).collect(),
+            ),
+        );
+        self
     }
 }
 
@@ -95,11 +142,10 @@ fn serve(mut conn: TcpStream, behaviour: Behaviour) {
             let _ = conn.write_all(&bytes);
             let _ = conn.flush();
         }
-        Behaviour::SlowSmtp(delay, script) => {
+        Behaviour::Script(delay, script) => {
             thread::sleep(delay);
-            smtp(conn, &script);
+            scripted(conn, &script);
         }
-        Behaviour::Smtp(script) => smtp(conn, &script),
     }
 }
 
@@ -114,46 +160,48 @@ fn hold(conn: &mut TcpStream, started: Instant) {
     }
 }
 
-fn smtp(conn: TcpStream, script: &SmtpScript) {
+/// Whether `line` matches a rule prefix; `* ` at the start of a prefix matches any tag.
+fn matches(line: &str, prefix: &str) -> bool {
+    let line = line.to_ascii_uppercase();
+    let prefix = prefix.to_ascii_uppercase();
+    match prefix.strip_prefix("* ") {
+        Some(rest) => line
+            .split_once(' ')
+            .is_some_and(|(_, after)| after.starts_with(rest)),
+        None => line.starts_with(&prefix),
+    }
+}
+
+fn scripted(conn: TcpStream, script: &Script) {
     let Ok(mut out) = conn.try_clone() else {
         return;
     };
-    let n = script.greeting.len();
-    for (i, line) in script.greeting.iter().enumerate() {
-        let sep = if i + 1 == n { " " } else { "-" };
-        let text = if line.len() > 3 && line.as_bytes()[3] == b' ' {
-            format!("{}{sep}{}", &line[..3], &line[4..])
-        } else {
-            line.clone()
-        };
-        let _ = write!(out, "{text}\r\n");
+    for line in &script.greeting {
+        let _ = write!(out, "{line}\r\n");
     }
-    if script.greeting.first().is_some_and(|g| !g.starts_with('2')) {
+    let refusing = script
+        .greeting
+        .first()
+        .is_some_and(|g| g.starts_with('4') || g.starts_with('5') || g.starts_with("* BYE"));
+    if refusing {
         return;
     }
     let reader = BufReader::new(conn);
     for line in reader.lines().take(100) {
         let Ok(line) = line else { break };
-        let verb = line
-            .split_whitespace()
-            .next()
-            .unwrap_or("")
-            .to_ascii_uppercase();
-        let reply = match verb.as_str() {
-            "EHLO" => {
-                let mut lines = vec!["250-hostile.test".to_string()];
-                lines.extend(script.ehlo_keywords.iter().map(|k| format!("250-{k}")));
-                lines.push("250 8BITMIME".into());
-                lines.join("\r\n")
+        let tag = line.split_whitespace().next().unwrap_or("*").to_string();
+        let reply = script
+            .rules
+            .iter()
+            .find(|(prefix, _)| matches(&line, prefix))
+            .map(|(_, reply)| reply)
+            .unwrap_or(&script.default);
+        for r in reply {
+            if write!(out, "{}\r\n", r.replace("{tag}", &tag)).is_err() {
+                return;
             }
-            "QUIT" => {
-                let _ = write!(out, "221 2.0.0 Bye\r\n");
-                break;
-            }
-            "AUTH" => "504 5.5.4 Unrecognized authentication type".into(),
-            _ => "250 2.0.0 Ok".into(),
-        };
-        if write!(out, "{reply}\r\n").is_err() {
+        }
+        if script.close_after.iter().any(|p| matches(&line, p)) {
             break;
         }
     }
