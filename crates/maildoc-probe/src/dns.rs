@@ -139,18 +139,38 @@ impl Dns {
 }
 
 fn classify(e: &NetError) -> (ResolveOutcome, String) {
-    let detail = e.to_string();
-    let outcome = match e {
-        NetError::Dns(DnsError::NoRecordsFound(_)) => {
-            if e.is_nx_domain() {
-                ResolveOutcome::NotFound
-            } else {
-                ResolveOutcome::NoAddress
-            }
-        }
-        NetError::Dns(DnsError::ResponseCode(_)) => ResolveOutcome::ServerFailure,
-        NetError::Timeout => ResolveOutcome::Timeout,
-        _ => ResolveOutcome::ResolverError,
-    };
-    (outcome, detail)
+    match e {
+        NetError::Dns(DnsError::NoRecordsFound(_)) if e.is_nx_domain() => (
+            ResolveOutcome::NotFound,
+            "NXDOMAIN: the name does not exist".into(),
+        ),
+        NetError::Dns(DnsError::NoRecordsFound(_)) => (
+            ResolveOutcome::NoAddress,
+            "NOERROR: the name exists but has no address record".into(),
+        ),
+        NetError::Dns(DnsError::ResponseCode(rc)) => (
+            ResolveOutcome::ServerFailure,
+            format!(
+                "the DNS server answered {} ({rc})",
+                rcode_name(u16::from(*rc))
+            ),
+        ),
+        NetError::Timeout => (
+            ResolveOutcome::Timeout,
+            "no answer from the DNS server".into(),
+        ),
+        other => (ResolveOutcome::ResolverError, other.to_string()),
+    }
+}
+
+/// The mnemonic of a DNS response code (RFC 1035, 6895).
+fn rcode_name(code: u16) -> &'static str {
+    match code {
+        1 => "FORMERR",
+        2 => "SERVFAIL",
+        3 => "NXDOMAIN",
+        4 => "NOTIMP",
+        5 => "REFUSED",
+        _ => "error",
+    }
 }
