@@ -4,7 +4,7 @@
 use crate::conn::{Conn, Failure, REPLY_CAP};
 use crate::context::ProbeContext;
 use crate::server::Greeted;
-use crate::session::{self, Attempt};
+use crate::session::{self, Attempt, Stop};
 use maildoc_model::{
     CommandKind, LoginOutcome, LoginSkipReason, Phase, ReplyOutcome, Security, ServerEvidence,
     StarttlsOutcome, StepKind, Trouble,
@@ -14,8 +14,6 @@ use maildoc_wire::line::LineError;
 
 /// The largest literal maildoc reads from a server.
 const MAX_LITERAL: usize = 64 * 1024;
-
-type Stop = (Conn, Phase, Failure);
 
 /// How a response is shown in the transcript.
 fn render(r: &Response) -> String {
@@ -154,15 +152,8 @@ pub async fn session(ev: &mut ServerEvidence, mut conn: Conn, ctx: &ProbeContext
         session::finish(ev, conn).await;
         return g;
     }
-    match run(ev, conn, ctx).await {
-        Ok(Some(conn)) => session::finish(ev, conn).await,
-        Ok(None) => {}
-        Err((conn, phase, f)) => {
-            session::trouble(ev, &conn, phase, f);
-            session::finish(ev, conn).await;
-        }
-    }
-    Greeted::Spoke
+    let result = run(ev, conn, ctx).await;
+    session::conclude(ev, result).await
 }
 
 async fn run(

@@ -3,7 +3,7 @@
 use crate::conn::{Conn, Failure, REPLY_CAP};
 use crate::context::ProbeContext;
 use crate::server::Greeted;
-use crate::session::{self, Attempt};
+use crate::session::{self, Attempt, Stop};
 use maildoc_model::{
     CommandKind, LoginOutcome, LoginSkipReason, Phase, ReplyOutcome, ServerEvidence,
     StarttlsOutcome, StepKind, Trouble,
@@ -51,18 +51,9 @@ pub async fn session(ev: &mut ServerEvidence, mut conn: Conn, ctx: &ProbeContext
         session::finish(ev, conn).await;
         return g;
     }
-    match run(ev, conn, ctx).await {
-        Ok(Some(conn)) => session::finish(ev, conn).await,
-        Ok(None) => {}
-        Err((conn, phase, f)) => {
-            session::trouble(ev, &conn, phase, f);
-            session::finish(ev, conn).await;
-        }
-    }
-    Greeted::Spoke
+    let result = run(ev, conn, ctx).await;
+    session::conclude(ev, result).await
 }
-
-type Stop = (Conn, Phase, Failure);
 
 async fn run(
     ev: &mut ServerEvidence,

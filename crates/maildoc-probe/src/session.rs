@@ -30,6 +30,24 @@ pub fn trouble(ev: &mut ServerEvidence, conn: &Conn, phase: Phase, f: Failure) {
     );
 }
 
+/// Why a session stopped early: the connection, the phase and what went wrong.
+pub type Stop = (Conn, Phase, Failure);
+
+/// Ends a protocol session after its greeting: records the trouble that stopped it, if any,
+/// and keeps the transcript. `Ok(None)` means the connection was already consumed (a failed
+/// STARTTLS handshake recorded its own evidence).
+pub async fn conclude(ev: &mut ServerEvidence, result: Result<Option<Conn>, Stop>) -> Greeted {
+    match result {
+        Ok(Some(conn)) => finish(ev, conn).await,
+        Ok(None) => {}
+        Err((conn, phase, f)) => {
+            trouble(ev, &conn, phase, f);
+            finish(ev, conn).await;
+        }
+    }
+    Greeted::Spoke
+}
+
 /// Ends a session: keeps the transcript.
 pub async fn finish(ev: &mut ServerEvidence, mut conn: Conn) {
     conn.shutdown().await;
@@ -212,28 +230,20 @@ pub async fn login(
     while i < tries.len() {
         let (user, form) = tries[i].clone();
         let timer = crate::clock::StepTimer::start(conn.clock());
-        let got = attempt(conn, &user, password).await;
-        let encrypted = conn.is_encrypted();
-        let got = match got {
-            Ok(a) => a,
-            Err(f) => {
-                ev.push(
-                    timer.at_ms(),
-                    timer.elapsed_ms(),
-                    StepKind::Login(LoginEvidence {
-                        username: user,
-                        form,
-                        mechanism: mechanism.to_string(),
-                        outcome: LoginOutcome::NoAnswer,
-                        reply: f.detail.clone(),
-                        status: None,
-                        code: None,
-                        encrypted,
-                    }),
-                );
-                return Err(f);
-            }
+        let (got, failure) = match attempt(conn, &user, password).await {
+            Ok(a) => (a, None),
+            Err(f) => (
+                Attempt {
+                    outcome: LoginOutcome::NoAnswer,
+                    reply: f.detail.clone(),
+                    status: None,
+                    code: None,
+                    retryable: false,
+                },
+                Some(f),
+            ),
         };
+        let encrypted = conn.is_encrypted();
         let rejected = got.outcome == LoginOutcome::Rejected;
         let retryable = got.retryable && !names_another_reason(&got.reply);
         ev.push(
@@ -250,6 +260,9 @@ pub async fn login(
                 encrypted,
             }),
         );
+        if let Some(f) = failure {
+            return Err(f);
+        }
         if got.outcome == LoginOutcome::Accepted {
             return Ok(true);
         }

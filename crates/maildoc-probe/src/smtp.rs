@@ -5,7 +5,7 @@
 use crate::conn::{Conn, Failure, REPLY_CAP};
 use crate::context::ProbeContext;
 use crate::server::Greeted;
-use crate::session::{self, Attempt};
+use crate::session::{self, Attempt, Stop};
 use maildoc_model::{
     CommandKind, LoginOutcome, LoginSkipReason, Phase, ReplyOutcome, Security, ServerEvidence,
     StarttlsOutcome, StepKind, Trouble,
@@ -15,8 +15,6 @@ use maildoc_wire::smtp::{self, Ehlo, Reply, ReplyParser};
 /// The external recipient of the relay test: a reserved domain (RFC 2606) that never
 /// receives mail, so even a wrong server could deliver nothing.
 pub const EXTERNAL_RECIPIENT: &str = "maildoc-relay-test@example.com";
-
-type Stop = (Conn, Phase, Failure);
 
 async fn reply(conn: &mut Conn) -> Result<Reply, Failure> {
     let mut parser = ReplyParser::default();
@@ -67,15 +65,8 @@ pub async fn session(ev: &mut ServerEvidence, mut conn: Conn, ctx: &ProbeContext
             }
         }
     }
-    match run(ev, conn, ctx).await {
-        Ok(Some(conn)) => session::finish(ev, conn).await,
-        Ok(None) => {}
-        Err((conn, phase, f)) => {
-            session::trouble(ev, &conn, phase, f);
-            session::finish(ev, conn).await;
-        }
-    }
-    Greeted::Spoke
+    let result = run(ev, conn, ctx).await;
+    session::conclude(ev, result).await
 }
 
 /// EHLO (HELO when EHLO is refused), recorded as Capabilities.

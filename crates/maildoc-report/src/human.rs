@@ -175,23 +175,8 @@ pub fn render(report: &Report, lang: Lang, style: Style) -> String {
         for server in &report.servers {
             let _ = writeln!(out);
             let _ = writeln!(out, "== {} ({})", server.endpoint.describe(), server.id);
-            for step in &server.steps {
-                let _ = writeln!(
-                    out,
-                    "   {:>6} ms  {:<10} {}",
-                    step.at_ms,
-                    step.id,
-                    crate::step_line(step)
-                );
-            }
-            for line in &server.transcript {
-                let _ = writeln!(
-                    out,
-                    "   {:>6} ms  {} {}",
-                    line.at_ms,
-                    line.dir.marker(),
-                    line.text
-                );
+            for line in crate::timeline(server) {
+                let _ = writeln!(out, "   {line}");
             }
         }
     } else if report.servers.iter().any(|s| !s.transcript.is_empty()) {

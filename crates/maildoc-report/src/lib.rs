@@ -77,6 +77,20 @@ pub fn step_line(step: &Step) -> String {
     parts.join(" ")
 }
 
+/// A server's steps, then its transcript, one timed line each (`   12 ms  imap.3  tls ...`,
+/// `   30 ms  S: * OK ...`).
+pub fn timeline(server: &maildoc_model::ServerEvidence) -> Vec<String> {
+    let steps = server
+        .steps
+        .iter()
+        .map(|step| format!("{:>6} ms  {:<10} {}", step.at_ms, step.id, step_line(step)));
+    let lines = server
+        .transcript
+        .iter()
+        .map(|l| format!("{:>6} ms  {} {}", l.at_ms, l.dir.marker(), l.text));
+    steps.chain(lines).collect()
+}
+
 /// A finding in words, ready for any renderer.
 #[derive(Clone, Debug)]
 pub struct FindingBlock {

@@ -115,23 +115,8 @@ pub fn render(report: &Report, lang: Lang, client: Option<maildoc_kb::Client>) -
         let _ = writeln!(out, "### {} ({})", s.endpoint.describe(), s.id);
         let _ = writeln!(out);
         let _ = writeln!(out, "```text");
-        for step in &s.steps {
-            let _ = writeln!(
-                out,
-                "{:>6} ms  {:<10} {}",
-                step.at_ms,
-                step.id,
-                crate::step_line(step)
-            );
-        }
-        for line in &s.transcript {
-            let _ = writeln!(
-                out,
-                "{:>6} ms  {} {}",
-                line.at_ms,
-                line.dir.marker(),
-                line.text.replace("```", "'''")
-            );
+        for line in crate::timeline(s) {
+            let _ = writeln!(out, "{}", line.replace("```", "'''"));
         }
         let _ = writeln!(out, "```");
     }
