@@ -1,6 +1,7 @@
 //! The IMAP session: greeting, CAPABILITY, STARTTLS, AUTHENTICATE PLAIN or LOGIN,
 //! GETQUOTAROOT and STATUS of the INBOX, LOGOUT.
 
+use crate::clock::StepTimer;
 use crate::conn::{Conn, Failure, REPLY_CAP};
 use crate::context::ProbeContext;
 use crate::server::Greeted;
@@ -119,7 +120,7 @@ async fn capability(
     conn: &mut Conn,
     tags: &mut Tagger,
 ) -> Result<Vec<String>, Failure> {
-    let timer = crate::clock::StepTimer::start(conn.clock());
+    let timer = StepTimer::start(conn.clock());
     let (data, _) = command(conn, tags, imap::capability).await?;
     let items: Vec<String> = data
         .iter()
@@ -168,24 +169,31 @@ async fn run(
     };
     if ev.endpoint.security == Security::Starttls {
         if !has(&caps, "STARTTLS") {
-            session::starttls_missing(ev, &conn, StarttlsOutcome::NotOffered, "");
+            session::starttls_step(ev, &conn, StarttlsOutcome::NotOffered, "", None);
             return Ok(Some(logout(conn, &mut tags).await));
         }
-        match command(&mut conn, &mut tags, imap::starttls).await {
+        let timer = StepTimer::start(conn.clock());
+        let go_ahead = match command(&mut conn, &mut tags, imap::starttls).await {
             Ok((
                 _,
-                Response::Status {
+                r @ Response::Status {
                     status: ImapStatus::Ok,
                     ..
                 },
-            )) => {}
+            )) => render(&r),
             Ok((_, r)) => {
-                session::starttls_missing(ev, &conn, StarttlsOutcome::Refused, &render(&r));
+                session::starttls_step(
+                    ev,
+                    &conn,
+                    StarttlsOutcome::Refused,
+                    &render(&r),
+                    Some(&timer),
+                );
                 return Ok(Some(logout(conn, &mut tags).await));
             }
             Err(f) => return Err((conn, Phase::Starttls, f)),
-        }
-        conn = match session::upgrade(ev, conn, ctx).await {
+        };
+        conn = match session::upgrade(ev, conn, ctx, &timer, &go_ahead).await {
             Some(c) => c,
             None => return Ok(None),
         };
@@ -308,7 +316,7 @@ async fn mailbox(
     conn: &mut Conn,
     tags: &mut Tagger,
 ) -> Result<(), Failure> {
-    let timer = crate::clock::StepTimer::start(conn.clock());
+    let timer = StepTimer::start(conn.clock());
     let (data, tagged) = command(conn, tags, |t| imap::getquotaroot(t, "INBOX")).await?;
     ev.push(
         timer.at_ms(),
@@ -334,7 +342,7 @@ async fn mailbox(
             }
         }
     }
-    let timer = crate::clock::StepTimer::start(conn.clock());
+    let timer = StepTimer::start(conn.clock());
     let (data, tagged) = command(conn, tags, |t| imap::status(t, "INBOX", &["MESSAGES"])).await?;
     ev.push(
         timer.at_ms(),

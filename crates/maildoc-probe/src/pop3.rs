@@ -1,5 +1,6 @@
 //! The POP3 session: greeting, CAPA, STLS, USER/PASS or AUTH PLAIN, STAT, QUIT.
 
+use crate::clock::StepTimer;
 use crate::conn::{Conn, Failure, REPLY_CAP};
 use crate::context::ProbeContext;
 use crate::server::Greeted;
@@ -20,7 +21,7 @@ async fn status(conn: &mut Conn) -> Result<Pop3Reply, Failure> {
 
 /// CAPA; an `-ERR` (old servers) gives an empty list.
 async fn capa(ev: &mut ServerEvidence, conn: &mut Conn) -> Result<Vec<String>, Failure> {
-    let timer = crate::clock::StepTimer::start(conn.clock());
+    let timer = StepTimer::start(conn.clock());
     conn.send(&pop3::capa()).await?;
     let first = status(conn).await?;
     let mut items = Vec::new();
@@ -66,21 +67,22 @@ async fn run(
     };
     if ev.endpoint.security == maildoc_model::Security::Starttls {
         if !pop3::capa_has(&caps, "STLS") {
-            session::starttls_missing(ev, &conn, StarttlsOutcome::NotOffered, "");
+            session::starttls_step(ev, &conn, StarttlsOutcome::NotOffered, "", None);
             return Ok(Some(quit(conn).await));
         }
+        let timer = StepTimer::start(conn.clock());
         if let Err(f) = conn.send(&pop3::stls()).await {
             return Err((conn, Phase::Starttls, f));
         }
-        match status(&mut conn).await {
-            Ok(r) if r.status == Pop3Status::Ok => {}
+        let go_ahead = match status(&mut conn).await {
+            Ok(r) if r.status == Pop3Status::Ok => format!("+OK {}", r.text).trim().to_string(),
             Ok(r) => {
-                session::starttls_missing(ev, &conn, StarttlsOutcome::Refused, &r.text);
+                session::starttls_step(ev, &conn, StarttlsOutcome::Refused, &r.text, Some(&timer));
                 return Ok(Some(quit(conn).await));
             }
             Err(f) => return Err((conn, Phase::Starttls, f)),
-        }
-        conn = match session::upgrade(ev, conn, ctx).await {
+        };
+        conn = match session::upgrade(ev, conn, ctx, &timer, &go_ahead).await {
             Some(c) => c,
             None => return Ok(None),
         };
@@ -148,7 +150,7 @@ async fn run(
         Ok(false) => return Ok(Some(quit(conn).await)),
         Err(f) => return Err((conn, Phase::Login, f)),
     }
-    let timer = crate::clock::StepTimer::start(conn.clock());
+    let timer = StepTimer::start(conn.clock());
     if let Err(f) = conn.send(&pop3::stat()).await {
         return Err((conn, Phase::Mailbox, f));
     }

@@ -1,6 +1,7 @@
 //! Pieces every protocol session shares: the greeting, the STARTTLS upgrade, and the login
 //! loop that tries the other user-name form at most once.
 
+use crate::clock::StepTimer;
 use crate::conn::{Conn, Failure, Stream};
 use crate::context::{Password, ProbeContext};
 use crate::server::{Greeted, tls_note};
@@ -61,7 +62,7 @@ pub async fn greeting(
     conn: &mut Conn,
     protocol: Protocol,
 ) -> Result<String, Greeted> {
-    let timer = crate::clock::StepTimer::start(conn.clock());
+    let timer = StepTimer::start(conn.clock());
     // On the implicit-TLS port of the protocol a silent server is almost surely waiting for
     // a ClientHello: do not make the user wait the full greeting time to find out.
     let cap = if ev.endpoint.security != maildoc_model::Security::Tls
@@ -111,17 +112,17 @@ pub async fn greeting(
     }
 }
 
-/// The STARTTLS handshake after the server agreed. Returns the encrypted connection, or
-/// `None` (with the evidence recorded) when the handshake failed.
-pub async fn upgrade(ev: &mut ServerEvidence, conn: Conn, ctx: &ProbeContext) -> Option<Conn> {
-    ev.push(
-        conn.clock().at_ms(),
-        0,
-        StepKind::Starttls {
-            outcome: StarttlsOutcome::Accepted,
-            reply: String::new(),
-        },
-    );
+/// The STARTTLS handshake after the server agreed (`timer` started before the command,
+/// `reply` is the server's go-ahead). Returns the encrypted connection, or `None` (with the
+/// evidence recorded) when the handshake failed.
+pub async fn upgrade(
+    ev: &mut ServerEvidence,
+    conn: Conn,
+    ctx: &ProbeContext,
+    timer: &StepTimer,
+    reply: &str,
+) -> Option<Conn> {
+    starttls_step(ev, &conn, StarttlsOutcome::Accepted, reply, Some(timer));
     let (tcp, mut transcript) = conn.into_plain()?;
     let hs = tls::handshake(
         tcp,
@@ -149,16 +150,20 @@ pub async fn upgrade(ev: &mut ServerEvidence, conn: Conn, ctx: &ProbeContext) ->
     }
 }
 
-/// Records that the server did not offer STARTTLS (or refused it).
-pub fn starttls_missing(
+/// Records the STARTTLS step: not offered (no command was sent, so no `timer`), refused or
+/// accepted (timed from before the command).
+pub fn starttls_step(
     ev: &mut ServerEvidence,
     conn: &Conn,
     outcome: StarttlsOutcome,
     reply: &str,
+    timer: Option<&StepTimer>,
 ) {
+    let (at_ms, elapsed_ms) =
+        timer.map_or((conn.clock().at_ms(), 0), |t| (t.at_ms(), t.elapsed_ms()));
     ev.push(
-        conn.clock().at_ms(),
-        0,
+        at_ms,
+        elapsed_ms,
         StepKind::Starttls {
             outcome,
             reply: reply.to_string(),
@@ -229,7 +234,7 @@ pub async fn login(
     let mut i = 0;
     while i < tries.len() {
         let (user, form) = tries[i].clone();
-        let timer = crate::clock::StepTimer::start(conn.clock());
+        let timer = StepTimer::start(conn.clock());
         let (got, failure) = match attempt(conn, &user, password).await {
             Ok(a) => (a, None),
             Err(f) => (

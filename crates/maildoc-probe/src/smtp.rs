@@ -2,6 +2,7 @@
 //! RCPT TO the account's own address and an address at a reserved external domain), RSET and
 //! QUIT. DATA is never sent: nothing is ever delivered.
 
+use crate::clock::StepTimer;
 use crate::conn::{Conn, Failure, REPLY_CAP};
 use crate::context::ProbeContext;
 use crate::server::Greeted;
@@ -71,7 +72,7 @@ pub async fn session(ev: &mut ServerEvidence, mut conn: Conn, ctx: &ProbeContext
 
 /// EHLO (HELO when EHLO is refused), recorded as Capabilities.
 async fn ehlo(ev: &mut ServerEvidence, conn: &mut Conn) -> Result<Ehlo, Failure> {
-    let timer = crate::clock::StepTimer::start(conn.clock());
+    let timer = StepTimer::start(conn.clock());
     let name = conn.ehlo_name();
     let mut r = command(conn, &smtp::ehlo(&name)).await?;
     if r.is_permanent() {
@@ -108,18 +109,25 @@ async fn run(
     };
     if ev.endpoint.security == Security::Starttls {
         if !caps.starttls() {
-            session::starttls_missing(ev, &conn, StarttlsOutcome::NotOffered, "");
+            session::starttls_step(ev, &conn, StarttlsOutcome::NotOffered, "", None);
             return Ok(Some(quit(conn).await));
         }
-        match command(&mut conn, &smtp::starttls()).await {
-            Ok(r) if r.code == 220 => {}
+        let timer = StepTimer::start(conn.clock());
+        let go_ahead = match command(&mut conn, &smtp::starttls()).await {
+            Ok(r) if r.code == 220 => r.first_line(),
             Ok(r) => {
-                session::starttls_missing(ev, &conn, StarttlsOutcome::Refused, &r.first_line());
+                session::starttls_step(
+                    ev,
+                    &conn,
+                    StarttlsOutcome::Refused,
+                    &r.first_line(),
+                    Some(&timer),
+                );
                 return Ok(Some(quit(conn).await));
             }
             Err(f) => return Err((conn, Phase::Starttls, f)),
-        }
-        conn = match session::upgrade(ev, conn, ctx).await {
+        };
+        conn = match session::upgrade(ev, conn, ctx, &timer, &go_ahead).await {
             Some(c) => c,
             None => return Ok(None),
         };
@@ -277,7 +285,7 @@ async fn envelope(
         ));
     }
     for (kind, line, argument) in steps {
-        let timer = crate::clock::StepTimer::start(conn.clock());
+        let timer = StepTimer::start(conn.clock());
         let r = command(conn, &line).await?;
         let o = outcome(&r);
         ev.push(
