@@ -280,3 +280,13 @@ fn unusable_mechanisms_and_missing_auth() {
     );
     assert_eq!(login_count(&r), 0);
 }
+
+#[test]
+fn fatal_tls_alert_is_tls_handshake_failed() {
+    // A TLS record: alert, TLS 1.2, length 2, fatal (2), internal_error (80).
+    let s = Hostile::start(Behaviour::Garbage(vec![
+        0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x50,
+    ]));
+    let r = check(&["--imap", &s.spec("ssl")], 10);
+    assert_eq!(codes_of(&r), vec![Code::TlsHandshakeFailed]);
+}

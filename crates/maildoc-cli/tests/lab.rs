@@ -453,6 +453,15 @@ fn encryption_off_on_a_port_that_offers_starttls() {
 }
 
 #[test]
+fn server_without_any_encryption_is_plaintext_only() {
+    // nostarttls.lab.example offers no STARTTLS and no TLS port; the password stays home.
+    let c = check_taro(&["--imap", "nostarttls.lab.example:143/plain"]);
+    c.assert_problems(&[("imap", Code::PlaintextOnlyServer)]);
+    c.assert_exit(1);
+    assert!(c.logins("imap").is_empty(), "{}", c.summary());
+}
+
+#[test]
 fn ssl_on_plaintext_ports() {
     let c = check_taro(&[
         "--smtp",
