@@ -11,6 +11,8 @@ use std::path::PathBuf;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    #[arg(long, global = true, value_name = "ja|en")]
+    pub lang: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -66,8 +68,6 @@ pub struct CheckArgs {
         value_name = "human|json|markdown"
     )]
     pub format: FormatArg,
-    #[arg(long, value_name = "ja|en")]
-    pub lang: Option<String>,
     #[arg(long)]
     pub no_login: bool,
     #[arg(long)]
@@ -112,7 +112,6 @@ const HELP_ARGS: &[&str] = &[
     "ca_file",
     "timeout",
     "format",
-    "lang",
     "no_login",
     "allow_plaintext_login",
     "verbose",
@@ -123,7 +122,8 @@ const HELP_ARGS: &[&str] = &[
 pub fn parse(lang: Lang) -> Result<Cli, clap::Error> {
     let mut cmd = Cli::command()
         .about(ui::text("help-about", lang))
-        .after_help(ui::text("help-after", lang));
+        .after_help(ui::text("help-after", lang))
+        .mut_arg("lang", |a| a.help(ui::text("help-lang", lang)));
     cmd = cmd.mut_subcommand("check", |sub| {
         let mut sub = sub
             .about(ui::text("help-check", lang))
@@ -199,7 +199,13 @@ mod tests {
                 let key = format!("help-{}", id.replace('_', "-"));
                 assert_ne!(ui::text(&key, lang), "?", "{key}");
             }
-            for key in ["help-about", "help-after", "help-check", "help-check-after"] {
+            for key in [
+                "help-about",
+                "help-after",
+                "help-check",
+                "help-check-after",
+                "help-lang",
+            ] {
                 assert_ne!(ui::text(key, lang), "?", "{key}");
             }
         }

@@ -30,7 +30,7 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(args, cli.lang.as_deref()),
     }
 }
 
@@ -39,8 +39,8 @@ fn usage_error(lang: Lang, key: &str, detail: &str) -> ExitCode {
     ExitCode::from(EXIT_USAGE)
 }
 
-fn check(args: args::CheckArgs) -> ExitCode {
-    let lang = args::language(args.lang.as_deref());
+fn check(args: args::CheckArgs, lang_flag: Option<&str>) -> ExitCode {
+    let lang = args::language(lang_flag);
     let format = args.format();
     let password = if args.no_login {
         None

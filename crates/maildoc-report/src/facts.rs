@@ -7,7 +7,8 @@ use maildoc_model::{
     ServerEvidence, StepKind, TlsHandshake,
 };
 
-pub fn summary(ev: &ServerEvidence, lang: Lang) -> Vec<String> {
+/// `now_unix` is the run's clock reading, for the days left on the certificate.
+pub fn summary(ev: &ServerEvidence, now_unix: i64, lang: Lang) -> Vec<String> {
     let mut facts: Vec<String> = Vec::new();
     let mut connected = false;
     let mut login: Option<&'static str> = None;
@@ -29,17 +30,28 @@ pub fn summary(ev: &ServerEvidence, lang: Lang) -> Vec<String> {
                     if let Some(v) = &t.version {
                         facts.push(ui::fill("fact-tls", lang, &[("version", v)]));
                     }
-                    facts.push(
-                        ui::text(
-                            if t.verification == CertVerification::Valid {
-                                "fact-cert-ok"
-                            } else {
-                                "fact-cert-bad"
-                            },
-                            lang,
-                        )
-                        .into(),
-                    );
+                    let valid = t.verification == CertVerification::Valid;
+                    match t.chain.first() {
+                        Some(leaf) if valid => {
+                            let days = (leaf.not_after_unix - now_unix).div_euclid(86_400);
+                            facts.push(ui::fill(
+                                "fact-cert-ok-days",
+                                lang,
+                                &[("days", &days.to_string())],
+                            ));
+                        }
+                        _ => facts.push(
+                            ui::text(
+                                if valid {
+                                    "fact-cert-ok"
+                                } else {
+                                    "fact-cert-bad"
+                                },
+                                lang,
+                            )
+                            .into(),
+                        ),
+                    }
                 }
                 TlsHandshake::Failed => facts.push(ui::text("fact-tls-failed", lang).into()),
             },

@@ -81,7 +81,7 @@ pub fn render(report: &Report, lang: Lang, style: Style) -> String {
     for server in &report.servers {
         let status = report.server_status(&server.id);
         let companion = server.depth == ProbeDepth::PortOnly || server.origin == Origin::Companion;
-        let mut facts = facts::summary(server, lang);
+        let mut facts = facts::summary(server, report.started_at_unix, lang);
         if companion {
             facts.insert(0, ui::text("companion", lang).to_string());
         }

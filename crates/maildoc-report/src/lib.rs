@@ -149,11 +149,12 @@ pub fn duration(seconds: u64, lang: Lang) -> String {
 /// from) into words of `lang`.
 fn localized_params(f: &Finding, lang: Lang) -> std::collections::BTreeMap<String, String> {
     let mut params = f.params.clone();
-    if let Some(step) = params.get("step") {
-        let key = format!("step-{step}");
-        let words = ui::text(&key, lang);
-        if words != "?" {
-            params.insert("step".into(), words.to_string());
+    for (name, prefix) in [("step", "step-"), ("field", "field-")] {
+        if let Some(value) = params.get(name) {
+            let words = ui::text(&format!("{prefix}{value}"), lang);
+            if words != "?" {
+                params.insert(name.into(), words.to_string());
+            }
         }
     }
     if let Some(secs) = params
@@ -242,8 +243,10 @@ mod tests {
             .param("reference_kind", "greeting")
             .param("reference_protocol", "SMTP")
             .param("reference_host", "smtp.example.jp")
-            .param("step", "greeting");
+            .param("step", "greeting")
+            .param("field", "username");
         let ja = localized_params(&f, Lang::Ja);
+        assert_eq!(ja["field"], "ユーザー名");
         assert_eq!(ja["difference"], "3 時間");
         assert!(ja["reference"].contains("smtp.example.jp"));
         assert_ne!(ja["step"], "greeting");

@@ -69,7 +69,7 @@ pub fn render(report: &Report, lang: Lang, client: Option<maildoc_kb::Client>) -
             "| {} | {} | {} |",
             cell(&s.endpoint.describe()),
             word,
-            cell(&facts::summary(s, lang).join(", "))
+            cell(&facts::summary(s, report.started_at_unix, lang).join(", "))
         );
     }
     let _ = writeln!(out);
