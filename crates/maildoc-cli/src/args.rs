@@ -18,6 +18,8 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Check(CheckArgs),
+    // ---- discover (issue 3): its variant below this line ----
+    // ---- karte (issue 3): its variant below this line ----
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

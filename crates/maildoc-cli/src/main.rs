@@ -31,6 +31,8 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check(args) => check(args, cli.lang.as_deref()),
+        // ---- discover (issue 3): its arm below this line ----
+        // ---- karte (issue 3): its arm below this line ----
     }
 }
 

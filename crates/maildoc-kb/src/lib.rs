@@ -179,6 +179,8 @@ pub fn allowed_params(code: Code) -> &'static [&'static str] {
         Code::MailboxOverQuota | Code::MailboxNearQuota => &["used", "limit", "percent"],
         Code::SmtpSizeLimit => &["size"],
         Code::InputNormalized => &["field", "original", "normalized"],
+        // ---- settings lint and discovery (issue 3) ----
+        // ---- karte risk rules (issue 3) ----
     }
 }
 
@@ -318,7 +320,12 @@ fn table_cell(s: &str) -> String {
 // ---------------------------------------------------------------------------------------
 // Loading
 
-const DATA: &str = include_str!("../data/findings.toml");
+/// The data files, each owning the codes of one area; a code may appear in one file only.
+const DATA: &[(&str, &str)] = &[
+    ("findings.toml", include_str!("../data/findings.toml")),
+    ("settings.toml", include_str!("../data/settings.toml")),
+    ("karte.toml", include_str!("../data/karte.toml")),
+];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -343,9 +350,24 @@ fn parse_raw(data: &str) -> Result<RawData, String> {
     toml::from_str(data).map_err(|e| e.to_string())
 }
 
+/// Every data file, merged.
+fn parse_all() -> Result<RawData, String> {
+    let mut all = RawData::new();
+    for (name, text) in DATA {
+        for (code, entry) in parse_raw(text).map_err(|e| format!("data/{name}: {e}"))? {
+            if all.insert(code.clone(), entry).is_some() {
+                return Err(format!(
+                    "data/{name}: `{code}` is defined in another file too"
+                ));
+            }
+        }
+    }
+    Ok(all)
+}
+
 fn kb() -> &'static BTreeMap<(Code, Lang), FindingText> {
     static KB: OnceLock<BTreeMap<(Code, Lang), FindingText>> = OnceLock::new();
-    KB.get_or_init(|| build(parse_raw(DATA).unwrap_or_default()))
+    KB.get_or_init(|| build(parse_all().unwrap_or_default()))
 }
 
 fn build(raw: RawData) -> BTreeMap<(Code, Lang), FindingText> {

@@ -5,9 +5,9 @@ use super::*;
 use std::collections::BTreeSet;
 
 fn raw() -> RawData {
-    match parse_raw(DATA) {
+    match parse_all() {
         Ok(raw) => raw,
-        Err(e) => panic!("data/findings.toml does not parse: {e}"),
+        Err(e) => panic!("the data does not parse: {e}"),
     }
 }
 

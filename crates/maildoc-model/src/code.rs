@@ -154,6 +154,8 @@ codes! {
     InputNormalized = "input-normalized", Info;
     /// The run's deadline ended this server's check before it was done.
     CheckIncomplete = "check-incomplete", Warning;
+    // ---- settings lint and discovery (issue 3): add codes below this line ----
+    // ---- karte risk rules (issue 3): add codes below this line ----
 }
 
 impl Serialize for Code {

@@ -8,7 +8,9 @@ pub mod endpoint;
 pub mod evidence;
 pub mod finding;
 pub mod input;
+pub mod provider;
 pub mod report;
+pub mod settings;
 
 pub use code::{Code, Severity};
 pub use endpoint::{Endpoint, Origin, Protocol, Role, Security};
