@@ -159,5 +159,6 @@ pub async fn check(
         findings: Vec::new(),
     };
     report.findings = maildoc_diagnose::diagnose(&report);
+    // ---- settings lint (issue 3): lint findings join the report here ----
     Ok(report)
 }
