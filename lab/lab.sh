@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# maildoc test lab: real Dovecot, Postfix and NSD on loopback addresses.
+# maildoc test lab: real Dovecot, Postfix and NSD on loopback addresses, and an HTTPS server
+# of autoconfig files for settings discovery.
 #
 #   lab/lab.sh install            install the Debian packages (only if missing)
 #   lab/lab.sh start  [STATE_DIR] (re)generate PKI + configs, start everything
@@ -61,6 +62,7 @@ IP_POPONIMAP=127.0.2.23
 IP_LEGACY=127.0.2.24
 IP_AIA=127.0.2.16
 IP_GMAIL=127.0.2.40
+IP_AUTOCONFIG=127.0.2.42
 IP_DNS=127.0.2.53
 
 log() { printf '[lab] %s\n' "$*" >&2; }
@@ -388,6 +390,19 @@ render_nsd() {
     nsd-checkconf "$d/nsd/nsd.conf" >/dev/null || die "nsd.conf invalid"
 }
 
+# The autoconfig files of settings discovery, one directory per Host header
+# (lib/autoconfig_https.py serves DIR/autoconfig/<host>/<path>).
+write_autoconfig() {
+    local d=$1 host
+    mkdir -p "$d/autoconfig/autoconfig.auto.lab.example/mail"
+    cp "$TEMPLATES/autoconfig/autoconfig.xml" "$d/autoconfig/autoconfig.auto.lab.example/mail/config-v1.1.xml"
+    for host in auto.lab.example wellknown.lab.example; do
+        mkdir -p "$d/autoconfig/$host/.well-known/autoconfig/mail"
+        cp "$TEMPLATES/autoconfig/well-known.xml" "$d/autoconfig/$host/.well-known/autoconfig/mail/config-v1.1.xml"
+    done
+    chmod -R a+rX "$d/autoconfig"
+}
+
 write_env() {
     local d=$1 entry login key pass quota tmp=$1/lab.env.tmp
     {
@@ -399,6 +414,7 @@ write_env() {
         echo "MAILDOC_LAB_OTHER_CA=$d/ca/other-ca.crt"
         echo "MAILDOC_LAB_SCANNER_CA=$d/ca/scanner-ca.crt"
         echo "MAILDOC_LAB_AIA_URL=http://aia.lab.example/intermediate.der"
+        echo "MAILDOC_LAB_AUTOCONFIG=https://autoconfig.auto.lab.example/mail/config-v1.1.xml"
         echo "MAILDOC_LAB_FILTERED=$IP_OP25B:25"
         echo "MAILDOC_LAB_FILTER_MECHANISM=$(cat "$d/run/filter.mode")"
         echo "MAILDOC_LAB_LEGACY_TLS=$(cat "$d/run/legacy.mode")"
@@ -466,6 +482,7 @@ probe_specs() {
     echo "pop-on-imap-143=banner:$IP_POPONIMAP:143" "pop-on-imap-993=tls:$IP_POPONIMAP:993"
     echo "aia-http=http:$IP_AIA:80"
     echo "gmail-imaps=tls:$IP_GMAIL:993" "gmail-smtps=tls:$IP_GMAIL:465"
+    echo "autoconfig-https=https:$IP_AUTOCONFIG:443"
 }
 
 # Probes that must *not* answer; slow (time-outs), so only in `status`.
@@ -482,6 +499,7 @@ any_running() {
     pid_alive "$d/run/nsd.pid" "$d/nsd/" || pid_alive "$d/run/dovecot.pid" "$d/dovecot/" ||
         pid_alive "$d/run/dovecot-legacy.pid" "$d/dovecot-legacy/" ||
         pid_alive "$d/run/postfix.pid" "$d/postfix/" || pid_alive "$d/run/aia-http.pid" "$d/www" ||
+        pid_alive "$d/run/autoconfig-https.pid" "$d/autoconfig" ||
         pid_alive "$d/run/filter.pid" hold-filtered || [[ -f $d/run/filter.mode ]]
 }
 
@@ -508,6 +526,7 @@ cmd_stop() {
         "$d/run/dovecot.pid|$d/dovecot/|dovecot" \
         "$d/run/nsd.pid|$d/nsd/|nsd" \
         "$d/run/aia-http.pid|$d/www|aia http server" \
+        "$d/run/autoconfig-https.pid|$d/autoconfig|autoconfig https server" \
         "$d/run/filter.pid|hold-filtered|filtered-port holder"
     filter_stop "$d"
     rm -f "$d/lab.env"
@@ -540,9 +559,9 @@ cmd_start() {
     # Fresh state: remove only what this script creates.
     mkdir -p "$d"
     chmod 755 "$d"
-    rm -rf "${d:?}"/{ca,certs,www,nsd,dovecot,dovecot-legacy,postfix,mail,run,log} "$d/lab.env"
-    mkdir -p "$d"/{nsd,dovecot,dovecot-legacy,postfix/conf,run,log,www}
-    chmod 755 "$d"/{nsd,dovecot,dovecot-legacy,postfix,run,log,www}
+    rm -rf "${d:?}"/{ca,certs,www,autoconfig,nsd,dovecot,dovecot-legacy,postfix,mail,run,log} "$d/lab.env"
+    mkdir -p "$d"/{nsd,dovecot,dovecot-legacy,postfix/conf,run,log,www,autoconfig}
+    chmod 755 "$d"/{nsd,dovecot,dovecot-legacy,postfix,run,log,www,autoconfig}
 
     log "generating PKI"
     lab_make_pki "$d"
@@ -553,6 +572,7 @@ cmd_start() {
     render_postfix "$d"
     make_postfix_spool "$d"
     render_nsd "$d"
+    write_autoconfig "$d"
 
     log "starting services"
     trap 'start_failed "$d"' EXIT
@@ -570,6 +590,10 @@ cmd_start() {
     setsid "$PY" -m http.server 80 --bind "$IP_AIA" --directory "$d/www" \
         > "$d/log/aia-http.log" 2>&1 < /dev/null &
     echo $! > "$d/run/aia-http.pid"
+    setsid "$PY" "$LAB_ROOT/lib/autoconfig_https.py" "$IP_AUTOCONFIG" 443 \
+        "$d/certs/autoconfig.chain.pem" "$d/certs/autoconfig.key" "$d/autoconfig" \
+        > "$d/log/autoconfig-https.log" 2>&1 < /dev/null &
+    echo $! > "$d/run/autoconfig-https.pid"
     filter_start "$d"
     "$POSTFIX_MASTER" -c "$d/postfix/conf" -w < /dev/null >> "$d/log/postfix.log" 2>&1 \
         || die "postfix master failed (its early errors have no log file: is another process on a lab address? try: ss -ltnp | grep 127.0.2.)"
@@ -603,7 +627,7 @@ cmd_status() {
     fi
     echo "state dir: $d"
     local p
-    for p in nsd dovecot dovecot-legacy postfix aia-http filter; do
+    for p in nsd dovecot dovecot-legacy postfix aia-http autoconfig-https filter; do
         if [[ -s $d/run/$p.pid ]]; then
             printf 'pid %-15s %s\n' "$p" "$(cat "$d/run/$p.pid")"
         fi
@@ -621,7 +645,7 @@ main() {
         start)   cmd_start "$@" ;;
         stop)    cmd_stop "$@" ;;
         status)  cmd_status "$@" ;;
-        *) sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
+        *) sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
     esac
 }
 

@@ -180,6 +180,7 @@ lab_make_pki() {
     _leaf pop-on-imap  pop-on-imap.lab.example  "DNS:pop-on-imap.lab.example"  "-1 day"    "+365 days" inter
     _leaf legacy       legacy.lab.example       "DNS:legacy.lab.example"       "-1 day"    "+365 days" inter
     _leaf gmail        imap.gmail.com           "DNS:imap.gmail.com,DNS:smtp.gmail.com"                     "-1 day" "+365 days" scanner
+    _leaf autoconfig   autoconfig.auto.lab.example "DNS:autoconfig.auto.lab.example,DNS:auto.lab.example,DNS:wellknown.lab.example" "-1 day" "+365 days" inter
 
     chmod 644 "$ca"/*.crt "$PKI/certs"/*.crt "$PKI/certs"/*.chain.pem
 }

@@ -16,6 +16,7 @@ A SPEC is  LABEL=KIND:IP:PORT  with KIND one of
   tls      implicit TLS (certificate not checked), expect a greeting line
   dns      DNS query for lab.example SOA
   http     HTTP GET / (any status)
+  https    HTTPS HEAD / (any status; certificate not checked)
   filtered connect must time out (SYN dropped)
   closed   connect must be refused (nothing listens)
 Only loopback addresses are accepted.
@@ -147,6 +148,14 @@ def probe(kind, ip, port, timeout=2.0):
             if kind == "http":
                 raw.sendall(b"HEAD / HTTP/1.0\r\nHost: aia.lab.example\r\n\r\n")
                 return True, _first_line(_readline(raw, timeout))
+            if kind == "https":
+                ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+                ctx.check_hostname = False
+                ctx.verify_mode = ssl.CERT_NONE
+                with ctx.wrap_socket(raw) as tls:
+                    tls.sendall(b"HEAD / HTTP/1.0\r\nHost: lab.example\r\n\r\n")
+                    line = _first_line(_readline(tls, timeout))
+                    return line.startswith("HTTP/"), f"{tls.version()} {line}"
             if kind == "tls":
                 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
                 ctx.check_hostname = False

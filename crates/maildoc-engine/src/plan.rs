@@ -1,8 +1,8 @@
-//! From what the user typed to the list of servers to probe. Pure.
+//! From what the user typed (and what discovery found) to the list of servers to probe. Pure.
 
-use crate::providers;
+use crate::discover::{self, CandidateStatus, Discovery, Recommendation, SourceKind};
 use maildoc_model::input::{self, Address, Normalization};
-use maildoc_model::{Endpoint, Origin, ProbeDepth, Protocol, Security};
+use maildoc_model::{Endpoint, Origin, ProbeDepth, Protocol, Security, ServerEvidence};
 
 /// A server flag as typed: `HOST[:PORT][/ssl|/starttls|/plain]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,24 +103,31 @@ pub fn complete(protocol: Protocol, spec: &ServerSpec) -> (u16, Security) {
 }
 
 /// One server to probe, with the user name it expects.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PlannedServer {
     pub id: String,
     pub endpoint: Endpoint,
     pub origin: Origin,
     pub depth: ProbeDepth,
     pub username: String,
+    /// What discovery's probe already saw of a guessed server that did not answer: it is
+    /// reported as it is, not probed again.
+    pub known: Option<Box<ServerEvidence>>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Plan {
     pub address: Address,
     pub username: String,
     pub servers: Vec<PlannedServer>,
-    /// `flags`, `provider` or `guess`.
+    /// `flags`, or where discovery found the settings: `provider`, `mx`, `autoconfig`,
+    /// `srv`, `guess`.
     pub settings_source: String,
     pub provider: Option<String>,
     pub normalizations: Vec<Normalization>,
+    /// No server flags, and maildoc's tables do not know the settings: the servers here are
+    /// the first guesses, and discovery should ask the network ([`from_discovery`]).
+    pub discover: bool,
 }
 
 /// What the user asked for.
@@ -133,6 +140,13 @@ pub struct Settings {
     pub username: Option<String>,
 }
 
+impl Settings {
+    /// Whether any server was given on the command line.
+    pub fn any_servers(&self) -> bool {
+        !(self.imap.is_empty() && self.pop3.is_empty() && self.smtp.is_empty())
+    }
+}
+
 /// A usage error: bad input that maildoc cannot even start from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlanError(pub String);
@@ -143,7 +157,14 @@ impl std::fmt::Display for PlanError {
     }
 }
 
-pub fn make(settings: &Settings) -> Result<Plan, PlanError> {
+/// The address and user name as understood.
+struct Input {
+    address: Address,
+    normalizations: Vec<Normalization>,
+    explicit_username: Option<String>,
+}
+
+fn input(settings: &Settings) -> Result<Input, PlanError> {
     let (address, note) = input::parse_address(&settings.address)
         .map_err(|e| PlanError(format!("{e}: `{}`", settings.address)))?;
     let mut normalizations: Vec<Normalization> = note.into_iter().collect();
@@ -158,81 +179,229 @@ pub fn make(settings: &Settings) -> Result<Plan, PlanError> {
         }
         None => None,
     };
-    let full = address.full();
-    let default_username = explicit_username.clone().unwrap_or_else(|| full.clone());
+    Ok(Input {
+        address,
+        normalizations,
+        explicit_username,
+    })
+}
+
+/// The plan from what was typed. Without server flags the settings come from maildoc's
+/// tables (no network); when they do not know them, the plan holds the first guesses and
+/// `discover` is set.
+pub fn make(settings: &Settings) -> Result<Plan, PlanError> {
+    let mut input = input(settings)?;
+    if !settings.any_servers() {
+        let found = discover::tables(&input.address, Vec::new());
+        let mut plan = build(input, &found)?;
+        plan.discover = !found.settled_by_tables();
+        return Ok(plan);
+    }
+    let full = input.address.full();
+    let default_username = input.explicit_username.clone().unwrap_or(full);
     let mut servers = Vec::new();
     let flags = [
         (Protocol::Imap, &settings.imap),
         (Protocol::Pop3, &settings.pop3),
         (Protocol::Smtp, &settings.smtp),
     ];
-    let any_flags = flags.iter().any(|(_, v)| !v.is_empty());
-    let (settings_source, provider) = if any_flags {
-        for (protocol, values) in flags {
-            for value in values {
-                let spec = parse_server_spec(value)
-                    .map_err(|e| PlanError(format!("--{} {value}: {e}", protocol.as_str())))?;
-                let (port, security) = complete(protocol, &spec);
-                let host = match input::normalize_host(protocol.as_str(), &spec.host) {
-                    Ok((h, note)) => {
-                        normalizations.extend(note);
-                        h
-                    }
-                    // Kept as typed: the probe reports it as a finding.
-                    Err(_) => spec.host.trim().to_string(),
-                };
-                servers.push(PlannedServer {
-                    id: String::new(),
-                    endpoint: Endpoint::new(protocol, host, port, security),
-                    origin: Origin::Flag,
-                    depth: ProbeDepth::Full,
-                    username: default_username.clone(),
-                });
-            }
-        }
-        ("flags".to_string(), None)
-    } else if let Some(p) = providers::for_domain(&address.domain) {
-        let incoming = p
-            .servers
-            .iter()
-            .find(|s| s.protocol == Protocol::Imap)
-            .or_else(|| p.servers.iter().find(|s| s.protocol == Protocol::Pop3));
-        let outgoing = p.servers.iter().find(|s| s.protocol == Protocol::Smtp);
-        for s in incoming.into_iter().chain(outgoing) {
+    for (protocol, values) in flags {
+        for value in values {
+            let spec = parse_server_spec(value)
+                .map_err(|e| PlanError(format!("--{} {value}: {e}", protocol.as_str())))?;
+            let (port, security) = complete(protocol, &spec);
+            let host = match input::normalize_host(protocol.as_str(), &spec.host) {
+                Ok((h, note)) => {
+                    input.normalizations.extend(note);
+                    h
+                }
+                // Kept as typed: the probe reports it as a finding.
+                Err(_) => spec.host.trim().to_string(),
+            };
             servers.push(PlannedServer {
                 id: String::new(),
-                endpoint: Endpoint::new(s.protocol, s.host.clone(), s.port, s.security),
-                origin: Origin::Provider {
-                    id: p.id.clone(),
-                    name: p.name.clone(),
-                },
-                depth: ProbeDepth::Full,
-                username: explicit_username
-                    .clone()
-                    .unwrap_or_else(|| s.username_for(&full, &address.local, &address.domain)),
-            });
-        }
-        ("provider".to_string(), Some(p.name.clone()))
-    } else {
-        let d = &address.domain;
-        let guesses = [
-            (Protocol::Imap, format!("imap.{d}"), Security::Tls),
-            (Protocol::Imap, format!("mail.{d}"), Security::Tls),
-            (Protocol::Pop3, format!("pop.{d}"), Security::Tls),
-            (Protocol::Smtp, format!("smtp.{d}"), Security::Starttls),
-            (Protocol::Smtp, format!("mail.{d}"), Security::Starttls),
-        ];
-        for (protocol, host, security) in guesses {
-            servers.push(PlannedServer {
-                id: String::new(),
-                endpoint: Endpoint::new(protocol, host, protocol.default_port(security), security),
-                origin: Origin::Guess,
+                endpoint: Endpoint::new(protocol, host, port, security),
+                origin: Origin::Flag,
                 depth: ProbeDepth::Full,
                 username: default_username.clone(),
+                known: None,
             });
         }
-        ("guess".to_string(), None)
+    }
+    Ok(finish(
+        input.address,
+        default_username,
+        servers,
+        "flags".into(),
+        None,
+        input.normalizations,
+    ))
+}
+
+/// The plan of a check without server flags, from what discovery found: the recommended
+/// incoming and outgoing servers. Where discovery recommends nothing, the guessed server of
+/// each protocol that got furthest is kept: its evidence as it is when it did not answer at
+/// all, probed again when it answered (a certificate that does not verify, no STARTTLS) or
+/// when discovery ran out of time before it could.
+pub fn from_discovery(settings: &Settings, found: &Discovery) -> Result<Plan, PlanError> {
+    build(input(settings)?, found)
+}
+
+fn build(input: Input, found: &Discovery) -> Result<Plan, PlanError> {
+    let full = input.address.full();
+    let username_for = |server: &discover::Server| {
+        input
+            .explicit_username
+            .clone()
+            .or_else(|| server.username.clone())
+            .unwrap_or_else(|| full.clone())
     };
+    let mut servers = Vec::new();
+    let roles: [(Option<&Recommendation>, &[Protocol]); 2] = [
+        (found.incoming.as_ref(), &[Protocol::Imap, Protocol::Pop3]),
+        (found.outgoing.as_ref(), &[Protocol::Smtp]),
+    ];
+    for (recommended, protocols) in roles {
+        if let Some(r) = recommended {
+            servers.push(PlannedServer {
+                id: String::new(),
+                endpoint: r.server.endpoint(),
+                origin: origin(r.source, &r.from, found),
+                depth: ProbeDepth::Full,
+                username: username_for(&r.server),
+                known: None,
+            });
+            continue;
+        }
+        for protocol in protocols {
+            servers.push(fallback(*protocol, found, &input.address, &username_for));
+        }
+    }
+    let provider = found.provider.as_ref().map(|p| p.name.clone());
+    let settings_source = if found.incoming.is_some() || found.outgoing.is_some() {
+        found.settings_source()
+    } else {
+        "guess"
+    };
+    let default_username = input.explicit_username.clone().unwrap_or(full);
+    Ok(finish(
+        input.address,
+        default_username,
+        servers,
+        settings_source.to_string(),
+        provider,
+        input.normalizations,
+    ))
+}
+
+fn origin(source: SourceKind, from: &str, found: &Discovery) -> Origin {
+    match source {
+        SourceKind::Provider | SourceKind::Mx => match &found.provider {
+            Some(p) => Origin::Provider {
+                id: p.id.clone(),
+                name: p.name.clone(),
+            },
+            None => Origin::Guess,
+        },
+        SourceKind::Autoconfig => Origin::Autoconfig {
+            url: from.to_string(),
+        },
+        SourceKind::Srv => Origin::Srv {
+            name: from.to_string(),
+        },
+        SourceKind::Guess => Origin::Guess,
+    }
+}
+
+/// The guessed server of a protocol that got furthest; the first guess when none was probed.
+fn fallback(
+    protocol: Protocol,
+    found: &Discovery,
+    address: &Address,
+    username_for: &dyn Fn(&discover::Server) -> String,
+) -> PlannedServer {
+    let furthest = found
+        .candidates
+        .iter()
+        .filter(|c| c.source == SourceKind::Guess && c.server.protocol == protocol)
+        .enumerate()
+        .max_by_key(|(i, c)| (progress(c.status), std::cmp::Reverse(*i)))
+        .map(|(_, c)| c);
+    let Some(c) = furthest else {
+        let (_, host, port, security) = discover::guesses(&address.domain)
+            .into_iter()
+            .find(|g| g.0 == protocol)
+            .unwrap_or((protocol, address.domain.clone(), 0, Security::Tls));
+        let port = if port == 0 {
+            protocol.implicit_tls_port()
+        } else {
+            port
+        };
+        let server = discover::Server {
+            protocol,
+            host,
+            port,
+            security,
+            username: Some(address.full()),
+            username_rule: maildoc_model::provider::UsernameRule::Address,
+            authentication: None,
+        };
+        return PlannedServer {
+            id: String::new(),
+            endpoint: server.endpoint(),
+            origin: Origin::Guess,
+            depth: ProbeDepth::Full,
+            username: username_for(&server),
+            known: None,
+        };
+    };
+    // It answered, or discovery's part of the run ended before it could: the check's own
+    // probe has more to say.
+    let answered = matches!(
+        c.status,
+        CandidateStatus::CertificateNotTrusted
+            | CandidateStatus::NoEncryption
+            | CandidateStatus::Deadline
+    );
+    PlannedServer {
+        id: String::new(),
+        endpoint: c.server.endpoint(),
+        origin: Origin::Guess,
+        depth: ProbeDepth::Full,
+        username: username_for(&c.server),
+        known: if answered {
+            None
+        } else {
+            c.evidence.clone().map(Box::new)
+        },
+    }
+}
+
+/// How far a probe of a guessed server got: the one that got furthest explains most.
+fn progress(status: CandidateStatus) -> u8 {
+    match status {
+        CandidateStatus::Answered | CandidateStatus::Published => 9,
+        CandidateStatus::CertificateNotTrusted | CandidateStatus::NoEncryption => 8,
+        CandidateStatus::OtherProtocol | CandidateStatus::GreetingRefused => 7,
+        CandidateStatus::NoGreeting | CandidateStatus::TlsFailed => 6,
+        CandidateStatus::Deadline => 5,
+        CandidateStatus::ConnectFailed => 4,
+        CandidateStatus::DnsTimeout | CandidateStatus::DnsFailed => 3,
+        CandidateStatus::Nodata => 2,
+        CandidateStatus::Nxdomain => 1,
+        CandidateStatus::NotProbed | CandidateStatus::NotNeeded => 0,
+    }
+}
+
+/// Adds the port-25 companions and the ids.
+fn finish(
+    address: Address,
+    username: String,
+    mut servers: Vec<PlannedServer>,
+    settings_source: String,
+    provider: Option<String>,
+    normalizations: Vec<Normalization>,
+) -> Plan {
     // Port 25 from a home connection is often blocked (OP25B): probe 587 and 465 of the
     // same host too, so a block can be told from a dead server.
     let companions: Vec<PlannedServer> = servers
@@ -251,20 +420,22 @@ pub fn make(settings: &Settings) -> Result<Plan, PlanError> {
                     origin: Origin::Companion,
                     depth: ProbeDepth::PortOnly,
                     username: s.username.clone(),
+                    known: None,
                 }
             })
         })
         .collect();
     servers.extend(companions);
     assign_ids(&mut servers);
-    Ok(Plan {
+    Plan {
         address,
-        username: default_username,
+        username,
         servers,
         settings_source,
         provider,
         normalizations,
-    })
+        discover: false,
+    }
 }
 
 /// `imap`, `imap-2`, ...; companions are named by their port: `smtp-587`.
@@ -279,6 +450,12 @@ fn assign_ids(servers: &mut [PlannedServer]) {
         let n = counts.entry(base.clone()).or_insert(0);
         *n += 1;
         s.id = if *n == 1 { base } else { format!("{base}-{n}") };
+        if let Some(ev) = &mut s.known {
+            ev.id = s.id.clone();
+            for (i, step) in ev.steps.iter_mut().enumerate() {
+                step.id = format!("{}.{}", s.id, i + 1);
+            }
+        }
     }
 }
 
@@ -396,6 +573,80 @@ mod tests {
             plan.normalizations[0].original,
             "ｉｍａｐ．ｅｘａｍｐｌｅ．ｊｐ"
         );
+    }
+
+    #[test]
+    fn discovered_settings_become_the_plan() {
+        let settings = Settings {
+            address: "taro@example.jp".into(),
+            ..Settings::default()
+        };
+        let offline = make(&settings).unwrap_or_else(|e| panic!("{e}"));
+        assert!(offline.discover, "the tables do not know example.jp");
+        let json = r#"{
+          "schema_version": 1, "maildoc_version": "0", "address": "taro@example.jp",
+          "domain": "example.jp", "elapsed_ms": 10, "timeout_ms": 7500,
+          "incoming": {"protocol": "imap", "host": "imap.example.jp", "port": 993,
+            "security": "tls", "username": "taro", "username_rule": {"kind": "local-part"},
+            "source": "autoconfig", "from": "https://autoconfig.example.jp/mail/config-v1.1.xml",
+            "candidate": 0},
+          "sources": [],
+          "candidates": [
+            {"protocol": "smtp", "host": "smtp.example.jp", "port": 465, "security": "tls",
+             "username_rule": {"kind": "address"}, "source": "guess", "from": "smtp.example.jp",
+             "status": "nxdomain",
+             "evidence": {"id": "guess-15", "role": "outgoing",
+               "endpoint": {"protocol": "smtp", "host": "smtp.example.jp", "port": 465, "security": "tls"},
+               "origin": {"kind": "guess"}, "depth": "full", "transcript": [],
+               "steps": [{"id": "guess-15.1", "at_ms": 3, "elapsed_ms": 2, "step": "resolve",
+                 "host": "smtp.example.jp", "outcome": "not-found", "addresses": [], "detail": "NXDOMAIN"}]}},
+            {"protocol": "smtp", "host": "mail.example.jp", "port": 465, "security": "tls",
+             "username_rule": {"kind": "address"}, "source": "guess", "from": "mail.example.jp",
+             "status": "certificate-not-trusted"}
+          ]
+        }"#;
+        let found: Discovery = serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}"));
+        let plan = from_discovery(&settings, &found).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!plan.discover);
+        assert_eq!(plan.settings_source, "autoconfig");
+        let imap = &plan.servers[0];
+        assert_eq!(imap.endpoint.host, "imap.example.jp");
+        assert_eq!(imap.username, "taro");
+        assert_eq!(
+            imap.origin,
+            Origin::Autoconfig {
+                url: "https://autoconfig.example.jp/mail/config-v1.1.xml".into()
+            }
+        );
+        // No SMTP was found: the guess that got furthest (it answered, with a certificate
+        // that does not verify) is probed again by the check.
+        let smtp = &plan.servers[1];
+        assert_eq!(smtp.endpoint.host, "mail.example.jp");
+        assert!(smtp.known.is_none());
+
+        // Only a guess that did not answer: its evidence stands, under the plan's id.
+        let mut found = found;
+        found.candidates.truncate(1);
+        let plan = from_discovery(&settings, &found).unwrap_or_else(|e| panic!("{e}"));
+        let smtp = &plan.servers[1];
+        assert_eq!(smtp.id, "smtp");
+        let known = smtp
+            .known
+            .as_ref()
+            .unwrap_or_else(|| panic!("known evidence"));
+        assert_eq!(known.id, "smtp");
+        assert_eq!(known.steps[0].id, "smtp.1");
+
+        // An explicit user name wins over the discovered one.
+        let plan = from_discovery(
+            &Settings {
+                username: Some("t.yamada".into()),
+                ..settings
+            },
+            &found,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(plan.servers[0].username, "t.yamada");
     }
 
     #[test]

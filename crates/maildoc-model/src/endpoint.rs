@@ -149,8 +149,13 @@ impl Endpoint {
 pub enum Origin {
     /// Given on the command line.
     Flag,
-    /// From a table of known providers (the ISPDB snapshot).
+    /// From a table of known providers (maildoc's own table or the ISPDB snapshot), found by
+    /// the address's domain or by its MX.
     Provider { id: String, name: String },
+    /// Published by the domain in an autoconfig file (the URL it came from).
+    Autoconfig { url: String },
+    /// Published by the domain in an RFC 6186 SRV record (the record's name).
+    Srv { name: String },
     /// A common host name guessed from the domain.
     Guess,
     /// Added by maildoc to tell a blocked port apart (e.g. 587/465 beside port 25).

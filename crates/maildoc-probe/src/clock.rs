@@ -19,6 +19,15 @@ impl RunClock {
         }
     }
 
+    /// The same run with an earlier deadline: at most `total` after the start. For a part
+    /// of the run that must leave time for what follows (discovery before a check's probes).
+    pub fn shortened(&self, total: Duration) -> Self {
+        RunClock {
+            start: self.start,
+            deadline: self.deadline.min(self.start + total),
+        }
+    }
+
     /// Milliseconds since the run started.
     pub fn at_ms(&self) -> u64 {
         millis(self.start.elapsed())

@@ -39,6 +39,9 @@ pub struct Account {
     /// --smtp-auth password (the default) rather than none.
     pub smtp_auth: bool,
     pub allow_plaintext_login: bool,
+    /// The settings lint found this server's name to be a typo or look-alike of a known one:
+    /// no password is sent to it, whatever else holds.
+    pub suspect_host: bool,
 }
 
 impl Account {
@@ -63,6 +66,9 @@ impl Account {
             (Some(p), true) => p,
             _ => return Err(LoginSkipReason::NotRequested),
         };
+        if self.suspect_host {
+            return Err(LoginSkipReason::SuspectHost);
+        }
         if encrypted && !cert_trusted {
             return Err(LoginSkipReason::CertificateNotTrusted);
         }
@@ -82,4 +88,38 @@ pub struct ProbeContext {
     pub clock: RunClock,
     /// This computer's clock at the start (Unix seconds).
     pub now_unix: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(suspect_host: bool) -> Account {
+        Account {
+            address: "taro@gmail.com".into(),
+            local_part: "taro".into(),
+            username: "taro@gmail.com".into(),
+            password: Some(Password::new("secret".to_string())),
+            login: true,
+            smtp_auth: true,
+            allow_plaintext_login: false,
+            suspect_host,
+        }
+    }
+
+    #[test]
+    fn no_password_for_a_suspect_host_even_over_verified_tls() {
+        assert!(account(false).may_send_password(true, true).is_ok());
+        assert_eq!(
+            account(true).may_send_password(true, true).err(),
+            Some(LoginSkipReason::SuspectHost)
+        );
+        // Not asked to log in at all: that reason stays the one shown.
+        let mut a = account(true);
+        a.login = false;
+        assert_eq!(
+            a.may_send_password(true, true).err(),
+            Some(LoginSkipReason::NotRequested)
+        );
+    }
 }

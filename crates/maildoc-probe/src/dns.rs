@@ -1,4 +1,5 @@
-//! A and AAAA lookups, keeping NXDOMAIN, NODATA, resolver errors and timeouts apart.
+//! A and AAAA lookups, and the SRV and MX lookups of settings discovery, keeping NXDOMAIN,
+//! NODATA, resolver errors and timeouts apart.
 
 use crate::clock::RunClock;
 use hickory_resolver::TokioResolver;
@@ -18,6 +19,33 @@ const LOOKUP_CAP: Duration = Duration::from_secs(5);
 pub struct Resolution {
     pub outcome: ResolveOutcome,
     pub addresses: Vec<IpAddr>,
+    pub detail: String,
+}
+
+/// One SRV record (RFC 2782). A target of `.` means the service is not offered (RFC 6186).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SrvRecord {
+    pub priority: u16,
+    pub weight: u16,
+    pub port: u16,
+    /// The target host without its final dot; `.` when the service is decidedly not offered.
+    pub target: String,
+}
+
+/// One MX record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MxRecord {
+    pub preference: u16,
+    /// The exchange host without its final dot, lower case.
+    pub exchange: String,
+}
+
+/// What a lookup of other records than addresses found. `NoAddress` stands for NODATA here:
+/// the name exists but has no record of the type asked for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordLookup<T> {
+    pub outcome: ResolveOutcome,
+    pub records: Vec<T>,
     pub detail: String,
 }
 
@@ -135,6 +163,110 @@ impl Dns {
             addresses,
             detail,
         }
+    }
+
+    /// Looks up the SRV records of `name` (e.g. `_imaps._tcp.example.jp`), lowest priority
+    /// first, then highest weight.
+    pub async fn srv(&self, name: &str, clock: &RunClock) -> RecordLookup<SrvRecord> {
+        let (outcome, data, detail) = self.records(name, RecordType::SRV, clock).await;
+        let mut records: Vec<SrvRecord> = data
+            .iter()
+            .filter_map(|d| match d {
+                RData::SRV(srv) => Some(SrvRecord {
+                    priority: srv.priority,
+                    weight: srv.weight,
+                    port: srv.port,
+                    target: host_of(&srv.target.to_ascii()),
+                }),
+                _ => None,
+            })
+            .collect();
+        records.sort_by(|a, b| {
+            (a.priority, std::cmp::Reverse(a.weight), &a.target).cmp(&(
+                b.priority,
+                std::cmp::Reverse(b.weight),
+                &b.target,
+            ))
+        });
+        RecordLookup {
+            outcome: found_or(outcome, records.is_empty()),
+            records,
+            detail,
+        }
+    }
+
+    /// Looks up the MX records of `domain`, most preferred first.
+    pub async fn mx(&self, domain: &str, clock: &RunClock) -> RecordLookup<MxRecord> {
+        let (outcome, data, detail) = self.records(domain, RecordType::MX, clock).await;
+        let mut records: Vec<MxRecord> = data
+            .iter()
+            .filter_map(|d| match d {
+                RData::MX(mx) => Some(MxRecord {
+                    preference: mx.preference,
+                    exchange: host_of(&mx.exchange.to_ascii()),
+                }),
+                _ => None,
+            })
+            .collect();
+        records.sort_by(|a, b| (a.preference, &a.exchange).cmp(&(b.preference, &b.exchange)));
+        RecordLookup {
+            outcome: found_or(outcome, records.is_empty()),
+            records,
+            detail,
+        }
+    }
+
+    /// One lookup of `rtype`, bounded by the lookup cap and the run's deadline.
+    async fn records(
+        &self,
+        name: &str,
+        rtype: RecordType,
+        clock: &RunClock,
+    ) -> (ResolveOutcome, Vec<RData>, String) {
+        let Some(resolver) = &self.resolver else {
+            return (
+                ResolveOutcome::ResolverError,
+                Vec::new(),
+                self.setup_error.clone().unwrap_or_default(),
+            );
+        };
+        let fqdn = format!("{}.", name.trim_end_matches('.'));
+        let budget = clock.budget(LOOKUP_CAP);
+        match tokio::time::timeout(budget, resolver.lookup(fqdn.as_str(), rtype)).await {
+            Err(_) => (
+                ResolveOutcome::Timeout,
+                Vec::new(),
+                format!("no answer within {} ms", budget.as_millis()),
+            ),
+            Ok(Ok(lookup)) => (
+                ResolveOutcome::Found,
+                lookup.answers().iter().map(|r| r.data.clone()).collect(),
+                String::new(),
+            ),
+            Ok(Err(e)) => {
+                let (outcome, detail) = classify(&e);
+                (outcome, Vec::new(), detail)
+            }
+        }
+    }
+}
+
+/// An answer without a record of the type asked for (only a CNAME, say) is NODATA.
+fn found_or(outcome: ResolveOutcome, empty: bool) -> ResolveOutcome {
+    if outcome == ResolveOutcome::Found && empty {
+        ResolveOutcome::NoAddress
+    } else {
+        outcome
+    }
+}
+
+/// A host name from DNS: lower case, without the final dot; the root stays `.`.
+fn host_of(name: &str) -> String {
+    let trimmed = name.trim_end_matches('.');
+    if trimmed.is_empty() {
+        ".".to_string()
+    } else {
+        trimmed.to_ascii_lowercase()
     }
 }
 

@@ -69,6 +69,19 @@ impl Trust {
             provider,
         })
     }
+
+    /// A client configuration that verifies as strictly as a browser: a certificate that
+    /// does not verify against these anchors ends the handshake. For fetching settings over
+    /// HTTPS, never for the mail servers' probes (those record the verdict and go on).
+    pub fn strict_client_config(&self) -> Result<rustls::ClientConfig, String> {
+        Ok(
+            rustls::ClientConfig::builder_with_provider(Arc::clone(&self.provider))
+                .with_safe_default_protocol_versions()
+                .map_err(|e| e.to_string())?
+                .with_webpki_verifier(Arc::clone(&self.combined))
+                .with_no_client_auth(),
+        )
+    }
 }
 
 #[derive(Debug, Default)]
