@@ -7,10 +7,14 @@
 //!   on the extra handshake that confirms a silent plaintext port speaks TLS).
 //! - An untrusted or self-signed certificate on a big public provider is taken as
 //!   interception by security software or a proxy, and reported as that alone.
+//! - A certificate for another name that belongs to a hosting company (`sv1234.xserver.jp`,
+//!   `*.sakura.ne.jp`) while the host used is the customer's own (`mail.example.jp`) is
+//!   `cert-for-hosting-server`, which says the name to use, instead of `cert-name-mismatch`
+//!   (see [`crate::hosting`]).
 
 use crate::auth::classify;
-use crate::fmt;
 use crate::view::{Ctx, ServerView};
+use crate::{fmt, hosting};
 use maildoc_model::{
     AiaOutcome, CertInfo, CertProblem, CertVerification, Code, Finding, Origin, Protocol, Security,
     Spoken, StarttlsOutcome, Step, StepKind, TlsEvidence, TlsFailureKind, TlsHandshake, TlsMode,
@@ -256,9 +260,17 @@ fn certificate(
     }
     if verdict == CertVerification::NameMismatch || problem(CertProblem::NameMismatch) {
         judged = true;
+        let names = leaf.map_or(&[][..], |c| c.names.as_slice());
+        // Shared hosting: the certificate names the hosting company's server. One root cause,
+        // one finding: this replaces `cert-name-mismatch` and says which name to use.
+        let code = match hosting::hosting_name(&sv.endpoint().host, names) {
+            Some(h) => finding(Code::CertForHostingServer)
+                .param("hosting_domain", h.domain)
+                .param("suggestion", h.suggestion),
+            None => finding(Code::CertNameMismatch),
+        };
         out.push(
-            finding(Code::CertNameMismatch)
-                .param("names", leaf_param(leaf, |c| c.names.join(", ")))
+            code.param("names", leaf_param(leaf, |c| c.names.join(", ")))
                 .param("server_name", &tls.server_name),
         );
     }
@@ -552,6 +564,65 @@ mod tests {
         assert_eq!(f[0].params["days"], "5");
         assert_eq!(f[0].params["not_after"], "2025-06-20");
         assert_eq!(f[0].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn a_hosting_companys_certificate_names_the_server_to_use() {
+        // mail.example.jp on an Xserver machine: the certificate is the server's own.
+        let mut tls = tls_valid("mail.example.jp", TlsMode::Implicit);
+        tls.verification = CertVerification::NameMismatch;
+        tls.chain[0].names = vec!["*.xserver.jp".into(), "sv1234.xserver.jp".into()];
+        let imap = Srv::new(
+            "imap",
+            Protocol::Imap,
+            "mail.example.jp",
+            993,
+            Security::Tls,
+        )
+        .up_with(tls.clone());
+        let f = run(vec![imap.build()]);
+        // One root cause, one finding: not also cert-name-mismatch.
+        assert_eq!(codes(&f), ["cert-for-hosting-server@imap"]);
+        let p = &f[0].params;
+        assert_eq!(p["suggestion"], "sv1234.xserver.jp");
+        assert_eq!(p["hosting_domain"], "xserver.jp");
+        assert_eq!(p["names"], "*.xserver.jp, sv1234.xserver.jp");
+        assert_eq!(p["server_name"], "mail.example.jp");
+        assert_eq!(f[0].evidence, ["imap.3"]);
+        assert_eq!(f[0].severity, Severity::Error);
+
+        // Only a wildcard: the pattern is the suggestion. Other problems stay their own.
+        tls.chain[0].names = vec!["*.sakura.ne.jp".into(), "sakura.ne.jp".into()];
+        tls.leaf_problems = vec![CertProblem::Expired, CertProblem::NameMismatch];
+        tls.chain[0].not_after_unix = NOW - DAY;
+        let smtp = Srv::new(
+            "smtp",
+            Protocol::Smtp,
+            "mail.example.jp",
+            587,
+            Security::Starttls,
+        )
+        .up_with(tls.clone());
+        let f = run(vec![smtp.build()]);
+        assert_eq!(
+            codes(&f),
+            ["cert-expired@smtp", "cert-for-hosting-server@smtp"]
+        );
+        assert_eq!(f[1].params["suggestion"], "*.sakura.ne.jp");
+
+        // A hoster's own host with another server's certificate is a plain mismatch.
+        let mut tls = tls_valid("sv999.xserver.jp", TlsMode::Implicit);
+        tls.verification = CertVerification::NameMismatch;
+        tls.chain[0].names = vec!["sv1234.xserver.jp".into()];
+        let imap = Srv::new(
+            "imap",
+            Protocol::Imap,
+            "sv999.xserver.jp",
+            993,
+            Security::Tls,
+        )
+        .up_with(tls);
+        assert_eq!(codes(&run(vec![imap.build()])), ["cert-name-mismatch@imap"]);
     }
 
     #[test]

@@ -447,6 +447,10 @@ pub enum LoginSkipReason {
     CertificateNotTrusted,
     /// TLS could not be set up, so the session stopped before login.
     NoTls,
+    /// The settings lint found the host name to be a typo or look-alike of a known server
+    /// name (`host-typo`, `host-look-alike`): the server may belong to someone else, so no
+    /// password goes there.
+    SuspectHost,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

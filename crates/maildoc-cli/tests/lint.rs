@@ -1,0 +1,202 @@
+//! The settings lint through the binary, against the lab (`lab/lab.sh start`): the flags as
+//! typed are linted, and lint findings join the probe's findings with one finding per root
+//! cause.
+
+#![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
+
+use maildoc_model::{Code, LoginSkipReason, Severity};
+use maildoc_testkit::lab::{Checked, Lab};
+
+const BIN: &str = env!("CARGO_BIN_EXE_maildoc");
+
+fn check_taro(args: &[&str]) -> Checked {
+    let lab = Lab::get();
+    lab.check(BIN, "taro@lab.example", args, Some(&lab.password("taro")))
+}
+
+#[test]
+fn a_typo_of_the_own_domain_explains_the_failed_lookup() {
+    let c = check_taro(&["--imap", "imap.lab.exmaple", "--smtp", "smtp.lab.example"]);
+    // One finding for the IMAP server: the typo, with the lookup as its evidence (the lab's
+    // DNS refuses names outside its zones; in the world it is "not found").
+    c.assert_problems(&[("imap", Code::HostTypo)]);
+    c.assert_exit(1);
+    let f = c.finding("imap", Code::HostTypo);
+    assert_eq!(f.params["suggestion"], "imap.lab.example");
+    assert_eq!(f.params["host"], "imap.lab.exmaple");
+    assert_eq!(f.evidence, ["imap.1"], "{}", c.summary());
+    assert_eq!(f.severity, Severity::Error);
+    assert!(
+        !c.report
+            .findings
+            .iter()
+            .any(|f| f.code == Code::DnsResolverFailure || f.code == Code::DnsHostNotFound),
+        "{}",
+        c.summary()
+    );
+}
+
+#[test]
+fn ssl_on_587_is_one_finding_with_the_probes_evidence() {
+    // The lint sees SSL/TLS with 587 and the probe sees plaintext on 587: the same mistake,
+    // reported once under the probe's code, with what the server sent.
+    let c = check_taro(&["--smtp", "smtp.lab.example:587/ssl"]);
+    c.assert_problems(&[("smtp", Code::SslOnPlaintextPort)]);
+    c.assert_exit(1);
+    let f = c.finding("smtp", Code::SslOnPlaintextPort);
+    assert_eq!(f.params["tls_port"], "465");
+    assert_eq!(f.params["plain_port"], "587");
+    assert!(f.params["received"].starts_with("220"), "{}", c.summary());
+    assert!(!f.evidence.is_empty(), "{}", c.summary());
+    assert_eq!(
+        c.report
+            .findings
+            .iter()
+            .filter(|f| f.code == Code::SslOnPlaintextPort)
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn a_port_setting_stays_when_the_server_cannot_be_reached() {
+    // missing.lab.example does not resolve: the port mistake is still worth fixing.
+    let c = check_taro(&["--pop3", "missing.lab.example:993/ssl"]);
+    c.assert_problems(&[
+        ("pop3", Code::PortOfOtherProtocol),
+        ("pop3", Code::DnsHostNotFound),
+    ]);
+    let f = c.finding("pop3", Code::PortOfOtherProtocol);
+    assert_eq!(f.params["port_protocol"], "IMAP");
+    assert_eq!(f.params["suggested_port"], "995");
+}
+
+#[test]
+fn smtp_auth_off_is_reported_once() {
+    // Relaying refused: the probe's smtp-relay-denied says it, with the server's answer.
+    for smtp in ["smtp.lab.example:587/starttls", "smtp.lab.example:465/ssl"] {
+        let c = check_taro(&["--smtp", smtp, "--smtp-auth", "none"]);
+        c.assert_problems(&[("smtp", Code::SmtpRelayDenied)]);
+    }
+    // Without encryption the probe sends no envelope: nothing from the server decides it, so
+    // the setting is reported beside the encryption problem.
+    let c = check_taro(&[
+        "--smtp",
+        "smtp.lab.example:587/plain",
+        "--smtp-auth",
+        "none",
+    ]);
+    c.assert_problems(&[("smtp", Code::SmtpAuthOff), ("smtp", Code::EncryptionOff)]);
+    assert_eq!(
+        c.finding("smtp", Code::SmtpAuthOff).severity,
+        Severity::Error,
+        "587 needs authentication"
+    );
+}
+
+#[test]
+fn stray_characters_in_what_was_typed() {
+    let c = check_taro(&[
+        "--imap",
+        "imap.lab.example\u{200B}:993/ssl",
+        "--username",
+        "taro@lab.example ",
+    ]);
+    let host = c.finding("imap", Code::InvisibleCharacters);
+    assert_eq!(host.params["field"], "host");
+    assert_eq!(host.params["characters"], "U+200B");
+    assert_eq!(host.params["corrected"], "imap.lab.example");
+    let user = c
+        .report
+        .findings
+        .iter()
+        .find(|f| f.code == Code::InvisibleCharacters && f.server.is_none())
+        .unwrap_or_else(|| panic!("no user-name finding\n{}", c.summary()));
+    assert_eq!(user.params["field"], "username");
+    assert_eq!(user.params["shown"], "taro@lab.example␣");
+    // They replace the notes that maildoc adjusted the input.
+    assert!(
+        !c.report
+            .findings
+            .iter()
+            .any(|f| f.code == Code::InputNormalized),
+        "{}",
+        c.summary()
+    );
+    // maildoc itself checked with the corrected values, and they work.
+    c.assert_exit(1);
+    let logins = c.logins("imap");
+    assert!(
+        logins
+            .iter()
+            .any(|l| l.outcome == maildoc_model::LoginOutcome::Accepted),
+        "{}",
+        c.summary()
+    );
+}
+
+#[test]
+fn no_password_goes_to_a_look_alike_host() {
+    // For taro@1ab.example (digit one), imap.lab.example (letter l) is a look-alike of the
+    // address's own domain. The lab's server answers under that name with a valid
+    // certificate, and still gets no password: the name may belong to someone else.
+    let lab = Lab::get();
+    let c = lab.check(
+        BIN,
+        "taro@1ab.example",
+        &[
+            "--imap",
+            "imap.lab.example",
+            "--smtp",
+            "smtp.lab.example:587/starttls",
+        ],
+        Some(&lab.password("taro")),
+    );
+    c.assert_problems(&[("imap", Code::HostLookAlike), ("smtp", Code::HostLookAlike)]);
+    assert_eq!(
+        c.finding("imap", Code::HostLookAlike).params["suggestion"],
+        "imap.1ab.example"
+    );
+    for id in ["imap", "smtp"] {
+        assert_eq!(
+            c.login_skipped(id),
+            Some(LoginSkipReason::SuspectHost),
+            "{}",
+            c.summary()
+        );
+        assert!(c.logins(id).is_empty(), "{}", c.summary());
+        for line in c.sent(id) {
+            let upper = line.to_ascii_uppercase();
+            assert!(
+                !["LOGIN ", "AUTHENTICATE", "PASS ", "AUTH "]
+                    .iter()
+                    .any(|w| upper.contains(w)),
+                "{id} sent `{line}`"
+            );
+        }
+    }
+    // A look-alike of a known provider's host, which the lab cannot resolve: the finding.
+    let c = check_taro(&["--imap", "imap.gmai1.com"]);
+    c.assert_problems(&[("imap", Code::HostLookAlike)]);
+    assert_eq!(
+        c.finding("imap", Code::HostLookAlike).params["suggestion"],
+        "imap.gmail.com"
+    );
+}
+
+#[test]
+fn healthy_settings_give_no_lint_findings() {
+    let c = check_taro(&[
+        "--imap",
+        "imap.lab.example:993/ssl",
+        "--pop3",
+        "pop.lab.example:110/starttls",
+        "--smtp",
+        "smtp.lab.example:465/ssl",
+        "--username",
+        "taro@lab.example",
+    ]);
+    c.assert_problems(&[]);
+    assert!(c.report.findings.is_empty(), "{}", c.summary());
+    c.assert_exit(0);
+}
