@@ -19,7 +19,9 @@ pub struct Cli {
 pub enum Command {
     Check(CheckArgs),
     // ---- discover (issue 3): its variant below this line ----
+    Discover(DiscoverArgs),
     // ---- karte (issue 3): its variant below this line ----
+    Karte(crate::karte::KarteArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -100,6 +102,34 @@ impl CheckArgs {
     }
 }
 
+/// `maildoc discover`.
+#[derive(Debug, Args)]
+pub struct DiscoverArgs {
+    pub address: String,
+    #[arg(long, value_name = "IP[:PORT]")]
+    pub dns_server: Option<String>,
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    #[arg(long, default_value_t = 15, value_name = "SECS")]
+    pub timeout: u64,
+    #[arg(
+        long,
+        value_enum,
+        default_value = "human",
+        value_name = "human|json|markdown"
+    )]
+    pub format: FormatArg,
+}
+
+/// The arguments of `discover` and the UI keys of their help.
+const DISCOVER_HELP: &[(&str, &str)] = &[
+    ("address", "help-discover-address"),
+    ("dns_server", "help-dns-server"),
+    ("ca_file", "help-ca-file"),
+    ("timeout", "help-timeout"),
+    ("format", "help-discover-format"),
+];
+
 /// The arguments whose help comes from the UI table (`help-<id>`).
 const HELP_ARGS: &[&str] = &[
     "address",
@@ -136,6 +166,16 @@ pub fn parse(lang: Lang) -> Result<Cli, clap::Error> {
         }
         sub
     });
+    cmd = cmd.mut_subcommand("discover", |sub| {
+        let mut sub = sub
+            .about(ui::text("help-discover", lang))
+            .after_help(ui::text("help-discover-after", lang));
+        for (id, key) in DISCOVER_HELP {
+            sub = sub.mut_arg(*id, |a| a.help(ui::text(key, lang)));
+        }
+        sub
+    });
+    cmd = crate::karte::localize_help(cmd, lang);
     let matches = cmd.try_get_matches()?;
     Cli::from_arg_matches(&matches)
 }
@@ -201,11 +241,16 @@ mod tests {
                 let key = format!("help-{}", id.replace('_', "-"));
                 assert_ne!(ui::text(&key, lang), "?", "{key}");
             }
+            for (_, key) in DISCOVER_HELP {
+                assert_ne!(ui::text(key, lang), "?", "{key}");
+            }
             for key in [
                 "help-about",
                 "help-after",
                 "help-check",
                 "help-check-after",
+                "help-discover",
+                "help-discover-after",
                 "help-lang",
             ] {
                 assert_ne!(ui::text(key, lang), "?", "{key}");

@@ -1,6 +1,8 @@
 //! The `maildoc` command.
 
 mod args;
+mod discover;
+mod karte;
 mod password;
 
 use args::Command;
@@ -32,7 +34,9 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check(args, cli.lang.as_deref()),
         // ---- discover (issue 3): its arm below this line ----
+        Command::Discover(args) => discover::run(args, cli.lang.as_deref()),
         // ---- karte (issue 3): its arm below this line ----
+        Command::Karte(args) => karte::run(args, cli.lang.as_deref()),
     }
 }
 
@@ -107,6 +111,7 @@ fn check(args: args::CheckArgs, lang_flag: Option<&str>) -> ExitCode {
         bar.enable_steady_tick(Duration::from_millis(100));
     }
     let result = runtime.block_on(maildoc_engine::check(opts, |p| match p {
+        Progress::Discovering => bar.set_message(ui::text("progress-discovering", lang)),
         Progress::Planned(plan) => {
             bar.set_length(plan.servers.len() as u64);
             bar.set_message(ui::fill(

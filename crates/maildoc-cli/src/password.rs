@@ -14,15 +14,39 @@ fn first_line(text: &str) -> String {
     text.lines().next().unwrap_or("").to_string()
 }
 
+/// Where a command may take the password from.
+#[derive(Clone, Copy, Debug)]
+pub struct Sources<'a> {
+    /// `--password-stdin`.
+    pub stdin: bool,
+    /// `--password-file`.
+    pub file: Option<&'a std::path::Path>,
+    /// The user name the prompt names.
+    pub prompt_name: &'a str,
+}
+
 pub fn obtain(args: &CheckArgs, lang: Lang) -> Result<Option<Password>, Problem> {
-    let password = if args.password_stdin {
+    obtain_from(
+        Sources {
+            stdin: args.password_stdin,
+            file: args.password_file.as_deref(),
+            prompt_name: args.username.as_deref().unwrap_or(&args.address),
+        },
+        lang,
+    )
+}
+
+/// The password from the first source given: `--password-stdin`, `--password-file`,
+/// `MAILDOC_PASSWORD`, then a prompt on a terminal.
+pub fn obtain_from(args: Sources<'_>, lang: Lang) -> Result<Option<Password>, Problem> {
+    let password = if args.stdin {
         let mut line = String::new();
         std::io::stdin()
             .lock()
             .read_line(&mut line)
             .map_err(|e| ("error-password-stdin", e.to_string()))?;
         first_line(&line)
-    } else if let Some(path) = &args.password_file {
+    } else if let Some(path) = args.file {
         let text = std::fs::read_to_string(path)
             .map_err(|e| ("error-password-file", format!("{}: {e}", path.display())))?;
         first_line(&text)
@@ -33,10 +57,7 @@ pub fn obtain(args: &CheckArgs, lang: Lang) -> Result<Option<Password>, Problem>
         rpassword::prompt_password(ui::fill(
             "password-prompt",
             lang,
-            &[(
-                "username",
-                args.username.as_deref().unwrap_or(&args.address),
-            )],
+            &[("username", args.prompt_name)],
         ))
         .map_err(|e| ("error-password-stdin", e.to_string()))?
     } else {

@@ -26,7 +26,13 @@ fn all_ports_filtered_ends_within_timeout_plus_one_second() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     let report = r.report();
     for id in ["imap", "pop3"] {
-        assert_eq!(codes(&report, Some(id)), vec![Code::ConnectTimeout], "{id}");
+        // The filtered port is 25, an SMTP port: the settings lint says so too, and keeps
+        // saying it because the probe never reached the server to show otherwise.
+        assert_eq!(
+            codes(&report, Some(id)),
+            vec![Code::ConnectTimeout, Code::PortOfOtherProtocol],
+            "{id}"
+        );
     }
     assert!(report.servers.len() >= 3);
 }

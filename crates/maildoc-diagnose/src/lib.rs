@@ -16,15 +16,23 @@
 //! a server, by area (tcp, tls, greeting, auth, mailbox, smtp, in the pipeline order below).
 //! A (code, server) pair appears at most once: repeated observations are merged into one
 //! finding with all their evidence.
+//!
+//! The settings lint ([`lint()`], module [`lint`]) judges the settings as typed, before or
+//! without any probe; [`lint::merge`] joins its findings with those of [`diagnose`].
 
 use maildoc_model::{Finding, Report};
+
+pub use lint::lint;
 
 mod auth;
 mod clock;
 mod dns;
 mod fmt;
 mod greeting;
+mod hosting;
 mod input;
+pub mod karte;
+pub mod lint;
 mod mailbox;
 mod smtp;
 mod tcp;

@@ -1,8 +1,9 @@
-//! The library API of maildoc: plan the servers, probe them all at once under one deadline,
-//! apply the rules, and hand back a report.
+//! The library API of maildoc: find the settings ([`discover`]), plan the servers, probe them
+//! all at once under one deadline, apply the rules, and hand back a report.
 
+pub mod discover;
+pub mod lint;
 pub mod plan;
-pub mod providers;
 
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
@@ -16,6 +17,7 @@ use maildoc_probe::tls::Trust;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+pub use discover::{DiscoverOptions, Discovery, discover};
 pub use plan::{Plan, PlanError, Settings};
 
 /// Everything a check needs.
@@ -52,10 +54,26 @@ impl std::fmt::Display for CheckError {
 /// What the engine tells a progress display.
 #[derive(Clone, Debug)]
 pub enum Progress<'a> {
+    /// No server flags and the tables do not know the settings: discovery asks the network.
+    Discovering,
     /// The servers about to be probed.
     Planned(&'a Plan),
     /// One server is done.
     Done(&'a ServerEvidence),
+}
+
+/// The account as the plan understood it.
+fn account(plan: &Plan, opts: &CheckOptions) -> Account {
+    Account {
+        address: plan.address.full(),
+        local_part: plan.address.local.clone(),
+        username: plan.username.clone(),
+        password: opts.password.clone(),
+        login: opts.login,
+        smtp_auth: opts.smtp_auth,
+        allow_plaintext_login: opts.allow_plaintext_login,
+        suspect_host: false,
+    }
 }
 
 /// Runs a whole check. Remote failures are evidence in the report; only bad input or a
@@ -64,34 +82,52 @@ pub async fn check(
     opts: CheckOptions,
     mut progress: impl FnMut(Progress<'_>),
 ) -> Result<Report, CheckError> {
-    let plan = plan::make(&opts.settings).map_err(|e| CheckError::Usage(e.0))?;
+    let mut plan = plan::make(&opts.settings).map_err(|e| CheckError::Usage(e.0))?;
     let trust = Trust::new(opts.ca_pem.as_deref()).map_err(CheckError::Usage)?;
     let clock = RunClock::new(opts.timeout);
     let now = time::OffsetDateTime::now_utc();
-    let ctx = ProbeContext {
-        account: Account {
-            address: plan.address.full(),
-            local_part: plan.address.local.clone(),
-            username: plan.username.clone(),
-            password: opts.password.clone(),
-            login: opts.login,
-            smtp_auth: opts.smtp_auth,
-            allow_plaintext_login: opts.allow_plaintext_login,
-        },
+    let mut ctx = ProbeContext {
+        account: account(&plan, &opts),
         dns: Dns::new(opts.dns_server),
         trust,
         clock,
         now_unix: now.unix_timestamp(),
     };
+    if plan.discover {
+        // Discovery may take half of the run: the probes of what it finds need the rest.
+        progress(Progress::Discovering);
+        let found = discover::for_check(
+            &plan.address,
+            plan.normalizations.clone(),
+            &ctx,
+            opts.timeout / 2,
+        )
+        .await;
+        plan = plan::from_discovery(&opts.settings, &found).map_err(|e| CheckError::Usage(e.0))?;
+        ctx.account = account(&plan, &opts);
+    }
+    // The settings as typed, linted before any probe: no password goes to a server whose
+    // name looks like a typo of a known one.
+    let linted = lint::run(&opts, &plan);
     progress(Progress::Planned(&plan));
+    let mut servers: Vec<Option<ServerEvidence>> = plan
+        .servers
+        .iter()
+        .map(|s| s.known.as_deref().cloned())
+        .collect();
+    for ev in servers.iter().flatten() {
+        progress(Progress::Done(ev));
+    }
     // All probes run at once on this task: they wait on the network, not the CPU.
     let mut running: FuturesUnordered<_> = plan
         .servers
         .iter()
         .enumerate()
+        .filter(|(_, s)| s.known.is_none())
         .map(|(index, s)| {
             let mut ctx = ctx.clone();
             ctx.account.username = s.username.clone();
+            ctx.account.suspect_host = linted.suspect_host(&s.id);
             let server_plan = ServerPlan {
                 id: s.id.clone(),
                 endpoint: s.endpoint.clone(),
@@ -101,7 +137,6 @@ pub async fn check(
             async move { (index, server::probe(server_plan, &ctx).await) }
         })
         .collect();
-    let mut servers: Vec<Option<ServerEvidence>> = vec![None; plan.servers.len()];
     // Every probe stops itself at the deadline; the extra second only guards against a
     // probe that could not be polled in time.
     let hard_stop = clock.deadline() + Duration::from_secs(1);
@@ -160,5 +195,6 @@ pub async fn check(
     };
     report.findings = maildoc_diagnose::diagnose(&report);
     // ---- settings lint (issue 3): lint findings join the report here ----
+    report.findings = linted.merge_into(&report);
     Ok(report)
 }

@@ -6,6 +6,8 @@
 //! may use is fixed here: [`SERVER_PARAMS`] for every finding tied to a server (all codes
 //! where [`has_server_params`] is true) plus the code's own [`allowed_params`].
 
+pub mod providers;
+
 use maildoc_model::Code;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -129,9 +131,17 @@ pub struct FindingText {
 /// Params every finding tied to a server carries (see [`has_server_params`]).
 pub const SERVER_PARAMS: &[&str] = &["server", "protocol", "host", "port", "security"];
 
-/// Whether findings of this code carry [`SERVER_PARAMS`]. Only `input-normalized` does not.
+/// Whether findings of this code carry [`SERVER_PARAMS`]. `input-normalized` and the karte
+/// risk rules (about devices, not servers) do not.
 pub fn has_server_params(code: Code) -> bool {
-    !matches!(code, Code::InputNormalized)
+    !matches!(
+        code,
+        Code::InputNormalized
+            | Code::KartePop3RemovesImapMail
+            | Code::KartePop3SingleCopy
+            | Code::KartePop3SeveralDeleting
+            | Code::KarteImapQuotaUnchecked
+    )
 }
 
 /// The params specific to a code, in addition to [`SERVER_PARAMS`] where
@@ -180,7 +190,20 @@ pub fn allowed_params(code: Code) -> &'static [&'static str] {
         Code::SmtpSizeLimit => &["size"],
         Code::InputNormalized => &["field", "original", "normalized"],
         // ---- settings lint and discovery (issue 3) ----
+        Code::HostTypo | Code::HostLookAlike => &["suggestion"],
+        Code::UsernameLookAlike => &["username", "suggestion"],
+        Code::FullWidthCharacters => &["field", "value", "corrected"],
+        Code::InvisibleCharacters => &["field", "value", "shown", "characters", "corrected"],
+        Code::PortOfOtherProtocol => &["port_protocol", "suggested_port"],
+        Code::SmtpAuthOff => &[],
+        Code::UsernameFormUnexpected => &["username", "expected", "provider"],
+        Code::HostRetired => &["suggestion", "provider"],
+        Code::CertForHostingServer => &["names", "hosting_domain", "suggestion"],
         // ---- karte risk rules (issue 3) ----
+        Code::KartePop3RemovesImapMail => &["device", "imap_devices"],
+        Code::KartePop3SingleCopy => &["device"],
+        Code::KartePop3SeveralDeleting => &["devices"],
+        Code::KarteImapQuotaUnchecked => &["checks"],
     }
 }
 

@@ -155,7 +155,36 @@ codes! {
     /// The run's deadline ended this server's check before it was done.
     CheckIncomplete = "check-incomplete", Warning;
     // ---- settings lint and discovery (issue 3): add codes below this line ----
+    // settings lint (maildoc-diagnose/src/lint.rs) and the shared-hosting certificate rule:
+    /// The server name is one letter away from a known server name (`imap.gmial.com`).
+    HostTypo = "host-typo", Error;
+    /// The server name differs from a known one only by look-alike characters (`1`/`l`, `0`/`o`).
+    HostLookAlike = "host-look-alike", Error;
+    /// The user name differs from the expected one only by look-alike characters.
+    UsernameLookAlike = "username-look-alike", Warning;
+    /// A server name or user name contains full-width (zenkaku) characters.
+    FullWidthCharacters = "full-width-characters", Warning;
+    /// A server name or user name contains invisible characters or spaces at its ends.
+    InvisibleCharacters = "invisible-characters", Error;
+    /// The port belongs to another protocol (an IMAP port for POP3, an SMTP port for IMAP, ...).
+    PortOfOtherProtocol = "port-of-other-protocol", Error;
+    /// Outgoing server authentication (SMTP authentication) is turned off.
+    SmtpAuthOff = "smtp-auth-off", Warning;
+    /// The user name has another form than the provider documents (address, local part, ID).
+    UsernameFormUnexpected = "username-form-unexpected", Warning;
+    /// The server name is one the provider no longer documents.
+    HostRetired = "host-retired", Warning;
+    /// The certificate names the hosting company's server, not the host used (shared hosting).
+    CertForHostingServer = "cert-for-hosting-server", Error;
     // ---- karte risk rules (issue 3): add codes below this line ----
+    /// A POP3 device removes mail from the server while other devices read it over IMAP.
+    KartePop3RemovesImapMail = "karte-pop3-removes-imap-mail", Warning;
+    /// A POP3 device removes the server's copy and no backup of that device is noted.
+    KartePop3SingleCopy = "karte-pop3-single-copy", Warning;
+    /// Several POP3 devices remove mail from the server: each gets only part of it.
+    KartePop3SeveralDeleting = "karte-pop3-several-deleting", Warning;
+    /// IMAP is used and no check in the karte's history read the mailbox quota.
+    KarteImapQuotaUnchecked = "karte-imap-quota-unchecked", Warning;
 }
 
 impl Serialize for Code {

@@ -8,6 +8,7 @@ pub mod endpoint;
 pub mod evidence;
 pub mod finding;
 pub mod input;
+pub mod karte;
 pub mod provider;
 pub mod report;
 pub mod settings;

@@ -3,6 +3,7 @@
 
 pub mod facts;
 pub mod human;
+pub mod karte;
 pub mod markdown;
 pub mod ui;
 
@@ -30,6 +31,13 @@ pub fn source_line(report: &Report, lang: Lang) -> String {
             lang,
             &[("provider", report.target.provider.as_deref().unwrap_or("?"))],
         ),
+        "mx" => ui::fill(
+            "source-mx",
+            lang,
+            &[("provider", report.target.provider.as_deref().unwrap_or("?"))],
+        ),
+        "autoconfig" => ui::text("source-autoconfig", lang).to_string(),
+        "srv" => ui::text("source-srv", lang).to_string(),
         "guess" => ui::text("source-guess", lang).to_string(),
         _ => ui::text("source-flags", lang).to_string(),
     }

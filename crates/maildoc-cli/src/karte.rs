@@ -1,0 +1,1443 @@
+//! `maildoc karte new | check | show`: the karte (メール設定カルテ) of an account.
+//!
+//! - `new` writes a karte from the flags, or asks on a terminal, with defaults from the
+//!   provider tables and discovery;
+//! - `check` lints the karte's settings, checks the servers with them, runs the risk rules
+//!   across the devices, appends the check to the history and saves the file atomically;
+//! - `show` prints the sheet (text, Markdown, HTML).
+//!
+//! A karte never holds a password: the loader refuses password keys, and a password given to
+//! `check` (or in `MAILDOC_PASSWORD` to `new`) is removed from every field before saving.
+
+use crate::args::{self, FormatArg, SmtpAuth};
+use crate::{EXIT_CANNOT_RUN, EXIT_HEALTHY, EXIT_PROBLEMS, EXIT_USAGE, password};
+use clap::{Args, Subcommand, ValueEnum};
+use maildoc_engine::{CheckError, CheckOptions, Progress, Settings};
+use maildoc_karte::{
+    Device, ErrorKind, Expected, IncomingServer, Karte, LoadError, OutgoingServer, Source,
+};
+use maildoc_model::{Protocol, Security};
+use maildoc_report::karte::SheetFormat;
+use maildoc_report::{Format, Lang, human, ui};
+use std::io::{BufRead, IsTerminal, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Debug, Args)]
+pub struct KarteArgs {
+    #[command(subcommand)]
+    pub command: KarteCommand,
+}
+
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Subcommand)]
+pub enum KarteCommand {
+    New(NewArgs),
+    Check(CheckArgs),
+    Show(ShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    pub address: String,
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[arg(long)]
+    pub force: bool,
+    #[arg(long, value_name = "HOST[:PORT][/ssl|/starttls|/plain]")]
+    pub imap: Vec<String>,
+    #[arg(long, value_name = "HOST[:PORT][/ssl|/starttls|/plain]")]
+    pub pop3: Vec<String>,
+    #[arg(long, value_name = "HOST[:PORT][/ssl|/starttls|/plain]")]
+    pub smtp: Vec<String>,
+    #[arg(long, value_name = "NAME")]
+    pub username: Option<String>,
+    #[arg(long, value_enum, value_name = "password|none")]
+    pub smtp_auth: Option<SmtpAuth>,
+    #[arg(long, value_name = "NAME:APP:PROTOCOL[:delete|:keep]")]
+    pub device: Vec<String>,
+    #[arg(long, value_name = "NAME")]
+    pub display_name: Option<String>,
+    #[arg(long, value_name = "NAME")]
+    pub provider: Option<String>,
+    #[arg(long, value_name = "NAME")]
+    pub changed_by: Option<String>,
+    #[arg(long, value_name = "URL|DOCUMENT")]
+    pub source: Vec<String>,
+    #[arg(long, value_name = "DAYS")]
+    pub leave_on_server_days: Option<u32>,
+    #[arg(long)]
+    pub interactive: bool,
+    #[arg(long, value_name = "IP[:PORT]")]
+    pub dns_server: Option<String>,
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    #[arg(long, default_value_t = 15, value_name = "SECS")]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    pub file: PathBuf,
+    #[arg(long, conflicts_with = "password_file")]
+    pub password_stdin: bool,
+    #[arg(long, value_name = "PATH")]
+    pub password_file: Option<PathBuf>,
+    #[arg(long)]
+    pub no_login: bool,
+    #[arg(long)]
+    pub allow_plaintext_login: bool,
+    #[arg(long, value_name = "IP[:PORT]")]
+    pub dns_server: Option<String>,
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    #[arg(long, default_value_t = 15, value_name = "SECS")]
+    pub timeout: u64,
+    #[arg(
+        long,
+        value_enum,
+        default_value = "human",
+        value_name = "human|json|markdown"
+    )]
+    pub format: FormatArg,
+    #[arg(long, short)]
+    pub verbose: bool,
+    #[arg(long, value_name = "APP", value_parser = parse_client)]
+    pub client: Option<maildoc_report::Client>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ShowFormat {
+    Human,
+    Markdown,
+    Html,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    pub file: PathBuf,
+    #[arg(
+        long,
+        value_enum,
+        default_value = "human",
+        value_name = "human|markdown|html"
+    )]
+    pub format: ShowFormat,
+}
+
+fn parse_client(s: &str) -> Result<maildoc_report::Client, String> {
+    maildoc_report::Client::parse(s).ok_or_else(|| {
+        let keys: Vec<&str> = maildoc_report::Client::ALL
+            .iter()
+            .map(|c| c.key())
+            .collect();
+        format!("one of {}", keys.join(", "))
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Help texts, in the language of --lang / LANG
+
+/// (argument id, UI key) of each subcommand's arguments.
+pub const NEW_HELP: &[(&str, &str)] = &[
+    ("address", "help-karte-address"),
+    ("output", "help-karte-output"),
+    ("force", "help-karte-force"),
+    ("imap", "help-imap"),
+    ("pop3", "help-pop3"),
+    ("smtp", "help-smtp"),
+    ("username", "help-username"),
+    ("smtp_auth", "help-karte-smtp-auth"),
+    ("device", "help-karte-device"),
+    ("display_name", "help-karte-display-name"),
+    ("provider", "help-karte-provider"),
+    ("changed_by", "help-karte-changed-by"),
+    ("source", "help-karte-source"),
+    ("leave_on_server_days", "help-karte-leave-on-server-days"),
+    ("interactive", "help-karte-interactive"),
+    ("dns_server", "help-dns-server"),
+    ("ca_file", "help-ca-file"),
+    ("timeout", "help-timeout"),
+];
+
+pub const CHECK_HELP: &[(&str, &str)] = &[
+    ("file", "help-karte-file"),
+    ("password_stdin", "help-password-stdin"),
+    ("password_file", "help-password-file"),
+    ("no_login", "help-no-login"),
+    ("allow_plaintext_login", "help-allow-plaintext-login"),
+    ("dns_server", "help-dns-server"),
+    ("ca_file", "help-ca-file"),
+    ("timeout", "help-timeout"),
+    ("format", "help-format"),
+    ("verbose", "help-verbose"),
+    ("client", "help-client"),
+];
+
+pub const SHOW_HELP: &[(&str, &str)] = &[
+    ("file", "help-karte-file"),
+    ("format", "help-karte-show-format"),
+];
+
+/// The `karte` command's help in `lang`.
+pub fn localize_help(cmd: clap::Command, lang: Lang) -> clap::Command {
+    fn args(mut sub: clap::Command, list: &[(&str, &str)], lang: Lang) -> clap::Command {
+        for (id, key) in list {
+            sub = sub.mut_arg(*id, |a| a.help(ui::text(key, lang)));
+        }
+        sub
+    }
+    cmd.mut_subcommand("karte", |k| {
+        k.about(ui::text("help-karte", lang))
+            .after_help(ui::text("help-karte-after", lang))
+            .mut_subcommand("new", |s| {
+                args(
+                    s.about(ui::text("help-karte-new", lang))
+                        .after_help(ui::text("help-karte-new-after", lang)),
+                    NEW_HELP,
+                    lang,
+                )
+            })
+            .mut_subcommand("check", |s| {
+                args(
+                    s.about(ui::text("help-karte-check", lang))
+                        .after_help(ui::text("help-karte-check-after", lang)),
+                    CHECK_HELP,
+                    lang,
+                )
+            })
+            .mut_subcommand("show", |s| {
+                args(s.about(ui::text("help-karte-show", lang)), SHOW_HELP, lang)
+            })
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Shared
+
+pub fn run(args: KarteArgs, lang_flag: Option<&str>) -> ExitCode {
+    let lang = args::language(lang_flag);
+    match args.command {
+        KarteCommand::New(a) => new(a, lang),
+        KarteCommand::Check(a) => check(a, lang),
+        KarteCommand::Show(a) => show(a, lang),
+    }
+}
+
+fn say(lang: Lang, key: &str, args: &[(&str, &str)]) {
+    eprintln!("maildoc: {}", ui::fill(key, lang, args));
+}
+
+fn usage(lang: Lang, key: &str, args: &[(&str, &str)]) -> ExitCode {
+    say(lang, key, args);
+    ExitCode::from(EXIT_USAGE)
+}
+
+fn expected_words(e: &Expected, lang: Lang) -> String {
+    let key = match e {
+        Expected::Port => "karte-expected-port",
+        Expected::Days => "karte-expected-days",
+        Expected::Number => "karte-expected-number",
+        Expected::Bool => "karte-expected-bool",
+        Expected::Text => "karte-expected-text",
+        Expected::NonEmpty => "karte-expected-non-empty",
+        Expected::Protocol => "karte-expected-protocol",
+        Expected::IncomingProtocol => "karte-expected-incoming-protocol",
+        Expected::Security => "karte-expected-security",
+        Expected::Date => "karte-expected-date",
+        Expected::Result => "karte-expected-result",
+        Expected::OneSource => "karte-expected-one-source",
+        Expected::Address(reason) => {
+            return ui::fill("karte-expected-address", lang, &[("detail", reason)]);
+        }
+        Expected::Other(words) => return words.clone(),
+    };
+    ui::text(key, lang).to_string()
+}
+
+/// A karte that cannot be used, in words: `file:line:column: what is wrong`.
+pub fn load_error_words(e: &LoadError, lang: Lang) -> String {
+    let what = match &e.kind {
+        ErrorKind::Read(detail) => ui::fill("karte-error-read", lang, &[("detail", detail)]),
+        ErrorKind::Syntax(detail) => ui::fill("karte-error-syntax", lang, &[("detail", detail)]),
+        ErrorKind::NotAKarte => ui::text("karte-error-not-karte", lang).to_string(),
+        ErrorKind::BadVersion(v) => ui::fill("karte-error-bad-version", lang, &[("value", v)]),
+        ErrorKind::NewerVersion(v) => ui::fill(
+            "karte-error-newer",
+            lang,
+            &[
+                ("version", &v.to_string()),
+                ("supported", &maildoc_karte::KARTE_VERSION.to_string()),
+            ],
+        ),
+        ErrorKind::PasswordField(key) => ui::fill("karte-error-password", lang, &[("key", key)]),
+        ErrorKind::UnknownField { field } => {
+            ui::fill("karte-error-unknown-field", lang, &[("field", field)])
+        }
+        ErrorKind::MissingField { field } => {
+            ui::fill("karte-error-missing-field", lang, &[("field", field)])
+        }
+        ErrorKind::BadValue {
+            field, expected, ..
+        } => ui::fill(
+            "karte-error-bad-value",
+            lang,
+            &[
+                ("field", field),
+                ("expected", &expected_words(expected, lang)),
+            ],
+        ),
+    };
+    format!("{}: {what}", e.place())
+}
+
+fn load(path: &Path, lang: Lang) -> Result<Karte, ExitCode> {
+    maildoc_karte::load(path).map_err(|e| {
+        eprintln!("maildoc: {}", load_error_words(&e, lang));
+        ExitCode::from(EXIT_USAGE)
+    })
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("maildoc: {e}");
+            ExitCode::from(EXIT_CANNOT_RUN)
+        })
+}
+
+/// `--dns-server`, `--ca-file` and `--timeout`, checked.
+struct NetOptions {
+    dns_server: Option<SocketAddr>,
+    ca_pem: Option<Vec<u8>>,
+    timeout: Duration,
+}
+
+/// `--dns-server`, `--ca-file` and `--timeout`, checked as `check` checks them.
+fn network_options(
+    dns: Option<&str>,
+    ca: Option<&Path>,
+    timeout: u64,
+    lang: Lang,
+) -> Result<NetOptions, ExitCode> {
+    let ca_pem = match ca {
+        Some(path) => match std::fs::read(path) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                let detail = format!("{}: {e}", path.display());
+                return Err(usage(lang, "error-ca-file", &[("detail", &detail)]));
+            }
+        },
+        None => None,
+    };
+    let dns_server = match dns.map(args::parse_dns_server) {
+        Some(Ok(a)) => Some(a),
+        Some(Err(e)) => return Err(usage(lang, "error-dns-server", &[("detail", &e)])),
+        None => None,
+    };
+    if !(1..=600).contains(&timeout) {
+        return Err(usage(
+            lang,
+            "error-timeout",
+            &[("detail", &timeout.to_string())],
+        ));
+    }
+    Ok(NetOptions {
+        dns_server,
+        ca_pem,
+        timeout: Duration::from_secs(timeout),
+    })
+}
+
+fn save(path: &Path, karte: &Karte, lang: Lang) -> Result<(), ExitCode> {
+    maildoc_karte::save(path, karte).map_err(|e| {
+        say(
+            lang,
+            "karte-error-save",
+            &[("file", &path.display().to_string()), ("detail", &e.detail)],
+        );
+        ExitCode::from(EXIT_CANNOT_RUN)
+    })
+}
+
+/// Removes `secret` from every field and says where it was (never what it was).
+fn redact(karte: &mut Karte, secret: &str, lang: Lang) {
+    let fields = maildoc_karte::redact(karte, secret);
+    if !fields.is_empty() {
+        say(
+            lang,
+            "karte-password-removed",
+            &[("fields", &fields.join(", "))],
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// karte show
+
+fn show(args: ShowArgs, lang: Lang) -> ExitCode {
+    let karte = match load(&args.file, lang) {
+        Ok(k) => k,
+        Err(code) => return code,
+    };
+    let risks = maildoc_diagnose::karte::risks(&karte);
+    let format = match args.format {
+        ShowFormat::Human => SheetFormat::Human,
+        ShowFormat::Markdown => SheetFormat::Markdown,
+        ShowFormat::Html => SheetFormat::Html,
+    };
+    let text = maildoc_report::karte::render(&karte, &risks, lang, format);
+    let mut stdout = std::io::stdout().lock();
+    if write!(stdout, "{text}").is_err() {
+        return ExitCode::from(EXIT_CANNOT_RUN);
+    }
+    ExitCode::from(EXIT_HEALTHY)
+}
+
+// ---------------------------------------------------------------------------------------
+// karte check
+
+/// `HOST[:PORT][/security]` for the check's plan.
+fn spec(host: &str, port: Option<u16>, security: Option<Security>) -> String {
+    let mut s = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    };
+    if let Some(p) = port {
+        s.push_str(&format!(":{p}"));
+    }
+    if let Some(sec) = security {
+        s.push('/');
+        s.push_str(sec.as_str());
+    }
+    s
+}
+
+/// The check's settings from a karte: every incoming server and the outgoing one. The plan
+/// takes one user name: the first incoming server's (or the outgoing server's).
+pub fn settings_of(karte: &Karte) -> Settings {
+    let of = |p: Protocol| -> Vec<String> {
+        karte
+            .incoming
+            .iter()
+            .filter(|s| s.protocol == p)
+            .map(|s| spec(&s.host, s.port, s.security))
+            .collect()
+    };
+    Settings {
+        address: karte.account.address.clone(),
+        imap: of(Protocol::Imap),
+        pop3: of(Protocol::Pop3),
+        smtp: karte
+            .outgoing
+            .iter()
+            .map(|o| spec(&o.host, o.port, o.security))
+            .collect(),
+        username: karte
+            .incoming
+            .iter()
+            .find_map(|s| s.username.clone())
+            .or_else(|| karte.outgoing.as_ref().and_then(|o| o.username.clone())),
+    }
+}
+
+fn check(args: CheckArgs, lang: Lang) -> ExitCode {
+    let mut karte = match load(&args.file, lang) {
+        Ok(k) => k,
+        Err(code) => return code,
+    };
+    if karte.incoming.is_empty() && karte.outgoing.is_none() {
+        return usage(
+            lang,
+            "karte-error-no-servers",
+            &[("file", &args.file.display().to_string())],
+        );
+    }
+    let settings = settings_of(&karte);
+    let prompt_name = settings
+        .username
+        .clone()
+        .unwrap_or_else(|| karte.account.address.clone());
+    let password = if args.no_login {
+        None
+    } else {
+        match password::obtain_from(
+            password::Sources {
+                stdin: args.password_stdin,
+                file: args.password_file.as_deref(),
+                prompt_name: &prompt_name,
+            },
+            lang,
+        ) {
+            Ok(p) => p,
+            Err((key, detail)) => return usage(lang, key, &[("detail", &detail)]),
+        }
+    };
+    let NetOptions {
+        dns_server,
+        ca_pem,
+        timeout,
+    } = match network_options(
+        args.dns_server.as_deref(),
+        args.ca_file.as_deref(),
+        args.timeout,
+        lang,
+    ) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let outgoing_user = karte.outgoing.as_ref().and_then(|o| o.username.clone());
+    if let (Some(used), Some(out)) = (&settings.username, &outgoing_user)
+        && used != out
+    {
+        say(
+            lang,
+            "karte-note-username",
+            &[("outgoing", out), ("used", used)],
+        );
+    }
+    let format = match args.format {
+        FormatArg::Human => Format::Human,
+        FormatArg::Json => Format::Json,
+        FormatArg::Markdown => Format::Markdown,
+    };
+    let login = !args.no_login && password.is_some();
+    let secret = password.as_ref().map(|p| p.expose().to_string());
+    let opts = CheckOptions {
+        settings,
+        password,
+        login,
+        smtp_auth: karte.outgoing.as_ref().and_then(|o| o.auth) != Some(false),
+        allow_plaintext_login: args.allow_plaintext_login,
+        dns_server,
+        ca_pem,
+        timeout,
+    };
+    let runtime = match runtime() {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let show_progress = format == Format::Human && std::io::stderr().is_terminal();
+    let bar = indicatif::ProgressBar::hidden();
+    if show_progress {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} [{pos}/{len}]")
+        {
+            bar.set_style(style);
+        }
+        bar.enable_steady_tick(Duration::from_millis(100));
+    }
+    let result = runtime.block_on(maildoc_engine::check(opts, |p| match p {
+        Progress::Planned(plan) => {
+            bar.set_length(plan.servers.len() as u64);
+            bar.set_message(ui::fill(
+                "progress-checking",
+                lang,
+                &[("count", &plan.servers.len().to_string())],
+            ));
+        }
+        Progress::Done(ev) => {
+            bar.inc(1);
+            bar.set_message(ui::fill(
+                "progress-done",
+                lang,
+                &[("server", &ev.endpoint.describe())],
+            ));
+        }
+        #[allow(unreachable_patterns)]
+        _ => {}
+    }));
+    bar.finish_and_clear();
+    // The engine lints the settings as given (the karte's, here) before probing, and joins
+    // the lint's findings with the probe's.
+    let mut report = match result {
+        Ok(r) => r,
+        Err(CheckError::Usage(m)) => return usage(lang, "error-input", &[("detail", &m)]),
+        Err(CheckError::Setup(m)) => {
+            eprintln!("maildoc: {m}");
+            return ExitCode::from(EXIT_CANNOT_RUN);
+        }
+    };
+    // The history records the check (lint and servers); the risks follow from the file.
+    maildoc_karte::append_history(&mut karte, maildoc_karte::entry_from_report(&report));
+    if let Some(secret) = &secret {
+        redact(&mut karte, secret, lang);
+    }
+    if let Err(code) = save(&args.file, &karte, lang) {
+        return code;
+    }
+    say(
+        lang,
+        "karte-history-saved",
+        &[
+            ("file", &args.file.display().to_string()),
+            ("count", &karte.history.len().to_string()),
+        ],
+    );
+    report
+        .findings
+        .extend(maildoc_diagnose::karte::risks(&karte));
+    let text = match format {
+        Format::Json => maildoc_report::json(&report),
+        Format::Markdown => maildoc_report::markdown::render(&report, lang, args.client),
+        Format::Human => {
+            let color = std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            human::render(
+                &report,
+                lang,
+                human::Style {
+                    color,
+                    verbose: args.verbose,
+                    client: args.client,
+                },
+            )
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    if writeln!(stdout, "{}", text.trim_end()).is_err() {
+        return ExitCode::from(EXIT_CANNOT_RUN);
+    }
+    ExitCode::from(if report.has_problems() {
+        EXIT_PROBLEMS
+    } else {
+        EXIT_HEALTHY
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// karte new
+
+/// `--device NAME:APP:PROTOCOL[:delete|:keep]` (full-width colons are read too).
+pub fn parse_device(text: &str) -> Result<Device, String> {
+    let folded: String = text
+        .chars()
+        .map(|c| if c == '：' { ':' } else { c })
+        .collect();
+    let mut parts: Vec<&str> = folded.split(':').collect();
+    let deletes = match parts.last().map(|s| s.trim().to_ascii_lowercase()) {
+        Some(s) if s == "delete" => {
+            parts.pop();
+            Some(true)
+        }
+        Some(s) if s == "keep" => {
+            parts.pop();
+            Some(false)
+        }
+        _ => None,
+    };
+    let protocol = match parts.pop().map(|s| s.trim().to_ascii_lowercase()) {
+        Some(p) if p == "imap" => Protocol::Imap,
+        Some(p) if p == "pop3" || p == "pop" => Protocol::Pop3,
+        _ => return Err(text.to_string()),
+    };
+    let app = parts.pop().map(|s| s.trim().to_string());
+    let name = parts.join(":").trim().to_string();
+    if name.is_empty() {
+        return Err(text.to_string());
+    }
+    Ok(Device {
+        name,
+        app: app.filter(|a| !a.is_empty()),
+        protocol,
+        deletes_from_server: if protocol == Protocol::Pop3 {
+            deletes
+        } else {
+            None
+        },
+        delete_after_days: None,
+        backup: None,
+        notes: None,
+    })
+}
+
+/// A `--source`: a web page when it starts with `http://` or `https://`, else a document.
+pub fn parse_source(text: &str) -> Source {
+    let t = text.trim();
+    let lower = t.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        Source {
+            url: Some(t.to_string()),
+            ..Source::default()
+        }
+    } else {
+        Source {
+            document: Some(t.to_string()),
+            ..Source::default()
+        }
+    }
+}
+
+/// What `karte new` starts from: the flags, else the provider tables and discovery.
+struct Defaults {
+    incoming: Vec<IncomingServer>,
+    outgoing: Option<OutgoingServer>,
+    provider: Option<String>,
+    sources: Vec<Source>,
+}
+
+fn server_from_flag(
+    protocol: Protocol,
+    value: &str,
+    username: Option<&str>,
+) -> Result<(String, u16, Security, Option<String>), String> {
+    let s = maildoc_engine::plan::parse_server_spec(value)
+        .map_err(|e| format!("--{} {value}: {e}", protocol.as_str()))?;
+    let (port, security) = maildoc_engine::plan::complete(protocol, &s);
+    Ok((s.host, port, security, username.map(str::to_string)))
+}
+
+fn defaults_from_flags(a: &NewArgs) -> Result<Defaults, String> {
+    let mut incoming = Vec::new();
+    for (protocol, values) in [(Protocol::Imap, &a.imap), (Protocol::Pop3, &a.pop3)] {
+        for v in values {
+            let (host, port, security, username) =
+                server_from_flag(protocol, v, a.username.as_deref())?;
+            incoming.push(IncomingServer {
+                protocol,
+                host,
+                port: Some(port),
+                security: Some(security),
+                username,
+                leave_on_server: None,
+                leave_on_server_days: None,
+            });
+        }
+    }
+    let outgoing = match a.smtp.first() {
+        Some(v) => {
+            let (host, port, security, username) =
+                server_from_flag(Protocol::Smtp, v, a.username.as_deref())?;
+            Some(OutgoingServer {
+                host,
+                port: Some(port),
+                security: Some(security),
+                username,
+                auth: None,
+            })
+        }
+        None => None,
+    };
+    Ok(Defaults {
+        incoming,
+        outgoing,
+        provider: None,
+        sources: Vec::new(),
+    })
+}
+
+/// Where a discovered server came from, as a karte source: the provider table's page, the
+/// ISPDB file, the autoconfig URL, or what discovery consulted.
+fn discovered_source(
+    d: &maildoc_engine::Discovery,
+    rec: &maildoc_engine::discover::Recommendation,
+) -> Source {
+    use maildoc_engine::discover::SourceKind;
+    use maildoc_model::provider::ProviderSource;
+    if rec.source == SourceKind::Provider
+        && let Some(p) = &d.provider
+    {
+        return match &p.source {
+            ProviderSource::Table { url } => Source {
+                url: Some(url.clone()),
+                note: Some(p.name.clone()),
+                ..Source::default()
+            },
+            ProviderSource::Ispdb { file } => Source {
+                document: Some(format!("Thunderbird ISPDB: {file}")),
+                note: Some(p.name.clone()),
+                ..Source::default()
+            },
+        };
+    }
+    let from = rec.from.trim();
+    if from.starts_with("https://") || from.starts_with("http://") {
+        Source {
+            url: Some(from.to_string()),
+            note: Some(format!("maildoc discover ({})", rec.source.as_str())),
+            ..Source::default()
+        }
+    } else {
+        Source {
+            document: Some(format!(
+                "maildoc discover ({}): {from}",
+                rec.source.as_str()
+            )),
+            ..Source::default()
+        }
+    }
+}
+
+fn defaults_from_discovery(d: &maildoc_engine::Discovery) -> Defaults {
+    let mut incoming = Vec::new();
+    let mut sources: Vec<Source> = Vec::new();
+    for rec in [&d.incoming, &d.alternative].into_iter().flatten() {
+        incoming.push(IncomingServer {
+            protocol: rec.server.protocol,
+            host: rec.server.host.clone(),
+            port: Some(rec.server.port),
+            security: Some(rec.server.security),
+            username: rec.server.username.clone(),
+            leave_on_server: None,
+            leave_on_server_days: None,
+        });
+        let s = discovered_source(d, rec);
+        if !sources.contains(&s) {
+            sources.push(s);
+        }
+    }
+    let outgoing = d.outgoing.as_ref().map(|rec| {
+        let s = discovered_source(d, rec);
+        if !sources.contains(&s) {
+            sources.push(s);
+        }
+        OutgoingServer {
+            host: rec.server.host.clone(),
+            port: Some(rec.server.port),
+            security: Some(rec.server.security),
+            username: rec.server.username.clone(),
+            auth: Some(true),
+        }
+    });
+    Defaults {
+        incoming,
+        outgoing,
+        provider: d.provider.as_ref().map(|p| p.name.clone()),
+        sources,
+    }
+}
+
+/// Asks questions on standard error and reads the answers from standard input, one line
+/// each; an empty line (or the end of input) takes the default.
+struct Asker<R: BufRead> {
+    input: R,
+    lang: Lang,
+    ended: bool,
+}
+
+impl<R: BufRead> Asker<R> {
+    fn ask(&mut self, key: &str, default: &str) -> String {
+        let question = ui::text(key, self.lang);
+        let mut err = std::io::stderr().lock();
+        if default.is_empty() {
+            let _ = write!(err, "{question}: ");
+        } else {
+            let _ = write!(err, "{question} [{default}]: ");
+        }
+        let _ = err.flush();
+        let mut line = String::new();
+        if self.ended || self.input.read_line(&mut line).unwrap_or(0) == 0 {
+            self.ended = true;
+            let _ = writeln!(err);
+            return default.to_string();
+        }
+        let answer = line.trim();
+        if answer.is_empty() {
+            default.to_string()
+        } else {
+            answer.to_string()
+        }
+    }
+
+    fn yes_no(&mut self, key: &str, default: bool) -> bool {
+        loop {
+            let d = if default { "y" } else { "n" };
+            let a = self.ask(key, d).to_lowercase();
+            match a.as_str() {
+                "y" | "yes" | "はい" | "する" | "true" => return true,
+                "n" | "no" | "いいえ" | "しない" | "false" => return false,
+                _ if self.ended => return default,
+                _ => say(self.lang, "karte-ask-again", &[]),
+            }
+        }
+    }
+
+    fn optional(&mut self, key: &str, default: Option<&str>) -> Option<String> {
+        let a = self.ask(key, default.unwrap_or(""));
+        (!a.trim().is_empty() && a.trim() != "-").then(|| a.trim().to_string())
+    }
+
+    fn server(
+        &mut self,
+        protocol: Protocol,
+        host: &str,
+        port: u16,
+        security: Security,
+        username: &str,
+    ) -> (String, u16, Security, String) {
+        let host = loop {
+            let h = self.ask(&format!("karte-ask-host-{}", protocol.as_str()), host);
+            if !h.trim().is_empty() || self.ended {
+                break h;
+            }
+            say(self.lang, "karte-ask-again", &[]);
+        };
+        let security = loop {
+            let s = self.ask("karte-ask-security", security.as_str());
+            match Security::parse(s.trim()) {
+                Some(s) => break s,
+                None if self.ended => break security,
+                None => say(self.lang, "karte-ask-again", &[]),
+            }
+        };
+        let suggested = if port == protocol.default_port(security)
+            || port == protocol.implicit_tls_port()
+            || port == protocol.starttls_port()
+        {
+            protocol.default_port(security)
+        } else {
+            port
+        };
+        let port = loop {
+            let s = self.ask("karte-ask-port", &suggested.to_string());
+            match s.trim().parse::<u16>() {
+                Ok(n) if n > 0 => break n,
+                _ if self.ended => break suggested,
+                _ => say(self.lang, "karte-ask-again", &[]),
+            }
+        };
+        let username = self.ask("karte-ask-username", username);
+        (host.trim().to_string(), port, security, username)
+    }
+}
+
+fn interview<R: BufRead>(
+    asker: &mut Asker<R>,
+    karte: &mut Karte,
+    defaults: &Defaults,
+    address: &str,
+    domain: &str,
+) {
+    let lang = asker.lang;
+    say(lang, "karte-ask-intro", &[("address", address)]);
+    karte.account.display_name = asker.optional(
+        "karte-ask-display-name",
+        karte.account.display_name.as_deref(),
+    );
+    karte.account.provider =
+        asker.optional("karte-ask-provider", karte.account.provider.as_deref());
+    // Incoming: the protocols the defaults know, or IMAP.
+    let known: Vec<Protocol> = defaults.incoming.iter().map(|s| s.protocol).collect();
+    let default_protocols = match (
+        known.contains(&Protocol::Imap),
+        known.contains(&Protocol::Pop3),
+    ) {
+        (true, true) => "imap,pop3",
+        (false, true) => "pop3",
+        _ => "imap",
+    };
+    let protocols = loop {
+        let a = asker.ask("karte-ask-protocols", default_protocols);
+        let mut list = Vec::new();
+        for word in a.split([',', ' ', '、']).filter(|w| !w.trim().is_empty()) {
+            match word.trim().to_ascii_lowercase().as_str() {
+                "imap" => list.push(Protocol::Imap),
+                "pop3" | "pop" => list.push(Protocol::Pop3),
+                _ => list.clear(),
+            }
+        }
+        if !list.is_empty() {
+            list.dedup();
+            break list;
+        }
+        say(lang, "karte-ask-again", &[]);
+        if asker.ended {
+            break vec![Protocol::Imap];
+        }
+    };
+    let mut incoming = Vec::new();
+    for protocol in protocols {
+        let d = defaults.incoming.iter().find(|s| s.protocol == protocol);
+        let host = d.map(|s| s.host.clone()).unwrap_or_else(|| {
+            let prefix = if protocol == Protocol::Imap {
+                "imap"
+            } else {
+                "pop"
+            };
+            format!("{prefix}.{domain}")
+        });
+        let security = d.and_then(|s| s.security).unwrap_or(Security::Tls);
+        let port = d
+            .and_then(|s| s.port)
+            .unwrap_or(protocol.default_port(security));
+        let username = d
+            .and_then(|s| s.username.clone())
+            .unwrap_or_else(|| address.to_string());
+        let (host, port, security, username) =
+            asker.server(protocol, &host, port, security, &username);
+        let mut server = IncomingServer {
+            protocol,
+            host,
+            port: Some(port),
+            security: Some(security),
+            username: Some(username),
+            leave_on_server: None,
+            leave_on_server_days: d.and_then(|s| s.leave_on_server_days),
+        };
+        if protocol == Protocol::Pop3 {
+            let leave = asker.yes_no("karte-ask-leave", true);
+            server.leave_on_server = Some(leave);
+            if leave {
+                let days = asker.ask(
+                    "karte-ask-leave-days",
+                    &server
+                        .leave_on_server_days
+                        .map(|d| d.to_string())
+                        .unwrap_or_default(),
+                );
+                server.leave_on_server_days = days.trim().parse::<u32>().ok().filter(|d| *d > 0);
+            } else {
+                server.leave_on_server_days = None;
+            }
+        }
+        incoming.push(server);
+    }
+    karte.incoming = incoming;
+    let o = defaults.outgoing.as_ref();
+    let security = o.and_then(|s| s.security).unwrap_or(Security::Starttls);
+    let port = o
+        .and_then(|s| s.port)
+        .unwrap_or(Protocol::Smtp.default_port(security));
+    let host = o
+        .map(|s| s.host.clone())
+        .unwrap_or_else(|| format!("smtp.{domain}"));
+    let username = o
+        .and_then(|s| s.username.clone())
+        .unwrap_or_else(|| address.to_string());
+    let (host, port, security, username) =
+        asker.server(Protocol::Smtp, &host, port, security, &username);
+    let auth = asker.yes_no("karte-ask-auth", o.and_then(|s| s.auth).unwrap_or(true));
+    karte.outgoing = Some(OutgoingServer {
+        host,
+        port: Some(port),
+        security: Some(security),
+        username: Some(username),
+        auth: Some(auth),
+    });
+    // Devices, until an empty name.
+    say(lang, "karte-ask-devices", &[]);
+    let mut devices = std::mem::take(&mut karte.devices);
+    while let Some(name) = asker.optional("karte-ask-device-name", None) {
+        let app = asker.optional("karte-ask-device-app", None);
+        let default_protocol = karte
+            .incoming
+            .first()
+            .map(|s| s.protocol.as_str())
+            .unwrap_or("imap");
+        let protocol = loop {
+            match asker
+                .ask("karte-ask-device-protocol", default_protocol)
+                .trim()
+                .to_ascii_lowercase()
+                .as_str()
+            {
+                "imap" => break Protocol::Imap,
+                "pop3" | "pop" => break Protocol::Pop3,
+                _ if asker.ended => break Protocol::Imap,
+                _ => say(lang, "karte-ask-again", &[]),
+            }
+        };
+        let mut device = Device {
+            name,
+            app,
+            protocol,
+            deletes_from_server: None,
+            delete_after_days: None,
+            backup: None,
+            notes: None,
+        };
+        if protocol == Protocol::Pop3 {
+            let deletes = asker.yes_no("karte-ask-device-deletes", false);
+            device.deletes_from_server = Some(deletes);
+            if deletes {
+                device.delete_after_days = asker
+                    .ask("karte-ask-device-days", "")
+                    .trim()
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|d| *d > 0);
+            }
+        }
+        device.backup = asker.optional("karte-ask-device-backup", None);
+        devices.push(device);
+        if asker.ended {
+            break;
+        }
+    }
+    karte.devices = devices;
+    say(lang, "karte-ask-sources", &[]);
+    while let Some(s) = asker.optional("karte-ask-source", None) {
+        karte.sources.push(parse_source(&s));
+        if asker.ended {
+            break;
+        }
+    }
+    karte.account.changed_by =
+        asker.optional("karte-ask-changed-by", karte.account.changed_by.as_deref());
+}
+
+fn new(a: NewArgs, lang: Lang) -> ExitCode {
+    let address = match maildoc_model::input::parse_address(&a.address) {
+        Ok((addr, _)) => addr,
+        Err(e) => {
+            let detail = format!("{e}: `{}`", a.address);
+            return usage(lang, "error-input", &[("detail", &detail)]);
+        }
+    };
+    let full = address.full();
+    let devices = match a
+        .device
+        .iter()
+        .map(|d| parse_device(d))
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(d) => d,
+        Err(bad) => return usage(lang, "karte-error-device", &[("value", &bad)]),
+    };
+    let output = a
+        .output
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("{full}.karte.toml")));
+    let to_stdout = output.as_os_str() == "-";
+    if !to_stdout && output.exists() && !a.force {
+        return usage(
+            lang,
+            "karte-error-exists",
+            &[("file", &output.display().to_string())],
+        );
+    }
+    let interactive = a.interactive || std::io::stdin().is_terminal();
+    let any_server_flag = !(a.imap.is_empty() && a.pop3.is_empty() && a.smtp.is_empty());
+    let defaults = if any_server_flag {
+        match defaults_from_flags(&a) {
+            Ok(d) => d,
+            Err(e) => return usage(lang, "error-input", &[("detail", &e)]),
+        }
+    } else {
+        // The tables answer at once; otherwise ask the network.
+        let tables = maildoc_engine::discover::tables(&address, Vec::new());
+        let discovery = if tables.settled_by_tables() {
+            tables
+        } else {
+            let net = match network_options(
+                a.dns_server.as_deref(),
+                a.ca_file.as_deref(),
+                a.timeout,
+                lang,
+            ) {
+                Ok(o) => o,
+                Err(code) => return code,
+            };
+            let rt = match runtime() {
+                Ok(r) => r,
+                Err(code) => return code,
+            };
+            say(lang, "karte-discovering", &[("address", &full)]);
+            let opts = maildoc_engine::DiscoverOptions {
+                dns_server: net.dns_server,
+                ca_pem: net.ca_pem,
+                timeout: net.timeout,
+            };
+            match rt.block_on(maildoc_engine::discover(&full, &opts)) {
+                Ok(d) => d,
+                Err(e) => return usage(lang, "error-input", &[("detail", &e.0)]),
+            }
+        };
+        // What people must know about the provider (the user name is a d-account ID, the
+        // host depends on the contract, the address cannot be used in a mail app, ...).
+        if let Some(p) = &discovery.provider {
+            for n in &p.notes {
+                eprintln!("maildoc: {}", n.text(lang));
+            }
+        }
+        let mut d = defaults_from_discovery(&discovery);
+        if let Some(username) = &a.username {
+            for s in &mut d.incoming {
+                s.username = Some(username.clone());
+            }
+            if let Some(o) = &mut d.outgoing {
+                o.username = Some(username.clone());
+            }
+        }
+        d
+    };
+    if !interactive && defaults.incoming.is_empty() && defaults.outgoing.is_none() {
+        return usage(lang, "karte-error-no-settings", &[("address", &full)]);
+    }
+    let mut karte = Karte::new(full.clone());
+    karte.account.display_name = a.display_name.clone();
+    karte.account.provider = a.provider.clone().or(defaults.provider.clone());
+    karte.account.changed_by = a.changed_by.clone();
+    karte.incoming = defaults.incoming.clone();
+    for s in karte
+        .incoming
+        .iter_mut()
+        .filter(|s| s.protocol == Protocol::Pop3)
+    {
+        if let Some(days) = a.leave_on_server_days.filter(|d| *d > 0) {
+            s.leave_on_server = Some(true);
+            s.leave_on_server_days = Some(days);
+        }
+    }
+    karte.outgoing = defaults.outgoing.clone();
+    if let (Some(o), Some(auth)) = (&mut karte.outgoing, a.smtp_auth) {
+        o.auth = Some(auth == SmtpAuth::Password);
+    } else if let Some(o) = &mut karte.outgoing
+        && o.auth.is_none()
+    {
+        o.auth = Some(true);
+    }
+    karte.devices = devices;
+    karte.sources = defaults.sources.clone();
+    for s in &a.source {
+        let s = parse_source(s);
+        if !karte.sources.contains(&s) {
+            karte.sources.push(s);
+        }
+    }
+    if interactive {
+        let stdin = std::io::stdin();
+        let mut asker = Asker {
+            input: stdin.lock(),
+            lang,
+            ended: false,
+        };
+        let mut d = defaults;
+        // What the flags set stays the default of each question.
+        d.incoming = karte.incoming.clone();
+        d.outgoing = karte.outgoing.clone();
+        interview(&mut asker, &mut karte, &d, &full, &address.domain);
+    }
+    karte.account.last_changed = Some(now_rfc3339());
+    if let Ok(secret) = std::env::var("MAILDOC_PASSWORD") {
+        redact(&mut karte, &secret, lang);
+    }
+    // The file must load again: check it as a reader would.
+    let text = maildoc_karte::to_toml(&karte);
+    if let Err(e) = maildoc_karte::parse(&text, &output) {
+        eprintln!("maildoc: {}", load_error_words(&e, lang));
+        return ExitCode::from(EXIT_USAGE);
+    }
+    if to_stdout {
+        let mut stdout = std::io::stdout().lock();
+        if write!(stdout, "{text}").is_err() {
+            return ExitCode::from(EXIT_CANNOT_RUN);
+        }
+    } else {
+        if let Err(code) = save(&output, &karte, lang) {
+            return code;
+        }
+        say(
+            lang,
+            "karte-written",
+            &[("file", &output.display().to_string())],
+        );
+    }
+    for f in maildoc_diagnose::karte::risks(&karte) {
+        let text = maildoc_kb::finding_text(f.code, lang);
+        say(
+            lang,
+            "karte-risk-line",
+            &[("title", &maildoc_kb::fill(&text.title, &f.params))],
+        );
+    }
+    ExitCode::from(EXIT_HEALTHY)
+}
+
+/// Now, in RFC 3339 (UTC, whole seconds).
+fn now_rfc3339() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let now = now.replace_nanosecond(0).unwrap_or(now);
+    now.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_from_flags() {
+        let d =
+            parse_device("事務所のパソコン:outlook:pop3:delete").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(d.name, "事務所のパソコン");
+        assert_eq!(d.app.as_deref(), Some("outlook"));
+        assert_eq!(d.protocol, Protocol::Pop3);
+        assert_eq!(d.deletes_from_server, Some(true));
+        let d = parse_device("iPhone：iphone：IMAP").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((d.protocol, d.deletes_from_server), (Protocol::Imap, None));
+        let d = parse_device("PC::pop3:keep").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((d.app, d.deletes_from_server), (None, Some(false)));
+        let d = parse_device("a:b:c:imap").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((d.name.as_str(), d.app.as_deref()), ("a:b", Some("c")));
+        assert!(parse_device("PC:outlook").is_err());
+        assert!(parse_device(":outlook:imap").is_err());
+        assert!(parse_device("PC:outlook:smtp").is_err());
+    }
+
+    #[test]
+    fn sources_from_flags() {
+        assert_eq!(
+            parse_source("https://example.jp/help").url.as_deref(),
+            Some("https://example.jp/help")
+        );
+        assert_eq!(
+            parse_source(" 登録内容のお知らせ ").document.as_deref(),
+            Some("登録内容のお知らせ")
+        );
+    }
+
+    #[test]
+    fn settings_for_the_check() {
+        let mut k = Karte::new("taro@example.jp");
+        k.incoming.push(IncomingServer {
+            protocol: Protocol::Imap,
+            host: "imap.example.jp".into(),
+            port: Some(993),
+            security: Some(Security::Tls),
+            username: Some("taro".into()),
+            leave_on_server: None,
+            leave_on_server_days: None,
+        });
+        k.incoming.push(IncomingServer {
+            protocol: Protocol::Pop3,
+            host: "::1".into(),
+            port: None,
+            security: None,
+            username: None,
+            leave_on_server: None,
+            leave_on_server_days: None,
+        });
+        k.outgoing = Some(OutgoingServer {
+            host: "smtp.example.jp".into(),
+            port: Some(587),
+            security: Some(Security::Starttls),
+            username: Some("taro@example.jp".into()),
+            auth: Some(true),
+        });
+        let s = settings_of(&k);
+        assert_eq!(s.imap, ["imap.example.jp:993/ssl"]);
+        assert_eq!(s.pop3, ["[::1]"]);
+        assert_eq!(s.smtp, ["smtp.example.jp:587/starttls"]);
+        assert_eq!(s.username.as_deref(), Some("taro"));
+    }
+
+    #[test]
+    fn every_load_error_has_words_in_both_languages() {
+        let kinds = vec![
+            ErrorKind::Read("x".into()),
+            ErrorKind::Syntax("x".into()),
+            ErrorKind::NotAKarte,
+            ErrorKind::BadVersion("x".into()),
+            ErrorKind::NewerVersion(2),
+            ErrorKind::PasswordField("password".into()),
+            ErrorKind::UnknownField {
+                field: "a.b".into(),
+            },
+            ErrorKind::MissingField {
+                field: "a.b".into(),
+            },
+        ];
+        let expected = [
+            Expected::Port,
+            Expected::Days,
+            Expected::Number,
+            Expected::Bool,
+            Expected::Text,
+            Expected::NonEmpty,
+            Expected::Protocol,
+            Expected::IncomingProtocol,
+            Expected::Security,
+            Expected::Date,
+            Expected::Result,
+            Expected::OneSource,
+            Expected::Address("no @".into()),
+        ];
+        let kinds = kinds
+            .into_iter()
+            .chain(expected.into_iter().map(|e| ErrorKind::BadValue {
+                field: "a.b".into(),
+                expected: e,
+                detail: String::new(),
+            }));
+        for kind in kinds {
+            let e = LoadError {
+                path: "k.toml".into(),
+                line: Some(3),
+                column: Some(1),
+                kind,
+            };
+            for lang in [Lang::Ja, Lang::En] {
+                let words = load_error_words(&e, lang);
+                assert!(words.starts_with("k.toml:3:1: "), "{words}");
+                assert!(!words.contains('?') && !words.contains('{'), "{words}");
+            }
+        }
+    }
+
+    #[test]
+    fn help_is_worded_in_both_languages() {
+        use clap::CommandFactory;
+        for lang in [Lang::Ja, Lang::En] {
+            let mut cmd = localize_help(crate::args::Cli::command(), lang);
+            let karte = cmd
+                .find_subcommand_mut("karte")
+                .unwrap_or_else(|| panic!("no karte command"));
+            for (sub, list) in [
+                ("new", NEW_HELP),
+                ("check", CHECK_HELP),
+                ("show", SHOW_HELP),
+            ] {
+                let s = karte
+                    .find_subcommand_mut(sub)
+                    .unwrap_or_else(|| panic!("no karte {sub}"));
+                let help = s.render_long_help().to_string();
+                for (_, key) in list {
+                    let words = ui::text(key, lang);
+                    let first = words.lines().next().unwrap_or(words);
+                    assert!(help.contains(first), "{sub}: {key}\n{help}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_ui_key_named_here_exists() {
+        let src = include_str!("karte.rs");
+        let mut seen = 0;
+        for prefix in ["\"karte-", "\"help-", "\"error-", "\"progress-"] {
+            for (at, _) in src.match_indices(prefix) {
+                let key: String = src[at + 1..].chars().take_while(|c| *c != '"').collect();
+                if key.ends_with('-') || key.contains(' ') || key.contains('{') {
+                    continue;
+                }
+                seen += 1;
+                for lang in [Lang::Ja, Lang::En] {
+                    assert_ne!(ui::text(&key, lang), "?", "{key}");
+                }
+            }
+        }
+        assert!(seen > 50, "{seen}");
+        for p in [Protocol::Imap, Protocol::Pop3, Protocol::Smtp] {
+            let key = format!("karte-ask-host-{}", p.as_str());
+            assert_ne!(ui::text(&key, Lang::Ja), "?", "{key}");
+        }
+    }
+
+    #[test]
+    fn help_keys_exist() {
+        for list in [NEW_HELP, CHECK_HELP, SHOW_HELP] {
+            for (_, key) in list {
+                for lang in [Lang::Ja, Lang::En] {
+                    assert_ne!(ui::text(key, lang), "?", "{key}");
+                }
+            }
+        }
+    }
+}
