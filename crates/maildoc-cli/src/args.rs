@@ -48,10 +48,8 @@ pub struct CheckArgs {
     pub smtp: Vec<String>,
     #[arg(long, value_name = "NAME")]
     pub username: Option<String>,
-    #[arg(long, conflicts_with = "password_file")]
-    pub password_stdin: bool,
-    #[arg(long, value_name = "PATH")]
-    pub password_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub login: LoginArgs,
     #[arg(
         long,
         value_enum,
@@ -59,12 +57,8 @@ pub struct CheckArgs {
         value_name = "password|none"
     )]
     pub smtp_auth: SmtpAuth,
-    #[arg(long, value_name = "IP[:PORT]")]
-    pub dns_server: Option<String>,
-    #[arg(long, value_name = "PEM")]
-    pub ca_file: Option<PathBuf>,
-    #[arg(long, default_value_t = 15, value_name = "SECS")]
-    pub timeout: u64,
+    #[command(flatten)]
+    pub net: NetArgs,
     #[arg(
         long,
         value_enum,
@@ -72,10 +66,6 @@ pub struct CheckArgs {
         value_name = "human|json|markdown"
     )]
     pub format: FormatArg,
-    #[arg(long)]
-    pub no_login: bool,
-    #[arg(long)]
-    pub allow_plaintext_login: bool,
     #[arg(long, short)]
     pub verbose: bool,
     #[arg(long, value_name = "APP", value_parser = parse_client)]
@@ -92,6 +82,71 @@ fn parse_client(s: &str) -> Result<maildoc_report::Client, String> {
     })
 }
 
+/// `--dns-server`, `--ca-file` and `--timeout`: how maildoc reaches the network, shared by
+/// check, discover and karte.
+#[derive(Debug, Args)]
+pub struct NetArgs {
+    #[arg(long, value_name = "IP[:PORT]")]
+    pub dns_server: Option<String>,
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    #[arg(long, default_value_t = 15, value_name = "SECS")]
+    pub timeout: u64,
+}
+
+/// [`NetArgs`], checked.
+#[derive(Debug)]
+pub struct NetOptions {
+    pub dns_server: Option<SocketAddr>,
+    pub ca_pem: Option<Vec<u8>>,
+    pub timeout: std::time::Duration,
+}
+
+impl NetArgs {
+    /// A CA file that cannot be read, a DNS server that is not an address or a timeout out
+    /// of range is a usage error (exit code 3), said in `lang`.
+    pub fn checked(&self, lang: Lang) -> Result<NetOptions, std::process::ExitCode> {
+        let fail = |key: &str, detail: &str| {
+            eprintln!("maildoc: {}", ui::fill(key, lang, &[("detail", detail)]));
+            std::process::ExitCode::from(crate::EXIT_USAGE)
+        };
+        let ca_pem = match &self.ca_file {
+            Some(path) => match std::fs::read(path) {
+                Ok(b) => Some(b),
+                Err(e) => return Err(fail("error-ca-file", &format!("{}: {e}", path.display()))),
+            },
+            None => None,
+        };
+        let dns_server = match self.dns_server.as_deref().map(parse_dns_server) {
+            Some(Ok(a)) => Some(a),
+            Some(Err(e)) => return Err(fail("error-dns-server", &e)),
+            None => None,
+        };
+        if !(1..=600).contains(&self.timeout) {
+            return Err(fail("error-timeout", &self.timeout.to_string()));
+        }
+        Ok(NetOptions {
+            dns_server,
+            ca_pem,
+            timeout: std::time::Duration::from_secs(self.timeout),
+        })
+    }
+}
+
+/// Where the password comes from, and whether it may cross an unencrypted connection:
+/// shared by check and karte check.
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    #[arg(long, conflicts_with = "password_file")]
+    pub password_stdin: bool,
+    #[arg(long, value_name = "PATH")]
+    pub password_file: Option<PathBuf>,
+    #[arg(long)]
+    pub no_login: bool,
+    #[arg(long)]
+    pub allow_plaintext_login: bool,
+}
+
 impl CheckArgs {
     pub fn format(&self) -> Format {
         match self.format {
@@ -106,12 +161,8 @@ impl CheckArgs {
 #[derive(Debug, Args)]
 pub struct DiscoverArgs {
     pub address: String,
-    #[arg(long, value_name = "IP[:PORT]")]
-    pub dns_server: Option<String>,
-    #[arg(long, value_name = "PEM")]
-    pub ca_file: Option<PathBuf>,
-    #[arg(long, default_value_t = 15, value_name = "SECS")]
-    pub timeout: u64,
+    #[command(flatten)]
+    pub net: NetArgs,
     #[arg(
         long,
         value_enum,

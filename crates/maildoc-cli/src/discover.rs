@@ -14,31 +14,17 @@ use maildoc_report::{Client, Lang, ui};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::ExitCode;
-use std::time::Duration;
 
 pub fn run(args: DiscoverArgs, lang_flag: Option<&str>) -> ExitCode {
     let lang = args::language(lang_flag);
-    let ca_pem = match &args.ca_file {
-        Some(path) => match std::fs::read(path) {
-            Ok(b) => Some(b),
-            Err(e) => {
-                return usage_error(lang, "error-ca-file", &format!("{}: {e}", path.display()));
-            }
-        },
-        None => None,
+    let net = match args.net.checked(lang) {
+        Ok(n) => n,
+        Err(code) => return code,
     };
-    let dns_server = match args.dns_server.as_deref().map(args::parse_dns_server) {
-        Some(Ok(a)) => Some(a),
-        Some(Err(e)) => return usage_error(lang, "error-dns-server", &e),
-        None => None,
-    };
-    if !(1..=600).contains(&args.timeout) {
-        return usage_error(lang, "error-timeout", &args.timeout.to_string());
-    }
     let opts = DiscoverOptions {
-        dns_server,
-        ca_pem,
-        timeout: Duration::from_secs(args.timeout),
+        dns_server: net.dns_server,
+        ca_pem: net.ca_pem,
+        timeout: net.timeout,
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -9,8 +9,8 @@
 //! A karte never holds a password: the loader refuses password keys, and a password given to
 //! `check` (or in `MAILDOC_PASSWORD` to `new`) is removed from every field before saving.
 
-use crate::args::{self, FormatArg, SmtpAuth};
-use crate::{EXIT_CANNOT_RUN, EXIT_HEALTHY, EXIT_PROBLEMS, EXIT_USAGE, password};
+use crate::args::{self, FormatArg, LoginArgs, NetArgs, NetOptions, SmtpAuth};
+use crate::{EXIT_CANNOT_RUN, EXIT_HEALTHY, EXIT_USAGE, password};
 use clap::{Args, Subcommand, ValueEnum};
 use maildoc_engine::{CheckError, CheckOptions, Progress, Settings};
 use maildoc_karte::{
@@ -18,9 +18,8 @@ use maildoc_karte::{
 };
 use maildoc_model::{Protocol, Security};
 use maildoc_report::karte::SheetFormat;
-use maildoc_report::{Format, Lang, human, ui};
+use maildoc_report::{Format, Lang, ui};
 use std::io::{BufRead, IsTerminal, Write};
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -71,31 +70,17 @@ pub struct NewArgs {
     pub leave_on_server_days: Option<u32>,
     #[arg(long)]
     pub interactive: bool,
-    #[arg(long, value_name = "IP[:PORT]")]
-    pub dns_server: Option<String>,
-    #[arg(long, value_name = "PEM")]
-    pub ca_file: Option<PathBuf>,
-    #[arg(long, default_value_t = 15, value_name = "SECS")]
-    pub timeout: u64,
+    #[command(flatten)]
+    pub net: NetArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     pub file: PathBuf,
-    #[arg(long, conflicts_with = "password_file")]
-    pub password_stdin: bool,
-    #[arg(long, value_name = "PATH")]
-    pub password_file: Option<PathBuf>,
-    #[arg(long)]
-    pub no_login: bool,
-    #[arg(long)]
-    pub allow_plaintext_login: bool,
-    #[arg(long, value_name = "IP[:PORT]")]
-    pub dns_server: Option<String>,
-    #[arg(long, value_name = "PEM")]
-    pub ca_file: Option<PathBuf>,
-    #[arg(long, default_value_t = 15, value_name = "SECS")]
-    pub timeout: u64,
+    #[command(flatten)]
+    pub login: LoginArgs,
+    #[command(flatten)]
+    pub net: NetArgs,
     #[arg(
         long,
         value_enum,
@@ -311,49 +296,6 @@ fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
         })
 }
 
-/// `--dns-server`, `--ca-file` and `--timeout`, checked.
-struct NetOptions {
-    dns_server: Option<SocketAddr>,
-    ca_pem: Option<Vec<u8>>,
-    timeout: Duration,
-}
-
-/// `--dns-server`, `--ca-file` and `--timeout`, checked as `check` checks them.
-fn network_options(
-    dns: Option<&str>,
-    ca: Option<&Path>,
-    timeout: u64,
-    lang: Lang,
-) -> Result<NetOptions, ExitCode> {
-    let ca_pem = match ca {
-        Some(path) => match std::fs::read(path) {
-            Ok(b) => Some(b),
-            Err(e) => {
-                let detail = format!("{}: {e}", path.display());
-                return Err(usage(lang, "error-ca-file", &[("detail", &detail)]));
-            }
-        },
-        None => None,
-    };
-    let dns_server = match dns.map(args::parse_dns_server) {
-        Some(Ok(a)) => Some(a),
-        Some(Err(e)) => return Err(usage(lang, "error-dns-server", &[("detail", &e)])),
-        None => None,
-    };
-    if !(1..=600).contains(&timeout) {
-        return Err(usage(
-            lang,
-            "error-timeout",
-            &[("detail", &timeout.to_string())],
-        ));
-    }
-    Ok(NetOptions {
-        dns_server,
-        ca_pem,
-        timeout: Duration::from_secs(timeout),
-    })
-}
-
 fn save(path: &Path, karte: &Karte, lang: Lang) -> Result<(), ExitCode> {
     maildoc_karte::save(path, karte).map_err(|e| {
         say(
@@ -464,13 +406,13 @@ fn check(args: CheckArgs, lang: Lang) -> ExitCode {
         .username
         .clone()
         .unwrap_or_else(|| karte.account.address.clone());
-    let password = if args.no_login {
+    let password = if args.login.no_login {
         None
     } else {
         match password::obtain_from(
             password::Sources {
-                stdin: args.password_stdin,
-                file: args.password_file.as_deref(),
+                stdin: args.login.password_stdin,
+                file: args.login.password_file.as_deref(),
                 prompt_name: &prompt_name,
             },
             lang,
@@ -483,12 +425,7 @@ fn check(args: CheckArgs, lang: Lang) -> ExitCode {
         dns_server,
         ca_pem,
         timeout,
-    } = match network_options(
-        args.dns_server.as_deref(),
-        args.ca_file.as_deref(),
-        args.timeout,
-        lang,
-    ) {
+    } = match args.net.checked(lang) {
         Ok(o) => o,
         Err(code) => return code,
     };
@@ -507,14 +444,14 @@ fn check(args: CheckArgs, lang: Lang) -> ExitCode {
         FormatArg::Json => Format::Json,
         FormatArg::Markdown => Format::Markdown,
     };
-    let login = !args.no_login && password.is_some();
+    let login = !args.login.no_login && password.is_some();
     let secret = password.as_ref().map(|p| p.expose().to_string());
     let opts = CheckOptions {
         settings,
         password,
         login,
         smtp_auth: karte.outgoing.as_ref().and_then(|o| o.auth) != Some(false),
-        allow_plaintext_login: args.allow_plaintext_login,
+        allow_plaintext_login: args.login.allow_plaintext_login,
         dns_server,
         ca_pem,
         timeout,
@@ -583,32 +520,7 @@ fn check(args: CheckArgs, lang: Lang) -> ExitCode {
     report
         .findings
         .extend(maildoc_diagnose::karte::risks(&karte));
-    let text = match format {
-        Format::Json => maildoc_report::json(&report),
-        Format::Markdown => maildoc_report::markdown::render(&report, lang, args.client),
-        Format::Human => {
-            let color = std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            human::render(
-                &report,
-                lang,
-                human::Style {
-                    color,
-                    verbose: args.verbose,
-                    client: args.client,
-                },
-            )
-        }
-    };
-    let mut stdout = std::io::stdout().lock();
-    if writeln!(stdout, "{}", text.trim_end()).is_err() {
-        return ExitCode::from(EXIT_CANNOT_RUN);
-    }
-    ExitCode::from(if report.has_problems() {
-        EXIT_PROBLEMS
-    } else {
-        EXIT_HEALTHY
-    })
+    crate::print_report(&report, format, lang, args.verbose, args.client)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1125,12 +1037,7 @@ fn new(a: NewArgs, lang: Lang) -> ExitCode {
         let discovery = if tables.settled_by_tables() {
             tables
         } else {
-            let net = match network_options(
-                a.dns_server.as_deref(),
-                a.ca_file.as_deref(),
-                a.timeout,
-                lang,
-            ) {
+            let net = match a.net.checked(lang) {
                 Ok(o) => o,
                 Err(code) => return code,
             };

@@ -48,7 +48,7 @@ fn usage_error(lang: Lang, key: &str, detail: &str) -> ExitCode {
 fn check(args: args::CheckArgs, lang_flag: Option<&str>) -> ExitCode {
     let lang = args::language(lang_flag);
     let format = args.format();
-    let password = if args.no_login {
+    let password = if args.login.no_login {
         None
     } else {
         match password::obtain(&args, lang) {
@@ -56,24 +56,11 @@ fn check(args: args::CheckArgs, lang_flag: Option<&str>) -> ExitCode {
             Err((key, detail)) => return usage_error(lang, key, &detail),
         }
     };
-    let ca_pem = match &args.ca_file {
-        Some(path) => match std::fs::read(path) {
-            Ok(b) => Some(b),
-            Err(e) => {
-                return usage_error(lang, "error-ca-file", &format!("{}: {e}", path.display()));
-            }
-        },
-        None => None,
+    let net = match args.net.checked(lang) {
+        Ok(n) => n,
+        Err(code) => return code,
     };
-    let dns_server = match args.dns_server.as_deref().map(args::parse_dns_server) {
-        Some(Ok(a)) => Some(a),
-        Some(Err(e)) => return usage_error(lang, "error-dns-server", &e),
-        None => None,
-    };
-    if !(1..=600).contains(&args.timeout) {
-        return usage_error(lang, "error-timeout", &args.timeout.to_string());
-    }
-    let login = !args.no_login && password.is_some();
+    let login = !args.login.no_login && password.is_some();
     let opts = CheckOptions {
         settings: Settings {
             address: args.address.clone(),
@@ -85,10 +72,10 @@ fn check(args: args::CheckArgs, lang_flag: Option<&str>) -> ExitCode {
         password,
         login,
         smtp_auth: args.smtp_auth == args::SmtpAuth::Password,
-        allow_plaintext_login: args.allow_plaintext_login,
-        dns_server,
-        ca_pem,
-        timeout: Duration::from_secs(args.timeout),
+        allow_plaintext_login: args.login.allow_plaintext_login,
+        dns_server: net.dns_server,
+        ca_pem: net.ca_pem,
+        timeout: net.timeout,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -138,19 +125,31 @@ fn check(args: args::CheckArgs, lang_flag: Option<&str>) -> ExitCode {
             return ExitCode::from(EXIT_CANNOT_RUN);
         }
     };
+    print_report(&report, format, lang, args.verbose, args.client)
+}
+
+/// Prints a check report in the asked format and gives the exit code it means: 0 healthy,
+/// 1 problems, 2 when standard output cannot be written.
+pub(crate) fn print_report(
+    report: &maildoc_model::Report,
+    format: Format,
+    lang: Lang,
+    verbose: bool,
+    client: Option<maildoc_report::Client>,
+) -> ExitCode {
     let text = match format {
-        Format::Json => maildoc_report::json(&report),
-        Format::Markdown => maildoc_report::markdown::render(&report, lang, args.client),
+        Format::Json => maildoc_report::json(report),
+        Format::Markdown => maildoc_report::markdown::render(report, lang, client),
         Format::Human => {
             let color = std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
             human::render(
-                &report,
+                report,
                 lang,
                 human::Style {
                     color,
-                    verbose: args.verbose,
-                    client: args.client,
+                    verbose,
+                    client,
                 },
             )
         }

@@ -28,8 +28,8 @@ pub struct Sources<'a> {
 pub fn obtain(args: &CheckArgs, lang: Lang) -> Result<Option<Password>, Problem> {
     obtain_from(
         Sources {
-            stdin: args.password_stdin,
-            file: args.password_file.as_deref(),
+            stdin: args.login.password_stdin,
+            file: args.login.password_file.as_deref(),
             prompt_name: args.username.as_deref().unwrap_or(&args.address),
         },
         lang,
