@@ -539,6 +539,7 @@ fn check_of_a_domain_without_settings_reports_what_discovery_saw() {
     let c: Checked = lab.check(BIN, "taro@nothing.lab.example", &["--no-login"], None);
     assert_eq!(c.report.target.settings_source, "guess");
     c.assert_problems(&[
+        ("", Code::SettingsNotFound),
         ("imap", Code::DnsHostNotFound),
         ("pop3", Code::DnsHostNotFound),
         ("smtp", Code::DnsHostNotFound),
@@ -546,4 +547,40 @@ fn check_of_a_domain_without_settings_reports_what_discovery_saw() {
     c.assert_exit(1);
     assert_eq!(c.server("imap").endpoint.host, "imap.nothing.lab.example");
     assert_eq!(c.server("imap").steps[0].id, "imap.1");
+    let missing = c
+        .report
+        .findings
+        .iter()
+        .find(|f| f.code == Code::SettingsNotFound)
+        .map(|f| f.params["missing"].clone());
+    assert_eq!(missing.as_deref(), Some("IMAP/POP3, SMTP"));
+}
+
+#[test]
+fn check_of_an_mms_address_says_so_and_probes_nothing() {
+    // The tables know softbank.ne.jp is MMS only: no network is needed, and no guessed
+    // server adds noise to that answer.
+    let silent = dns(DnsBehaviour::Silent).to_string();
+    let args: Vec<String> = [
+        "check",
+        "taro@softbank.ne.jp",
+        "--no-login",
+        "--format",
+        "json",
+        "--timeout",
+        "5",
+        "--dns-server",
+        &silent,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let r = run(BIN, &args, None);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let report = r.report();
+    assert!(report.servers.is_empty());
+    let codes: Vec<Code> = report.findings.iter().map(|f| f.code).collect();
+    assert_eq!(codes, vec![Code::ProviderNotForMailApps]);
+    assert_eq!(report.target.settings_source, "provider");
+    assert!(r.elapsed < Duration::from_secs(2), "{:?}", r.elapsed);
 }

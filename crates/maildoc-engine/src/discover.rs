@@ -917,8 +917,17 @@ async fn network(d: &mut Discovery, address: &Address, ctx: &ProbeContext, need:
     summarize_guesses(d, guess_source, start);
 }
 
-/// Whether waiting longer could change the recommendation.
+/// Whether waiting longer could change the recommendation. For `discover`, which shows
+/// every source with its outcome, the cheap sources (autoconfig, SRV, MX: one lookup or
+/// fetch each) are always heard out; only guesses, which probe servers, are cut short.
 fn settled(d: &Discovery, contributors: &[Contributor], need: Need) -> bool {
+    if need == Need::All
+        && contributors
+            .iter()
+            .any(|c| !c.done && c.candidate.is_none())
+    {
+        return false;
+    }
     let one = |protocol: Protocol| {
         let best = d.best(protocol).map(|i| d.candidates[i].rank);
         let pending = contributors

@@ -106,6 +106,20 @@ pub async fn check(
         plan = plan::from_discovery(&opts.settings, &found).map_err(|e| CheckError::Usage(e.0))?;
         ctx.account = account(&plan, &opts);
     }
+    let discovered = plan
+        .found
+        .as_deref()
+        .map(discovery_findings)
+        .unwrap_or_default();
+    if plan
+        .found
+        .as_ref()
+        .and_then(|f| f.provider.as_ref())
+        .is_some_and(|p| p.not_for_mail_apps)
+    {
+        // No server to knock on: guesses would only add noise to the one true answer.
+        plan.servers.clear();
+    }
     // The settings as typed, linted before any probe: no password goes to a server whose
     // name looks like a typo of a known one.
     let linted = lint::run(&opts, &plan);
@@ -196,5 +210,34 @@ pub async fn check(
     report.findings = maildoc_diagnose::diagnose(&report);
     // ---- settings lint (issue 3): lint findings join the report here ----
     report.findings = linted.merge_into(&report);
+    report.findings.extend(discovered);
     Ok(report)
+}
+
+/// What discovery itself says, as account-wide findings: an address that no mail app can
+/// use, or a role for which no source gave settings.
+fn discovery_findings(found: &Discovery) -> Vec<maildoc_model::Finding> {
+    use maildoc_model::{Code, Finding};
+    if let Some(p) = found.provider.as_ref().filter(|p| p.not_for_mail_apps) {
+        return vec![
+            Finding::new(Code::ProviderNotForMailApps)
+                .param("provider", &p.name)
+                .param("domain", &found.domain),
+        ];
+    }
+    let missing: Vec<&str> = [
+        (found.incoming.is_none(), "IMAP/POP3"),
+        (found.outgoing.is_none(), "SMTP"),
+    ]
+    .into_iter()
+    .filter_map(|(missing, label)| missing.then_some(label))
+    .collect();
+    if missing.is_empty() {
+        return Vec::new();
+    }
+    vec![
+        Finding::new(Code::SettingsNotFound)
+            .param("domain", &found.domain)
+            .param("missing", missing.join(", ")),
+    ]
 }

@@ -128,6 +128,8 @@ pub struct Plan {
     /// No server flags, and maildoc's tables do not know the settings: the servers here are
     /// the first guesses, and discovery should ask the network ([`from_discovery`]).
     pub discover: bool,
+    /// The discovery the servers come from (none when they come from flags).
+    pub found: Option<Box<Discovery>>,
 }
 
 /// What the user asked for.
@@ -278,20 +280,25 @@ fn build(input: Input, found: &Discovery) -> Result<Plan, PlanError> {
         }
     }
     let provider = found.provider.as_ref().map(|p| p.name.clone());
+    let not_for_apps = found.provider.as_ref().is_some_and(|p| p.not_for_mail_apps);
     let settings_source = if found.incoming.is_some() || found.outgoing.is_some() {
         found.settings_source()
+    } else if not_for_apps {
+        "provider"
     } else {
         "guess"
     };
     let default_username = input.explicit_username.clone().unwrap_or(full);
-    Ok(finish(
+    let mut plan = finish(
         input.address,
         default_username,
         servers,
         settings_source.to_string(),
         provider,
         input.normalizations,
-    ))
+    );
+    plan.found = Some(Box::new(found.clone()));
+    Ok(plan)
 }
 
 fn origin(source: SourceKind, from: &str, found: &Discovery) -> Origin {
@@ -435,6 +442,7 @@ fn finish(
         provider,
         normalizations,
         discover: false,
+        found: None,
     }
 }
 

@@ -137,6 +137,8 @@ pub fn has_server_params(code: Code) -> bool {
     !matches!(
         code,
         Code::InputNormalized
+            | Code::ProviderNotForMailApps
+            | Code::SettingsNotFound
             | Code::KartePop3RemovesImapMail
             | Code::KartePop3SingleCopy
             | Code::KartePop3SeveralDeleting
@@ -199,6 +201,8 @@ pub fn allowed_params(code: Code) -> &'static [&'static str] {
         Code::UsernameFormUnexpected => &["username", "expected", "provider"],
         Code::HostRetired => &["suggestion", "provider"],
         Code::CertForHostingServer => &["names", "hosting_domain", "suggestion"],
+        Code::ProviderNotForMailApps => &["provider", "domain"],
+        Code::SettingsNotFound => &["domain", "missing"],
         // ---- karte risk rules (issue 3) ----
         Code::KartePop3RemovesImapMail => &["device", "imap_devices"],
         Code::KartePop3SingleCopy => &["device"],

@@ -176,6 +176,10 @@ codes! {
     HostRetired = "host-retired", Warning;
     /// The certificate names the hosting company's server, not the host used (shared hosting).
     CertForHostingServer = "cert-for-hosting-server", Error;
+    /// The address belongs to a service that mail apps cannot use (e.g. SoftBank's MMS).
+    ProviderNotForMailApps = "provider-not-for-mail-apps", Error;
+    /// Discovery found no settings for incoming or outgoing mail.
+    SettingsNotFound = "settings-not-found", Warning;
     // ---- karte risk rules (issue 3): add codes below this line ----
     /// A POP3 device removes mail from the server while other devices read it over IMAP.
     KartePop3RemovesImapMail = "karte-pop3-removes-imap-mail", Warning;
