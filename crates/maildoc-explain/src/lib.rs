@@ -1,0 +1,732 @@
+//! `maildoc explain`'s core: from an error text (an Outlook error number, a mail app's
+//! message, an SMTP reply, a whole pasted bounce) to the catalogue entries it matches and the
+//! finding codes it can mean, ranked, with the checks that tell them apart.
+//!
+//! Pure: no I/O, no clock, no words of its own. The entries and their texts come from
+//! [`maildoc_kb::catalogue`]; renderers pick the language.
+//!
+//! Matching is tolerant: the text and the patterns are compared after NFKC (full-width and
+//! half-width alike), lower-casing, and dropping spaces, quotes, most punctuation and the
+//! katakana long-vowel mark (`サーバー` = `サーバ`). A `*` in a phrase stands for a quoted
+//! host or user name. Error numbers match as whole hex words with or without `0x`. SMTP
+//! replies and RFC 3463 enhanced status codes are parsed wherever they occur.
+
+use maildoc_kb::catalogue::{self, Bilingual, Entry};
+use maildoc_model::Code;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use unicode_normalization::UnicodeNormalization;
+
+/// The version of the JSON form of [`Explanation`].
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Entries scoring below this share of the best entry's score are dropped as noise.
+const KEEP_SHARE: f64 = 0.6;
+/// At most this many matched entries are kept.
+const MAX_MATCHES: usize = 6;
+/// At most this many suggestions are given for unknown text.
+const MAX_SUGGESTIONS: usize = 3;
+/// The longest input read (characters); the rest of a huge paste is ignored.
+const MAX_INPUT: usize = 64 * 1024;
+/// The most characters a `*` in a phrase may stand for.
+const MAX_GAP: usize = 120;
+
+/// What a text means.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Explanation {
+    pub schema_version: u32,
+    /// Nothing in the catalogue matched and no SMTP status was found.
+    pub unknown: bool,
+    /// The matched catalogue entries, best first.
+    pub matches: Vec<Match>,
+    /// The finding codes the text can mean, most likely first, merged across the matches.
+    pub candidates: Vec<Candidate>,
+    /// Every SMTP reply / enhanced status code found, in order of appearance.
+    pub statuses: Vec<SmtpStatus>,
+    /// The lines of the input that matter (status lines of a bounce, matched lines).
+    pub key_lines: Vec<String>,
+    /// Codes a later maildoc will know (SPF, DMARC, ...), named by the matched entries.
+    pub future_codes: Vec<String>,
+    /// For unknown text: the closest entries.
+    pub suggestions: Vec<Suggestion>,
+}
+
+/// One matched catalogue entry.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Match {
+    pub id: String,
+    pub family: String,
+    /// The pattern that matched, as written in the catalogue.
+    pub pattern: String,
+    /// The input line it matched in (trimmed).
+    pub line: String,
+    pub score: u32,
+}
+
+/// A candidate cause: a finding code with its likelihood (percent) and how to confirm it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    pub code: Code,
+    pub likelihood: u8,
+    /// The matched entries that name this code, best first.
+    pub entries: Vec<String>,
+    /// The check that confirms or rules it out (from the best of those entries).
+    pub check: Bilingual,
+}
+
+/// An SMTP reply code and/or enhanced status code seen in the text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmtpStatus {
+    /// The three-digit reply code (`550`), when present.
+    pub reply: Option<u16>,
+    /// The enhanced status code (`5.7.1`), when present.
+    pub enhanced: Option<String>,
+    /// The line it was found in (trimmed).
+    pub line: String,
+}
+
+impl SmtpStatus {
+    /// The enhanced code as numbers (class, subject, detail).
+    pub fn enhanced_parts(&self) -> Option<(u16, u16, u16)> {
+        let e = self.enhanced.as_deref()?;
+        let mut it = e.split('.').map(|p| p.parse::<u16>().ok());
+        Some((it.next()??, it.next()??, it.next()??))
+    }
+}
+
+/// A catalogue entry close to an unknown text, with its similarity (0..=100).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suggestion {
+    pub id: String,
+    pub similarity: u8,
+}
+
+impl Explanation {
+    /// The candidate codes in rank order.
+    pub fn codes(&self) -> Vec<Code> {
+        self.candidates.iter().map(|c| c.code).collect()
+    }
+}
+
+/// Explains `input` with the embedded catalogue.
+pub fn explain(input: &str) -> Explanation {
+    explain_with(input, catalogue::entries())
+}
+
+/// Explains `input` against `entries` (tests use their own).
+pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
+    let input: String = input.chars().take(MAX_INPUT).collect();
+    let lines: Vec<Line> = input
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(Line::new)
+        .collect();
+    // A phrase broken over two lines of a paste still matches in the joined text.
+    let joined = Line::new(
+        &lines
+            .iter()
+            .map(|l| l.raw.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
+    let statuses = parse_statuses(&lines);
+
+    let mut found: Vec<(Match, How)> = entries
+        .iter()
+        .filter_map(|e| match_entry(e, &lines, &joined, &statuses))
+        .collect();
+    // An error number in the text settles which numbered entry is meant: numbered entries
+    // that matched only by words (`An unknown error has occurred`) step back.
+    let numbered = |id: &str| entries.iter().any(|e| e.id == id && !e.codes.is_empty());
+    if found.iter().any(|(_, how)| *how == How::Number) {
+        found.retain(|(m, how)| *how == How::Number || !numbered(&m.id));
+    }
+    // A reply code alone says less than words that name the problem.
+    if found.iter().any(|(_, how)| *how != How::Smtp) {
+        for (m, how) in &mut found {
+            if *how == How::Smtp {
+                m.score = m.score * 3 / 5;
+            }
+        }
+    }
+    let mut matches: Vec<Match> = found.into_iter().map(|(m, _)| m).collect();
+    matches.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+    if let Some(top) = matches.first().map(|m| m.score) {
+        matches.retain(|m| f64::from(m.score) >= f64::from(top) * KEEP_SHARE);
+    }
+    matches.truncate(MAX_MATCHES);
+
+    let candidates = merge(&matches, entries);
+    let mut future_codes: Vec<String> = Vec::new();
+    for m in &matches {
+        if let Some(e) = entries.iter().find(|e| e.id == m.id) {
+            for f in &e.future_codes {
+                if !future_codes.contains(f) {
+                    future_codes.push(f.clone());
+                }
+            }
+        }
+    }
+    let mut key_lines: Vec<String> = Vec::new();
+    let mut push_line = |l: &str| {
+        if !l.is_empty() && !key_lines.iter().any(|k| k == l) {
+            key_lines.push(l.to_string());
+        }
+    };
+    for l in &lines {
+        let low = l.nfkc_lower();
+        if [
+            "status:",
+            "diagnostic-code:",
+            "remote-mta:",
+            "final-recipient:",
+            "action:",
+        ]
+        .iter()
+        .any(|p| low.starts_with(p))
+        {
+            push_line(&l.raw);
+        }
+    }
+    for s in &statuses {
+        push_line(&s.line);
+    }
+    for m in &matches {
+        push_line(&m.line);
+    }
+    let unknown = matches.is_empty() && statuses.is_empty();
+    let suggestions = if matches.is_empty() {
+        suggest(&joined, entries)
+    } else {
+        Vec::new()
+    };
+    Explanation {
+        schema_version: SCHEMA_VERSION,
+        unknown,
+        matches,
+        candidates,
+        statuses,
+        key_lines,
+        future_codes,
+        suggestions,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Normalization
+
+/// One input line in its forms.
+struct Line {
+    raw: String,
+    /// NFKC, lower case, spaces kept (for hex words).
+    spaced: String,
+    /// [`squash`]ed (for phrases).
+    squashed: String,
+}
+
+impl Line {
+    fn new(raw: &str) -> Line {
+        let raw: String = raw.chars().take(2000).collect();
+        Line {
+            spaced: nfkc_lower(&raw),
+            squashed: squash(&raw),
+            raw,
+        }
+    }
+
+    fn nfkc_lower(&self) -> &str {
+        &self.spaced
+    }
+}
+
+fn nfkc_lower(s: &str) -> String {
+    s.nfkc().collect::<String>().to_lowercase()
+}
+
+/// NFKC, lower case, without spaces, quotes, most punctuation and `ー`.
+pub fn squash(s: &str) -> String {
+    nfkc_lower(s)
+        .chars()
+        .filter(|c| {
+            !c.is_whitespace()
+                && !matches!(
+                    c,
+                    'ー' | '-'
+                        | '‐'
+                        | '−'
+                        | '"'
+                        | '\''
+                        | '“'
+                        | '”'
+                        | '‘'
+                        | '’'
+                        | '「'
+                        | '」'
+                        | '『'
+                        | '』'
+                        | '«'
+                        | '»'
+                        | '.'
+                        | ','
+                        | '!'
+                        | '?'
+                        | '。'
+                        | '、'
+                        | '('
+                        | ')'
+                        | '（'
+                        | '）'
+                        | ':'
+                        | ';'
+                        | '['
+                        | ']'
+                        | '<'
+                        | '>'
+                        | '…'
+                        | '・'
+                )
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// Matching
+
+/// How an entry matched, at best.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum How {
+    Number,
+    Phrase,
+    Smtp,
+}
+
+fn match_entry(
+    e: &Entry,
+    lines: &[Line],
+    joined: &Line,
+    statuses: &[SmtpStatus],
+) -> Option<(Match, How)> {
+    let mut best: Option<(u32, String, String, How)> = None;
+    let mut consider = |score: u32, pattern: &str, line: &str, how: How| {
+        if best.as_ref().is_none_or(|(s, _, _, _)| score > *s) {
+            best = Some((score, pattern.to_string(), line.to_string(), how));
+        }
+    };
+    for code in &e.codes {
+        if let Some(line) = lines
+            .iter()
+            .find(|l| has_hex_word(&l.spaced, code))
+            .map(|l| l.raw.as_str())
+            .or_else(|| has_hex_word(&joined.spaced, code).then_some(""))
+        {
+            consider(100, code, line, How::Number);
+        }
+    }
+    for phrase in &e.phrases {
+        let parts: Vec<String> = phrase
+            .split('*')
+            .map(squash)
+            .filter(|p| !p.is_empty())
+            .collect();
+        if parts.is_empty() {
+            continue;
+        }
+        let len: usize = parts.iter().map(|p| p.chars().count()).sum();
+        let score = 40 + u32::try_from(len.min(40)).unwrap_or(40);
+        if let Some(l) = lines.iter().find(|l| has_parts(&l.squashed, &parts)) {
+            consider(score, phrase, &l.raw, How::Phrase);
+        } else if has_parts(&joined.squashed, &parts) {
+            consider(
+                score,
+                phrase,
+                first_line_with(lines, &parts[0]),
+                How::Phrase,
+            );
+        } else if let Some((l, n)) = lines
+            .iter()
+            .take(50)
+            .filter_map(|l| partial_parts(&l.squashed, &parts).map(|n| (l, n)))
+            .max_by_key(|(_, n)| *n)
+        {
+            // A paste cut off at either end still names its message, with less weight.
+            let n = u32::try_from(n.min(50)).unwrap_or(50);
+            consider(25 + n / 2, phrase, &l.raw, How::Phrase);
+        }
+    }
+    let mut smtp_best: Option<(u32, &str, &str)> = None;
+    for pattern in &e.smtp {
+        if let Some((score, line)) = smtp_match(pattern, statuses)
+            && smtp_best.is_none_or(|(s, _, _)| score > s)
+        {
+            smtp_best = Some((score, pattern, line));
+        }
+    }
+    let (score, pattern, line, how) = match (best, smtp_best) {
+        (Some((s, p, l, how)), Some((extra, _, _))) => (s + extra / 2, p, l, how),
+        (Some(b), None) => b,
+        (None, Some((s, p, l))) => (s, p.to_string(), l.to_string(), How::Smtp),
+        (None, None) => return None,
+    };
+    Some((
+        Match {
+            id: e.id.clone(),
+            family: e.family.clone(),
+            pattern,
+            line,
+            score,
+        },
+        how,
+    ))
+}
+
+fn first_line_with<'a>(lines: &'a [Line], part: &str) -> &'a str {
+    lines
+        .iter()
+        .find(|l| l.squashed.contains(part))
+        .map(|l| l.raw.as_str())
+        .unwrap_or("")
+}
+
+/// The parts occur in order, each gap at most [`MAX_GAP`] characters.
+fn has_parts(text: &str, parts: &[String]) -> bool {
+    let Some(first) = parts.first() else {
+        return false;
+    };
+    'start: for (start, _) in text.match_indices(first.as_str()) {
+        let mut at = start + first.len();
+        for part in &parts[1..] {
+            let rest = &text[at..];
+            match rest.find(part.as_str()) {
+                Some(i) if rest[..i].chars().count() <= MAX_GAP => at += i + part.len(),
+                _ => continue 'start,
+            }
+        }
+        return true;
+    }
+    false
+}
+
+/// The shortest cut-off piece of a phrase that counts as a partial paste (characters).
+const MIN_PARTIAL: usize = 10;
+
+/// How many characters of the phrase a paste cut off at its end or its start shows: the
+/// text ends in the phrase's beginning (or after its first parts), or starts with its end.
+fn partial_parts(text: &str, parts: &[String]) -> Option<usize> {
+    let first = parts.first()?;
+    let last = parts.last()?;
+    let mut best = 0;
+    // The leading parts in order, then the text ends (within a gap) before the rest.
+    for k in (1..parts.len()).rev() {
+        if has_parts(text, &parts[..k]) {
+            let at = text.rfind(parts[k - 1].as_str()).unwrap_or(0) + parts[k - 1].len();
+            if text[at..].chars().count() <= MAX_GAP {
+                best = best.max(parts[..k].iter().map(|p| p.chars().count()).sum());
+            }
+            break;
+        }
+    }
+    // The text ends with the beginning of the first part.
+    let chars: Vec<char> = first.chars().collect();
+    for n in (MIN_PARTIAL..chars.len()).rev() {
+        let head: String = chars[..n].iter().collect();
+        if text.ends_with(&head) {
+            best = best.max(n);
+            break;
+        }
+    }
+    // The text starts with the end of the last part.
+    let chars: Vec<char> = last.chars().collect();
+    for n in (MIN_PARTIAL..chars.len()).rev() {
+        let tail: String = chars[chars.len() - n..].iter().collect();
+        if text.starts_with(&tail) {
+            best = best.max(n);
+            break;
+        }
+    }
+    (best >= MIN_PARTIAL).then_some(best)
+}
+
+/// `code` (`0x800CCC0E`) occurs in `text` (lower case) as a whole hex word, `0x` optional.
+fn has_hex_word(text: &str, code: &str) -> bool {
+    let code = code.to_ascii_lowercase();
+    let hex = code.trim_start_matches("0x");
+    for (i, _) in text.match_indices(hex) {
+        let before = text[..i].trim_end_matches("0x");
+        let ok_before = !before
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
+        let ok_after = !text[i + hex.len()..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
+        if ok_before && ok_after {
+            return true;
+        }
+    }
+    false
+}
+
+fn smtp_match<'a>(pattern: &str, statuses: &'a [SmtpStatus]) -> Option<(u32, &'a str)> {
+    let mut parts = pattern.split(' ');
+    let first = parts.next()?;
+    let second = parts.next();
+    let (reply, enhanced) = match (first.contains('.'), second) {
+        (false, Some(e)) => (first.parse::<u16>().ok(), Some(e)),
+        (false, None) => (first.parse::<u16>().ok(), None),
+        (true, _) => (None, Some(first)),
+    };
+    let score = match (reply, enhanced) {
+        (Some(_), Some(_)) => 60,
+        (None, Some(_)) => 45,
+        _ => 30,
+    };
+    statuses
+        .iter()
+        .find(|s| {
+            reply.is_none_or(|r| s.reply == Some(r))
+                && enhanced.is_none_or(|e| s.enhanced.as_deref() == Some(e))
+        })
+        .map(|s| (score, s.line.as_str()))
+}
+
+/// Merges the matches' causes: each entry weighs by its score relative to the best.
+fn merge(matches: &[Match], entries: &[Entry]) -> Vec<Candidate> {
+    let Some(top) = matches.first().map(|m| f64::from(m.score)) else {
+        return Vec::new();
+    };
+    let mut total = 0.0;
+    let mut acc: BTreeMap<Code, (f64, Vec<String>, Option<Bilingual>)> = BTreeMap::new();
+    for m in matches {
+        let Some(e) = entries.iter().find(|e| e.id == m.id) else {
+            continue;
+        };
+        let w = f64::from(m.score) / top;
+        total += w;
+        for c in &e.causes {
+            let slot = acc.entry(c.code).or_insert((0.0, Vec::new(), None));
+            slot.0 += w * f64::from(c.likelihood);
+            slot.1.push(e.id.clone());
+            if slot.2.is_none() {
+                slot.2 = Some(Bilingual {
+                    ja: c.ja.clone(),
+                    en: c.en.clone(),
+                });
+            }
+        }
+    }
+    let mut out: Vec<Candidate> = acc
+        .into_iter()
+        .map(|(code, (sum, entries, check))| {
+            let pct = if total > 0.0 { sum / total } else { 0.0 };
+            Candidate {
+                code,
+                likelihood: pct.round().clamp(1.0, 100.0) as u8,
+                entries,
+                check: check.unwrap_or(Bilingual {
+                    ja: String::new(),
+                    en: String::new(),
+                }),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.likelihood.cmp(&a.likelihood).then(a.code.cmp(&b.code)));
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// SMTP statuses
+
+/// Every reply code / enhanced status code in the lines.
+pub fn statuses_in(text: &str) -> Vec<SmtpStatus> {
+    let lines: Vec<Line> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(Line::new)
+        .collect();
+    parse_statuses(&lines)
+}
+
+fn parse_statuses(lines: &[Line]) -> Vec<SmtpStatus> {
+    let mut out: Vec<SmtpStatus> = Vec::new();
+    for l in lines {
+        let chars: Vec<char> = l.spaced.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            let prev = if i == 0 { None } else { Some(chars[i - 1]) };
+            let boundary = prev.is_none_or(|c| !c.is_alphanumeric() && c != '.');
+            if !boundary {
+                i += 1;
+                continue;
+            }
+            if let Some((reply, len)) = reply_at(&chars, i) {
+                // A reply code counts when an enhanced code follows it, or when it starts the
+                // line or follows `:`, `;`, `(` or a quote (not when it is just a number).
+                let after = i + len;
+                let enhanced = enhanced_at(&chars, after + 1)
+                    .filter(|_| matches!(chars.get(after), Some(' ' | '-')));
+                let lead = chars[..i]
+                    .iter()
+                    .rev()
+                    .find(|c| !c.is_whitespace())
+                    .copied();
+                let starts =
+                    lead.is_none_or(|c| matches!(c, ':' | ';' | '(' | '"' | '\'' | '>' | '#'));
+                if enhanced.is_some() || starts {
+                    let end = enhanced.as_ref().map_or(after, |(_, n)| after + 1 + n);
+                    push_status(&mut out, Some(reply), enhanced.map(|(e, _)| e), &l.raw);
+                    i = end;
+                    continue;
+                }
+            }
+            if let Some((e, n)) = enhanced_at(&chars, i) {
+                push_status(&mut out, None, Some(e), &l.raw);
+                i += n;
+                continue;
+            }
+            i += 1;
+        }
+    }
+    out
+}
+
+fn push_status(
+    out: &mut Vec<SmtpStatus>,
+    reply: Option<u16>,
+    enhanced: Option<String>,
+    line: &str,
+) {
+    // `Status: 5.1.1` and `Diagnostic-Code: smtp; 550 5.1.1 ...` say the same thing twice.
+    if reply.is_none()
+        && out
+            .iter()
+            .any(|s| s.enhanced.is_some() && s.enhanced == enhanced)
+    {
+        return;
+    }
+    if let Some(pos) = out
+        .iter()
+        .position(|s| s.reply.is_none() && reply.is_some() && s.enhanced == enhanced)
+    {
+        out.remove(pos);
+    }
+    let s = SmtpStatus {
+        reply,
+        enhanced,
+        line: line.to_string(),
+    };
+    if !out.contains(&s) {
+        out.push(s);
+    }
+}
+
+/// A reply code (`[2-5][0-5][0-9]`) at `i`, followed by a space, `-`, or the end.
+fn reply_at(chars: &[char], i: usize) -> Option<(u16, usize)> {
+    let d: Vec<u32> = chars
+        .get(i..i + 3)?
+        .iter()
+        .map(|c| c.to_digit(10))
+        .collect::<Option<Vec<_>>>()?;
+    if !(2..=5).contains(&d[0]) || d[1] > 5 {
+        return None;
+    }
+    if chars.get(i + 3).is_some_and(|c| !matches!(c, ' ' | '-')) {
+        return None;
+    }
+    Some((u16::try_from(d[0] * 100 + d[1] * 10 + d[2]).ok()?, 3))
+}
+
+/// An enhanced status code (`5.7.1`, `4.2.2`, `5.7.26`) at `i`; its text and length.
+fn enhanced_at(chars: &[char], i: usize) -> Option<(String, usize)> {
+    let class = chars.get(i)?.to_digit(10)?;
+    if !matches!(class, 2 | 4 | 5) || chars.get(i + 1) != Some(&'.') {
+        return None;
+    }
+    let mut j = i + 2;
+    let num = |j: &mut usize| -> Option<String> {
+        let start = *j;
+        while chars.get(*j).is_some_and(|c| c.is_ascii_digit()) && *j - start < 3 {
+            *j += 1;
+        }
+        (*j > start).then(|| chars[start..*j].iter().collect())
+    };
+    let subject = num(&mut j)?;
+    if chars.get(j) != Some(&'.') {
+        return None;
+    }
+    j += 1;
+    let detail = num(&mut j)?;
+    if chars.get(j).is_some_and(|c| {
+        c.is_ascii_alphanumeric()
+            || (*c == '.' && chars.get(j + 1).is_some_and(char::is_ascii_digit))
+    }) {
+        return None;
+    }
+    let s: u16 = subject.parse().ok()?;
+    if s > 7 {
+        return None;
+    }
+    Some((format!("{class}.{subject}.{detail}"), j - i))
+}
+
+// ---------------------------------------------------------------------------------------
+// Suggestions
+
+fn bigrams(s: &str) -> Vec<(char, char)> {
+    let c: Vec<char> = s.chars().collect();
+    let mut v: Vec<(char, char)> = c.windows(2).map(|w| (w[0], w[1])).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// Dice similarity of the bigram sets, where `b` is a pattern: how much of the pattern the
+/// text covers, and how much of the text the pattern covers, whichever is larger.
+fn similarity(text: &[(char, char)], pattern: &[(char, char)]) -> f64 {
+    if text.is_empty() || pattern.is_empty() {
+        return 0.0;
+    }
+    let common = pattern
+        .iter()
+        .filter(|b| text.binary_search(b).is_ok())
+        .count() as f64;
+    let dice = 2.0 * common / (text.len() + pattern.len()) as f64;
+    let cover = common / text.len().max(1) as f64;
+    dice.max(cover * 0.9)
+}
+
+fn suggest(joined: &Line, entries: &[Entry]) -> Vec<Suggestion> {
+    let text = bigrams(&joined.squashed);
+    if text.is_empty() {
+        return Vec::new();
+    }
+    let mut scored: Vec<(f64, &str)> = entries
+        .iter()
+        .map(|e| {
+            let best = e
+                .codes
+                .iter()
+                .chain(&e.phrases)
+                .map(|p| squash(p))
+                .chain([squash(&e.title.ja), squash(&e.title.en)])
+                .map(|p| similarity(&text, &bigrams(&p)))
+                .fold(0.0, f64::max);
+            (best, e.id.as_str())
+        })
+        .filter(|(s, _)| *s >= 0.25)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    scored
+        .into_iter()
+        .take(MAX_SUGGESTIONS)
+        .map(|(s, id)| Suggestion {
+            id: id.to_string(),
+            similarity: (s * 100.0).round().clamp(0.0, 100.0) as u8,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

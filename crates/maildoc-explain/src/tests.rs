@@ -1,0 +1,148 @@
+#![allow(clippy::panic, clippy::unwrap_used)]
+
+use super::*;
+
+fn top(input: &str) -> Vec<Code> {
+    explain(input).codes()
+}
+
+#[test]
+fn squash_is_tolerant_of_width_case_quotes_and_long_vowels() {
+    assert_eq!(squash("ＣＡＮＮＯＴ　Ｇｅｔ Mail"), "cannotgetmail");
+    assert_eq!(squash("サーバーへの接続"), squash("サーバへの接続"));
+    assert_eq!(squash("ｻｰﾊﾞ"), squash("サーバ"));
+    assert_eq!(squash("“imap.example.com”"), "imapexamplecom");
+}
+
+#[test]
+fn hex_words_need_boundaries_and_take_optional_0x() {
+    assert!(has_hex_word("error 0x800ccc0e.", "0x800CCC0E"));
+    assert!(has_hex_word("(800ccc0e)", "0x800CCC0E"));
+    assert!(!has_hex_word("0x800ccc0e1", "0x800CCC0E"));
+    assert!(!has_hex_word("a800ccc0e", "0x800CCC0E"));
+}
+
+#[test]
+fn statuses_are_parsed_from_bounce_lines() {
+    let s = statuses_in(
+        "Final-Recipient: rfc822; a@b.example\nAction: failed\nStatus: 5.1.1\n\
+         Diagnostic-Code: smtp; 550 5.1.1 <a@b.example>: Recipient address rejected\n\
+         Received: from 192.168.1.1 (port 587 ) at 10.2.3.4\n",
+    );
+    assert_eq!(s.len(), 1, "{s:?}");
+    assert_eq!(s[0].reply, Some(550));
+    assert_eq!(s[0].enhanced.as_deref(), Some("5.1.1"));
+    let s = statuses_in("534-5.7.9 Application-specific password required.");
+    assert_eq!(s[0].reply, Some(534));
+    assert_eq!(s[0].enhanced_parts(), Some((5, 7, 9)));
+    let s = statuses_in("Remote server said: 421 Service not available");
+    assert_eq!(s[0].reply, Some(421));
+    assert!(statuses_in("version 10.0.1 on port 587 and 2025").is_empty());
+    assert_eq!(
+        statuses_in("550 5.7.26 Unauthenticated")[0]
+            .enhanced
+            .as_deref(),
+        Some("5.7.26")
+    );
+}
+
+#[test]
+fn outlook_numbers_rank_their_causes() {
+    assert_eq!(top("0x800CCC0E")[0], Code::ConnectTimeout);
+    assert_eq!(top("エラー番号: 0x800ccc92")[0], Code::AuthFailed);
+    assert_eq!(top("８００ＣＣＣ１Ａ")[0], Code::SslOnPlaintextPort);
+}
+
+#[test]
+fn phrases_with_host_names_match() {
+    let e = explain("The user name or password for “imap.example.co.jp” is incorrect.");
+    assert_eq!(e.matches[0].id, "apple-password-incorrect");
+    assert_eq!(e.codes()[0], Code::AuthFailed);
+    let e = explain("「imap.example.jp」のユーザ名またはパスワードが正しくありません。");
+    assert_eq!(e.matches[0].id, "apple-password-incorrect");
+}
+
+#[test]
+fn candidates_are_merged_and_ranked() {
+    let e = explain("535 5.7.8 Error: authentication failed: authentication failure");
+    assert_eq!(e.codes()[0], Code::AuthFailed);
+    let sum: u32 = e.candidates.iter().map(|c| u32::from(c.likelihood)).sum();
+    assert!((90..=110).contains(&sum), "{sum}");
+    for w in e.candidates.windows(2) {
+        assert!(w[0].likelihood >= w[1].likelihood);
+    }
+    assert!(!e.unknown);
+}
+
+#[test]
+fn unknown_text_gets_suggestions() {
+    let e = explain("the frobnicator exploded");
+    assert!(e.unknown);
+    assert!(e.candidates.is_empty());
+    let e = explain("cannot get mal");
+    assert!(e.unknown);
+    assert_eq!(
+        e.suggestions.first().map(|s| s.id.as_str()),
+        Some("apple-cannot-get-mail")
+    );
+}
+
+#[test]
+fn a_status_alone_is_not_unknown() {
+    let e = explain("Status: 5.6.1");
+    assert!(!e.unknown);
+    assert!(e.matches.is_empty());
+    assert_eq!(e.statuses.len(), 1);
+}
+
+#[test]
+fn json_round_trips_with_a_schema_version() {
+    let e = explain("0x800CCC0F");
+    let json = serde_json::to_string(&e).unwrap();
+    assert!(json.contains("\"schema_version\":1"));
+    let back: Explanation = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, e);
+}
+
+#[test]
+fn huge_and_odd_inputs_do_not_panic() {
+    let big = "550 5.7.1 relay access denied ".repeat(10_000);
+    let _ = explain(&big);
+    for s in [
+        "",
+        "*",
+        "5.",
+        "5.7.",
+        "550-",
+        "0x",
+        "\u{0}",
+        "ー",
+        "5.7.1234567",
+    ] {
+        let _ = explain(s);
+    }
+}
+
+#[test]
+fn partial_pastes_still_match() {
+    let e = explain("The user name or password for “imap.exa");
+    assert_eq!(
+        e.matches.first().map(|m| m.id.as_str()),
+        Some("apple-password-incorrect")
+    );
+    assert_eq!(e.codes()[0], Code::AuthFailed);
+    let e = explain("サーバの識別情報を検証");
+    assert_eq!(
+        e.matches.first().map(|m| m.id.as_str()),
+        Some("apple-cannot-verify-identity")
+    );
+    let e = explain("ion to the server was interrupted");
+    assert_eq!(
+        e.matches.first().map(|m| m.id.as_str()),
+        Some("outlook-0x800ccc0f")
+    );
+    // A cut-off number is not guessed at, only suggested.
+    let e = explain("0x800CCC0");
+    assert!(e.unknown);
+    assert!(e.suggestions.iter().any(|s| s.id == "outlook-0x800ccc0e"));
+}
