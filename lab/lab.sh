@@ -71,7 +71,8 @@ die() { printf '[lab] ERROR: %s\n' "$*" >&2; exit 1; }
 # ============================================================================
 # install
 # ============================================================================
-PACKAGES=(dovecot-imapd dovecot-pop3d dovecot-lmtpd postfix nsd openssl nftables)
+# tmux: the terminal `maildoc triage`'s prompt test drives (crates/maildoc-cli/tests/triage.rs).
+PACKAGES=(dovecot-imapd dovecot-pop3d dovecot-lmtpd postfix nsd openssl nftables tmux)
 
 missing_packages() {
     local p

@@ -22,6 +22,10 @@ pub enum Command {
     Discover(DiscoverArgs),
     // ---- karte (issue 3): its variant below this line ----
     Karte(crate::karte::KarteArgs),
+    // ---- triage (issue 4): its variant below this line ----
+    Triage(crate::triage::TriageArgs),
+    // ---- explain (issue 4): its variant below this line ----
+    Explain(crate::explain::ExplainArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -72,7 +76,7 @@ pub struct CheckArgs {
     pub client: Option<maildoc_report::Client>,
 }
 
-fn parse_client(s: &str) -> Result<maildoc_report::Client, String> {
+pub fn parse_client(s: &str) -> Result<maildoc_report::Client, String> {
     maildoc_report::Client::parse(s).ok_or_else(|| {
         let keys: Vec<&str> = maildoc_report::Client::ALL
             .iter()
@@ -227,6 +231,8 @@ pub fn parse(lang: Lang) -> Result<Cli, clap::Error> {
         sub
     });
     cmd = crate::karte::localize_help(cmd, lang);
+    cmd = crate::triage::localize_help(cmd, lang);
+    cmd = crate::explain::localize_help(cmd, lang);
     let matches = cmd.try_get_matches()?;
     Cli::from_arg_matches(&matches)
 }

@@ -2,8 +2,10 @@
 
 mod args;
 mod discover;
+mod explain;
 mod karte;
 mod password;
+mod triage;
 
 use args::Command;
 use maildoc_engine::{CheckError, CheckOptions, Progress, Settings};
@@ -37,6 +39,10 @@ fn main() -> ExitCode {
         Command::Discover(args) => discover::run(args, cli.lang.as_deref()),
         // ---- karte (issue 3): its arm below this line ----
         Command::Karte(args) => karte::run(args, cli.lang.as_deref()),
+        // ---- triage (issue 4): its arm below this line ----
+        Command::Triage(args) => triage::run(args, cli.lang.as_deref()),
+        // ---- explain (issue 4): its arm below this line ----
+        Command::Explain(args) => explain::run(args, cli.lang.as_deref()),
     }
 }
 

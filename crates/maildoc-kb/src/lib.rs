@@ -6,6 +6,7 @@
 //! may use is fixed here: [`SERVER_PARAMS`] for every finding tied to a server (all codes
 //! where [`has_server_params`] is true) plus the code's own [`allowed_params`].
 
+pub mod catalogue;
 pub mod providers;
 
 use maildoc_model::Code;

@@ -15,6 +15,8 @@ const FILES: &[&str] = &[
     include_str!("../data/ui.toml"),
     include_str!("../data/ui-discover.toml"),
     include_str!("../data/ui-karte.toml"),
+    include_str!("../data/ui-explain.toml"),
+    include_str!("../data/ui-triage.toml"),
 ];
 
 fn table() -> &'static BTreeMap<String, Entry> {
