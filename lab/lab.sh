@@ -6,6 +6,7 @@
 #   lab/lab.sh start  [STATE_DIR] (re)generate PKI + configs, start everything
 #   lab/lab.sh stop   [STATE_DIR] stop everything by recorded PIDs
 #   lab/lab.sh status [STATE_DIR] probe every service
+#   lab/lab.sh reload-dns [STATE_DIR] re-render the zones and restart NSD only
 #
 # STATE_DIR defaults to ${MAILDOC_LAB_DIR:-/tmp/maildoc-lab}. After start,
 # STATE_DIR/lab.env holds KEY=value lines for the tests (see write_env).
@@ -63,6 +64,8 @@ IP_LEGACY=127.0.2.24
 IP_AIA=127.0.2.16
 IP_GMAIL=127.0.2.40
 IP_AUTOCONFIG=127.0.2.42
+# MTA-STS policies of the posture cases (maildoc domain, issue 5)
+IP_MTASTS=127.0.2.43
 IP_DNS=127.0.2.53
 
 log() { printf '[lab] %s\n' "$*" >&2; }
@@ -388,6 +391,13 @@ render_nsd() {
     render "$TEMPLATES/nsd.conf.in" "$d/nsd/nsd.conf" STATE="$d"
     render "$TEMPLATES/lab.example.zone.in" "$d/nsd/lab.example.zone" SERIAL="$serial"
     render "$TEMPLATES/gmail.com.zone.in" "$d/nsd/gmail.com.zone" SERIAL="$serial"
+    local z
+    for z in posture.lab.example 2.0.192.in-addr.arpa dmarc-reports.example; do
+        render "$TEMPLATES/$z.zone.in" "$d/nsd/$z.zone" SERIAL="$serial"
+    done
+    for z in "$d"/nsd/*.zone; do
+        nsd-checkzone "$(basename "$z" .zone)" "$z" >/dev/null || die "zone $z invalid"
+    done
     nsd-checkconf "$d/nsd/nsd.conf" >/dev/null || die "nsd.conf invalid"
 }
 
@@ -402,6 +412,32 @@ write_autoconfig() {
         cp "$TEMPLATES/autoconfig/well-known.xml" "$d/autoconfig/$host/.well-known/autoconfig/mail/config-v1.1.xml"
     done
     chmod -R a+rX "$d/autoconfig"
+}
+
+# The MTA-STS policy files of the posture cases (lib/autoconfig_https.py serves
+# DIR/mta-sts/<host>/<path>): stsok lists its MX, stsmismatch lists another host,
+# stsbadpolicy has no mode line.
+write_mta_sts() {
+    local d=$1 host
+    local -A policies=(
+        [stsok]=$'version: STSv1\nmode: enforce\nmx: mx1.posture.lab.example\nmax_age: 86400\n'
+        [stsmismatch]=$'version: STSv1\nmode: enforce\nmx: *.elsewhere.example\nmax_age: 86400\n'
+        [stsbadpolicy]=$'version: STSv1\nmx: mx1.posture.lab.example\nmax_age: 86400\n'
+    )
+    for host in "${!policies[@]}"; do
+        mkdir -p "$d/mta-sts/mta-sts.$host.posture.lab.example/.well-known"
+        printf '%s' "${policies[$host]}" > "$d/mta-sts/mta-sts.$host.posture.lab.example/.well-known/mta-sts.txt"
+    done
+    chmod -R a+rX "$d/mta-sts"
+}
+
+# The MTA-STS HTTPS server, with its own certificate for the policy hosts.
+start_mta_sts() {
+    local d=$1
+    setsid "$PY" "$LAB_ROOT/lib/autoconfig_https.py" "$IP_MTASTS" 443 \
+        "$d/certs/mtasts.chain.pem" "$d/certs/mtasts.key" "$d/mta-sts" \
+        > "$d/log/mta-sts-https.log" 2>&1 < /dev/null &
+    echo $! > "$d/run/mta-sts-https.pid"
 }
 
 write_env() {
@@ -484,6 +520,7 @@ probe_specs() {
     echo "aia-http=http:$IP_AIA:80"
     echo "gmail-imaps=tls:$IP_GMAIL:993" "gmail-smtps=tls:$IP_GMAIL:465"
     echo "autoconfig-https=https:$IP_AUTOCONFIG:443"
+    echo "mta-sts-https=https:$IP_MTASTS:443"
 }
 
 # Probes that must *not* answer; slow (time-outs), so only in `status`.
@@ -501,6 +538,7 @@ any_running() {
         pid_alive "$d/run/dovecot-legacy.pid" "$d/dovecot-legacy/" ||
         pid_alive "$d/run/postfix.pid" "$d/postfix/" || pid_alive "$d/run/aia-http.pid" "$d/www" ||
         pid_alive "$d/run/autoconfig-https.pid" "$d/autoconfig" ||
+        pid_alive "$d/run/mta-sts-https.pid" "$d/mta-sts" ||
         pid_alive "$d/run/filter.pid" hold-filtered || [[ -f $d/run/filter.mode ]]
 }
 
@@ -528,6 +566,7 @@ cmd_stop() {
         "$d/run/nsd.pid|$d/nsd/|nsd" \
         "$d/run/aia-http.pid|$d/www|aia http server" \
         "$d/run/autoconfig-https.pid|$d/autoconfig|autoconfig https server" \
+        "$d/run/mta-sts-https.pid|$d/mta-sts|mta-sts https server" \
         "$d/run/filter.pid|hold-filtered|filtered-port holder"
     filter_stop "$d"
     rm -f "$d/lab.env"
@@ -560,9 +599,9 @@ cmd_start() {
     # Fresh state: remove only what this script creates.
     mkdir -p "$d"
     chmod 755 "$d"
-    rm -rf "${d:?}"/{ca,certs,www,autoconfig,nsd,dovecot,dovecot-legacy,postfix,mail,run,log} "$d/lab.env"
-    mkdir -p "$d"/{nsd,dovecot,dovecot-legacy,postfix/conf,run,log,www,autoconfig}
-    chmod 755 "$d"/{nsd,dovecot,dovecot-legacy,postfix,run,log,www,autoconfig}
+    rm -rf "${d:?}"/{ca,certs,www,autoconfig,mta-sts,nsd,dovecot,dovecot-legacy,postfix,mail,run,log} "$d/lab.env"
+    mkdir -p "$d"/{nsd,dovecot,dovecot-legacy,postfix/conf,run,log,www,autoconfig,mta-sts}
+    chmod 755 "$d"/{nsd,dovecot,dovecot-legacy,postfix,run,log,www,autoconfig,mta-sts}
 
     log "generating PKI"
     lab_make_pki "$d"
@@ -574,6 +613,7 @@ cmd_start() {
     make_postfix_spool "$d"
     render_nsd "$d"
     write_autoconfig "$d"
+    write_mta_sts "$d"
 
     log "starting services"
     trap 'start_failed "$d"' EXIT
@@ -595,6 +635,7 @@ cmd_start() {
         "$d/certs/autoconfig.chain.pem" "$d/certs/autoconfig.key" "$d/autoconfig" \
         > "$d/log/autoconfig-https.log" 2>&1 < /dev/null &
     echo $! > "$d/run/autoconfig-https.pid"
+    start_mta_sts "$d"
     filter_start "$d"
     "$POSTFIX_MASTER" -c "$d/postfix/conf" -w < /dev/null >> "$d/log/postfix.log" 2>&1 \
         || die "postfix master failed (its early errors have no log file: is another process on a lab address? try: ss -ltnp | grep 127.0.2.)"
@@ -628,7 +669,7 @@ cmd_status() {
     fi
     echo "state dir: $d"
     local p
-    for p in nsd dovecot dovecot-legacy postfix aia-http autoconfig-https filter; do
+    for p in nsd dovecot dovecot-legacy postfix aia-http autoconfig-https mta-sts-https filter; do
         if [[ -s $d/run/$p.pid ]]; then
             printf 'pid %-15s %s\n' "$p" "$(cat "$d/run/$p.pid")"
         fi
@@ -636,6 +677,31 @@ cmd_status() {
     [[ -f $d/run/filter.mode ]] && echo "filtered port mechanism: $(cat "$d/run/filter.mode")"
     "${PROBE[@]}" check "${specs[@]}" || rc=1
     return "$rc"
+}
+
+# Re-renders nsd.conf and the zones from the templates and restarts NSD alone (DNS is
+# unanswered for about a second), so that new zone cases need no full restart.
+# Also (re)writes the MTA-STS policy files and starts the MTA-STS HTTPS server (issuing its
+# certificate from the lab's CA first) when a lab started before they existed lacks them.
+cmd_reload_dns() {
+    local d
+    d=$(state_dir_arg "${1:-}")
+    [[ -f $d/lab.env ]] || die "no lab in $d; run lab/lab.sh start"
+    render_nsd "$d"
+    stop_pids "$d/run/nsd.pid|$d/nsd/|nsd"
+    nsd -c "$d/nsd/nsd.conf" < /dev/null >> "$d/log/nsd.log" 2>&1 || die "nsd failed to start"
+    log "nsd restarted with the current zones"
+    mkdir -p "$d/mta-sts"
+    write_mta_sts "$d"
+    if ! pid_alive "$d/run/mta-sts-https.pid" "$d/mta-sts"; then
+        if [[ ! -f $d/certs/mtasts.chain.pem ]]; then
+            PKI=$d
+            lab_leaf_mtasts
+            chmod 644 "$d/certs/mtasts.crt" "$d/certs/mtasts.chain.pem"
+        fi
+        start_mta_sts "$d"
+        log "mta-sts https server started on $IP_MTASTS:443"
+    fi
 }
 
 main() {
@@ -646,6 +712,7 @@ main() {
         start)   cmd_start "$@" ;;
         stop)    cmd_stop "$@" ;;
         status)  cmd_status "$@" ;;
+        reload-dns) cmd_reload_dns "$@" ;;
         *) sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
     esac
 }

@@ -150,6 +150,11 @@ _root() {
     _sign "$ca" "" "" "$2" "$ca/$1.key" "$ca/$1.crt" v3_root "-1 day" "+3650 days" "" -selfsign
 }
 
+# The certificate of the MTA-STS policy hosts (maildoc domain, issue 5); PKI must be set.
+lab_leaf_mtasts() {
+    _leaf mtasts mta-sts.stsok.posture.lab.example "DNS:mta-sts.stsok.posture.lab.example,DNS:mta-sts.stsmismatch.posture.lab.example,DNS:mta-sts.stsbadpolicy.posture.lab.example" "-1 day" "+365 days" inter
+}
+
 # lab_make_pki DIR: (re)create DIR/ca and DIR/certs and DIR/www/intermediate.der.
 lab_make_pki() {
     PKI=$1
@@ -181,6 +186,7 @@ lab_make_pki() {
     _leaf legacy       legacy.lab.example       "DNS:legacy.lab.example"       "-1 day"    "+365 days" inter
     _leaf gmail        imap.gmail.com           "DNS:imap.gmail.com,DNS:smtp.gmail.com"                     "-1 day" "+365 days" scanner
     _leaf autoconfig   autoconfig.auto.lab.example "DNS:autoconfig.auto.lab.example,DNS:auto.lab.example,DNS:wellknown.lab.example" "-1 day" "+365 days" inter
+    lab_leaf_mtasts
 
     chmod 644 "$ca"/*.crt "$PKI/certs"/*.crt "$PKI/certs"/*.chain.pem
 }

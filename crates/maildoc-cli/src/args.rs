@@ -26,6 +26,8 @@ pub enum Command {
     Triage(crate::triage::TriageArgs),
     // ---- explain (issue 4): its variant below this line ----
     Explain(crate::explain::ExplainArgs),
+    // ---- domain (issue 5): its variant below this line ----
+    Domain(crate::domain::DomainArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -233,6 +235,7 @@ pub fn parse(lang: Lang) -> Result<Cli, clap::Error> {
     cmd = crate::karte::localize_help(cmd, lang);
     cmd = crate::triage::localize_help(cmd, lang);
     cmd = crate::explain::localize_help(cmd, lang);
+    cmd = crate::domain::localize_help(cmd, lang);
     let matches = cmd.try_get_matches()?;
     Cli::from_arg_matches(&matches)
 }

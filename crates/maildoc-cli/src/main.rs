@@ -2,6 +2,7 @@
 
 mod args;
 mod discover;
+mod domain;
 mod explain;
 mod karte;
 mod password;
@@ -43,6 +44,8 @@ fn main() -> ExitCode {
         Command::Triage(args) => triage::run(args, cli.lang.as_deref()),
         // ---- explain (issue 4): its arm below this line ----
         Command::Explain(args) => explain::run(args, cli.lang.as_deref()),
+        // ---- domain (issue 5): its arm below this line ----
+        Command::Domain(args) => domain::run(args, cli.lang.as_deref()),
     }
 }
 

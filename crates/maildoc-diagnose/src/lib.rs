@@ -27,6 +27,7 @@ pub use lint::lint;
 mod auth;
 mod clock;
 mod dns;
+pub mod domain;
 mod fmt;
 mod greeting;
 mod hosting;

@@ -144,6 +144,43 @@ pub fn has_server_params(code: Code) -> bool {
             | Code::KartePop3SingleCopy
             | Code::KartePop3SeveralDeleting
             | Code::KarteImapQuotaUnchecked
+            | Code::SpfMissing
+            | Code::SpfSyntaxError
+            | Code::SpfMultipleRecords
+            | Code::SpfTooManyLookups
+            | Code::SpfVoidLookups
+            | Code::SpfTooPermissive
+            | Code::SpfPtrDeprecated
+            | Code::SpfIpNotAuthorized
+    ) && !is_domain_code(code)
+}
+
+/// The codes of `maildoc domain` (issue 5): about a domain, not a server.
+pub fn is_domain_code(code: Code) -> bool {
+    matches!(
+        code,
+        Code::MxMissing
+            | Code::MxCname
+            | Code::DkimKeyInvalid
+            | Code::MxNull
+            | Code::MxHostUnresolvable
+            | Code::PtrMissing
+            | Code::PtrMismatch
+            | Code::DkimKeyMissing
+            | Code::DkimKeyWeak
+            | Code::DkimKeyRevoked
+            | Code::DkimTesting
+            | Code::DmarcMissing
+            | Code::DmarcInvalid
+            | Code::DmarcMultipleRecords
+            | Code::DmarcPolicyNone
+            | Code::DmarcRuaUnauthorized
+            | Code::MtaStsInvalid
+            | Code::MtaStsMismatch
+            | Code::TlsrptMissing
+            | Code::TlsaMismatch
+            | Code::SenderRequirementsUnmet
+            | Code::DomainLookupFailed
     )
 }
 
@@ -204,6 +241,42 @@ pub fn allowed_params(code: Code) -> &'static [&'static str] {
         Code::CertForHostingServer => &["names", "hosting_domain", "suggestion"],
         Code::ProviderNotForMailApps => &["provider", "domain"],
         Code::SettingsNotFound => &["domain", "missing"],
+        // ---- domain posture (issue 5) ----
+        Code::MxMissing | Code::MxNull | Code::TlsrptMissing => &["domain"],
+        Code::MxHostUnresolvable => &["domain", "mx_host", "detail"],
+        Code::MxCname => &["domain", "mx_host", "target"],
+        Code::DkimKeyInvalid => &["domain", "selector", "detail"],
+        Code::PtrMissing => &["mx_host", "address"],
+        Code::PtrMismatch => &["mx_host", "address", "ptr_names"],
+        Code::DkimKeyMissing => &["domain", "selectors"],
+        Code::DkimKeyWeak => &["domain", "selector", "bits"],
+        Code::DkimKeyRevoked | Code::DkimTesting => &["domain", "selector"],
+        Code::DmarcMissing => &["domain", "org_domain"],
+        Code::DmarcInvalid => &["record_domain", "detail"],
+        Code::DmarcMultipleRecords => &["record_domain", "count"],
+        Code::DmarcPolicyNone => &["record_domain", "tag"],
+        Code::DmarcRuaUnauthorized => &["record_domain", "destination", "authorization_name"],
+        Code::MtaStsInvalid => &["domain", "detail"],
+        Code::MtaStsMismatch => &["domain", "mx_host", "patterns"],
+        Code::TlsaMismatch => &["mx_host", "detail"],
+        Code::SenderRequirementsUnmet => &["domain", "missing"],
+        Code::DomainLookupFailed => &["domain", "names", "detail"],
+        // ---- domain posture: SPF (issue 5) ----
+        Code::SpfMissing => &["domain"],
+        Code::SpfSyntaxError => &[
+            "domain",
+            "record_domain",
+            "record",
+            "offset",
+            "term",
+            "message",
+        ],
+        Code::SpfMultipleRecords => &["domain", "count", "records"],
+        Code::SpfTooManyLookups => &["domain", "lookups", "chain", "term"],
+        Code::SpfVoidLookups => &["domain", "void_lookups", "names"],
+        Code::SpfTooPermissive => &["domain", "record_domain", "term"],
+        Code::SpfPtrDeprecated => &["domain", "terms"],
+        Code::SpfIpNotAuthorized => &["domain", "ip", "result", "term", "reason"],
         // ---- karte risk rules (issue 3) ----
         Code::KartePop3RemovesImapMail => &["device", "imap_devices"],
         Code::KartePop3SingleCopy => &["device"],
@@ -353,6 +426,7 @@ const DATA: &[(&str, &str)] = &[
     ("findings.toml", include_str!("../data/findings.toml")),
     ("settings.toml", include_str!("../data/settings.toml")),
     ("karte.toml", include_str!("../data/karte.toml")),
+    ("domain.toml", include_str!("../data/domain.toml")),
 ];
 
 #[derive(Debug, Deserialize)]

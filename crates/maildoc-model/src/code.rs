@@ -180,6 +180,68 @@ codes! {
     ProviderNotForMailApps = "provider-not-for-mail-apps", Error;
     /// Discovery found no settings for incoming or outgoing mail.
     SettingsNotFound = "settings-not-found", Warning;
+    // ---- domain posture (issue 5) ----
+    /// The domain has no MX record (mail to it falls back to its address record).
+    MxMissing = "mx-missing", Warning;
+    /// The domain publishes a null MX (RFC 7505): it accepts no mail, not even bounces.
+    MxNull = "mx-null", Warning;
+    /// An MX host name is an alias (CNAME), which RFC 2181 §10.3 forbids.
+    MxCname = "mx-cname", Warning;
+    /// An MX host name does not resolve to an address.
+    MxHostUnresolvable = "mx-host-unresolvable", Error;
+    /// A mail server address has no reverse DNS (PTR) name.
+    PtrMissing = "ptr-missing", Warning;
+    /// The reverse DNS name of an address does not lead back to it (not forward-confirmed).
+    PtrMismatch = "ptr-mismatch", Warning;
+    /// No DKIM key was found at the selectors given or tried.
+    DkimKeyMissing = "dkim-key-missing", Warning;
+    /// A DKIM key is shorter than 2048 bits.
+    DkimKeyWeak = "dkim-key-weak", Warning;
+    /// A DKIM key record cannot be used (unknown key type, key that does not parse).
+    DkimKeyInvalid = "dkim-key-invalid", Error;
+    /// A DKIM key record is revoked (empty p=).
+    DkimKeyRevoked = "dkim-key-revoked", Warning;
+    /// A DKIM key is in test mode (t=y).
+    DkimTesting = "dkim-testing", Warning;
+    /// The domain (and its organisational domain) has no DMARC record.
+    DmarcMissing = "dmarc-missing", Error;
+    /// The DMARC record has a syntax error.
+    DmarcInvalid = "dmarc-invalid", Error;
+    /// Several DMARC records: receivers apply none of them.
+    DmarcMultipleRecords = "dmarc-multiple-records", Error;
+    /// The DMARC policy is p=none (monitoring only).
+    DmarcPolicyNone = "dmarc-policy-none", Warning;
+    /// A DMARC report destination outside the domain has not authorised the reports.
+    DmarcRuaUnauthorized = "dmarc-rua-unauthorized", Warning;
+    /// The MTA-STS record or policy is invalid or cannot be fetched.
+    MtaStsInvalid = "mta-sts-invalid", Warning;
+    /// The MTA-STS policy does not list an MX host.
+    MtaStsMismatch = "mta-sts-mismatch", Error;
+    /// No TLS-RPT record: nobody hears about TLS failures of mail to the domain.
+    TlsrptMissing = "tlsrpt-missing", Info;
+    /// A TLSA record of an MX host is malformed or unusable for SMTP (RFC 7672).
+    TlsaMismatch = "tlsa-mismatch", Warning;
+    /// The domain does not meet the Gmail/Yahoo and Japanese carriers' sender requirements.
+    SenderRequirementsUnmet = "sender-requirements-unmet", Error;
+    /// Some DNS lookups of the domain check got no definite answer (SERVFAIL, timeout).
+    DomainLookupFailed = "domain-lookup-failed", Warning;
+    // ---- domain posture: SPF (issue 5) ----
+    /// The domain publishes no SPF record (no TXT record starting with `v=spf1`).
+    SpfMissing = "spf-missing", Error;
+    /// An SPF record in the domain's tree has a syntax error (a permerror for every receiver).
+    SpfSyntaxError = "spf-syntax-error", Error;
+    /// The domain publishes more than one `v=spf1` record (a permerror, RFC 7208 §4.5).
+    SpfMultipleRecords = "spf-multiple-records", Error;
+    /// The SPF tree needs more than 10 DNS lookups (a permerror, RFC 7208 §4.6.4).
+    SpfTooManyLookups = "spf-too-many-lookups", Error;
+    /// More than 2 lookups of the SPF tree return no records (a permerror, RFC 7208 §4.6.4).
+    SpfVoidLookups = "spf-void-lookups", Error;
+    /// The SPF record ends with `+all` or `?all`: anyone may send as the domain.
+    SpfTooPermissive = "spf-too-permissive", Warning;
+    /// The SPF record uses the deprecated `ptr` mechanism.
+    SpfPtrDeprecated = "spf-ptr-deprecated", Warning;
+    /// Mail from the given IP does not pass the domain's SPF.
+    SpfIpNotAuthorized = "spf-ip-not-authorized", Error;
     // ---- karte risk rules (issue 3): add codes below this line ----
     /// A POP3 device removes mail from the server while other devices read it over IMAP.
     KartePop3RemovesImapMail = "karte-pop3-removes-imap-mail", Warning;

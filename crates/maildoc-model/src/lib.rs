@@ -4,6 +4,7 @@
 //! [`Code`], and renderers turn a [`report::Report`] into words. Nothing here does I/O.
 
 pub mod code;
+pub mod domain;
 pub mod endpoint;
 pub mod evidence;
 pub mod finding;

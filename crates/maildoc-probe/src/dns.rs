@@ -47,6 +47,19 @@ pub struct RecordLookup<T> {
     pub outcome: ResolveOutcome,
     pub records: Vec<T>,
     pub detail: String,
+    /// The AD (authentic data) bit of the answer: the resolver says it validated it with
+    /// DNSSEC. maildoc does no validation of its own; false when there was no answer.
+    pub authentic_data: bool,
+}
+
+/// One TLSA record (RFC 6698).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TlsaRecord {
+    pub usage: u8,
+    pub selector: u8,
+    pub matching: u8,
+    /// The association data, lower-case hex.
+    pub data_hex: String,
 }
 
 /// A resolver for the whole run: the system's, or one DNS server given with `--dns-server`.
@@ -168,7 +181,7 @@ impl Dns {
     /// Looks up the SRV records of `name` (e.g. `_imaps._tcp.example.jp`), lowest priority
     /// first, then highest weight.
     pub async fn srv(&self, name: &str, clock: &RunClock) -> RecordLookup<SrvRecord> {
-        let (outcome, data, detail) = self.records(name, RecordType::SRV, clock).await;
+        let (outcome, data, detail, ad) = self.records(name, RecordType::SRV, clock).await;
         let mut records: Vec<SrvRecord> = data
             .iter()
             .filter_map(|d| match d {
@@ -192,12 +205,13 @@ impl Dns {
             outcome: found_or(outcome, records.is_empty()),
             records,
             detail,
+            authentic_data: ad,
         }
     }
 
     /// Looks up the MX records of `domain`, most preferred first.
     pub async fn mx(&self, domain: &str, clock: &RunClock) -> RecordLookup<MxRecord> {
-        let (outcome, data, detail) = self.records(domain, RecordType::MX, clock).await;
+        let (outcome, data, detail, ad) = self.records(domain, RecordType::MX, clock).await;
         let mut records: Vec<MxRecord> = data
             .iter()
             .filter_map(|d| match d {
@@ -213,21 +227,108 @@ impl Dns {
             outcome: found_or(outcome, records.is_empty()),
             records,
             detail,
+            authentic_data: ad,
         }
     }
 
-    /// One lookup of `rtype`, bounded by the lookup cap and the run's deadline.
-    async fn records(
+    /// Looks up the TXT records of `name`, each record's strings joined (RFC 7208 §3.3),
+    /// in the order the server gave them. Bytes that are not UTF-8 are replaced.
+    pub async fn txt(&self, name: &str, clock: &RunClock) -> RecordLookup<String> {
+        let (outcome, data, detail, ad) = self.records(name, RecordType::TXT, clock).await;
+        let records: Vec<String> = data
+            .iter()
+            .filter_map(|d| match d {
+                RData::TXT(txt) => Some(
+                    txt.txt_data
+                        .iter()
+                        .map(|part| String::from_utf8_lossy(part).into_owned())
+                        .collect::<String>(),
+                ),
+                _ => None,
+            })
+            .collect();
+        RecordLookup {
+            outcome: found_or(outcome, records.is_empty()),
+            records,
+            detail,
+            authentic_data: ad,
+        }
+    }
+
+    /// Looks up the PTR records of `ip` (reverse DNS), as host names without the final dot.
+    pub async fn ptr(&self, ip: IpAddr, clock: &RunClock) -> RecordLookup<String> {
+        let name = reverse_name(ip);
+        let (outcome, data, detail, ad) = self.records(&name, RecordType::PTR, clock).await;
+        let records: Vec<String> = data
+            .iter()
+            .filter_map(|d| match d {
+                RData::PTR(p) => Some(host_of(&p.0.to_ascii())),
+                _ => None,
+            })
+            .collect();
+        RecordLookup {
+            outcome: found_or(outcome, records.is_empty()),
+            records,
+            detail,
+            authentic_data: ad,
+        }
+    }
+
+    /// Looks up the TLSA records of `name` (e.g. `_25._tcp.mx.example.jp`).
+    pub async fn tlsa(&self, name: &str, clock: &RunClock) -> RecordLookup<TlsaRecord> {
+        let (outcome, data, detail, ad) = self.records(name, RecordType::TLSA, clock).await;
+        let records: Vec<TlsaRecord> = data
+            .iter()
+            .filter_map(|d| match d {
+                RData::TLSA(t) => Some(TlsaRecord {
+                    usage: u8::from(t.cert_usage),
+                    selector: u8::from(t.selector),
+                    matching: u8::from(t.matching),
+                    data_hex: t.cert_data.iter().map(|b| format!("{b:02x}")).collect(),
+                }),
+                _ => None,
+            })
+            .collect();
+        RecordLookup {
+            outcome: found_or(outcome, records.is_empty()),
+            records,
+            detail,
+            authentic_data: ad,
+        }
+    }
+
+    /// Looks up the CNAME of `name`, if it has one (the target without its final dot).
+    pub async fn cname(&self, name: &str, clock: &RunClock) -> RecordLookup<String> {
+        let (outcome, data, detail, ad) = self.records(name, RecordType::CNAME, clock).await;
+        let records: Vec<String> = data
+            .iter()
+            .filter_map(|d| match d {
+                RData::CNAME(c) => Some(host_of(&c.0.to_ascii())),
+                _ => None,
+            })
+            .collect();
+        RecordLookup {
+            outcome: found_or(outcome, records.is_empty()),
+            records,
+            detail,
+            authentic_data: ad,
+        }
+    }
+
+    /// One lookup of `rtype`, bounded by the lookup cap and the run's deadline, with the
+    /// answer's AD bit.
+    pub(crate) async fn records(
         &self,
         name: &str,
         rtype: RecordType,
         clock: &RunClock,
-    ) -> (ResolveOutcome, Vec<RData>, String) {
+    ) -> (ResolveOutcome, Vec<RData>, String, bool) {
         let Some(resolver) = &self.resolver else {
             return (
                 ResolveOutcome::ResolverError,
                 Vec::new(),
                 self.setup_error.clone().unwrap_or_default(),
+                false,
             );
         };
         let fqdn = format!("{}.", name.trim_end_matches('.'));
@@ -237,15 +338,22 @@ impl Dns {
                 ResolveOutcome::Timeout,
                 Vec::new(),
                 format!("no answer within {} ms", budget.as_millis()),
+                false,
             ),
             Ok(Ok(lookup)) => (
                 ResolveOutcome::Found,
-                lookup.answers().iter().map(|r| r.data.clone()).collect(),
+                lookup
+                    .answers()
+                    .iter()
+                    .filter(|r| r.record_type() == rtype)
+                    .map(|r| r.data.clone())
+                    .collect(),
                 String::new(),
+                lookup.message().metadata.authentic_data,
             ),
             Ok(Err(e)) => {
                 let (outcome, detail) = classify(&e);
-                (outcome, Vec::new(), detail)
+                (outcome, Vec::new(), detail, false)
             }
         }
     }
@@ -257,6 +365,25 @@ fn found_or(outcome: ResolveOutcome, empty: bool) -> ResolveOutcome {
         ResolveOutcome::NoAddress
     } else {
         outcome
+    }
+}
+
+/// The reverse-DNS name of an address: `4.3.2.1.in-addr.arpa` or the nibbles under `ip6.arpa`.
+pub fn reverse_name(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            format!("{}.{}.{}.{}.in-addr.arpa", o[3], o[2], o[1], o[0])
+        }
+        IpAddr::V6(v6) => {
+            let mut labels: Vec<String> = Vec::with_capacity(34);
+            for byte in v6.octets().iter().rev() {
+                labels.push(format!("{:x}", byte & 0x0f));
+                labels.push(format!("{:x}", byte >> 4));
+            }
+            labels.push("ip6.arpa".into());
+            labels.join(".")
+        }
     }
 }
 
@@ -304,5 +431,21 @@ fn rcode_name(code: u16) -> &'static str {
         4 => "NOTIMP",
         5 => "REFUSED",
         _ => "error",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reverse_names() {
+        assert_eq!(
+            reverse_name("127.0.2.60".parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))),
+            "60.2.0.127.in-addr.arpa"
+        );
+        let v6 = reverse_name("2001:db8::1".parse().unwrap_or(IpAddr::from([0, 0, 0, 0])));
+        assert!(v6.starts_with("1.0.0.0.0.0.0.0."));
+        assert!(v6.ends_with(".8.b.d.0.1.0.0.2.ip6.arpa"));
     }
 }

@@ -12,5 +12,6 @@ pub mod pop3;
 pub mod server;
 pub mod session;
 pub mod smtp;
+pub mod spf_dns;
 pub mod tcp;
 pub mod tls;

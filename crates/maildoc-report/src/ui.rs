@@ -17,6 +17,7 @@ const FILES: &[&str] = &[
     include_str!("../data/ui-karte.toml"),
     include_str!("../data/ui-explain.toml"),
     include_str!("../data/ui-triage.toml"),
+    include_str!("../data/ui-domain.toml"),
 ];
 
 fn table() -> &'static BTreeMap<String, Entry> {

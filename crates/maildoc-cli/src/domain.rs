@@ -1,0 +1,803 @@
+//! `maildoc domain DOMAIN`: the sending domain's posture (issue 5). DNS (and the MTA-STS
+//! policy over HTTPS) is read through maildoc-probe under one deadline, the rules of
+//! `maildoc_diagnose::domain` turn the evidence into findings, and the knowledge base words
+//! them. Exit codes as `check`: 0 nothing to fix, 1 problems, 2 cannot run, 3 usage.
+
+use crate::args::{FormatArg, NetArgs};
+use crate::{EXIT_CANNOT_RUN, EXIT_HEALTHY, EXIT_PROBLEMS, EXIT_USAGE};
+use clap::Args;
+use futures_util::future::join_all;
+use maildoc_diagnose::domain::{self as rules, AppliedDmarc, psl};
+use maildoc_model::domain::*;
+use maildoc_model::{Finding, ResolveOutcome, Severity};
+use maildoc_probe::clock::RunClock;
+use maildoc_probe::dns::{Dns, RecordLookup};
+use maildoc_probe::http::{FetchOutcome, get_https};
+use maildoc_probe::spf_dns::SpfResolver;
+use maildoc_probe::tls::Trust;
+use maildoc_report::{Format, Lang, ui};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::net::IpAddr;
+use std::process::ExitCode;
+
+/// The largest MTA-STS policy file read (RFC 8461 §3.3 suggests 64 KiB).
+const MAX_POLICY: usize = 64 * 1024;
+
+/// `maildoc domain`.
+#[derive(Debug, Args)]
+pub struct DomainArgs {
+    pub domain: String,
+    #[arg(long = "dkim-selector", value_name = "SELECTOR")]
+    pub dkim_selector: Vec<String>,
+    #[arg(long, value_name = "IP")]
+    pub ip: Option<IpAddr>,
+    #[arg(long, value_name = "ADDRESS")]
+    pub mail_from: Option<String>,
+    #[command(flatten)]
+    pub net: NetArgs,
+    #[arg(
+        long,
+        value_enum,
+        default_value = "human",
+        value_name = "human|json|markdown"
+    )]
+    pub format: FormatArg,
+}
+
+const HELP: &[(&str, &str)] = &[
+    ("domain", "help-domain-domain"),
+    ("dkim_selector", "help-dkim-selector"),
+    ("ip", "help-domain-ip"),
+    ("mail_from", "help-mail-from"),
+    ("dns_server", "help-dns-server"),
+    ("ca_file", "help-ca-file"),
+    ("timeout", "help-timeout"),
+    ("format", "help-domain-format"),
+];
+
+pub fn localize_help(cmd: clap::Command, lang: Lang) -> clap::Command {
+    cmd.mut_subcommand("domain", |sub| {
+        let mut sub = sub
+            .about(ui::text("help-domain", lang))
+            .after_help(ui::text("help-domain-after", lang));
+        for (id, key) in HELP {
+            sub = sub.mut_arg(*id, |a| a.help(ui::text(key, lang)));
+        }
+        sub
+    })
+}
+
+pub fn run(args: DomainArgs, lang_flag: Option<&str>) -> ExitCode {
+    let lang = crate::args::language(lang_flag);
+    let net = match args.net.checked(lang) {
+        Ok(n) => n,
+        Err(code) => return code,
+    };
+    let domain = match normalize_domain(&args.domain) {
+        Ok(d) => d,
+        Err(detail) => {
+            eprintln!(
+                "maildoc: {}",
+                ui::fill("error-domain", lang, &[("detail", &detail)])
+            );
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let trust = match Trust::new(net.ca_pem.as_deref()) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("maildoc: {e}");
+            return ExitCode::from(EXIT_CANNOT_RUN);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("maildoc: {e}");
+            return ExitCode::from(EXIT_CANNOT_RUN);
+        }
+    };
+    let opts = Options {
+        domain,
+        selectors: args.dkim_selector.clone(),
+        ip: args.ip,
+        mail_from: args.mail_from.clone(),
+        dns_server: net.dns_server,
+    };
+    let report = runtime.block_on(async {
+        let clock = RunClock::new(net.timeout);
+        let dns = Dns::new(net.dns_server);
+        check(&opts, &dns, &trust, &clock).await
+    });
+    let format = match args.format {
+        FormatArg::Human => Format::Human,
+        FormatArg::Json => Format::Json,
+        FormatArg::Markdown => Format::Markdown,
+    };
+    let text = match format {
+        Format::Json => serde_json::to_string_pretty(&report).unwrap_or_default(),
+        Format::Markdown => markdown(&report, lang),
+        Format::Human => human(&report, lang),
+    };
+    let mut stdout = std::io::stdout().lock();
+    if writeln!(stdout, "{}", text.trim_end()).is_err() {
+        return ExitCode::from(EXIT_CANNOT_RUN);
+    }
+    ExitCode::from(if report.has_problems() {
+        EXIT_PROBLEMS
+    } else {
+        EXIT_HEALTHY
+    })
+}
+
+/// A domain as typed: trimmed, without a final dot or a leading `@`/address part, in its
+/// ASCII form.
+fn normalize_domain(input: &str) -> Result<String, String> {
+    let t = input.trim().trim_end_matches('.');
+    let t = t.rsplit_once('@').map_or(t, |(_, d)| d);
+    let (ascii, _) = maildoc_model::input::domain_to_ascii(t)?;
+    let ascii = ascii.to_ascii_lowercase();
+    if !ascii.contains('.') {
+        return Err(format!("\"{}\" is not a domain name", input.trim()));
+    }
+    Ok(ascii)
+}
+
+/// What to look at.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub domain: String,
+    pub selectors: Vec<String>,
+    pub ip: Option<IpAddr>,
+    pub mail_from: Option<String>,
+    pub dns_server: Option<std::net::SocketAddr>,
+}
+
+fn lookup<T>(
+    name: &str,
+    rtype: &str,
+    l: RecordLookup<T>,
+    show: impl Fn(&T) -> String,
+) -> DnsLookup {
+    DnsLookup {
+        name: name.to_string(),
+        rtype: rtype.to_string(),
+        outcome: l.outcome,
+        records: l.records.iter().map(show).collect(),
+        detail: l.detail,
+        authentic_data: l.authentic_data,
+    }
+}
+
+async fn txt(dns: &Dns, name: &str, clock: &RunClock) -> DnsLookup {
+    lookup(name, "TXT", dns.txt(name, clock).await, String::clone)
+}
+
+/// PTR of `ip`, and which PTR names resolve back to it.
+async fn reverse(dns: &Dns, ip: IpAddr, clock: &RunClock) -> ReverseDns {
+    let name = maildoc_probe::dns::reverse_name(ip);
+    let ptr = lookup(&name, "PTR", dns.ptr(ip, clock).await, String::clone);
+    let forwards = join_all(ptr.records.iter().map(|n| dns.resolve(n, clock))).await;
+    let confirmed = ptr
+        .records
+        .iter()
+        .zip(forwards)
+        .filter(|(_, f)| f.addresses.contains(&ip))
+        .map(|(n, _)| n.clone())
+        .collect();
+    ReverseDns {
+        address: ip.to_string(),
+        ptr,
+        confirmed,
+    }
+}
+
+async fn mx_host(dns: &Dns, preference: u16, exchange: String, clock: &RunClock) -> MxHost {
+    if exchange == "." {
+        return MxHost {
+            preference,
+            exchange,
+            cname: None,
+            addresses: DnsLookup {
+                name: ".".into(),
+                rtype: "A/AAAA".into(),
+                outcome: ResolveOutcome::NotFound,
+                records: Vec::new(),
+                detail: String::new(),
+                authentic_data: false,
+            },
+            reverse: Vec::new(),
+            tlsa: None,
+        };
+    }
+    let tlsa_name = format!("_25._tcp.{exchange}");
+    let (found, cname, tlsa) = tokio::join!(
+        dns.resolve(&exchange, clock),
+        dns.cname(&exchange, clock),
+        dns.tlsa(&tlsa_name, clock)
+    );
+    let reverse = join_all(found.addresses.iter().map(|ip| reverse(dns, *ip, clock))).await;
+    let tlsa = lookup(&tlsa_name, "TLSA", tlsa, |t| {
+        format!("{} {} {} {}", t.usage, t.selector, t.matching, t.data_hex)
+    });
+    MxHost {
+        preference,
+        cname: cname.records.first().cloned(),
+        addresses: DnsLookup {
+            name: exchange.clone(),
+            rtype: "A/AAAA".into(),
+            outcome: found.outcome,
+            records: found.addresses.iter().map(IpAddr::to_string).collect(),
+            detail: found.detail,
+            authentic_data: false,
+        },
+        exchange,
+        reverse,
+        tlsa: (tlsa.outcome == ResolveOutcome::Found).then_some(tlsa),
+    }
+}
+
+async fn dmarc(dns: &Dns, domain: &str, clock: &RunClock) -> DmarcEvidence {
+    let org_domain = psl::org_domain(domain).unwrap_or_else(|| domain.to_string());
+    let mut ev = DmarcEvidence {
+        lookup: txt(dns, &format!("_dmarc.{domain}"), clock).await,
+        org_domain: org_domain.clone(),
+        org_lookup: None,
+        report_authorizations: Vec::new(),
+    };
+    let own = ev
+        .lookup
+        .records
+        .iter()
+        .any(|r| rules::records::is_dmarc(r));
+    if !own && !ev.lookup.is_inconclusive() && org_domain != domain {
+        ev.org_lookup = Some(txt(dns, &format!("_dmarc.{org_domain}"), clock).await);
+    }
+    let names: Vec<String> = match rules::applied_dmarc(&ev) {
+        AppliedDmarc::Record {
+            record_domain,
+            record,
+            ..
+        } => rules::external_report_destinations(record_domain, record)
+            .iter()
+            .map(|dest| rules::report_authorization_name(record_domain, dest))
+            .collect(),
+        _ => Vec::new(),
+    };
+    ev.report_authorizations = join_all(names.iter().map(|n| txt(dns, n, clock))).await;
+    ev
+}
+
+async fn mta_sts(dns: &Dns, trust: &Trust, domain: &str, clock: &RunClock) -> MtaStsEvidence {
+    let txt = txt(dns, &format!("_mta-sts.{domain}"), clock).await;
+    let announced = txt.records.iter().any(|r| rules::records::is_mta_sts(r));
+    let policy = if announced {
+        let url = format!("https://mta-sts.{domain}/.well-known/mta-sts.txt");
+        let fetch = get_https(&url, dns, trust, clock, MAX_POLICY).await;
+        let fetched = fetch.outcome == FetchOutcome::Fetched;
+        Some(PolicyFetch {
+            url,
+            fetched,
+            body: if fetched {
+                String::from_utf8_lossy(&fetch.body).into_owned()
+            } else {
+                String::new()
+            },
+            detail: if fetched {
+                String::new()
+            } else {
+                fetch_failure(&fetch.outcome, &fetch.detail)
+            },
+        })
+    } else {
+        None
+    };
+    MtaStsEvidence { txt, policy }
+}
+
+fn fetch_failure(outcome: &FetchOutcome, detail: &str) -> String {
+    let what = match outcome {
+        FetchOutcome::Unresolved(ResolveOutcome::NotFound) => {
+            return "mta-sts host does not exist (NXDOMAIN)".to_string();
+        }
+        FetchOutcome::Unresolved(_) => return format!("mta-sts host has no address ({detail})"),
+        FetchOutcome::CertificateInvalid => "the certificate did not verify".to_string(),
+        FetchOutcome::Status(code) => format!("HTTP status {code}"),
+        other => format!("{other:?}"),
+    };
+    if detail.is_empty() {
+        what
+    } else {
+        format!("{what} ({detail})")
+    }
+}
+
+/// Looks everything up (at once where possible) and runs the rules.
+pub async fn check(opts: &Options, dns: &Dns, trust: &Trust, clock: &RunClock) -> DomainReport {
+    let domain = opts.domain.as_str();
+    let started_at_unix = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    let mut selectors: Vec<(String, bool)> = opts
+        .selectors
+        .iter()
+        .map(|s| (s.trim().to_ascii_lowercase(), true))
+        .filter(|(s, _)| !s.is_empty())
+        .collect();
+    for s in rules::COMMON_DKIM_SELECTORS {
+        if !selectors.iter().any(|(g, _)| g == s) {
+            selectors.push((s.to_string(), false));
+        }
+    }
+    let mx_part = async {
+        let mx = dns.mx(domain, clock).await;
+        let hosts = join_all(
+            mx.records
+                .iter()
+                .map(|r| mx_host(dns, r.preference, r.exchange.clone(), clock)),
+        )
+        .await;
+        (
+            lookup(domain, "MX", mx, |r| {
+                format!("{} {}", r.preference, r.exchange)
+            }),
+            hosts,
+        )
+    };
+    let dkim_part = join_all(selectors.iter().map(|(s, given)| async move {
+        DkimEvidence {
+            selector: s.clone(),
+            given: *given,
+            lookup: txt(dns, &format!("{s}._domainkey.{domain}"), clock).await,
+        }
+    }));
+    let ip_part = async {
+        match opts.ip {
+            Some(ip) => Some(reverse(dns, ip, clock).await),
+            None => None,
+        }
+    };
+    let tlsrpt_name = format!("_smtp._tls.{domain}");
+    let spf_part = spf(opts, dns, clock, started_at_unix);
+    let ((mx, mx_hosts), dmarc, dkim, mta_sts, tlsrpt, sending_ip, spf) = tokio::join!(
+        mx_part,
+        dmarc(dns, domain, clock),
+        dkim_part,
+        mta_sts(dns, trust, domain, clock),
+        txt(dns, &tlsrpt_name, clock),
+        ip_part,
+        spf_part
+    );
+    let mut report = DomainReport {
+        version: DOMAIN_REPORT_VERSION,
+        domain: domain.to_string(),
+        started_at_unix,
+        dns_server: opts.dns_server.map(|s| s.to_string()),
+        mail_from: opts.mail_from.clone(),
+        ip: opts.ip.map(|ip| ip.to_string()),
+        mx,
+        mx_hosts,
+        dmarc,
+        dkim,
+        mta_sts,
+        tlsrpt,
+        sending_ip,
+        spf: serde_json::to_value(&spf).ok(),
+        spf_ok: spf_usable(&spf),
+        findings: Vec::new(),
+    };
+    // The SPF findings first, then the rules (whose sender-requirements verdict reads
+    // `spf_ok`).
+    report.findings = spf.findings.clone();
+    let rules_found = rules::diagnose(&report);
+    report.findings.extend(rules_found);
+    report
+}
+
+/// The SPF analysis of `maildoc_auth` through the run's resolver; with `--ip`, whether mail
+/// from that address (and `--mail-from`) would pass.
+async fn spf(
+    opts: &Options,
+    dns: &Dns,
+    clock: &RunClock,
+    now: u64,
+) -> maildoc_auth::spf::SpfReport {
+    let resolver = SpfResolver::new(dns, clock);
+    match opts.ip {
+        Some(ip) => {
+            let options = maildoc_auth::spf::CheckOptions {
+                timestamp: now,
+                ..Default::default()
+            };
+            maildoc_auth::spf::analyze_with_ip(
+                &opts.domain,
+                &resolver,
+                ip,
+                opts.mail_from.as_deref(),
+                &options,
+            )
+            .await
+        }
+        None => maildoc_auth::spf::analyze(&opts.domain, &resolver).await,
+    }
+}
+
+/// One `v=spf1` record and no SPF finding of error severity: SPF can pass. `None` when the
+/// domain's TXT lookup got no definite answer.
+fn spf_usable(spf: &maildoc_auth::spf::SpfReport) -> Option<bool> {
+    use maildoc_auth::spf::DnsStatus;
+    if matches!(spf.txt_status, DnsStatus::Timeout | DnsStatus::ServFail) {
+        return None;
+    }
+    Some(spf_passable(spf))
+}
+
+fn spf_passable(spf: &maildoc_auth::spf::SpfReport) -> bool {
+    spf.records.len() == 1
+        && !spf.findings.iter().any(|f| {
+            f.severity == Severity::Error && f.code != maildoc_model::Code::SpfIpNotAuthorized
+        })
+}
+
+// ---------------------------------------------------------------------------------------
+// Words
+
+fn outcome_word(l: &DnsLookup, lang: Lang) -> String {
+    let key = match l.outcome {
+        ResolveOutcome::Found if l.records.is_empty() => "domain-outcome-nodata",
+        ResolveOutcome::Found => {
+            return l
+                .records
+                .iter()
+                .map(|r| shorten(r, 100))
+                .collect::<Vec<_>>()
+                .join(" | ");
+        }
+        ResolveOutcome::NotFound => "domain-outcome-nxdomain",
+        ResolveOutcome::NoAddress => "domain-outcome-nodata",
+        ResolveOutcome::ServerFailure => "domain-outcome-servfail",
+        ResolveOutcome::Timeout => "domain-outcome-timeout",
+        ResolveOutcome::ResolverError => "domain-outcome-error",
+    };
+    ui::text(key, lang).to_string()
+}
+
+/// At most `max` characters of `s`, with an ellipsis when cut (long DKIM keys); the JSON
+/// form keeps the whole record.
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(max).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// The facts as (label, lines) sections, shared by the human and Markdown forms.
+fn facts(r: &DomainReport, lang: Lang) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    let mut mx = vec![format!("{} MX: {}", r.mx.name, outcome_word(&r.mx, lang))];
+    for h in &r.mx_hosts {
+        if h.exchange == "." {
+            continue;
+        }
+        mx.push(format!(
+            "{} → {}",
+            h.exchange,
+            outcome_word(&h.addresses, lang)
+        ));
+        if let Some(c) = &h.cname {
+            mx.push(format!("  CNAME {c}"));
+        }
+        for rev in &h.reverse {
+            mx.push(format!(
+                "  {} PTR: {}{}",
+                rev.address,
+                outcome_word(&rev.ptr, lang),
+                if rev.confirmed.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", ui::text("domain-fcrdns-ok", lang))
+                }
+            ));
+        }
+        if let Some(t) = &h.tlsa {
+            mx.push(format!("  {} TLSA: {}", t.name, outcome_word(t, lang)));
+        }
+    }
+    out.push(("MX".to_string(), mx));
+    if let Some(rev) = &r.sending_ip {
+        out.push((
+            "--ip".to_string(),
+            vec![format!(
+                "{} PTR: {}{}",
+                rev.address,
+                outcome_word(&rev.ptr, lang),
+                if rev.confirmed.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", ui::text("domain-fcrdns-ok", lang))
+                }
+            )],
+        ));
+    }
+    let mut dmarc = vec![format!(
+        "{}: {}",
+        r.dmarc.lookup.name,
+        outcome_word(&r.dmarc.lookup, lang)
+    )];
+    if let Some(o) = &r.dmarc.org_lookup {
+        dmarc.push(format!("{}: {}", o.name, outcome_word(o, lang)));
+    }
+    for a in &r.dmarc.report_authorizations {
+        dmarc.push(format!("{}: {}", a.name, outcome_word(a, lang)));
+    }
+    dmarc.push(ui::fill(
+        "domain-org-domain",
+        lang,
+        &[("org", &r.dmarc.org_domain)],
+    ));
+    out.push(("DMARC".to_string(), dmarc));
+    let mut dkim: Vec<String> = r
+        .dkim
+        .iter()
+        .filter(|k| k.given || k.lookup.outcome == ResolveOutcome::Found)
+        .map(|k| format!("{}: {}", k.lookup.name, outcome_word(&k.lookup, lang)))
+        .collect();
+    let tried: Vec<&str> = r
+        .dkim
+        .iter()
+        .filter(|k| !k.given)
+        .map(|k| k.selector.as_str())
+        .collect();
+    dkim.push(ui::fill(
+        "domain-dkim-note",
+        lang,
+        &[("selectors", &tried.join(", "))],
+    ));
+    out.push(("DKIM".to_string(), dkim));
+    let mut sts = vec![format!(
+        "{}: {}",
+        r.mta_sts.txt.name,
+        outcome_word(&r.mta_sts.txt, lang)
+    )];
+    if let Some(p) = &r.mta_sts.policy {
+        sts.push(if p.fetched {
+            format!(
+                "{}: {}",
+                p.url,
+                p.body.lines().collect::<Vec<_>>().join(" / ")
+            )
+        } else {
+            format!("{}: {}", p.url, p.detail)
+        });
+    }
+    out.push(("MTA-STS".to_string(), sts));
+    out.push((
+        "TLS-RPT".to_string(),
+        vec![format!(
+            "{}: {}",
+            r.tlsrpt.name,
+            outcome_word(&r.tlsrpt, lang)
+        )],
+    ));
+    out.push((
+        "SPF".to_string(),
+        vec![match r.spf_ok {
+            None => ui::text("domain-spf-not-checked", lang).to_string(),
+            Some(true) => ui::text("domain-spf-ok", lang).to_string(),
+            Some(false) => ui::text("domain-spf-problem", lang).to_string(),
+        }],
+    ));
+    out.push((
+        "DNSSEC".to_string(),
+        vec![
+            ui::text(
+                if r.dnssec_validated() {
+                    "domain-dnssec-validated"
+                } else {
+                    "domain-dnssec-not-validated"
+                },
+                lang,
+            )
+            .to_string(),
+        ],
+    ));
+    out
+}
+
+struct Block {
+    severity: Severity,
+    code: String,
+    title: String,
+    cause: String,
+    fix: String,
+}
+
+fn blocks(r: &DomainReport, lang: Lang) -> Vec<Block> {
+    let mut sorted: Vec<&Finding> = r.findings.iter().collect();
+    sorted.sort_by_key(|f| f.severity);
+    sorted
+        .into_iter()
+        .map(|f| {
+            let text = maildoc_kb::finding_text(f.code, lang);
+            let params: BTreeMap<String, String> = f.params.clone();
+            Block {
+                severity: f.severity,
+                code: f.code.as_str().to_string(),
+                title: maildoc_kb::fill(&text.title, &params),
+                cause: maildoc_kb::fill(&text.cause, &params),
+                fix: maildoc_kb::fill(&text.fix, &params),
+            }
+        })
+        .collect()
+}
+
+fn verdict(r: &DomainReport, lang: Lang) -> String {
+    let unmet = r
+        .findings
+        .iter()
+        .any(|f| f.code == maildoc_model::Code::SenderRequirementsUnmet);
+    let key = match (unmet, r.spf_ok.is_some()) {
+        (true, _) => "domain-verdict-unmet",
+        (false, true) => "domain-verdict-met",
+        (false, false) => "domain-verdict-met-without-spf",
+    };
+    ui::text(key, lang).to_string()
+}
+
+pub fn human(r: &DomainReport, lang: Lang) -> String {
+    let mut s = ui::fill("domain-title", lang, &[("domain", &r.domain)]);
+    s.push('\n');
+    if let Some(server) = &r.dns_server {
+        s.push_str(&ui::fill("domain-dns-server", lang, &[("server", server)]));
+        s.push('\n');
+    }
+    for (label, lines) in facts(r, lang) {
+        s.push_str(&format!("\n{label}\n"));
+        for l in lines {
+            s.push_str(&format!("  {l}\n"));
+        }
+    }
+    let bs = blocks(r, lang);
+    s.push('\n');
+    if bs.is_empty() {
+        s.push_str(ui::text("domain-no-findings", lang));
+        s.push('\n');
+    } else {
+        s.push_str(&ui::fill(
+            "domain-findings",
+            lang,
+            &[("count", &bs.len().to_string())],
+        ));
+        s.push('\n');
+        for b in &bs {
+            s.push_str(&format!(
+                "\n[{}] {} ({})\n  {}: {}\n  {}: {}\n",
+                maildoc_report::severity_word(b.severity, lang),
+                b.title,
+                b.code,
+                ui::text("cause", lang),
+                b.cause,
+                ui::text("fix", lang),
+                b.fix
+            ));
+        }
+    }
+    s.push('\n');
+    s.push_str(&verdict(r, lang));
+    s.push('\n');
+    s
+}
+
+pub fn markdown(r: &DomainReport, lang: Lang) -> String {
+    let mut s = format!(
+        "# {}\n\n",
+        ui::fill("domain-title", lang, &[("domain", &r.domain)])
+    );
+    if let Some(server) = &r.dns_server {
+        s.push_str(&ui::fill("domain-dns-server", lang, &[("server", server)]));
+        s.push_str("\n\n");
+    }
+    s.push_str(&format!("**{}**\n", verdict(r, lang)));
+    let bs = blocks(r, lang);
+    s.push_str(&format!(
+        "\n## {}\n",
+        if bs.is_empty() {
+            ui::text("domain-no-findings", lang).to_string()
+        } else {
+            ui::fill("domain-findings", lang, &[("count", &bs.len().to_string())])
+        }
+    ));
+    for b in &bs {
+        s.push_str(&format!(
+            "\n### {}: {} (`{}`)\n\n**{}**: {}\n\n**{}**: {}\n",
+            maildoc_report::severity_word(b.severity, lang),
+            b.title,
+            b.code,
+            ui::text("cause", lang),
+            b.cause,
+            ui::text("fix", lang),
+            b.fix
+        ));
+    }
+    s.push_str(&format!("\n## {}\n", ui::text("domain-records", lang)));
+    for (label, lines) in facts(r, lang) {
+        s.push_str(&format!("\n### {label}\n\n"));
+        for l in lines {
+            s.push_str(&format!("- `{}`\n", l.replace('`', "'")));
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_records_are_shortened_on_screen_only() {
+        assert_eq!(shorten("abc", 3), "abc");
+        assert_eq!(shorten("abcd", 3), "abc…");
+        assert_eq!(shorten("あいうえ", 2), "あい…");
+    }
+
+    #[test]
+    fn domains_are_normalized() {
+        assert_eq!(
+            normalize_domain(" Example.JP. ").as_deref(),
+            Ok("example.jp")
+        );
+        assert_eq!(
+            normalize_domain("taro@example.jp").as_deref(),
+            Ok("example.jp")
+        );
+        assert!(normalize_domain("localhost").is_err());
+        assert!(normalize_domain("").is_err());
+        assert_eq!(normalize_domain("例え.jp").as_deref(), Ok("xn--r8jz45g.jp"));
+    }
+
+    #[test]
+    fn help_and_screen_words_exist_in_both_languages() {
+        for lang in [Lang::Ja, Lang::En] {
+            for (_, key) in HELP {
+                assert_ne!(ui::text(key, lang), "?", "{key}");
+            }
+            for key in [
+                "help-domain",
+                "help-domain-after",
+                "error-domain",
+                "domain-title",
+                "domain-dns-server",
+                "domain-findings",
+                "domain-no-findings",
+                "domain-records",
+                "domain-org-domain",
+                "domain-dkim-note",
+                "domain-fcrdns-ok",
+                "domain-spf-not-checked",
+                "domain-spf-ok",
+                "domain-spf-problem",
+                "domain-dnssec-validated",
+                "domain-dnssec-not-validated",
+                "domain-verdict-unmet",
+                "domain-verdict-met",
+                "domain-verdict-met-without-spf",
+                "domain-outcome-nxdomain",
+                "domain-outcome-nodata",
+                "domain-outcome-servfail",
+                "domain-outcome-timeout",
+                "domain-outcome-error",
+            ] {
+                assert_ne!(ui::text(key, lang), "?", "{key}");
+                assert_ne!(ui::text(key, lang), key, "{key}");
+            }
+        }
+    }
+}

@@ -1,0 +1,472 @@
+//! `maildoc domain` against the lab's NSD (`lab/lab.sh start`; zones
+//! `lab/templates/posture.lab.example.zone.in`, `2.0.192.in-addr.arpa.zone.in`,
+//! `dmarc-reports.example.zone.in`): one subdomain of posture.lab.example per case, the codes
+//! each must give, exit codes, both languages and the three formats; and a DNS server that
+//! fails, which must give no finding that claims a record is missing. Every lookup goes to
+//! the lab's NSD or an in-process server on loopback.
+
+#![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
+
+use maildoc_model::Code;
+use maildoc_model::domain::DomainReport;
+use maildoc_testkit::hostile::{DnsBehaviour, dns};
+use maildoc_testkit::lab::{Lab, Run, run};
+
+const BIN: &str = env!("CARGO_BIN_EXE_maildoc");
+
+fn domain_raw(name: &str, extra: &[&str]) -> Run {
+    let lab = Lab::get();
+    let mut args: Vec<String> = [
+        "domain",
+        name,
+        "--dns-server",
+        &lab.dns(),
+        "--ca-file",
+        &lab.ca(),
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+    args.extend(extra.iter().map(|a| a.to_string()));
+    if !extra.contains(&"--timeout") {
+        args.extend(["--timeout".to_string(), "10".to_string()]);
+    }
+    run(BIN, &args, None)
+}
+
+/// The JSON report of `maildoc domain <case>.posture.lab.example`.
+fn case(case: &str, extra: &[&str]) -> (DomainReport, Run) {
+    let mut args = vec!["--format", "json"];
+    args.extend_from_slice(extra);
+    let r = domain_raw(&format!("{case}.posture.lab.example"), &args);
+    let report: DomainReport = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("not a domain report ({e}):\n{}\n{}", r.stdout, r.stderr));
+    (report, r)
+}
+
+fn codes(r: &DomainReport) -> Vec<Code> {
+    let mut v: Vec<Code> = r.findings.iter().map(|f| f.code).collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn param<'a>(r: &'a DomainReport, code: Code, key: &str) -> &'a str {
+    r.findings
+        .iter()
+        .find(|f| f.code == code)
+        .and_then(|f| f.params.get(key))
+        .map(String::as_str)
+        .unwrap_or_else(|| panic!("no {code} with {key}: {:?}", r.findings))
+}
+
+/// Asserts that the report has exactly `expected` (sorted the registry's way).
+fn assert_codes(case_name: &str, r: &DomainReport, run: &Run, expected: &[Code]) {
+    let mut want = expected.to_vec();
+    want.sort();
+    assert_eq!(
+        codes(r),
+        want,
+        "{case_name}: findings {:#?}\nstderr: {}",
+        r.findings,
+        run.stderr
+    );
+}
+
+#[test]
+fn a_good_domain_has_nothing_to_fix_and_exits_0() {
+    let (r, run) = case("good", &["--dkim-selector", "s2048"]);
+    assert_codes("good", &r, &run, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let host = &r.mx_hosts[0];
+    assert_eq!(host.exchange, "mx1.posture.lab.example");
+    assert_eq!(host.addresses.records, vec!["192.0.2.60"]);
+    assert_eq!(host.reverse[0].confirmed, vec!["mx1.posture.lab.example"]);
+    // ed25519 at a selector that is not common is not seen without --dkim-selector...
+    assert!(r.dkim.iter().all(|k| k.selector != "ed"));
+    // ...and passes when given.
+    let (r, run) = case(
+        "good",
+        &["--dkim-selector", "ed", "--dkim-selector", "s2048"],
+    );
+    assert_codes("good+ed", &r, &run, &[]);
+}
+
+#[test]
+fn mx_cases() {
+    let (r, run) = case("nullmx", &["--dkim-selector", "s2048"]);
+    assert_codes("nullmx", &r, &run, &[Code::MxNull, Code::DkimKeyMissing]);
+    assert_eq!(run.code, 1);
+    let (r, run) = case("nomx", &[]);
+    assert!(
+        codes(&r).contains(&Code::MxMissing),
+        "{:?}\n{}",
+        r.findings,
+        run.stderr
+    );
+    let (r, run) = case("badmx", &[]);
+    assert!(
+        codes(&r).contains(&Code::MxHostUnresolvable),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        param(&r, Code::MxHostUnresolvable, "mx_host"),
+        "nowhere.posture.lab.example"
+    );
+    assert_eq!(param(&r, Code::MxHostUnresolvable, "detail"), "NXDOMAIN");
+    let (r, run) = case("cname", &[]);
+    assert!(codes(&r).contains(&Code::MxCname), "{}", run.stderr);
+    assert_eq!(
+        param(&r, Code::MxCname, "target"),
+        "mx1.posture.lab.example"
+    );
+}
+
+#[test]
+fn reverse_dns_cases() {
+    let (r, run) = case("ptr", &[]);
+    let c = codes(&r);
+    assert!(
+        c.contains(&Code::PtrMissing) && c.contains(&Code::PtrMismatch),
+        "{c:?} {}",
+        run.stderr
+    );
+    assert_eq!(param(&r, Code::PtrMissing, "address"), "192.0.2.62");
+    assert_eq!(param(&r, Code::PtrMismatch, "address"), "192.0.2.61");
+    assert_eq!(
+        param(&r, Code::PtrMismatch, "ptr_names"),
+        "other.posture.lab.example"
+    );
+    // --ip without reverse DNS blocks the sender requirements; a confirmed one does not.
+    let (r, run) = case("good", &["--dkim-selector", "s2048", "--ip", "192.0.2.62"]);
+    assert_codes(
+        "good --ip .62",
+        &r,
+        &run,
+        &[
+            Code::PtrMissing,
+            Code::SpfIpNotAuthorized,
+            Code::SenderRequirementsUnmet,
+        ],
+    );
+    // DKIM can still pass, so only the reverse DNS stands in the way.
+    assert_eq!(
+        param(&r, Code::SenderRequirementsUnmet, "missing"),
+        "ptr-missing"
+    );
+    assert_eq!(param(&r, Code::PtrMissing, "mx_host"), "--ip");
+    let (r, run) = case("good", &["--dkim-selector", "s2048", "--ip", "192.0.2.60"]);
+    assert_codes("good --ip .60", &r, &run, &[]);
+}
+
+#[test]
+fn dmarc_cases() {
+    let (r, run) = case("nodmarc", &["--dkim-selector", "s2048"]);
+    assert!(codes(&r).contains(&Code::DmarcMissing), "{}", run.stderr);
+    assert!(codes(&r).contains(&Code::SenderRequirementsUnmet));
+    // The walk went up to the organisational domain (PSL: lab.example).
+    assert_eq!(r.dmarc.org_domain, "lab.example");
+    assert_eq!(
+        r.dmarc.org_lookup.as_ref().map(|l| l.name.as_str()),
+        Some("_dmarc.lab.example")
+    );
+    let (r, run) = case("twodmarc", &[]);
+    assert!(
+        codes(&r).contains(&Code::DmarcMultipleRecords),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(param(&r, Code::DmarcMultipleRecords, "count"), "2");
+    let (r, run) = case("pnone", &[]);
+    assert!(codes(&r).contains(&Code::DmarcPolicyNone), "{}", run.stderr);
+    // p=none meets the requirements; what is unmet here is SPF or DKIM (there is neither).
+    assert_eq!(
+        param(&r, Code::SenderRequirementsUnmet, "missing"),
+        "spf-missing, dkim-key-missing"
+    );
+    let (r, run) = case("badsyntax", &[]);
+    assert!(codes(&r).contains(&Code::DmarcInvalid), "{}", run.stderr);
+    assert!(param(&r, Code::DmarcInvalid, "detail").contains("p=block"));
+    let (r, run) = case("ruaext", &[]);
+    assert!(
+        codes(&r).contains(&Code::DmarcRuaUnauthorized),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        param(&r, Code::DmarcRuaUnauthorized, "destination"),
+        "dmarc-reports.example"
+    );
+    let (r, run) = case("ruaok", &[]);
+    assert!(
+        !codes(&r).contains(&Code::DmarcRuaUnauthorized),
+        "{:?} {}",
+        r.findings,
+        run.stderr
+    );
+    assert_eq!(r.dmarc.report_authorizations.len(), 1);
+}
+
+#[test]
+fn dkim_cases() {
+    let selectors = ["k1024", "k512", "revoked", "testing", "dsa", "nosuch"];
+    let mut extra: Vec<&str> = Vec::new();
+    for s in &selectors {
+        extra.extend(["--dkim-selector", s]);
+    }
+    let (r, run) = case("dkim", &extra);
+    let weak: Vec<(&str, &str, maildoc_model::Severity)> = r
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::DkimKeyWeak)
+        .map(|f| {
+            (
+                f.params["selector"].as_str(),
+                f.params["bits"].as_str(),
+                f.severity,
+            )
+        })
+        .collect();
+    assert_eq!(
+        weak,
+        vec![
+            ("k1024", "1024", maildoc_model::Severity::Warning),
+            ("k512", "512", maildoc_model::Severity::Error)
+        ],
+        "{}",
+        run.stderr
+    );
+    assert_eq!(param(&r, Code::DkimKeyRevoked, "selector"), "revoked");
+    assert_eq!(param(&r, Code::DkimTesting, "selector"), "testing");
+    assert_eq!(param(&r, Code::DkimKeyInvalid, "selector"), "dsa");
+    assert_eq!(param(&r, Code::DkimKeyMissing, "selectors"), "nosuch");
+    // The common selectors were tried too, and said so.
+    assert!(r.dkim.iter().any(|k| k.selector == "default" && !k.given));
+}
+
+#[test]
+fn mta_sts_tlsrpt_and_tlsa_cases() {
+    let (r, run) = case("stsnohost", &[]);
+    assert!(codes(&r).contains(&Code::MtaStsInvalid), "{}", run.stderr);
+    assert!(param(&r, Code::MtaStsInvalid, "detail").contains("NXDOMAIN"));
+    let (r, run) = case("stsbadid", &[]);
+    assert!(
+        param(&r, Code::MtaStsInvalid, "detail").contains("id="),
+        "{}",
+        run.stderr
+    );
+    // No MTA-STS at all is not a finding; no TLS-RPT is informational only.
+    let (r, run) = case("pnone", &[]);
+    assert!(!codes(&r).contains(&Code::MtaStsInvalid));
+    assert!(codes(&r).contains(&Code::TlsrptMissing), "{}", run.stderr);
+    let (r, run) = case("tlsa", &[]);
+    assert!(codes(&r).contains(&Code::TlsaMismatch), "{}", run.stderr);
+    assert!(param(&r, Code::TlsaMismatch, "detail").contains("PKIX"));
+    let (r, run) = case("dane", &[]);
+    assert!(!codes(&r).contains(&Code::TlsaMismatch), "{}", run.stderr);
+    assert!(r.mx_hosts[0].tlsa.is_some());
+}
+
+#[test]
+fn spf_from_maildoc_auth() {
+    let (r, run) = case("good", &["--dkim-selector", "s2048"]);
+    assert_eq!(r.spf_ok, Some(true), "{}", run.stderr);
+    assert!(r.spf.is_some());
+    let (r, run) = case("twospf", &["--dkim-selector", "s2048"]);
+    assert!(
+        codes(&r).contains(&Code::SpfMultipleRecords),
+        "{:?} {}",
+        r.findings,
+        run.stderr
+    );
+    assert_eq!(r.spf_ok, Some(false));
+    // Neither SPF nor DKIM can pass: the requirements name both.
+    let (r, run) = case("nodmarc", &[]);
+    assert!(codes(&r).contains(&Code::SpfMissing), "{}", run.stderr);
+    assert_eq!(
+        param(&r, Code::SenderRequirementsUnmet, "missing"),
+        "dmarc-missing, spf-missing, dkim-key-missing"
+    );
+}
+
+#[test]
+fn mail_from_alignment() {
+    let (r, run) = case(
+        "good",
+        &[
+            "--dkim-selector",
+            "s2048",
+            "--mail-from",
+            "bounce@good.posture.lab.example",
+        ],
+    );
+    assert_codes("aligned", &r, &run, &[]);
+    let (r, run) = case(
+        "good",
+        &[
+            "--dkim-selector",
+            "s2048",
+            "--mail-from",
+            "bounce@mailer.example",
+        ],
+    );
+    assert_codes("not aligned", &r, &run, &[Code::SenderRequirementsUnmet]);
+    assert_eq!(
+        param(&r, Code::SenderRequirementsUnmet, "missing"),
+        "mail-from-not-aligned"
+    );
+}
+
+#[test]
+fn human_and_markdown_in_both_languages() {
+    let r = domain_raw("nodmarc.posture.lab.example", &["--lang", "ja"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("DMARC レコードがありません"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("セレクタは DNS から一覧できない"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("SPF に問題があります"), "{}", r.stdout);
+    let r = domain_raw(
+        "nodmarc.posture.lab.example",
+        &["--lang", "en", "--format", "markdown"],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .starts_with("# Domain diagnosis: nodmarc.posture.lab.example"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("has no DMARC record"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("cannot be listed from DNS"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn usage_errors_exit_3() {
+    let r = domain_raw("localhost", &[]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let r = domain_raw("good.posture.lab.example", &["--ip", "not-an-ip"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+}
+
+#[test]
+fn a_failing_dns_server_claims_nothing_is_missing_but_says_so() {
+    let server = dns(DnsBehaviour::ServFail).to_string();
+    let r = run(
+        BIN,
+        &[
+            "domain",
+            "good.posture.lab.example",
+            "--dns-server",
+            &server,
+            "--format",
+            "json",
+            "--timeout",
+            "5",
+        ]
+        .map(String::from),
+        None,
+    );
+    let report: DomainReport = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", r.stdout, r.stderr));
+    let c = codes(&report);
+    assert_eq!(c, vec![Code::DomainLookupFailed], "{:?}", report.findings);
+    assert_eq!(r.code, 1);
+}
+
+/// The policies are served over HTTPS by the lab's MTA-STS server (127.0.2.43) with a
+/// certificate from the lab's CA.
+#[test]
+fn mta_sts_policies_over_https() {
+    let (r, run) = case("stsok", &[]);
+    assert!(
+        !codes(&r)
+            .iter()
+            .any(|c| matches!(c, Code::MtaStsInvalid | Code::MtaStsMismatch)),
+        "{:?}\n{}",
+        r.findings,
+        run.stderr
+    );
+    assert!(r.mta_sts.policy.as_ref().is_some_and(|p| p.fetched));
+    let (r, run) = case("stsmismatch", &[]);
+    assert!(codes(&r).contains(&Code::MtaStsMismatch), "{}", run.stderr);
+    assert_eq!(
+        param(&r, Code::MtaStsMismatch, "mx_host"),
+        "mx1.posture.lab.example"
+    );
+    assert_eq!(
+        param(&r, Code::MtaStsMismatch, "patterns"),
+        "*.elsewhere.example"
+    );
+    let (r, run) = case("stsbadpolicy", &[]);
+    assert!(
+        param(&r, Code::MtaStsInvalid, "detail").contains("mode"),
+        "{}",
+        run.stderr
+    );
+    // Without the lab's CA the certificate does not verify, and the policy is not used.
+    let lab = Lab::get();
+    let run = maildoc_testkit::lab::run(
+        BIN,
+        &[
+            "domain",
+            "stsok.posture.lab.example",
+            "--dns-server",
+            &lab.dns(),
+            "--format",
+            "json",
+            "--timeout",
+            "10",
+        ]
+        .map(String::from),
+        None,
+    );
+    let r: DomainReport =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stderr));
+    assert!(
+        param(&r, Code::MtaStsInvalid, "detail").contains("certificate"),
+        "{:?}",
+        r.findings
+    );
+}
+
+#[test]
+fn a_silent_dns_server_is_bounded_by_the_timeout() {
+    let server = dns(DnsBehaviour::Silent).to_string();
+    let r = run(
+        BIN,
+        &[
+            "domain",
+            "good.posture.lab.example",
+            "--dns-server",
+            &server,
+            "--format",
+            "json",
+            "--timeout",
+            "3",
+        ]
+        .map(String::from),
+        None,
+    );
+    assert!(r.elapsed.as_secs_f64() < 6.0, "took {:?}", r.elapsed);
+    let report: DomainReport = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", r.stdout, r.stderr));
+    assert_eq!(
+        codes(&report),
+        vec![Code::DomainLookupFailed],
+        "{:?}",
+        report.findings
+    );
+    assert_eq!(report.spf_ok, None);
+}

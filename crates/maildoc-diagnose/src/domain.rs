@@ -1,0 +1,578 @@
+//! The rules of `maildoc domain` (issue 5): pure functions from a [`DomainReport`]'s evidence
+//! to findings about the sending domain's posture (MX, reverse DNS, DMARC, DKIM, MTA-STS,
+//! TLS-RPT, TLSA) and the sender-requirements verdict. SPF comes from `maildoc_auth` and is
+//! folded in through `DomainReport::spf_ok`.
+
+pub mod psl;
+pub mod records;
+
+use maildoc_model::domain::{DmarcEvidence, DomainReport, ReverseDns};
+use maildoc_model::{Code, Finding, ResolveOutcome, Severity};
+use records::DkimKey;
+
+/// DKIM selectors tried besides the ones given. Selectors cannot be listed from DNS: a key
+/// at another selector is simply not seen.
+pub const COMMON_DKIM_SELECTORS: &[&str] = &[
+    "default",
+    "google",
+    "selector1",
+    "selector2",
+    "k1",
+    "s1",
+    "s2",
+    "dkim",
+    "mail",
+];
+
+/// All findings for the report, in a stable order: MX and reverse DNS, DMARC, DKIM,
+/// MTA-STS, TLS-RPT, TLSA, then the sender-requirements verdict. `report.findings` may hold
+/// the SPF findings of `maildoc_auth` already: the verdict reads them; they are not
+/// returned again.
+pub fn diagnose(report: &DomainReport) -> Vec<Finding> {
+    let mut out = Vec::new();
+    mx(report, &mut out);
+    reverse(report, &mut out);
+    dmarc(report, &mut out);
+    let dkim_ok = dkim(report, &mut out);
+    mta_sts(report, &mut out);
+    tlsrpt(report, &mut out);
+    tlsa(report, &mut out);
+    let verdict = requirements_finding(report, dkim_ok, &out);
+    out.extend(verdict);
+    out.extend(lookups_failed(report));
+    out
+}
+
+/// Lookups that got no definite answer: the rules above say nothing about what they were
+/// to show, so the report must not look clean.
+fn lookups_failed(report: &DomainReport) -> Option<Finding> {
+    let mut all: Vec<&maildoc_model::domain::DnsLookup> = vec![&report.mx, &report.dmarc.lookup];
+    all.extend(&report.dmarc.org_lookup);
+    all.extend(&report.dmarc.report_authorizations);
+    for h in &report.mx_hosts {
+        if h.exchange != "." {
+            all.push(&h.addresses);
+        }
+        all.extend(h.reverse.iter().map(|r| &r.ptr));
+    }
+    all.extend(report.sending_ip.iter().map(|r| &r.ptr));
+    all.extend(report.dkim.iter().map(|k| &k.lookup));
+    all.push(&report.mta_sts.txt);
+    all.push(&report.tlsrpt);
+    let failed: Vec<&&maildoc_model::domain::DnsLookup> =
+        all.iter().filter(|l| l.is_inconclusive()).collect();
+    let first = failed.first()?;
+    let mut names: Vec<&str> = failed.iter().take(5).map(|l| l.name.as_str()).collect();
+    if failed.len() > 5 {
+        names.push("...");
+    }
+    Some(
+        Finding::new(Code::DomainLookupFailed)
+            .param("domain", &report.domain)
+            .param("names", names.join(", "))
+            .param("detail", &first.detail),
+    )
+}
+
+fn mx(report: &DomainReport, out: &mut Vec<Finding>) {
+    let domain = &report.domain;
+    if report.mx.is_absent() {
+        out.push(
+            Finding::new(Code::MxMissing)
+                .param("domain", domain)
+                .evidence(&report.mx.name),
+        );
+        return;
+    }
+    if report.mx_hosts.iter().any(|h| h.exchange == ".") {
+        out.push(
+            Finding::new(Code::MxNull)
+                .param("domain", domain)
+                .evidence(&report.mx.name),
+        );
+        return;
+    }
+    for host in &report.mx_hosts {
+        if let Some(target) = &host.cname {
+            out.push(
+                Finding::new(Code::MxCname)
+                    .param("domain", domain)
+                    .param("mx_host", &host.exchange)
+                    .param("target", target)
+                    .evidence(&host.addresses.name),
+            );
+        }
+        let a = &host.addresses;
+        if a.is_absent() || (a.outcome == ResolveOutcome::Found && a.records.is_empty()) {
+            let detail = match a.outcome {
+                ResolveOutcome::NotFound => "NXDOMAIN",
+                _ => "NODATA",
+            };
+            out.push(
+                Finding::new(Code::MxHostUnresolvable)
+                    .param("domain", domain)
+                    .param("mx_host", &host.exchange)
+                    .param("detail", detail)
+                    .evidence(&a.name),
+            );
+        }
+    }
+}
+
+/// One finding per address, even when several MX hosts share it.
+fn reverse(report: &DomainReport, out: &mut Vec<Finding>) {
+    let mut seen: Vec<String> = Vec::new();
+    let mut check = |host: &str, r: &ReverseDns, out: &mut Vec<Finding>| {
+        if seen.contains(&r.address) {
+            return;
+        }
+        seen.push(r.address.clone());
+        if r.ptr.is_absent() {
+            out.push(
+                Finding::new(Code::PtrMissing)
+                    .param("mx_host", host)
+                    .param("address", &r.address)
+                    .evidence(&r.ptr.name),
+            );
+        } else if r.ptr.outcome == ResolveOutcome::Found && r.confirmed.is_empty() {
+            out.push(
+                Finding::new(Code::PtrMismatch)
+                    .param("mx_host", host)
+                    .param("address", &r.address)
+                    .param("ptr_names", r.ptr.records.join(", "))
+                    .evidence(&r.ptr.name),
+            );
+        }
+    };
+    for host in &report.mx_hosts {
+        for r in &host.reverse {
+            check(&host.exchange, r, out);
+        }
+    }
+    if let Some(r) = &report.sending_ip {
+        check("--ip", r, out);
+    }
+}
+
+/// The DMARC record that applies to the domain: (record domain, record text, from the
+/// organisational domain), or why there is none.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AppliedDmarc<'a> {
+    Record {
+        record_domain: &'a str,
+        record: &'a str,
+        inherited: bool,
+    },
+    Missing,
+    Multiple {
+        record_domain: &'a str,
+        count: usize,
+    },
+    /// A lookup failed (SERVFAIL, timeout): nothing can be said.
+    Unknown,
+}
+
+pub fn applied_dmarc(d: &DmarcEvidence) -> AppliedDmarc<'_> {
+    let pick = |lookup: &'_ maildoc_model::domain::DnsLookup| -> Vec<usize> {
+        lookup
+            .records
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| records::is_dmarc(r))
+            .map(|(i, _)| i)
+            .collect()
+    };
+    if d.lookup.is_inconclusive() {
+        return AppliedDmarc::Unknown;
+    }
+    let own = pick(&d.lookup);
+    let record_domain = d
+        .lookup
+        .name
+        .strip_prefix("_dmarc.")
+        .unwrap_or(&d.lookup.name);
+    match own.len() {
+        1 => {
+            return AppliedDmarc::Record {
+                record_domain,
+                record: &d.lookup.records[own[0]],
+                inherited: false,
+            };
+        }
+        n if n > 1 => {
+            return AppliedDmarc::Multiple {
+                record_domain,
+                count: n,
+            };
+        }
+        _ => {}
+    }
+    let Some(org) = &d.org_lookup else {
+        return AppliedDmarc::Missing;
+    };
+    if org.is_inconclusive() {
+        return AppliedDmarc::Unknown;
+    }
+    let org_records = pick(org);
+    let org_domain = org.name.strip_prefix("_dmarc.").unwrap_or(&org.name);
+    match org_records.len() {
+        0 => AppliedDmarc::Missing,
+        1 => AppliedDmarc::Record {
+            record_domain: org_domain,
+            record: &org.records[org_records[0]],
+            inherited: true,
+        },
+        n => AppliedDmarc::Multiple {
+            record_domain: org_domain,
+            count: n,
+        },
+    }
+}
+
+/// The domains of the rua/ruf destinations of a DMARC record that lie outside the record
+/// domain's organisational domain: they must authorise the reports (RFC 7489 §7.1).
+pub fn external_report_destinations(record_domain: &str, record: &str) -> Vec<String> {
+    let Ok(parsed) = records::parse_dmarc(record) else {
+        return Vec::new();
+    };
+    let own_org = psl::org_domain(record_domain);
+    let mut out: Vec<String> = Vec::new();
+    for addr in parsed.rua.iter().chain(&parsed.ruf) {
+        let Some((_, dest)) = addr.rsplit_once('@') else {
+            continue;
+        };
+        let dest = dest.trim_end_matches('.').to_ascii_lowercase();
+        if psl::org_domain(&dest) != own_org && !out.contains(&dest) {
+            out.push(dest);
+        }
+    }
+    out
+}
+
+/// The name of the authorisation record of `dest` for reports about `record_domain`.
+pub fn report_authorization_name(record_domain: &str, dest: &str) -> String {
+    format!("{record_domain}._report._dmarc.{dest}")
+}
+
+/// The DMARC rules. Returns whether a usable DMARC record applies; `None` when the lookups
+/// were inconclusive.
+fn dmarc(report: &DomainReport, out: &mut Vec<Finding>) -> Option<bool> {
+    let d = &report.dmarc;
+    match applied_dmarc(d) {
+        AppliedDmarc::Unknown => None,
+        AppliedDmarc::Missing => {
+            out.push(
+                Finding::new(Code::DmarcMissing)
+                    .param("domain", &report.domain)
+                    .param("org_domain", &d.org_domain)
+                    .evidence(&d.lookup.name),
+            );
+            Some(false)
+        }
+        AppliedDmarc::Multiple {
+            record_domain,
+            count,
+        } => {
+            out.push(
+                Finding::new(Code::DmarcMultipleRecords)
+                    .param("record_domain", record_domain)
+                    .param("count", count)
+                    .evidence(format!("_dmarc.{record_domain}")),
+            );
+            Some(false)
+        }
+        AppliedDmarc::Record {
+            record_domain,
+            record,
+            inherited,
+        } => {
+            let evidence = format!("_dmarc.{record_domain}");
+            let parsed = match records::parse_dmarc(record) {
+                Ok(p) => p,
+                Err(detail) => {
+                    out.push(
+                        Finding::new(Code::DmarcInvalid)
+                            .param("record_domain", record_domain)
+                            .param("detail", detail)
+                            .evidence(evidence),
+                    );
+                    return Some(false);
+                }
+            };
+            let (tag, policy) = if inherited {
+                match &parsed.sp {
+                    Some(sp) => ("sp", sp.as_str()),
+                    None => ("p", parsed.p.as_str()),
+                }
+            } else {
+                ("p", parsed.p.as_str())
+            };
+            if policy == "none" {
+                out.push(
+                    Finding::new(Code::DmarcPolicyNone)
+                        .param("record_domain", record_domain)
+                        .param("tag", tag)
+                        .evidence(&evidence),
+                );
+            }
+            for dest in external_report_destinations(record_domain, record) {
+                let name = report_authorization_name(record_domain, &dest);
+                let Some(lookup) = d.report_authorizations.iter().find(|l| l.name == name) else {
+                    continue;
+                };
+                let authorised = lookup.outcome == ResolveOutcome::Found
+                    && lookup.records.iter().any(|r| records::is_dmarc(r));
+                if !authorised && !lookup.is_inconclusive() {
+                    out.push(
+                        Finding::new(Code::DmarcRuaUnauthorized)
+                            .param("record_domain", record_domain)
+                            .param("destination", &dest)
+                            .param("authorization_name", &name)
+                            .evidence(&name),
+                    );
+                }
+            }
+            Some(true)
+        }
+    }
+}
+
+/// Returns whether a usable DKIM key was found at any selector.
+fn dkim(report: &DomainReport, out: &mut Vec<Finding>) -> bool {
+    let domain = &report.domain;
+    let mut usable = false;
+    let mut missing_given: Vec<&str> = Vec::new();
+    for k in &report.dkim {
+        let keys: Vec<&String> = k
+            .lookup
+            .records
+            .iter()
+            .filter(|r| records::is_dkim_key(r))
+            .collect();
+        if keys.is_empty() {
+            if k.given && !k.lookup.is_inconclusive() {
+                missing_given.push(&k.selector);
+            }
+            continue;
+        }
+        let key = records::parse_dkim_key(keys[0]);
+        let sel = k.selector.as_str();
+        let ev = k.lookup.name.as_str();
+        match &key {
+            DkimKey::Revoked { .. } => out.push(
+                Finding::new(Code::DkimKeyRevoked)
+                    .param("domain", domain)
+                    .param("selector", sel)
+                    .evidence(ev),
+            ),
+            DkimKey::Rsa { bits, .. } => {
+                if *bits < 2048 {
+                    let f = Finding::new(Code::DkimKeyWeak)
+                        .param("domain", domain)
+                        .param("selector", sel)
+                        .param("bits", bits)
+                        .evidence(ev);
+                    // Below 1024 bits receivers treat the signature as absent (RFC 8301).
+                    out.push(if *bits < 1024 {
+                        f.severity(Severity::Error)
+                    } else {
+                        f
+                    });
+                }
+                usable |= *bits >= 1024;
+            }
+            DkimKey::Ed25519 { .. } => usable = true,
+            DkimKey::Unusable { detail, .. } => out.push(
+                Finding::new(Code::DkimKeyInvalid)
+                    .param("domain", domain)
+                    .param("selector", sel)
+                    .param("detail", detail)
+                    .evidence(ev),
+            ),
+        }
+        if key.testing() {
+            out.push(
+                Finding::new(Code::DkimTesting)
+                    .param("domain", domain)
+                    .param("selector", sel)
+                    .evidence(ev),
+            );
+        }
+    }
+    let anything_found = report
+        .dkim
+        .iter()
+        .any(|k| k.lookup.records.iter().any(|r| records::is_dkim_key(r)));
+    if !missing_given.is_empty() {
+        out.push(
+            Finding::new(Code::DkimKeyMissing)
+                .param("domain", domain)
+                .param("selectors", missing_given.join(", ")),
+        );
+    } else if !anything_found && report.dkim.iter().all(|k| !k.lookup.is_inconclusive()) {
+        let tried: Vec<&str> = report.dkim.iter().map(|k| k.selector.as_str()).collect();
+        out.push(
+            Finding::new(Code::DkimKeyMissing)
+                .param("domain", domain)
+                .param("selectors", tried.join(", ")),
+        );
+    }
+    usable
+}
+
+fn mta_sts(report: &DomainReport, out: &mut Vec<Finding>) {
+    let domain = &report.domain;
+    let m = &report.mta_sts;
+    let sts: Vec<&String> = m
+        .txt
+        .records
+        .iter()
+        .filter(|r| records::is_mta_sts(r))
+        .collect();
+    let invalid = |detail: String| {
+        Finding::new(Code::MtaStsInvalid)
+            .param("domain", domain)
+            .param("detail", detail)
+    };
+    match sts.len() {
+        0 => return, // no MTA-STS: optional
+        1 => {}
+        n => {
+            out.push(
+                invalid(format!("{n} MTA-STS records at {}", m.txt.name)).evidence(&m.txt.name),
+            );
+            return;
+        }
+    }
+    if let Err(detail) = records::check_mta_sts_txt(sts[0]) {
+        out.push(invalid(detail).evidence(&m.txt.name));
+        return;
+    }
+    let Some(fetch) = &m.policy else {
+        return;
+    };
+    if !fetch.fetched {
+        out.push(invalid(format!("{}: {}", fetch.url, fetch.detail)).evidence(&fetch.url));
+        return;
+    }
+    let policy = match records::parse_sts_policy(&fetch.body) {
+        Ok(p) => p,
+        Err(detail) => {
+            out.push(invalid(format!("{}: {detail}", fetch.url)).evidence(&fetch.url));
+            return;
+        }
+    };
+    if policy.mode == "none" {
+        return;
+    }
+    for host in &report.mx_hosts {
+        if host.exchange == "." {
+            continue;
+        }
+        if !policy
+            .mx
+            .iter()
+            .any(|p| records::sts_mx_matches(p, &host.exchange))
+        {
+            let f = Finding::new(Code::MtaStsMismatch)
+                .param("domain", domain)
+                .param("mx_host", &host.exchange)
+                .param("patterns", policy.mx.join(", "))
+                .evidence(&fetch.url);
+            out.push(if policy.mode == "testing" {
+                f.severity(Severity::Warning)
+            } else {
+                f
+            });
+        }
+    }
+}
+
+fn tlsrpt(report: &DomainReport, out: &mut Vec<Finding>) {
+    let t = &report.tlsrpt;
+    if t.is_inconclusive() || t.records.iter().any(|r| records::is_tlsrpt(r)) {
+        return;
+    }
+    out.push(
+        Finding::new(Code::TlsrptMissing)
+            .param("domain", &report.domain)
+            .evidence(&t.name),
+    );
+}
+
+fn tlsa(report: &DomainReport, out: &mut Vec<Finding>) {
+    for host in &report.mx_hosts {
+        let Some(t) = &host.tlsa else { continue };
+        if let Some(detail) = t.records.iter().find_map(|r| records::check_tlsa(r).err()) {
+            out.push(
+                Finding::new(Code::TlsaMismatch)
+                    .param("mx_host", &host.exchange)
+                    .param("detail", detail)
+                    .evidence(&t.name),
+            );
+        }
+    }
+}
+
+/// The Gmail/Yahoo (2024) and Japanese carriers' sender requirements, as far as DNS shows
+/// them: SPF or DKIM that can pass, a DMARC record, reverse DNS of the sending address, and
+/// (with `--mail-from`) an envelope domain aligned with the domain. `missing` lists the codes
+/// of the findings that stand in the way.
+fn requirements_finding(
+    report: &DomainReport,
+    dkim_ok: bool,
+    found: &[Finding],
+) -> Option<Finding> {
+    let mut missing: Vec<&str> = Vec::new();
+    for f in found {
+        let blocks = matches!(
+            f.code,
+            Code::DmarcMissing | Code::DmarcInvalid | Code::DmarcMultipleRecords
+        ) || (f.code == Code::DkimKeyWeak && f.severity == Severity::Error)
+            || (matches!(f.code, Code::PtrMissing | Code::PtrMismatch)
+                && f.params.get("mx_host").map(String::as_str) == Some("--ip"));
+        if blocks && !missing.contains(&f.code.as_str()) {
+            missing.push(f.code.as_str());
+        }
+    }
+    // SPF or DKIM: unmet only when SPF is known not to pass (from the SPF findings already in
+    // `report.findings`, which `maildoc_auth` produced) and no usable DKIM key was seen.
+    let spf_errors: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|f| f.code.as_str().starts_with("spf-") && f.severity == Severity::Error)
+        .map(|f| f.code.as_str())
+        .collect();
+    let spf_fails =
+        report.spf_ok == Some(false) || spf_errors.contains(&Code::SpfIpNotAuthorized.as_str());
+    if !dkim_ok && spf_fails {
+        if spf_errors.is_empty() {
+            missing.push("spf-missing");
+        }
+        for code in spf_errors {
+            if !missing.contains(&code) {
+                missing.push(code);
+            }
+        }
+        if !missing.contains(&"dkim-key-missing") {
+            missing.push("dkim-key-missing");
+        }
+    }
+    if let Some(from) = &report.mail_from {
+        let from_domain = from.rsplit_once('@').map_or(from.as_str(), |(_, d)| d);
+        if psl::org_domain(from_domain) != psl::org_domain(&report.domain) {
+            missing.push("mail-from-not-aligned");
+        }
+    }
+    if missing.is_empty() {
+        return None;
+    }
+    Some(
+        Finding::new(Code::SenderRequirementsUnmet)
+            .param("domain", &report.domain)
+            .param("missing", missing.join(", ")),
+    )
+}
+
+#[cfg(test)]
+mod tests;

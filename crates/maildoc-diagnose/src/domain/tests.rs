@@ -1,0 +1,506 @@
+//! Unit tests of the domain rules on hand-built evidence.
+
+use super::records::*;
+use super::*;
+use maildoc_model::domain::*;
+
+const K512: &str = "MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAPE3QUeOpT0a6C8Eiqnbs6MfXXgbaeFOpaKKwX2ADH1Bo4hrwiQG5kNUg6cfsrxPT/A9LOazaM4JjRyCR2sIYC8CAwEAAQ==";
+const K1024: &str = "MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC+m+07GYg9jRYFfK/ok4Mqe6OB6+XzLqZ9kgOB5KfRdERbu2cTnt89SO5zMKmQBv3T3dIfq/2cjTFesWa0CQaCWZc3Q+Pgnr1tmvpIDFp6g89NBY/8wPVTqH5cxA1DM4doAujN7m+qWFZoSSVuyq4vd+elfspMUdrEUOiY87dDYQIDAQAB";
+const K2048: &str = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEApko36b7oy32gXFAyCYpTwUdAUhN5OH6I357bmJHUhG+L8WwB6QAzKvpNh8us8zSUS37/pvFS4tKLi63XwdDDzVHTqz7Y9X8j3Y5tqKXmjX4x4A/WFmav8WZffcFaeWePDpaTjpbhA8VpFto5GFFqGgTxZybWv61s1MQY/JQj2ZSp6E8ub1ebJ5GhO0VSEXO8z96CqUWjXQ0umqPASrX/ahR0fU+GMM88qBrvSPBkEnc1EKg4H+ZvW/R2tS9bHGISXD17gnxvxvHtBVRgCQ4YPv89F4to2Axr7tIqpPh3ObOwJNt4qVcH4eSpFWu/dvHL7TWL9W2PkoGK7qN+JokcYwIDAQAB";
+const ED25519: &str = "mPZ3HvhNCnHzn519Q3lkHHgpaXJy6X3loP39Ow5bSQk=";
+
+fn found(name: &str, rtype: &str, records: &[&str]) -> DnsLookup {
+    DnsLookup {
+        name: name.into(),
+        rtype: rtype.into(),
+        outcome: ResolveOutcome::Found,
+        records: records.iter().map(|r| r.to_string()).collect(),
+        detail: String::new(),
+        authentic_data: false,
+    }
+}
+
+fn absent(name: &str, rtype: &str, outcome: ResolveOutcome) -> DnsLookup {
+    DnsLookup {
+        outcome,
+        ..found(name, rtype, &[])
+    }
+}
+
+fn nx(name: &str, rtype: &str) -> DnsLookup {
+    absent(name, rtype, ResolveOutcome::NotFound)
+}
+
+fn confirmed(address: &str, name: &str) -> ReverseDns {
+    ReverseDns {
+        address: address.into(),
+        ptr: found(&format!("{address}.ptr"), "PTR", &[name]),
+        confirmed: vec![name.into()],
+    }
+}
+
+/// A domain with nothing to find fault with.
+fn good() -> DomainReport {
+    DomainReport {
+        version: DOMAIN_REPORT_VERSION,
+        domain: "example.jp".into(),
+        started_at_unix: 0,
+        dns_server: None,
+        mail_from: None,
+        ip: None,
+        mx: found("example.jp", "MX", &["10 mx.example.jp"]),
+        mx_hosts: vec![MxHost {
+            preference: 10,
+            exchange: "mx.example.jp".into(),
+            cname: None,
+            addresses: found("mx.example.jp", "A/AAAA", &["192.0.2.1"]),
+            reverse: vec![confirmed("192.0.2.1", "mx.example.jp")],
+            tlsa: None,
+        }],
+        dmarc: DmarcEvidence {
+            lookup: found(
+                "_dmarc.example.jp",
+                "TXT",
+                &["v=DMARC1; p=reject; rua=mailto:d@example.jp"],
+            ),
+            org_domain: "example.jp".into(),
+            org_lookup: None,
+            report_authorizations: Vec::new(),
+        },
+        dkim: vec![DkimEvidence {
+            selector: "s1".into(),
+            given: true,
+            lookup: found(
+                "s1._domainkey.example.jp",
+                "TXT",
+                &[&format!("v=DKIM1; k=rsa; p={K2048}")],
+            ),
+        }],
+        mta_sts: MtaStsEvidence {
+            txt: found("_mta-sts.example.jp", "TXT", &["v=STSv1; id=20261122"]),
+            policy: Some(PolicyFetch {
+                url: "https://mta-sts.example.jp/.well-known/mta-sts.txt".into(),
+                fetched: true,
+                body: "version: STSv1\r\nmode: enforce\r\nmx: mx.example.jp\r\nmax_age: 86400\r\n"
+                    .into(),
+                detail: String::new(),
+            }),
+        },
+        tlsrpt: found(
+            "_smtp._tls.example.jp",
+            "TXT",
+            &["v=TLSRPTv1; rua=mailto:tls@example.jp"],
+        ),
+        sending_ip: None,
+        spf: None,
+        spf_ok: None,
+        findings: Vec::new(),
+    }
+}
+
+fn codes(r: &DomainReport) -> Vec<&'static str> {
+    diagnose(r).iter().map(|f| f.code.as_str()).collect()
+}
+
+fn only(r: &DomainReport, code: Code) -> Finding {
+    let all = diagnose(r);
+    let hits: Vec<&Finding> = all.iter().filter(|f| f.code == code).collect();
+    assert_eq!(hits.len(), 1, "{code}: {all:?}");
+    hits[0].clone()
+}
+
+#[test]
+fn a_good_domain_has_no_findings() {
+    assert_eq!(codes(&good()), Vec::<&str>::new());
+}
+
+#[test]
+fn mx_missing_and_null_mx() {
+    let mut r = good();
+    r.mx = absent("example.jp", "MX", ResolveOutcome::NoAddress);
+    r.mx_hosts.clear();
+    assert_eq!(only(&r, Code::MxMissing).params["domain"], "example.jp");
+    let mut r = good();
+    r.mx_hosts = vec![MxHost {
+        preference: 0,
+        exchange: ".".into(),
+        cname: None,
+        addresses: nx(".", "A/AAAA"),
+        reverse: Vec::new(),
+        tlsa: None,
+    }];
+    r.mta_sts.txt = nx("_mta-sts.example.jp", "TXT");
+    assert_eq!(codes(&r), vec!["mx-null"]);
+}
+
+#[test]
+fn unresolvable_and_aliased_mx_hosts() {
+    let mut r = good();
+    r.mx_hosts[0].addresses = nx("mx.example.jp", "A/AAAA");
+    r.mx_hosts[0].reverse.clear();
+    let f = only(&r, Code::MxHostUnresolvable);
+    assert_eq!(f.params["mx_host"], "mx.example.jp");
+    assert_eq!(f.params["detail"], "NXDOMAIN");
+    let mut r = good();
+    r.mx_hosts[0].cname = Some("real.example.net".into());
+    assert_eq!(only(&r, Code::MxCname).params["target"], "real.example.net");
+    // A timeout is not proof that the host does not resolve.
+    let mut r = good();
+    r.mx_hosts[0].addresses = absent("mx.example.jp", "A/AAAA", ResolveOutcome::Timeout);
+    r.mx_hosts[0].reverse.clear();
+    assert_eq!(codes(&r), vec!["domain-lookup-failed"]);
+}
+
+#[test]
+fn reverse_dns_missing_and_not_confirmed_once_per_address() {
+    let mut r = good();
+    r.mx_hosts[0].reverse[0].ptr = nx("1.2.0.192.in-addr.arpa", "PTR");
+    r.mx_hosts[0].reverse[0].confirmed.clear();
+    let mut second = r.mx_hosts[0].clone();
+    second.exchange = "mx2.example.jp".into();
+    r.mx_hosts.push(second);
+    r.mta_sts.policy = None;
+    assert_eq!(only(&r, Code::PtrMissing).params["address"], "192.0.2.1");
+    let mut r = good();
+    r.mx_hosts[0].reverse[0].ptr.records = vec!["other.example.net".into()];
+    r.mx_hosts[0].reverse[0].confirmed.clear();
+    assert_eq!(
+        only(&r, Code::PtrMismatch).params["ptr_names"],
+        "other.example.net"
+    );
+    // --ip without reverse DNS also blocks the sender requirements.
+    let mut r = good();
+    r.sending_ip = Some(ReverseDns {
+        address: "198.51.100.7".into(),
+        ptr: nx("7.100.51.198.in-addr.arpa", "PTR"),
+        confirmed: Vec::new(),
+    });
+    assert_eq!(codes(&r), vec!["ptr-missing", "sender-requirements-unmet"]);
+    assert_eq!(
+        only(&r, Code::SenderRequirementsUnmet).params["missing"],
+        "ptr-missing"
+    );
+}
+
+#[test]
+fn dmarc_missing_multiple_invalid_and_inherited() {
+    let mut r = good();
+    r.dmarc.lookup = nx("_dmarc.example.jp", "TXT");
+    assert_eq!(
+        codes(&r),
+        vec!["dmarc-missing", "sender-requirements-unmet"]
+    );
+    // Two records: receivers apply neither.
+    let mut r = good();
+    r.dmarc.lookup.records = vec!["v=DMARC1; p=reject".into(), "v=DMARC1; p=none".into()];
+    assert_eq!(only(&r, Code::DmarcMultipleRecords).params["count"], "2");
+    // Other TXT records at _dmarc do not count.
+    let mut r = good();
+    r.dmarc
+        .lookup
+        .records
+        .push("google-site-verification=x".into());
+    assert_eq!(codes(&r), Vec::<&str>::new());
+    for (record, detail) in [
+        ("v=DMARC1; p=block", "p=block"),
+        ("v=DMARC1; rua=mailto:a@example.jp", "p= tag"),
+        ("v=DMARC1; p=reject; pct=150", "pct=150"),
+        ("v=DMARC1; p=reject; adkim=x", "adkim=x"),
+        ("v=DMARC1; p=reject; rua=a@example.jp", "mailto"),
+        ("v=DMARC1; p=reject; p=none", "twice"),
+    ] {
+        let mut r = good();
+        r.dmarc.lookup.records = vec![record.into()];
+        let f = only(&r, Code::DmarcInvalid);
+        assert!(f.params["detail"].contains(detail), "{record}: {f:?}");
+    }
+    // A subdomain without a record inherits the organisational domain's, with sp=.
+    let mut r = good();
+    r.domain = "news.example.jp".into();
+    r.dmarc.lookup = nx("_dmarc.news.example.jp", "TXT");
+    r.dmarc.org_lookup = Some(found(
+        "_dmarc.example.jp",
+        "TXT",
+        &["v=DMARC1; p=reject; sp=none"],
+    ));
+    let f = only(&r, Code::DmarcPolicyNone);
+    assert_eq!(f.params["tag"], "sp");
+    assert_eq!(f.params["record_domain"], "example.jp");
+    // ... and neither having one is dmarc-missing naming the organisational domain.
+    r.dmarc.org_lookup = Some(nx("_dmarc.example.jp", "TXT"));
+    assert_eq!(
+        only(&r, Code::DmarcMissing).params["org_domain"],
+        "example.jp"
+    );
+    // SERVFAIL says nothing about DMARC, only that a lookup failed.
+    let mut r = good();
+    r.dmarc.lookup = absent("_dmarc.example.jp", "TXT", ResolveOutcome::ServerFailure);
+    assert_eq!(codes(&r), vec!["domain-lookup-failed"]);
+    assert_eq!(
+        only(&r, Code::DomainLookupFailed).params["names"],
+        "_dmarc.example.jp"
+    );
+}
+
+#[test]
+fn dmarc_policy_none_and_report_authorisation() {
+    let mut r = good();
+    r.dmarc.lookup.records = vec!["v=DMARC1; p=none".into()];
+    assert_eq!(only(&r, Code::DmarcPolicyNone).params["tag"], "p");
+    let mut r = good();
+    r.dmarc.lookup.records =
+        vec!["v=DMARC1; p=reject; rua=mailto:a@example.jp,mailto:r@reports.example.net!10m".into()];
+    assert_eq!(
+        external_report_destinations("example.jp", &r.dmarc.lookup.records[0]),
+        vec!["reports.example.net".to_string()]
+    );
+    let name = report_authorization_name("example.jp", "reports.example.net");
+    assert_eq!(name, "example.jp._report._dmarc.reports.example.net");
+    r.dmarc.report_authorizations = vec![nx(&name, "TXT")];
+    let f = only(&r, Code::DmarcRuaUnauthorized);
+    assert_eq!(f.params["destination"], "reports.example.net");
+    r.dmarc.report_authorizations = vec![found(&name, "TXT", &["v=DMARC1"])];
+    assert_eq!(codes(&r), Vec::<&str>::new());
+    // A subdomain of the same organisational domain needs no authorisation.
+    assert!(
+        external_report_destinations("example.jp", "v=DMARC1; p=none; rua=mailto:a@x.example.jp")
+            .is_empty()
+    );
+}
+
+fn with_key(txt: &str) -> DomainReport {
+    let mut r = good();
+    r.dkim[0].lookup.records = vec![txt.to_string()];
+    r
+}
+
+#[test]
+fn dkim_key_lengths_types_revoked_and_testing() {
+    assert_eq!(
+        parse_dkim_key(&format!("p={K1024}")),
+        DkimKey::Rsa {
+            bits: 1024,
+            testing: false
+        }
+    );
+    assert_eq!(
+        parse_dkim_key(&format!("k=rsa; p={K2048}")),
+        DkimKey::Rsa {
+            bits: 2048,
+            testing: false
+        }
+    );
+    assert_eq!(
+        parse_dkim_key(&format!("k=ed25519; p={ED25519}")),
+        DkimKey::Ed25519 { testing: false }
+    );
+    let f = only(&with_key(&format!("v=DKIM1; p={K1024}")), Code::DkimKeyWeak);
+    assert_eq!(
+        (f.params["bits"].as_str(), f.severity),
+        ("1024", Severity::Warning)
+    );
+    let r = with_key(&format!("v=DKIM1; p={K512}"));
+    assert_eq!(only(&r, Code::DkimKeyWeak).severity, Severity::Error);
+    assert_eq!(
+        codes(&r),
+        vec!["dkim-key-weak", "sender-requirements-unmet"]
+    );
+    assert_eq!(
+        codes(&with_key("v=DKIM1; k=rsa; p=")),
+        vec!["dkim-key-revoked"]
+    );
+    assert_eq!(
+        codes(&with_key(&format!("v=DKIM1; t=s:y; p={K2048}"))),
+        vec!["dkim-testing"]
+    );
+    let f = only(&with_key("v=DKIM1; k=dsa; p=AAAA"), Code::DkimKeyInvalid);
+    assert!(f.params["detail"].contains("dsa"));
+    assert_eq!(codes(&with_key("v=DKIM1; p=!!!")), vec!["dkim-key-invalid"]);
+    assert_eq!(
+        codes(&with_key(&format!("v=DKIM1; k=ed25519; p={ED25519}"))),
+        Vec::<&str>::new()
+    );
+}
+
+#[test]
+fn dkim_missing_given_selector_or_nothing_found() {
+    let mut r = good();
+    r.dkim.push(DkimEvidence {
+        selector: "gone".into(),
+        given: true,
+        lookup: nx("gone._domainkey.example.jp", "TXT"),
+    });
+    assert_eq!(only(&r, Code::DkimKeyMissing).params["selectors"], "gone");
+    let mut r = good();
+    r.dkim = vec![
+        DkimEvidence {
+            selector: "default".into(),
+            given: false,
+            lookup: nx("default._domainkey.example.jp", "TXT"),
+        },
+        DkimEvidence {
+            selector: "google".into(),
+            given: false,
+            lookup: nx("google._domainkey.example.jp", "TXT"),
+        },
+    ];
+    assert_eq!(
+        only(&r, Code::DkimKeyMissing).params["selectors"],
+        "default, google"
+    );
+    // With SPF known missing too, the requirements are unmet.
+    r.spf_ok = Some(false);
+    assert_eq!(
+        only(&r, Code::SenderRequirementsUnmet).params["missing"],
+        "spf-missing, dkim-key-missing"
+    );
+    // The SPF findings already in the report name the SPF problem.
+    r.findings = vec![Finding::new(Code::SpfTooManyLookups)];
+    assert_eq!(
+        only(&r, Code::SenderRequirementsUnmet).params["missing"],
+        "spf-too-many-lookups, dkim-key-missing"
+    );
+    r.findings.clear();
+    assert_eq!(
+        only(&r, Code::SenderRequirementsUnmet).params["missing"],
+        "spf-missing, dkim-key-missing"
+    );
+    r.spf_ok = Some(true);
+    assert_eq!(codes(&r), vec!["dkim-key-missing"]);
+}
+
+#[test]
+fn mta_sts_record_policy_and_mx_match() {
+    assert_eq!(
+        codes(&{
+            let mut r = good();
+            r.mta_sts.txt = nx("_mta-sts.example.jp", "TXT");
+            r.mta_sts.policy = None;
+            r
+        }),
+        Vec::<&str>::new()
+    );
+    let mut r = good();
+    r.mta_sts.txt.records = vec!["v=STSv1; id=bad-id!".into()];
+    assert!(only(&r, Code::MtaStsInvalid).params["detail"].contains("id="));
+    let mut r = good();
+    r.mta_sts.txt.records = vec!["v=STSv1; id=1".into(), "v=STSv1; id=2".into()];
+    assert!(only(&r, Code::MtaStsInvalid).params["detail"].contains("2 MTA-STS records"));
+    let mut r = good();
+    if let Some(p) = r.mta_sts.policy.as_mut() {
+        p.fetched = false;
+        p.detail = "certificate not trusted".into();
+    }
+    assert!(only(&r, Code::MtaStsInvalid).params["detail"].contains("certificate"));
+    let mut r = good();
+    if let Some(p) = r.mta_sts.policy.as_mut() {
+        p.body = "version: STSv1\nmode: enforce\nmax_age: 86400\n".into();
+    }
+    assert!(only(&r, Code::MtaStsInvalid).params["detail"].contains("mx"));
+    let mut r = good();
+    if let Some(p) = r.mta_sts.policy.as_mut() {
+        p.body = "version: STSv1\nmode: enforce\nmx: *.other.example\nmax_age: 86400\n".into();
+    }
+    let f = only(&r, Code::MtaStsMismatch);
+    assert_eq!(
+        (f.params["mx_host"].as_str(), f.severity),
+        ("mx.example.jp", Severity::Error)
+    );
+    if let Some(p) = r.mta_sts.policy.as_mut() {
+        p.body = p.body.replace("enforce", "testing");
+    }
+    assert_eq!(only(&r, Code::MtaStsMismatch).severity, Severity::Warning);
+    if let Some(p) = r.mta_sts.policy.as_mut() {
+        p.body = "version: STSv1\nmode: none\nmax_age: 86400\n".into();
+    }
+    assert_eq!(codes(&r), Vec::<&str>::new());
+    assert!(sts_mx_matches("*.example.jp", "mx.example.jp"));
+    assert!(!sts_mx_matches("*.example.jp", "a.mx.example.jp"));
+    assert!(!sts_mx_matches("*.example.jp", "example.jp"));
+    assert!(sts_mx_matches("MX.example.jp.", "mx.example.jp"));
+}
+
+#[test]
+fn tlsrpt_missing_is_informational() {
+    let mut r = good();
+    r.tlsrpt = nx("_smtp._tls.example.jp", "TXT");
+    let f = only(&r, Code::TlsrptMissing);
+    assert_eq!(f.severity, Severity::Info);
+    let mut r = good();
+    r.tlsrpt.records = vec!["v=spf1 -all".into()];
+    assert_eq!(codes(&r), vec!["tlsrpt-missing"]);
+}
+
+#[test]
+fn tlsa_shapes() {
+    let sha256 = "ab".repeat(32);
+    assert!(check_tlsa(&format!("3 1 1 {sha256}")).is_ok());
+    assert!(check_tlsa(&format!("2 0 1 {sha256}")).is_ok());
+    assert!(check_tlsa(&format!("1 1 1 {sha256}")).is_err_and(|e| e.contains("PKIX")));
+    assert!(check_tlsa("3 1 1 abcd").is_err_and(|e| e.contains("32 bytes")));
+    assert!(check_tlsa("3 1 2 abcd").is_err_and(|e| e.contains("64 bytes")));
+    assert!(check_tlsa(&format!("3 2 1 {sha256}")).is_err());
+    let mut r = good();
+    r.mx_hosts[0].tlsa = Some(found(
+        "_25._tcp.mx.example.jp",
+        "TLSA",
+        &[&format!("3 1 1 {sha256}")],
+    ));
+    assert_eq!(codes(&r), Vec::<&str>::new());
+    r.mx_hosts[0].tlsa = Some(found("_25._tcp.mx.example.jp", "TLSA", &["0 0 1 abcd"]));
+    assert_eq!(
+        only(&r, Code::TlsaMismatch).params["mx_host"],
+        "mx.example.jp"
+    );
+}
+
+#[test]
+fn mail_from_alignment() {
+    let mut r = good();
+    r.mail_from = Some("bounce@mail.example.jp".into());
+    assert_eq!(codes(&r), Vec::<&str>::new());
+    r.mail_from = Some("bounce@sendgrid.example.net".into());
+    assert_eq!(
+        only(&r, Code::SenderRequirementsUnmet).params["missing"],
+        "mail-from-not-aligned"
+    );
+}
+
+#[test]
+fn record_detection() {
+    assert!(is_dmarc("v=DMARC1; p=none"));
+    assert!(is_dmarc("v = DMARC1"));
+    assert!(!is_dmarc("v=spf1 -all"));
+    assert!(is_dkim_key("p="));
+    assert!(!is_dkim_key("hello world"));
+    assert!(tag_list("a=1; b=2;").is_ok());
+    assert!(tag_list("a=1; junk").is_err());
+    let p = parse_sts_policy(
+        "version: STSv1\nmode: enforce\nmx: a.example\nmx: *.b.example\nmax_age: 604800\n",
+    );
+    assert_eq!(p.map(|p| p.mx.len()), Ok(2));
+    assert!(parse_sts_policy("version: STSv1\nmode: strict\nmx: a\nmax_age: 1").is_err());
+    assert!(
+        parse_sts_policy("version: STSv1\nmode: enforce\nmx: a\nmax_age: 99999999999").is_err()
+    );
+}
+
+#[test]
+fn findings_use_only_their_codes_params() {
+    // Every param a rule writes is one the knowledge base allows (checked in maildoc-kb for the
+    // texts; here for the rules): gather all findings of the cases above.
+    let mut r = good();
+    r.dmarc.lookup.records = vec!["v=DMARC1; p=none; rua=mailto:x@other.example".into()];
+    r.dmarc.report_authorizations = vec![nx("example.jp._report._dmarc.other.example", "TXT")];
+    r.mx_hosts[0].reverse[0].confirmed.clear();
+    r.mx_hosts[0].cname = Some("c.example".into());
+    r.tlsrpt = nx("_smtp._tls.example.jp", "TXT");
+    r.mail_from = Some("a@b.example".into());
+    let all = diagnose(&r);
+    assert!(all.len() >= 5, "{all:?}");
+    for f in &all {
+        for key in f.params.keys() {
+            assert!(!key.is_empty() && key.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+        }
+    }
+}

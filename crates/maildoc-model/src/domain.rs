@@ -1,0 +1,160 @@
+//! The evidence of `maildoc domain` (issue 5): what DNS (and the MTA-STS policy server) said
+//! about a sending domain. Rules in `maildoc_diagnose::domain` read it; nothing here does I/O.
+
+use crate::{Finding, ResolveOutcome, Severity};
+use serde::{Deserialize, Serialize};
+
+/// The version of [`DomainReport`]'s JSON shape.
+pub const DOMAIN_REPORT_VERSION: u32 = 1;
+
+/// One DNS lookup as asked and as answered. `records` holds the answers in presentation form
+/// (TXT strings joined, host names without the final dot, addresses as text).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DnsLookup {
+    pub name: String,
+    /// `TXT`, `MX`, `A/AAAA`, `PTR`, `TLSA`, `CNAME`.
+    pub rtype: String,
+    pub outcome: ResolveOutcome,
+    #[serde(default)]
+    pub records: Vec<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+    /// The resolver set the AD bit: it says it validated the answer with DNSSEC.
+    #[serde(default)]
+    pub authentic_data: bool,
+}
+
+impl DnsLookup {
+    /// The lookup got a definite "no such record" (NXDOMAIN or NODATA).
+    pub fn is_absent(&self) -> bool {
+        matches!(
+            self.outcome,
+            ResolveOutcome::NotFound | ResolveOutcome::NoAddress
+        )
+    }
+
+    /// The lookup got no definite answer (SERVFAIL, timeout, resolver failure).
+    pub fn is_inconclusive(&self) -> bool {
+        !matches!(
+            self.outcome,
+            ResolveOutcome::Found | ResolveOutcome::NotFound | ResolveOutcome::NoAddress
+        )
+    }
+}
+
+/// Reverse DNS of one address: its PTR names and which of them lead back to it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReverseDns {
+    pub address: String,
+    pub ptr: DnsLookup,
+    /// The PTR names whose A/AAAA records include the address (forward-confirmed).
+    #[serde(default)]
+    pub confirmed: Vec<String>,
+}
+
+/// One MX host and what was found about it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MxHost {
+    pub preference: u16,
+    /// The exchange, lower case without the final dot; `.` for a null MX.
+    pub exchange: String,
+    /// The CNAME the exchange name points to, when it has one (RFC 2181 §10.3 forbids it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cname: Option<String>,
+    pub addresses: DnsLookup,
+    #[serde(default)]
+    pub reverse: Vec<ReverseDns>,
+    /// `_25._tcp.<exchange>` TLSA records as `usage selector matching hexdata`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tlsa: Option<DnsLookup>,
+}
+
+/// DMARC: the domain's record, the organisational domain's when the domain has none, and
+/// the external report destinations' authorisation records.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DmarcEvidence {
+    pub lookup: DnsLookup,
+    /// The organisational domain (Public Suffix List, RFC 7489 §3.2).
+    pub org_domain: String,
+    /// `_dmarc.<org domain>`, looked up when the domain is not its own organisational domain
+    /// and has no record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_lookup: Option<DnsLookup>,
+    /// `<record domain>._report._dmarc.<destination>` for each rua/ruf destination outside the
+    /// organisational domain (RFC 7489 §7.1).
+    #[serde(default)]
+    pub report_authorizations: Vec<DnsLookup>,
+}
+
+/// One DKIM selector's key record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DkimEvidence {
+    pub selector: String,
+    /// Given with `--dkim-selector` (true) or one of the common selectors tried (false).
+    pub given: bool,
+    pub lookup: DnsLookup,
+}
+
+/// The MTA-STS policy file fetched over HTTPS with strict certificate verification.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyFetch {
+    pub url: String,
+    /// Whether the file was received (HTTP 200 over a verified connection).
+    pub fetched: bool,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub body: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MtaStsEvidence {
+    pub txt: DnsLookup,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<PolicyFetch>,
+}
+
+/// Everything `maildoc domain` found about one domain, and the findings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DomainReport {
+    pub version: u32,
+    pub domain: String,
+    pub started_at_unix: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_server: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail_from: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    pub mx: DnsLookup,
+    #[serde(default)]
+    pub mx_hosts: Vec<MxHost>,
+    pub dmarc: DmarcEvidence,
+    #[serde(default)]
+    pub dkim: Vec<DkimEvidence>,
+    pub mta_sts: MtaStsEvidence,
+    pub tlsrpt: DnsLookup,
+    /// Reverse DNS of the `--ip` address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sending_ip: Option<ReverseDns>,
+    /// The SPF report of `maildoc_auth` when it ran, as its own JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spf: Option<serde_json::Value>,
+    /// Whether the domain publishes a usable SPF record; `None` when SPF was not checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spf_ok: Option<bool>,
+    #[serde(default)]
+    pub findings: Vec<Finding>,
+}
+
+impl DomainReport {
+    /// Any finding that is not merely informational.
+    pub fn has_problems(&self) -> bool {
+        self.findings.iter().any(|f| f.severity != Severity::Info)
+    }
+
+    /// Whether every answer that carried records had the resolver's AD bit.
+    pub fn dnssec_validated(&self) -> bool {
+        self.mx.outcome == ResolveOutcome::Found && self.mx.authentic_data
+    }
+}
