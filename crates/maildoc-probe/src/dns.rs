@@ -181,10 +181,8 @@ impl Dns {
     /// Looks up the SRV records of `name` (e.g. `_imaps._tcp.example.jp`), lowest priority
     /// first, then highest weight.
     pub async fn srv(&self, name: &str, clock: &RunClock) -> RecordLookup<SrvRecord> {
-        let (outcome, data, detail, ad) = self.records(name, RecordType::SRV, clock).await;
-        let mut records: Vec<SrvRecord> = data
-            .iter()
-            .filter_map(|d| match d {
+        let mut found = self
+            .lookup(name, RecordType::SRV, clock, |d| match d {
                 RData::SRV(srv) => Some(SrvRecord {
                     priority: srv.priority,
                     weight: srv.weight,
@@ -193,120 +191,93 @@ impl Dns {
                 }),
                 _ => None,
             })
-            .collect();
-        records.sort_by(|a, b| {
+            .await;
+        found.records.sort_by(|a, b| {
             (a.priority, std::cmp::Reverse(a.weight), &a.target).cmp(&(
                 b.priority,
                 std::cmp::Reverse(b.weight),
                 &b.target,
             ))
         });
-        RecordLookup {
-            outcome: found_or(outcome, records.is_empty()),
-            records,
-            detail,
-            authentic_data: ad,
-        }
+        found
     }
 
     /// Looks up the MX records of `domain`, most preferred first.
     pub async fn mx(&self, domain: &str, clock: &RunClock) -> RecordLookup<MxRecord> {
-        let (outcome, data, detail, ad) = self.records(domain, RecordType::MX, clock).await;
-        let mut records: Vec<MxRecord> = data
-            .iter()
-            .filter_map(|d| match d {
+        let mut found = self
+            .lookup(domain, RecordType::MX, clock, |d| match d {
                 RData::MX(mx) => Some(MxRecord {
                     preference: mx.preference,
                     exchange: host_of(&mx.exchange.to_ascii()),
                 }),
                 _ => None,
             })
-            .collect();
-        records.sort_by(|a, b| (a.preference, &a.exchange).cmp(&(b.preference, &b.exchange)));
-        RecordLookup {
-            outcome: found_or(outcome, records.is_empty()),
-            records,
-            detail,
-            authentic_data: ad,
-        }
+            .await;
+        found
+            .records
+            .sort_by(|a, b| (a.preference, &a.exchange).cmp(&(b.preference, &b.exchange)));
+        found
     }
 
     /// Looks up the TXT records of `name`, each record's strings joined (RFC 7208 §3.3),
     /// in the order the server gave them. Bytes that are not UTF-8 are replaced.
     pub async fn txt(&self, name: &str, clock: &RunClock) -> RecordLookup<String> {
-        let (outcome, data, detail, ad) = self.records(name, RecordType::TXT, clock).await;
-        let records: Vec<String> = data
-            .iter()
-            .filter_map(|d| match d {
-                RData::TXT(txt) => Some(
-                    txt.txt_data
-                        .iter()
-                        .map(|part| String::from_utf8_lossy(part).into_owned())
-                        .collect::<String>(),
-                ),
-                _ => None,
-            })
-            .collect();
-        RecordLookup {
-            outcome: found_or(outcome, records.is_empty()),
-            records,
-            detail,
-            authentic_data: ad,
-        }
+        self.lookup(name, RecordType::TXT, clock, |d| match d {
+            RData::TXT(txt) => Some(
+                txt.txt_data
+                    .iter()
+                    .map(|part| String::from_utf8_lossy(part).into_owned())
+                    .collect::<String>(),
+            ),
+            _ => None,
+        })
+        .await
     }
 
     /// Looks up the PTR records of `ip` (reverse DNS), as host names without the final dot.
     pub async fn ptr(&self, ip: IpAddr, clock: &RunClock) -> RecordLookup<String> {
         let name = reverse_name(ip);
-        let (outcome, data, detail, ad) = self.records(&name, RecordType::PTR, clock).await;
-        let records: Vec<String> = data
-            .iter()
-            .filter_map(|d| match d {
-                RData::PTR(p) => Some(host_of(&p.0.to_ascii())),
-                _ => None,
-            })
-            .collect();
-        RecordLookup {
-            outcome: found_or(outcome, records.is_empty()),
-            records,
-            detail,
-            authentic_data: ad,
-        }
+        self.lookup(&name, RecordType::PTR, clock, |d| match d {
+            RData::PTR(p) => Some(host_of(&p.0.to_ascii())),
+            _ => None,
+        })
+        .await
     }
 
     /// Looks up the TLSA records of `name` (e.g. `_25._tcp.mx.example.jp`).
     pub async fn tlsa(&self, name: &str, clock: &RunClock) -> RecordLookup<TlsaRecord> {
-        let (outcome, data, detail, ad) = self.records(name, RecordType::TLSA, clock).await;
-        let records: Vec<TlsaRecord> = data
-            .iter()
-            .filter_map(|d| match d {
-                RData::TLSA(t) => Some(TlsaRecord {
-                    usage: u8::from(t.cert_usage),
-                    selector: u8::from(t.selector),
-                    matching: u8::from(t.matching),
-                    data_hex: t.cert_data.iter().map(|b| format!("{b:02x}")).collect(),
-                }),
-                _ => None,
-            })
-            .collect();
-        RecordLookup {
-            outcome: found_or(outcome, records.is_empty()),
-            records,
-            detail,
-            authentic_data: ad,
-        }
+        self.lookup(name, RecordType::TLSA, clock, |d| match d {
+            RData::TLSA(t) => Some(TlsaRecord {
+                usage: u8::from(t.cert_usage),
+                selector: u8::from(t.selector),
+                matching: u8::from(t.matching),
+                data_hex: t.cert_data.iter().map(|b| format!("{b:02x}")).collect(),
+            }),
+            _ => None,
+        })
+        .await
     }
 
     /// Looks up the CNAME of `name`, if it has one (the target without its final dot).
     pub async fn cname(&self, name: &str, clock: &RunClock) -> RecordLookup<String> {
-        let (outcome, data, detail, ad) = self.records(name, RecordType::CNAME, clock).await;
-        let records: Vec<String> = data
-            .iter()
-            .filter_map(|d| match d {
-                RData::CNAME(c) => Some(host_of(&c.0.to_ascii())),
-                _ => None,
-            })
-            .collect();
+        self.lookup(name, RecordType::CNAME, clock, |d| match d {
+            RData::CNAME(c) => Some(host_of(&c.0.to_ascii())),
+            _ => None,
+        })
+        .await
+    }
+
+    /// One record type's lookup: `pick` turns each answer of that type into a record; an
+    /// answer with none left counts as NODATA.
+    async fn lookup<T>(
+        &self,
+        name: &str,
+        rtype: RecordType,
+        clock: &RunClock,
+        pick: impl Fn(&RData) -> Option<T>,
+    ) -> RecordLookup<T> {
+        let (outcome, data, detail, ad) = self.records(name, rtype, clock).await;
+        let records: Vec<T> = data.iter().filter_map(pick).collect();
         RecordLookup {
             outcome: found_or(outcome, records.is_empty()),
             records,
@@ -315,8 +286,6 @@ impl Dns {
         }
     }
 
-    /// One lookup of `rtype`, bounded by the lookup cap and the run's deadline, with the
-    /// answer's AD bit.
     pub(crate) async fn records(
         &self,
         name: &str,
