@@ -46,23 +46,10 @@ pub enum FormatArg {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     pub address: String,
-    #[arg(long, value_name = "HOST[:PORT][/ssl|/starttls|/plain]")]
-    pub imap: Vec<String>,
-    #[arg(long, value_name = "HOST[:PORT][/ssl|/starttls|/plain]")]
-    pub pop3: Vec<String>,
-    #[arg(long, value_name = "HOST[:PORT][/ssl|/starttls|/plain]")]
-    pub smtp: Vec<String>,
-    #[arg(long, value_name = "NAME")]
-    pub username: Option<String>,
+    #[command(flatten)]
+    pub servers: ServerArgs,
     #[command(flatten)]
     pub login: LoginArgs,
-    #[arg(
-        long,
-        value_enum,
-        default_value = "password",
-        value_name = "password|none"
-    )]
-    pub smtp_auth: SmtpAuth,
     #[command(flatten)]
     pub net: NetArgs,
     #[arg(
@@ -86,6 +73,45 @@ pub fn parse_client(s: &str) -> Result<maildoc_report::Client, String> {
             .collect();
         format!("one of {}", keys.join(", "))
     })
+}
+
+/// The servers as a mail app has them set, and how it logs in to send: shared by check,
+/// explain --check and triage.
+#[derive(Debug, Args)]
+pub struct ServerArgs {
+    #[arg(long, value_name = "HOST[:PORT][/ssl|/starttls|/plain]")]
+    pub imap: Vec<String>,
+    #[arg(long, value_name = "HOST[:PORT][/ssl|/starttls|/plain]")]
+    pub pop3: Vec<String>,
+    #[arg(long, value_name = "HOST[:PORT][/ssl|/starttls|/plain]")]
+    pub smtp: Vec<String>,
+    #[arg(long, value_name = "NAME")]
+    pub username: Option<String>,
+    #[arg(
+        long,
+        value_enum,
+        default_value = "password",
+        value_name = "password|none"
+    )]
+    pub smtp_auth: SmtpAuth,
+}
+
+impl ServerArgs {
+    /// What the engine needs to plan the check of `address`.
+    pub fn settings(&self, address: &str) -> maildoc_engine::Settings {
+        maildoc_engine::Settings {
+            address: address.to_string(),
+            imap: self.imap.clone(),
+            pop3: self.pop3.clone(),
+            smtp: self.smtp.clone(),
+            username: self.username.clone(),
+        }
+    }
+
+    /// Whether the mail app authenticates to the outgoing server.
+    pub fn smtp_auth(&self) -> bool {
+        self.smtp_auth == SmtpAuth::Password
+    }
 }
 
 /// `--dns-server`, `--ca-file` and `--timeout`: how maildoc reaches the network, shared by

@@ -3,10 +3,10 @@
 //! confirmed or not seen. Matching is `maildoc_explain`; the words are the knowledge base's
 //! and `data/ui-explain.toml`.
 
-use crate::args::{self, FormatArg, LoginArgs, NetArgs, SmtpAuth};
+use crate::args::{self, FormatArg, LoginArgs, NetArgs, ServerArgs};
 use crate::{EXIT_CANNOT_RUN, EXIT_HEALTHY, EXIT_PROBLEMS, EXIT_USAGE, password};
 use clap::Args;
-use maildoc_engine::{CheckError, CheckOptions, Settings};
+use maildoc_engine::{CheckError, CheckOptions};
 use maildoc_explain::{Explanation, SmtpStatus};
 use maildoc_kb::catalogue;
 use maildoc_model::{Code, Report};
@@ -24,23 +24,10 @@ pub struct ExplainArgs {
     pub text: Vec<String>,
     #[arg(long, value_name = "ADDRESS")]
     pub check: Option<String>,
-    #[arg(long, value_name = "HOST[:PORT][/ssl|/starttls|/plain]")]
-    pub imap: Vec<String>,
-    #[arg(long, value_name = "HOST[:PORT][/ssl|/starttls|/plain]")]
-    pub pop3: Vec<String>,
-    #[arg(long, value_name = "HOST[:PORT][/ssl|/starttls|/plain]")]
-    pub smtp: Vec<String>,
-    #[arg(long, value_name = "NAME")]
-    pub username: Option<String>,
+    #[command(flatten)]
+    pub servers: ServerArgs,
     #[command(flatten)]
     pub login: LoginArgs,
-    #[arg(
-        long,
-        value_enum,
-        default_value = "password",
-        value_name = "password|none"
-    )]
-    pub smtp_auth: SmtpAuth,
     #[command(flatten)]
     pub net: NetArgs,
     #[arg(
@@ -173,10 +160,10 @@ pub fn run(args: ExplainArgs, lang_flag: Option<&str>) -> ExitCode {
     }
     if args.check.is_none() {
         let stray = [
-            (!args.imap.is_empty(), "--imap"),
-            (!args.pop3.is_empty(), "--pop3"),
-            (!args.smtp.is_empty(), "--smtp"),
-            (args.username.is_some(), "--username"),
+            (!args.servers.imap.is_empty(), "--imap"),
+            (!args.servers.pop3.is_empty(), "--pop3"),
+            (!args.servers.smtp.is_empty(), "--smtp"),
+            (args.servers.username.is_some(), "--username"),
             (args.login.password_stdin, "--password-stdin"),
             (args.login.password_file.is_some(), "--password-file"),
         ];
@@ -227,7 +214,7 @@ fn run_check(args: &ExplainArgs, address: &str, lang: Lang) -> Result<Report, Ex
             password::Sources {
                 stdin: args.login.password_stdin,
                 file: args.login.password_file.as_deref(),
-                prompt_name: args.username.as_deref().unwrap_or(address),
+                prompt_name: args.servers.username.as_deref().unwrap_or(address),
             },
             lang,
         )
@@ -235,16 +222,10 @@ fn run_check(args: &ExplainArgs, address: &str, lang: Lang) -> Result<Report, Ex
     };
     let login = !args.login.no_login && password.is_some();
     let opts = CheckOptions {
-        settings: Settings {
-            address: address.to_string(),
-            imap: args.imap.clone(),
-            pop3: args.pop3.clone(),
-            smtp: args.smtp.clone(),
-            username: args.username.clone(),
-        },
+        settings: args.servers.settings(address),
         password,
         login,
-        smtp_auth: args.smtp_auth == SmtpAuth::Password,
+        smtp_auth: args.servers.smtp_auth(),
         allow_plaintext_login: args.login.allow_plaintext_login,
         dns_server: net.dns_server,
         ca_pem: net.ca_pem,

@@ -9,7 +9,7 @@ mod password;
 mod triage;
 
 use args::Command;
-use maildoc_engine::{CheckError, CheckOptions, Progress, Settings};
+use maildoc_engine::{CheckError, CheckOptions, Progress};
 use maildoc_report::{Format, Lang, human, ui};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -71,16 +71,10 @@ fn check(args: args::CheckArgs, lang_flag: Option<&str>) -> ExitCode {
     };
     let login = !args.login.no_login && password.is_some();
     let opts = CheckOptions {
-        settings: Settings {
-            address: args.address.clone(),
-            imap: args.imap.clone(),
-            pop3: args.pop3.clone(),
-            smtp: args.smtp.clone(),
-            username: args.username.clone(),
-        },
+        settings: args.servers.settings(&args.address),
         password,
         login,
-        smtp_auth: args.smtp_auth == args::SmtpAuth::Password,
+        smtp_auth: args.servers.smtp_auth(),
         allow_plaintext_login: args.login.allow_plaintext_login,
         dns_server: net.dns_server,
         ca_pem: net.ca_pem,

@@ -30,7 +30,7 @@ pub fn obtain(args: &CheckArgs, lang: Lang) -> Result<Option<Password>, Problem>
         Sources {
             stdin: args.login.password_stdin,
             file: args.login.password_file.as_deref(),
-            prompt_name: args.username.as_deref().unwrap_or(&args.address),
+            prompt_name: args.servers.username.as_deref().unwrap_or(&args.address),
         },
         lang,
     )

@@ -2,10 +2,10 @@
 //! from flags and an answers file, running the account check as soon as an address is known,
 //! and ending in a support summary (text, Markdown or HTML) of triage and check together.
 
-use crate::args::{LoginArgs, NetArgs, SmtpAuth};
+use crate::args::{LoginArgs, NetArgs, ServerArgs};
 use crate::password;
 use clap::{Args, ValueEnum};
-use maildoc_engine::{CheckError, CheckOptions, Settings};
+use maildoc_engine::{CheckError, CheckOptions};
 use maildoc_model::{Protocol, Report, Severity};
 use maildoc_report::{Lang, human, ui};
 use maildoc_triage::{Area, Check, CheckOutcome, CheckStatus, Kind, Likelihood, Triage};
@@ -35,23 +35,10 @@ pub struct TriageArgs {
     pub tried: Vec<String>,
     #[arg(long, value_name = "ADDRESS")]
     pub address: Option<String>,
-    #[arg(long, value_name = "HOST[:PORT][/ssl|/starttls|/plain]")]
-    pub imap: Vec<String>,
-    #[arg(long, value_name = "HOST[:PORT][/ssl|/starttls|/plain]")]
-    pub pop3: Vec<String>,
-    #[arg(long, value_name = "HOST[:PORT][/ssl|/starttls|/plain]")]
-    pub smtp: Vec<String>,
-    #[arg(long, value_name = "NAME")]
-    pub username: Option<String>,
+    #[command(flatten)]
+    pub servers: ServerArgs,
     #[command(flatten)]
     pub login: LoginArgs,
-    #[arg(
-        long,
-        value_enum,
-        default_value = "password",
-        value_name = "password|none"
-    )]
-    pub smtp_auth: SmtpAuth,
     #[command(flatten)]
     pub net: NetArgs,
     #[arg(long)]
@@ -310,7 +297,7 @@ fn maybe_check(outcome: &mut Outcome, args: &TriageArgs, lang: Lang, interactive
         let sources = password::Sources {
             stdin: args.login.password_stdin,
             file: args.login.password_file.as_deref(),
-            prompt_name: args.username.as_deref().unwrap_or(&address),
+            prompt_name: args.servers.username.as_deref().unwrap_or(&address),
         };
         match password::obtain_from(sources, lang) {
             Ok(p) => p,
@@ -337,16 +324,10 @@ fn maybe_check(outcome: &mut Outcome, args: &TriageArgs, lang: Lang, interactive
     }
     let login = password.is_some();
     let opts = CheckOptions {
-        settings: Settings {
-            address: address.clone(),
-            imap: args.imap.clone(),
-            pop3: args.pop3.clone(),
-            smtp: args.smtp.clone(),
-            username: args.username.clone(),
-        },
+        settings: args.servers.settings(&address),
         password,
         login,
-        smtp_auth: args.smtp_auth == SmtpAuth::Password,
+        smtp_auth: args.servers.smtp_auth(),
         allow_plaintext_login: args.login.allow_plaintext_login,
         dns_server: net.dns_server,
         ca_pem: net.ca_pem,
