@@ -233,6 +233,14 @@ const HELP_ARGS: &[&str] = &[
     "client",
 ];
 
+/// Gives each `(argument id, UI key)` its help text in `lang`.
+pub fn localize_args(mut sub: clap::Command, help: &[(&str, &str)], lang: Lang) -> clap::Command {
+    for (id, key) in help {
+        sub = sub.mut_arg(*id, |a| a.help(ui::text(key, lang)));
+    }
+    sub
+}
+
 /// Parses the command line with help texts in `lang`.
 pub fn parse(lang: Lang) -> Result<Cli, clap::Error> {
     let mut cmd = Cli::command()
@@ -250,13 +258,10 @@ pub fn parse(lang: Lang) -> Result<Cli, clap::Error> {
         sub
     });
     cmd = cmd.mut_subcommand("discover", |sub| {
-        let mut sub = sub
+        let sub = sub
             .about(ui::text("help-discover", lang))
             .after_help(ui::text("help-discover-after", lang));
-        for (id, key) in DISCOVER_HELP {
-            sub = sub.mut_arg(*id, |a| a.help(ui::text(key, lang)));
-        }
-        sub
+        localize_args(sub, DISCOVER_HELP, lang)
     });
     cmd = crate::karte::localize_help(cmd, lang);
     cmd = crate::triage::localize_help(cmd, lang);

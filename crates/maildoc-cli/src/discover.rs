@@ -26,15 +26,9 @@ pub fn run(args: DiscoverArgs, lang_flag: Option<&str>) -> ExitCode {
         ca_pem: net.ca_pem,
         timeout: net.timeout,
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match crate::runtime() {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("maildoc: {e}");
-            return ExitCode::from(EXIT_CANNOT_RUN);
-        }
+        Err(code) => return code,
     };
     let found = match runtime.block_on(maildoc_engine::discover(&args.address, &opts)) {
         Ok(d) => d,

@@ -3,7 +3,7 @@
 //! `maildoc_diagnose::domain` turn the evidence into findings, and the knowledge base words
 //! them. Exit codes as `check`: 0 nothing to fix, 1 problems, 2 cannot run, 3 usage.
 
-use crate::args::{FormatArg, NetArgs};
+use crate::args::{self, FormatArg, NetArgs};
 use crate::{EXIT_CANNOT_RUN, EXIT_HEALTHY, EXIT_PROBLEMS, EXIT_USAGE};
 use clap::Args;
 use futures_util::future::join_all;
@@ -58,13 +58,10 @@ const HELP: &[(&str, &str)] = &[
 
 pub fn localize_help(cmd: clap::Command, lang: Lang) -> clap::Command {
     cmd.mut_subcommand("domain", |sub| {
-        let mut sub = sub
+        let sub = sub
             .about(ui::text("help-domain", lang))
             .after_help(ui::text("help-domain-after", lang));
-        for (id, key) in HELP {
-            sub = sub.mut_arg(*id, |a| a.help(ui::text(key, lang)));
-        }
-        sub
+        args::localize_args(sub, HELP, lang)
     })
 }
 
@@ -91,15 +88,9 @@ pub fn run(args: DomainArgs, lang_flag: Option<&str>) -> ExitCode {
             return ExitCode::from(EXIT_CANNOT_RUN);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match crate::runtime() {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("maildoc: {e}");
-            return ExitCode::from(EXIT_CANNOT_RUN);
-        }
+        Err(code) => return code,
     };
     let opts = Options {
         domain,

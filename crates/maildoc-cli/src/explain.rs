@@ -64,13 +64,10 @@ const HELP: &[(&str, &str)] = &[
 /// Puts `explain`'s help texts in `lang`.
 pub fn localize_help(cmd: clap::Command, lang: Lang) -> clap::Command {
     cmd.mut_subcommand("explain", |sub| {
-        let mut sub = sub
+        let sub = sub
             .about(ui::text("help-explain", lang))
             .after_help(ui::text("help-explain-after", lang));
-        for (id, key) in HELP {
-            sub = sub.mut_arg(*id, |a| a.help(ui::text(key, lang)));
-        }
-        sub
+        args::localize_args(sub, HELP, lang)
     })
 }
 
@@ -231,13 +228,7 @@ fn run_check(args: &ExplainArgs, address: &str, lang: Lang) -> Result<Report, Ex
         ca_pem: net.ca_pem,
         timeout: net.timeout,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            eprintln!("maildoc: {e}");
-            ExitCode::from(EXIT_CANNOT_RUN)
-        })?;
+    let runtime = crate::runtime()?;
     match runtime.block_on(maildoc_engine::check(opts, |_| {})) {
         Ok(r) => Ok(r),
         Err(CheckError::Usage(m)) => Err(crate::usage_error(lang, "error-input", &m)),

@@ -169,17 +169,11 @@ pub const SHOW_HELP: &[(&str, &str)] = &[
 
 /// The `karte` command's help in `lang`.
 pub fn localize_help(cmd: clap::Command, lang: Lang) -> clap::Command {
-    fn args(mut sub: clap::Command, list: &[(&str, &str)], lang: Lang) -> clap::Command {
-        for (id, key) in list {
-            sub = sub.mut_arg(*id, |a| a.help(ui::text(key, lang)));
-        }
-        sub
-    }
     cmd.mut_subcommand("karte", |k| {
         k.about(ui::text("help-karte", lang))
             .after_help(ui::text("help-karte-after", lang))
             .mut_subcommand("new", |s| {
-                args(
+                args::localize_args(
                     s.about(ui::text("help-karte-new", lang))
                         .after_help(ui::text("help-karte-new-after", lang)),
                     NEW_HELP,
@@ -187,7 +181,7 @@ pub fn localize_help(cmd: clap::Command, lang: Lang) -> clap::Command {
                 )
             })
             .mut_subcommand("check", |s| {
-                args(
+                args::localize_args(
                     s.about(ui::text("help-karte-check", lang))
                         .after_help(ui::text("help-karte-check-after", lang)),
                     CHECK_HELP,
@@ -195,7 +189,7 @@ pub fn localize_help(cmd: clap::Command, lang: Lang) -> clap::Command {
                 )
             })
             .mut_subcommand("show", |s| {
-                args(s.about(ui::text("help-karte-show", lang)), SHOW_HELP, lang)
+                args::localize_args(s.about(ui::text("help-karte-show", lang)), SHOW_HELP, lang)
             })
     })
 }
@@ -284,16 +278,6 @@ fn load(path: &Path, lang: Lang) -> Result<Karte, ExitCode> {
         eprintln!("maildoc: {}", load_error_words(&e, lang));
         ExitCode::from(EXIT_USAGE)
     })
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            eprintln!("maildoc: {e}");
-            ExitCode::from(EXIT_CANNOT_RUN)
-        })
 }
 
 fn save(path: &Path, karte: &Karte, lang: Lang) -> Result<(), ExitCode> {
@@ -456,7 +440,7 @@ fn check(args: CheckArgs, lang: Lang) -> ExitCode {
         ca_pem,
         timeout,
     };
-    let runtime = match runtime() {
+    let runtime = match crate::runtime() {
         Ok(r) => r,
         Err(code) => return code,
     };
@@ -1041,7 +1025,7 @@ fn new(a: NewArgs, lang: Lang) -> ExitCode {
                 Ok(o) => o,
                 Err(code) => return code,
             };
-            let rt = match runtime() {
+            let rt = match crate::runtime() {
                 Ok(r) => r,
                 Err(code) => return code,
             };

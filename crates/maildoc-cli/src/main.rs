@@ -80,15 +80,9 @@ fn check(args: args::CheckArgs, lang_flag: Option<&str>) -> ExitCode {
         ca_pem: net.ca_pem,
         timeout: net.timeout,
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime() {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("maildoc: {e}");
-            return ExitCode::from(EXIT_CANNOT_RUN);
-        }
+        Err(code) => return code,
     };
     let show_progress = format == Format::Human && std::io::stderr().is_terminal();
     let bar = indicatif::ProgressBar::hidden();
@@ -129,6 +123,18 @@ fn check(args: args::CheckArgs, lang_flag: Option<&str>) -> ExitCode {
         }
     };
     print_report(&report, format, lang, args.verbose, args.client)
+}
+
+/// The runtime every command's network work runs on; failing to build it means maildoc
+/// cannot run (exit code 2).
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("maildoc: {e}");
+            ExitCode::from(EXIT_CANNOT_RUN)
+        })
 }
 
 /// Prints a check report in the asked format and gives the exit code it means: 0 healthy,

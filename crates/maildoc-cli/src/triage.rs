@@ -95,11 +95,8 @@ pub fn localize_help(cmd: clap::Command, lang: Lang) -> clap::Command {
             };
             let _ = write!(after, "\n  {} = {values}", q.id);
         }
-        let mut sub = sub.about(ui::text("help-triage", lang)).after_help(after);
-        for (id, key) in HELP {
-            sub = sub.mut_arg(*id, |a| a.help(ui::text(key, lang)));
-        }
-        sub
+        let sub = sub.about(ui::text("help-triage", lang)).after_help(after);
+        crate::args::localize_args(sub, HELP, lang)
     })
 }
 
@@ -333,16 +330,9 @@ fn maybe_check(outcome: &mut Outcome, args: &TriageArgs, lang: Lang, interactive
         ca_pem: net.ca_pem,
         timeout: net.timeout,
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("maildoc: {e}");
-            outcome.check_note = Some("triage-check-failed");
-            return;
-        }
+    let Ok(runtime) = crate::runtime() else {
+        outcome.check_note = Some("triage-check-failed");
+        return;
     };
     match runtime.block_on(maildoc_engine::check(opts, |_| {})) {
         Ok(report) => {
