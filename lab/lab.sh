@@ -392,7 +392,7 @@ render_nsd() {
     render "$TEMPLATES/lab.example.zone.in" "$d/nsd/lab.example.zone" SERIAL="$serial"
     render "$TEMPLATES/gmail.com.zone.in" "$d/nsd/gmail.com.zone" SERIAL="$serial"
     local z
-    for z in posture.lab.example 2.0.192.in-addr.arpa dmarc-reports.example; do
+    for z in posture.lab.example 2.0.192.in-addr.arpa dmarc-reports.example dnsbl.lab.example; do
         render "$TEMPLATES/$z.zone.in" "$d/nsd/$z.zone" SERIAL="$serial"
     done
     for z in "$d"/nsd/*.zone; do

@@ -34,6 +34,10 @@ pub struct DomainArgs {
     pub ip: Option<IpAddr>,
     #[arg(long, value_name = "ADDRESS")]
     pub mail_from: Option<String>,
+    #[arg(long = "dnsbl-zone", value_name = "ZONE")]
+    pub dnsbl_zone: Vec<String>,
+    #[arg(long)]
+    pub smtp: bool,
     #[command(flatten)]
     pub net: NetArgs,
     #[arg(
@@ -50,6 +54,8 @@ const HELP: &[(&str, &str)] = &[
     ("dkim_selector", "help-dkim-selector"),
     ("ip", "help-domain-ip"),
     ("mail_from", "help-mail-from"),
+    ("dnsbl_zone", "help-dnsbl-zone"),
+    ("smtp", "help-domain-smtp"),
     ("dns_server", "help-dns-server"),
     ("ca_file", "help-ca-file"),
     ("timeout", "help-timeout"),
@@ -98,6 +104,16 @@ pub fn run(args: DomainArgs, lang_flag: Option<&str>) -> ExitCode {
         ip: args.ip,
         mail_from: args.mail_from.clone(),
         dns_server: net.dns_server,
+        smtp: args.smtp,
+        dnsbl_zones: if args.dnsbl_zone.is_empty() {
+            rules::dnsbl::default_zones()
+        } else {
+            args.dnsbl_zone
+                .iter()
+                .map(|z| z.trim().trim_end_matches('.').to_ascii_lowercase())
+                .filter(|z| !z.is_empty())
+                .collect()
+        },
     };
     let report = runtime.block_on(async {
         let clock = RunClock::new(net.timeout);
@@ -146,6 +162,113 @@ pub struct Options {
     pub ip: Option<IpAddr>,
     pub mail_from: Option<String>,
     pub dns_server: Option<std::net::SocketAddr>,
+    /// The DNS blocklists to ask (`--dnsbl-zone`, else the built-in ones).
+    pub dnsbl_zones: Vec<String>,
+    /// `--smtp`: connect to port 25 of each MX host.
+    pub smtp: bool,
+}
+
+/// `--smtp`: each MX host on port 25 with maildoc-probe's SMTP session at
+/// [`ProbeDepth::Transport`](maildoc_model::ProbeDepth::Transport): greeting, EHLO,
+/// STARTTLS, TLS, QUIT; no login and no envelope (the server is another party's). All at
+/// once, each under the run's deadline.
+async fn mx_smtp(
+    hosts: &[MxHost],
+    domain: &str,
+    dns: &Dns,
+    trust: &Trust,
+    clock: &RunClock,
+) -> Vec<maildoc_model::ServerEvidence> {
+    use maildoc_model::{Endpoint, Origin, ProbeDepth, Protocol, Security};
+    use maildoc_probe::context::{Account, ProbeContext};
+    use maildoc_probe::server::{ServerPlan, probe};
+    let ctx = ProbeContext {
+        account: Account {
+            address: format!("postmaster@{domain}"),
+            local_part: "postmaster".to_string(),
+            username: String::new(),
+            password: None,
+            login: false,
+            smtp_auth: false,
+            allow_plaintext_login: false,
+            suspect_host: false,
+        },
+        dns: dns.clone(),
+        trust: trust.clone(),
+        clock: *clock,
+        now_unix: i64::try_from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or_default(),
+        )
+        .unwrap_or_default(),
+    };
+    let mut names: Vec<&str> = Vec::new();
+    for h in hosts {
+        if h.exchange != "." && !names.contains(&h.exchange.as_str()) {
+            names.push(&h.exchange);
+        }
+    }
+    join_all(names.iter().enumerate().map(|(i, host)| {
+        probe(
+            ServerPlan {
+                id: format!("mx{}", i + 1),
+                endpoint: Endpoint::new(Protocol::Smtp, *host, 25, Security::Starttls),
+                origin: Origin::Flag,
+                depth: ProbeDepth::Transport,
+            },
+            &ctx,
+        )
+    }))
+    .await
+}
+
+/// How many blocklist queries are in flight at once.
+const DNSBL_CONCURRENCY: usize = 16;
+
+/// Each IPv4 address (of the MX hosts and `--ip`) against each zone: the A query, then the
+/// TXT query for the reason when the A query answered. At most [`DNSBL_CONCURRENCY`] at
+/// once, each under the run's clock.
+async fn dnsbl(
+    dns: &Dns,
+    zones: &[String],
+    addresses: Vec<(String, IpAddr)>,
+    clock: &RunClock,
+) -> Vec<DnsblCheck> {
+    use futures_util::stream::{self, StreamExt};
+    let mut seen: Vec<IpAddr> = Vec::new();
+    let mut jobs: Vec<(String, IpAddr, String, String)> = Vec::new();
+    for (source, ip) in addresses {
+        if seen.contains(&ip) {
+            continue;
+        }
+        seen.push(ip);
+        for zone in zones {
+            if let Some(name) = rules::dnsbl::query_name(ip, zone) {
+                jobs.push((source.clone(), ip, zone.clone(), name));
+            }
+        }
+    }
+    stream::iter(jobs)
+        .map(|(source, ip, zone, name)| async move {
+            let query = lookup(&name, "A", dns.a(&name, clock).await, |a| a.to_string());
+            let txt = if query.outcome == ResolveOutcome::Found {
+                Some(txt(dns, &name, clock).await)
+            } else {
+                None
+            };
+            DnsblCheck {
+                address: ip.to_string(),
+                source,
+                zone,
+                query,
+                txt,
+            }
+        })
+        .buffered(DNSBL_CONCURRENCY)
+        .collect()
+        .await
 }
 
 fn lookup<T>(
@@ -364,6 +487,27 @@ pub async fn check(opts: &Options, dns: &Dns, trust: &Trust, clock: &RunClock) -
         ip_part,
         spf_part
     );
+    // The blocklists need the MX addresses: they run once those are known, beside nothing
+    // else (the rest is done by then).
+    let mut addresses: Vec<(String, IpAddr)> = Vec::new();
+    if let Some(ip) = opts.ip {
+        addresses.push(("--ip".to_string(), ip));
+    }
+    for h in &mx_hosts {
+        for r in &h.reverse {
+            if let Ok(ip) = r.address.parse::<IpAddr>() {
+                addresses.push((h.exchange.clone(), ip));
+            }
+        }
+    }
+    let smtp_part = async {
+        if opts.smtp {
+            mx_smtp(&mx_hosts, domain, dns, trust, clock).await
+        } else {
+            Vec::new()
+        }
+    };
+    let (dnsbl, smtp) = tokio::join!(dnsbl(dns, &opts.dnsbl_zones, addresses, clock), smtp_part);
     let mut report = DomainReport {
         version: DOMAIN_REPORT_VERSION,
         domain: domain.to_string(),
@@ -380,6 +524,8 @@ pub async fn check(opts: &Options, dns: &Dns, trust: &Trust, clock: &RunClock) -
         sending_ip,
         spf: serde_json::to_value(&spf).ok(),
         spf_ok: spf_usable(&spf),
+        dnsbl,
+        smtp,
         findings: Vec::new(),
     };
     // The SPF findings first, then the rules (whose sender-requirements verdict reads
@@ -586,6 +732,68 @@ fn facts(r: &DomainReport, lang: Lang) -> Vec<(String, Vec<String>)> {
             Some(false) => ui::text("domain-spf-problem", lang).to_string(),
         }],
     ));
+    if !r.dnsbl.is_empty() {
+        let count = |v: Option<rules::dnsbl::Verdict>, found: bool| {
+            r.dnsbl
+                .iter()
+                .filter(|c| {
+                    (c.query.outcome == ResolveOutcome::Found) == found
+                        && (!found || rules::dnsbl::classify(&c.query.records) == v)
+                })
+                .count()
+                .to_string()
+        };
+        let absent = r.dnsbl.iter().filter(|c| c.query.is_absent()).count();
+        let failed = r.dnsbl.iter().filter(|c| c.query.is_inconclusive()).count();
+        let mut zones: Vec<&str> = r.dnsbl.iter().map(|c| c.zone.as_str()).collect();
+        zones.dedup();
+        zones.sort_unstable();
+        zones.dedup();
+        out.push((
+            "DNSBL".to_string(),
+            vec![ui::fill(
+                "domain-dnsbl-summary",
+                lang,
+                &[
+                    ("queries", &r.dnsbl.len().to_string()),
+                    ("zones", &zones.len().to_string()),
+                    ("listed", &count(Some(rules::dnsbl::Verdict::Listed), true)),
+                    (
+                        "refused",
+                        &count(Some(rules::dnsbl::Verdict::Refused), true),
+                    ),
+                    ("clean", &absent.to_string()),
+                    ("failed", &failed.to_string()),
+                ],
+            )],
+        ));
+    }
+    if !r.smtp.is_empty() {
+        let lines = r
+            .smtp
+            .iter()
+            .map(|ev| {
+                let host = ev.endpoint.host.as_str();
+                let code = r
+                    .findings
+                    .iter()
+                    .find(|f| {
+                        matches!(
+                            f.code,
+                            maildoc_model::Code::MxStarttlsMissing
+                                | maildoc_model::Code::MxCertInvalid
+                                | maildoc_model::Code::MxSmtpInconclusive
+                        ) && f.params.get("mx_host").map(String::as_str) == Some(host)
+                    })
+                    .map(|f| f.code.as_str());
+                match code {
+                    None => ui::fill("domain-smtp-ok", lang, &[("host", host)]),
+                    Some(c) => format!("{host}: {c}"),
+                }
+            })
+            .collect();
+        out.push(("SMTP (25)".to_string(), lines));
+    }
     out.push((
         "DNSSEC".to_string(),
         vec![

@@ -28,6 +28,14 @@ fn domain_raw(name: &str, extra: &[&str]) -> Run {
     .map(|a| a.to_string())
     .collect();
     args.extend(extra.iter().map(|a| a.to_string()));
+    // Never the built-in (real) blocklists: the lab's list, which lists none of the usual
+    // MX addresses.
+    if !extra.contains(&"--dnsbl-zone") {
+        args.extend([
+            "--dnsbl-zone".to_string(),
+            "bl.dnsbl.lab.example".to_string(),
+        ]);
+    }
     if !extra.contains(&"--timeout") {
         args.extend(["--timeout".to_string(), "10".to_string()]);
     }
@@ -374,6 +382,8 @@ fn a_failing_dns_server_claims_nothing_is_missing_but_says_so() {
             "json",
             "--timeout",
             "5",
+            "--dnsbl-zone",
+            "bl.dnsbl.lab.example",
         ]
         .map(String::from),
         None,
@@ -428,6 +438,8 @@ fn mta_sts_policies_over_https() {
             "json",
             "--timeout",
             "10",
+            "--dnsbl-zone",
+            "bl.dnsbl.lab.example",
         ]
         .map(String::from),
         None,
@@ -455,6 +467,8 @@ fn a_silent_dns_server_is_bounded_by_the_timeout() {
             "json",
             "--timeout",
             "3",
+            "--dnsbl-zone",
+            "bl.dnsbl.lab.example",
         ]
         .map(String::from),
         None,
@@ -469,4 +483,137 @@ fn a_silent_dns_server_is_bounded_by_the_timeout() {
         report.findings
     );
     assert_eq!(report.spf_ok, None);
+}
+
+/// DNS blocklists served by the lab's NSD (`lab/templates/dnsbl.lab.example.zone.in`):
+/// bl.dnsbl.lab.example lists 192.0.2.64 only, refused.dnsbl.lab.example answers every query
+/// with Spamhaus's "public resolver" code. A listing, a refusal and "not listed" are told
+/// apart; the real lists are never asked.
+#[test]
+fn dnsbl_listing_refusal_and_not_listed() {
+    let (r, run) = case(
+        "dnsbl",
+        &[
+            "--dnsbl-zone",
+            "bl.dnsbl.lab.example",
+            "--dnsbl-zone",
+            "refused.dnsbl.lab.example.",
+            "--ip",
+            "192.0.2.60",
+        ],
+    );
+    let c = codes(&r);
+    assert!(
+        c.contains(&Code::DnsblListed) && c.contains(&Code::DnsblQueryRefused),
+        "{:?}\n{}",
+        r.findings,
+        run.stderr
+    );
+    assert!(!c.contains(&Code::DomainLookupFailed), "{:?}", r.findings);
+    let listed: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::DnsblListed)
+        .collect();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0].params["address"], "192.0.2.64");
+    assert_eq!(listed[0].params["mx_host"], "mx-listed.posture.lab.example");
+    assert_eq!(listed[0].params["zone"], "bl.dnsbl.lab.example");
+    assert_eq!(listed[0].params["answer"], "127.0.0.2");
+    assert!(listed[0].params["reason"].contains("192.0.2.64 is listed"));
+    assert_eq!(
+        param(&r, Code::DnsblQueryRefused, "zone"),
+        "refused.dnsbl.lab.example"
+    );
+    assert_eq!(
+        param(&r, Code::DnsblQueryRefused, "answer"),
+        "127.255.255.254"
+    );
+    assert_eq!(
+        param(&r, Code::DnsblQueryRefused, "addresses"),
+        "192.0.2.60, 192.0.2.64"
+    );
+    // Each address once per zone (192.0.2.60 is both --ip and mx1), IPv4 reversed.
+    assert_eq!(r.dnsbl.len(), 4, "{:?}", r.dnsbl);
+    assert!(
+        r.dnsbl
+            .iter()
+            .any(|d| d.query.name == "60.2.0.192.bl.dnsbl.lab.example" && d.query.is_absent())
+    );
+    assert_eq!(run.code, 1);
+    // Both languages on screen.
+    for (lang, word) in [("ja", "ブロックリスト"), ("en", "blocklist")] {
+        let run = domain_raw(
+            "dnsbl.posture.lab.example",
+            &["--lang", lang, "--dnsbl-zone", "bl.dnsbl.lab.example"],
+        );
+        assert!(run.stdout.contains(word), "{lang}: {}", run.stdout);
+        assert!(
+            run.stdout.contains("dnsbl-listed"),
+            "{lang}: {}",
+            run.stdout
+        );
+    }
+    // A clean address on the lab's list alone: nothing about blocklists.
+    let (r, _) = case("good", &["--dkim-selector", "s2048"]);
+    assert!(r.dnsbl.iter().all(|d| d.query.is_absent()), "{:?}", r.dnsbl);
+}
+
+/// `--smtp` against the lab's loopback Postfix only (the cases' MX hosts are lab.example
+/// names on 127.0.2.x): STARTTLS with a valid certificate, no STARTTLS, an expired
+/// certificate, and a closed port 25 (inconclusive, not a failure).
+#[test]
+fn smtp_starttls_and_certificate_of_the_mx() {
+    let smtp_codes = |r: &DomainReport| -> Vec<Code> {
+        codes(r)
+            .into_iter()
+            .filter(|c| {
+                matches!(
+                    c,
+                    Code::MxStarttlsMissing | Code::MxCertInvalid | Code::MxSmtpInconclusive
+                )
+            })
+            .collect()
+    };
+    let (r, run) = case("smtpok", &["--smtp"]);
+    assert_eq!(smtp_codes(&r), vec![], "{:?}\n{}", r.findings, run.stderr);
+    assert_eq!(r.smtp.len(), 1);
+    assert_eq!(r.smtp[0].endpoint.host, "mail.lab.example");
+    assert_eq!(r.smtp[0].endpoint.port, 25);
+    // No login and no envelope on another party's server.
+    assert!(
+        r.smtp[0].steps.iter().all(|s| !matches!(
+            s.kind,
+            maildoc_model::StepKind::Command { .. }
+                | maildoc_model::StepKind::Login(_)
+                | maildoc_model::StepKind::LoginSkipped { .. }
+        )),
+        "{:?}",
+        r.smtp[0].steps
+    );
+    let (r, _) = case("smtpnotls", &["--smtp"]);
+    assert_eq!(smtp_codes(&r), vec![Code::MxStarttlsMissing]);
+    assert_eq!(
+        param(&r, Code::MxStarttlsMissing, "mx_host"),
+        "nostarttls.lab.example"
+    );
+    let (r, _) = case("smtpbadcert", &["--smtp"]);
+    assert_eq!(smtp_codes(&r), vec![Code::MxCertInvalid]);
+    assert_eq!(param(&r, Code::MxCertInvalid, "verification"), "Expired");
+    let (r, _) = case("smtpclosed", &["--smtp"]);
+    assert_eq!(smtp_codes(&r), vec![Code::MxSmtpInconclusive]);
+    assert!(
+        r.findings
+            .iter()
+            .filter(|f| f.code == Code::MxSmtpInconclusive)
+            .all(|f| f.severity == maildoc_model::Severity::Info)
+    );
+    // Without --smtp nothing is contacted.
+    let (r, _) = case("smtpok", &[]);
+    assert!(r.smtp.is_empty());
+    // Both languages on screen.
+    for (lang, word) in [("ja", "STARTTLS あり"), ("en", "STARTTLS offered")] {
+        let run = domain_raw("smtpok.posture.lab.example", &["--lang", lang, "--smtp"]);
+        assert!(run.stdout.contains(word), "{lang}: {}", run.stdout);
+    }
 }

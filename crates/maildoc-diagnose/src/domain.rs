@@ -3,6 +3,7 @@
 //! TLS-RPT, TLSA) and the sender-requirements verdict. SPF comes from `maildoc_auth` and is
 //! folded in through `DomainReport::spf_ok`.
 
+pub mod dnsbl;
 pub mod psl;
 pub mod records;
 
@@ -39,6 +40,8 @@ pub fn diagnose(report: &DomainReport) -> Vec<Finding> {
     tlsa(report, &mut out);
     let verdict = requirements_finding(report, dkim_ok, &out);
     out.extend(verdict);
+    blocklists(report, &mut out);
+    mx_smtp(report, &mut out);
     out.extend(lookups_failed(report));
     out
 }
@@ -59,6 +62,7 @@ fn lookups_failed(report: &DomainReport) -> Option<Finding> {
     all.extend(report.dkim.iter().map(|k| &k.lookup));
     all.push(&report.mta_sts.txt);
     all.push(&report.tlsrpt);
+    all.extend(report.dnsbl.iter().map(|c| &c.query));
     let failed: Vec<&&maildoc_model::domain::DnsLookup> =
         all.iter().filter(|l| l.is_inconclusive()).collect();
     let first = failed.first()?;
@@ -72,6 +76,130 @@ fn lookups_failed(report: &DomainReport) -> Option<Finding> {
             .param("names", names.join(", "))
             .param("detail", &first.detail),
     )
+}
+
+/// DNS blocklists: one `dnsbl-listed` per address and zone that lists it; one
+/// `dnsbl-query-refused` per zone that refused this resolver. NXDOMAIN/NODATA is "not
+/// listed"; timeouts and SERVFAIL go to `domain-lookup-failed`.
+fn blocklists(report: &DomainReport, out: &mut Vec<Finding>) {
+    let mut refused: Vec<(&str, String, Vec<&str>)> = Vec::new();
+    for c in &report.dnsbl {
+        if c.query.outcome != ResolveOutcome::Found {
+            continue;
+        }
+        match dnsbl::classify(&c.query.records) {
+            Some(dnsbl::Verdict::Listed) => {
+                let reason = c
+                    .txt
+                    .as_ref()
+                    .map(|t| t.records.join(" / "))
+                    .unwrap_or_default();
+                out.push(
+                    Finding::new(Code::DnsblListed)
+                        .param("mx_host", &c.source)
+                        .param("address", &c.address)
+                        .param("zone", &c.zone)
+                        .param("answer", c.query.records.join(", "))
+                        .param(
+                            "reason",
+                            if reason.is_empty() {
+                                "-".to_string()
+                            } else {
+                                reason
+                            },
+                        )
+                        .evidence(&c.query.name),
+                );
+            }
+            Some(dnsbl::Verdict::Refused) => {
+                match refused.iter_mut().find(|(z, _, _)| *z == c.zone) {
+                    Some((_, _, addrs)) => {
+                        if !addrs.contains(&c.address.as_str()) {
+                            addrs.push(&c.address);
+                        }
+                    }
+                    None => refused.push((&c.zone, c.query.records.join(", "), vec![&c.address])),
+                }
+            }
+            None => {}
+        }
+    }
+    for (zone, answer, addrs) in refused {
+        out.push(
+            Finding::new(Code::DnsblQueryRefused)
+                .param("zone", zone)
+                .param("answer", answer)
+                .param("addresses", addrs.join(", ")),
+        );
+    }
+}
+
+/// `--smtp`: STARTTLS and the certificate of each MX host on port 25. A server that could not
+/// be reached, refused service (421) or went silent is inconclusive from this network (port
+/// 25 is often blocked outbound), never a fault.
+fn mx_smtp(report: &DomainReport, out: &mut Vec<Finding>) {
+    use maildoc_model::{CertVerification, StarttlsOutcome, StepKind, TlsHandshake};
+    for ev in &report.smtp {
+        let host = &ev.endpoint.host;
+        let mut starttls: Option<(StarttlsOutcome, &str)> = None;
+        let mut tls = None;
+        for step in &ev.steps {
+            match &step.kind {
+                StepKind::Starttls { outcome, reply } => starttls = Some((*outcome, reply)),
+                StepKind::Tls(t) => tls = Some(t),
+                _ => {}
+            }
+        }
+        match (starttls, tls) {
+            (Some((StarttlsOutcome::NotOffered | StarttlsOutcome::Refused, reply)), _) => {
+                out.push(
+                    Finding::new(Code::MxStarttlsMissing)
+                        .param("mx_host", host)
+                        .param("reply", if reply.is_empty() { "-" } else { reply }),
+                );
+            }
+            (_, Some(t))
+                if !matches!(
+                    t.verification,
+                    CertVerification::Valid | CertVerification::NotChecked
+                ) =>
+            {
+                out.push(
+                    Finding::new(Code::MxCertInvalid)
+                        .param("mx_host", host)
+                        .param("verification", format!("{:?}", t.verification))
+                        .param("detail", t.verify_error.as_deref().unwrap_or("-")),
+                );
+            }
+            (_, Some(t)) if t.handshake == TlsHandshake::Established => {}
+            _ => {
+                let detail = ev
+                    .steps
+                    .iter()
+                    .rev()
+                    .find_map(|s| match &s.kind {
+                        StepKind::Connect { detail, .. } if !detail.is_empty() => {
+                            Some(detail.clone())
+                        }
+                        StepKind::Greeting { text, outcome, .. } => {
+                            Some(format!("{outcome:?}: {text}"))
+                        }
+                        StepKind::Tls(t) => t.failure.as_ref().map(|f| f.detail.clone()),
+                        StepKind::Resolve { detail, .. } if !detail.is_empty() => {
+                            Some(detail.clone())
+                        }
+                        StepKind::Deadline { phase } => Some(format!("deadline ({phase:?})")),
+                        _ => None,
+                    })
+                    .unwrap_or_else(|| "-".to_string());
+                out.push(
+                    Finding::new(Code::MxSmtpInconclusive)
+                        .param("mx_host", host)
+                        .param("detail", detail),
+                );
+            }
+        }
+    }
 }
 
 fn mx(report: &DomainReport, out: &mut Vec<Finding>) {

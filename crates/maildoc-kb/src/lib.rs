@@ -152,6 +152,11 @@ pub fn has_server_params(code: Code) -> bool {
             | Code::SpfTooPermissive
             | Code::SpfPtrDeprecated
             | Code::SpfIpNotAuthorized
+            | Code::DnsblListed
+            | Code::DnsblQueryRefused
+            | Code::MxStarttlsMissing
+            | Code::MxCertInvalid
+            | Code::MxSmtpInconclusive
     ) && !is_domain_code(code)
 }
 
@@ -277,6 +282,11 @@ pub fn allowed_params(code: Code) -> &'static [&'static str] {
         Code::SpfTooPermissive => &["domain", "record_domain", "term"],
         Code::SpfPtrDeprecated => &["domain", "terms"],
         Code::SpfIpNotAuthorized => &["domain", "ip", "result", "term", "reason"],
+        Code::DnsblListed => &["mx_host", "address", "zone", "answer", "reason"],
+        Code::DnsblQueryRefused => &["zone", "answer", "addresses"],
+        Code::MxStarttlsMissing => &["mx_host", "reply"],
+        Code::MxCertInvalid => &["mx_host", "verification", "detail"],
+        Code::MxSmtpInconclusive => &["mx_host", "detail"],
         // ---- karte risk rules (issue 3) ----
         Code::KartePop3RemovesImapMail => &["device", "imap_devices"],
         Code::KartePop3SingleCopy => &["device"],

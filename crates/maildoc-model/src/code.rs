@@ -242,6 +242,19 @@ codes! {
     SpfPtrDeprecated = "spf-ptr-deprecated", Warning;
     /// Mail from the given IP does not pass the domain's SPF.
     SpfIpNotAuthorized = "spf-ip-not-authorized", Error;
+    // ---- domain posture: DNS blocklists (issue 5) ----
+    /// A mail server address (an MX host's or `--ip`) is listed on a DNS blocklist.
+    DnsblListed = "dnsbl-listed", Error;
+    /// A DNS blocklist refused to answer this resolver (public or high-volume resolver).
+    DnsblQueryRefused = "dnsbl-query-refused", Warning;
+    // ---- domain posture: MX over SMTP, `--smtp` (issue 5) ----
+    /// An MX host does not offer STARTTLS on port 25: mail to it travels unencrypted.
+    MxStarttlsMissing = "mx-starttls-missing", Warning;
+    /// The certificate an MX host shows after STARTTLS does not verify.
+    MxCertInvalid = "mx-cert-invalid", Warning;
+    /// An MX host could not be checked over SMTP from this network (blocked port 25, 421,
+    /// silence): inconclusive, not a fault of the server.
+    MxSmtpInconclusive = "mx-smtp-inconclusive", Info;
     // ---- karte risk rules (issue 3): add codes below this line ----
     /// A POP3 device removes mail from the server while other devices read it over IMAP.
     KartePop3RemovesImapMail = "karte-pop3-removes-imap-mail", Warning;

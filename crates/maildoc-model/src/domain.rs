@@ -114,6 +114,20 @@ pub struct MtaStsEvidence {
     pub policy: Option<PolicyFetch>,
 }
 
+/// One address looked up on one DNS blocklist (RFC 5782): the A query of the reversed
+/// octets under the zone and, when it answered, the TXT query for the reason.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DnsblCheck {
+    /// The address checked, as text.
+    pub address: String,
+    /// The MX host it belongs to, or `--ip`.
+    pub source: String,
+    pub zone: String,
+    pub query: DnsLookup,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub txt: Option<DnsLookup>,
+}
+
 /// Everything `maildoc domain` found about one domain, and the findings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DomainReport {
@@ -143,6 +157,12 @@ pub struct DomainReport {
     /// Whether the domain publishes a usable SPF record; `None` when SPF was not checked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spf_ok: Option<bool>,
+    /// The DNS blocklist lookups of the MX and `--ip` addresses (IPv4 only).
+    #[serde(default)]
+    pub dnsbl: Vec<DnsblCheck>,
+    /// With `--smtp`: each MX host on port 25 (greeting, EHLO, STARTTLS, TLS, QUIT).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub smtp: Vec<crate::ServerEvidence>,
     #[serde(default)]
     pub findings: Vec<Finding>,
 }

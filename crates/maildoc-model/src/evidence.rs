@@ -70,6 +70,9 @@ pub enum ProbeDepth {
     Full,
     /// DNS and TCP only: a companion port that tells a blocked port apart.
     PortOnly,
+    /// DNS, TCP, greeting, capabilities, STARTTLS and TLS, then QUIT: no login and no
+    /// envelope (another party's mail server, `maildoc domain --smtp`).
+    Transport,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

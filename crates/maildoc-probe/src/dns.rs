@@ -244,6 +244,15 @@ impl Dns {
         .await
     }
 
+    /// Looks up the A records of `name` alone (a DNS blocklist query, RFC 5782).
+    pub async fn a(&self, name: &str, clock: &RunClock) -> RecordLookup<std::net::Ipv4Addr> {
+        self.lookup(name, RecordType::A, clock, |d| match d {
+            RData::A(a) => Some(a.0),
+            _ => None,
+        })
+        .await
+    }
+
     /// Looks up the TLSA records of `name` (e.g. `_25._tcp.mx.example.jp`).
     pub async fn tlsa(&self, name: &str, clock: &RunClock) -> RecordLookup<TlsaRecord> {
         self.lookup(name, RecordType::TLSA, clock, |d| match d {

@@ -136,6 +136,10 @@ async fn run(
             Err(f) => return Err((conn, Phase::Capabilities, f)),
         };
     }
+    // Another party's mail server: nothing past TLS (no AUTH, no MAIL FROM/RCPT TO).
+    if ev.depth == maildoc_model::ProbeDepth::Transport {
+        return Ok(Some(quit(conn).await));
+    }
     let login = match authenticate(ev, &mut conn, ctx, &caps).await {
         Ok(l) => l,
         Err(f) => return Err((conn, Phase::Login, f)),

@@ -94,6 +94,8 @@ fn good() -> DomainReport {
         sending_ip: None,
         spf: None,
         spf_ok: None,
+        dnsbl: Vec::new(),
+        smtp: Vec::new(),
         findings: Vec::new(),
     }
 }
@@ -503,4 +505,127 @@ fn findings_use_only_their_codes_params() {
             assert!(!key.is_empty() && key.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
         }
     }
+}
+
+fn bl(address: &str, zone: &str, outcome: ResolveOutcome, answers: &[&str]) -> DnsblCheck {
+    DnsblCheck {
+        address: address.into(),
+        source: "mx1.example.jp".into(),
+        zone: zone.into(),
+        query: DnsLookup {
+            name: format!("x.{zone}"),
+            rtype: "A".into(),
+            outcome,
+            records: answers.iter().map(|s| s.to_string()).collect(),
+            detail: "no answer within 5000 ms".into(),
+            authentic_data: false,
+        },
+        txt: None,
+    }
+}
+
+#[test]
+fn blocklists_tell_listings_refusals_and_timeouts_apart() {
+    let mut r = good();
+    r.dnsbl = vec![
+        bl(
+            "192.0.2.60",
+            "bl.test",
+            ResolveOutcome::Found,
+            &["127.0.0.2"],
+        ),
+        bl("192.0.2.61", "bl.test", ResolveOutcome::NotFound, &[]),
+        bl(
+            "192.0.2.60",
+            "refuse.test",
+            ResolveOutcome::Found,
+            &["127.255.255.254"],
+        ),
+        bl(
+            "192.0.2.61",
+            "refuse.test",
+            ResolveOutcome::Found,
+            &["127.255.255.254"],
+        ),
+        bl("192.0.2.60", "slow.test", ResolveOutcome::Timeout, &[]),
+    ];
+    let f = diagnose(&r);
+    let listed: Vec<&Finding> = f.iter().filter(|f| f.code == Code::DnsblListed).collect();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].params["address"], "192.0.2.60");
+    assert_eq!(listed[0].params["zone"], "bl.test");
+    assert_eq!(listed[0].params["reason"], "-");
+    let refused = only_in(&f, Code::DnsblQueryRefused);
+    assert_eq!(refused.params["zone"], "refuse.test");
+    assert_eq!(refused.params["addresses"], "192.0.2.60, 192.0.2.61");
+    assert!(only_in(&f, Code::DomainLookupFailed).params["names"].contains("slow.test"));
+}
+
+fn only_in(f: &[Finding], code: Code) -> &Finding {
+    let v: Vec<&Finding> = f.iter().filter(|x| x.code == code).collect();
+    assert_eq!(v.len(), 1, "{code:?} in {f:?}");
+    v[0]
+}
+
+#[test]
+fn mx_smtp_refusal_and_silence_are_inconclusive_never_failures() {
+    use maildoc_model::{
+        Endpoint, GreetingOutcome, Origin, ProbeDepth, Protocol, Security, ServerEvidence,
+        StarttlsOutcome, StepKind,
+    };
+    let ev = |host: &str, kinds: Vec<StepKind>| {
+        let mut e = ServerEvidence::new(
+            "mx1",
+            Endpoint::new(Protocol::Smtp, host, 25, Security::Starttls),
+            Origin::Flag,
+            ProbeDepth::Transport,
+        );
+        for k in kinds {
+            e.push(0, 0, k);
+        }
+        e
+    };
+    let greeting = |outcome, text: &str| StepKind::Greeting {
+        outcome,
+        text: text.into(),
+        spoken: None,
+        server_time: None,
+    };
+    let mut r = good();
+    r.smtp = vec![
+        ev(
+            "busy.example.jp",
+            vec![greeting(
+                GreetingOutcome::Refused,
+                "421 4.7.0 try again later",
+            )],
+        ),
+        ev(
+            "tarpit.example.jp",
+            vec![greeting(GreetingOutcome::Silent, "")],
+        ),
+        ev(
+            "plain.example.jp",
+            vec![
+                greeting(GreetingOutcome::Ready, "220 plain.example.jp ESMTP"),
+                StepKind::Starttls {
+                    outcome: StarttlsOutcome::NotOffered,
+                    reply: String::new(),
+                },
+            ],
+        ),
+    ];
+    let f = diagnose(&r);
+    let inconclusive: Vec<&Finding> = f
+        .iter()
+        .filter(|f| f.code == Code::MxSmtpInconclusive)
+        .collect();
+    assert_eq!(inconclusive.len(), 2, "{f:?}");
+    assert!(inconclusive[0].params["detail"].contains("421"));
+    assert!(inconclusive.iter().all(|f| f.severity == Severity::Info));
+    assert_eq!(
+        only_in(&f, Code::MxStarttlsMissing).params["mx_host"],
+        "plain.example.jp"
+    );
+    assert!(!f.iter().any(|f| f.code == Code::MxCertInvalid));
 }

@@ -1,0 +1,149 @@
+//! DNS blocklists (RFC 5782): the built-in zones from the embedded table
+//! (`data/dnsbl-zones/`, compiled facts, see its SOURCE.md), the query names, and what an
+//! answer means: listed, not listed, or "this resolver is refused by the list".
+
+use std::net::{IpAddr, Ipv4Addr};
+
+/// The embedded zone table (tab-separated, header first).
+pub const ZONES_TSV: &str = include_str!("../../data/dnsbl-zones/dnsbl-zones.tsv");
+
+/// Lists left out of the defaults although usable with `--dnsbl-zone`: they list whole
+/// ranges or networks (UCEPROTECT levels 2 and 3) or target IRC and proxies (DroneBL), so a
+/// listing there says little about a sending domain and would raise false alarms.
+const NOISY: &[&str] = &[
+    "dnsbl-2.uceprotect.net",
+    "dnsbl-3.uceprotect.net",
+    "dnsbl.dronebl.org",
+];
+
+/// The zones checked when none are given: the active IPv4 block lists of the table that
+/// are queried by reversed address and need no account key. Allow-lists (their answers mean
+/// "good"), lists whose 127.0.0.1 means something else, decommissioned and historic zones,
+/// lists that answer only registered resolvers, the components of `zen.spamhaus.org` (asked
+/// once, through zen) and the [`NOISY`] lists are left out.
+pub fn default_zones() -> Vec<String> {
+    ZONES_TSV
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let cols: Vec<&str> = line.split('\t').collect();
+            if cols.len() < 8 {
+                return None;
+            }
+            let (zone, kind, form, listed, special, access, status) = (
+                cols[0], cols[2], cols[3], cols[4], cols[5], cols[6], cols[7],
+            );
+            let usable = kind.split('+').any(|k| k == "ip4")
+                && form == "reversed-ip"
+                && status.starts_with("active")
+                && !status.contains("component of")
+                && !listed.to_ascii_lowercase().contains("allow-list")
+                && !listed.to_ascii_lowercase().contains("white")
+                && !special.contains("allow-listed")
+                && !access.contains("must be registered");
+            (usable && !NOISY.contains(&zone)).then(|| zone.to_string())
+        })
+        .collect()
+}
+
+/// The query name of `ip` on `zone` (reversed octets); `None` for IPv6 (not checked).
+pub fn query_name(ip: IpAddr, zone: &str) -> Option<String> {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, d] = v4.octets();
+            Some(format!("{d}.{c}.{b}.{a}.{}", zone.trim_end_matches('.')))
+        }
+        IpAddr::V6(_) => None,
+    }
+}
+
+/// What a blocklist's A answer means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// An answer in 127.0.0.2–127.0.0.254 (or elsewhere in 127/8 that is not a refusal code).
+    Listed,
+    /// The list refuses this resolver: 127.0.0.1 (URIBL/SURBL style, and never a listing
+    /// by RFC 5782), 127.0.0.255 (DNSWL), 127.255.255.0/24 (Spamhaus 252/254/255), or an
+    /// answer outside 127/8 (a resolver that rewrites NXDOMAIN).
+    Refused,
+}
+
+/// Classifies the addresses of an A answer; `None` when there is no address.
+pub fn classify(answers: &[String]) -> Option<Verdict> {
+    let addrs: Vec<Ipv4Addr> = answers.iter().filter_map(|a| a.parse().ok()).collect();
+    if addrs.is_empty() {
+        return None;
+    }
+    let refused = |a: &Ipv4Addr| {
+        let [x, y, z, w] = a.octets();
+        x != 127 || (y == 0 && z == 0 && (w == 1 || w == 255)) || (y == 255 && z == 255)
+    };
+    if addrs.iter().any(|a| !refused(a)) {
+        Some(Verdict::Listed)
+    } else {
+        Some(Verdict::Refused)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(a: &[&str]) -> Option<Verdict> {
+        classify(&a.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn answers_are_classified() {
+        assert_eq!(v(&[]), None);
+        assert_eq!(v(&["127.0.0.2"]), Some(Verdict::Listed));
+        assert_eq!(v(&["127.0.0.10", "127.0.0.4"]), Some(Verdict::Listed));
+        assert_eq!(v(&["127.0.0.38"]), Some(Verdict::Listed));
+        // Spamhaus: public resolver, excessive queries, typo.
+        assert_eq!(v(&["127.255.255.254"]), Some(Verdict::Refused));
+        assert_eq!(v(&["127.255.255.255"]), Some(Verdict::Refused));
+        assert_eq!(v(&["127.255.255.252"]), Some(Verdict::Refused));
+        // URIBL / SURBL and DNSWL.
+        assert_eq!(v(&["127.0.0.1"]), Some(Verdict::Refused));
+        assert_eq!(v(&["127.0.0.255"]), Some(Verdict::Refused));
+        // A resolver rewriting NXDOMAIN to a web server.
+        assert_eq!(v(&["203.0.113.7"]), Some(Verdict::Refused));
+        // A listing next to a refusal code is a listing.
+        assert_eq!(v(&["127.255.255.254", "127.0.0.2"]), Some(Verdict::Listed));
+    }
+
+    #[test]
+    fn query_names_reverse_the_octets() {
+        let ip: IpAddr = "192.0.2.60".parse().unwrap();
+        assert_eq!(
+            query_name(ip, "bl.lab.example.").as_deref(),
+            Some("60.2.0.192.bl.lab.example")
+        );
+        assert_eq!(query_name("2001:db8::1".parse().unwrap(), "x"), None);
+    }
+
+    #[test]
+    fn default_zones_skip_decommissioned_allow_and_domain_lists() {
+        let z = default_zones();
+        for want in ["zen.spamhaus.org", "bl.spamcop.net", "psbl.surriel.com"] {
+            assert!(z.iter().any(|x| x == want), "{want} missing from {z:?}");
+        }
+        for skip in [
+            "dnsbl.sorbs.net",
+            "cbl.abuseat.org",
+            "sbl.spamhaus.org",
+            "dbl.spamhaus.org",
+            "list.dnswl.org",
+            "wl.mailspike.net",
+            "multi.uribl.com",
+            "hostkarma.junkemailfilter.com",
+            "combined.mail.abusix.zone",
+            "b.barracudacentral.org",
+            "dnsbl-2.uceprotect.net",
+            "dnsbl-3.uceprotect.net",
+            "dnsbl.dronebl.org",
+        ] {
+            assert!(!z.iter().any(|x| x == skip), "{skip} in {z:?}");
+        }
+    }
+}
