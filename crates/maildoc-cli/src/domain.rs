@@ -143,7 +143,7 @@ pub fn run(args: DomainArgs, lang_flag: Option<&str>) -> ExitCode {
 
 /// A domain as typed: trimmed, without a final dot or a leading `@`/address part, in its
 /// ASCII form.
-fn normalize_domain(input: &str) -> Result<String, String> {
+pub(crate) fn normalize_domain(input: &str) -> Result<String, String> {
     let t = input.trim().trim_end_matches('.');
     let t = t.rsplit_once('@').map_or(t, |(_, d)| d);
     let (ascii, _) = maildoc_model::input::domain_to_ascii(t)?;
@@ -835,6 +835,15 @@ fn blocks(r: &DomainReport, lang: Lang) -> Vec<Block> {
                 fix: maildoc_kb::fill(&text.fix, &params),
             }
         })
+        .collect()
+}
+
+/// The findings of `r`, most severe first, each as `title (code)` for `maildoc triage`'s
+/// summary.
+pub(crate) fn finding_lines(r: &DomainReport, lang: Lang) -> Vec<String> {
+    blocks(r, lang)
+        .into_iter()
+        .map(|b| format!("[{}] {} ({})", b.severity.as_str(), b.title, b.code))
         .collect()
 }
 

@@ -6,9 +6,12 @@ use crate::args::{LoginArgs, NetArgs, ServerArgs};
 use crate::password;
 use clap::{Args, ValueEnum};
 use maildoc_engine::{CheckError, CheckOptions};
+use maildoc_model::domain::DomainReport;
 use maildoc_model::{Protocol, Report, Severity};
 use maildoc_report::{Lang, human, ui};
-use maildoc_triage::{Area, Check, CheckOutcome, CheckStatus, Kind, Likelihood, Triage};
+use maildoc_triage::{
+    Area, Check, CheckOutcome, CheckStatus, Kind, Likelihood, SenderCheckOutcome, Triage,
+};
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -44,6 +47,8 @@ pub struct TriageArgs {
     #[arg(long)]
     pub no_check: bool,
     #[arg(long)]
+    pub no_domain_check: bool,
+    #[arg(long)]
     pub no_input: bool,
     #[arg(
         long,
@@ -76,6 +81,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("ca_file", "help-ca-file"),
     ("timeout", "help-timeout"),
     ("no_check", "help-triage-no-check"),
+    ("no_domain_check", "help-triage-no-domain-check"),
     ("no_input", "help-triage-no-input"),
     ("format", "help-triage-format"),
     ("client", "help-client"),
@@ -129,6 +135,10 @@ struct Outcome {
     check_note: Option<&'static str>,
     /// What `explain` made of the error text: candidate codes with likelihood (percent).
     explained: Option<Vec<(maildoc_model::Code, u8)>>,
+    /// The sender's domain check, when it ran.
+    domain_report: Option<DomainReport>,
+    /// Why the sender's domain check did not run, when it did not (a UI key).
+    domain_note: Option<&'static str>,
 }
 
 pub fn run(args: TriageArgs, lang_flag: Option<&str>) -> ExitCode {
@@ -190,6 +200,8 @@ pub fn run(args: TriageArgs, lang_flag: Option<&str>) -> ExitCode {
         report: None,
         check_note: None,
         explained,
+        domain_report: None,
+        domain_note: None,
     };
     if interactive {
         eprintln!("{}", causes_table(&outcome.triage, lang));
@@ -197,6 +209,7 @@ pub fn run(args: TriageArgs, lang_flag: Option<&str>) -> ExitCode {
     // The check runs as soon as the address is known; interactively, that is after its
     // question, with the remaining questions still to come.
     maybe_check(&mut outcome, &args, lang, interactive);
+    maybe_domain_check(&mut outcome, &args, lang, interactive);
     if interactive {
         while let Some(q) = outcome.triage.next_question() {
             let Some(value) = prompt_question(q, lang) else {
@@ -209,6 +222,7 @@ pub fn run(args: TriageArgs, lang_flag: Option<&str>) -> ExitCode {
                 outcome.explained = explain_into(&mut outcome.triage, &value);
             }
             maybe_check(&mut outcome, &args, lang, interactive);
+            maybe_domain_check(&mut outcome, &args, lang, interactive);
             eprintln!("{}", causes_table(&outcome.triage, lang));
         }
         if outcome.tried.is_empty()
@@ -370,6 +384,86 @@ fn maybe_check(outcome: &mut Outcome, args: &TriageArgs, lang: Lang, interactive
     }
 }
 
+/// Runs `maildoc domain`'s check of the sender's domain when a sender is known and it has not
+/// run yet, with triage's DNS server, CA file and timeout. No DNS blocklist is asked: the
+/// sender's MX addresses say nothing about whether its mail gets through to this mailbox.
+fn maybe_domain_check(outcome: &mut Outcome, args: &TriageArgs, lang: Lang, interactive: bool) {
+    let ready = outcome
+        .triage
+        .checks_to_run()
+        .into_iter()
+        .find_map(|c| match c {
+            Check::SenderDomain {
+                domain,
+                status: CheckStatus::Ready,
+            } => Some(domain),
+            _ => None,
+        });
+    let Some(domain) = ready else { return };
+    if outcome.domain_report.is_some() || outcome.domain_note.is_some() {
+        return;
+    }
+    if args.no_domain_check {
+        outcome.domain_note = Some("triage-check-sender-skipped");
+        return;
+    }
+    let failed = |outcome: &mut Outcome| outcome.domain_note = Some("triage-check-sender-failed");
+    let Ok(domain) = crate::domain::normalize_domain(&domain) else {
+        return failed(outcome);
+    };
+    let Ok(net) = args.net.checked(lang) else {
+        return failed(outcome);
+    };
+    let trust = match maildoc_probe::tls::Trust::new(net.ca_pem.as_deref()) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("maildoc: {e}");
+            return failed(outcome);
+        }
+    };
+    let Ok(runtime) = crate::runtime() else {
+        return failed(outcome);
+    };
+    if interactive {
+        eprintln!(
+            "{}",
+            ui::fill("triage-checking", lang, &[("address", &domain)])
+        );
+    }
+    let opts = crate::domain::Options {
+        domain,
+        selectors: Vec::new(),
+        ip: None,
+        mail_from: None,
+        dns_server: net.dns_server,
+        dnsbl_zones: Vec::new(),
+        smtp: false,
+    };
+    let report = runtime.block_on(async {
+        let clock = maildoc_probe::clock::RunClock::new(net.timeout);
+        let dns = maildoc_probe::dns::Dns::new(net.dns_server);
+        crate::domain::check(&opts, &dns, &trust, &clock).await
+    });
+    outcome.triage.record_sender_check(SenderCheckOutcome {
+        codes: report.findings.iter().map(|f| f.code).collect(),
+        conclusive: report.spf_ok.is_some() && !report.dmarc.lookup.is_inconclusive(),
+    });
+    outcome.domain_report = Some(report);
+}
+
+/// The heading and lines of the sender's domain findings, when the check ran.
+fn domain_lines(o: &Outcome, lang: Lang) -> Option<(String, Vec<String>)> {
+    let r = o.domain_report.as_ref()?;
+    let mut lines = crate::domain::finding_lines(r, lang);
+    if lines.is_empty() {
+        lines.push(ui::text("triage-domain-clean", lang).to_string());
+    }
+    Some((
+        ui::fill("triage-domain-findings", lang, &[("domain", &r.domain)]),
+        lines,
+    ))
+}
+
 // ---- prompts ---------------------------------------------------------------------------------
 
 fn theme() -> dialoguer::theme::SimpleTheme {
@@ -529,11 +623,15 @@ fn check_lines(o: &Outcome, lang: Lang) -> Vec<String> {
                 }
             }
             Check::SenderDomain { domain, .. } => {
-                out.push(ui::fill(
-                    "triage-check-sender-pending",
-                    lang,
-                    &[("domain", &domain)],
-                ));
+                if let Some(note) = o.domain_note {
+                    out.push(ui::fill(note, lang, &[("domain", &domain)]));
+                } else if o.domain_report.is_some() {
+                    out.push(ui::fill(
+                        "triage-check-sender-done",
+                        lang,
+                        &[("domain", &domain)],
+                    ));
+                }
             }
         }
     }
@@ -576,6 +674,12 @@ fn summary_text(o: &Outcome, lang: Lang, client: Option<maildoc_report::Client>)
     let _ = writeln!(out, "{}", ui::text("triage-checks", lang));
     for line in check_lines(o, lang) {
         let _ = writeln!(out, "  - {line}");
+    }
+    if let Some((heading, lines)) = domain_lines(o, lang) {
+        let _ = writeln!(out, "\n{heading}");
+        for line in lines {
+            let _ = writeln!(out, "  - {line}");
+        }
     }
     if let Some(report) = &o.report {
         let _ = writeln!(out);
@@ -673,6 +777,13 @@ fn summary_markdown(o: &Outcome, lang: Lang, client: Option<maildoc_report::Clie
         let _ = writeln!(out, "- {line}");
     }
     let _ = writeln!(out);
+    if let Some((heading, lines)) = domain_lines(o, lang) {
+        let _ = writeln!(out, "## {}\n", cell(&heading));
+        for line in lines {
+            let _ = writeln!(out, "- {}", cell(&line));
+        }
+        let _ = writeln!(out);
+    }
     if let Some(report) = &o.report {
         for line in maildoc_report::markdown::render(report, lang, client).lines() {
             if line.starts_with('#') {
@@ -766,6 +877,13 @@ fn summary_html(o: &Outcome, lang: Lang, client: Option<maildoc_report::Client>)
         let _ = writeln!(out, "<li>{}</li>", e(&line));
     }
     let _ = writeln!(out, "</ul>");
+    if let Some((heading, lines)) = domain_lines(o, lang) {
+        let _ = writeln!(out, "<h2>{}</h2>\n<ul>", e(&heading));
+        for line in lines {
+            let _ = writeln!(out, "<li>{}</li>", e(&line));
+        }
+        let _ = writeln!(out, "</ul>");
+    }
     if let Some(report) = &o.report {
         report_html(&mut out, report, lang, client);
     }
@@ -930,7 +1048,11 @@ mod tests {
                 "triage-check-skipped",
                 "triage-check-failed",
                 "triage-check-no-login",
-                "triage-check-sender-pending",
+                "triage-check-sender-done",
+                "triage-check-sender-skipped",
+                "triage-check-sender-failed",
+                "triage-domain-findings",
+                "triage-domain-clean",
                 "triage-open",
                 "triage-explained",
                 "triage-explained-unknown",

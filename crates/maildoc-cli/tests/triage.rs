@@ -115,7 +115,18 @@ fn every_symptom_path_from_answers_files() {
                 "symptom = \"{symptom}\"\ntried = [\"restarted the device\"]\n[answers]\n{answers}"
             ),
         );
-        let o = run(&["triage", "--answers", &file, "--lang", "en"], None);
+        // No sender's domain check here: shop.example is not in the lab.
+        let o = run(
+            &[
+                "triage",
+                "--answers",
+                &file,
+                "--no-domain-check",
+                "--lang",
+                "en",
+            ],
+            None,
+        );
         assert_eq!(o.status.code(), Some(0), "{symptom}\n{}", explain(&o));
         let text = stdout(&o);
         let first = top_cause(&text, "Possible causes");
@@ -128,7 +139,10 @@ fn every_symptom_path_from_answers_files() {
             "{symptom}: every answer shown\n{text}"
         );
         if *symptom == "one-sender" {
-            assert!(text.contains("shop.example (SPF, DKIM, DMARC): maildoc cannot run it yet"));
+            assert!(
+                text.contains("sender's domain shop.example was skipped (--no-domain-check)"),
+                "{text}"
+            );
         }
     }
 }
@@ -279,6 +293,7 @@ fn golden_summaries_in_both_languages() {
                     "triage",
                     "--answers",
                     &file,
+                    "--no-domain-check",
                     "--format",
                     format,
                     "--lang",
@@ -347,6 +362,75 @@ fn summary_contains_live_check_results_from_the_lab() {
             "{row}\n{text}"
         );
         assert!(text.contains("taro@lab.example"), "{text}");
+    }
+}
+
+/// A one-sender triage whose sender is at a lab domain without DMARC or SPF: the sender's
+/// domain check runs against the lab DNS (no DNS blocklist is asked), its findings appear in
+/// the summary and confirm the sender's authentication as the cause.
+#[test]
+fn sender_domain_check_confirms_sender_auth_from_the_lab() {
+    let lab = Lab::get();
+    let dir = scratch("sender-domain");
+    let file = write_answers(
+        &dir,
+        "one-sender.toml",
+        "symptom = \"one-sender\"\n\
+         [answers]\n\
+         since = \"sudden\"\n\
+         sender = \"news@nodmarc.posture.lab.example\"\n\
+         sender-spam = \"no\"\n",
+    );
+    for (lang, format, confirmed, heading) in [
+        (
+            "en",
+            "text",
+            "confirmed by the check",
+            "Findings for the sender's domain nodmarc.posture.lab.example",
+        ),
+        (
+            "en",
+            "markdown",
+            "confirmed by the check",
+            "## Findings for the sender's domain nodmarc.posture.lab.example",
+        ),
+        (
+            "ja",
+            "html",
+            "チェックで確認",
+            "送信者のドメイン nodmarc.posture.lab.example のチェック結果",
+        ),
+    ] {
+        let o = run(
+            &[
+                "triage",
+                "--answers",
+                &file,
+                "--no-check",
+                "--dns-server",
+                &lab.dns(),
+                "--ca-file",
+                &lab.ca(),
+                "--timeout",
+                "15",
+                "--format",
+                format,
+                "--lang",
+                lang,
+            ],
+            None,
+        );
+        let text = stdout(&o);
+        assert_eq!(o.status.code(), Some(0), "{}", explain(&o));
+        assert!(text.contains(heading), "{text}");
+        assert!(text.contains("(dmarc-missing)"), "{text}");
+        assert!(text.contains("(spf-missing)"), "{text}");
+        assert!(!text.contains("maildoc cannot run it yet"), "{text}");
+        let row = text
+            .lines()
+            .find(|l| l.contains(confirmed))
+            .unwrap_or_else(|| panic!("no confirmed cause\n{text}"));
+        assert!(row.contains("SPF"), "{row}\n{text}");
     }
 }
 

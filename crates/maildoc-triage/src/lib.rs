@@ -280,7 +280,7 @@ pub enum Check {
         address: String,
         status: CheckStatus,
     },
-    /// The sender's domain (SPF, DKIM, DMARC, MX): not built yet.
+    /// `maildoc domain DOMAIN`: the sender's domain (SPF, DKIM, DMARC, MX).
     SenderDomain { domain: String, status: CheckStatus },
 }
 
@@ -291,8 +291,26 @@ pub enum CheckStatus {
     Ready,
     /// It ran; its results are in the causes.
     Done,
-    /// maildoc cannot run it yet (the domain check of the sender comes with issue 5).
-    Pending,
+}
+
+/// Whether a finding code of the domain check speaks of the sender's authentication (SPF,
+/// DKIM, DMARC, the large senders' requirements): such a code confirms `sender-auth`.
+pub fn is_sender_auth_code(code: Code) -> bool {
+    let name = code.as_str();
+    ["spf-", "dkim-", "dmarc-"]
+        .iter()
+        .any(|p| name.starts_with(p))
+        || code == Code::SenderRequirementsUnmet
+}
+
+/// What the sender's domain check found, as triage needs it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SenderCheckOutcome {
+    /// Every finding code of the domain report.
+    pub codes: Vec<Code>,
+    /// SPF and DMARC got definite answers (found or absent), so a clean result rules the
+    /// sender's authentication out.
+    pub conclusive: bool,
 }
 
 /// What an account check found, as triage needs it.
@@ -335,6 +353,7 @@ pub struct Triage {
     answers: Vec<(&'static Question, String)>,
     explanation: Vec<(Code, f64)>,
     check: Option<CheckOutcome>,
+    sender_check: Option<SenderCheckOutcome>,
     scores: BTreeMap<&'static str, f64>,
     confirmed: BTreeSet<&'static str>,
     ended: bool,
@@ -353,6 +372,7 @@ impl Triage {
             answers: Vec::new(),
             explanation: Vec::new(),
             check: None,
+            sender_check: None,
             scores: BTreeMap::new(),
             confirmed: BTreeSet::new(),
             ended: false,
@@ -422,6 +442,14 @@ impl Triage {
     /// causes whose area it looked at without finding them become unlikely.
     pub fn record_check(&mut self, outcome: CheckOutcome) {
         self.check = Some(outcome);
+        self.recompute();
+    }
+
+    /// Feeds the outcome of the sender's domain check: an SPF, DKIM, DMARC or
+    /// sender-requirements finding confirms `sender-auth`; a conclusive clean check makes it
+    /// unlikely.
+    pub fn record_sender_check(&mut self, outcome: SenderCheckOutcome) {
+        self.sender_check = Some(outcome);
         self.recompute();
     }
 
@@ -551,6 +579,20 @@ impl Triage {
                 }
             }
         }
+        if let Some(sender) = &self.sender_check
+            && let Some(c) = cause("sender-auth")
+        {
+            let id = c.id.as_str();
+            if sender.codes.iter().any(|code| is_sender_auth_code(*code)) {
+                confirmed.insert(id);
+                scores.entry(id).or_insert(1.0);
+            } else if sender.conclusive
+                && let Some(s) = scores.get_mut(id)
+            {
+                // Unlikely, whatever the answers made of it.
+                *s = (*s * 0.1).min(0.3);
+            }
+        }
         self.scores = scores;
         self.confirmed = confirmed;
         self.ended = ended;
@@ -577,7 +619,7 @@ impl Triage {
     }
 
     /// The automated checks that apply: the account check once an address is known, the
-    /// sender's domain check (pending) once a sender is known.
+    /// sender's domain check once a sender is known.
     pub fn checks_to_run(&self) -> Vec<Check> {
         let mut out = Vec::new();
         if let Some(address) = self.address() {
@@ -594,7 +636,11 @@ impl Triage {
             let domain = sender.rsplit_once('@').map_or(sender, |(_, d)| d);
             out.push(Check::SenderDomain {
                 domain: domain.trim().to_ascii_lowercase(),
-                status: CheckStatus::Pending,
+                status: if self.sender_check.is_some() {
+                    CheckStatus::Done
+                } else {
+                    CheckStatus::Ready
+                },
             });
         }
         out

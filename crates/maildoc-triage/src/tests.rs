@@ -247,9 +247,31 @@ fn receive_some_mail_from_one_sender_asks_for_the_sender_and_lists_the_domain_ch
     assert_eq!(tr.causes()[0].0.id, "sender-auth");
     assert!(tr.checks_to_run().contains(&Check::SenderDomain {
         domain: "shop.example".into(),
-        status: CheckStatus::Pending
+        status: CheckStatus::Ready
     }));
     assert_eq!(likelihood(&tr, "auth-failed"), Likelihood::Unlikely);
+    let mut found = tr.clone();
+    found.record_sender_check(crate::SenderCheckOutcome {
+        codes: vec![Code::DmarcMissing],
+        conclusive: true,
+    });
+    assert_eq!(likelihood(&found, "sender-auth"), Likelihood::Confirmed);
+    assert!(found.checks_to_run().contains(&Check::SenderDomain {
+        domain: "shop.example".into(),
+        status: CheckStatus::Done
+    }));
+    let mut clean = tr.clone();
+    clean.record_sender_check(crate::SenderCheckOutcome {
+        codes: vec![Code::MtaStsInvalid],
+        conclusive: true,
+    });
+    assert_eq!(likelihood(&clean, "sender-auth"), Likelihood::Unlikely);
+    let mut unsure = tr;
+    unsure.record_sender_check(crate::SenderCheckOutcome {
+        codes: Vec::new(),
+        conclusive: false,
+    });
+    assert_eq!(likelihood(&unsure, "sender-auth"), Likelihood::Likely);
 }
 
 #[test]
