@@ -130,30 +130,11 @@ fn golden_dir() -> PathBuf {
 }
 
 fn compare(name: &str, got: &str) {
-    let path = golden_dir().join(name);
-    if std::env::var("MAILDOC_BLESS").as_deref() == Ok("1") {
-        std::fs::create_dir_all(golden_dir()).unwrap();
-        std::fs::write(&path, got).unwrap();
-        return;
-    }
-    let want = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}; create it with MAILDOC_BLESS=1 cargo test -p maildoc-cli --test explain",
-            path.display()
-        )
-    });
-    if want != got {
-        let line = want
-            .lines()
-            .zip(got.lines())
-            .position(|(a, b)| a != b)
-            .map_or(want.lines().count().min(got.lines().count()) + 1, |i| i + 1);
-        panic!(
-            "{} differs (first at line {line}); if meant, refresh with MAILDOC_BLESS=1 cargo \
-             test -p maildoc-cli --test explain\n--- got ---\n{got}",
-            path.display()
-        );
-    }
+    maildoc_testkit::golden::compare(
+        &golden_dir().join(name),
+        got,
+        "cargo test -p maildoc-cli --test explain",
+    );
 }
 
 #[test]

@@ -238,31 +238,11 @@ fn golden_dir() -> PathBuf {
 }
 
 fn compare(name: &str, actual: &str) {
-    let path = golden_dir().join(name);
-    if std::env::var("MAILDOC_BLESS").as_deref() == Ok("1") {
-        std::fs::create_dir_all(golden_dir()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}; create it with MAILDOC_BLESS=1 cargo test -p maildoc-cli --test triage",
-            path.display()
-        )
-    });
-    if expected != actual {
-        let line = expected
-            .lines()
-            .zip(actual.lines())
-            .position(|(a, b)| a != b)
-            .map(|i| i + 1)
-            .unwrap_or_else(|| expected.lines().count().min(actual.lines().count()) + 1);
-        panic!(
-            "{} differs (first at line {line}); if meant, refresh with MAILDOC_BLESS=1 cargo \
-             test -p maildoc-cli --test triage\n--- rendered ---\n{actual}",
-            path.display()
-        );
-    }
+    maildoc_testkit::golden::compare(
+        &golden_dir().join(name),
+        actual,
+        "cargo test -p maildoc-cli --test triage",
+    );
 }
 
 /// The summary of a receive triage in every format and both languages. No address: the

@@ -29,31 +29,11 @@ fn risky() -> Karte {
 }
 
 fn compare(name: &str, actual: &str) {
-    let path = golden_dir().join(name);
-    if std::env::var("MAILDOC_BLESS").as_deref() == Ok("1") {
-        std::fs::write(&path, actual).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}; create it with MAILDOC_BLESS=1 cargo test -p maildoc-report --test karte_sheet",
-            path.display()
-        )
-    });
-    if expected != actual {
-        let line = expected
-            .lines()
-            .zip(actual.lines())
-            .position(|(a, b)| a != b)
-            .map(|i| i + 1)
-            .unwrap_or_else(|| expected.lines().count().min(actual.lines().count()) + 1);
-        panic!(
-            "{} differs from the rendered sheet (first at line {line}); if the change is meant, \
-             refresh with MAILDOC_BLESS=1 cargo test -p maildoc-report --test karte_sheet\n\
-             --- rendered ---\n{actual}",
-            path.display()
-        );
-    }
+    maildoc_testkit::golden::compare(
+        &golden_dir().join(name),
+        actual,
+        "cargo test -p maildoc-report --test karte_sheet",
+    );
 }
 
 fn all_sheets(stem: &str, karte: &Karte) {

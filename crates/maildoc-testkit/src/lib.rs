@@ -4,6 +4,7 @@
 
 #![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
 
+pub mod golden;
 pub mod hostile;
 pub mod lab;
 pub mod proxy;
