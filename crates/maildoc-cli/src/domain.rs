@@ -21,13 +21,22 @@ use std::io::Write;
 use std::net::IpAddr;
 use std::process::ExitCode;
 
+mod bulk;
+
 /// The largest MTA-STS policy file read (RFC 8461 §3.3 suggests 64 KiB).
 const MAX_POLICY: usize = 64 * 1024;
 
 /// `maildoc domain`.
 #[derive(Debug, Args)]
 pub struct DomainArgs {
-    pub domain: String,
+    #[arg(required_unless_present = "from", conflicts_with = "from")]
+    pub domain: Option<String>,
+    #[arg(long, value_name = "FILE|-")]
+    pub from: Option<String>,
+    #[arg(long, default_value_t = 32, value_name = "N", requires = "from")]
+    pub concurrency: usize,
+    #[arg(long, default_value_t = 500, value_name = "QUERIES")]
+    pub rate: u32,
     #[arg(long = "dkim-selector", value_name = "SELECTOR")]
     pub dkim_selector: Vec<String>,
     #[arg(long, value_name = "IP")]
@@ -40,17 +49,16 @@ pub struct DomainArgs {
     pub smtp: bool,
     #[command(flatten)]
     pub net: NetArgs,
-    #[arg(
-        long,
-        value_enum,
-        default_value = "human",
-        value_name = "human|json|markdown"
-    )]
-    pub format: FormatArg,
+    /// human when one domain is given, json (JSON Lines) with --from.
+    #[arg(long, value_enum, value_name = "human|json|markdown")]
+    pub format: Option<FormatArg>,
 }
 
 const HELP: &[(&str, &str)] = &[
     ("domain", "help-domain-domain"),
+    ("from", "help-domain-from"),
+    ("concurrency", "help-domain-concurrency"),
+    ("rate", "help-domain-rate"),
     ("dkim_selector", "help-dkim-selector"),
     ("ip", "help-domain-ip"),
     ("mail_from", "help-mail-from"),
@@ -77,16 +85,6 @@ pub fn run(args: DomainArgs, lang_flag: Option<&str>) -> ExitCode {
         Ok(n) => n,
         Err(code) => return code,
     };
-    let domain = match normalize_domain(&args.domain) {
-        Ok(d) => d,
-        Err(detail) => {
-            eprintln!(
-                "maildoc: {}",
-                ui::fill("error-domain", lang, &[("detail", &detail)])
-            );
-            return ExitCode::from(EXIT_USAGE);
-        }
-    };
     let trust = match Trust::new(net.ca_pem.as_deref()) {
         Ok(t) => t,
         Err(e) => {
@@ -98,8 +96,8 @@ pub fn run(args: DomainArgs, lang_flag: Option<&str>) -> ExitCode {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let opts = Options {
-        domain,
+    let mut opts = Options {
+        domain: String::new(),
         selectors: args.dkim_selector.clone(),
         ip: args.ip,
         mail_from: args.mail_from.clone(),
@@ -115,12 +113,35 @@ pub fn run(args: DomainArgs, lang_flag: Option<&str>) -> ExitCode {
                 .collect()
         },
     };
+    let dns = || Dns::new(net.dns_server).with_rate_cap(args.rate);
+    if let Some(from) = &args.from {
+        if !matches!(args.format, None | Some(FormatArg::Json)) {
+            eprintln!("maildoc: {}", ui::text("error-domain-bulk-format", lang));
+            return ExitCode::from(EXIT_USAGE);
+        }
+        let bulk = bulk::Bulk {
+            opts,
+            concurrency: args.concurrency.max(1),
+            timeout: net.timeout,
+            lang,
+        };
+        return runtime.block_on(bulk.run(from, dns(), trust));
+    }
+    opts.domain = match normalize_domain(args.domain.as_deref().unwrap_or_default()) {
+        Ok(d) => d,
+        Err(detail) => {
+            eprintln!(
+                "maildoc: {}",
+                ui::fill("error-domain", lang, &[("detail", &detail)])
+            );
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
     let report = runtime.block_on(async {
         let clock = RunClock::new(net.timeout);
-        let dns = Dns::new(net.dns_server);
-        check(&opts, &dns, &trust, &clock).await
+        check(&opts, &dns(), &trust, &clock).await
     });
-    let format = match args.format {
+    let format = match args.format.unwrap_or(FormatArg::Human) {
         FormatArg::Human => Format::Human,
         FormatArg::Json => Format::Json,
         FormatArg::Markdown => Format::Markdown,

@@ -9,7 +9,9 @@ use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::rr::{RData, RecordType};
 use maildoc_model::ResolveOutcome;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::time::Instant;
 
 /// The longest one lookup may take, whatever the run's deadline.
 const LOOKUP_CAP: Duration = Duration::from_secs(5);
@@ -68,6 +70,31 @@ pub struct Dns {
     resolver: Option<TokioResolver>,
     setup_error: Option<String>,
     server: Option<SocketAddr>,
+    pace: Option<Arc<Pace>>,
+}
+
+/// A cap on the queries sent per second: each query takes the next free slot, one interval
+/// after the previous one, and waits for it. Every query goes to one server, so no server
+/// gets more than the cap. Idle time is not saved up for a burst.
+#[derive(Debug)]
+struct Pace {
+    interval: Duration,
+    next: Mutex<Instant>,
+}
+
+impl Pace {
+    async fn take(&self, queries: u32) {
+        let now = Instant::now();
+        let at = {
+            let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
+            let at = (*next).max(now);
+            *next = at + self.interval * queries;
+            at
+        };
+        if at > now {
+            tokio::time::sleep_until(at).await;
+        }
+    }
 }
 
 impl Dns {
@@ -98,12 +125,32 @@ impl Dns {
                 resolver: Some(resolver),
                 setup_error: None,
                 server,
+                pace: None,
             },
             Err(e) => Dns {
                 resolver: None,
                 setup_error: Some(e),
                 server,
+                pace: None,
             },
+        }
+    }
+
+    /// The same resolver sending at most `per_second` queries a second (0: no cap). The
+    /// wait for a slot counts against the run's deadline, not against one lookup's.
+    pub fn with_rate_cap(mut self, per_second: u32) -> Self {
+        self.pace = (per_second > 0).then(|| {
+            Arc::new(Pace {
+                interval: Duration::from_secs(1) / per_second,
+                next: Mutex::new(Instant::now()),
+            })
+        });
+        self
+    }
+
+    async fn pace(&self, queries: u32) {
+        if let Some(p) = &self.pace {
+            p.take(queries).await;
         }
     }
 
@@ -128,6 +175,7 @@ impl Dns {
             };
         };
         let fqdn = format!("{}.", host.trim_end_matches('.'));
+        self.pace(2).await;
         let budget = clock.budget(LOOKUP_CAP);
         let lookups = async {
             tokio::join!(
@@ -310,6 +358,7 @@ impl Dns {
             );
         };
         let fqdn = format!("{}.", name.trim_end_matches('.'));
+        self.pace(1).await;
         let budget = clock.budget(LOOKUP_CAP);
         match tokio::time::timeout(budget, resolver.lookup(fqdn.as_str(), rtype)).await {
             Err(_) => (
@@ -425,5 +474,33 @@ mod tests {
         let v6 = reverse_name("2001:db8::1".parse().unwrap_or(IpAddr::from([0, 0, 0, 0])));
         assert!(v6.starts_with("1.0.0.0.0.0.0.0."));
         assert!(v6.ends_with(".8.b.d.0.1.0.0.2.ip6.arpa"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_rate_cap_gives_each_query_the_next_slot() {
+        let dns = Dns::new(Some(SocketAddr::from(([127, 0, 0, 1], 9)))).with_rate_cap(10);
+        let start = Instant::now();
+        // Five queries at once take the slots 0, 100, 200, 300 and 400 ms.
+        futures_util::future::join_all((0..5).map(|_| dns.pace(1))).await;
+        assert_eq!(start.elapsed(), Duration::from_millis(400));
+        // An A+AAAA pair takes two slots, so the query after it waits two intervals.
+        dns.pace(2).await;
+        dns.pace(1).await;
+        assert_eq!(start.elapsed(), Duration::from_millis(700));
+        // Idle time is not saved up: after a pause the next query goes at once, the one
+        // after it an interval later.
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let later = Instant::now();
+        dns.pace(1).await;
+        dns.pace(1).await;
+        assert_eq!(later.elapsed(), Duration::from_millis(100));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_cap_means_no_wait() {
+        let dns = Dns::new(Some(SocketAddr::from(([127, 0, 0, 1], 9)))).with_rate_cap(0);
+        let start = Instant::now();
+        futures_util::future::join_all((0..100).map(|_| dns.pace(1))).await;
+        assert_eq!(start.elapsed(), Duration::ZERO);
     }
 }

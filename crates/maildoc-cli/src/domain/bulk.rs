@@ -1,0 +1,304 @@
+//! `maildoc domain --from FILE|-`: many domains, one JSON line each (JSON Lines), with the
+//! same checks and findings as a single domain.
+//!
+//! Memory stays flat whatever the number of domains: a reader thread passes the lines on
+//! through a bounded channel, at most `--concurrency` domains are in flight (each one a task,
+//! so both cores work), and each result is written out as soon as it is done, in the order
+//! the domains finish (every line carries its input line number). The DNS server is spared
+//! by the resolver's own query cap (`--rate`).
+
+use super::{Options, check, normalize_domain};
+use crate::{EXIT_CANNOT_RUN, EXIT_HEALTHY, EXIT_PROBLEMS, EXIT_USAGE};
+use futures_util::StreamExt;
+use maildoc_model::domain::DomainReport;
+use maildoc_probe::clock::RunClock;
+use maildoc_probe::dns::Dns;
+use maildoc_probe::tls::Trust;
+use maildoc_report::{Lang, ui};
+use serde::Serialize;
+use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A bulk run: the options every domain shares.
+pub struct Bulk {
+    /// The options of every domain (its `domain` is replaced per line).
+    pub opts: Options,
+    pub concurrency: usize,
+    /// Each domain's own deadline.
+    pub timeout: Duration,
+    pub lang: Lang,
+}
+
+/// What the reader passes on.
+enum Item {
+    Domain {
+        line: u64,
+        input: String,
+        domain: String,
+    },
+    NotADomain {
+        line: u64,
+        input: String,
+        detail: String,
+    },
+    /// The input could not be read further.
+    ReadFailed(String),
+}
+
+/// One output line: the input line's number and text, then the domain's report or why the
+/// line is not a domain.
+#[derive(Serialize)]
+struct Line<'a> {
+    line: u64,
+    input: &'a str,
+    #[serde(flatten)]
+    outcome: Outcome<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Outcome<'a> {
+    Report(&'a DomainReport),
+    Error { error: &'a str },
+}
+
+/// What one line came to, ready to be written.
+struct Done {
+    json: String,
+    kind: Kind,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Healthy,
+    Problems,
+    NotADomain,
+}
+
+/// The lines of `reader` as items: blank lines and `#` comments are skipped, everything
+/// else becomes a domain or says why it is not one.
+fn read_items(reader: impl Read, tx: tokio::sync::mpsc::Sender<Item>) {
+    for (index, raw) in BufReader::new(reader).split(b'\n').enumerate() {
+        let line_no = index as u64 + 1;
+        let item = match raw {
+            Err(e) => Item::ReadFailed(e.to_string()),
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Err(e) => Item::NotADomain {
+                    line: line_no,
+                    input: String::from_utf8_lossy(e.as_bytes()).trim().to_string(),
+                    detail: "the line is not UTF-8 text".into(),
+                },
+                Ok(text) => {
+                    let input = text.trim();
+                    if input.is_empty() || input.starts_with('#') {
+                        continue;
+                    }
+                    match normalize_domain(input) {
+                        Ok(domain) => Item::Domain {
+                            line: line_no,
+                            input: input.to_string(),
+                            domain,
+                        },
+                        Err(detail) => Item::NotADomain {
+                            line: line_no,
+                            input: input.to_string(),
+                            detail,
+                        },
+                    }
+                }
+            },
+        };
+        let stop = matches!(item, Item::ReadFailed(_));
+        if tx.blocking_send(item).is_err() || stop {
+            return;
+        }
+    }
+}
+
+fn to_json(line: &Line<'_>) -> String {
+    serde_json::to_string(line).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
+
+impl Bulk {
+    /// Reads `from` (a file, or `-` for standard input), checks every domain and writes one
+    /// JSON line per input line. Exit code: 3 when a line was not a domain, else 1 when a
+    /// domain has problems, else 0; 2 when the input or the output failed.
+    pub async fn run(self, from: &str, dns: Dns, trust: Trust) -> ExitCode {
+        let lang = self.lang;
+        let (reader, total): (Box<dyn Read + Send>, Option<u64>) = if from == "-" {
+            (Box::new(std::io::stdin()), None)
+        } else {
+            match std::fs::File::open(from) {
+                Ok(f) => {
+                    // The bar's length, only when there is a bar to show.
+                    let total = std::io::stderr()
+                        .is_terminal()
+                        .then(|| count_domains(from))
+                        .flatten();
+                    (Box::new(f), total)
+                }
+                Err(e) => {
+                    let detail = format!("{from}: {e}");
+                    eprintln!(
+                        "maildoc: {}",
+                        ui::fill("error-domain-from", lang, &[("detail", &detail)])
+                    );
+                    return ExitCode::from(EXIT_USAGE);
+                }
+            }
+        };
+        let (tx, rx) = tokio::sync::mpsc::channel::<Item>(self.concurrency * 2);
+        let reader_thread = std::thread::spawn(move || read_items(reader, tx));
+
+        let shared = Arc::new((self.opts, dns, trust));
+        let timeout = self.timeout;
+        let items = futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|item| (item, rx))
+        });
+        let results = items
+            .map(|item| {
+                let shared = Arc::clone(&shared);
+                async move {
+                    match item {
+                        Item::Domain {
+                            line,
+                            input,
+                            domain,
+                        } => {
+                            let (opts, dns, trust) = &*shared;
+                            let opts = Options {
+                                domain,
+                                ..opts.clone()
+                            };
+                            let clock = RunClock::new(timeout);
+                            let report = check(&opts, dns, trust, &clock).await;
+                            let kind = if report.has_problems() {
+                                Kind::Problems
+                            } else {
+                                Kind::Healthy
+                            };
+                            let json = to_json(&Line {
+                                line,
+                                input: &input,
+                                outcome: Outcome::Report(&report),
+                            });
+                            Ok(Done { json, kind })
+                        }
+                        Item::NotADomain {
+                            line,
+                            input,
+                            detail,
+                        } => Ok(Done {
+                            json: to_json(&Line {
+                                line,
+                                input: &input,
+                                outcome: Outcome::Error { error: &detail },
+                            }),
+                            kind: Kind::NotADomain,
+                        }),
+                        Item::ReadFailed(e) => Err(e),
+                    }
+                }
+            })
+            .buffer_unordered(self.concurrency);
+        let mut results = std::pin::pin!(results);
+
+        let bar = progress_bar(total, lang);
+        let mut stdout = std::io::stdout().lock();
+        let (mut problems, mut not_domains, mut done) = (0u64, 0u64, 0u64);
+        let mut failure: Option<String> = None;
+        while let Some(result) = results.next().await {
+            match result {
+                Ok(d) => {
+                    if writeln!(stdout, "{}", d.json)
+                        .and_then(|()| stdout.flush())
+                        .is_err()
+                    {
+                        // The reader of our output went away (`| head`): stop.
+                        return ExitCode::from(EXIT_CANNOT_RUN);
+                    }
+                    done += 1;
+                    match d.kind {
+                        Kind::Problems => problems += 1,
+                        Kind::NotADomain => not_domains += 1,
+                        Kind::Healthy => {}
+                    }
+                    if let Some(bar) = &bar {
+                        bar.inc(1);
+                    }
+                }
+                Err(e) => failure = Some(e),
+            }
+        }
+        let _ = reader_thread.join();
+        if let Some(bar) = &bar {
+            bar.finish_and_clear();
+            let summary = ui::fill(
+                "domain-bulk-summary",
+                lang,
+                &[
+                    ("done", &done.to_string()),
+                    ("problems", &problems.to_string()),
+                    ("not_domains", &not_domains.to_string()),
+                ],
+            );
+            eprintln!("{summary}");
+        }
+        if let Some(e) = failure {
+            eprintln!(
+                "maildoc: {}",
+                ui::fill("error-domain-from", lang, &[("detail", &e)])
+            );
+            return ExitCode::from(EXIT_CANNOT_RUN);
+        }
+        ExitCode::from(if not_domains > 0 {
+            EXIT_USAGE
+        } else if problems > 0 {
+            EXIT_PROBLEMS
+        } else {
+            EXIT_HEALTHY
+        })
+    }
+}
+
+/// The number of lines of `path` that name something (not blank, not a comment), for the
+/// progress bar's length.
+fn count_domains(path: &str) -> Option<u64> {
+    let f = std::fs::File::open(path).ok()?;
+    let mut n = 0u64;
+    for line in BufReader::new(f).split(b'\n') {
+        let line = line.ok()?;
+        let t = line.trim_ascii();
+        if !t.is_empty() && !t.starts_with(b"#") {
+            n += 1;
+        }
+    }
+    Some(n)
+}
+
+/// A progress bar on standard error when it is a terminal: domains done (of how many, when
+/// the input is a file) and the rate.
+fn progress_bar(total: Option<u64>, lang: Lang) -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let (bar, template) = match total {
+        Some(n) => (
+            indicatif::ProgressBar::new(n),
+            "{msg} [{bar:30}] {pos}/{len} ({per_sec}, {eta})",
+        ),
+        None => (
+            indicatif::ProgressBar::no_length(),
+            "{spinner} {msg} {pos} ({per_sec})",
+        ),
+    };
+    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(ui::text("domain-bulk-progress", lang));
+    bar.enable_steady_tick(Duration::from_millis(200));
+    Some(bar)
+}
