@@ -218,6 +218,10 @@ const BIGLOBE: &[Server] = &[
     (Pop3, Some("mail.biglobe.ne.jp"), 995, Tls, U::A),
     (Smtp, Some("mail.biglobe.ne.jp"), 465, Tls, U::A),
 ];
+const OCN: &[Server] = &[
+    (Pop3, Some("pop.ocn.ne.jp"), 995, Tls, U::A),
+    (Smtp, Some("smtp.ocn.ne.jp"), 465, Tls, U::A),
+];
 
 /// Every domain of the own table (wildcards as an example subdomain): the provider it must
 /// resolve to, and exactly the settings it must yield.
@@ -239,6 +243,7 @@ const GOLDEN: &[(&str, &str, &[Server])] = &[
     ("violet.plala.or.jp", "plala", &[]),
     ("biglobe.ne.jp", "biglobe", BIGLOBE),
     ("abc.biglobe.ne.jp", "biglobe", BIGLOBE),
+    ("ocn.ne.jp", "ocn", OCN),
     ("icloud.com", "icloud", ICLOUD),
     ("me.com", "icloud", ICLOUD),
     ("mac.com", "icloud", ICLOUD),
@@ -457,8 +462,11 @@ fn domain_lookup_rules() {
     );
     assert_eq!(id("outlook.jp"), Some("outlook-com"));
     assert_eq!(id("icloud.com"), Some("icloud"));
-    // ISPDB-only domains come from the ISPDB.
-    assert_eq!(id("ocn.ne.jp"), Some("ocn.ne.jp"));
+    assert_eq!(id("ocn.ne.jp"), Some("ocn"));
+    // ISPDB-only domains come from the ISPDB (ocn.ad.jp is in the ISPDB's OCN file only).
+    assert_eq!(id("ocn.ad.jp"), Some("ocn.ne.jp"));
+    // The own OCN entry takes its servers from the ISPDB file it cites, unchanged.
+    assert_eq!(by_id("ocn").servers, by_id("ocn.ne.jp").servers);
     assert_eq!(id("nifty.com"), Some("nifty.com"));
     assert_eq!(id("yahoo.co.jp"), Some("yahoo.co.jp"));
     assert_eq!(id("gmx.de"), Some("gmx.net"));
