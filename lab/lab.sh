@@ -385,15 +385,36 @@ make_postfix_spool() {
     chown postfix:root "$1/postfix/data"; chmod 700 "$1/postfix/data"
 }
 
+# TLSA association data (RFC 6698 §2.1) of a PEM certificate: tlsa_data SELECTOR MATCHING FILE
+# (selector 0 the whole certificate, 1 its SubjectPublicKeyInfo; matching 1 SHA-256, 2 SHA-512).
+tlsa_data() {
+    local selector=$1 matching=$2 file=$3 md=sha256
+    [[ $matching == 2 ]] && md=sha512
+    if [[ $selector == 1 ]]; then
+        openssl x509 -in "$file" -noout -pubkey | openssl pkey -pubin -outform DER
+    else
+        openssl x509 -in "$file" -outform DER
+    fi | openssl dgst "-$md" -r | cut -d' ' -f1
+}
+
 render_nsd() {
     local d=$1 serial
     serial=$(date -u +%s)
     render "$TEMPLATES/nsd.conf.in" "$d/nsd/nsd.conf" STATE="$d"
     render "$TEMPLATES/lab.example.zone.in" "$d/nsd/lab.example.zone" SERIAL="$serial"
     render "$TEMPLATES/gmail.com.zone.in" "$d/nsd/gmail.com.zone" SERIAL="$serial"
+    # The DANE cases of posture.lab.example: TLSA data of the certificates of this start
+    # (mx-dane*.posture.lab.example are names of 127.0.2.10, whose Postfix sends the
+    # "healthy" leaf and the intermediate).
+    local -a tlsa=(
+        TLSA_LEAF_SPKI_SHA256="$(tlsa_data 1 1 "$d/certs/healthy.crt")"
+        TLSA_INTERMEDIATE_SHA256="$(tlsa_data 0 1 "$d/ca/intermediate.crt")"
+        TLSA_OTHER_CA_SPKI_SHA256="$(tlsa_data 1 1 "$d/ca/other-ca.crt")"
+        TLSA_ROOT_SHA512="$(tlsa_data 0 2 "$d/ca/root.crt")"
+    )
     local z
     for z in posture.lab.example 2.0.192.in-addr.arpa dmarc-reports.example dnsbl.lab.example; do
-        render "$TEMPLATES/$z.zone.in" "$d/nsd/$z.zone" SERIAL="$serial"
+        render "$TEMPLATES/$z.zone.in" "$d/nsd/$z.zone" SERIAL="$serial" "${tlsa[@]}"
     done
     for z in "$d"/nsd/*.zone; do
         nsd-checkzone "$(basename "$z" .zone)" "$z" >/dev/null || die "zone $z invalid"

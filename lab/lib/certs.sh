@@ -172,7 +172,7 @@ lab_make_pki() {
     openssl x509 -in "$ca/intermediate.crt" -outform DER -out "$PKI/www/intermediate.der"
 
     #     name         CN                       SAN                                                                                   start        end          issuer  chain
-    _leaf healthy      imap.lab.example         "DNS:imap.lab.example,DNS:pop.lab.example,DNS:smtp.lab.example,DNS:mail.lab.example,DNS:lab.example,DNS:imap.slow.lab.example,DNS:pop.slow.lab.example,DNS:smtp.slow.lab.example" "-1 day" "+365 days" inter
+    _leaf healthy      imap.lab.example         "DNS:imap.lab.example,DNS:pop.lab.example,DNS:smtp.lab.example,DNS:mail.lab.example,DNS:lab.example,DNS:imap.slow.lab.example,DNS:pop.slow.lab.example,DNS:smtp.slow.lab.example,DNS:mx-daneee.posture.lab.example,DNS:mx-daneta.posture.lab.example,DNS:mx-danebad.posture.lab.example" "-1 day" "+365 days" inter
     _leaf expired      expired.lab.example      "DNS:expired.lab.example"      "-120 days" "-30 days"  inter
     _leaf wrongname    other.lab.example        "DNS:other.lab.example"        "-1 day"    "+365 days" inter
     _leaf selfsigned   selfsigned.lab.example   "DNS:selfsigned.lab.example"   "-1 day"    "+365 days" self

@@ -248,8 +248,9 @@ async fn mx_smtp(
 /// How many blocklist queries are in flight at once.
 const DNSBL_CONCURRENCY: usize = 16;
 
-/// Each IPv4 address (of the MX hosts and `--ip`) against each zone: the A query, then the
-/// TXT query for the reason when the A query answered. At most [`DNSBL_CONCURRENCY`] at
+/// Each address (of the MX hosts and `--ip`) against each zone (IPv6 addresses only against
+/// the zones that list IPv6): the A query, then the TXT query for the reason when the A
+/// query answered. At most [`DNSBL_CONCURRENCY`] at
 /// once, each under the run's clock.
 async fn dnsbl(
     dns: &Dns,
@@ -266,7 +267,8 @@ async fn dnsbl(
         }
         seen.push(ip);
         for zone in zones {
-            if let Some(name) = rules::dnsbl::query_name(ip, zone) {
+            if ip.is_ipv4() || rules::dnsbl::lists_ipv6(zone) {
+                let name = rules::dnsbl::query_name(ip, zone);
                 jobs.push((source.clone(), ip, zone.clone(), name));
             }
         }
@@ -804,6 +806,7 @@ fn facts(r: &DomainReport, lang: Lang) -> Vec<(String, Vec<String>)> {
                             maildoc_model::Code::MxStarttlsMissing
                                 | maildoc_model::Code::MxCertInvalid
                                 | maildoc_model::Code::MxSmtpInconclusive
+                                | maildoc_model::Code::TlsaMismatch
                         ) && f.params.get("mx_host").map(String::as_str) == Some(host)
                     })
                     .map(|f| f.code.as_str());

@@ -617,3 +617,158 @@ fn smtp_starttls_and_certificate_of_the_mx() {
         assert!(run.stdout.contains(word), "{lang}: {}", run.stdout);
     }
 }
+
+/// `--smtp` with DANE: the TLSA records of MX hosts that are names of the lab's Postfix on
+/// 127.0.2.10, computed by lab.sh from the certificates of this start. A DANE-EE record of the
+/// leaf's key and a DANE-TA record of the intermediate match; another CA's key and the root
+/// (which the server does not send) do not.
+#[test]
+fn dane_tlsa_compared_with_the_certificate_on_port_25() {
+    for case_name in ["daneee", "daneta"] {
+        let (r, run) = case(case_name, &["--smtp"]);
+        let c = codes(&r);
+        assert!(
+            !c.contains(&Code::TlsaMismatch) && !c.contains(&Code::MxCertInvalid),
+            "{case_name}: {:?}\n{}",
+            r.findings,
+            run.stderr
+        );
+        assert_eq!(
+            r.mx_hosts[0].tlsa.as_ref().map(|t| t.records.len()),
+            Some(1)
+        );
+        assert_eq!(r.smtp.len(), 1, "{case_name}");
+    }
+    let (r, run) = case("danebad", &["--smtp"]);
+    let detail = param(&r, Code::TlsaMismatch, "detail");
+    assert!(
+        detail.contains("none of the 2 TLSA records"),
+        "{detail}\n{}",
+        run.stderr
+    );
+    assert_eq!(
+        param(&r, Code::TlsaMismatch, "mx_host"),
+        "mx-danebad.posture.lab.example"
+    );
+    // The record it names is the leaf key's: the one daneee publishes.
+    let (ok, _) = case("daneee", &[]);
+    let published = ok.mx_hosts[0].tlsa.as_ref().map(|t| t.records[0].clone());
+    assert!(
+        published.is_some_and(|p| detail.contains(&p)),
+        "{detail} vs {:?}",
+        ok.mx_hosts[0].tlsa
+    );
+    assert!(
+        !codes(&r).contains(&Code::MxCertInvalid),
+        "{:?}",
+        r.findings
+    );
+    // Without --smtp the well-formed records are not judged.
+    let (r, _) = case("danebad", &[]);
+    assert!(!codes(&r).contains(&Code::TlsaMismatch), "{:?}", r.findings);
+    // Both languages on screen.
+    for (lang, word) in [("ja", "DANE で使えません"), ("en", "do not work for DANE")] {
+        let run = domain_raw("danebad.posture.lab.example", &["--lang", lang, "--smtp"]);
+        assert!(run.stdout.contains(word), "{lang}: {}", run.stdout);
+    }
+}
+
+/// An IPv6 `--ip` is asked of the lab's list by its nibble-reversed name (RFC 5782 §2.4); the
+/// list lists 2001:db8::64 and nothing else of IPv6.
+#[test]
+fn dnsbl_ipv6_addresses_by_nibbles() {
+    let (r, run) = case("dnsbl", &["--ip", "2001:db8::64"]);
+    let v6: Vec<_> = r
+        .dnsbl
+        .iter()
+        .filter(|d| d.address == "2001:db8::64")
+        .collect();
+    assert_eq!(v6.len(), 1, "{:?}\n{}", r.dnsbl, run.stderr);
+    assert_eq!(
+        v6[0].query.name,
+        "4.6.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.bl.dnsbl.lab.example"
+    );
+    let listed: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::DnsblListed)
+        .map(|f| (f.params["address"].as_str(), f.params["mx_host"].as_str()))
+        .collect();
+    assert_eq!(
+        listed,
+        vec![
+            ("2001:db8::64", "--ip"),
+            ("192.0.2.64", "mx-listed.posture.lab.example")
+        ],
+        "{:?}",
+        r.findings
+    );
+    let (r, _) = case("dnsbl", &["--ip", "2001:db8::65"]);
+    assert!(
+        r.dnsbl
+            .iter()
+            .any(|d| d.address == "2001:db8::65" && d.query.is_absent()),
+        "{:?}",
+        r.dnsbl
+    );
+}
+
+/// MX record sanity: one host named at two preferences, an IP address where a host name
+/// belongs, and a host on an address the internet cannot reach.
+#[test]
+fn mx_duplicate_host_ip_literal_and_private_address() {
+    let (r, run) = case("mxdup", &[]);
+    assert_eq!(
+        param(&r, Code::MxDuplicateHost, "mx_host"),
+        "mx1.posture.lab.example",
+        "{}",
+        run.stderr
+    );
+    assert_eq!(param(&r, Code::MxDuplicateHost, "preferences"), "10, 20");
+    let (r, run) = case("mxip", &[]);
+    assert_eq!(
+        param(&r, Code::MxIpLiteral, "mx_host"),
+        "192.0.2.60",
+        "{:?}\n{}",
+        r.findings,
+        run.stderr
+    );
+    assert!(
+        !codes(&r).contains(&Code::MxHostUnresolvable),
+        "{:?}",
+        r.findings
+    );
+    assert_eq!(run.code, 1);
+    let (r, run) = case("mxprivate", &[]);
+    let private: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::MxPrivateAddress)
+        .map(|f| {
+            (
+                f.params["mx_host"].as_str(),
+                f.params["addresses"].as_str(),
+                f.severity,
+            )
+        })
+        .collect();
+    assert_eq!(
+        private,
+        vec![(
+            "mx-private.posture.lab.example",
+            "10.0.0.25",
+            maildoc_model::Severity::Warning
+        )],
+        "{}",
+        run.stderr
+    );
+    // The --smtp cases' only MX host is the lab's loopback Postfix: nothing else to go to.
+    let (r, _) = case("smtpok", &[]);
+    assert_eq!(param(&r, Code::MxPrivateAddress, "addresses"), "127.0.2.10");
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.code == Code::MxPrivateAddress
+                && f.severity == maildoc_model::Severity::Error)
+    );
+}

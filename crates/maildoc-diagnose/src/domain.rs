@@ -8,7 +8,7 @@ pub mod psl;
 pub mod records;
 
 use maildoc_model::domain::{DmarcEvidence, DomainReport, ReverseDns};
-use maildoc_model::{Code, Finding, ResolveOutcome, Severity};
+use maildoc_model::{CertInfo, Code, Finding, ResolveOutcome, Severity};
 use records::DkimKey;
 
 /// DKIM selectors tried besides the ones given. Selectors cannot be listed from DNS: a key
@@ -220,7 +220,41 @@ fn mx(report: &DomainReport, out: &mut Vec<Finding>) {
         );
         return;
     }
+    let mut seen: Vec<&str> = Vec::new();
+    let mut private_hosts: Vec<(&str, Vec<&str>)> = Vec::new();
     for host in &report.mx_hosts {
+        let name = host.exchange.as_str();
+        if seen.iter().any(|s| s.eq_ignore_ascii_case(name)) {
+            continue;
+        }
+        seen.push(name);
+        let same: Vec<String> = report
+            .mx_hosts
+            .iter()
+            .filter(|h| h.exchange.eq_ignore_ascii_case(name))
+            .map(|h| h.preference.to_string())
+            .collect();
+        if same.len() > 1 {
+            out.push(
+                Finding::new(Code::MxDuplicateHost)
+                    .param("domain", domain)
+                    .param("mx_host", name)
+                    .param("preferences", same.join(", "))
+                    .evidence(&report.mx.name),
+            );
+        }
+        // RFC 5321 §5.1: the MX data MUST be a domain name. Many servers (Postfix, Exim
+        // without allow_mx_to_ip) refuse it; whether this resolver made an address of it
+        // says nothing about them.
+        if name.parse::<std::net::IpAddr>().is_ok() {
+            out.push(
+                Finding::new(Code::MxIpLiteral)
+                    .param("domain", domain)
+                    .param("mx_host", name)
+                    .evidence(&report.mx.name),
+            );
+            continue;
+        }
         if let Some(target) = &host.cname {
             out.push(
                 Finding::new(Code::MxCname)
@@ -231,6 +265,15 @@ fn mx(report: &DomainReport, out: &mut Vec<Finding>) {
             );
         }
         let a = &host.addresses;
+        let private: Vec<&str> = a
+            .records
+            .iter()
+            .filter(|r| r.parse().is_ok_and(|ip| !internet_reachable(ip)))
+            .map(String::as_str)
+            .collect();
+        if !private.is_empty() {
+            private_hosts.push((name, private));
+        }
         if a.is_absent() || (a.outcome == ResolveOutcome::Found && a.records.is_empty()) {
             let detail = match a.outcome {
                 ResolveOutcome::NotFound => "NXDOMAIN",
@@ -244,6 +287,61 @@ fn mx(report: &DomainReport, out: &mut Vec<Finding>) {
                     .evidence(&a.name),
             );
         }
+    }
+    // Senders on the internet cannot reach these addresses. An error when no MX host has an
+    // address they can reach: then no mail arrives at all.
+    let any_reachable = report.mx_hosts.iter().any(|h| {
+        h.addresses
+            .records
+            .iter()
+            .any(|r| r.parse().is_ok_and(internet_reachable))
+    });
+    for (host, addresses) in private_hosts {
+        let f = Finding::new(Code::MxPrivateAddress)
+            .param("domain", domain)
+            .param("mx_host", host)
+            .param("addresses", addresses.join(", "))
+            .evidence(host);
+        out.push(if any_reachable {
+            f
+        } else {
+            f.severity(Severity::Error)
+        });
+    }
+}
+
+/// Whether senders on the internet can reach `ip`: not loopback, unspecified, RFC 1918
+/// private, link-local, shared (100.64.0.0/10, RFC 6598), broadcast, multicast, "this
+/// network" (0.0.0.0/8) or reserved (240.0.0.0/4); for IPv6 not loopback, unspecified,
+/// unique-local (fc00::/7), link-local (fe80::/10) or multicast, and an IPv4-mapped address
+/// as its IPv4 address. The documentation ranges count as reachable: they appear only in
+/// examples and test zones.
+fn internet_reachable(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_unspecified()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || a == 0
+                || a >= 240
+                || (a == 100 && (64..128).contains(&b)))
+        }
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => internet_reachable(IpAddr::V4(v4)),
+            None => {
+                let first = v6.segments()[0];
+                !(v6.is_loopback()
+                    || v6.is_unspecified()
+                    || v6.is_multicast()
+                    || (first & 0xfe00) == 0xfc00
+                    || (first & 0xffc0) == 0xfe80)
+            }
+        },
     }
 }
 
@@ -628,18 +726,76 @@ fn tlsrpt(report: &DomainReport, out: &mut Vec<Finding>) {
     );
 }
 
+/// The TLSA records of each MX host: a record of the wrong shape for SMTP, or (with `--smtp`,
+/// when the host presented its certificates on port 25) no record matching them. One
+/// finding per host; the mismatch wins. An error when the resolver validated the records
+/// (AD bit): DANE senders then defer all mail to the host.
 fn tlsa(report: &DomainReport, out: &mut Vec<Finding>) {
+    let mut seen: Vec<&str> = Vec::new();
     for host in &report.mx_hosts {
-        let Some(t) = &host.tlsa else { continue };
-        if let Some(detail) = t.records.iter().find_map(|r| records::check_tlsa(r).err()) {
-            out.push(
-                Finding::new(Code::TlsaMismatch)
-                    .param("mx_host", &host.exchange)
-                    .param("detail", detail)
-                    .evidence(&t.name),
+        let Some(t) = host.tlsa.as_ref().filter(|t| !t.records.is_empty()) else {
+            continue;
+        };
+        // A host named by two MX records is judged once.
+        if seen.contains(&t.name.as_str()) {
+            continue;
+        }
+        seen.push(&t.name);
+        let malformed = t.records.iter().find_map(|r| records::check_tlsa(r).err());
+        let mismatch = presented_chain(report, &host.exchange).and_then(|chain| {
+            let verdicts: Vec<Option<bool>> = t
+                .records
+                .iter()
+                .map(|r| records::tlsa_matches(r, chain))
+                .collect();
+            if verdicts.iter().any(|v| *v != Some(false)) {
+                return None;
+            }
+            let mut detail = format!(
+                "none of the {} TLSA records matches the certificates {} presented on port 25",
+                t.records.len(),
+                host.exchange
             );
+            if let Some(leaf) = chain.first().filter(|l| !l.spki_sha256.is_empty()) {
+                detail.push_str(&format!(
+                    "; a DANE-EE record for its current key would be \"3 1 1 {}\"",
+                    leaf.spki_sha256
+                ));
+            }
+            Some(detail)
+        });
+        let is_mismatch = mismatch.is_some();
+        if let Some(detail) = mismatch.or(malformed) {
+            let f = Finding::new(Code::TlsaMismatch)
+                .param("mx_host", &host.exchange)
+                .param("detail", detail)
+                .evidence(&t.name);
+            out.push(if is_mismatch && t.authentic_data {
+                f.severity(Severity::Error)
+            } else {
+                f
+            });
         }
     }
+}
+
+/// The certificate chain `host` presented on port 25 (`--smtp`), when the handshake was
+/// established.
+fn presented_chain<'a>(report: &'a DomainReport, host: &str) -> Option<&'a [CertInfo]> {
+    report
+        .smtp
+        .iter()
+        .filter(|ev| ev.endpoint.host.eq_ignore_ascii_case(host))
+        .flat_map(|ev| &ev.steps)
+        .find_map(|step| match &step.kind {
+            maildoc_model::StepKind::Tls(t)
+                if t.handshake == maildoc_model::TlsHandshake::Established
+                    && !t.chain.is_empty() =>
+            {
+                Some(t.chain.as_slice())
+            }
+            _ => None,
+        })
 }
 
 /// The Gmail/Yahoo (2024) and Japanese carriers' sender requirements, as far as DNS shows

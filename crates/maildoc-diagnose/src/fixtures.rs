@@ -340,6 +340,9 @@ pub(crate) fn leaf(host: &str) -> CertInfo {
         names: vec![host.into()],
         self_signed: false,
         sha256: format!("sha-{host}"),
+        sha512: String::new(),
+        spki_sha256: String::new(),
+        spki_sha512: String::new(),
         aia_issuers: vec!["http://r11.i.lencr.org/".into()],
     }
 }

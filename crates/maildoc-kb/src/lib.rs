@@ -186,6 +186,9 @@ pub fn is_domain_code(code: Code) -> bool {
             | Code::TlsaMismatch
             | Code::SenderRequirementsUnmet
             | Code::DomainLookupFailed
+            | Code::MxDuplicateHost
+            | Code::MxIpLiteral
+            | Code::MxPrivateAddress
     )
 }
 
@@ -287,6 +290,9 @@ pub fn allowed_params(code: Code) -> &'static [&'static str] {
         Code::MxStarttlsMissing => &["mx_host", "reply"],
         Code::MxCertInvalid => &["mx_host", "verification", "detail"],
         Code::MxSmtpInconclusive => &["mx_host", "detail"],
+        Code::MxDuplicateHost => &["domain", "mx_host", "preferences"],
+        Code::MxIpLiteral => &["domain", "mx_host"],
+        Code::MxPrivateAddress => &["domain", "mx_host", "addresses"],
         // ---- karte risk rules (issue 3) ----
         Code::KartePop3RemovesImapMail => &["device", "imap_devices"],
         Code::KartePop3SingleCopy => &["device"],

@@ -219,7 +219,8 @@ codes! {
     MtaStsMismatch = "mta-sts-mismatch", Error;
     /// No TLS-RPT record: nobody hears about TLS failures of mail to the domain.
     TlsrptMissing = "tlsrpt-missing", Info;
-    /// A TLSA record of an MX host is malformed or unusable for SMTP (RFC 7672).
+    /// A TLSA record of an MX host is malformed or unusable for SMTP (RFC 7672), or (with
+    /// `--smtp`) no TLSA record matches the certificates the host presents on port 25.
     TlsaMismatch = "tlsa-mismatch", Warning;
     /// The domain does not meet the Gmail/Yahoo and Japanese carriers' sender requirements.
     SenderRequirementsUnmet = "sender-requirements-unmet", Error;
@@ -255,6 +256,16 @@ codes! {
     /// An MX host could not be checked over SMTP from this network (blocked port 25, 421,
     /// silence): inconclusive, not a fault of the server.
     MxSmtpInconclusive = "mx-smtp-inconclusive", Info;
+    // ---- domain posture: MX record sanity (issue 5) ----
+    /// The same host is named by several MX records (with different preferences): the
+    /// "backup" is the same server.
+    MxDuplicateHost = "mx-duplicate-host", Warning;
+    /// An MX record names an IP address instead of a host name (RFC 1035 §3.3.9, RFC 5321
+    /// §5.1): many mail servers refuse to deliver to it.
+    MxIpLiteral = "mx-ip-literal", Error;
+    /// An MX host resolves to an address that cannot be reached from the internet (loopback,
+    /// RFC 1918 private, link-local, shared, unique-local).
+    MxPrivateAddress = "mx-private-address", Warning;
     // ---- karte risk rules (issue 3): add codes below this line ----
     /// A POP3 device removes mail from the server while other devices read it over IMAP.
     KartePop3RemovesImapMail = "karte-pop3-removes-imap-mail", Warning;

@@ -115,7 +115,8 @@ pub struct MtaStsEvidence {
 }
 
 /// One address looked up on one DNS blocklist (RFC 5782): the A query of the reversed
-/// octets under the zone and, when it answered, the TXT query for the reason.
+/// octets (IPv4) or nibbles (IPv6) under the zone and, when it answered, the TXT query for
+/// the reason.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DnsblCheck {
     /// The address checked, as text.
@@ -157,7 +158,8 @@ pub struct DomainReport {
     /// Whether the domain publishes a usable SPF record; `None` when SPF was not checked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spf_ok: Option<bool>,
-    /// The DNS blocklist lookups of the MX and `--ip` addresses (IPv4 only).
+    /// The DNS blocklist lookups of the MX and `--ip` addresses (IPv6 ones only on the lists
+    /// that list IPv6).
     #[serde(default)]
     pub dnsbl: Vec<DnsblCheck>,
     /// With `--smtp`: each MX host on port 25 (greeting, EHLO, STARTTLS, TLS, QUIT).

@@ -365,7 +365,17 @@ pub struct CertInfo {
     /// DNS names from subjectAltName (and the CN when there is no SAN).
     pub names: Vec<String>,
     pub self_signed: bool,
+    /// SHA-256 of the certificate (DER), lower-case hex.
     pub sha256: String,
+    /// SHA-512 of the certificate, and SHA-256/512 of its SubjectPublicKeyInfo: the digests
+    /// TLSA records (RFC 6698) publish, compared by `maildoc domain --smtp`. Empty in reports
+    /// written before they were recorded.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub sha512: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub spki_sha256: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub spki_sha512: String,
     /// caIssuers URLs from the Authority Information Access extension.
     #[serde(default)]
     pub aia_issuers: Vec<String>,

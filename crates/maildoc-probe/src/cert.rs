@@ -47,7 +47,14 @@ pub fn describe(der: &[u8]) -> Option<CertInfo> {
                 .map(|s| s.to_ascii_lowercase()),
         );
     }
-    let digest = ring::digest::digest(&ring::digest::SHA256, der);
+    let hex = |alg: &'static ring::digest::Algorithm, data: &[u8]| -> String {
+        ring::digest::digest(alg, data)
+            .as_ref()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    let spki = cert.tbs_certificate.subject_pki.raw;
     Some(CertInfo {
         subject: cert.subject().to_string(),
         issuer: cert.issuer().to_string(),
@@ -58,7 +65,10 @@ pub fn describe(der: &[u8]) -> Option<CertInfo> {
         not_after_unix,
         names,
         self_signed: cert.subject().as_raw() == cert.issuer().as_raw(),
-        sha256: digest.as_ref().iter().map(|b| format!("{b:02x}")).collect(),
+        sha256: hex(&ring::digest::SHA256, der),
+        sha512: hex(&ring::digest::SHA512, der),
+        spki_sha256: hex(&ring::digest::SHA256, spki),
+        spki_sha512: hex(&ring::digest::SHA512, spki),
         aia_issuers,
     })
 }
@@ -124,6 +134,19 @@ mod tests {
         assert_eq!(info.names, vec!["imap.example.jp"]);
         assert!(info.self_signed);
         assert_eq!(info.sha256.len(), 64);
+        // The TLSA digests: of the certificate and of its SubjectPublicKeyInfo.
+        let hex = |alg, data: &[u8]| -> String {
+            ring::digest::digest(alg, data)
+                .as_ref()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        };
+        let spki = rcgen::PublicKeyData::subject_public_key_info(&ck.signing_key);
+        assert_eq!(info.sha512, hex(&ring::digest::SHA512, ck.cert.der()));
+        assert_eq!(info.spki_sha256, hex(&ring::digest::SHA256, &spki));
+        assert_eq!(info.spki_sha512, hex(&ring::digest::SHA512, &spki));
+        assert_ne!(info.spki_sha256, info.sha256);
         assert!(info.not_after_unix > info.not_before_unix);
         assert!(describe(b"not a certificate").is_none());
     }

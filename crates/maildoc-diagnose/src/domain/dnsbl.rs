@@ -46,15 +46,41 @@ pub fn default_zones() -> Vec<String> {
         .collect()
 }
 
-/// The query name of `ip` on `zone` (reversed octets); `None` for IPv6 (not checked).
-pub fn query_name(ip: IpAddr, zone: &str) -> Option<String> {
+/// The query name of `ip` on `zone` (RFC 5782 §2.1, §2.4): the octets of an IPv4 address
+/// reversed, the 32 nibbles of an IPv6 address reversed (as under ip6.arpa).
+pub fn query_name(ip: IpAddr, zone: &str) -> String {
+    let zone = zone.trim_end_matches('.');
     match ip {
         IpAddr::V4(v4) => {
             let [a, b, c, d] = v4.octets();
-            Some(format!("{d}.{c}.{b}.{a}.{}", zone.trim_end_matches('.')))
+            format!("{d}.{c}.{b}.{a}.{zone}")
         }
-        IpAddr::V6(_) => None,
+        IpAddr::V6(v6) => {
+            let mut name = String::with_capacity(64 + zone.len());
+            for byte in v6.octets().iter().rev() {
+                name.push_str(&format!("{:x}.{:x}.", byte & 0x0f, byte >> 4));
+            }
+            name.push_str(zone);
+            name
+        }
     }
+}
+
+/// Whether `zone` is asked about IPv6 addresses: the zones of the table that list IPv6
+/// (`ip6` in their kind), and every zone the table does not know (given with
+/// `--dnsbl-zone`: the user chose it). Most lists are IPv4 only, and asking them about
+/// IPv6 only gets NXDOMAIN, which would read as "not listed".
+pub fn lists_ipv6(zone: &str) -> bool {
+    let zone = zone.trim_end_matches('.');
+    ZONES_TSV
+        .lines()
+        .skip(1)
+        .map(|line| line.split('\t').collect::<Vec<&str>>())
+        .find(|cols| cols.first().is_some_and(|z| z.eq_ignore_ascii_case(zone)))
+        .is_none_or(|cols| {
+            cols.get(2)
+                .is_some_and(|kind| kind.split('+').any(|k| k == "ip6"))
+        })
 }
 
 /// What a blocklist's A answer means.
@@ -113,13 +139,40 @@ mod tests {
     }
 
     #[test]
-    fn query_names_reverse_the_octets() {
+    fn query_names_reverse_the_octets_and_nibbles() {
         let ip: IpAddr = "192.0.2.60".parse().unwrap();
         assert_eq!(
-            query_name(ip, "bl.lab.example.").as_deref(),
-            Some("60.2.0.192.bl.lab.example")
+            query_name(ip, "bl.lab.example."),
+            "60.2.0.192.bl.lab.example"
         );
-        assert_eq!(query_name("2001:db8::1".parse().unwrap(), "x"), None);
+        // RFC 5782 §2.4's example.
+        assert_eq!(
+            query_name(
+                "2001:db8:1:2:3:4:567:89ab".parse().unwrap(),
+                "ugly.example.com"
+            ),
+            "b.a.9.8.7.6.5.0.4.0.0.0.3.0.0.0.2.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2.ugly.example.com"
+        );
+        // Its IPv6 test point, ::FFFF:7F00:2.
+        assert_eq!(
+            query_name("::ffff:7f00:2".parse().unwrap(), "bl.example"),
+            "2.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.bl.example"
+        );
+    }
+
+    #[test]
+    fn ipv6_is_asked_only_of_lists_that_list_it() {
+        assert!(lists_ipv6("zen.spamhaus.org"));
+        assert!(lists_ipv6("ZEN.spamhaus.org."));
+        assert!(!lists_ipv6("bl.spamcop.net"));
+        assert!(!lists_ipv6("psbl.surriel.com"));
+        // A zone the table does not know was chosen by the user: asked.
+        assert!(lists_ipv6("bl.dnsbl.lab.example"));
+        let v6: Vec<String> = default_zones()
+            .into_iter()
+            .filter(|z| lists_ipv6(z))
+            .collect();
+        assert_eq!(v6, vec!["zen.spamhaus.org"]);
     }
 
     #[test]

@@ -629,3 +629,229 @@ fn mx_smtp_refusal_and_silence_are_inconclusive_never_failures() {
     );
     assert!(!f.iter().any(|f| f.code == Code::MxCertInvalid));
 }
+
+fn hex(alg: &'static ring::digest::Algorithm, data: &[u8]) -> String {
+    ring::digest::digest(alg, data)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A certificate whose DER is `der` and whose SubjectPublicKeyInfo is `spki`, with the
+/// digests the probe records.
+fn cert(host: &str, der: &[u8], spki: &[u8]) -> maildoc_model::CertInfo {
+    use ring::digest::{SHA256, SHA512};
+    maildoc_model::CertInfo {
+        sha256: hex(&SHA256, der),
+        sha512: hex(&SHA512, der),
+        spki_sha256: hex(&SHA256, spki),
+        spki_sha512: hex(&SHA512, spki),
+        ..crate::fixtures::leaf(host)
+    }
+}
+
+/// `host` on port 25 with an established STARTTLS handshake presenting `chain`.
+fn smtp_with_chain(
+    host: &str,
+    chain: Vec<maildoc_model::CertInfo>,
+) -> maildoc_model::ServerEvidence {
+    use maildoc_model::{Endpoint, Origin, ProbeDepth, Protocol, Security, StepKind, TlsMode};
+    let mut e = maildoc_model::ServerEvidence::new(
+        "mx1",
+        Endpoint::new(Protocol::Smtp, host, 25, Security::Starttls),
+        Origin::Flag,
+        ProbeDepth::Transport,
+    );
+    let mut tls = crate::fixtures::tls_valid(host, TlsMode::Starttls);
+    tls.chain = chain;
+    e.push(0, 0, StepKind::Tls(Box::new(tls)));
+    e
+}
+
+#[test]
+fn tlsa_records_are_matched_against_the_presented_chain() {
+    use ring::digest::{SHA256, SHA512};
+    let (leaf_der, leaf_key, ca_der, ca_key) = (
+        b"leaf certificate".as_slice(),
+        b"leaf key".as_slice(),
+        b"intermediate certificate".as_slice(),
+        b"intermediate key".as_slice(),
+    );
+    let chain = vec![
+        cert("mx.example.jp", leaf_der, leaf_key),
+        cert("ca.example", ca_der, ca_key),
+    ];
+    let full = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    for (record, want) in [
+        // DANE-EE: the leaf only, by certificate or key, SHA-256, SHA-512 or in full.
+        (format!("3 1 1 {}", hex(&SHA256, leaf_key)), true),
+        (format!("3 1 2 {}", hex(&SHA512, leaf_key)), true),
+        (format!("3 0 1 {}", hex(&SHA256, leaf_der)), true),
+        (format!("3 0 2 {}", hex(&SHA512, leaf_der)), true),
+        (format!("3 0 0 {}", full(leaf_der)), true),
+        (format!("3 1 0 {}", full(leaf_key).to_uppercase()), true),
+        (format!("3 0 1 {}", hex(&SHA256, ca_der)), false),
+        (format!("3 1 1 {}", hex(&SHA256, leaf_der)), false),
+        // DANE-TA: a certificate of the chain above the leaf.
+        (format!("2 0 1 {}", hex(&SHA256, ca_der)), true),
+        (format!("2 1 2 {}", hex(&SHA512, ca_key)), true),
+        (format!("2 0 0 {}", full(ca_der)), true),
+        (format!("2 0 1 {}", hex(&SHA256, leaf_der)), false),
+        // PKIX usages are not used for SMTP; bad hex never matches.
+        (format!("1 1 1 {}", hex(&SHA256, leaf_key)), false),
+        ("3 0 0 zz".to_string(), false),
+        ("3 0 0 abc".to_string(), false),
+    ] {
+        assert_eq!(tlsa_matches(&record, &chain), Some(want), "{record}");
+    }
+    // A report written before the key digests were recorded: cannot tell.
+    let mut old = chain.clone();
+    old[0].spki_sha256.clear();
+    assert_eq!(
+        tlsa_matches(&format!("3 1 1 {}", hex(&SHA256, leaf_key)), &old),
+        None
+    );
+    assert_eq!(tlsa_matches("3 1 1 ab", &[]), Some(false));
+    assert_eq!(
+        parse_tlsa("3 1 1 ABCD"),
+        Some(Tlsa {
+            usage: 3,
+            selector: 1,
+            matching: 1,
+            data: "abcd".into()
+        })
+    );
+    assert_eq!(parse_tlsa("3 1 x abcd"), None);
+
+    // The rule: with --smtp, a well-formed record that matches nothing is tlsa-mismatch,
+    // naming the record that would match; one matching record is enough.
+    let wrong = format!("3 1 1 {}", "ab".repeat(32));
+    let right = format!("3 1 1 {}", hex(&SHA256, leaf_key));
+    let mut r = good();
+    r.mx_hosts[0].tlsa = Some(found("_25._tcp.mx.example.jp", "TLSA", &[&wrong]));
+    assert_eq!(
+        codes(&r),
+        Vec::<&str>::new(),
+        "without --smtp only the shape"
+    );
+    r.smtp = vec![smtp_with_chain("mx.example.jp", chain.clone())];
+    let f = only(&r, Code::TlsaMismatch);
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(
+        f.params["detail"].contains("none of the 1 TLSA records"),
+        "{f:?}"
+    );
+    assert!(f.params["detail"].contains(&right), "{f:?}");
+    // Validated by DNSSEC: DANE senders hold the mail back, an error.
+    if let Some(t) = r.mx_hosts[0].tlsa.as_mut() {
+        t.authentic_data = true;
+    }
+    assert_eq!(only(&r, Code::TlsaMismatch).severity, Severity::Error);
+    // The same host named by a second MX record: still one finding.
+    let mut twice = r.clone();
+    let mut backup = twice.mx_hosts[0].clone();
+    backup.preference = 20;
+    twice.mx_hosts.push(backup);
+    only(&twice, Code::TlsaMismatch);
+    if let Some(t) = r.mx_hosts[0].tlsa.as_mut() {
+        t.records.push(right.clone());
+    }
+    assert_eq!(codes(&r), Vec::<&str>::new());
+    // A handshake that was not established says nothing about the records.
+    let mut r = good();
+    r.mx_hosts[0].tlsa = Some(found("_25._tcp.mx.example.jp", "TLSA", &[&wrong]));
+    r.smtp = vec![smtp_with_chain("mx.example.jp", chain)];
+    for step in &mut r.smtp[0].steps {
+        if let maildoc_model::StepKind::Tls(t) = &mut step.kind {
+            t.handshake = maildoc_model::TlsHandshake::Failed;
+        }
+    }
+    assert!(!codes(&r).contains(&"tlsa-mismatch"));
+}
+
+#[test]
+fn mx_records_naming_one_host_twice_or_an_address() {
+    // The same host at two preferences: one finding, with both preferences; the host's own
+    // findings are not repeated.
+    let mut r = good();
+    let mut backup = r.mx_hosts[0].clone();
+    backup.preference = 20;
+    backup.exchange = "MX.example.jp".into();
+    r.mx_hosts.push(backup);
+    r.mx_hosts[0].cname = Some("real.example.net".into());
+    let f = only(&r, Code::MxDuplicateHost);
+    assert_eq!(f.params["mx_host"], "mx.example.jp");
+    assert_eq!(f.params["preferences"], "10, 20");
+    assert_eq!(f.severity, Severity::Warning);
+    assert_eq!(
+        codes(&r),
+        vec!["mx-duplicate-host", "mx-cname"],
+        "one mx-cname for the host named twice"
+    );
+    // Two hosts at the same preference are load sharing (RFC 5321 §5.1), not a duplicate.
+    let mut r = good();
+    let mut second = r.mx_hosts[0].clone();
+    second.exchange = "mx2.example.jp".into();
+    r.mx_hosts.push(second);
+    r.mta_sts.policy = None;
+    assert_eq!(codes(&r), Vec::<&str>::new());
+
+    // An address where a host name belongs: an error even when the resolver turned it into
+    // an address, and nothing else is said about that "host".
+    for literal in ["192.0.2.1", "2001:db8::25"] {
+        let mut r = good();
+        r.mx_hosts[0].exchange = literal.into();
+        r.mx_hosts[0].addresses = nx(literal, "A/AAAA");
+        r.mx_hosts[0].reverse.clear();
+        r.mta_sts.policy = None;
+        let f = only(&r, Code::MxIpLiteral);
+        assert_eq!(f.params["mx_host"], literal);
+        assert_eq!(f.severity, Severity::Error);
+        assert_eq!(codes(&r), vec!["mx-ip-literal"]);
+    }
+    // A host name made of digits and letters is a host name.
+    let mut r = good();
+    r.mx_hosts[0].exchange = "192.0.2.1.example.jp".into();
+    r.mta_sts.policy = None;
+    assert!(!codes(&r).contains(&"mx-ip-literal"));
+}
+
+#[test]
+fn mx_hosts_on_addresses_the_internet_cannot_reach() {
+    // The only MX host on loopback and private addresses: no mail arrives, an error.
+    let mut r = good();
+    r.mx_hosts[0].addresses.records = vec!["127.0.0.1".into(), "192.168.1.10".into()];
+    let f = only(&r, Code::MxPrivateAddress);
+    assert_eq!(f.params["addresses"], "127.0.0.1, 192.168.1.10");
+    assert_eq!(f.severity, Severity::Error);
+    // Beside a reachable address (of this host or another), a warning.
+    r.mx_hosts[0].addresses.records.push("203.0.113.25".into());
+    let f = only(&r, Code::MxPrivateAddress);
+    assert_eq!(f.params["addresses"], "127.0.0.1, 192.168.1.10");
+    assert_eq!(f.severity, Severity::Warning);
+    for (address, reachable) in [
+        ("10.1.2.3", false),
+        ("172.16.0.1", false),
+        ("172.32.0.1", true),
+        ("169.254.1.1", false),
+        ("100.64.0.1", false),
+        ("100.128.0.1", true),
+        ("0.1.2.3", false),
+        ("240.0.0.1", false),
+        ("8.8.8.8", true),
+        ("192.0.2.60", true),
+        ("::1", false),
+        ("fd00::25", false),
+        ("fe80::1", false),
+        ("::ffff:10.0.0.1", false),
+        ("2001:db8::25", true),
+        ("2a00:1450:4001::1b", true),
+    ] {
+        assert_eq!(
+            internet_reachable(address.parse().unwrap()),
+            reachable,
+            "{address}"
+        );
+    }
+}
