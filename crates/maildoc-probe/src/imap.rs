@@ -227,7 +227,7 @@ async fn run(
             ctx,
             "AUTHENTICATE PLAIN",
             &password,
-            async |c, user, pass| {
+            async move |c, user, pass| {
                 let tag = format!("L{}", login_tags.next());
                 authenticate_plain(c, &tag, user, pass.expose(), sasl_ir).await
             },
@@ -240,7 +240,7 @@ async fn run(
             ctx,
             "LOGIN",
             &password,
-            async |c, user, pass| {
+            async move |c, user, pass| {
                 let tag = format!("L{}", login_tags.next());
                 c.send_secret(&imap::login(&tag, user, pass.expose()))
                     .await?;

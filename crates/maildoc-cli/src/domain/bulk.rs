@@ -3,7 +3,7 @@
 //!
 //! Memory stays flat whatever the number of domains: a reader thread passes the lines on
 //! through a bounded channel, at most `--concurrency` domains are in flight (each one a task,
-//! so both cores work), and each result is written out as soon as it is done, in the order
+//! so every core works), and each result is written out as soon as it is done, in the order
 //! the domains finish (every line carries its input line number). The DNS server is spared
 //! by the resolver's own query cap (`--rate`).
 
@@ -167,24 +167,29 @@ impl Bulk {
                             input,
                             domain,
                         } => {
-                            let (opts, dns, trust) = &*shared;
-                            let opts = Options {
-                                domain,
-                                ..opts.clone()
-                            };
-                            let clock = RunClock::new(timeout);
-                            let report = check(&opts, dns, trust, &clock).await;
-                            let kind = if report.has_problems() {
-                                Kind::Problems
-                            } else {
-                                Kind::Healthy
-                            };
-                            let json = to_json(&Line {
-                                line,
-                                input: &input,
-                                outcome: Outcome::Report(&report),
+                            // A task of its own, so that the domains in flight spread
+                            // over every core (the lookups, the rules and the JSON).
+                            let task = tokio::spawn(async move {
+                                let (opts, dns, trust) = &*shared;
+                                let opts = Options {
+                                    domain,
+                                    ..opts.clone()
+                                };
+                                let clock = RunClock::new(timeout);
+                                let report = check(&opts, dns, trust, &clock).await;
+                                let kind = if report.has_problems() {
+                                    Kind::Problems
+                                } else {
+                                    Kind::Healthy
+                                };
+                                let json = to_json(&Line {
+                                    line,
+                                    input: &input,
+                                    outcome: Outcome::Report(&report),
+                                });
+                                Done { json, kind }
                             });
-                            Ok(Done { json, kind })
+                            task.await.map_err(|e| e.to_string())
                         }
                         Item::NotADomain {
                             line,
