@@ -268,6 +268,34 @@ fn mta_sts_tlsrpt_and_tlsa_cases() {
     let (r, run) = case("pnone", &[]);
     assert!(!codes(&r).contains(&Code::MtaStsInvalid));
     assert!(codes(&r).contains(&Code::TlsrptMissing), "{}", run.stderr);
+    assert!(!codes(&r).contains(&Code::TlsrptInvalid));
+    // A bare address in rua= and two records are invalid (a warning), not missing.
+    let (r, run) = case("tlsrptbad", &[]);
+    assert!(codes(&r).contains(&Code::TlsrptInvalid), "{}", run.stderr);
+    assert!(!codes(&r).contains(&Code::TlsrptMissing));
+    assert_eq!(
+        param(&r, Code::TlsrptInvalid, "record"),
+        "v=TLSRPTv1; rua=reports@tlsrptbad.posture.lab.example"
+    );
+    assert!(
+        param(&r, Code::TlsrptInvalid, "detail")
+            .contains("\"reports@tlsrptbad.posture.lab.example\" is not a mailto: or https: URI")
+    );
+    let (r, run) = case("tlsrpttwo", &[]);
+    assert!(
+        param(&r, Code::TlsrptInvalid, "detail").starts_with("2 records at _smtp._tls.tlsrpttwo"),
+        "{}",
+        run.stderr
+    );
+    let (r, run) = case("good", &["--dkim-selector", "s2048"]);
+    assert!(
+        !codes(&r)
+            .iter()
+            .any(|c| matches!(c, Code::TlsrptInvalid | Code::TlsrptMissing)),
+        "{:?} {}",
+        r.findings,
+        run.stderr
+    );
     let (r, run) = case("tlsa", &[]);
     assert!(codes(&r).contains(&Code::TlsaMismatch), "{}", run.stderr);
     assert!(param(&r, Code::TlsaMismatch, "detail").contains("PKIX"));

@@ -183,6 +183,7 @@ pub fn is_domain_code(code: Code) -> bool {
             | Code::MtaStsInvalid
             | Code::MtaStsMismatch
             | Code::TlsrptMissing
+            | Code::TlsrptInvalid
             | Code::TlsaMismatch
             | Code::SenderRequirementsUnmet
             | Code::DomainLookupFailed
@@ -265,6 +266,7 @@ pub fn allowed_params(code: Code) -> &'static [&'static str] {
         Code::DmarcPolicyNone => &["record_domain", "tag"],
         Code::DmarcRuaUnauthorized => &["record_domain", "destination", "authorization_name"],
         Code::MtaStsInvalid => &["domain", "detail"],
+        Code::TlsrptInvalid => &["domain", "record", "detail"],
         Code::MtaStsMismatch => &["domain", "mx_host", "patterns"],
         Code::TlsaMismatch => &["mx_host", "detail"],
         Code::SenderRequirementsUnmet => &["domain", "missing"],

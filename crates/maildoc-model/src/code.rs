@@ -219,6 +219,9 @@ codes! {
     MtaStsMismatch = "mta-sts-mismatch", Error;
     /// No TLS-RPT record: nobody hears about TLS failures of mail to the domain.
     TlsrptMissing = "tlsrpt-missing", Info;
+    /// The TLS-RPT record is invalid (RFC 8460 §3): several records, another version, no
+    /// `rua=`, or a report destination that is not a `mailto:` or `https:` URI.
+    TlsrptInvalid = "tlsrpt-invalid", Warning;
     /// A TLSA record of an MX host is malformed or unusable for SMTP (RFC 7672), or (with
     /// `--smtp`) no TLSA record matches the certificates the host presents on port 25.
     TlsaMismatch = "tlsa-mismatch", Warning;

@@ -385,9 +385,123 @@ pub fn sts_mx_matches(pattern: &str, host: &str) -> bool {
     }
 }
 
-/// Whether a TXT record is a TLS-RPT record (RFC 8460 §3: `v=TLSRPTv1; rua=...`).
+/// Whether a TXT record is a TLS-RPT record as a sender selects them (RFC 8460 §3: it begins
+/// with `v=TLSRPTv1`, then `;`, spaces or nothing). Only these count when a sender looks for
+/// exactly one record.
 pub fn is_tlsrpt(txt: &str) -> bool {
-    txt.trim_start().starts_with("v=TLSRPTv1")
+    txt.strip_prefix("v=TLSRPTv1").is_some_and(|rest| {
+        rest.trim_start_matches([' ', '\t'])
+            .chars()
+            .next()
+            .is_none_or(|c| c == ';')
+    })
+}
+
+/// Whether a TXT record was meant as a TLS-RPT record but does not begin the way senders
+/// look for: another version, another case, spaces before it or around `=`.
+pub fn looks_like_tlsrpt(txt: &str) -> bool {
+    let first = txt.split(';').next().unwrap_or_default();
+    first.split_once('=').is_some_and(|(tag, value)| {
+        tag.trim().eq_ignore_ascii_case("v")
+            && value
+                .trim()
+                .get(..6)
+                .is_some_and(|v| v.eq_ignore_ascii_case("TLSRPT"))
+    })
+}
+
+/// Checks a TLS-RPT record (RFC 8460 §3): `v=TLSRPTv1` first, then `tag=value` fields
+/// separated by `;` (spaces allowed around `;`, none around `=`), a `rua=` tag holding a
+/// comma-separated list of `mailto:` and `https:` URIs. Unknown tags are allowed. Returns the
+/// rua URIs.
+pub fn parse_tlsrpt(txt: &str) -> Result<Vec<String>, String> {
+    let Some(rest) = txt.strip_prefix("v=TLSRPTv1").filter(|_| is_tlsrpt(txt)) else {
+        let first = txt.split(';').next().unwrap_or_default();
+        return Err(format!(
+            "the record must begin with v=TLSRPTv1, not \"{first}\""
+        ));
+    };
+    let mut rua: Option<&str> = None;
+    let mut tags: Vec<&str> = Vec::new();
+    for field in rest.split(';').skip(1) {
+        let field = field.trim_matches([' ', '\t']);
+        if field.is_empty() {
+            continue;
+        }
+        let Some((tag, value)) = field.split_once('=') else {
+            return Err(format!("\"{field}\" is not tag=value"));
+        };
+        if tag != tag.trim() || value != value.trim_start() {
+            return Err(format!("\"{field}\" has a space around ="));
+        }
+        let tag_ok = tag.len() <= 32
+            && tag
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric())
+            && tag
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if !tag_ok {
+            return Err(format!("bad tag name \"{tag}\""));
+        }
+        if tags.contains(&tag) {
+            return Err(format!("tag {tag}= appears twice"));
+        }
+        tags.push(tag);
+        if tag == "rua" {
+            rua = Some(value);
+        } else if value.is_empty() || !value.chars().all(|c| c.is_ascii_graphic() && c != '=') {
+            return Err(format!("{tag}= \"{value}\" is not a valid value"));
+        }
+    }
+    let Some(rua) = rua else {
+        return Err(match tags.iter().find(|t| t.eq_ignore_ascii_case("rua")) {
+            Some(t) => {
+                format!("the rua= tag is missing (tag names are case-sensitive: {t}= is not rua=)")
+            }
+            None => "the rua= tag (where to send the reports) is missing".into(),
+        });
+    };
+    let mut out = Vec::new();
+    for uri in rua.split(',') {
+        let uri = uri.trim_matches([' ', '\t']);
+        if uri.is_empty() {
+            return Err(format!("rua={rua} has an empty entry"));
+        }
+        if uri.contains(char::is_whitespace) {
+            return Err(format!(
+                "rua= value \"{uri}\" contains a space (separate URIs with commas)"
+            ));
+        }
+        let scheme = |s: &str| {
+            uri.get(..s.len())
+                .filter(|p| p.eq_ignore_ascii_case(s))
+                .map(|_| &uri[s.len()..])
+        };
+        if let Some(addr) = scheme("mailto:") {
+            let ok = addr
+                .split_once('@')
+                .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty());
+            if !ok {
+                return Err(format!(
+                    "rua= value \"{uri}\" is not a mailto: URI with an address user@domain"
+                ));
+            }
+        } else if let Some(rest) = scheme("https://") {
+            if rest.split(['/', '?', '#']).next().is_none_or(str::is_empty) {
+                return Err(format!(
+                    "rua= value \"{uri}\" is an https: URI without a host"
+                ));
+            }
+        } else {
+            return Err(format!(
+                "rua= value \"{uri}\" is not a mailto: or https: URI"
+            ));
+        }
+        out.push(uri.to_string());
+    }
+    Ok(out)
 }
 
 /// Checks the shape of one TLSA record given as `usage selector matching hexdata`, for SMTP

@@ -434,6 +434,103 @@ fn tlsrpt_missing_is_informational() {
 }
 
 #[test]
+fn tlsrpt_parser_accepts_mailto_and_https() {
+    assert_eq!(
+        parse_tlsrpt("v=TLSRPTv1; rua=mailto:tls@example.jp"),
+        Ok(vec!["mailto:tls@example.jp".to_string()])
+    );
+    assert_eq!(
+        parse_tlsrpt("v=TLSRPTv1;rua=https://reports.example.net/tlsrpt"),
+        Ok(vec!["https://reports.example.net/tlsrpt".to_string()])
+    );
+    assert_eq!(
+        parse_tlsrpt("v=TLSRPTv1; rua=mailto:tls@example.jp,https://reports.example.net/v1;"),
+        Ok(vec![
+            "mailto:tls@example.jp".to_string(),
+            "https://reports.example.net/v1".to_string()
+        ])
+    );
+    // Spaces around ; and , are allowed (RFC 8460 §3 field-delim), so are unknown tags.
+    assert_eq!(
+        parse_tlsrpt("v=TLSRPTv1 ;  rua=mailto:a@example.jp ,\thttps://r.example.net ; ext=1 ;")
+            .map(|u| u.len()),
+        Ok(2)
+    );
+}
+
+#[test]
+fn tlsrpt_parser_names_what_is_wrong() {
+    let err = |txt: &str| parse_tlsrpt(txt).expect_err(txt);
+    // A bare address: the value is named.
+    let e = err("v=TLSRPTv1; rua=reports@example.jp");
+    assert!(
+        e.contains("\"reports@example.jp\"") && e.contains("mailto:"),
+        "{e}"
+    );
+    assert!(
+        err("v=TLSRPTv1; rua=mailto:tls@example.jp,ftp://x.example").contains("ftp://x.example")
+    );
+    assert!(err("v=TLSRPTv1; rua=mailto:reports").contains("user@domain"));
+    assert!(err("v=TLSRPTv1; rua=https://").contains("without a host"));
+    assert!(err("v=TLSRPTv1; rua=mailto:a@example.jp mailto:b@example.jp").contains("space"));
+    assert!(err("v=TLSRPTv1; rua=mailto:a@example.jp,,").contains("empty"));
+    // rua= missing, or misspelt in case.
+    assert!(err("v=TLSRPTv1").contains("rua= tag"));
+    assert!(err("v=TLSRPTv1; ruf=mailto:a@example.jp").contains("rua= tag"));
+    assert!(err("v=TLSRPTv1; RUA=mailto:a@example.jp").contains("RUA="));
+    // Wrong version, or not the way the record must begin.
+    assert!(err("v=TLSRPTv2; rua=mailto:a@example.jp").contains("v=TLSRPTv2"));
+    assert!(err("v=tlsrptv1; rua=mailto:a@example.jp").contains("must begin"));
+    assert!(err(" v=TLSRPTv1; rua=mailto:a@example.jp").contains("must begin"));
+    assert!(err("v=TLSRPTv10; rua=mailto:a@example.jp").contains("must begin"));
+    // tag=value syntax.
+    assert!(err("v=TLSRPTv1; rua = mailto:a@example.jp").contains("space around ="));
+    assert!(err("v=TLSRPTv1; rua=mailto:a@example.jp; junk").contains("tag=value"));
+    assert!(err("v=TLSRPTv1; rua=mailto:a@example.jp; rua=mailto:b@example.jp").contains("twice"));
+    assert!(is_tlsrpt("v=TLSRPTv1") && is_tlsrpt("v=TLSRPTv1 ;rua=x"));
+    assert!(!is_tlsrpt("v=TLSRPTv10") && !is_tlsrpt(" v=TLSRPTv1"));
+    assert!(looks_like_tlsrpt("v = tlsrptv2; rua=x") && !looks_like_tlsrpt("v=spf1 -all"));
+}
+
+#[test]
+fn tlsrpt_invalid_names_the_record_and_the_problem() {
+    let with = |records: &[&str]| {
+        let mut r = good();
+        r.tlsrpt = found("_smtp._tls.example.jp", "TXT", records);
+        r
+    };
+    let r = with(&["v=TLSRPTv1; rua=reports@example.jp"]);
+    let f = only(&r, Code::TlsrptInvalid);
+    assert_eq!(f.severity, Severity::Warning);
+    assert_eq!(f.params["record"], "v=TLSRPTv1; rua=reports@example.jp");
+    assert!(f.params["detail"].contains("reports@example.jp"));
+    assert_eq!(f.params["domain"], "example.jp");
+    assert_eq!(codes(&r), vec!["tlsrpt-invalid"]);
+    // Two records: senders use neither.
+    let r = with(&[
+        "v=TLSRPTv1; rua=mailto:a@example.jp",
+        "v=TLSRPTv1; rua=mailto:b@example.jp",
+    ]);
+    let f = only(&r, Code::TlsrptInvalid);
+    assert!(f.params["detail"].starts_with("2 records"), "{f:?}");
+    assert!(f.params["record"].contains(" | "));
+    // Another version only: invalid, not missing.
+    let r = with(&["v=TLSRPTv2; rua=mailto:a@example.jp"]);
+    assert_eq!(codes(&r), vec!["tlsrpt-invalid"]);
+    // Other TXT records beside one valid record are ignored; so is a v2 record beside it.
+    let r = with(&[
+        "google-site-verification=abc",
+        "v=TLSRPTv2; rua=mailto:a@example.jp",
+        "v=TLSRPTv1 ; rua=https://r.example.net/x",
+    ]);
+    assert_eq!(codes(&r), Vec::<&str>::new());
+    // No answer: nothing said.
+    let mut r = with(&["v=TLSRPTv1; rua=reports@example.jp"]);
+    r.tlsrpt.outcome = ResolveOutcome::Timeout;
+    assert!(!codes(&r).contains(&"tlsrpt-invalid"));
+}
+
+#[test]
 fn tlsa_shapes() {
     let sha256 = "ab".repeat(32);
     assert!(check_tlsa(&format!("3 1 1 {sha256}")).is_ok());
