@@ -2,16 +2,17 @@
 //! NODATA, resolver errors and timeouts apart.
 
 use crate::clock::RunClock;
-use hickory_resolver::TokioResolver;
-use hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
-use hickory_resolver::net::runtime::TokioRuntimeProvider;
-use hickory_resolver::net::{DnsError, NetError};
+use client::Client;
+use hickory_resolver::config::ProtocolConfig;
+use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{RData, RecordType};
 use maildoc_model::ResolveOutcome;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
+
+mod client;
 
 /// The longest one lookup may take, whatever the run's deadline.
 const LOOKUP_CAP: Duration = Duration::from_secs(5);
@@ -64,14 +65,20 @@ pub struct TlsaRecord {
     pub data_hex: String,
 }
 
-/// A resolver for the whole run: the system's, or one DNS server given with `--dns-server`.
+/// A resolver for the whole run: the system's DNS servers (from the system's resolver
+/// configuration), or one DNS server given with `--dns-server`, asked through maildoc's own
+/// stub client ([`client`]). Clones share the sockets and the rate cap.
 #[derive(Clone, Debug)]
 pub struct Dns {
-    resolver: Option<TokioResolver>,
+    /// The servers in the order they are tried; empty when `setup_error` says why.
+    servers: Arc<Vec<Client>>,
     setup_error: Option<String>,
     server: Option<SocketAddr>,
     pace: Option<Arc<Pace>>,
 }
+
+/// The longest one server may take to answer before the next one (if any) is asked.
+const ATTEMPT_CAP: Duration = Duration::from_secs(2);
 
 /// A cap on the queries sent per second: each query takes the next free slot, one interval
 /// after the previous one, and waits for it. Every query goes to one server, so no server
@@ -99,36 +106,19 @@ impl Pace {
 
 impl Dns {
     pub fn new(server: Option<SocketAddr>) -> Self {
-        let mut opts = ResolverOpts::default();
-        opts.timeout = Duration::from_secs(2);
-        opts.attempts = 1;
-        opts.cache_size = 0;
-        opts.ndots = 0;
-        let built = match server {
-            Some(addr) => {
-                let mut ns = NameServerConfig::udp_and_tcp(addr.ip());
-                for conn in &mut ns.connections {
-                    conn.port = addr.port();
-                }
-                let cfg = ResolverConfig::from_name_servers(vec![ns]);
-                TokioResolver::builder_with_config(cfg, TokioRuntimeProvider::default())
-                    .with_options(opts)
-                    .build()
-                    .map_err(|e| e.to_string())
-            }
-            None => TokioResolver::builder_tokio()
-                .map_err(|e| e.to_string())
-                .and_then(|b| b.with_options(opts).build().map_err(|e| e.to_string())),
+        let servers = match server {
+            Some(addr) => Ok(vec![addr]),
+            None => system_servers(),
         };
-        match built {
-            Ok(resolver) => Dns {
-                resolver: Some(resolver),
+        match servers {
+            Ok(list) => Dns {
+                servers: Arc::new(list.into_iter().map(Client::new).collect()),
                 setup_error: None,
                 server,
                 pace: None,
             },
             Err(e) => Dns {
-                resolver: None,
+                servers: Arc::new(Vec::new()),
                 setup_error: Some(e),
                 server,
                 pace: None,
@@ -167,33 +157,14 @@ impl Dns {
                 detail: "address literal".into(),
             };
         }
-        let Some(resolver) = &self.resolver else {
-            return Resolution {
-                outcome: ResolveOutcome::ResolverError,
-                addresses: Vec::new(),
-                detail: self.setup_error.clone().unwrap_or_default(),
-            };
-        };
-        let fqdn = format!("{}.", host.trim_end_matches('.'));
-        self.pace(2).await;
-        let budget = clock.budget(LOOKUP_CAP);
-        let lookups = async {
-            tokio::join!(
-                resolver.lookup(fqdn.as_str(), RecordType::A),
-                resolver.lookup(fqdn.as_str(), RecordType::AAAA)
-            )
-        };
-        let Ok((v4, v6)) = tokio::time::timeout(budget, lookups).await else {
-            return Resolution {
-                outcome: ResolveOutcome::Timeout,
-                addresses: Vec::new(),
-                detail: format!("no answer within {} ms", budget.as_millis()),
-            };
-        };
+        let (v4, v6) = tokio::join!(
+            self.records(host, RecordType::A, clock),
+            self.records(host, RecordType::AAAA, clock)
+        );
         let mut addresses: Vec<IpAddr> = Vec::new();
-        for lookup in [&v4, &v6].into_iter().flatten() {
-            for record in lookup.answers() {
-                match &record.data {
+        for data in [&v4.1, &v6.1] {
+            for d in data {
+                match d {
                     RData::A(a) => addresses.push(IpAddr::V4(a.0)),
                     RData::AAAA(a) => addresses.push(IpAddr::V6(a.0)),
                     _ => {}
@@ -207,18 +178,15 @@ impl Dns {
                 detail: String::new(),
             };
         }
-        // Neither gave an address: the A lookup's error speaks for the name, unless it only
-        // timed out and the AAAA lookup got a definite answer.
-        let errors = [v4.err(), v6.err()];
-        let classified: Vec<(ResolveOutcome, String)> =
-            errors.iter().flatten().map(classify).collect();
-        let pick = |o: ResolveOutcome| classified.iter().find(|(c, _)| *c == o).cloned();
+        // Neither gave an address: the A lookup's outcome speaks for the name, unless it
+        // only timed out and the AAAA lookup got a definite answer.
+        let outcomes = [(v4.0, v4.2), (v6.0, v6.2)];
+        let pick = |o: ResolveOutcome| outcomes.iter().find(|(c, _)| *c == o).cloned();
         let (outcome, detail) = pick(ResolveOutcome::NotFound)
             .or_else(|| pick(ResolveOutcome::ServerFailure))
             .or_else(|| pick(ResolveOutcome::NoAddress))
             .or_else(|| pick(ResolveOutcome::Timeout))
-            .or_else(|| classified.first().cloned())
-            .unwrap_or((ResolveOutcome::NoAddress, "no address records".into()));
+            .unwrap_or_else(|| outcomes[0].clone());
         Resolution {
             outcome,
             addresses,
@@ -343,47 +311,108 @@ impl Dns {
         }
     }
 
+    /// One query: the outcome, the answers of the type asked for, a detail for people and
+    /// the AD bit. NOERROR without such an answer is NODATA (`NoAddress`).
     pub(crate) async fn records(
         &self,
         name: &str,
         rtype: RecordType,
         clock: &RunClock,
     ) -> (ResolveOutcome, Vec<RData>, String, bool) {
-        let Some(resolver) = &self.resolver else {
+        if self.servers.is_empty() {
             return (
                 ResolveOutcome::ResolverError,
                 Vec::new(),
                 self.setup_error.clone().unwrap_or_default(),
                 false,
             );
-        };
+        }
         let fqdn = format!("{}.", name.trim_end_matches('.'));
         self.pace(1).await;
         let budget = clock.budget(LOOKUP_CAP);
-        match tokio::time::timeout(budget, resolver.lookup(fqdn.as_str(), rtype)).await {
+        let ask = async {
+            let mut last = (ResolveOutcome::Timeout, NO_ANSWER.to_string());
+            for server in self.servers.iter() {
+                match tokio::time::timeout(ATTEMPT_CAP, server.query(&fqdn, rtype)).await {
+                    Ok(Ok(answer)) => return Ok(answer),
+                    Ok(Err(failure)) => last = failure,
+                    Err(_) => last = (ResolveOutcome::Timeout, NO_ANSWER.to_string()),
+                }
+            }
+            Err(last)
+        };
+        match tokio::time::timeout(budget, ask).await {
             Err(_) => (
                 ResolveOutcome::Timeout,
                 Vec::new(),
                 format!("no answer within {} ms", budget.as_millis()),
                 false,
             ),
-            Ok(Ok(lookup)) => (
-                ResolveOutcome::Found,
-                lookup
-                    .answers()
-                    .iter()
-                    .filter(|r| r.record_type() == rtype)
-                    .map(|r| r.data.clone())
-                    .collect(),
-                String::new(),
-                lookup.message().metadata.authentic_data,
-            ),
-            Ok(Err(e)) => {
-                let (outcome, detail) = classify(&e);
-                (outcome, Vec::new(), detail, false)
+            Ok(Err((outcome, detail))) => (outcome, Vec::new(), detail, false),
+            Ok(Ok(answer)) => {
+                let ad = answer.metadata.authentic_data;
+                match answer.metadata.response_code {
+                    ResponseCode::NoError => {
+                        let data: Vec<RData> = answer
+                            .answers
+                            .into_iter()
+                            .filter(|r| r.record_type() == rtype)
+                            .map(|r| r.data)
+                            .collect();
+                        if data.is_empty() {
+                            (
+                                ResolveOutcome::NoAddress,
+                                data,
+                                "NOERROR: the name exists but has no record of that type".into(),
+                                ad,
+                            )
+                        } else {
+                            (ResolveOutcome::Found, data, String::new(), ad)
+                        }
+                    }
+                    ResponseCode::NXDomain => (
+                        ResolveOutcome::NotFound,
+                        Vec::new(),
+                        "NXDOMAIN: the name does not exist".into(),
+                        false,
+                    ),
+                    rc => (
+                        ResolveOutcome::ServerFailure,
+                        Vec::new(),
+                        format!(
+                            "the DNS server answered {} ({rc})",
+                            rcode_name(u16::from(rc))
+                        ),
+                        false,
+                    ),
+                }
             }
         }
     }
+}
+
+const NO_ANSWER: &str = "no answer from the DNS server";
+
+/// The DNS servers of the system's resolver configuration, each once.
+fn system_servers() -> Result<Vec<SocketAddr>, String> {
+    let (config, _) =
+        hickory_resolver::system_conf::read_system_conf().map_err(|e| e.to_string())?;
+    let mut servers: Vec<SocketAddr> = Vec::new();
+    for ns in config.name_servers() {
+        let port = ns
+            .connections
+            .iter()
+            .find(|c| matches!(c.protocol, ProtocolConfig::Udp))
+            .map_or(53, |c| c.port);
+        let addr = SocketAddr::new(ns.ip, port);
+        if !servers.contains(&addr) {
+            servers.push(addr);
+        }
+    }
+    if servers.is_empty() {
+        return Err("the system names no DNS server".into());
+    }
+    Ok(servers)
 }
 
 /// An answer without a record of the type asked for (only a CNAME, say) is NODATA.
@@ -421,31 +450,6 @@ fn host_of(name: &str) -> String {
         ".".to_string()
     } else {
         trimmed.to_ascii_lowercase()
-    }
-}
-
-fn classify(e: &NetError) -> (ResolveOutcome, String) {
-    match e {
-        NetError::Dns(DnsError::NoRecordsFound(_)) if e.is_nx_domain() => (
-            ResolveOutcome::NotFound,
-            "NXDOMAIN: the name does not exist".into(),
-        ),
-        NetError::Dns(DnsError::NoRecordsFound(_)) => (
-            ResolveOutcome::NoAddress,
-            "NOERROR: the name exists but has no address record".into(),
-        ),
-        NetError::Dns(DnsError::ResponseCode(rc)) => (
-            ResolveOutcome::ServerFailure,
-            format!(
-                "the DNS server answered {} ({rc})",
-                rcode_name(u16::from(*rc))
-            ),
-        ),
-        NetError::Timeout => (
-            ResolveOutcome::Timeout,
-            "no answer from the DNS server".into(),
-        ),
-        other => (ResolveOutcome::ResolverError, other.to_string()),
     }
 }
 

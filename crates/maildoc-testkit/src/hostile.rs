@@ -214,6 +214,9 @@ pub enum DnsBehaviour {
     Silent,
     /// Answers every query with SERVFAIL.
     ServFail,
+    /// Answers every query twice, as a forger would: once with another ID, once with the
+    /// right ID but for another name; neither may be taken as the answer.
+    Forged,
 }
 
 /// A UDP DNS server on 127.0.0.1 that misbehaves. Returns its address.
@@ -237,6 +240,23 @@ pub fn dns(behaviour: DnsBehaviour) -> SocketAddr {
                 for b in &mut reply[6..12] {
                     *b = 0;
                 }
+                let _ = socket.send_to(&reply, peer);
+            }
+            if let DnsBehaviour::Forged = behaviour
+                && n >= 14
+            {
+                // NOERROR, no records: taken as the answer, it would read as NODATA.
+                let mut reply = buf[..question_end(&buf[..n])].to_vec();
+                reply[2] = 0x80 | (buf[2] & 0x01);
+                reply[3] = 0x80;
+                for b in &mut reply[6..12] {
+                    *b = 0;
+                }
+                let mut wrong_id = reply.clone();
+                wrong_id[1] = wrong_id[1].wrapping_add(1);
+                let _ = socket.send_to(&wrong_id, peer);
+                // The first letter of the name changed: another question.
+                reply[13] = if reply[13] == b'x' { b'y' } else { b'x' };
                 let _ = socket.send_to(&reply, peer);
             }
         }

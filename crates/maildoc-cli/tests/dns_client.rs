@@ -1,0 +1,76 @@
+//! maildoc's own DNS client end to end: an answer too large for UDP is asked again over TCP
+//! (the lab's NSD, bigtxt.lab.example), and forged answers (another ID, another question)
+//! from an in-process server on loopback are not taken for the answer.
+
+#![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
+
+use maildoc_model::Code;
+use maildoc_model::domain::DomainReport;
+use maildoc_testkit::hostile::{DnsBehaviour, dns};
+use maildoc_testkit::lab::{Lab, run};
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_maildoc");
+
+fn domain(
+    name: &str,
+    dns_server: &str,
+    timeout: &str,
+) -> (DomainReport, maildoc_testkit::lab::Run) {
+    let args: Vec<String> = [
+        "domain",
+        name,
+        "--dns-server",
+        dns_server,
+        "--dnsbl-zone",
+        "bl.dnsbl.lab.example",
+        "--timeout",
+        timeout,
+        "--format",
+        "json",
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+    let r = run(BIN, &args, None);
+    let report = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("not a domain report ({e}):\n{}\n{}", r.stdout, r.stderr));
+    (report, r)
+}
+
+#[test]
+fn an_answer_too_large_for_udp_comes_over_tcp() {
+    let lab = Lab::get();
+    let (r, run) = domain("bigtxt.lab.example", &lab.dns(), "10");
+    let codes: Vec<Code> = r.findings.iter().map(|f| f.code).collect();
+    assert!(
+        !codes.contains(&Code::SpfMissing),
+        "{codes:?}\n{}",
+        run.stderr
+    );
+    assert!(!codes.contains(&Code::DomainLookupFailed), "{codes:?}");
+    let spf = r.spf.as_ref().unwrap();
+    assert_eq!(
+        spf["records"][0].as_str(),
+        Some("v=spf1 ip4:192.0.2.25 -all"),
+        "{spf}"
+    );
+}
+
+#[test]
+fn forged_answers_are_not_taken_for_the_answer() {
+    let server = dns(DnsBehaviour::Forged).to_string();
+    let (r, run) = domain("forged.hostile.test", &server, "4");
+    let codes: Vec<Code> = r.findings.iter().map(|f| f.code).collect();
+    // Taken as answers, they would read as "no MX, no SPF, no DMARC".
+    for wrong in [Code::MxMissing, Code::SpfMissing, Code::DmarcMissing] {
+        assert!(!codes.contains(&wrong), "{codes:?}");
+    }
+    assert!(codes.contains(&Code::DomainLookupFailed), "{codes:?}");
+    assert!(
+        r.mx.detail.contains("another question"),
+        "{:?}",
+        r.mx.detail
+    );
+    assert!(run.elapsed < Duration::from_secs(5), "{:?}", run.elapsed);
+}
