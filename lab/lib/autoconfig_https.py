@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""maildoc lab: the HTTPS server of the autoconfig files for settings discovery (standard
-library only).
+"""maildoc lab: the HTTPS server of the autoconfig files for settings discovery and of MTA-STS
+policies (standard library only); also the policy server of bench/domain-bench.sh.
 
-  autoconfig_https.py IP PORT CHAIN KEY DOCROOT
+  autoconfig_https.py IP PORT CHAIN KEY DOCROOT [COUNTFILE]
 
 Serves DOCROOT/<Host header>/<path> over TLS with the certificate chain and key given, for
-GET and HEAD; any other host, path or method gets 404/405. Listens on a loopback address only.
-Each connection gets its own thread, and its TLS handshake happens there (with a time-out), so
-a client that never finishes a handshake does not hold up the others.
+GET and HEAD; any other host, path or method gets 404/405. `.xml` files go out as text/xml,
+others as text/plain (an MTA-STS policy's type, RFC 8461 §3.3). Listens on a loopback address
+only. Each connection gets its own thread, and its TLS handshake happens there (with a
+time-out), so a client that never finishes a handshake does not hold up the others. With
+COUNTFILE, the number of requests answered (any status) is rewritten there after each one.
 """
 
 import http.server
@@ -17,6 +19,7 @@ import posixpath
 import socket
 import ssl
 import sys
+import threading
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -42,11 +45,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with open(file, "rb") as f:
             data = f.read()
         self.send_response(200)
-        self.send_header("Content-Type", "text/xml; charset=utf-8")
+        if file.endswith(".xml"):
+            self.send_header("Content-Type", "text/xml; charset=utf-8")
+        else:
+            self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         if with_body:
             self.wfile.write(data)
+        self.server.count_request()
 
     def _plain(self, code, body, with_body):
         self.send_response(code)
@@ -55,6 +62,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if with_body:
             self.wfile.write(body)
+        self.server.count_request()
 
     def log_message(self, fmt, *args):
         sys.stderr.write("%s %s\n" % (self.address_string(), fmt % args))
@@ -63,11 +71,26 @@ class Handler(http.server.BaseHTTPRequestHandler):
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 512
 
-    def __init__(self, address, context, docroot):
+    def __init__(self, address, context, docroot, countfile=None):
         self.context = context
         self.docroot = docroot
+        self.countfile = countfile
+        self.count = 0
+        self.lock = threading.Lock()
         super().__init__(address, Handler)
+        self.count_request(0)
+
+    def count_request(self, n=1):
+        if not self.countfile:
+            return
+        with self.lock:
+            self.count += n
+            tmp = self.countfile + ".tmp"
+            with open(tmp, "w") as f:
+                f.write(f"{self.count}\n")
+            os.replace(tmp, self.countfile)
 
     def finish_request(self, request, client_address):
         try:
@@ -86,16 +109,17 @@ class Server(http.server.ThreadingHTTPServer):
 
 
 def main(argv):
-    if len(argv) != 5:
+    if len(argv) not in (5, 6):
         print(__doc__)
         return 2
-    ip, port, chain, key, docroot = argv
+    ip, port, chain, key, docroot = argv[:5]
+    countfile = argv[5] if len(argv) == 6 else None
     if not ipaddress.ip_address(ip).is_loopback:
         raise SystemExit(f"refusing non-loopback address {ip}")
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.load_cert_chain(chain, key)
-    server = Server((ip, int(port)), context, docroot)
+    server = Server((ip, int(port)), context, docroot, countfile)
     server.socket.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
     print(f"serving {docroot} on https://{ip}:{port}", flush=True)
     server.serve_forever()
