@@ -330,26 +330,27 @@ impl Dns {
         let fqdn = format!("{}.", name.trim_end_matches('.'));
         self.pace(1).await;
         let budget = clock.budget(LOOKUP_CAP);
-        let ask = async {
-            let mut last = (ResolveOutcome::Timeout, NO_ANSWER.to_string());
-            for server in self.servers.iter() {
-                match tokio::time::timeout(ATTEMPT_CAP, server.query(&fqdn, rtype)).await {
-                    Ok(Ok(answer)) => return Ok(answer),
-                    Ok(Err(failure)) => last = failure,
-                    Err(_) => last = (ResolveOutcome::Timeout, NO_ANSWER.to_string()),
-                }
+        // One timer per attempt: each server gets ATTEMPT_CAP, all of them the budget.
+        let end = Instant::now() + budget;
+        let mut outcome = Err((ResolveOutcome::Timeout, NO_ANSWER.to_string()));
+        for server in self.servers.iter() {
+            let attempt_end = (Instant::now() + ATTEMPT_CAP).min(end);
+            outcome = match tokio::time::timeout_at(attempt_end, server.query(&fqdn, rtype)).await {
+                Ok(Ok(answer)) => Ok(answer),
+                Ok(Err(failure)) => Err(failure),
+                Err(_) if attempt_end == end => Err((
+                    ResolveOutcome::Timeout,
+                    format!("no answer within {} ms", budget.as_millis()),
+                )),
+                Err(_) => Err((ResolveOutcome::Timeout, NO_ANSWER.to_string())),
+            };
+            if outcome.is_ok() || Instant::now() >= end {
+                break;
             }
-            Err(last)
-        };
-        match tokio::time::timeout(budget, ask).await {
-            Err(_) => (
-                ResolveOutcome::Timeout,
-                Vec::new(),
-                format!("no answer within {} ms", budget.as_millis()),
-                false,
-            ),
-            Ok(Err((outcome, detail))) => (outcome, Vec::new(), detail, false),
-            Ok(Ok(answer)) => {
+        }
+        match outcome {
+            Err((outcome, detail)) => (outcome, Vec::new(), detail, false),
+            Ok(answer) => {
                 let ad = answer.metadata.authentic_data;
                 match answer.metadata.response_code {
                     ResponseCode::NoError => {

@@ -5,13 +5,13 @@
 //! Why not one socket per query (the usual stub's way): each costs a socket, a bind, an
 //! epoll registration and a close, which in bulk runs was half of maildoc's CPU. What keeps
 //! a forged answer out: each socket's port is the kernel's random choice, each query's ID
-//! comes from the system's CSPRNG, a connected socket takes datagrams from the server only,
-//! and an answer counts only when its question is the one asked.
+//! comes from a CSPRNG (rand's thread-local ChaCha, seeded and reseeded by the system), a
+//! connected socket takes datagrams from the server only, and an answer counts only when
+//! its question is the one asked.
 
 use hickory_resolver::proto::op::{Edns, Message, MessageType, OpCode, Query};
 use hickory_resolver::proto::rr::{Name, RecordType};
 use maildoc_model::ResolveOutcome;
-use ring::rand::{SecureRandom, SystemRandom};
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -39,7 +39,6 @@ pub(crate) struct Client {
     server: SocketAddr,
     pool: OnceCell<Result<Pool, String>>,
     next: AtomicUsize,
-    rng: SystemRandom,
 }
 
 #[derive(Debug)]
@@ -99,7 +98,6 @@ impl Client {
             server,
             pool: OnceCell::new(),
             next: AtomicUsize::new(0),
-            rng: SystemRandom::new(),
         }
     }
 
@@ -122,9 +120,9 @@ impl Client {
         let ticket = slot.tickets.fetch_add(1, Ordering::Relaxed);
         let id = {
             let mut pending = slot.pending();
-            let mut id = self.random_id()?;
+            let mut id: u16 = rand::random();
             while pending.contains_key(&id) {
-                id = self.random_id()?;
+                id = rand::random();
             }
             pending.insert(id, (ticket, tx));
             id
@@ -168,17 +166,6 @@ impl Client {
         let mut bytes = vec![0u8; usize::from(len)];
         stream.read_exact(&mut bytes).await.map_err(io_failure)?;
         read_answer(&bytes, qname, rtype)
-    }
-
-    fn random_id(&self) -> Result<u16, Failure> {
-        let mut b = [0u8; 2];
-        self.rng.fill(&mut b).map_err(|_| {
-            (
-                ResolveOutcome::ResolverError,
-                "no random numbers from the system".to_string(),
-            )
-        })?;
-        Ok(u16::from_be_bytes(b))
     }
 }
 
