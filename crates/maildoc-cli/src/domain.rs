@@ -92,10 +92,6 @@ pub fn run(args: DomainArgs, lang_flag: Option<&str>) -> ExitCode {
             return ExitCode::from(EXIT_CANNOT_RUN);
         }
     };
-    let runtime = match crate::runtime() {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
     let mut opts = Options {
         domain: String::new(),
         selectors: args.dkim_selector.clone(),
@@ -125,7 +121,7 @@ pub fn run(args: DomainArgs, lang_flag: Option<&str>) -> ExitCode {
             timeout: net.timeout,
             lang,
         };
-        return runtime.block_on(bulk.run(from, dns(), trust));
+        return bulk.run(from, dns(), trust);
     }
     opts.domain = match normalize_domain(args.domain.as_deref().unwrap_or_default()) {
         Ok(d) => d,
@@ -136,6 +132,10 @@ pub fn run(args: DomainArgs, lang_flag: Option<&str>) -> ExitCode {
             );
             return ExitCode::from(EXIT_USAGE);
         }
+    };
+    let runtime = match crate::runtime() {
+        Ok(r) => r,
+        Err(code) => return code,
     };
     let report = runtime.block_on(async {
         let clock = RunClock::new(net.timeout);

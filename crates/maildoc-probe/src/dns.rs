@@ -148,6 +148,22 @@ impl Dns {
         self.server
     }
 
+    /// The same servers and the same rate cap, with sockets of its own: for a runtime of its
+    /// own (a socket's reader runs on the runtime that first used it).
+    pub fn with_own_sockets(&self) -> Self {
+        Dns {
+            servers: Arc::new(
+                self.servers
+                    .iter()
+                    .map(|c| Client::new(c.server()))
+                    .collect(),
+            ),
+            setup_error: self.setup_error.clone(),
+            server: self.server,
+            pace: self.pace.clone(),
+        }
+    }
+
     /// Looks up A and AAAA together. An IP literal resolves to itself.
     pub async fn resolve(&self, host: &str, clock: &RunClock) -> Resolution {
         if let Ok(ip) = host.trim_matches(['[', ']']).parse::<IpAddr>() {
@@ -499,6 +515,21 @@ mod tests {
         dns.pace(1).await;
         dns.pace(1).await;
         assert_eq!(later.elapsed(), Duration::from_millis(100));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_copy_with_sockets_of_its_own_shares_the_cap() {
+        let dns = Dns::new(Some(SocketAddr::from(([127, 0, 0, 1], 9)))).with_rate_cap(10);
+        let other = dns.with_own_sockets();
+        assert!(!Arc::ptr_eq(&dns.servers, &other.servers));
+        assert_eq!(other.server(), dns.server());
+        let start = Instant::now();
+        futures_util::future::join_all((0..4).map(|i| {
+            let d = if i % 2 == 0 { &dns } else { &other };
+            d.pace(1)
+        }))
+        .await;
+        assert_eq!(start.elapsed(), Duration::from_millis(300));
     }
 
     #[tokio::test(start_paused = true)]

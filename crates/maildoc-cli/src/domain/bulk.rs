@@ -2,10 +2,10 @@
 //! same checks and findings as a single domain.
 //!
 //! Memory stays flat whatever the number of domains: a reader thread passes the lines on
-//! through a bounded channel, at most `--concurrency` domains are in flight (each one a task,
-//! so every core works), and each result is written out as soon as it is done, in the order
-//! the domains finish (every line carries its input line number). The DNS server is spared
-//! by the resolver's own query cap (`--rate`).
+//! through a bounded channel to one shard per core, at most `--concurrency` domains are in
+//! flight in all, and each result is written out as soon as it is done, in the order the
+//! domains finish (every line carries its input line number). The DNS server is spared by
+//! the resolver's own query cap (`--rate`), shared by the shards.
 
 use super::{Options, check, normalize_domain};
 use crate::{EXIT_CANNOT_RUN, EXIT_HEALTHY, EXIT_PROBLEMS, EXIT_USAGE};
@@ -121,11 +121,105 @@ fn to_json(line: &Line<'_>) -> String {
     serde_json::to_string(line).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
 }
 
+/// What one input line came to, or why the run must stop.
+type Produced = Result<Done, String>;
+
+/// One line's work: the domain's check and its JSON line, or the JSON line of a line that is
+/// not a domain.
+async fn process(
+    item: Item,
+    opts: &Options,
+    dns: &Dns,
+    trust: &Trust,
+    timeout: Duration,
+) -> Produced {
+    match item {
+        Item::Domain {
+            line,
+            input,
+            domain,
+        } => {
+            let opts = Options {
+                domain,
+                ..opts.clone()
+            };
+            let clock = RunClock::new(timeout);
+            let report = check(&opts, dns, trust, &clock).await;
+            let kind = if report.has_problems() {
+                Kind::Problems
+            } else {
+                Kind::Healthy
+            };
+            let json = to_json(&Line {
+                line,
+                input: &input,
+                outcome: Outcome::Report(&report),
+            });
+            Ok(Done { json, kind })
+        }
+        Item::NotADomain {
+            line,
+            input,
+            detail,
+        } => Ok(Done {
+            json: to_json(&Line {
+                line,
+                input: &input,
+                outcome: Outcome::Error { error: &detail },
+            }),
+            kind: Kind::NotADomain,
+        }),
+        Item::ReadFailed(e) => Err(e),
+    }
+}
+
+/// One shard: a thread with a runtime of its own and sockets of its own, taking lines from
+/// the shared queue, with at most `concurrency` domains in flight. Nothing crosses threads
+/// but the lines in and the results out, so no wake-up goes from one core to the other for
+/// every DNS answer.
+fn shard(
+    queue: Arc<tokio::sync::Mutex<tokio::sync::mpsc::Receiver<Item>>>,
+    out: tokio::sync::mpsc::Sender<Produced>,
+    work: (Options, Dns, Trust, Duration),
+    concurrency: usize,
+) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = out.blocking_send(Err(e.to_string()));
+            return;
+        }
+    };
+    let (opts, dns, trust, timeout) = &work;
+    runtime.block_on(async {
+        let items = futures_util::stream::unfold(queue, |queue| async move {
+            let item = queue.lock().await.recv().await;
+            item.map(|item| (item, queue))
+        });
+        let mut results = std::pin::pin!(
+            items
+                .map(|item| process(item, opts, dns, trust, *timeout))
+                .buffer_unordered(concurrency)
+        );
+        while let Some(result) = results.next().await {
+            if out.send(result).await.is_err() {
+                return;
+            }
+        }
+    });
+}
+
 impl Bulk {
     /// Reads `from` (a file, or `-` for standard input), checks every domain and writes one
     /// JSON line per input line. Exit code: 3 when a line was not a domain, else 1 when a
     /// domain has problems, else 0; 2 when the input or the output failed.
-    pub async fn run(self, from: &str, dns: Dns, trust: Trust) -> ExitCode {
+    ///
+    /// The domains are shared out among one shard per core ([`shard`]), all of them under
+    /// the one `--rate` cap of `dns`.
+    pub fn run(self, from: &str, dns: Dns, trust: Trust) -> ExitCode {
         let lang = self.lang;
         let (reader, total): (Box<dyn Read + Send>, Option<u64>) = if from == "-" {
             (Box::new(std::io::stdin()), None)
@@ -149,72 +243,32 @@ impl Bulk {
                 }
             }
         };
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let shards = cores.min(self.concurrency).max(1);
+        let per_shard = self.concurrency.div_ceil(shards);
         let (tx, rx) = tokio::sync::mpsc::channel::<Item>(self.concurrency * 2);
         let reader_thread = std::thread::spawn(move || read_items(reader, tx));
-
-        let shared = Arc::new((self.opts, dns, trust));
-        let timeout = self.timeout;
-        let items = futures_util::stream::unfold(rx, |mut rx| async move {
-            rx.recv().await.map(|item| (item, rx))
-        });
-        let results = items
-            .map(|item| {
-                let shared = Arc::clone(&shared);
-                async move {
-                    match item {
-                        Item::Domain {
-                            line,
-                            input,
-                            domain,
-                        } => {
-                            // A task of its own, so that the domains in flight spread
-                            // over every core (the lookups, the rules and the JSON).
-                            let task = tokio::spawn(async move {
-                                let (opts, dns, trust) = &*shared;
-                                let opts = Options {
-                                    domain,
-                                    ..opts.clone()
-                                };
-                                let clock = RunClock::new(timeout);
-                                let report = check(&opts, dns, trust, &clock).await;
-                                let kind = if report.has_problems() {
-                                    Kind::Problems
-                                } else {
-                                    Kind::Healthy
-                                };
-                                let json = to_json(&Line {
-                                    line,
-                                    input: &input,
-                                    outcome: Outcome::Report(&report),
-                                });
-                                Done { json, kind }
-                            });
-                            task.await.map_err(|e| e.to_string())
-                        }
-                        Item::NotADomain {
-                            line,
-                            input,
-                            detail,
-                        } => Ok(Done {
-                            json: to_json(&Line {
-                                line,
-                                input: &input,
-                                outcome: Outcome::Error { error: &detail },
-                            }),
-                            kind: Kind::NotADomain,
-                        }),
-                        Item::ReadFailed(e) => Err(e),
-                    }
-                }
+        let queue = Arc::new(tokio::sync::Mutex::new(rx));
+        let (out_tx, mut out_rx) = tokio::sync::mpsc::channel::<Produced>(self.concurrency * 2);
+        let workers: Vec<_> = (0..shards)
+            .map(|_| {
+                let work = (
+                    self.opts.clone(),
+                    dns.with_own_sockets(),
+                    trust.clone(),
+                    self.timeout,
+                );
+                let (queue, out) = (Arc::clone(&queue), out_tx.clone());
+                std::thread::spawn(move || shard(queue, out, work, per_shard))
             })
-            .buffer_unordered(self.concurrency);
-        let mut results = std::pin::pin!(results);
+            .collect();
+        drop(out_tx);
 
         let bar = progress_bar(total, lang);
         let mut stdout = std::io::stdout().lock();
         let (mut problems, mut not_domains, mut done) = (0u64, 0u64, 0u64);
         let mut failure: Option<String> = None;
-        while let Some(result) = results.next().await {
+        while let Some(result) = out_rx.blocking_recv() {
             match result {
                 Ok(d) => {
                     if writeln!(stdout, "{}", d.json)
@@ -235,6 +289,11 @@ impl Bulk {
                     }
                 }
                 Err(e) => failure = Some(e),
+            }
+        }
+        for w in workers {
+            if w.join().is_err() {
+                failure = Some("a worker thread stopped".into());
             }
         }
         let _ = reader_thread.join();

@@ -101,6 +101,11 @@ impl Client {
         }
     }
 
+    /// The server asked.
+    pub(crate) fn server(&self) -> SocketAddr {
+        self.server
+    }
+
     /// Asks `name` (a fully qualified name) for `rtype`; the caller bounds the time.
     pub(crate) async fn query(&self, name: &str, rtype: RecordType) -> Result<Message, Failure> {
         let qname = Name::from_ascii(name).map_err(|e| {
