@@ -6,8 +6,9 @@
 #                         [--checkdmarc-every K] [--repeat R] [--workdir DIR]
 #
 # What it does, as root, from a fresh machine:
-#   1. installs what is missing: nsd, dnsperf, time, iproute2, openssl, python3-venv (apt-get),
-#      and checkdmarc 6.0.4 from PyPI into a venv under the work dir; builds maildoc (release);
+#   1. installs what is missing: nsd, nginx, dnsperf, time, iproute2, openssl, python3-venv
+#      (apt-get; neither NSD nor nginx is left running or enabled system-wide), and checkdmarc
+#      6.0.4 from PyPI into a venv under the work dir; builds maildoc (release);
 #   2. generates 5,000 domains under .test with a realistic mix (bench/domain/gen_zones.py:
 #      shared provider SPF include trees, include chains, over-limit SPF, syntax errors, two SPF
 #      records, no SPF, DMARC ok / p=none / missing / invalid / several, rua to other domains
@@ -18,8 +19,9 @@
 #   3. creates the network namespace "maildoc-bench" with only `lo` up (no other interface,
 #      no route: nothing in it can reach another machine) and /etc/netns/maildoc-bench/
 #      resolv.conf naming 127.0.0.1, so that the system resolver inside it (checkdmarc's HTTPS
-#      fetch of mta-sts.<domain>) asks NSD. NSD (127.0.0.1:53), the MTA-STS HTTPS server
-#      (127.0.0.80:443, a test CA made here), dnsperf, checkdmarc and maildoc all run inside it;
+#      fetch of mta-sts.<domain>) asks NSD. NSD (127.0.0.1:53), the MTA-STS HTTPS server (nginx,
+#      one worker, on 127.0.0.80:443, a test CA made here), dnsperf, checkdmarc and maildoc all
+#      run inside it;
 #   4. measures NSD's own ceiling with dnsperf (the queries maildoc makes, derived from the zone
 #      data) with server-count 1 and 2, and keeps the better one for the runs;
 #   5. runs checkdmarc over all domains (or every K-th when the whole list would take more than
@@ -72,7 +74,7 @@ done
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ============================================================================ install
-PACKAGES=(nsd dnsperf time iproute2 openssl python3 python3-venv)
+PACKAGES=(nsd nginx dnsperf time iproute2 openssl python3 python3-venv)
 install_packages() {
     local -a missing=()
     local p
@@ -81,7 +83,7 @@ install_packages() {
     done
     ((${#missing[@]})) || return 0
     log "installing: ${missing[*]}"
-    # Keep the package scripts from starting the system-wide NSD (as lab/lab.sh does).
+    # Keep the package scripts from starting the system-wide NSD or nginx (as lab/lab.sh does).
     local rcd=/usr/sbin/policy-rc.d had_rcd=0
     [[ -e $rcd ]] && had_rcd=1
     if ((had_rcd == 0)); then
@@ -95,6 +97,25 @@ install_packages() {
         "${apt[@]}" "${missing[@]}" >&2
     fi
     ((had_rcd)) || rm -f "$rcd"
+    [[ " ${missing[*]} " == *" nginx "* ]] && disable_system_nginx
+    return 0
+}
+# The nginx package enables a system-wide nginx (on *:80) at boot; the bench only wants its own,
+# in the namespace. Disabled right after it is installed, and stopped should anything have
+# started it (a policy-rc.d of the machine's own may allow starts).
+disable_system_nginx() {
+    local pid
+    if [[ -d /run/systemd/system ]]; then
+        systemctl disable --now nginx.service >&2 2>&1 || true
+    else
+        deb-systemd-helper disable nginx.service >/dev/null 2>&1 || true
+    fi
+    update-rc.d nginx disable >/dev/null 2>&1 || true
+    pid=$(cat /run/nginx.pid 2>/dev/null || true)
+    if [[ $pid =~ ^[0-9]+$ && $(readlink "/proc/$pid/exe" 2>/dev/null) == /usr/sbin/nginx ]]; then
+        log "stopping the system-wide nginx the package started (pid $pid)"
+        kill -QUIT "$pid" 2>/dev/null || true
+    fi
 }
 install_packages
 mkdir -p "$W"
@@ -287,11 +308,54 @@ start_nsd "$SC"
 log "runs use NSD server-count $SC"
 
 # ============================================================================ HTTPS
-in_ns python3 lab/lib/autoconfig_https.py "$HTTPS_IP" 443 "$W/run/pki/chain.pem" "$W/run/pki/leaf.key" \
-    "$D/www" "$W/run/https.count" >> "$W/log/https.log" 2>&1 &
-for ((i = 0; i < 50; i++)); do [[ -s $W/run/https.count ]] && break; sleep 0.1; done
-[[ -s $W/run/https.count ]] || die "the MTA-STS HTTPS server did not start (see $W/log/https.log)"
-https_count() { cat "$W/run/https.count"; }
+# nginx serves $D/www/<Host>/.well-known/mta-sts.txt (text/plain) on 127.0.0.80:443 only, with
+# one worker; everything else gets 404. Everything it writes (pid, logs, temp dirs) is under
+# $W/run/nginx and $W/log; each request answered is a line of the access log.
+NGINX_DIR=$W/run/nginx
+HTTPS_ACCESS_LOG=$W/log/https-access.log
+mkdir -p "$NGINX_DIR/tmp"
+cat > "$NGINX_DIR/nginx.conf" <<EOF
+# maildoc domain bench (generated): the MTA-STS policy server, in the namespace $NS.
+worker_processes 1;
+pid $NGINX_DIR/nginx.pid;
+error_log $W/log/https.log warn;
+events {
+    worker_connections 1024;
+}
+http {
+    access_log $HTTPS_ACCESS_LOG;
+    client_body_temp_path $NGINX_DIR/tmp/client_body;
+    proxy_temp_path $NGINX_DIR/tmp/proxy;
+    fastcgi_temp_path $NGINX_DIR/tmp/fastcgi;
+    uwsgi_temp_path $NGINX_DIR/tmp/uwsgi;
+    scgi_temp_path $NGINX_DIR/tmp/scgi;
+    types {}
+    default_type text/plain;
+    server_tokens off;
+    # A missing policy is one of the generated cases, not an error worth a line in https.log.
+    log_not_found off;
+    server {
+        listen $HTTPS_IP:443 ssl default_server;
+        server_name _;
+        ssl_certificate $W/run/pki/chain.pem;
+        ssl_certificate_key $W/run/pki/leaf.key;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        root $D/www/\$host;
+        location = /.well-known/mta-sts.txt {
+        }
+        location / {
+            return 404;
+        }
+    }
+}
+EOF
+NGINX=(nginx -p "$NGINX_DIR/" -c nginx.conf -e "$W/log/https.log")
+in_ns "${NGINX[@]}" -t -q >> "$W/log/https.log" 2>&1 || die "nginx.conf invalid (see $W/log/https.log)"
+in_ns "${NGINX[@]}" < /dev/null >> "$W/log/https.log" 2>&1 || die "nginx did not start (see $W/log/https.log)"
+for ((i = 0; i < 50; i++)); do [[ -s $NGINX_DIR/nginx.pid && -e $HTTPS_ACCESS_LOG ]] && break; sleep 0.1; done
+[[ -s $NGINX_DIR/nginx.pid && -e $HTTPS_ACCESS_LOG ]] || die "the MTA-STS HTTPS server did not start (see $W/log/https.log)"
+# The requests answered so far (any status).
+https_count() { wc -l < "$HTTPS_ACCESS_LOG"; }
 
 # The name checks: NSD answers, the system resolver in the namespace asks it, HTTPS verifies.
 first_policy=$(find "$D/www" -mindepth 1 -maxdepth 1 -printf "%f\n" | sort | sed -n 1p)
@@ -313,12 +377,12 @@ run_tool() {
     shift 2
     nsd_queries >/dev/null
     local h0 n0 n1 p0 p1 m0 m1 q tcp
-    h0=$(https_count) n0=$(ns_cpu 'nsd*') p0=$(ns_cpu 'python3*') m0=$(machine_cpu)
+    h0=$(https_count) n0=$(ns_cpu 'nsd*') p0=$(ns_cpu 'nginx*') m0=$(machine_cpu)
     set +e
     in_ns /usr/bin/time -f '%e %U %S %M' -o "$W/out/$name.time" "$@" > "$out" 2> "$W/log/$name.stderr"
     rc=$?
     set -e
-    m1=$(machine_cpu) n1=$(ns_cpu 'nsd*') p1=$(ns_cpu 'python3*')
+    m1=$(machine_cpu) n1=$(ns_cpu 'nsd*') p1=$(ns_cpu 'nginx*')
     tcp=$(nsd_tcp)
     q=$(nsd_queries)
     read -r wall user sys rss < <(tail -n1 "$W/out/$name.time")

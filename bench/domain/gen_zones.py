@@ -15,7 +15,7 @@ Writes, under OUTDIR (created; files in it are overwritten):
   domains.txt          the domains, one a line
   expected.json        for each domain the generated category of each check (the mix)
   mix.txt              the mix, counted, as text
-  www/HOST/.well-known/mta-sts.txt   the MTA-STS policies (served over HTTPS by lab/lib/autoconfig_https.py)
+  www/HOST/.well-known/mta-sts.txt   the MTA-STS policies (served over HTTPS by nginx in domain-bench.sh)
   mta-sts-hosts.txt    every mta-sts.<domain> name that resolves (the certificate's SANs)
   dnsperf.txt          "NAME TYPE" lines: the queries `maildoc domain` makes for the domains
                        (derived from the zone data), for dnsperf's ceiling measurement

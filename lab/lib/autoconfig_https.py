@@ -1,15 +1,14 @@
 #!/usr/bin/env python3
 """maildoc lab: the HTTPS server of the autoconfig files for settings discovery and of MTA-STS
-policies (standard library only); also the policy server of bench/domain-bench.sh.
+policies (standard library only).
 
-  autoconfig_https.py IP PORT CHAIN KEY DOCROOT [COUNTFILE]
+  autoconfig_https.py IP PORT CHAIN KEY DOCROOT
 
 Serves DOCROOT/<Host header>/<path> over TLS with the certificate chain and key given, for
 GET and HEAD; any other host, path or method gets 404/405. `.xml` files go out as text/xml,
 others as text/plain (an MTA-STS policy's type, RFC 8461 §3.3). Listens on a loopback address
 only. Each connection gets its own thread, and its TLS handshake happens there (with a
-time-out), so a client that never finishes a handshake does not hold up the others. With
-COUNTFILE, the number of requests answered (any status) is rewritten there after each one.
+time-out), so a client that never finishes a handshake does not hold up the others.
 """
 
 import http.server
@@ -19,7 +18,6 @@ import posixpath
 import socket
 import ssl
 import sys
-import threading
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -53,7 +51,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if with_body:
             self.wfile.write(data)
-        self.server.count_request()
 
     def _plain(self, code, body, with_body):
         self.send_response(code)
@@ -62,7 +59,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if with_body:
             self.wfile.write(body)
-        self.server.count_request()
 
     def log_message(self, fmt, *args):
         sys.stderr.write("%s %s\n" % (self.address_string(), fmt % args))
@@ -71,26 +67,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
-    request_queue_size = 512
 
-    def __init__(self, address, context, docroot, countfile=None):
+    def __init__(self, address, context, docroot):
         self.context = context
         self.docroot = docroot
-        self.countfile = countfile
-        self.count = 0
-        self.lock = threading.Lock()
         super().__init__(address, Handler)
-        self.count_request(0)
-
-    def count_request(self, n=1):
-        if not self.countfile:
-            return
-        with self.lock:
-            self.count += n
-            tmp = self.countfile + ".tmp"
-            with open(tmp, "w") as f:
-                f.write(f"{self.count}\n")
-            os.replace(tmp, self.countfile)
 
     def finish_request(self, request, client_address):
         try:
@@ -109,17 +90,16 @@ class Server(http.server.ThreadingHTTPServer):
 
 
 def main(argv):
-    if len(argv) not in (5, 6):
+    if len(argv) != 5:
         print(__doc__)
         return 2
-    ip, port, chain, key, docroot = argv[:5]
-    countfile = argv[5] if len(argv) == 6 else None
+    ip, port, chain, key, docroot = argv
     if not ipaddress.ip_address(ip).is_loopback:
         raise SystemExit(f"refusing non-loopback address {ip}")
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.load_cert_chain(chain, key)
-    server = Server((ip, int(port)), context, docroot, countfile)
+    server = Server((ip, int(port)), context, docroot)
     server.socket.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
     print(f"serving {docroot} on https://{ip}:{port}", flush=True)
     server.serve_forever()
