@@ -7,9 +7,8 @@
 
 use maildoc_model::Code;
 use maildoc_model::domain::DomainReport;
-use maildoc_testkit::lab::{Lab, Run, run};
-use std::io::Write;
-use std::process::{Command, Stdio};
+use maildoc_testkit::lab::{Lab, Run, run, run_with_input};
+use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_maildoc");
 
@@ -152,26 +151,15 @@ fn standard_input_and_a_clean_list_exit_0() {
     let mut args: Vec<String> = vec!["domain".into(), "--from".into(), "-".into()];
     args.extend(net_args());
     args.extend(["--dkim-selector".into(), "ed".into()]);
-    let mut child = Command::new(BIN)
-        .args(&args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"good.posture.lab.example\nGOOD.posture.lab.example.\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let r = run_with_input(
+        BIN,
+        &args,
+        b"good.posture.lab.example\nGOOD.posture.lab.example.\n",
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     // Standard error is not a terminal here: no progress bar and no summary.
-    assert!(stderr.is_empty(), "{stderr}");
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+    let stdout = r.stdout;
     let out = lines(&stdout);
     assert_eq!(out.len(), 2);
     assert!(out.iter().all(|v| v["domain"] == "good.posture.lab.example"

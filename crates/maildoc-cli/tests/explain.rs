@@ -4,10 +4,8 @@
 
 #![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
 
-use maildoc_testkit::lab::{Lab, Run, run};
-use std::io::Write;
+use maildoc_testkit::lab::{Lab, Run, run, run_with_input};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_maildoc");
 
@@ -21,29 +19,9 @@ fn explain(args: &[&str]) -> Run {
 }
 
 fn explain_stdin(args: &[&str], input: &str) -> Run {
-    let mut child = Command::new(BIN)
-        .arg("explain")
-        .args(args)
-        .env_remove("MAILDOC_PASSWORD")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        elapsed: std::time::Duration::ZERO,
-    }
+    let mut all = vec!["explain".to_string()];
+    all.extend(args.iter().map(|a| a.to_string()));
+    run_with_input(BIN, &all, input.as_bytes())
 }
 
 fn json(r: &Run) -> serde_json::Value {

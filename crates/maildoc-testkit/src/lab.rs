@@ -130,6 +130,18 @@ impl Run {
 
 /// Runs `bin` with `args`; `password` (if any) goes to standard input with --password-stdin.
 pub fn run(bin: &str, args: &[String], password: Option<&str>) -> Run {
+    match password {
+        Some(p) => {
+            let mut all = args.to_vec();
+            all.push("--password-stdin".into());
+            run_with_input(bin, &all, format!("{p}\n").as_bytes())
+        }
+        None => run_with_input(bin, args, b""),
+    }
+}
+
+/// Runs `bin` with `args`, `input` written to its standard input.
+pub fn run_with_input(bin: &str, args: &[String], input: &[u8]) -> Run {
     let mut cmd = Command::new(bin);
     cmd.args(args)
         .env_remove("MAILDOC_PASSWORD")
@@ -137,15 +149,12 @@ pub fn run(bin: &str, args: &[String], password: Option<&str>) -> Run {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    if password.is_some() {
-        cmd.arg("--password-stdin");
-    }
     let started = Instant::now();
     let mut child = cmd
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"));
-    if let (Some(mut stdin), Some(p)) = (child.stdin.take(), password) {
-        let _ = writeln!(stdin, "{p}");
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(input);
     }
     let out = child
         .wait_with_output()
