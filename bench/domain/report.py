@@ -334,8 +334,9 @@ def main():
     p("```")
     p()
     p(
-        "Checked by checkdmarc and not by maildoc: NS and SOA records, DNSSEC (DS/DNSKEY of the domain and of "
-        "each MX host, over TCP), BIMI (default._bimi), the MTA-STS policy's Content-Type, MX hosts in "
+        "Both: the zone's NS (maildoc finds the zone by its SOA), whether the zone publishes DNSKEY, the BIMI "
+        "record's presence. Checked by checkdmarc and not by maildoc: DS, and DNSKEY of each MX host's zone "
+        "(over TCP), the BIMI logo and certificate, the MTA-STS policy's Content-Type, MX hosts in "
         "--approved-mx lists, an MX on the rua domain, removed DMARC tags (pct), unrelated TXT at _dmarc. "
         "Checked by maildoc and not by checkdmarc: DKIM keys at common selectors (length, revoked, t=y), "
         "DNS blocklists of the MX addresses, the DMARC organisational domain (PSL), the sender-requirements "

@@ -501,14 +501,32 @@ pub async fn check(opts: &Options, dns: &Dns, trust: &Trust, clock: &RunClock) -
     };
     let tlsrpt_name = format!("_smtp._tls.{domain}");
     let spf_part = spf(opts, dns, clock, started_at_unix);
-    let ((mx, mx_hosts), dmarc, dkim, mta_sts, tlsrpt, sending_ip, spf) = tokio::join!(
+    let bimi_name = format!("default._bimi.{domain}");
+    // NS and DNSKEY records live at the top of the zone, which may be above the domain.
+    let zone_part = async {
+        let zone_and_keys = async {
+            let zone = dns
+                .zone_of(domain, clock)
+                .await
+                .unwrap_or_else(|| domain.to_string());
+            let (ns, dnskey) = tokio::join!(dns.ns(&zone, clock), dns.dnskey(&zone, clock));
+            (
+                lookup(&zone, "NS", ns, Clone::clone),
+                lookup(&zone, "DNSKEY", dnskey, Clone::clone),
+            )
+        };
+        let ((ns, dnskey), bimi) = tokio::join!(zone_and_keys, txt(dns, &bimi_name, clock));
+        (ns, dnskey, bimi)
+    };
+    let ((mx, mx_hosts), dmarc, dkim, mta_sts, tlsrpt, sending_ip, spf, (ns, dnskey, bimi)) = tokio::join!(
         mx_part,
         dmarc(dns, domain, clock),
         dkim_part,
         mta_sts(dns, trust, domain, clock),
         txt(dns, &tlsrpt_name, clock),
         ip_part,
-        spf_part
+        spf_part,
+        zone_part
     );
     // The blocklists need the MX addresses: they run once those are known, beside nothing
     // else (the rest is done by then).
@@ -544,6 +562,9 @@ pub async fn check(opts: &Options, dns: &Dns, trust: &Trust, clock: &RunClock) -
         dkim,
         mta_sts,
         tlsrpt,
+        ns: Some(ns),
+        dnskey: Some(dnskey),
+        bimi: Some(bimi),
         sending_ip,
         spf: serde_json::to_value(&spf).ok(),
         spf_ok: spf_usable(&spf),
@@ -818,20 +839,44 @@ fn facts(r: &DomainReport, lang: Lang) -> Vec<(String, Vec<String>)> {
             .collect();
         out.push(("SMTP (25)".to_string(), lines));
     }
-    out.push((
-        "DNSSEC".to_string(),
-        vec![
-            ui::text(
-                if r.dnssec_validated() {
-                    "domain-dnssec-validated"
-                } else {
-                    "domain-dnssec-not-validated"
-                },
+    if let Some(ns) = &r.ns {
+        out.push((
+            "NS".to_string(),
+            vec![format!("{}: {}", ns.name, outcome_word(ns, lang))],
+        ));
+    }
+    if let Some(bimi) = &r.bimi {
+        out.push((
+            "BIMI".to_string(),
+            vec![format!("{}: {}", bimi.name, outcome_word(bimi, lang))],
+        ));
+    }
+    let mut dnssec = Vec::new();
+    if let Some(keys) = &r.dnskey {
+        dnssec.push(match keys.outcome {
+            ResolveOutcome::Found => ui::fill(
+                "domain-dnssec-signed",
                 lang,
-            )
-            .to_string(),
-        ],
-    ));
+                &[("zone", &keys.name), ("keys", &keys.records.join(", "))],
+            ),
+            ResolveOutcome::NotFound | ResolveOutcome::NoAddress => {
+                ui::fill("domain-dnssec-unsigned", lang, &[("zone", &keys.name)])
+            }
+            _ => format!("DNSKEY: {}", outcome_word(keys, lang)),
+        });
+    }
+    dnssec.push(
+        ui::text(
+            if r.dnssec_validated() {
+                "domain-dnssec-validated"
+            } else {
+                "domain-dnssec-not-validated"
+            },
+            lang,
+        )
+        .to_string(),
+    );
+    out.push(("DNSSEC".to_string(), dnssec));
     out
 }
 

@@ -1,6 +1,7 @@
 //! maildoc's own DNS client end to end: an answer too large for UDP is asked again over TCP
-//! (the lab's NSD, bigtxt.lab.example), and forged answers (another ID, another question)
-//! from an in-process server on loopback are not taken for the answer.
+//! (the lab's NSD, bigtxt.lab.example), forged answers (another ID, another question) from
+//! an in-process server on loopback are not taken for the answer, and the zone of a domain
+//! is found by its SOA for the NS and DNSKEY lookups.
 
 #![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
 
@@ -73,4 +74,54 @@ fn forged_answers_are_not_taken_for_the_answer() {
         r.mx.detail
     );
     assert!(run.elapsed < Duration::from_secs(5), "{:?}", run.elapsed);
+}
+
+/// NS and DNSKEY are asked at the top of the domain's zone (found from the SOA in the
+/// answer's authority section), BIMI at default._bimi.<domain>.
+#[test]
+fn zone_name_servers_dnssec_keys_and_bimi() {
+    let lab = Lab::get();
+    let (r, run) = domain("good.posture.lab.example", &lab.dns(), "10");
+    let ns = r.ns.as_ref().unwrap();
+    assert_eq!(ns.name, "posture.lab.example", "{}", run.stderr);
+    assert_eq!(ns.records, vec!["ns.lab.example"]);
+    let keys = r.dnskey.as_ref().unwrap();
+    assert_eq!(keys.name, "posture.lab.example");
+    assert!(keys.records.is_empty());
+    assert_eq!(
+        r.bimi.as_ref().unwrap().records,
+        vec!["v=BIMI1; l=https://good.posture.lab.example/logo.svg"]
+    );
+    // A zone with a DNSKEY at its top (the domain is the top itself).
+    let (r, _) = domain("dmarc-reports.example", &lab.dns(), "10");
+    let keys = r.dnskey.as_ref().unwrap();
+    assert_eq!(keys.name, "dmarc-reports.example");
+    assert_eq!(keys.records, vec!["257 3 13"]);
+    let text = run_text("dmarc-reports.example", &lab.dns(), "en");
+    assert!(
+        text.contains("The zone dmarc-reports.example is signed with DNSSEC (DNSKEY: 257 3 13)"),
+        "{text}"
+    );
+    let text = run_text("good.posture.lab.example", &lab.dns(), "ja");
+    assert!(
+        text.contains("posture.lab.example に DNSKEY がありません"),
+        "{text}"
+    );
+}
+
+fn run_text(name: &str, dns_server: &str, lang: &str) -> String {
+    let args: Vec<String> = [
+        "domain",
+        name,
+        "--dns-server",
+        dns_server,
+        "--dnsbl-zone",
+        "bl.dnsbl.lab.example",
+        "--lang",
+        lang,
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+    run(BIN, &args, None).stdout
 }

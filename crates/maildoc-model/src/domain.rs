@@ -149,6 +149,17 @@ pub struct DomainReport {
     pub dkim: Vec<DkimEvidence>,
     pub mta_sts: MtaStsEvidence,
     pub tlsrpt: DnsLookup,
+    /// The domain's NS records: the servers that answer for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ns: Option<DnsLookup>,
+    /// The domain's DNSKEY records: published keys mean the zone is signed (DNSSEC), whether
+    /// or not the resolver validated the answers (`authentic_data`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dnskey: Option<DnsLookup>,
+    /// The BIMI record (`default._bimi.<domain>`): the brand logo some mailboxes show when
+    /// DMARC passes at an enforcing policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bimi: Option<DnsLookup>,
     /// Reverse DNS of the `--ip` address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sending_ip: Option<ReverseDns>,

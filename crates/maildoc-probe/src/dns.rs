@@ -4,7 +4,7 @@
 use crate::clock::RunClock;
 use client::Client;
 use hickory_resolver::config::ProtocolConfig;
-use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::op::{Message, ResponseCode};
 use hickory_resolver::proto::rr::{RData, RecordType};
 use maildoc_model::ResolveOutcome;
 use std::net::{IpAddr, SocketAddr};
@@ -299,6 +299,31 @@ impl Dns {
         .await
     }
 
+    /// Looks up the NS records of `name`, as host names without the final dot.
+    pub async fn ns(&self, name: &str, clock: &RunClock) -> RecordLookup<String> {
+        self.lookup(name, RecordType::NS, clock, |d| match d {
+            RData::NS(ns) => Some(host_of(&ns.0.to_ascii())),
+            _ => None,
+        })
+        .await
+    }
+
+    /// Looks up the DNSKEY records of `name`, each as its flags, protocol and algorithm
+    /// (`257 3 13`; 257 is a key-signing key). maildoc does not validate with them.
+    pub async fn dnskey(&self, name: &str, clock: &RunClock) -> RecordLookup<String> {
+        self.lookup(name, RecordType::DNSKEY, clock, |d| match d {
+            RData::Unknown { rdata, .. } => match rdata.anything.as_slice() {
+                [f1, f2, protocol, algorithm, ..] => Some(format!(
+                    "{} {protocol} {algorithm}",
+                    u16::from_be_bytes([*f1, *f2])
+                )),
+                _ => None,
+            },
+            _ => None,
+        })
+        .await
+    }
+
     /// Looks up the CNAME of `name`, if it has one (the target without its final dot).
     pub async fn cname(&self, name: &str, clock: &RunClock) -> RecordLookup<String> {
         self.lookup(name, RecordType::CNAME, clock, |d| match d {
@@ -327,21 +352,32 @@ impl Dns {
         }
     }
 
-    /// One query: the outcome, the answers of the type asked for, a detail for people and
-    /// the AD bit. NOERROR without such an answer is NODATA (`NoAddress`).
-    pub(crate) async fn records(
+    /// The zone `name` belongs to: the owner of the SOA record in the answer (`name` is the
+    /// top of its zone) or in the authority section of a NODATA or NXDOMAIN answer. `None`
+    /// when the server said neither.
+    pub async fn zone_of(&self, name: &str, clock: &RunClock) -> Option<String> {
+        let answer = self.exchange(name, RecordType::SOA, clock).await.ok()?;
+        answer
+            .answers
+            .iter()
+            .chain(answer.authorities.iter())
+            .find(|r| r.record_type() == RecordType::SOA)
+            .map(|r| host_of(&r.name.to_ascii()))
+    }
+
+    /// One query to the servers in order, under the run's clock: the whole answer, or why
+    /// there is none.
+    async fn exchange(
         &self,
         name: &str,
         rtype: RecordType,
         clock: &RunClock,
-    ) -> (ResolveOutcome, Vec<RData>, String, bool) {
+    ) -> Result<Message, (ResolveOutcome, String)> {
         if self.servers.is_empty() {
-            return (
+            return Err((
                 ResolveOutcome::ResolverError,
-                Vec::new(),
                 self.setup_error.clone().unwrap_or_default(),
-                false,
-            );
+            ));
         }
         let fqdn = format!("{}.", name.trim_end_matches('.'));
         self.pace(1).await;
@@ -364,6 +400,18 @@ impl Dns {
                 break;
             }
         }
+        outcome
+    }
+
+    /// One query: the outcome, the answers of the type asked for, a detail for people and
+    /// the AD bit. NOERROR without such an answer is NODATA (`NoAddress`).
+    pub(crate) async fn records(
+        &self,
+        name: &str,
+        rtype: RecordType,
+        clock: &RunClock,
+    ) -> (ResolveOutcome, Vec<RData>, String, bool) {
+        let outcome = self.exchange(name, rtype, clock).await;
         match outcome {
             Err((outcome, detail)) => (outcome, Vec::new(), detail, false),
             Ok(answer) => {
