@@ -118,3 +118,20 @@ fn zone_name_servers_dnssec_keys_and_bimi() {
 fn run_text(name: &str, dns_server: &str, lang: &str) -> String {
     domain_run(name, dns_server, &["--lang", lang]).stdout
 }
+
+/// A query lost once (a lossy network) is sent again after a moment and answered: the
+/// lookup's answer (here NXDOMAIN) counts, nothing reads as a failed lookup.
+#[test]
+fn a_lost_query_is_sent_again() {
+    let server = dns(DnsBehaviour::LosesFirst).to_string();
+    let (r, run) = domain("lossy.hostile.test", &server, "10");
+    let codes: Vec<Code> = r.findings.iter().map(|f| f.code).collect();
+    assert!(
+        !codes.contains(&Code::DomainLookupFailed),
+        "{codes:?}\n{}",
+        run.stderr
+    );
+    assert!(codes.contains(&Code::MxMissing), "{codes:?}");
+    assert_eq!(r.mx.outcome, maildoc_model::ResolveOutcome::NotFound);
+    assert!(run.elapsed < Duration::from_secs(5), "{:?}", run.elapsed);
+}

@@ -217,6 +217,9 @@ pub enum DnsBehaviour {
     /// Answers every query twice, as a forger would: once with another ID, once with the
     /// right ID but for another name; neither may be taken as the answer.
     Forged,
+    /// Loses every query the first time it is sent (as a lossy network would) and answers
+    /// it the second time with NXDOMAIN.
+    LosesFirst,
 }
 
 /// A UDP DNS server on 127.0.0.1 that misbehaves. Returns its address.
@@ -226,6 +229,7 @@ pub fn dns(behaviour: DnsBehaviour) -> SocketAddr {
     let _ = socket.set_read_timeout(Some(MAX_HOLD));
     thread::spawn(move || {
         let mut buf = [0u8; 1500];
+        let mut seen: std::collections::HashSet<Vec<u8>> = std::collections::HashSet::new();
         for _ in 0..256 {
             let Ok((n, peer)) = socket.recv_from(&mut buf) else {
                 break;
@@ -233,25 +237,23 @@ pub fn dns(behaviour: DnsBehaviour) -> SocketAddr {
             if let DnsBehaviour::ServFail = behaviour
                 && n >= 12
             {
-                // Same id and question; QR=1, RD copied, RA=1, RCODE=2; no records.
-                let mut reply = buf[..question_end(&buf[..n])].to_vec();
-                reply[2] = 0x80 | (buf[2] & 0x01);
-                reply[3] = 0x82;
-                for b in &mut reply[6..12] {
-                    *b = 0;
+                let _ = socket.send_to(&empty_reply(&buf[..n], 2), peer);
+            }
+            if let DnsBehaviour::LosesFirst = behaviour
+                && n >= 12
+            {
+                let query = buf[..n].to_vec();
+                if seen.remove(&query) {
+                    let _ = socket.send_to(&empty_reply(&buf[..n], 3), peer);
+                } else {
+                    seen.insert(query);
                 }
-                let _ = socket.send_to(&reply, peer);
             }
             if let DnsBehaviour::Forged = behaviour
                 && n >= 14
             {
                 // NOERROR, no records: taken as the answer, it would read as NODATA.
-                let mut reply = buf[..question_end(&buf[..n])].to_vec();
-                reply[2] = 0x80 | (buf[2] & 0x01);
-                reply[3] = 0x80;
-                for b in &mut reply[6..12] {
-                    *b = 0;
-                }
+                let mut reply = empty_reply(&buf[..n], 0);
                 let mut wrong_id = reply.clone();
                 wrong_id[1] = wrong_id[1].wrapping_add(1);
                 let _ = socket.send_to(&wrong_id, peer);
@@ -262,6 +264,18 @@ pub fn dns(behaviour: DnsBehaviour) -> SocketAddr {
         }
     });
     addr
+}
+
+/// An answer to `query` with its ID and question, no records and response code `rcode`
+/// (QR=1, RD copied, RA=1).
+fn empty_reply(query: &[u8], rcode: u8) -> Vec<u8> {
+    let mut reply = query[..question_end(query)].to_vec();
+    reply[2] = 0x80 | (query[2] & 0x01);
+    reply[3] = 0x80 | (rcode & 0x0f);
+    for b in &mut reply[6..12] {
+        *b = 0;
+    }
+    reply
 }
 
 /// Where the question section of a query ends (header, one question).

@@ -23,6 +23,9 @@ use tokio::task::JoinHandle;
 
 /// Sockets per server: enough that no one socket's lock or queue is hot.
 const SOCKETS: usize = 4;
+/// How long an answer may take before the query is sent once more (UDP may lose it): well
+/// beyond most round trips, so a slow server is rarely asked twice.
+const RESEND_AFTER: std::time::Duration = std::time::Duration::from_millis(700);
 /// The EDNS payload size asked for (the DNS flag day 2020 value): larger answers come
 /// truncated and are asked again over TCP.
 const PAYLOAD: u16 = 1232;
@@ -121,7 +124,7 @@ impl Client {
             .as_ref()
             .map_err(|e| (ResolveOutcome::ResolverError, e.clone()))?;
         let slot = &pool.slots[self.next.fetch_add(1, Ordering::Relaxed) % pool.slots.len()];
-        let (tx, rx) = oneshot::channel();
+        let (tx, mut rx) = oneshot::channel();
         let ticket = slot.tickets.fetch_add(1, Ordering::Relaxed);
         let id = {
             let mut pending = slot.pending();
@@ -135,7 +138,15 @@ impl Client {
         let _registered = Registered { slot, id, ticket };
         let request = request(id, &qname, rtype)?;
         slot.socket.send(&request).await.map_err(io_failure)?;
-        let bytes = match rx.await {
+        // A datagram lost on the way (either way) costs one resend, not the whole attempt.
+        let got = match tokio::time::timeout(RESEND_AFTER, &mut rx).await {
+            Ok(got) => got,
+            Err(_) => {
+                slot.socket.send(&request).await.map_err(io_failure)?;
+                rx.await
+            }
+        };
+        let bytes = match got {
             Ok(Ok(bytes)) => bytes,
             Ok(Err(e)) => return Err((ResolveOutcome::ResolverError, e)),
             Err(_) => {
