@@ -3,7 +3,7 @@
 //! [`Discovery`] itself; `--format markdown` is a settings sheet to print or keep.
 
 use crate::args::{self, DiscoverArgs, FormatArg};
-use crate::{EXIT_CANNOT_RUN, EXIT_HEALTHY, EXIT_PROBLEMS, usage_error};
+use crate::usage_error;
 use maildoc_engine::discover::{
     Candidate, CandidateStatus, DiscoverOptions, Discovery, FoundBy, Recommendation, Server,
     Source, SourceKind, SourceOutcome,
@@ -12,7 +12,6 @@ use maildoc_model::provider::UsernameRule;
 use maildoc_model::{Protocol, Security};
 use maildoc_report::{Client, Lang, ui};
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::process::ExitCode;
 
 pub fn run(args: DiscoverArgs, lang_flag: Option<&str>) -> ExitCode {
@@ -40,15 +39,7 @@ pub fn run(args: DiscoverArgs, lang_flag: Option<&str>) -> ExitCode {
         FormatArg::Markdown => markdown(&found, lang),
         FormatArg::Human => human(&found, lang),
     };
-    let mut stdout = std::io::stdout().lock();
-    if writeln!(stdout, "{}", text.trim_end()).is_err() {
-        return ExitCode::from(EXIT_CANNOT_RUN);
-    }
-    ExitCode::from(if found.found() {
-        EXIT_HEALTHY
-    } else {
-        EXIT_PROBLEMS
-    })
+    crate::write_result(&text, !found.found())
 }
 
 // ---------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 //! them. Exit codes as `check`: 0 nothing to fix, 1 problems, 2 cannot run, 3 usage.
 
 use crate::args::{self, FormatArg, NetArgs};
-use crate::{EXIT_CANNOT_RUN, EXIT_HEALTHY, EXIT_PROBLEMS, EXIT_USAGE};
+use crate::{EXIT_CANNOT_RUN, EXIT_USAGE};
 use clap::Args;
 use futures_util::future::join_all;
 use maildoc_diagnose::domain::{self as rules, AppliedDmarc, psl};
@@ -17,7 +17,6 @@ use maildoc_probe::spf_dns::SpfResolver;
 use maildoc_probe::tls::Trust;
 use maildoc_report::{Format, Lang, ui};
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::net::IpAddr;
 use std::process::ExitCode;
 
@@ -151,15 +150,7 @@ pub fn run(args: DomainArgs, lang_flag: Option<&str>) -> ExitCode {
         Format::Markdown => markdown(&report, lang),
         Format::Human => human(&report, lang),
     };
-    let mut stdout = std::io::stdout().lock();
-    if writeln!(stdout, "{}", text.trim_end()).is_err() {
-        return ExitCode::from(EXIT_CANNOT_RUN);
-    }
-    ExitCode::from(if report.has_problems() {
-        EXIT_PROBLEMS
-    } else {
-        EXIT_HEALTHY
-    })
+    crate::write_result(&text, report.has_problems())
 }
 
 /// A domain as typed: trimmed, without a final dot or a leading `@`/address part, in its

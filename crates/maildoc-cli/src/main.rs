@@ -163,11 +163,17 @@ pub(crate) fn print_report(
             )
         }
     };
+    write_result(&text, report.has_problems())
+}
+
+/// Writes a command's result to standard output and gives its exit code: 1 with
+/// `problems`, else 0; 2 when standard output cannot be written.
+pub(crate) fn write_result(text: &str, problems: bool) -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     if writeln!(stdout, "{}", text.trim_end()).is_err() {
         return ExitCode::from(EXIT_CANNOT_RUN);
     }
-    ExitCode::from(if report.has_problems() {
+    ExitCode::from(if problems {
         EXIT_PROBLEMS
     } else {
         EXIT_HEALTHY

@@ -13,7 +13,7 @@ use maildoc_triage::{
     Area, Check, CheckOutcome, CheckStatus, Kind, Likelihood, SenderCheckOutcome, Triage,
 };
 use std::fmt::Write as _;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -244,14 +244,10 @@ pub fn run(args: TriageArgs, lang_flag: Option<&str>) -> ExitCode {
         SummaryFormat::Markdown => summary_markdown(&outcome, lang, args.client),
         SummaryFormat::Html => summary_html(&outcome, lang, args.client),
     };
-    let mut stdout = std::io::stdout().lock();
-    if writeln!(stdout, "{}", text.trim_end()).is_err() {
-        return ExitCode::from(crate::EXIT_CANNOT_RUN);
-    }
-    ExitCode::from(match &outcome.report {
-        Some(r) if r.has_problems() => crate::EXIT_PROBLEMS,
-        _ => crate::EXIT_HEALTHY,
-    })
+    crate::write_result(
+        &text,
+        outcome.report.as_ref().is_some_and(|r| r.has_problems()),
+    )
 }
 
 /// What `maildoc explain` makes of the error text: candidate codes with their likelihood
