@@ -158,25 +158,25 @@ impl Client {
         };
         let answer = read_answer(&bytes, &qname, rtype)?;
         if answer.metadata.truncation {
-            return self.query_tcp(id, &qname, rtype).await;
+            return self.query_tcp(&request, &qname, rtype).await;
         }
         Ok(answer)
     }
 
-    /// The same question over TCP (RFC 7766), for an answer too large for UDP.
+    /// The same query (`request`, as sent over UDP) over TCP (RFC 7766), for an answer too
+    /// large for UDP.
     async fn query_tcp(
         &self,
-        id: u16,
+        request: &[u8],
         qname: &Name,
         rtype: RecordType,
     ) -> Result<Message, Failure> {
-        let request = request(id, qname, rtype)?;
         let mut stream = TcpStream::connect(self.server).await.map_err(io_failure)?;
         let len = u16::try_from(request.len())
             .map_err(|_| (ResolveOutcome::ResolverError, "query too long".to_string()))?;
         let mut framed = Vec::with_capacity(request.len() + 2);
         framed.extend_from_slice(&len.to_be_bytes());
-        framed.extend_from_slice(&request);
+        framed.extend_from_slice(request);
         stream.write_all(&framed).await.map_err(io_failure)?;
         let len = stream.read_u16().await.map_err(io_failure)?;
         let mut bytes = vec![0u8; usize::from(len)];
