@@ -382,19 +382,20 @@ impl Dns {
         let fqdn = format!("{}.", name.trim_end_matches('.'));
         self.pace(1).await;
         let budget = clock.budget(LOOKUP_CAP);
-        // One timer per attempt: each server gets ATTEMPT_CAP, all of them the budget.
+        // Each server gets ATTEMPT_CAP, all of them the budget.
         let end = Instant::now() + budget;
         let mut outcome = Err((ResolveOutcome::Timeout, NO_ANSWER.to_string()));
         for server in self.servers.iter() {
             let attempt_end = (Instant::now() + ATTEMPT_CAP).min(end);
-            outcome = match tokio::time::timeout_at(attempt_end, server.query(&fqdn, rtype)).await {
-                Ok(Ok(answer)) => Ok(answer),
-                Ok(Err(failure)) => Err(failure),
-                Err(_) if attempt_end == end => Err((
+            outcome = match server.query(&fqdn, rtype, attempt_end).await {
+                Err((ResolveOutcome::Timeout, _)) if attempt_end == end => Err((
                     ResolveOutcome::Timeout,
                     format!("no answer within {} ms", budget.as_millis()),
                 )),
-                Err(_) => Err((ResolveOutcome::Timeout, NO_ANSWER.to_string())),
+                Err((ResolveOutcome::Timeout, _)) => {
+                    Err((ResolveOutcome::Timeout, NO_ANSWER.to_string()))
+                }
+                other => other,
             };
             if outcome.is_ok() || Instant::now() >= end {
                 break;

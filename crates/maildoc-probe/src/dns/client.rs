@@ -9,8 +9,8 @@
 //! connected socket takes datagrams from the server only, and an answer counts only when
 //! its question is the one asked.
 
-use hickory_resolver::proto::op::{Edns, Message, MessageType, OpCode, Query};
-use hickory_resolver::proto::rr::{Name, RecordType};
+use hickory_resolver::proto::op::Message;
+use hickory_resolver::proto::rr::RecordType;
 use maildoc_model::ResolveOutcome;
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -20,6 +20,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::sync::{OnceCell, oneshot};
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
 /// Sockets per server: enough that no one socket's lock or queue is hot.
 const SOCKETS: usize = 4;
@@ -109,14 +110,14 @@ impl Client {
         self.server
     }
 
-    /// Asks `name` (a fully qualified name) for `rtype`; the caller bounds the time.
-    pub(crate) async fn query(&self, name: &str, rtype: RecordType) -> Result<Message, Failure> {
-        let qname = Name::from_ascii(name).map_err(|e| {
-            (
-                ResolveOutcome::ResolverError,
-                format!("not a DNS name: {name} ({e})"),
-            )
-        })?;
+    /// Asks `name` (a fully qualified name) for `rtype`, giving up at `until`. One timer
+    /// serves both the resend and the deadline.
+    pub(crate) async fn query(
+        &self,
+        name: &str,
+        rtype: RecordType,
+        until: Instant,
+    ) -> Result<Message, Failure> {
         let pool = self
             .pool
             .get_or_init(|| open(self.server))
@@ -136,14 +137,25 @@ impl Client {
             id
         };
         let _registered = Registered { slot, id, ticket };
-        let request = request(id, &qname, rtype)?;
+        let request = request(id, name, rtype)?;
         slot.socket.send(&request).await.map_err(io_failure)?;
         // A datagram lost on the way (either way) costs one resend, not the whole attempt.
-        let got = match tokio::time::timeout(RESEND_AFTER, &mut rx).await {
-            Ok(got) => got,
-            Err(_) => {
-                slot.socket.send(&request).await.map_err(io_failure)?;
-                rx.await
+        let resend_at = Instant::now() + RESEND_AFTER;
+        let timer = tokio::time::sleep_until(resend_at.min(until));
+        tokio::pin!(timer);
+        let mut resent = false;
+        let got = loop {
+            tokio::select! {
+                biased;
+                got = &mut rx => break got,
+                () = &mut timer => {
+                    if resent || resend_at >= until {
+                        return Err((ResolveOutcome::Timeout, String::new()));
+                    }
+                    slot.socket.send(&request).await.map_err(io_failure)?;
+                    resent = true;
+                    timer.as_mut().reset(until);
+                }
             }
         };
         let bytes = match got {
@@ -156,21 +168,19 @@ impl Client {
                 ));
             }
         };
-        let answer = read_answer(&bytes, &qname, rtype)?;
+        let answer = read_answer(&bytes, &request)?;
         if answer.metadata.truncation {
-            return self.query_tcp(&request, &qname, rtype).await;
+            return match tokio::time::timeout_at(until, self.query_tcp(&request)).await {
+                Ok(answer) => answer,
+                Err(_) => Err((ResolveOutcome::Timeout, String::new())),
+            };
         }
         Ok(answer)
     }
 
     /// The same query (`request`, as sent over UDP) over TCP (RFC 7766), for an answer too
     /// large for UDP.
-    async fn query_tcp(
-        &self,
-        request: &[u8],
-        qname: &Name,
-        rtype: RecordType,
-    ) -> Result<Message, Failure> {
+    async fn query_tcp(&self, request: &[u8]) -> Result<Message, Failure> {
         let mut stream = TcpStream::connect(self.server).await.map_err(io_failure)?;
         let len = u16::try_from(request.len())
             .map_err(|_| (ResolveOutcome::ResolverError, "query too long".to_string()))?;
@@ -181,7 +191,7 @@ impl Client {
         let len = stream.read_u16().await.map_err(io_failure)?;
         let mut bytes = vec![0u8; usize::from(len)];
         stream.read_exact(&mut bytes).await.map_err(io_failure)?;
-        read_answer(&bytes, qname, rtype)
+        read_answer(&bytes, request)
     }
 }
 
@@ -189,39 +199,108 @@ fn io_failure(e: std::io::Error) -> Failure {
     (ResolveOutcome::ResolverError, e.to_string())
 }
 
-/// A query with recursion desired, EDNS(0) with [`PAYLOAD`], and the AD bit set to ask a
-/// validating resolver to say whether it validated the answer (RFC 6840 §5.7).
-fn request(id: u16, qname: &Name, rtype: RecordType) -> Result<Vec<u8>, Failure> {
-    let mut m = Message::new(id, MessageType::Query, OpCode::Query);
-    m.metadata.recursion_desired = true;
-    m.metadata.authentic_data = true;
-    m.add_query(Query::query(qname.clone(), rtype));
-    let mut edns = Edns::new();
-    edns.set_max_payload(PAYLOAD);
-    m.set_edns(edns);
-    m.to_vec()
-        .map_err(|e| (ResolveOutcome::ResolverError, e.to_string()))
-}
+/// The length of the fixed DNS header (RFC 1035 §4.1.1).
+const HEADER: usize = 12;
 
-/// Decodes an answer and checks that it answers the question asked.
-fn read_answer(bytes: &[u8], qname: &Name, rtype: RecordType) -> Result<Message, Failure> {
-    let m = Message::from_vec(bytes).map_err(|e| {
+/// A query with recursion desired, EDNS(0) with [`PAYLOAD`], and the AD bit set to ask a
+/// validating resolver to say whether it validated the answer (RFC 6840 §5.7). `name` is a
+/// fully qualified name in presentation form (`\.` and `\DDD` escapes are read); it is
+/// written as given, without hickory's message building, since this is done for every query.
+fn request(id: u16, name: &str, rtype: RecordType) -> Result<Vec<u8>, Failure> {
+    let not_a_name = |why: &str| {
         (
             ResolveOutcome::ResolverError,
-            format!("an answer that is not DNS: {e}"),
+            format!("not a DNS name: {name} ({why})"),
         )
-    })?;
-    let asked = m
-        .queries
-        .first()
-        .is_some_and(|q| q.query_type() == rtype && q.name() == qname);
-    if m.metadata.message_type != MessageType::Response || !asked {
+    };
+    let mut m = Vec::with_capacity(HEADER + name.len() + 2 + 4 + 11);
+    m.extend_from_slice(&id.to_be_bytes());
+    // RD (recursion desired) and AD; one question, one additional record (the OPT).
+    m.extend_from_slice(&[0x01, 0x20, 0, 1, 0, 0, 0, 0, 0, 1]);
+    let labels = labels(name).map_err(not_a_name)?;
+    for label in &labels {
+        let len = u8::try_from(label.len())
+            .ok()
+            .filter(|l| (1..=63).contains(l))
+            .ok_or_else(|| not_a_name("a label is empty or longer than 63 bytes"))?;
+        m.push(len);
+        m.extend_from_slice(label);
+    }
+    m.push(0);
+    if m.len() - HEADER > 255 {
+        return Err(not_a_name("longer than 255 bytes"));
+    }
+    m.extend_from_slice(&u16::from(rtype).to_be_bytes());
+    m.extend_from_slice(&[0, 1]); // class IN
+    // OPT (RFC 6891): root owner, type 41, the payload size as class, TTL 0, no options.
+    m.extend_from_slice(&[0, 0, 41]);
+    m.extend_from_slice(&PAYLOAD.to_be_bytes());
+    m.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+    Ok(m)
+}
+
+/// The labels of a name in presentation form (the final dot optional; `.` is the root).
+fn labels(name: &str) -> Result<Vec<Vec<u8>>, &'static str> {
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    let mut label: Vec<u8> = Vec::new();
+    let mut bytes = name.bytes();
+    let mut ended = false;
+    while let Some(b) = bytes.next() {
+        ended = false;
+        match b {
+            b'.' => {
+                out.push(std::mem::take(&mut label));
+                ended = true;
+            }
+            b'\\' => match bytes.next() {
+                Some(d) if d.is_ascii_digit() => {
+                    let digits = [Some(d), bytes.next(), bytes.next()];
+                    let mut value: u16 = 0;
+                    for digit in digits {
+                        match digit {
+                            Some(x) if x.is_ascii_digit() => {
+                                value = value * 10 + u16::from(x - b'0')
+                            }
+                            _ => return Err("a \\DDD escape needs three digits"),
+                        }
+                    }
+                    label.push(u8::try_from(value).map_err(|_| "a \\DDD escape above 255")?);
+                }
+                Some(c) => label.push(c),
+                None => return Err("a lone backslash at the end"),
+            },
+            _ => label.push(b),
+        }
+    }
+    if !ended && !label.is_empty() {
+        out.push(label);
+    }
+    if out.len() == 1 && out[0].is_empty() {
+        out.clear(); // the root
+    }
+    Ok(out)
+}
+
+/// Decodes an answer and checks that it answers the question asked: the question section
+/// must be the request's, names compared without regard to ASCII case.
+fn read_answer(bytes: &[u8], request: &[u8]) -> Result<Message, Failure> {
+    let question = request.get(HEADER..request.len() - 11).unwrap_or_default();
+    let answered = bytes.len() >= HEADER + question.len()
+        && bytes[2] & 0x80 != 0
+        && bytes[4..6] == [0, 1]
+        && bytes[HEADER..HEADER + question.len()].eq_ignore_ascii_case(question);
+    if !answered {
         return Err((
             ResolveOutcome::ResolverError,
             "the DNS server answered another question".into(),
         ));
     }
-    Ok(m)
+    Message::from_vec(bytes).map_err(|e| {
+        (
+            ResolveOutcome::ResolverError,
+            format!("an answer that is not DNS: {e}"),
+        )
+    })
 }
 
 /// Opens the sockets to `server` and starts a reader for each.
@@ -334,11 +413,12 @@ mod tests {
         let names: Vec<String> = (0..20_000).map(|i| format!("q{i}.example.")).collect();
         let failures = futures_util::stream::iter(&names)
             .map(|name| {
-                let ask = client.query(name, RecordType::TXT);
+                let until = Instant::now() + std::time::Duration::from_secs(5);
+                let ask = client.query(name, RecordType::TXT, until);
                 async move {
-                    match tokio::time::timeout(std::time::Duration::from_secs(5), ask).await {
-                        Ok(Ok(answer)) => answer.queries[0].name().to_ascii() != *name,
-                        _ => true,
+                    match ask.await {
+                        Ok(answer) => answer.queries[0].name().to_ascii() != *name,
+                        Err(_) => true,
                     }
                 }
             })
@@ -349,30 +429,104 @@ mod tests {
         assert_eq!(failures, 0);
     }
 
+    /// The query as hickory's message builder writes it, for comparison.
+    fn hickory_request(id: u16, name: &str, rtype: RecordType) -> Vec<u8> {
+        use hickory_resolver::proto::op::{Edns, MessageType, OpCode, Query};
+        use hickory_resolver::proto::rr::Name;
+        let mut m = Message::new(id, MessageType::Query, OpCode::Query);
+        m.metadata.recursion_desired = true;
+        m.metadata.authentic_data = true;
+        let qname = Name::from_ascii(name).unwrap_or_default();
+        m.add_query(Query::query(qname, rtype));
+        let mut edns = Edns::new();
+        edns.set_max_payload(PAYLOAD);
+        m.set_edns(edns);
+        m.to_vec().unwrap_or_default()
+    }
+
+    #[test]
+    fn queries_are_written_as_hickory_writes_them() {
+        for (name, rtype) in [
+            ("example.jp.", RecordType::MX),
+            ("_dmarc.Example.JP.", RecordType::TXT),
+            ("selector1._domainkey.xn--wgv71a119e.jp.", RecordType::TXT),
+            ("4.3.2.1.in-addr.arpa.", RecordType::PTR),
+            ("_25._tcp.mx.example.jp.", RecordType::TLSA),
+            ("a\\.b.example.", RecordType::A),
+            (".", RecordType::NS),
+        ] {
+            let ours = request(0x1234, name, rtype).unwrap_or_default();
+            assert!(!ours.is_empty(), "{name}");
+            assert_eq!(ours, hickory_request(0x1234, name, rtype), "{name}");
+        }
+        // A \DDD escape is one byte (hickory does not read these).
+        let spaced = request(1, "sp\\032ace.example.", RecordType::A).unwrap_or_default();
+        assert_eq!(spaced.get(12..19), Some(&b"\x06sp ace"[..]));
+    }
+
+    #[test]
+    fn names_that_cannot_be_asked_are_refused() {
+        let long_label = format!("{}.example.", "a".repeat(64));
+        let long_name = format!("{}example.", "abcdefghi.".repeat(26));
+        for name in [
+            "a..example.",
+            long_label.as_str(),
+            long_name.as_str(),
+            "bad\\9.example.",
+            "bad\\999.example.",
+            "end\\",
+        ] {
+            assert!(request(1, name, RecordType::A).is_err(), "{name}");
+        }
+        let longest = format!("{}example.", "abcdefghi.".repeat(24));
+        assert!(request(1, &longest, RecordType::A).is_ok());
+    }
+
     #[tokio::test]
     async fn an_answer_to_another_question_is_refused() {
         let client = Client::new(echo_server());
-        let id = 7;
-        let bytes = request(
-            id,
-            &Name::from_ascii("a.example.").unwrap_or_default(),
-            RecordType::A,
-        )
-        .unwrap_or_default();
-        let mut answer = bytes.clone();
-        answer[2] |= 0x80;
-        let asked = Name::from_ascii("b.example.").unwrap_or_default();
-        assert!(read_answer(&answer, &asked, RecordType::A).is_err());
-        let asked = Name::from_ascii("A.EXAMPLE.").unwrap_or_default();
+        let asked = request(7, "a.example.", RecordType::A).unwrap_or_default();
+        let answer_to = |name: &str, rtype: RecordType| {
+            let mut answer = request(7, name, rtype).unwrap_or_default();
+            answer[2] |= 0x80;
+            answer
+        };
+        assert!(read_answer(&answer_to("b.example.", RecordType::A), &asked).is_err());
         assert!(
-            read_answer(&answer, &asked, RecordType::A).is_ok(),
+            read_answer(&answer_to("A.EXAMPLE.", RecordType::A), &asked).is_ok(),
             "names ignore case"
         );
-        assert!(read_answer(&answer, &asked, RecordType::TXT).is_err());
+        assert!(read_answer(&answer_to("a.example.", RecordType::TXT), &asked).is_err());
+        assert!(read_answer(&asked, &asked).is_err(), "a query is no answer");
+        let until = Instant::now() + std::time::Duration::from_secs(5);
         assert!(
-            read_answer(&bytes, &asked, RecordType::A).is_err(),
-            "a query is no answer"
+            client
+                .query("ok.example.", RecordType::A, until)
+                .await
+                .is_ok()
         );
-        assert!(client.query("ok.example.", RecordType::A).await.is_ok());
+    }
+
+    /// A server that never answers: the query is sent twice (once more after
+    /// RESEND_AFTER) and gives up at its deadline, with one timer for both.
+    #[tokio::test]
+    async fn an_unanswered_query_is_sent_again_then_times_out_at_its_deadline() {
+        let silent = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+        silent
+            .set_read_timeout(Some(std::time::Duration::from_secs(3)))
+            .expect("timeout");
+        let client = Client::new(silent.local_addr().expect("addr"));
+        let start = Instant::now();
+        let until = start + RESEND_AFTER + std::time::Duration::from_millis(300);
+        let got = client.query("quiet.example.", RecordType::A, until).await;
+        assert!(matches!(got, Err((ResolveOutcome::Timeout, _))));
+        assert!(start.elapsed() >= RESEND_AFTER + std::time::Duration::from_millis(300));
+        let mut buf = [0u8; 512];
+        let first = silent.recv(&mut buf).map(|n| buf[..n].to_vec());
+        let second = silent.recv(&mut buf).map(|n| buf[..n].to_vec());
+        assert!(
+            first.is_ok() && first.ok() == second.ok(),
+            "the same query twice"
+        );
     }
 }
