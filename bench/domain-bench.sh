@@ -27,9 +27,11 @@
 #   5. runs checkdmarc over all domains (or every K-th when the whole list would take more than
 #      ~15 minutes), then maildoc at each --concurrency (--repeat times, the median run kept),
 #      counting the queries at NSD (nsd-control stats) and the HTTPS requests served, with GNU
-#      time for CPU and peak RSS;
+#      time for CPU and peak RSS; dnsperf measures NSD's ceiling again for 4 s right before
+#      each maildoc run, since this machine's speed drifts by a third from minute to minute;
 #   6. prints the figures as a Markdown table, how both tools' findings match the generated mix
-#      and the goals of issue 5: >= 30x checkdmarc's domains/s, >= 1/2 of NSD's ceiling.
+#      and the goals of issue 5: >= 30x checkdmarc's domains/s, and >= 1/2 of NSD's ceiling
+#      (each run against the ceiling measured just before it; the median of the runs).
 #
 # Everything it starts is stopped, and the namespace and /etc/netns/maildoc-bench removed, on
 # exit. The work dir (default /tmp/maildoc-domain-bench) keeps the venv, the DKIM keys and the
@@ -46,6 +48,8 @@ W=${MAILDOC_DOMAIN_BENCH_DIR:-/tmp/maildoc-domain-bench}
 DOMAINS=5000
 CONCURRENCY="8 16 32 64 256"
 DNSPERF_SECONDS=15
+# dnsperf's run right before each maildoc run.
+NEAR_SECONDS=4
 CHECKDMARC_EVERY=auto
 REPEAT=3
 # checkdmarc over the whole list only when it is expected to take at most this long.
@@ -285,8 +289,8 @@ ns_cpu() {
 # show up as the difference).
 machine_cpu() { awk -v hz="$HZ" '$1 == "cpu" { printf "%.2f", ($2 + $3 + $4 + $7 + $8 + $9) / hz }' /proc/stat; }
 
-dnsperf_qps() { # dnsperf_qps SECONDS -> queries/s, and the whole report in $W/log
-    local out=$W/log/dnsperf-sc$SC.txt
+dnsperf_qps() { # dnsperf_qps SECONDS [NAME] -> queries/s, and the whole report in $W/log
+    local out=$W/log/dnsperf-${2:-sc$SC}.txt
     in_ns dnsperf -s "$NS_IP" -d "$D/dnsperf.txt" -c 8 -T 2 -q 1000 -l "$1" > "$out" 2>&1 \
         || die "dnsperf failed (see $out)"
     awk '/Queries per second/ { printf "%.0f", $4 }' "$out"
@@ -423,10 +427,14 @@ run_tool checkdmarc "$W/log/checkdmarc.stdout" env REQUESTS_CA_BUNDLE="$CA" SSL_
 # wall time stands for it (the others' figures stay in out/ for the range in the table).
 for C in $CONCURRENCY; do
     for ((r = 1; r <= REPEAT; r++)); do
-        log "maildoc --concurrency $C over $DOMAINS domains (run $r of $REPEAT)"
+        # The machine's speed drifts by a third between minutes: NSD's ceiling is measured
+        # again right before each run, and the run is compared with that one.
+        near=$(dnsperf_qps "$NEAR_SECONDS" "near-$C-$r")
+        log "maildoc --concurrency $C over $DOMAINS domains (run $r of $REPEAT; NSD ceiling just before: $near queries/s)"
         run_tool "maildoc-$C-$r" "$W/out/maildoc-$C-$r.jsonl" "$MAILDOC" domain --from "$D/domains.txt" \
             --dns-server "$NS_IP:53" --ca-file "$CA" --dnsbl-zone dnsbl.test --rate 0 --concurrency "$C" \
             --format json
+        sed -i "s/\$/ ceiling_near=$near/" "$W/out/maildoc-$C-$r.figures"
     done
     median=$(for ((r = 1; r <= REPEAT; r++)); do
         printf '%s %s\n' "$(sed 's/.*wall=\([0-9.]*\).*/\1/' "$W/out/maildoc-$C-$r.figures")" "$r"
@@ -441,4 +449,5 @@ python3 bench/domain/report.py --workdir "$W" --domains "$DOMAINS" --concurrency
     --checkdmarc-every "$CHECKDMARC_EVERY" --checkdmarc-version "$CHECKDMARC_VERSION_SEEN" \
     --maildoc-rev "$MAILDOC_REV" --nsd-server-count "$SC" \
     --ceiling-1 "${CEILING[1]}" --ceiling-2 "${CEILING[2]}" --dnsperf-seconds "$DNSPERF_SECONDS" \
+    --near-seconds "$NEAR_SECONDS" \
     --cpus "$(nproc)" --load "$LOAD_AT_START" --repeat "$REPEAT"
