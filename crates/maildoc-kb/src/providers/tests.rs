@@ -218,6 +218,10 @@ const BIGLOBE: &[Server] = &[
     (Pop3, Some("mail.biglobe.ne.jp"), 995, Tls, U::A),
     (Smtp, Some("mail.biglobe.ne.jp"), 465, Tls, U::A),
 ];
+const NIFTY: &[Server] = &[
+    (Pop3, Some("pop.nifty.com"), 995, Tls, U::A),
+    (Smtp, Some("smtp.nifty.com"), 587, Starttls, U::A),
+];
 const OCN: &[Server] = &[
     (Pop3, Some("pop.ocn.ne.jp"), 995, Tls, U::A),
     (Smtp, Some("smtp.ocn.ne.jp"), 465, Tls, U::A),
@@ -244,6 +248,7 @@ const GOLDEN: &[(&str, &str, &[Server])] = &[
     ("biglobe.ne.jp", "biglobe", BIGLOBE),
     ("abc.biglobe.ne.jp", "biglobe", BIGLOBE),
     ("ocn.ne.jp", "ocn", OCN),
+    ("nifty.com", "nifty", NIFTY),
     ("icloud.com", "icloud", ICLOUD),
     ("me.com", "icloud", ICLOUD),
     ("mac.com", "icloud", ICLOUD),
@@ -467,7 +472,9 @@ fn domain_lookup_rules() {
     assert_eq!(id("ocn.ad.jp"), Some("ocn.ne.jp"));
     // The own OCN entry takes its servers from the ISPDB file it cites, unchanged.
     assert_eq!(by_id("ocn").servers, by_id("ocn.ne.jp").servers);
-    assert_eq!(id("nifty.com"), Some("nifty.com"));
+    // The own @nifty entry replaces the snapshot's outdated file (POP3 on 110 without TLS).
+    assert_eq!(id("nifty.com"), Some("nifty"));
+    assert_ne!(by_id("nifty").servers, by_id("nifty.com").servers);
     assert_eq!(id("yahoo.co.jp"), Some("yahoo.co.jp"));
     assert_eq!(id("gmx.de"), Some("gmx.net"));
     // A wildcard covers subdomains, not look-alikes; plain domains cover no subdomains.
