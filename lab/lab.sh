@@ -437,18 +437,20 @@ write_autoconfig() {
 
 # The MTA-STS policy files of the posture cases (lib/autoconfig_https.py serves
 # DIR/mta-sts/<host>/<path>): stsok lists its MX, stsmismatch lists another host,
-# stsbadpolicy has no mode line.
+# stsbadpolicy has no mode line, stshtml is stsok's policy served as text/html.
 write_mta_sts() {
     local d=$1 host
     local -A policies=(
         [stsok]=$'version: STSv1\nmode: enforce\nmx: mx1.posture.lab.example\nmax_age: 86400\n'
         [stsmismatch]=$'version: STSv1\nmode: enforce\nmx: *.elsewhere.example\nmax_age: 86400\n'
         [stsbadpolicy]=$'version: STSv1\nmx: mx1.posture.lab.example\nmax_age: 86400\n'
+        [stshtml]=$'version: STSv1\nmode: enforce\nmx: mx1.posture.lab.example\nmax_age: 86400\n'
     )
     for host in "${!policies[@]}"; do
         mkdir -p "$d/mta-sts/mta-sts.$host.posture.lab.example/.well-known"
         printf '%s' "${policies[$host]}" > "$d/mta-sts/mta-sts.$host.posture.lab.example/.well-known/mta-sts.txt"
     done
+    echo "text/html; charset=utf-8" > "$d/mta-sts/mta-sts.stshtml.posture.lab.example/.well-known/mta-sts.txt.type"
     chmod -R a+rX "$d/mta-sts"
 }
 

@@ -6,7 +6,8 @@ policies (standard library only).
 
 Serves DOCROOT/<Host header>/<path> over TLS with the certificate chain and key given, for
 GET and HEAD; any other host, path or method gets 404/405. `.xml` files go out as text/xml,
-others as text/plain (an MTA-STS policy's type, RFC 8461 §3.3). Listens on a loopback address
+others as text/plain (an MTA-STS policy's type, RFC 8461 §3.3), unless a file named like the
+served one plus `.type` holds another Content-Type (a policy served wrongly, as text/html). Listens on a loopback address
 only. Each connection gets its own thread, and its TLS handshake happens there (with a
 time-out), so a client that never finishes a handshake does not hold up the others.
 """
@@ -43,7 +44,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with open(file, "rb") as f:
             data = f.read()
         self.send_response(200)
-        if file.endswith(".xml"):
+        if os.path.isfile(file + ".type"):
+            with open(file + ".type", encoding="ascii") as f:
+                self.send_header("Content-Type", f.read().strip())
+        elif file.endswith(".xml"):
             self.send_header("Content-Type", "text/xml; charset=utf-8")
         else:
             self.send_header("Content-Type", "text/plain")

@@ -152,7 +152,7 @@ _root() {
 
 # The certificate of the MTA-STS policy hosts (maildoc domain, issue 5); PKI must be set.
 lab_leaf_mtasts() {
-    _leaf mtasts mta-sts.stsok.posture.lab.example "DNS:mta-sts.stsok.posture.lab.example,DNS:mta-sts.stsmismatch.posture.lab.example,DNS:mta-sts.stsbadpolicy.posture.lab.example" "-1 day" "+365 days" inter
+    _leaf mtasts mta-sts.stsok.posture.lab.example "DNS:mta-sts.stsok.posture.lab.example,DNS:mta-sts.stsmismatch.posture.lab.example,DNS:mta-sts.stsbadpolicy.posture.lab.example,DNS:mta-sts.stshtml.posture.lab.example" "-1 day" "+365 days" inter
 }
 
 # lab_make_pki DIR: (re)create DIR/ca and DIR/certs and DIR/www/intermediate.der.

@@ -415,6 +415,7 @@ async fn mta_sts(dns: &Dns, trust: &Trust, domain: &str, clock: &RunClock) -> Mt
             } else {
                 String::new()
             },
+            content_type: fetch.content_type,
             detail: if fetched {
                 String::new()
             } else {

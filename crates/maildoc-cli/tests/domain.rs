@@ -437,6 +437,18 @@ fn mta_sts_policies_over_https() {
         run.stderr
     );
     assert!(r.mta_sts.policy.as_ref().is_some_and(|p| p.fetched));
+    assert_eq!(
+        r.mta_sts.policy.and_then(|p| p.content_type).as_deref(),
+        Some("text/plain")
+    );
+    let (r, run) = case("stshtml", &[]);
+    assert!(
+        param(&r, Code::MtaStsInvalid, "detail").contains("served as text/html"),
+        "{:?}\n{}",
+        r.findings,
+        run.stderr
+    );
+    assert!(!codes(&r).contains(&Code::MtaStsMismatch));
     let (r, run) = case("stsmismatch", &[]);
     assert!(codes(&r).contains(&Code::MtaStsMismatch), "{}", run.stderr);
     assert_eq!(

@@ -688,6 +688,19 @@ fn mta_sts(report: &DomainReport, out: &mut Vec<Finding>) {
             return;
         }
     };
+    // RFC 8461 §3.3: the policy MUST be served as text/plain; a strict sender ignores it
+    // otherwise, so the rest of it still counts but may not be applied.
+    if fetch.content_type.as_deref() != Some("text/plain") {
+        let served = fetch.content_type.as_deref().unwrap_or("no Content-Type");
+        out.push(
+            invalid(format!(
+                "{}: served as {served}, not text/plain (RFC 8461 §3.3)",
+                fetch.url
+            ))
+            .severity(Severity::Warning)
+            .evidence(&fetch.url),
+        );
+    }
     if policy.mode == "none" {
         return;
     }

@@ -103,6 +103,10 @@ pub struct PolicyFetch {
     pub fetched: bool,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub body: String,
+    /// The media type the file was served as (RFC 8461 §3.3 requires `text/plain`); `None`
+    /// when it was not fetched or came without a Content-Type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub detail: String,
 }

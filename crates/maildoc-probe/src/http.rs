@@ -128,6 +128,9 @@ pub struct Fetch {
     pub detail: String,
     /// The body of a 200 answer.
     pub body: Vec<u8>,
+    /// The media type of a 200 answer's Content-Type, lower case, without parameters
+    /// (`text/plain`); `None` when the header is missing.
+    pub content_type: Option<String>,
 }
 
 impl Fetch {
@@ -137,6 +140,7 @@ impl Fetch {
             address,
             detail,
             body: Vec::new(),
+            content_type: None,
         }
     }
 }
@@ -217,6 +221,7 @@ pub async fn get_https(
             outcome: FetchOutcome::Fetched,
             address,
             detail: String::new(),
+            content_type: media_type(&raw),
             body,
         },
         Answer::Status(status, location) => Fetch::failed(
@@ -299,6 +304,16 @@ fn header(head: &str, name: &str) -> Option<String> {
             .eq_ignore_ascii_case(name)
             .then(|| v.trim().to_string())
     })
+}
+
+/// The media type of an answer's Content-Type header: `Text/Plain; charset=utf-8` is
+/// `text/plain`.
+fn media_type(raw: &[u8]) -> Option<String> {
+    let (head_end, _) = head_and_length(raw)?;
+    let head = String::from_utf8_lossy(&raw[..head_end]);
+    let value = header(&head, "content-type")?;
+    let media = value.split(';').next().unwrap_or_default().trim();
+    Some(media.to_ascii_lowercase())
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -465,6 +480,9 @@ mod tests {
         assert_eq!(parse_answer(ok, 100), Answer::Ok(b"hello".to_vec()));
         let no_length = b"HTTP/1.1 200 OK\r\n\r\n<xml/>";
         assert_eq!(parse_answer(no_length, 100), Answer::Ok(b"<xml/>".to_vec()));
+        assert_eq!(media_type(no_length), None);
+        let typed = b"HTTP/1.1 200 OK\r\nContent-Type: Text/Plain ; charset=utf-8\r\n\r\nx";
+        assert_eq!(media_type(typed).as_deref(), Some("text/plain"));
         let moved = b"HTTP/1.1 301 Moved\r\nLocation: https://other.example/\r\n\r\n";
         assert_eq!(
             parse_answer(moved, 100),

@@ -83,6 +83,7 @@ fn good() -> DomainReport {
                 fetched: true,
                 body: "version: STSv1\r\nmode: enforce\r\nmx: mx.example.jp\r\nmax_age: 86400\r\n"
                     .into(),
+                content_type: Some("text/plain".into()),
                 detail: String::new(),
             }),
         },
@@ -402,6 +403,16 @@ fn mta_sts_record_policy_and_mx_match() {
         p.body = "version: STSv1\nmode: enforce\nmax_age: 86400\n".into();
     }
     assert!(only(&r, Code::MtaStsInvalid).params["detail"].contains("mx"));
+    // Served as something else than text/plain (or without a type): a warning.
+    for served in [Some("text/html"), None] {
+        let mut r = good();
+        if let Some(p) = r.mta_sts.policy.as_mut() {
+            p.content_type = served.map(str::to_string);
+        }
+        let f = only(&r, Code::MtaStsInvalid);
+        assert!(f.params["detail"].contains("not text/plain"), "{served:?}");
+        assert_eq!(f.severity, Severity::Warning);
+    }
     let mut r = good();
     if let Some(p) = r.mta_sts.policy.as_mut() {
         p.body = "version: STSv1\nmode: enforce\nmx: *.other.example\nmax_age: 86400\n".into();
