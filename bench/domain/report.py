@@ -354,10 +354,11 @@ def main():
     p("```")
     p()
     p(
-        "Both: the zone's NS (maildoc finds the zone by its SOA), whether the zone publishes DNSKEY, the BIMI "
-        "record's presence. Checked by checkdmarc and not by maildoc: DS, and DNSKEY of each MX host's zone "
-        "(over TCP), the BIMI logo and certificate, the MTA-STS policy's Content-Type, MX hosts in "
-        "--approved-mx lists, an MX on the rua domain, removed DMARC tags (pct), unrelated TXT at _dmarc. "
+        "Both: the zone's NS (maildoc finds the zone by its SOA), DNSSEC of the domain's zone and of each MX "
+        "host's zone (the parent's DS, the DNSKEY it matches, the signature over the keys), the MTA-STS "
+        "policy's Content-Type, the BIMI record's presence. Checked by checkdmarc and not by maildoc: the "
+        "BIMI logo and certificate, MX hosts in --approved-mx lists, an MX on the rua domain, removed DMARC "
+        "tags (pct), unrelated TXT at _dmarc. "
         "Checked by maildoc and not by checkdmarc: DKIM keys at common selectors (length, revoked, t=y), "
         "DNS blocklists of the MX addresses, the DMARC organisational domain (PSL), the sender-requirements "
         "verdict (Gmail/Yahoo, Japanese carriers), TLSA shape of the MX hosts; maildoc names the include "

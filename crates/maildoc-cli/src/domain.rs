@@ -11,7 +11,7 @@ use maildoc_diagnose::domain::{self as rules, AppliedDmarc, psl};
 use maildoc_model::domain::*;
 use maildoc_model::{Finding, ResolveOutcome, Severity};
 use maildoc_probe::clock::RunClock;
-use maildoc_probe::dns::{Dns, RecordLookup};
+use maildoc_probe::dns::{Dns, MxRecord, RecordLookup};
 use maildoc_probe::http::{FetchOutcome, get_https};
 use maildoc_probe::spf_dns::SpfResolver;
 use maildoc_probe::tls::Trust;
@@ -301,6 +301,41 @@ fn lookup<T>(
     }
 }
 
+/// The DNSSEC evidence of `zone` from the probe's check.
+fn dnssec_evidence(zone: String, chain: maildoc_probe::dns::DnssecChain) -> DnssecEvidence {
+    DnssecEvidence {
+        ds: lookup(&zone, "DS", chain.ds, Clone::clone),
+        zone,
+        status: chain.status,
+        detail: chain.detail,
+    }
+}
+
+/// The DNSSEC check of each zone the MX hosts live in, each zone once, in the MX order.
+async fn mx_dnssec(dns: &Dns, records: &[MxRecord], clock: &RunClock) -> Vec<DnssecEvidence> {
+    let mut hosts: Vec<&str> = Vec::new();
+    for r in records {
+        if r.exchange != "." && !hosts.contains(&r.exchange.as_str()) {
+            hosts.push(&r.exchange);
+        }
+    }
+    let mut zones: Vec<String> = Vec::new();
+    for zone in join_all(hosts.iter().map(|h| dns.zone_of(h, clock)))
+        .await
+        .into_iter()
+        .flatten()
+    {
+        if !zones.contains(&zone) {
+            zones.push(zone);
+        }
+    }
+    join_all(zones.into_iter().map(|zone| async move {
+        let chain = dns.dnssec(&zone, clock).await;
+        dnssec_evidence(zone, chain)
+    }))
+    .await
+}
+
 async fn txt(dns: &Dns, name: &str, clock: &RunClock) -> DnsLookup {
     lookup(name, "TXT", dns.txt(name, clock).await, String::clone)
 }
@@ -469,13 +504,14 @@ pub async fn check(opts: &Options, dns: &Dns, trust: &Trust, clock: &RunClock) -
             mx.records
                 .iter()
                 .map(|r| mx_host(dns, r.preference, r.exchange.clone(), clock)),
-        )
-        .await;
+        );
+        let (hosts, zones) = tokio::join!(hosts, mx_dnssec(dns, &mx.records, clock));
         (
             lookup(domain, "MX", mx, |r| {
                 format!("{} {}", r.preference, r.exchange)
             }),
             hosts,
+            zones,
         )
     };
     let dkim_part = join_all(selectors.iter().map(|(s, given)| async move {
@@ -501,16 +537,27 @@ pub async fn check(opts: &Options, dns: &Dns, trust: &Trust, clock: &RunClock) -
                 .zone_of(domain, clock)
                 .await
                 .unwrap_or_else(|| domain.to_string());
-            let (ns, dnskey) = tokio::join!(dns.ns(&zone, clock), dns.dnskey(&zone, clock));
+            let (ns, chain) = tokio::join!(dns.ns(&zone, clock), dns.dnssec(&zone, clock));
+            let dnskey = lookup(&zone, "DNSKEY", chain.dnskey.clone(), Clone::clone);
             (
                 lookup(&zone, "NS", ns, Clone::clone),
-                lookup(&zone, "DNSKEY", dnskey, Clone::clone),
+                dnskey,
+                dnssec_evidence(zone, chain),
             )
         };
-        let ((ns, dnskey), bimi) = tokio::join!(zone_and_keys, txt(dns, &bimi_name, clock));
-        (ns, dnskey, bimi)
+        let ((ns, dnskey, dnssec), bimi) = tokio::join!(zone_and_keys, txt(dns, &bimi_name, clock));
+        (ns, dnskey, dnssec, bimi)
     };
-    let ((mx, mx_hosts), dmarc, dkim, mta_sts, tlsrpt, sending_ip, spf, (ns, dnskey, bimi)) = tokio::join!(
+    let (
+        (mx, mx_hosts, mx_dnssec),
+        dmarc,
+        dkim,
+        mta_sts,
+        tlsrpt,
+        sending_ip,
+        spf,
+        (ns, dnskey, dnssec, bimi),
+    ) = tokio::join!(
         mx_part,
         dmarc(dns, domain, clock),
         dkim_part,
@@ -556,6 +603,8 @@ pub async fn check(opts: &Options, dns: &Dns, trust: &Trust, clock: &RunClock) -
         tlsrpt,
         ns: Some(ns),
         dnskey: Some(dnskey),
+        dnssec: Some(dnssec),
+        mx_dnssec,
         bimi: Some(bimi),
         sending_ip,
         spf: serde_json::to_value(&spf).ok(),
@@ -844,18 +893,12 @@ fn facts(r: &DomainReport, lang: Lang) -> Vec<(String, Vec<String>)> {
         ));
     }
     let mut dnssec = Vec::new();
-    if let Some(keys) = &r.dnskey {
-        dnssec.push(match keys.outcome {
-            ResolveOutcome::Found => ui::fill(
-                "domain-dnssec-signed",
-                lang,
-                &[("zone", &keys.name), ("keys", &keys.records.join(", "))],
-            ),
-            ResolveOutcome::NotFound | ResolveOutcome::NoAddress => {
-                ui::fill("domain-dnssec-unsigned", lang, &[("zone", &keys.name)])
-            }
-            _ => format!("DNSKEY: {}", outcome_word(keys, lang)),
-        });
+    if let Some(d) = &r.dnssec {
+        let keys = r.dnskey.as_ref().map(|k| k.records.join(", "));
+        dnssec.push(dnssec_line(d, keys.as_deref().unwrap_or_default(), lang));
+    }
+    for d in &r.mx_dnssec {
+        dnssec.push(format!("MX: {}", dnssec_line(d, "", lang)));
     }
     dnssec.push(
         ui::text(
@@ -870,6 +913,22 @@ fn facts(r: &DomainReport, lang: Lang) -> Vec<(String, Vec<String>)> {
     );
     out.push(("DNSSEC".to_string(), dnssec));
     out
+}
+
+/// One zone's DNSSEC status in words; `keys` lists the zone's DNSKEY records when known.
+fn dnssec_line(d: &DnssecEvidence, keys: &str, lang: Lang) -> String {
+    let key = match d.status {
+        DnssecStatus::Unsigned => "domain-dnssec-unsigned",
+        DnssecStatus::KeysWithoutDs => "domain-dnssec-keys-without-ds",
+        DnssecStatus::Secure => "domain-dnssec-secure",
+        DnssecStatus::Bogus => "domain-dnssec-bogus",
+        DnssecStatus::Unknown => "domain-dnssec-unknown",
+    };
+    let mut line = ui::fill(key, lang, &[("zone", &d.zone), ("detail", &d.detail)]);
+    if !keys.is_empty() {
+        line.push_str(&format!(" (DNSKEY: {keys})"));
+    }
+    line
 }
 
 struct Block {

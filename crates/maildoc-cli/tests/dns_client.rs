@@ -105,12 +105,15 @@ fn zone_name_servers_dnssec_keys_and_bimi() {
     assert_eq!(keys.records, vec!["257 3 13"]);
     let text = run_text("dmarc-reports.example", &lab.dns(), "en");
     assert!(
-        text.contains("The zone dmarc-reports.example is signed with DNSSEC (DNSKEY: 257 3 13)"),
+        text.contains(
+            "dmarc-reports.example has DNSKEY records, but with no DS at the parent DNSSEC is \
+             not in force (DNSKEY: 257 3 13)"
+        ),
         "{text}"
     );
     let text = run_text("good.posture.lab.example", &lab.dns(), "ja");
     assert!(
-        text.contains("posture.lab.example に DNSKEY がありません"),
+        text.contains("posture.lab.example は DNSSEC で署名されていません"),
         "{text}"
     );
 }

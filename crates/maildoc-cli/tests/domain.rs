@@ -8,7 +8,7 @@
 #![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
 
 use maildoc_model::Code;
-use maildoc_model::domain::DomainReport;
+use maildoc_model::domain::{DnssecEvidence, DnssecStatus, DomainReport};
 use maildoc_testkit::hostile::{DnsBehaviour, dns};
 use maildoc_testkit::lab::{Lab, Run, run};
 
@@ -811,4 +811,86 @@ fn mx_duplicate_host_ip_literal_and_private_address() {
             .any(|f| f.code == Code::MxPrivateAddress
                 && f.severity == maildoc_model::Severity::Error)
     );
+}
+
+/// DNSSEC, checked from the parent's DS to the signature over the zone's keys, against four
+/// zones the lab signs with ldns-signzone at each start (lab.sh sign_dnssec_zones).
+#[test]
+fn dnssec_chains_of_the_domain_and_its_mx_zones() {
+    let status = |d: &Option<DnssecEvidence>| d.as_ref().map(|d| d.status);
+    let (r, run) = case("signed", &[]);
+    assert_eq!(
+        status(&r.dnssec),
+        Some(DnssecStatus::Secure),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(r.dnssec.as_ref().map(|d| d.ds.records.len()), Some(1));
+    let dnssec_codes = |r: &DomainReport| -> Vec<Code> {
+        codes(r)
+            .into_iter()
+            .filter(|c| matches!(c, Code::DnssecBogus | Code::DnssecDsMissing))
+            .collect()
+    };
+    assert_eq!(dnssec_codes(&r), Vec::<Code>::new());
+    // Said in words on the screen, in both languages.
+    for (lang, words) in [
+        ("en", "is protected by DNSSEC"),
+        ("ja", "DNSSEC で守られています"),
+    ] {
+        let run = domain_raw("signed.posture.lab.example", &["--lang", lang]);
+        assert!(run.stdout.contains(words), "{lang}:\n{}", run.stdout);
+    }
+
+    let (r, run) = case("island", &[]);
+    assert_eq!(
+        status(&r.dnssec),
+        Some(DnssecStatus::KeysWithoutDs),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(dnssec_codes(&r), vec![Code::DnssecDsMissing]);
+    assert_eq!(
+        param(&r, Code::DnssecDsMissing, "dns_zone"),
+        "island.posture.lab.example"
+    );
+
+    let (r, _) = case("bogus", &[]);
+    assert_eq!(status(&r.dnssec), Some(DnssecStatus::Bogus));
+    assert!(param(&r, Code::DnssecBogus, "detail").contains("matches the parent's DS"));
+    assert_eq!(
+        param(&r, Code::DnssecBogus, "whose"),
+        "bogus.posture.lab.example"
+    );
+    // The MX host lives in the same zone: one finding, not two.
+    assert_eq!(
+        r.findings
+            .iter()
+            .filter(|f| f.code == Code::DnssecBogus)
+            .count(),
+        1
+    );
+
+    let (r, _) = case("expired", &[]);
+    assert_eq!(status(&r.dnssec), Some(DnssecStatus::Bogus));
+    assert!(param(&r, Code::DnssecBogus, "detail").contains("validity period"));
+
+    // An unsigned domain whose MX host is in the broken zone.
+    let (r, _) = case("mxbogus", &[]);
+    assert_eq!(status(&r.dnssec), Some(DnssecStatus::Unsigned));
+    assert_eq!(
+        r.mx_dnssec
+            .iter()
+            .map(|d| (d.zone.as_str(), d.status))
+            .collect::<Vec<_>>(),
+        vec![("bogus.posture.lab.example", DnssecStatus::Bogus)]
+    );
+    assert_eq!(
+        param(&r, Code::DnssecBogus, "whose"),
+        "mx1.bogus.posture.lab.example"
+    );
+    // A posture case without DNSSEC: unsigned, no finding.
+    let (r, _) = case("stsok", &[]);
+    assert_eq!(status(&r.dnssec), Some(DnssecStatus::Unsigned));
+    assert_eq!(dnssec_codes(&r), Vec::<Code>::new());
 }

@@ -7,7 +7,9 @@ pub mod dnsbl;
 pub mod psl;
 pub mod records;
 
-use maildoc_model::domain::{DmarcEvidence, DomainReport, ReverseDns};
+use maildoc_model::domain::{
+    DmarcEvidence, DnssecEvidence, DnssecStatus, DomainReport, ReverseDns,
+};
 use maildoc_model::{CertInfo, Code, Finding, ResolveOutcome, Severity};
 use records::DkimKey;
 
@@ -26,7 +28,7 @@ pub const COMMON_DKIM_SELECTORS: &[&str] = &[
 ];
 
 /// All findings for the report, in a stable order: MX and reverse DNS, DMARC, DKIM,
-/// MTA-STS, TLS-RPT, TLSA, then the sender-requirements verdict. `report.findings` may hold
+/// MTA-STS, TLS-RPT, TLSA, DNSSEC, then the sender-requirements verdict. `report.findings` may hold
 /// the SPF findings of `maildoc_auth` already: the verdict reads them; they are not
 /// returned again.
 pub fn diagnose(report: &DomainReport) -> Vec<Finding> {
@@ -38,12 +40,50 @@ pub fn diagnose(report: &DomainReport) -> Vec<Finding> {
     mta_sts(report, &mut out);
     tlsrpt(report, &mut out);
     tlsa(report, &mut out);
+    dnssec(report, &mut out);
     let verdict = requirements_finding(report, dkim_ok, &out);
     out.extend(verdict);
     blocklists(report, &mut out);
     mx_smtp(report, &mut out);
     out.extend(lookups_failed(report));
     out
+}
+
+/// DNSSEC, as checked one level down from each zone's parent: keys without a DS in the
+/// domain's own zone (its owner can fix that), and a broken chain in the domain's zone or in
+/// a zone its MX hosts live in (validating resolvers then cannot look those names up).
+fn dnssec(report: &DomainReport, out: &mut Vec<Finding>) {
+    let bogus = |d: &DnssecEvidence, whose: String| {
+        Finding::new(Code::DnssecBogus)
+            .param("dns_zone", &d.zone)
+            .param("whose", whose)
+            .param("detail", &d.detail)
+            .evidence(&d.ds.name)
+    };
+    let own = report.dnssec.as_ref();
+    if let Some(d) = own {
+        match d.status {
+            DnssecStatus::KeysWithoutDs => out.push(
+                Finding::new(Code::DnssecDsMissing)
+                    .param("dns_zone", &d.zone)
+                    .evidence(&d.ds.name),
+            ),
+            DnssecStatus::Bogus => out.push(bogus(d, report.domain.clone())),
+            _ => {}
+        }
+    }
+    for d in &report.mx_dnssec {
+        if d.status != DnssecStatus::Bogus || own.is_some_and(|o| o.zone == d.zone) {
+            continue;
+        }
+        let hosts: Vec<&str> = report
+            .mx_hosts
+            .iter()
+            .map(|h| h.exchange.as_str())
+            .filter(|h| *h == d.zone || h.ends_with(&format!(".{}", d.zone)))
+            .collect();
+        out.push(bogus(d, hosts.join(", ")));
+    }
 }
 
 /// Lookups that got no definite answer: the rules above say nothing about what they were

@@ -185,6 +185,8 @@ pub fn is_domain_code(code: Code) -> bool {
             | Code::TlsrptMissing
             | Code::TlsrptInvalid
             | Code::TlsaMismatch
+            | Code::DnssecDsMissing
+            | Code::DnssecBogus
             | Code::SenderRequirementsUnmet
             | Code::DomainLookupFailed
             | Code::MxDuplicateHost
@@ -269,6 +271,8 @@ pub fn allowed_params(code: Code) -> &'static [&'static str] {
         Code::TlsrptInvalid => &["domain", "record", "detail"],
         Code::MtaStsMismatch => &["domain", "mx_host", "patterns"],
         Code::TlsaMismatch => &["mx_host", "detail"],
+        Code::DnssecDsMissing => &["dns_zone"],
+        Code::DnssecBogus => &["dns_zone", "whose", "detail"],
         Code::SenderRequirementsUnmet => &["domain", "missing"],
         Code::DomainLookupFailed => &["domain", "names", "detail"],
         // ---- domain posture: SPF (issue 5) ----

@@ -225,6 +225,12 @@ codes! {
     /// A TLSA record of an MX host is malformed or unusable for SMTP (RFC 7672), or (with
     /// `--smtp`) no TLSA record matches the certificates the host presents on port 25.
     TlsaMismatch = "tlsa-mismatch", Warning;
+    /// The zone publishes DNSKEY records but its parent has no DS record: DNSSEC is not in
+    /// force (validating resolvers treat the zone as unsigned).
+    DnssecDsMissing = "dnssec-ds-missing", Warning;
+    /// The parent's DS record promises DNSSEC that the zone's keys or signatures do not
+    /// deliver: validating resolvers cannot look up the zone's names.
+    DnssecBogus = "dnssec-bogus", Error;
     /// The domain does not meet the Gmail/Yahoo and Japanese carriers' sender requirements.
     SenderRequirementsUnmet = "sender-requirements-unmet", Error;
     /// Some DNS lookups of the domain check got no definite answer (SERVFAIL, timeout).

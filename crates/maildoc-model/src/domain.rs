@@ -69,6 +69,38 @@ pub struct MxHost {
     pub tlsa: Option<DnsLookup>,
 }
 
+/// What maildoc found when it checked a zone's DNSSEC one level down from its parent: the
+/// parent's DS records, the zone's keys they match, and the signature over those keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DnssecStatus {
+    /// No DS at the parent and no DNSKEY in the zone.
+    Unsigned,
+    /// The zone publishes DNSKEY records but the parent has no DS for them: validating
+    /// resolvers treat the zone as unsigned (RFC 4033 §4.3).
+    KeysWithoutDs,
+    /// A DS at the parent matches a key of the zone, and that key's signature over the
+    /// DNSKEY set verifies and is within its validity period.
+    Secure,
+    /// The parent's DS promises a signed zone that the keys or signatures do not deliver:
+    /// validating resolvers answer SERVFAIL for the zone's names.
+    Bogus,
+    /// The check could not finish (a lookup failed, or an algorithm maildoc does not know).
+    Unknown,
+}
+
+/// The DNSSEC check of one zone (the domain's, or an MX host's).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DnssecEvidence {
+    pub zone: String,
+    /// The DS records at the parent, as `key-tag algorithm digest-type`.
+    pub ds: DnsLookup,
+    pub status: DnssecStatus,
+    /// Why the status is what it is, in maildoc's words (English, for the evidence).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+}
+
 /// DMARC: the domain's record, the organisational domain's when the domain has none, and
 /// the external report destinations' authorisation records.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -160,6 +192,12 @@ pub struct DomainReport {
     /// or not the resolver validated the answers (`authentic_data`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnskey: Option<DnsLookup>,
+    /// The DNSSEC chain of the domain's zone, checked from the parent's DS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dnssec: Option<DnssecEvidence>,
+    /// The DNSSEC chain of each zone the MX hosts live in (each zone once).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mx_dnssec: Vec<DnssecEvidence>,
     /// The BIMI record (`default._bimi.<domain>`): the brand logo some mailboxes show when
     /// DMARC passes at an enforcing policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -13,6 +13,9 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 mod client;
+mod dnssec;
+
+pub use dnssec::DnssecChain;
 
 /// The longest one lookup may take, whatever the run's deadline.
 const LOOKUP_CAP: Duration = Duration::from_secs(5);
@@ -308,22 +311,6 @@ impl Dns {
         .await
     }
 
-    /// Looks up the DNSKEY records of `name`, each as its flags, protocol and algorithm
-    /// (`257 3 13`; 257 is a key-signing key). maildoc does not validate with them.
-    pub async fn dnskey(&self, name: &str, clock: &RunClock) -> RecordLookup<String> {
-        self.lookup(name, RecordType::DNSKEY, clock, |d| match d {
-            RData::Unknown { rdata, .. } => match rdata.anything.as_slice() {
-                [f1, f2, protocol, algorithm, ..] => Some(format!(
-                    "{} {protocol} {algorithm}",
-                    u16::from_be_bytes([*f1, *f2])
-                )),
-                _ => None,
-            },
-            _ => None,
-        })
-        .await
-    }
-
     /// Looks up the CNAME of `name`, if it has one (the target without its final dot).
     pub async fn cname(&self, name: &str, clock: &RunClock) -> RecordLookup<String> {
         self.lookup(name, RecordType::CNAME, clock, |d| match d {
@@ -356,7 +343,10 @@ impl Dns {
     /// top of its zone) or in the authority section of a NODATA or NXDOMAIN answer. `None`
     /// when the server said neither.
     pub async fn zone_of(&self, name: &str, clock: &RunClock) -> Option<String> {
-        let answer = self.exchange(name, RecordType::SOA, clock).await.ok()?;
+        let answer = self
+            .exchange(name, RecordType::SOA, false, clock)
+            .await
+            .ok()?;
         answer
             .answers
             .iter()
@@ -371,6 +361,7 @@ impl Dns {
         &self,
         name: &str,
         rtype: RecordType,
+        dnssec_ok: bool,
         clock: &RunClock,
     ) -> Result<Message, (ResolveOutcome, String)> {
         if self.servers.is_empty() {
@@ -387,7 +378,7 @@ impl Dns {
         let mut outcome = Err((ResolveOutcome::Timeout, NO_ANSWER.to_string()));
         for server in self.servers.iter() {
             let attempt_end = (Instant::now() + ATTEMPT_CAP).min(end);
-            outcome = match server.query(&fqdn, rtype, attempt_end).await {
+            outcome = match server.query(&fqdn, rtype, dnssec_ok, attempt_end).await {
                 Err((ResolveOutcome::Timeout, _)) if attempt_end == end => Err((
                     ResolveOutcome::Timeout,
                     format!("no answer within {} ms", budget.as_millis()),
@@ -412,46 +403,54 @@ impl Dns {
         rtype: RecordType,
         clock: &RunClock,
     ) -> (ResolveOutcome, Vec<RData>, String, bool) {
-        let outcome = self.exchange(name, rtype, clock).await;
-        match outcome {
-            Err((outcome, detail)) => (outcome, Vec::new(), detail, false),
-            Ok(answer) => {
-                let ad = answer.metadata.authentic_data;
-                match answer.metadata.response_code {
-                    ResponseCode::NoError => {
-                        let data: Vec<RData> = answer
-                            .answers
-                            .into_iter()
-                            .filter(|r| r.record_type() == rtype)
-                            .map(|r| r.data)
-                            .collect();
-                        if data.is_empty() {
-                            (
-                                ResolveOutcome::NoAddress,
-                                data,
-                                "NOERROR: the name exists but has no record of that type".into(),
-                                ad,
-                            )
-                        } else {
-                            (ResolveOutcome::Found, data, String::new(), ad)
-                        }
+        classify(self.exchange(name, rtype, false, clock).await, rtype)
+    }
+}
+
+/// An answer (or why there is none) as the outcome, the answers of the type asked for, a
+/// detail for people and the AD bit. NOERROR without such an answer is NODATA (`NoAddress`).
+fn classify(
+    outcome: Result<Message, (ResolveOutcome, String)>,
+    rtype: RecordType,
+) -> (ResolveOutcome, Vec<RData>, String, bool) {
+    match outcome {
+        Err((outcome, detail)) => (outcome, Vec::new(), detail, false),
+        Ok(answer) => {
+            let ad = answer.metadata.authentic_data;
+            match answer.metadata.response_code {
+                ResponseCode::NoError => {
+                    let data: Vec<RData> = answer
+                        .answers
+                        .into_iter()
+                        .filter(|r| r.record_type() == rtype)
+                        .map(|r| r.data)
+                        .collect();
+                    if data.is_empty() {
+                        (
+                            ResolveOutcome::NoAddress,
+                            data,
+                            "NOERROR: the name exists but has no record of that type".into(),
+                            ad,
+                        )
+                    } else {
+                        (ResolveOutcome::Found, data, String::new(), ad)
                     }
-                    ResponseCode::NXDomain => (
-                        ResolveOutcome::NotFound,
-                        Vec::new(),
-                        "NXDOMAIN: the name does not exist".into(),
-                        false,
-                    ),
-                    rc => (
-                        ResolveOutcome::ServerFailure,
-                        Vec::new(),
-                        format!(
-                            "the DNS server answered {} ({rc})",
-                            rcode_name(u16::from(rc))
-                        ),
-                        false,
-                    ),
                 }
+                ResponseCode::NXDomain => (
+                    ResolveOutcome::NotFound,
+                    Vec::new(),
+                    "NXDOMAIN: the name does not exist".into(),
+                    false,
+                ),
+                rc => (
+                    ResolveOutcome::ServerFailure,
+                    Vec::new(),
+                    format!(
+                        "the DNS server answered {} ({rc})",
+                        rcode_name(u16::from(rc))
+                    ),
+                    false,
+                ),
             }
         }
     }

@@ -94,6 +94,8 @@ fn good() -> DomainReport {
         ),
         ns: None,
         dnskey: None,
+        dnssec: None,
+        mx_dnssec: Vec::new(),
         bimi: None,
         sending_ip: None,
         spf: None,
@@ -965,4 +967,54 @@ fn mx_hosts_on_addresses_the_internet_cannot_reach() {
             "{address}"
         );
     }
+}
+
+fn dnssec_of(zone: &str, status: DnssecStatus) -> DnssecEvidence {
+    DnssecEvidence {
+        zone: zone.into(),
+        ds: found(zone, "DS", &["12345 13 2"]),
+        status,
+        detail: "why".into(),
+    }
+}
+
+#[test]
+fn dnssec_keys_without_ds_and_broken_chains() {
+    for status in [
+        DnssecStatus::Secure,
+        DnssecStatus::Unsigned,
+        DnssecStatus::Unknown,
+    ] {
+        let mut r = good();
+        r.dnssec = Some(dnssec_of("example.jp", status));
+        r.mx_dnssec = vec![dnssec_of("example.jp", status)];
+        assert_eq!(codes(&r), Vec::<&str>::new(), "{status:?}");
+    }
+    let mut r = good();
+    r.dnssec = Some(dnssec_of("example.jp", DnssecStatus::KeysWithoutDs));
+    assert_eq!(
+        only(&r, Code::DnssecDsMissing).params["dns_zone"],
+        "example.jp"
+    );
+    // Keys without DS in an MX host's zone are that zone owner's business: no finding.
+    let mut r = good();
+    r.mx_dnssec = vec![dnssec_of("example.jp", DnssecStatus::KeysWithoutDs)];
+    assert_eq!(codes(&r), Vec::<&str>::new());
+    // The domain's own zone broken: one error, naming the domain.
+    let mut r = good();
+    r.dnssec = Some(dnssec_of("example.jp", DnssecStatus::Bogus));
+    r.mx_dnssec = vec![dnssec_of("example.jp", DnssecStatus::Bogus)];
+    let f = only(&r, Code::DnssecBogus);
+    assert_eq!(
+        (f.params["whose"].as_str(), f.severity),
+        ("example.jp", Severity::Error)
+    );
+    // The MX host's zone broken while the domain is fine: the finding names the MX host.
+    let mut r = good();
+    r.dnssec = Some(dnssec_of("example.jp", DnssecStatus::Unsigned));
+    r.mx_hosts[0].exchange = "mx.hoster.example".into();
+    r.mx_dnssec = vec![dnssec_of("hoster.example", DnssecStatus::Bogus)];
+    let f = only(&r, Code::DnssecBogus);
+    assert_eq!(f.params["dns_zone"], "hoster.example");
+    assert_eq!(f.params["whose"], "mx.hoster.example");
 }

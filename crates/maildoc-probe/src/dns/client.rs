@@ -110,12 +110,14 @@ impl Client {
         self.server
     }
 
-    /// Asks `name` (a fully qualified name) for `rtype`, giving up at `until`. One timer
-    /// serves both the resend and the deadline.
+    /// Asks `name` (a fully qualified name) for `rtype`, giving up at `until`; with
+    /// `dnssec_ok`, the DO bit asks for the signatures too. One timer serves both the resend
+    /// and the deadline.
     pub(crate) async fn query(
         &self,
         name: &str,
         rtype: RecordType,
+        dnssec_ok: bool,
         until: Instant,
     ) -> Result<Message, Failure> {
         let pool = self
@@ -137,7 +139,7 @@ impl Client {
             id
         };
         let _registered = Registered { slot, id, ticket };
-        let request = request(id, name, rtype)?;
+        let request = request(id, name, rtype, dnssec_ok)?;
         slot.socket.send(&request).await.map_err(io_failure)?;
         // A datagram lost on the way (either way) costs one resend, not the whole attempt.
         let resend_at = Instant::now() + RESEND_AFTER;
@@ -203,10 +205,11 @@ fn io_failure(e: std::io::Error) -> Failure {
 const HEADER: usize = 12;
 
 /// A query with recursion desired, EDNS(0) with [`PAYLOAD`], and the AD bit set to ask a
-/// validating resolver to say whether it validated the answer (RFC 6840 §5.7). `name` is a
+/// validating resolver to say whether it validated the answer (RFC 6840 §5.7); with
+/// `dnssec_ok`, the DO bit (RFC 3225) asks for the RRSIG records as well. `name` is a
 /// fully qualified name in presentation form (`\.` and `\DDD` escapes are read); it is
 /// written as given, without hickory's message building, since this is done for every query.
-fn request(id: u16, name: &str, rtype: RecordType) -> Result<Vec<u8>, Failure> {
+fn request(id: u16, name: &str, rtype: RecordType, dnssec_ok: bool) -> Result<Vec<u8>, Failure> {
     let not_a_name = |why: &str| {
         (
             ResolveOutcome::ResolverError,
@@ -232,10 +235,12 @@ fn request(id: u16, name: &str, rtype: RecordType) -> Result<Vec<u8>, Failure> {
     }
     m.extend_from_slice(&u16::from(rtype).to_be_bytes());
     m.extend_from_slice(&[0, 1]); // class IN
-    // OPT (RFC 6891): root owner, type 41, the payload size as class, TTL 0, no options.
+    // OPT (RFC 6891): root owner, type 41, the payload size as class, then as TTL the
+    // extended rcode and version 0 and the flags (DO or none), no options.
     m.extend_from_slice(&[0, 0, 41]);
     m.extend_from_slice(&PAYLOAD.to_be_bytes());
-    m.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+    let flags: u8 = if dnssec_ok { 0x80 } else { 0 };
+    m.extend_from_slice(&[0, 0, flags, 0, 0, 0]);
     Ok(m)
 }
 
@@ -414,7 +419,7 @@ mod tests {
         let failures = futures_util::stream::iter(&names)
             .map(|name| {
                 let until = Instant::now() + std::time::Duration::from_secs(5);
-                let ask = client.query(name, RecordType::TXT, until);
+                let ask = client.query(name, RecordType::TXT, false, until);
                 async move {
                     match ask.await {
                         Ok(answer) => answer.queries[0].name().to_ascii() != *name,
@@ -430,7 +435,7 @@ mod tests {
     }
 
     /// The query as hickory's message builder writes it, for comparison.
-    fn hickory_request(id: u16, name: &str, rtype: RecordType) -> Vec<u8> {
+    fn hickory_request(id: u16, name: &str, rtype: RecordType, dnssec_ok: bool) -> Vec<u8> {
         use hickory_resolver::proto::op::{Edns, MessageType, OpCode, Query};
         use hickory_resolver::proto::rr::Name;
         let mut m = Message::new(id, MessageType::Query, OpCode::Query);
@@ -440,6 +445,7 @@ mod tests {
         m.add_query(Query::query(qname, rtype));
         let mut edns = Edns::new();
         edns.set_max_payload(PAYLOAD);
+        edns.set_dnssec_ok(dnssec_ok);
         m.set_edns(edns);
         m.to_vec().unwrap_or_default()
     }
@@ -455,12 +461,18 @@ mod tests {
             ("a\\.b.example.", RecordType::A),
             (".", RecordType::NS),
         ] {
-            let ours = request(0x1234, name, rtype).unwrap_or_default();
-            assert!(!ours.is_empty(), "{name}");
-            assert_eq!(ours, hickory_request(0x1234, name, rtype), "{name}");
+            for dnssec_ok in [false, true] {
+                let ours = request(0x1234, name, rtype, dnssec_ok).unwrap_or_default();
+                assert!(!ours.is_empty(), "{name}");
+                assert_eq!(
+                    ours,
+                    hickory_request(0x1234, name, rtype, dnssec_ok),
+                    "{name} {dnssec_ok}"
+                );
+            }
         }
         // A \DDD escape is one byte (hickory does not read these).
-        let spaced = request(1, "sp\\032ace.example.", RecordType::A).unwrap_or_default();
+        let spaced = request(1, "sp\\032ace.example.", RecordType::A, false).unwrap_or_default();
         assert_eq!(spaced.get(12..19), Some(&b"\x06sp ace"[..]));
     }
 
@@ -476,18 +488,18 @@ mod tests {
             "bad\\999.example.",
             "end\\",
         ] {
-            assert!(request(1, name, RecordType::A).is_err(), "{name}");
+            assert!(request(1, name, RecordType::A, false).is_err(), "{name}");
         }
         let longest = format!("{}example.", "abcdefghi.".repeat(24));
-        assert!(request(1, &longest, RecordType::A).is_ok());
+        assert!(request(1, &longest, RecordType::A, false).is_ok());
     }
 
     #[tokio::test]
     async fn an_answer_to_another_question_is_refused() {
         let client = Client::new(echo_server());
-        let asked = request(7, "a.example.", RecordType::A).unwrap_or_default();
+        let asked = request(7, "a.example.", RecordType::A, false).unwrap_or_default();
         let answer_to = |name: &str, rtype: RecordType| {
-            let mut answer = request(7, name, rtype).unwrap_or_default();
+            let mut answer = request(7, name, rtype, false).unwrap_or_default();
             answer[2] |= 0x80;
             answer
         };
@@ -501,7 +513,7 @@ mod tests {
         let until = Instant::now() + std::time::Duration::from_secs(5);
         assert!(
             client
-                .query("ok.example.", RecordType::A, until)
+                .query("ok.example.", RecordType::A, false, until)
                 .await
                 .is_ok()
         );
@@ -518,7 +530,9 @@ mod tests {
         let client = Client::new(silent.local_addr().expect("addr"));
         let start = Instant::now();
         let until = start + RESEND_AFTER + std::time::Duration::from_millis(300);
-        let got = client.query("quiet.example.", RecordType::A, until).await;
+        let got = client
+            .query("quiet.example.", RecordType::A, false, until)
+            .await;
         assert!(matches!(got, Err((ResolveOutcome::Timeout, _))));
         assert!(start.elapsed() >= RESEND_AFTER + std::time::Duration::from_millis(300));
         let mut buf = [0u8; 512];
