@@ -11,7 +11,7 @@ use maildoc_diagnose::domain::{self as rules, AppliedDmarc, psl};
 use maildoc_model::domain::*;
 use maildoc_model::{Finding, ResolveOutcome, Severity};
 use maildoc_probe::clock::RunClock;
-use maildoc_probe::dns::{Dns, MxRecord, RecordLookup};
+use maildoc_probe::dns::{Dns, MxRecord, RecordLookup, Resolution};
 use maildoc_probe::http::{FetchOutcome, get_https};
 use maildoc_probe::spf_dns::SpfResolver;
 use maildoc_probe::tls::Trust;
@@ -359,6 +359,18 @@ async fn reverse(dns: &Dns, ip: IpAddr, clock: &RunClock) -> ReverseDns {
     }
 }
 
+/// The A and AAAA lookup of `name` as evidence.
+fn addresses_lookup(name: &str, found: Resolution) -> DnsLookup {
+    DnsLookup {
+        name: name.to_string(),
+        rtype: "A/AAAA".into(),
+        outcome: found.outcome,
+        records: found.addresses.iter().map(IpAddr::to_string).collect(),
+        detail: found.detail,
+        authentic_data: false,
+    }
+}
+
 async fn mx_host(dns: &Dns, preference: u16, exchange: String, clock: &RunClock) -> MxHost {
     if exchange == "." {
         return MxHost {
@@ -390,14 +402,7 @@ async fn mx_host(dns: &Dns, preference: u16, exchange: String, clock: &RunClock)
     MxHost {
         preference,
         cname: cname.records.first().cloned(),
-        addresses: DnsLookup {
-            name: exchange.clone(),
-            rtype: "A/AAAA".into(),
-            outcome: found.outcome,
-            records: found.addresses.iter().map(IpAddr::to_string).collect(),
-            detail: found.detail,
-            authentic_data: false,
-        },
+        addresses: addresses_lookup(&exchange, found),
         exchange,
         reverse,
         tlsa: (tlsa.outcome == ResolveOutcome::Found).then_some(tlsa),
@@ -411,6 +416,8 @@ async fn dmarc(dns: &Dns, domain: &str, clock: &RunClock) -> DmarcEvidence {
         org_domain: org_domain.clone(),
         org_lookup: None,
         report_authorizations: Vec::new(),
+        report_mx: Vec::new(),
+        report_addresses: Vec::new(),
     };
     let own = ev
         .lookup
@@ -420,19 +427,43 @@ async fn dmarc(dns: &Dns, domain: &str, clock: &RunClock) -> DmarcEvidence {
     if !own && !ev.lookup.is_inconclusive() && org_domain != domain {
         ev.org_lookup = Some(txt(dns, &format!("_dmarc.{org_domain}"), clock).await);
     }
-    let names: Vec<String> = match rules::applied_dmarc(&ev) {
+    let (names, destinations): (Vec<String>, Vec<String>) = match rules::applied_dmarc(&ev) {
         AppliedDmarc::Record {
             record_domain,
             record,
             ..
-        } => rules::external_report_destinations(record_domain, record)
-            .iter()
-            .map(|dest| rules::report_authorization_name(record_domain, dest))
-            .collect(),
-        _ => Vec::new(),
+        } => (
+            rules::external_report_destinations(record_domain, record)
+                .iter()
+                .map(|dest| rules::report_authorization_name(record_domain, dest))
+                .collect(),
+            rules::report_destination_domains(record),
+        ),
+        _ => (Vec::new(), Vec::new()),
     };
-    ev.report_authorizations = join_all(names.iter().map(|n| txt(dns, n, clock))).await;
+    let (authorizations, mail) = tokio::join!(
+        join_all(names.iter().map(|n| txt(dns, n, clock))),
+        join_all(destinations.iter().map(|d| report_mail(dns, d, clock)))
+    );
+    ev.report_authorizations = authorizations;
+    for (mx, addresses) in mail {
+        ev.report_mx.push(mx);
+        ev.report_addresses.extend(addresses);
+    }
     ev
+}
+
+/// Whether a report destination can take mail: its MX, and its address when it has none.
+async fn report_mail(dns: &Dns, dest: &str, clock: &RunClock) -> (DnsLookup, Option<DnsLookup>) {
+    let mx = lookup(dest, "MX", dns.mx(dest, clock).await, |r| {
+        format!("{} {}", r.preference, r.exchange)
+    });
+    let addresses = if mx.outcome == ResolveOutcome::NoAddress {
+        Some(addresses_lookup(dest, dns.resolve(dest, clock).await))
+    } else {
+        None
+    };
+    (mx, addresses)
 }
 
 async fn mta_sts(dns: &Dns, trust: &Trust, domain: &str, clock: &RunClock) -> MtaStsEvidence {

@@ -894,3 +894,34 @@ fn dnssec_chains_of_the_domain_and_its_mx_zones() {
     assert_eq!(status(&r.dnssec), Some(DnssecStatus::Unsigned));
     assert_eq!(dnssec_codes(&r), Vec::<Code>::new());
 }
+
+/// A DMARC report destination whose domain takes no mail: one that does not exist (rua) and
+/// one with a null MX (ruf). Destinations with an MX (good, ruaok) raise nothing.
+#[test]
+fn dmarc_report_destinations_that_take_no_mail() {
+    let (r, run) = case("ruadead", &[]);
+    let mut dead: Vec<(&str, &str)> = r
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::DmarcReportUndeliverable)
+        .map(|f| {
+            (
+                f.params["destination"].as_str(),
+                f.params["detail"].as_str(),
+            )
+        })
+        .collect();
+    dead.sort();
+    assert_eq!(dead.len(), 2, "{:?}\n{}", r.findings, run.stderr);
+    assert_eq!(dead[0].0, "nowhere.posture.lab.example");
+    assert!(dead[0].1.contains("NXDOMAIN"));
+    assert_eq!(dead[1].0, "nullmx.posture.lab.example");
+    assert!(dead[1].1.contains("null MX"));
+    for fine in ["good", "ruaok"] {
+        let (r, _) = case(fine, &[]);
+        assert!(
+            !codes(&r).contains(&Code::DmarcReportUndeliverable),
+            "{fine}"
+        );
+    }
+}

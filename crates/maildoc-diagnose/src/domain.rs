@@ -515,6 +515,44 @@ pub fn external_report_destinations(record_domain: &str, record: &str) -> Vec<St
     out
 }
 
+/// The domains of all rua/ruf destinations of a DMARC record, each once, lower case.
+pub fn report_destination_domains(record: &str) -> Vec<String> {
+    let Ok(parsed) = records::parse_dmarc(record) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for addr in parsed.rua.iter().chain(&parsed.ruf) {
+        if let Some((_, dest)) = addr.rsplit_once('@') {
+            let dest = dest.trim_end_matches('.').to_ascii_lowercase();
+            if !out.contains(&dest) {
+                out.push(dest);
+            }
+        }
+    }
+    out
+}
+
+/// Why mail to `dest` cannot be delivered, from its MX lookup and (when it has no MX) its
+/// address lookup; `None` when it can, or when the lookups were inconclusive.
+fn undeliverable(d: &DmarcEvidence, dest: &str) -> Option<String> {
+    let mx = d.report_mx.iter().find(|l| l.name == dest)?;
+    match mx.outcome {
+        ResolveOutcome::NotFound => Some(format!("the domain {dest} does not exist (NXDOMAIN)")),
+        ResolveOutcome::Found if mx.records.iter().all(|r| r.ends_with(" .")) => Some(format!(
+            "{dest} publishes a null MX (RFC 7505): it accepts no mail"
+        )),
+        ResolveOutcome::NoAddress => {
+            let a = d.report_addresses.iter().find(|l| l.name == dest)?;
+            matches!(
+                a.outcome,
+                ResolveOutcome::NotFound | ResolveOutcome::NoAddress
+            )
+            .then(|| format!("{dest} has neither MX records nor an address"))
+        }
+        _ => None,
+    }
+}
+
 /// The name of the authorisation record of `dest` for reports about `record_domain`.
 pub fn report_authorization_name(record_domain: &str, dest: &str) -> String {
     format!("{record_domain}._report._dmarc.{dest}")
@@ -580,6 +618,17 @@ fn dmarc(report: &DomainReport, out: &mut Vec<Finding>) -> Option<bool> {
                         .param("tag", tag)
                         .evidence(&evidence),
                 );
+            }
+            for dest in report_destination_domains(record) {
+                if let Some(why) = undeliverable(d, &dest) {
+                    out.push(
+                        Finding::new(Code::DmarcReportUndeliverable)
+                            .param("record_domain", record_domain)
+                            .param("destination", &dest)
+                            .param("detail", why)
+                            .evidence(&dest),
+                    );
+                }
             }
             for dest in external_report_destinations(record_domain, record) {
                 let name = report_authorization_name(record_domain, &dest);

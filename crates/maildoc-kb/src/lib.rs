@@ -180,6 +180,7 @@ pub fn is_domain_code(code: Code) -> bool {
             | Code::DmarcMultipleRecords
             | Code::DmarcPolicyNone
             | Code::DmarcRuaUnauthorized
+            | Code::DmarcReportUndeliverable
             | Code::MtaStsInvalid
             | Code::MtaStsMismatch
             | Code::TlsrptMissing
@@ -267,6 +268,7 @@ pub fn allowed_params(code: Code) -> &'static [&'static str] {
         Code::DmarcMultipleRecords => &["record_domain", "count"],
         Code::DmarcPolicyNone => &["record_domain", "tag"],
         Code::DmarcRuaUnauthorized => &["record_domain", "destination", "authorization_name"],
+        Code::DmarcReportUndeliverable => &["record_domain", "destination", "detail"],
         Code::MtaStsInvalid => &["domain", "detail"],
         Code::TlsrptInvalid => &["domain", "record", "detail"],
         Code::MtaStsMismatch => &["domain", "mx_host", "patterns"],

@@ -213,6 +213,9 @@ codes! {
     DmarcPolicyNone = "dmarc-policy-none", Warning;
     /// A DMARC report destination outside the domain has not authorised the reports.
     DmarcRuaUnauthorized = "dmarc-rua-unauthorized", Warning;
+    /// A DMARC report destination's domain cannot take mail (no such domain, a null MX, or
+    /// neither MX nor address): the reports are lost.
+    DmarcReportUndeliverable = "dmarc-report-undeliverable", Warning;
     /// The MTA-STS record or policy is invalid or cannot be fetched.
     MtaStsInvalid = "mta-sts-invalid", Warning;
     /// The MTA-STS policy does not list an MX host.

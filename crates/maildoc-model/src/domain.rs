@@ -116,6 +116,12 @@ pub struct DmarcEvidence {
     /// organisational domain (RFC 7489 §7.1).
     #[serde(default)]
     pub report_authorizations: Vec<DnsLookup>,
+    /// The MX records of each rua/ruf destination domain, and the addresses of those without
+    /// MX (RFC 5321 §5.1: mail then goes to the domain's own address): can they take mail?
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub report_mx: Vec<DnsLookup>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub report_addresses: Vec<DnsLookup>,
 }
 
 /// One DKIM selector's key record.

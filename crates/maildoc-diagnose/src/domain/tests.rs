@@ -66,6 +66,8 @@ fn good() -> DomainReport {
             org_domain: "example.jp".into(),
             org_lookup: None,
             report_authorizations: Vec::new(),
+            report_mx: Vec::new(),
+            report_addresses: Vec::new(),
         },
         dkim: vec![DkimEvidence {
             selector: "s1".into(),
@@ -1017,4 +1019,53 @@ fn dnssec_keys_without_ds_and_broken_chains() {
     let f = only(&r, Code::DnssecBogus);
     assert_eq!(f.params["dns_zone"], "hoster.example");
     assert_eq!(f.params["whose"], "mx.hoster.example");
+}
+
+#[test]
+fn dmarc_reports_to_a_domain_that_takes_no_mail() {
+    let mx = |outcome: ResolveOutcome, records: &[&str]| DnsLookup {
+        outcome,
+        ..found("example.jp", "MX", records)
+    };
+    let addresses = |outcome: ResolveOutcome| DnsLookup {
+        outcome,
+        ..found("example.jp", "A/AAAA", &[])
+    };
+    // good(): rua=mailto:d@example.jp, whose domain has an MX.
+    let mut r = good();
+    r.dmarc.report_mx = vec![mx(ResolveOutcome::Found, &["10 mx.example.jp"])];
+    assert_eq!(codes(&r), Vec::<&str>::new());
+    for (lookup, address, why) in [
+        (mx(ResolveOutcome::NotFound, &[]), None, "does not exist"),
+        (mx(ResolveOutcome::Found, &["0 ."]), None, "null MX"),
+        (
+            mx(ResolveOutcome::NoAddress, &[]),
+            Some(addresses(ResolveOutcome::NoAddress)),
+            "neither MX",
+        ),
+    ] {
+        let mut r = good();
+        r.dmarc.report_mx = vec![lookup];
+        r.dmarc.report_addresses = address.into_iter().collect();
+        let f = only(&r, Code::DmarcReportUndeliverable);
+        assert!(f.params["detail"].contains(why), "{why}: {:?}", f.params);
+        assert_eq!(f.params["destination"], "example.jp");
+    }
+    // No MX but an address (RFC 5321 §5.1), or lookups that got no answer: nothing to say.
+    for (lookup, address) in [
+        (
+            mx(ResolveOutcome::NoAddress, &[]),
+            Some(addresses(ResolveOutcome::Found)),
+        ),
+        (mx(ResolveOutcome::Timeout, &[]), None),
+        (
+            mx(ResolveOutcome::NoAddress, &[]),
+            Some(addresses(ResolveOutcome::Timeout)),
+        ),
+    ] {
+        let mut r = good();
+        r.dmarc.report_mx = vec![lookup];
+        r.dmarc.report_addresses = address.into_iter().collect();
+        assert_eq!(codes(&r), Vec::<&str>::new());
+    }
 }
