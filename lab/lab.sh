@@ -489,6 +489,28 @@ write_mta_sts() {
         printf '%s' "${policies[$host]}" > "$d/mta-sts/mta-sts.$host.posture.lab.example/.well-known/mta-sts.txt"
     done
     echo "text/html; charset=utf-8" > "$d/mta-sts/mta-sts.stshtml.posture.lab.example/.well-known/mta-sts.txt.type"
+    # The BIMI files (bimi.posture.lab.example, the same server): a logo in the SVG Tiny PS
+    # profile and its mark certificate (bimiok), a logo outside the profile (bimibad).
+    local b=$d/mta-sts/bimi.posture.lab.example
+    mkdir -p "$b"
+    cat > "$b/ok.svg" <<'SVG'
+<?xml version="1.0" encoding="UTF-8"?>
+<svg xmlns="http://www.w3.org/2000/svg" version="1.2" baseProfile="tiny-ps" viewBox="0 0 64 64">
+  <title>maildoc lab</title>
+  <rect width="64" height="64" fill="#1a5fb4"/>
+</svg>
+SVG
+    cat > "$b/bad.svg" <<'SVG'
+<svg xmlns="http://www.w3.org/2000/svg" version="1.1" x="0" y="0" viewBox="0 0 64 64">
+  <rect width="64" height="64" fill="#e01b24"/>
+</svg>
+SVG
+    echo "image/svg+xml" > "$b/ok.svg.type"
+    echo "image/svg+xml" > "$b/bad.svg.type"
+    if [[ ! -f $b/ok.pem ]]; then
+        PKI=$d
+        lab_vmc "$b/ok.svg" "$b/ok.pem"
+    fi
     chmod -R a+rX "$d/mta-sts"
 }
 

@@ -91,6 +91,18 @@ authorityKeyIdentifier = keyid:always
 subjectAltName         = \${ENV::LAB_SAN}
 authorityInfoAccess    = caIssuers;URI:http://aia.lab.example/intermediate.der
 
+# A mark certificate (BIMI VMC) for the lab: its logo (LAB_LOGOTYPE, a data: URL) in the
+# logotype extension (RFC 3709; here a bare IA5String, enough for readers that look for the
+# data: URL) and the BIMI extended key usage.
+[ v3_vmc ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = 1.3.6.1.5.5.7.3.31
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+subjectAltName         = \${ENV::LAB_SAN}
+1.3.6.1.5.5.7.1.12     = ASN1:IA5STRING:\${ENV::LAB_LOGOTYPE}
+
 [ v3_selfsigned_leaf ]
 basicConstraints       = critical, CA:FALSE
 keyUsage               = critical, digitalSignature, keyCertSign
@@ -109,11 +121,13 @@ _sign() {
     local cadir=$1 icrt=$2 ikey=$3 cn=$4 key=$5 out=$6 ext=$7 start=$8 end=$9
     local san=${10:-DNS:placeholder.invalid} selfsign=${11:-}
     local csr="$out.csr"
-    LAB_SAN=$san openssl req -new -config "$cadir/ca.cnf" -key "$key" -subj "/O=maildoc lab/CN=$cn" \
-        -out "$csr"
+    # openssl reads every section of the config, so v3_vmc's LAB_LOGOTYPE needs a value.
+    local logotype=${LAB_LOGOTYPE:-unused}
+    LAB_SAN=$san LAB_LOGOTYPE=$logotype openssl req -new -config "$cadir/ca.cnf" -key "$key" \
+        -subj "/O=maildoc lab/CN=$cn" -out "$csr"
     local -a extra=(-cert "$icrt" -keyfile "$ikey")
     [[ $selfsign == -selfsign ]] && extra=(-selfsign -keyfile "$key")
-    LAB_SAN=$san openssl ca -batch -notext -preserveDN -config "$cadir/ca.cnf" -extensions "$ext" \
+    LAB_SAN=$san LAB_LOGOTYPE=$logotype openssl ca -batch -notext -preserveDN -config "$cadir/ca.cnf" -extensions "$ext" \
         -startdate "$(_ts "$start")" -enddate "$(_ts "$end")" \
         "${extra[@]}" -subj "/O=maildoc lab/CN=$cn" -in "$csr" -out "$out" 2>/dev/null
     rm -f "$csr"
@@ -150,9 +164,21 @@ _root() {
     _sign "$ca" "" "" "$2" "$ca/$1.key" "$ca/$1.crt" v3_root "-1 day" "+3650 days" "" -selfsign
 }
 
-# The certificate of the MTA-STS policy hosts (maildoc domain, issue 5); PKI must be set.
+# The certificate of the MTA-STS policy hosts and of the BIMI files' host (maildoc domain,
+# issue 5); PKI must be set.
 lab_leaf_mtasts() {
-    _leaf mtasts mta-sts.stsok.posture.lab.example "DNS:mta-sts.stsok.posture.lab.example,DNS:mta-sts.stsmismatch.posture.lab.example,DNS:mta-sts.stsbadpolicy.posture.lab.example,DNS:mta-sts.stshtml.posture.lab.example" "-1 day" "+365 days" inter
+    _leaf mtasts mta-sts.stsok.posture.lab.example "DNS:mta-sts.stsok.posture.lab.example,DNS:mta-sts.stsmismatch.posture.lab.example,DNS:mta-sts.stsbadpolicy.posture.lab.example,DNS:mta-sts.stshtml.posture.lab.example,DNS:bimi.posture.lab.example" "-1 day" "+365 days" inter
+}
+
+# lab_vmc SVG OUT: a mark certificate for bimiok.posture.lab.example holding the logo SVG
+# (gzip, base64, as a data: URL), issued by the lab's intermediate; OUT gets the PEM chain.
+lab_vmc() {
+    local svg=$1 out=$2 ca=$PKI/ca c=$PKI/certs
+    _newkey "$c/vmc.key"
+    LAB_LOGOTYPE="data:image/svg+xml;base64,$(gzip -9n < "$svg" | base64 -w0)" \
+        _sign "$ca" "$ca/intermediate.crt" "$ca/intermediate.key" bimiok.posture.lab.example \
+        "$c/vmc.key" "$c/vmc.crt" v3_vmc "-1 day" "+365 days" DNS:bimiok.posture.lab.example
+    cat "$c/vmc.crt" "$ca/intermediate.crt" > "$out"
 }
 
 # lab_make_pki DIR: (re)create DIR/ca and DIR/certs and DIR/www/intermediate.der.

@@ -466,6 +466,104 @@ async fn report_mail(dns: &Dns, dest: &str, clock: &RunClock) -> (DnsLookup, Opt
     (mx, addresses)
 }
 
+/// The largest BIMI logo or mark certificate file read (a logo may be at most 32 KB; a
+/// larger one is reported as such).
+const MAX_BIMI_FILE: usize = 64 * 1024;
+
+/// The BIMI record at `name` and, when it names them, its logo and mark certificate.
+async fn bimi(
+    dns: &Dns,
+    trust: &Trust,
+    name: &str,
+    clock: &RunClock,
+) -> (DnsLookup, Option<BimiEvidence>) {
+    let record = txt(dns, name, clock).await;
+    let found: Vec<&String> = record
+        .records
+        .iter()
+        .filter(|r| rules::records::is_bimi(r))
+        .collect();
+    let parsed = match found.as_slice() {
+        [one] => rules::records::parse_bimi(one).ok(),
+        _ => None,
+    };
+    let Some(parsed) = parsed else {
+        return (record, None);
+    };
+    if parsed.logo.is_empty() && parsed.certificate.is_empty() {
+        return (record, None);
+    }
+    let logo = async {
+        if parsed.logo.is_empty() {
+            None
+        } else {
+            Some(bimi_logo(&parsed.logo, dns, trust, clock).await)
+        }
+    };
+    let certificate = async {
+        if parsed.certificate.is_empty() {
+            None
+        } else {
+            Some(mark_certificate(&parsed.certificate, dns, trust, clock).await)
+        }
+    };
+    let (logo, certificate) = tokio::join!(logo, certificate);
+    (record, Some(BimiEvidence { logo, certificate }))
+}
+
+async fn bimi_logo(url: &str, dns: &Dns, trust: &Trust, clock: &RunClock) -> BimiLogo {
+    let fetch = get_https(url, dns, trust, clock, MAX_BIMI_FILE).await;
+    let mut logo = BimiLogo {
+        url: url.to_string(),
+        fetched: fetch.outcome == FetchOutcome::Fetched,
+        detail: String::new(),
+        content_type: fetch.content_type,
+        size: fetch.body.len(),
+        sha256: String::new(),
+        svg: None,
+    };
+    if !logo.fetched {
+        logo.detail = fetch_failure(&fetch.outcome, &fetch.detail);
+        return logo;
+    }
+    logo.sha256 = maildoc_probe::bimi::sha256_hex(&fetch.body);
+    match maildoc_probe::bimi::svg_facts(&fetch.body) {
+        Ok(facts) => logo.svg = Some(facts),
+        Err(e) => logo.detail = e,
+    }
+    logo
+}
+
+async fn mark_certificate(
+    url: &str,
+    dns: &Dns,
+    trust: &Trust,
+    clock: &RunClock,
+) -> MarkCertificate {
+    let fetch = get_https(url, dns, trust, clock, MAX_BIMI_FILE).await;
+    let mut cert = MarkCertificate {
+        url: url.to_string(),
+        fetched: fetch.outcome == FetchOutcome::Fetched,
+        detail: String::new(),
+        leaf: None,
+        logotype: false,
+        logo_sha256: None,
+    };
+    if !cert.fetched {
+        cert.detail = fetch_failure(&fetch.outcome, &fetch.detail);
+        return cert;
+    }
+    match maildoc_probe::bimi::mark_certificate_facts(&fetch.body) {
+        Ok((leaf, logotype, logo_sha256)) => {
+            cert.leaf = Some(leaf);
+            cert.logotype = logotype;
+            cert.logo_sha256 = logo_sha256;
+        }
+        Err(e) => cert.detail = e,
+    }
+    cert
+}
+
 async fn mta_sts(dns: &Dns, trust: &Trust, domain: &str, clock: &RunClock) -> MtaStsEvidence {
     let txt = txt(dns, &format!("_mta-sts.{domain}"), clock).await;
     let announced = txt.records.iter().any(|r| rules::records::is_mta_sts(r));
@@ -576,8 +674,9 @@ pub async fn check(opts: &Options, dns: &Dns, trust: &Trust, clock: &RunClock) -
                 dnssec_evidence(zone, chain),
             )
         };
-        let ((ns, dnskey, dnssec), bimi) = tokio::join!(zone_and_keys, txt(dns, &bimi_name, clock));
-        (ns, dnskey, dnssec, bimi)
+        let ((ns, dnskey, dnssec), (bimi, bimi_assets)) =
+            tokio::join!(zone_and_keys, bimi(dns, trust, &bimi_name, clock));
+        (ns, dnskey, dnssec, bimi, bimi_assets)
     };
     let (
         (mx, mx_hosts, mx_dnssec),
@@ -587,7 +686,7 @@ pub async fn check(opts: &Options, dns: &Dns, trust: &Trust, clock: &RunClock) -
         tlsrpt,
         sending_ip,
         spf,
-        (ns, dnskey, dnssec, bimi),
+        (ns, dnskey, dnssec, bimi, bimi_assets),
     ) = tokio::join!(
         mx_part,
         dmarc(dns, domain, clock),
@@ -637,6 +736,7 @@ pub async fn check(opts: &Options, dns: &Dns, trust: &Trust, clock: &RunClock) -
         dnssec: Some(dnssec),
         mx_dnssec,
         bimi: Some(bimi),
+        bimi_assets,
         sending_ip,
         spf: serde_json::to_value(&spf).ok(),
         spf_ok: spf_usable(&spf),

@@ -96,7 +96,7 @@ fn zone_name_servers_dnssec_keys_and_bimi() {
     assert!(keys.records.is_empty());
     assert_eq!(
         r.bimi.as_ref().unwrap().records,
-        vec!["v=BIMI1; l=https://good.posture.lab.example/logo.svg"]
+        vec!["v=BIMI1; l=https://bimi.posture.lab.example/ok.svg"]
     );
     // A zone with a DNSKEY at its top (the domain is the top itself).
     let (r, _) = domain("dmarc-reports.example", &lab.dns(), "10");

@@ -925,3 +925,46 @@ fn dmarc_report_destinations_that_take_no_mail() {
         );
     }
 }
+
+/// BIMI against the lab's HTTPS server: a logo in the SVG Tiny PS profile with a mark
+/// certificate that names the domain and holds the same logo (bimiok); a logo outside the
+/// profile, DMARC at p=none and a certificate URL that answers 404 (bimibad).
+#[test]
+fn bimi_logo_and_mark_certificate_over_https() {
+    let (r, run) = case("bimiok", &[]);
+    assert!(
+        !codes(&r).contains(&Code::BimiInvalid),
+        "{:?}\n{}",
+        r.findings,
+        run.stderr
+    );
+    let assets = r.bimi_assets.clone().unwrap_or_default();
+    let logo = assets.logo.unwrap_or_else(|| panic!("no logo: {r:?}"));
+    assert!(logo.fetched && logo.svg.is_some(), "{logo:?}");
+    assert_eq!(logo.content_type.as_deref(), Some("image/svg+xml"));
+    let cert = assets
+        .certificate
+        .unwrap_or_else(|| panic!("no certificate: {r:?}"));
+    assert!(cert.logotype, "{cert:?}");
+    assert_eq!(cert.logo_sha256.as_deref(), Some(logo.sha256.as_str()));
+    assert_eq!(
+        cert.leaf.map(|l| l.names),
+        Some(vec!["bimiok.posture.lab.example".to_string()])
+    );
+
+    let (r, _) = case("bimibad", &[]);
+    let detail = param(&r, Code::BimiInvalid, "detail");
+    for words in [
+        "p=none",
+        "version=1.1",
+        "baseProfile=(none)",
+        "no <title>",
+        "x= or y=",
+        "HTTP status 404",
+    ] {
+        assert!(detail.contains(words), "{words}: {detail}");
+    }
+    // good.posture.lab.example: a profile logo without a certificate is fine.
+    let (r, _) = case("good", &[]);
+    assert!(!codes(&r).contains(&Code::BimiInvalid), "{:?}", r.findings);
+}

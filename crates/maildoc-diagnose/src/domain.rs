@@ -8,7 +8,8 @@ pub mod psl;
 pub mod records;
 
 use maildoc_model::domain::{
-    DmarcEvidence, DnssecEvidence, DnssecStatus, DomainReport, ReverseDns,
+    BimiLogo, DmarcEvidence, DnssecEvidence, DnssecStatus, DomainReport, MarkCertificate,
+    ReverseDns,
 };
 use maildoc_model::{CertInfo, Code, Finding, ResolveOutcome, Severity};
 use records::DkimKey;
@@ -28,7 +29,7 @@ pub const COMMON_DKIM_SELECTORS: &[&str] = &[
 ];
 
 /// All findings for the report, in a stable order: MX and reverse DNS, DMARC, DKIM,
-/// MTA-STS, TLS-RPT, TLSA, DNSSEC, then the sender-requirements verdict. `report.findings` may hold
+/// MTA-STS, TLS-RPT, TLSA, DNSSEC, BIMI, then the sender-requirements verdict. `report.findings` may hold
 /// the SPF findings of `maildoc_auth` already: the verdict reads them; they are not
 /// returned again.
 pub fn diagnose(report: &DomainReport) -> Vec<Finding> {
@@ -41,6 +42,7 @@ pub fn diagnose(report: &DomainReport) -> Vec<Finding> {
     tlsrpt(report, &mut out);
     tlsa(report, &mut out);
     dnssec(report, &mut out);
+    bimi(report, &mut out);
     let verdict = requirements_finding(report, dkim_ok, &out);
     out.extend(verdict);
     blocklists(report, &mut out);
@@ -551,6 +553,170 @@ fn undeliverable(d: &DmarcEvidence, dest: &str) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// The DMARC policy that applies to the domain itself and its pct (`p`, or `sp` when the
+/// organisational domain's record applies); `None` when no usable record applies.
+fn applied_policy(d: &DmarcEvidence) -> Option<(String, u8)> {
+    let AppliedDmarc::Record {
+        record, inherited, ..
+    } = applied_dmarc(d)
+    else {
+        return None;
+    };
+    let parsed = records::parse_dmarc(record).ok()?;
+    let policy = match (&parsed.sp, inherited) {
+        (Some(sp), true) => sp.clone(),
+        _ => parsed.p.clone(),
+    };
+    Some((policy, parsed.pct))
+}
+
+/// BIMI: the record, DMARC at enforcement, the logo's SVG profile and the mark certificate.
+/// Everything that keeps the logo from showing goes into one finding.
+fn bimi(report: &DomainReport, out: &mut Vec<Finding>) {
+    let Some(lookup) = &report.bimi else {
+        return;
+    };
+    let found: Vec<&String> = lookup
+        .records
+        .iter()
+        .filter(|r| records::is_bimi(r))
+        .collect();
+    let mut problems: Vec<String> = Vec::new();
+    match found.as_slice() {
+        [] => return,
+        [one] => match records::parse_bimi(one) {
+            Err(e) => problems.push(e),
+            // Both empty: the domain declines to show a logo.
+            Ok(r) if r.logo.is_empty() && r.certificate.is_empty() => return,
+            Ok(r) if r.logo.is_empty() => problems.push("l= names no logo".into()),
+            Ok(_) => {}
+        },
+        more => problems.push(format!("{} BIMI records at {}", more.len(), lookup.name)),
+    }
+    match applied_policy(&report.dmarc) {
+        Some((p, 100)) if p == "quarantine" || p == "reject" => {}
+        Some((p, pct)) => problems.push(format!(
+            "the DMARC policy is p={p} with pct={pct}, and BIMI needs p=quarantine or p=reject at pct=100"
+        )),
+        None => problems.push("no usable DMARC record applies, and BIMI needs one at enforcement".into()),
+    }
+    let assets = report.bimi_assets.clone().unwrap_or_default();
+    if let Some(logo) = &assets.logo {
+        problems.extend(logo_problems(logo));
+    }
+    if let Some(cert) = &assets.certificate {
+        problems.extend(certificate_problems(report, cert, assets.logo.as_ref()));
+    }
+    if !problems.is_empty() {
+        out.push(
+            Finding::new(Code::BimiInvalid)
+                .param("domain", &report.domain)
+                .param("detail", problems.join("; "))
+                .evidence(&lookup.name),
+        );
+    }
+}
+
+/// What keeps a BIMI logo from the SVG Tiny Portable/Secure profile.
+fn logo_problems(logo: &BimiLogo) -> Vec<String> {
+    let url = &logo.url;
+    if !logo.fetched {
+        return vec![format!(
+            "the logo {url} could not be fetched ({})",
+            logo.detail
+        )];
+    }
+    let Some(svg) = &logo.svg else {
+        return vec![format!(
+            "the logo {url} is not an SVG document ({})",
+            logo.detail
+        )];
+    };
+    let mut out = Vec::new();
+    if svg.version.as_deref() != Some("1.2") {
+        out.push(format!(
+            "the logo's <svg> has version={}, not \"1.2\"",
+            svg.version.as_deref().unwrap_or("(none)")
+        ));
+    }
+    if svg.base_profile.as_deref() != Some("tiny-ps") {
+        out.push(format!(
+            "the logo's <svg> has baseProfile={}, not \"tiny-ps\"",
+            svg.base_profile.as_deref().unwrap_or("(none)")
+        ));
+    }
+    if !svg.has_title {
+        out.push("the logo has no <title>".into());
+    }
+    if svg.root_position {
+        out.push("the logo's <svg> element has x= or y=".into());
+    }
+    if logo.size > 32 * 1024 {
+        out.push(format!("the logo is {} bytes, above 32 KB", logo.size));
+    }
+    out
+}
+
+/// What is wrong with a BIMI mark certificate, at the time of the report. Its issuer is not
+/// checked against the Mark Verifying Authorities (maildoc does not carry their roots).
+fn certificate_problems(
+    report: &DomainReport,
+    cert: &MarkCertificate,
+    logo: Option<&BimiLogo>,
+) -> Vec<String> {
+    let url = &cert.url;
+    if !cert.fetched {
+        return vec![format!(
+            "the mark certificate {url} could not be read ({})",
+            cert.detail
+        )];
+    }
+    let Some(leaf) = &cert.leaf else {
+        return vec![format!(
+            "the mark certificate {url} could not be read ({})",
+            cert.detail
+        )];
+    };
+    let mut out = Vec::new();
+    let now = i64::try_from(report.started_at_unix).unwrap_or(i64::MAX);
+    if leaf.not_after_unix < now {
+        out.push(format!(
+            "the mark certificate expired on {}",
+            crate::fmt::date(leaf.not_after_unix)
+        ));
+    }
+    if leaf.not_before_unix > now {
+        out.push(format!(
+            "the mark certificate is valid only from {}",
+            crate::fmt::date(leaf.not_before_unix)
+        ));
+    }
+    let names_domain = leaf.names.iter().any(|n| {
+        n.eq_ignore_ascii_case(&report.domain) || n.eq_ignore_ascii_case(&report.dmarc.org_domain)
+    });
+    if !names_domain {
+        out.push(format!(
+            "the mark certificate names {}, not {}",
+            if leaf.names.is_empty() {
+                "no domain".to_string()
+            } else {
+                leaf.names.join(", ")
+            },
+            report.domain
+        ));
+    }
+    match (&cert.logo_sha256, logo) {
+        _ if !cert.logotype => {
+            out.push("the mark certificate holds no logo (logotype extension)".into())
+        }
+        (Some(inside), Some(served)) if served.fetched && *inside != served.sha256 => {
+            out.push("the logo in the mark certificate differs from the one at l=".into());
+        }
+        _ => {}
+    }
+    out
 }
 
 /// The name of the authorisation record of `dest` for reports about `record_domain`.

@@ -188,6 +188,7 @@ pub fn is_domain_code(code: Code) -> bool {
             | Code::TlsaMismatch
             | Code::DnssecDsMissing
             | Code::DnssecBogus
+            | Code::BimiInvalid
             | Code::SenderRequirementsUnmet
             | Code::DomainLookupFailed
             | Code::MxDuplicateHost
@@ -275,6 +276,7 @@ pub fn allowed_params(code: Code) -> &'static [&'static str] {
         Code::TlsaMismatch => &["mx_host", "detail"],
         Code::DnssecDsMissing => &["dns_zone"],
         Code::DnssecBogus => &["dns_zone", "whose", "detail"],
+        Code::BimiInvalid => &["domain", "detail"],
         Code::SenderRequirementsUnmet => &["domain", "missing"],
         Code::DomainLookupFailed => &["domain", "names", "detail"],
         // ---- domain posture: SPF (issue 5) ----

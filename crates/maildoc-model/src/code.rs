@@ -234,6 +234,9 @@ codes! {
     /// The parent's DS record promises DNSSEC that the zone's keys or signatures do not
     /// deliver: validating resolvers cannot look up the zone's names.
     DnssecBogus = "dnssec-bogus", Error;
+    /// The BIMI record, its logo or its mark certificate would keep mailboxes from showing
+    /// the brand logo.
+    BimiInvalid = "bimi-invalid", Warning;
     /// The domain does not meet the Gmail/Yahoo and Japanese carriers' sender requirements.
     SenderRequirementsUnmet = "sender-requirements-unmet", Error;
     /// Some DNS lookups of the domain check got no definite answer (SERVFAIL, timeout).

@@ -101,6 +101,69 @@ pub struct DnssecEvidence {
     pub detail: String,
 }
 
+/// The logo and the mark certificate a BIMI record names, as fetched over HTTPS with strict
+/// certificate verification.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BimiEvidence {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<BimiLogo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<MarkCertificate>,
+}
+
+/// The BIMI logo (`l=`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BimiLogo {
+    pub url: String,
+    pub fetched: bool,
+    /// Why it was not fetched, or why it is not an SVG document.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// Size in bytes as served.
+    #[serde(default)]
+    pub size: usize,
+    /// SHA-256 of the file as served, lower-case hex.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub sha256: String,
+    /// What its `<svg>` root says; `None` when it is not an SVG document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub svg: Option<SvgFacts>,
+}
+
+/// The parts of an SVG file the SVG Tiny Portable/Secure profile of BIMI cares about.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SvgFacts {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_profile: Option<String>,
+    /// A `<title>` element directly inside `<svg>`.
+    pub has_title: bool,
+    /// `x=` or `y=` on the `<svg>` element (not allowed).
+    pub root_position: bool,
+}
+
+/// The mark certificate (`a=`, a VMC or CMC): its leaf certificate's facts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarkCertificate {
+    pub url: String,
+    pub fetched: bool,
+    /// Why it was not fetched or could not be read.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+    /// The leaf (the first certificate of the PEM file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leaf: Option<crate::CertInfo>,
+    /// Whether the leaf carries the logotype extension (RFC 3709) that holds the logo.
+    #[serde(default)]
+    pub logotype: bool,
+    /// SHA-256 of the SVG logo embedded in the logotype extension (after gunzip).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo_sha256: Option<String>,
+}
+
 /// DMARC: the domain's record, the organisational domain's when the domain has none, and
 /// the external report destinations' authorisation records.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -208,6 +271,9 @@ pub struct DomainReport {
     /// DMARC passes at an enforcing policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bimi: Option<DnsLookup>,
+    /// The logo and mark certificate of the BIMI record, when it names them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bimi_assets: Option<BimiEvidence>,
     /// Reverse DNS of the `--ip` address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sending_ip: Option<ReverseDns>,

@@ -1,6 +1,7 @@
 //! The probes of maildoc: the only crate that opens sockets. Every probe records what
 //! happened as evidence; a remote failure is never a Rust error.
 
+pub mod bimi;
 pub mod cert;
 pub mod clock;
 pub mod conn;

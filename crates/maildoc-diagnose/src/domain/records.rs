@@ -300,6 +300,51 @@ fn rsa_modulus_bits(key: &[u8]) -> Option<u32> {
     Some((m.len() as u32 - 1) * 8 + (8 - first.leading_zeros()))
 }
 
+/// Whether a TXT record at `<selector>._bimi` is a BIMI record (starts with `v=BIMI1`).
+pub fn is_bimi(txt: &str) -> bool {
+    let first = txt.split(';').next().unwrap_or_default();
+    first
+        .split_once('=')
+        .is_some_and(|(tag, value)| tag.trim() == "v" && value.trim().eq_ignore_ascii_case("BIMI1"))
+}
+
+/// A BIMI assertion record: where the logo is (`l=`) and where the mark certificate is
+/// (`a=`); both empty means the domain declines to show a logo.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BimiRecord {
+    pub logo: String,
+    pub certificate: String,
+}
+
+/// Parses a BIMI record (the BIMI group's draft, section 4.2): `v=BIMI1`, then `l=` and
+/// `a=`, each empty or one `https://` URL.
+pub fn parse_bimi(txt: &str) -> Result<BimiRecord, String> {
+    let tags = tag_list(txt)?;
+    match tags.first() {
+        Some((t, v)) if t == "v" && v.eq_ignore_ascii_case("BIMI1") => {}
+        _ => return Err("the record must start with v=BIMI1".into()),
+    }
+    let url = |tag: &str| -> Result<String, String> {
+        let value = tags
+            .iter()
+            .find(|(t, _)| t == tag)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default();
+        let https = value
+            .get(..8)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"));
+        if value.is_empty() || (https && value.len() > 8 && !value.contains([',', ' '])) {
+            Ok(value)
+        } else {
+            Err(format!("{tag}={value} is not one https:// URL"))
+        }
+    };
+    Ok(BimiRecord {
+        logo: url("l")?,
+        certificate: url("a")?,
+    })
+}
+
 /// Whether a TXT record at `_mta-sts` is an MTA-STS record (starts with `v=STSv1`).
 pub fn is_mta_sts(txt: &str) -> bool {
     txt.trim_start().starts_with("v=STSv1")

@@ -99,6 +99,7 @@ fn good() -> DomainReport {
         dnssec: None,
         mx_dnssec: Vec::new(),
         bimi: None,
+        bimi_assets: None,
         sending_ip: None,
         spf: None,
         spf_ok: None,
@@ -1067,5 +1068,171 @@ fn dmarc_reports_to_a_domain_that_takes_no_mail() {
         r.dmarc.report_mx = vec![lookup];
         r.dmarc.report_addresses = address.into_iter().collect();
         assert_eq!(codes(&r), Vec::<&str>::new());
+    }
+}
+
+fn bimi_report(record: &str) -> DomainReport {
+    let mut r = good();
+    r.started_at_unix = 1_795_000_000; // 2026-11
+    r.bimi = Some(found("default._bimi.example.jp", "TXT", &[record]));
+    r
+}
+
+fn tiny_ps_logo() -> BimiLogo {
+    BimiLogo {
+        url: "https://example.jp/logo.svg".into(),
+        fetched: true,
+        detail: String::new(),
+        content_type: Some("image/svg+xml".into()),
+        size: 1000,
+        sha256: "aa".into(),
+        svg: Some(SvgFacts {
+            version: Some("1.2".into()),
+            base_profile: Some("tiny-ps".into()),
+            has_title: true,
+            root_position: false,
+        }),
+    }
+}
+
+fn mark_certificate() -> MarkCertificate {
+    let mut leaf = crate::fixtures::leaf("example.jp");
+    // Valid whenever the report runs.
+    (leaf.not_before_unix, leaf.not_after_unix) = (0, i64::MAX);
+    MarkCertificate {
+        url: "https://example.jp/vmc.pem".into(),
+        fetched: true,
+        detail: String::new(),
+        leaf: Some(leaf),
+        logotype: true,
+        logo_sha256: Some("aa".into()),
+    }
+}
+
+#[test]
+fn bimi_record_logo_and_mark_certificate() {
+    let record = "v=BIMI1; l=https://example.jp/logo.svg; a=https://example.jp/vmc.pem";
+    let detail = |r: &DomainReport| only(r, Code::BimiInvalid).params["detail"].clone();
+    // A clean record, logo and certificate at p=reject: nothing to say.
+    let mut r = bimi_report(record);
+    r.bimi_assets = Some(BimiEvidence {
+        logo: Some(tiny_ps_logo()),
+        certificate: Some(mark_certificate()),
+    });
+    assert_eq!(codes(&r), Vec::<&str>::new());
+    // Declining (both empty) is fine; no record is fine.
+    assert_eq!(codes(&bimi_report("v=BIMI1; l=; a=")), Vec::<&str>::new());
+    assert_eq!(codes(&bimi_report("not bimi")), Vec::<&str>::new());
+    // The record itself.
+    assert!(detail(&bimi_report("v=BIMI1; l=http://example.jp/logo.svg")).contains("https"));
+    assert!(detail(&bimi_report("v=BIMI1; a=https://example.jp/vmc.pem")).contains("no logo"));
+    // DMARC must be at enforcement.
+    let mut r = r.clone();
+    r.dmarc.lookup.records = vec!["v=DMARC1; p=none".into()];
+    assert!(detail(&r).contains("p=none"));
+    // The logo's profile.
+    let with_logo = |edit: &dyn Fn(&mut BimiLogo)| {
+        let mut r = bimi_report("v=BIMI1; l=https://example.jp/logo.svg");
+        let mut logo = tiny_ps_logo();
+        edit(&mut logo);
+        r.bimi_assets = Some(BimiEvidence {
+            logo: Some(logo),
+            certificate: None,
+        });
+        r
+    };
+    assert_eq!(codes(&with_logo(&|_| {})), Vec::<&str>::new());
+    for (edit, words) in [
+        (
+            &(|l: &mut BimiLogo| {
+                l.fetched = false;
+                l.detail = "HTTP status 404".into();
+            }) as &dyn Fn(&mut BimiLogo),
+            "404",
+        ),
+        (&|l: &mut BimiLogo| l.svg = None, "not an SVG"),
+        (
+            &|l: &mut BimiLogo| {
+                if let Some(s) = l.svg.as_mut() {
+                    s.version = Some("1.1".into());
+                }
+            },
+            "version=1.1",
+        ),
+        (
+            &|l: &mut BimiLogo| {
+                if let Some(s) = l.svg.as_mut() {
+                    s.base_profile = None;
+                }
+            },
+            "baseProfile=(none)",
+        ),
+        (
+            &|l: &mut BimiLogo| {
+                if let Some(s) = l.svg.as_mut() {
+                    s.has_title = false;
+                }
+            },
+            "<title>",
+        ),
+        (
+            &|l: &mut BimiLogo| {
+                if let Some(s) = l.svg.as_mut() {
+                    s.root_position = true;
+                }
+            },
+            "x= or y=",
+        ),
+        (&|l: &mut BimiLogo| l.size = 40_000, "above 32 KB"),
+    ] {
+        let d = detail(&with_logo(edit));
+        assert!(d.contains(words), "{words}: {d}");
+    }
+    // The mark certificate.
+    let with_cert = |edit: &dyn Fn(&mut MarkCertificate)| {
+        let mut r = bimi_report(record);
+        let mut cert = mark_certificate();
+        edit(&mut cert);
+        r.bimi_assets = Some(BimiEvidence {
+            logo: Some(tiny_ps_logo()),
+            certificate: Some(cert),
+        });
+        r
+    };
+    for (edit, words) in [
+        (
+            &(|c: &mut MarkCertificate| {
+                c.fetched = false;
+                c.detail = "HTTP status 404".into();
+            }) as &dyn Fn(&mut MarkCertificate),
+            "could not be read",
+        ),
+        (
+            &|c: &mut MarkCertificate| {
+                if let Some(l) = c.leaf.as_mut() {
+                    l.not_after_unix = 1_000_000;
+                }
+            },
+            "expired on 1970-01-12",
+        ),
+        (
+            &|c: &mut MarkCertificate| {
+                if let Some(l) = c.leaf.as_mut() {
+                    l.names = vec!["other.example".into()];
+                }
+            },
+            "names other.example, not example.jp",
+        ),
+        (
+            &|c: &mut MarkCertificate| c.logotype = false,
+            "holds no logo",
+        ),
+        (
+            &|c: &mut MarkCertificate| c.logo_sha256 = Some("bb".into()),
+            "differs",
+        ),
+    ] {
+        let d = detail(&with_cert(edit));
+        assert!(d.contains(words), "{words}: {d}");
     }
 }

@@ -1,0 +1,181 @@
+//! What a BIMI logo and mark certificate say about themselves, read from the bytes fetched:
+//! the `<svg>` root's profile attributes, and the leaf certificate's names, dates and the
+//! logo it embeds (RFC 3709 logotype extension). Whether they are good enough is for the
+//! rules to say.
+
+use base64::Engine;
+use maildoc_model::CertInfo;
+use maildoc_model::domain::SvgFacts;
+use quick_xml::events::{BytesStart, Event};
+use std::io::Read;
+
+/// The logotype extension (RFC 3709, id-pe-logotype).
+const LOGOTYPE_OID: &str = "1.3.6.1.5.5.7.1.12";
+/// The most a gzip-compressed logo may unpack to (BIMI logos are at most 32 KB).
+const MAX_LOGO: u64 = 1024 * 1024;
+
+/// SHA-256 of `bytes`, lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    ring::digest::digest(&ring::digest::SHA256, bytes)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
+    let found = e.try_get_attribute(name).ok()??;
+    found
+        .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+        .ok()
+        .map(|v| v.into_owned())
+}
+
+/// The root `<svg>` element's version, baseProfile and x/y, and whether a `<title>` is
+/// among its children. An error when the document is not XML or its root is not `<svg>`.
+pub fn svg_facts(bytes: &[u8]) -> Result<SvgFacts, String> {
+    let mut reader = quick_xml::Reader::from_reader(bytes);
+    let mut buf = Vec::new();
+    let mut depth = 0usize;
+    let mut facts: Option<SvgFacts> = None;
+    loop {
+        let event = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| format!("not XML: {e} at byte {}", reader.error_position()))?;
+        let opens = matches!(event, Event::Start(_));
+        match event {
+            Event::Start(e) | Event::Empty(e) if depth == 0 => {
+                let name = e.local_name().as_ref().to_string();
+                if name != "svg" {
+                    return Err(format!("the root element is <{name}>, not <svg>"));
+                }
+                facts = Some(SvgFacts {
+                    version: attr(&e, "version"),
+                    base_profile: attr(&e, "baseProfile"),
+                    has_title: false,
+                    root_position: attr(&e, "x").is_some() || attr(&e, "y").is_some(),
+                });
+                if !opens {
+                    break;
+                }
+                depth = 1;
+            }
+            Event::Start(e) | Event::Empty(e) => {
+                if depth == 1
+                    && e.local_name().as_ref() == "title"
+                    && let Some(f) = facts.as_mut()
+                {
+                    f.has_title = true;
+                }
+                if opens {
+                    depth += 1;
+                }
+            }
+            Event::End(_) => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    break;
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    facts.ok_or_else(|| "no root element".to_string())
+}
+
+/// What a mark certificate's leaf says: its facts, whether it has the logotype extension,
+/// and the SHA-256 of the SVG logo that extension embeds.
+pub fn mark_certificate_facts(pem: &[u8]) -> Result<(CertInfo, bool, Option<String>), String> {
+    let der = rustls_pemfile::certs(&mut &pem[..])
+        .next()
+        .ok_or_else(|| "no PEM certificate in the file".to_string())?
+        .map_err(|e| format!("not PEM: {e}"))?;
+    let leaf = crate::cert::describe(der.as_ref()).ok_or("not a certificate")?;
+    let (_, cert) = x509_parser::parse_x509_certificate(der.as_ref())
+        .map_err(|e| format!("not a certificate: {e}"))?;
+    let logotype = cert
+        .extensions()
+        .iter()
+        .find(|e| e.oid.to_id_string() == LOGOTYPE_OID);
+    let logo_sha256 = logotype
+        .and_then(|e| embedded_logo(e.value))
+        .map(|svg| sha256_hex(&svg));
+    Ok((leaf, logotype.is_some(), logo_sha256))
+}
+
+/// The SVG in a logotype extension: the `data:image/svg+xml;base64,` URL in its bytes,
+/// decoded, and unpacked when gzip-compressed (as mark certificates store it).
+fn embedded_logo(ext: &[u8]) -> Option<Vec<u8>> {
+    const MARKER: &[u8] = b"data:image/svg+xml;base64,";
+    let at = ext.windows(MARKER.len()).position(|w| w == MARKER)?;
+    let encoded: Vec<u8> = ext[at + MARKER.len()..]
+        .iter()
+        .copied()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        .collect();
+    let data = base64::engine::general_purpose::STANDARD
+        .decode(&encoded)
+        .ok()?;
+    if data.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(&data[..])
+            .take(MAX_LOGO)
+            .read_to_end(&mut out)
+            .ok()?;
+        Some(out)
+    } else {
+        Some(data)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn svg_tiny_ps_facts() {
+        let ok = br#"<?xml version="1.0" encoding="UTF-8"?>
+<!-- a comment -->
+<svg xmlns="http://www.w3.org/2000/svg" version="1.2" baseProfile="tiny-ps" viewBox="0 0 10 10">
+  <title>Example</title><g><title>not the root's</title></g>
+</svg>"#;
+        assert_eq!(
+            svg_facts(ok),
+            Ok(SvgFacts {
+                version: Some("1.2".into()),
+                base_profile: Some("tiny-ps".into()),
+                has_title: true,
+                root_position: false,
+            })
+        );
+        let bad = br#"<svg version="1.1" x="0" y="0"><g><title>deep</title></g></svg>"#;
+        let f = svg_facts(bad).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(f.base_profile, None);
+        assert!(!f.has_title, "a title below a child does not count");
+        assert!(f.root_position);
+        assert!(svg_facts(b"<html><body/></html>").is_err_and(|e| e.contains("<html>")));
+        assert!(svg_facts(b"\x89PNG\r\n").is_err());
+        assert!(svg_facts(b"").is_err());
+    }
+
+    #[test]
+    fn the_logo_inside_a_logotype_extension() {
+        let svg = b"<svg version=\"1.2\"/>";
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut gz, svg).unwrap_or_default();
+        let packed = gz.finish().unwrap_or_default();
+        for data in [packed.as_slice(), svg.as_slice()] {
+            let mut ext = b"\x30\x82junk data:image/svg+xml;base64,".to_vec();
+            ext.extend(
+                base64::engine::general_purpose::STANDARD
+                    .encode(data)
+                    .bytes(),
+            );
+            ext.extend(b"\x04\x00trailing");
+            assert_eq!(embedded_logo(&ext).as_deref(), Some(svg.as_slice()));
+        }
+        assert_eq!(embedded_logo(b"no marker here"), None);
+    }
+}
