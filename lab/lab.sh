@@ -490,7 +490,8 @@ write_mta_sts() {
     done
     echo "text/html; charset=utf-8" > "$d/mta-sts/mta-sts.stshtml.posture.lab.example/.well-known/mta-sts.txt.type"
     # The BIMI files (bimi.posture.lab.example, the same server): a logo in the SVG Tiny PS
-    # profile and its mark certificate (bimiok), a logo outside the profile (bimibad).
+    # profile and its mark certificate (bimiok), the same from an untrusted issuer
+    # (bimiuntrusted), a logo outside the profile (bimibad).
     local b=$d/mta-sts/bimi.posture.lab.example
     mkdir -p "$b"
     cat > "$b/ok.svg" <<'SVG'
@@ -507,9 +508,10 @@ SVG
 SVG
     echo "image/svg+xml" > "$b/ok.svg.type"
     echo "image/svg+xml" > "$b/bad.svg.type"
-    if [[ ! -f $b/ok.pem ]]; then
+    if [[ ! -f $b/ok.pem || ! -f $b/untrusted.pem ]]; then
         PKI=$d
-        lab_vmc "$b/ok.svg" "$b/ok.pem"
+        lab_vmc "$b/ok.svg" "$b/ok.pem" bimiok.posture.lab.example inter
+        lab_vmc "$b/ok.svg" "$b/untrusted.pem" bimiuntrusted.posture.lab.example other
     fi
     chmod -R a+rX "$d/mta-sts"
 }

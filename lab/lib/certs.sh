@@ -170,15 +170,19 @@ lab_leaf_mtasts() {
     _leaf mtasts mta-sts.stsok.posture.lab.example "DNS:mta-sts.stsok.posture.lab.example,DNS:mta-sts.stsmismatch.posture.lab.example,DNS:mta-sts.stsbadpolicy.posture.lab.example,DNS:mta-sts.stshtml.posture.lab.example,DNS:bimi.posture.lab.example" "-1 day" "+365 days" inter
 }
 
-# lab_vmc SVG OUT: a mark certificate for bimiok.posture.lab.example holding the logo SVG
-# (gzip, base64, as a data: URL), issued by the lab's intermediate; OUT gets the PEM chain.
+# lab_vmc SVG OUT NAME ISSUER: a mark certificate for NAME holding the logo SVG (gzip,
+# base64, as a data: URL); ISSUER is "inter" (the lab's intermediate, under the root the
+# tests trust) or "other" (a CA nobody trusts). OUT gets the PEM: the certificate, then
+# its issuer's certificate.
 lab_vmc() {
-    local svg=$1 out=$2 ca=$PKI/ca c=$PKI/certs
-    _newkey "$c/vmc.key"
+    local svg=$1 out=$2 name=$3 issuer=$4 ca=$PKI/ca c=$PKI/certs
+    local icrt=$ca/intermediate.crt ikey=$ca/intermediate.key
+    [[ $issuer == other ]] && icrt=$ca/other-ca.crt ikey=$ca/other-ca.key
+    _newkey "$c/vmc-$name.key"
     LAB_LOGOTYPE="data:image/svg+xml;base64,$(gzip -9n < "$svg" | base64 -w0)" \
-        _sign "$ca" "$ca/intermediate.crt" "$ca/intermediate.key" bimiok.posture.lab.example \
-        "$c/vmc.key" "$c/vmc.crt" v3_vmc "-1 day" "+365 days" DNS:bimiok.posture.lab.example
-    cat "$c/vmc.crt" "$ca/intermediate.crt" > "$out"
+        _sign "$ca" "$icrt" "$ikey" "$name" "$c/vmc-$name.key" "$c/vmc-$name.crt" v3_vmc \
+        "-1 day" "+365 days" "DNS:$name"
+    cat "$c/vmc-$name.crt" "$icrt" > "$out"
 }
 
 # lab_make_pki DIR: (re)create DIR/ca and DIR/certs and DIR/www/intermediate.der.

@@ -534,6 +534,13 @@ async fn bimi_logo(url: &str, dns: &Dns, trust: &Trust, clock: &RunClock) -> Bim
     logo
 }
 
+fn clock_now_unix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
 async fn mark_certificate(
     url: &str,
     dns: &Dns,
@@ -548,6 +555,8 @@ async fn mark_certificate(
         leaf: None,
         logotype: false,
         logo_sha256: None,
+        issuer_verified: false,
+        issuer_detail: String::new(),
     };
     if !cert.fetched {
         cert.detail = fetch_failure(&fetch.outcome, &fetch.detail);
@@ -555,6 +564,19 @@ async fn mark_certificate(
     }
     match maildoc_probe::bimi::mark_certificate_facts(&fetch.body) {
         Ok((leaf, logotype, logo_sha256)) => {
+            // Judged within the leaf's validity: expiry is its own finding.
+            let now = i64::try_from(clock_now_unix()).unwrap_or(i64::MAX);
+            let at = now.clamp(
+                leaf.not_before_unix,
+                leaf.not_after_unix.max(leaf.not_before_unix),
+            );
+            let issuer = maildoc_probe::bimi::verify_mark_issuer(
+                &fetch.body,
+                trust.extra_roots(),
+                u64::try_from(at).unwrap_or_default(),
+            );
+            cert.issuer_verified = issuer.is_ok();
+            cert.issuer_detail = issuer.err().unwrap_or_default();
             cert.leaf = Some(leaf);
             cert.logotype = logotype;
             cert.logo_sha256 = logo_sha256;

@@ -946,6 +946,7 @@ fn bimi_logo_and_mark_certificate_over_https() {
         .certificate
         .unwrap_or_else(|| panic!("no certificate: {r:?}"));
     assert!(cert.logotype, "{cert:?}");
+    assert!(cert.issuer_verified, "{}", cert.issuer_detail);
     assert_eq!(cert.logo_sha256.as_deref(), Some(logo.sha256.as_str()));
     assert_eq!(
         cert.leaf.map(|l| l.names),
@@ -964,6 +965,14 @@ fn bimi_logo_and_mark_certificate_over_https() {
     ] {
         assert!(detail.contains(words), "{words}: {detail}");
     }
+    // The same certificate from a CA that is no Mark Verifying Authority (nor in --ca-file).
+    let (r, _) = case("bimiuntrusted", &[]);
+    let detail = param(&r, Code::BimiInvalid, "detail");
+    assert!(detail.contains("no Mark Verifying Authority"), "{detail}");
+    assert!(
+        !detail.contains("expired") && !detail.contains("differs"),
+        "{detail}"
+    );
     // good.posture.lab.example: a profile logo without a certificate is fine.
     let (r, _) = case("good", &[]);
     assert!(!codes(&r).contains(&Code::BimiInvalid), "{:?}", r.findings);

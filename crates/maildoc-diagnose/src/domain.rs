@@ -659,8 +659,8 @@ fn logo_problems(logo: &BimiLogo) -> Vec<String> {
     out
 }
 
-/// What is wrong with a BIMI mark certificate, at the time of the report. Its issuer is not
-/// checked against the Mark Verifying Authorities (maildoc does not carry their roots).
+/// What is wrong with a BIMI mark certificate, at the time of the report: its issuer (a Mark
+/// Verifying Authority), dates, names and the logo it holds.
 fn certificate_problems(
     report: &DomainReport,
     cert: &MarkCertificate,
@@ -680,6 +680,12 @@ fn certificate_problems(
         )];
     };
     let mut out = Vec::new();
+    if !cert.issuer_verified {
+        out.push(format!(
+            "the mark certificate was not issued by a recognised Mark Verifying Authority ({})",
+            cert.issuer_detail
+        ));
+    }
     let now = i64::try_from(report.started_at_unix).unwrap_or(i64::MAX);
     if leaf.not_after_unix < now {
         out.push(format!(

@@ -162,6 +162,14 @@ pub struct MarkCertificate {
     /// SHA-256 of the SVG logo embedded in the logotype extension (after gunzip).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo_sha256: Option<String>,
+    /// Whether the chain leads to a Mark Verifying Authority's root (or one of `--ca-file`)
+    /// for the BIMI key usage. Checked at a time within the leaf's validity, so that an
+    /// expired certificate reads as expired, not as untrusted.
+    #[serde(default)]
+    pub issuer_verified: bool,
+    /// Why the issuer check failed.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub issuer_detail: String,
 }
 
 /// DMARC: the domain's record, the organisational domain's when the domain has none, and

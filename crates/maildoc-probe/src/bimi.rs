@@ -7,7 +7,71 @@ use base64::Engine;
 use maildoc_model::CertInfo;
 use maildoc_model::domain::SvgFacts;
 use quick_xml::events::{BytesStart, Event};
+use rustls::pki_types::{CertificateDer, UnixTime};
 use std::io::Read;
+
+/// The roots of the Mark Verifying Authorities (data/SOURCE.md).
+const MVA_ROOTS: &str = include_str!("../data/mark-verifying-authorities.pem");
+/// id-kp-BrandIndicatorforMessageIdentification (1.3.6.1.5.5.7.3.31), the OID's DER value.
+const BIMI_EKU: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x1f];
+
+/// Checks that a mark certificate file (leaf first, then intermediates) chains to a Mark
+/// Verifying Authority's root or one of `extra_roots`, for the BIMI key usage, at `at_unix`.
+pub fn verify_mark_issuer(
+    pem: &[u8],
+    extra_roots: &[CertificateDer<'static>],
+    at_unix: u64,
+) -> Result<(), String> {
+    let certs: Vec<CertificateDer<'static>> = rustls_pemfile::certs(&mut &pem[..])
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("not PEM: {e}"))?;
+    let (leaf, intermediates) = certs
+        .split_first()
+        .ok_or_else(|| "no PEM certificate in the file".to_string())?;
+    let roots: Vec<CertificateDer<'static>> = rustls_pemfile::certs(&mut MVA_ROOTS.as_bytes())
+        .filter_map(Result::ok)
+        .chain(extra_roots.iter().cloned())
+        .collect();
+    let anchors: Vec<_> = roots
+        .iter()
+        .filter_map(|r| webpki::anchor_from_trusted_cert(r).ok())
+        .collect();
+    // The leaf must name the BIMI usage; intermediates may leave usages out (webpki's
+    // "required" would ask it of every certificate on the path).
+    let (_, parsed) =
+        x509_parser::parse_x509_certificate(leaf).map_err(|e| format!("not a certificate: {e}"))?;
+    let bimi_usage = parsed
+        .extended_key_usage()
+        .ok()
+        .flatten()
+        .is_some_and(|eku| {
+            eku.value
+                .other
+                .iter()
+                .any(|oid| oid.to_id_string() == "1.3.6.1.5.5.7.3.31")
+        });
+    if !bimi_usage {
+        return Err("it lacks the BIMI extended key usage".into());
+    }
+    let leaf = webpki::EndEntityCert::try_from(leaf).map_err(|e| format!("{e:?}"))?;
+    leaf.verify_for_usage(
+        webpki::ALL_VERIFICATION_ALGS,
+        &anchors,
+        intermediates,
+        UnixTime::since_unix_epoch(std::time::Duration::from_secs(at_unix)),
+        webpki::KeyUsage::required_if_present(BIMI_EKU),
+        None,
+        None,
+    )
+    .map(|_| ())
+    .map_err(|e| match e {
+        webpki::Error::UnknownIssuer => "its chain leads to no Mark Verifying Authority".into(),
+        webpki::Error::RequiredEkuNotFoundContext(_) => {
+            "an intermediate certificate does not allow the BIMI usage".into()
+        }
+        other => format!("{other:?}"),
+    })
+}
 
 /// The logotype extension (RFC 3709, id-pe-logotype).
 const LOGOTYPE_OID: &str = "1.3.6.1.5.5.7.1.12";
@@ -158,6 +222,48 @@ mod tests {
         assert!(svg_facts(b"<html><body/></html>").is_err_and(|e| e.contains("<html>")));
         assert!(svg_facts(b"\x89PNG\r\n").is_err());
         assert!(svg_facts(b"").is_err());
+    }
+
+    /// A CA and a mark certificate it issues, with or without the BIMI usage: (the file's
+    /// PEM, the CA's DER).
+    fn issued(bimi_usage: bool) -> (String, CertificateDer<'static>) {
+        fn fail<T>(e: rcgen::Error) -> T {
+            panic!("{e}")
+        }
+        let ca_key = rcgen::KeyPair::generate().unwrap_or_else(fail);
+        let mut ca_params =
+            rcgen::CertificateParams::new(Vec::<String>::new()).unwrap_or_else(fail);
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).unwrap_or_else(fail);
+        let key = rcgen::KeyPair::generate().unwrap_or_else(fail);
+        let mut params =
+            rcgen::CertificateParams::new(vec!["brand.example".to_string()]).unwrap_or_else(fail);
+        if bimi_usage {
+            params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::Other(vec![
+                1, 3, 6, 1, 5, 5, 7, 3, 31,
+            ])];
+        }
+        let leaf = params.signed_by(&key, &ca).unwrap_or_else(fail);
+        (format!("{}{}", leaf.pem(), ca.pem()), ca.der().clone())
+    }
+
+    #[test]
+    fn a_mark_certificate_needs_a_known_issuer_and_the_bimi_usage() {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        let (pem, ca) = issued(true);
+        assert_eq!(
+            verify_mark_issuer(pem.as_bytes(), std::slice::from_ref(&ca), now),
+            Ok(())
+        );
+        let unknown = verify_mark_issuer(pem.as_bytes(), &[], now);
+        assert!(unknown.is_err_and(|e| e.contains("no Mark Verifying Authority")));
+        let (pem, ca) = issued(false);
+        let no_usage = verify_mark_issuer(pem.as_bytes(), &[ca], now);
+        assert!(no_usage.is_err_and(|e| e.contains("BIMI extended key usage")));
+        assert!(verify_mark_issuer(b"not pem", &[], now).is_err());
     }
 
     #[test]

@@ -35,6 +35,8 @@ pub struct Trust {
     combined: Arc<WebPkiServerVerifier>,
     /// Public roots only: tells a public chain from a private one.
     public: Arc<WebPkiServerVerifier>,
+    /// The user's extra anchors (`--ca-file`) alone.
+    extra: Arc<Vec<rustls::pki_types::CertificateDer<'static>>>,
 }
 
 impl Trust {
@@ -44,14 +46,16 @@ impl Trust {
         let mut public_roots = RootCertStore::empty();
         public_roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         let mut combined_roots = public_roots.clone();
+        let mut extra = Vec::new();
         if let Some(pem) = extra_pem {
             let mut reader = std::io::BufReader::new(pem);
             let mut added = 0usize;
             for cert in rustls_pemfile::certs(&mut reader) {
                 let cert = cert.map_err(|e| format!("the CA file is not valid PEM: {e}"))?;
                 combined_roots
-                    .add(cert)
+                    .add(cert.clone())
                     .map_err(|e| format!("a certificate in the CA file is not usable: {e}"))?;
+                extra.push(cert);
                 added += 1;
             }
             if added == 0 {
@@ -67,7 +71,14 @@ impl Trust {
             combined: build(combined_roots)?,
             public: build(public_roots)?,
             provider,
+            extra: Arc::new(extra),
         })
+    }
+
+    /// The anchors of `--ca-file`, for checks that do not use the public TLS roots (BIMI
+    /// mark certificates).
+    pub fn extra_roots(&self) -> &[rustls::pki_types::CertificateDer<'static>] {
+        &self.extra
     }
 
     /// A client configuration that verifies as strictly as a browser: a certificate that

@@ -1106,6 +1106,8 @@ fn mark_certificate() -> MarkCertificate {
         leaf: Some(leaf),
         logotype: true,
         logo_sha256: Some("aa".into()),
+        issuer_verified: true,
+        issuer_detail: String::new(),
     }
 }
 
@@ -1226,6 +1228,13 @@ fn bimi_record_logo_and_mark_certificate() {
         (
             &|c: &mut MarkCertificate| c.logotype = false,
             "holds no logo",
+        ),
+        (
+            &|c: &mut MarkCertificate| {
+                c.issuer_verified = false;
+                c.issuer_detail = "its chain leads to no Mark Verifying Authority".into();
+            },
+            "not issued by a recognised Mark Verifying Authority",
         ),
         (
             &|c: &mut MarkCertificate| c.logo_sha256 = Some("bb".into()),
