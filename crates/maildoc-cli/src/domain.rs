@@ -44,6 +44,8 @@ pub struct DomainArgs {
     pub mail_from: Option<String>,
     #[arg(long = "dnsbl-zone", value_name = "ZONE")]
     pub dnsbl_zone: Vec<String>,
+    #[arg(long = "approved-mx", value_name = "HOST")]
+    pub approved_mx: Vec<String>,
     #[arg(long)]
     pub smtp: bool,
     #[command(flatten)]
@@ -62,6 +64,7 @@ const HELP: &[(&str, &str)] = &[
     ("ip", "help-domain-ip"),
     ("mail_from", "help-mail-from"),
     ("dnsbl_zone", "help-dnsbl-zone"),
+    ("approved_mx", "help-approved-mx"),
     ("smtp", "help-domain-smtp"),
     ("dns_server", "help-dns-server"),
     ("ca_file", "help-ca-file"),
@@ -98,6 +101,12 @@ pub fn run(args: DomainArgs, lang_flag: Option<&str>) -> ExitCode {
         mail_from: args.mail_from.clone(),
         dns_server: net.dns_server,
         smtp: args.smtp,
+        approved_mx: args
+            .approved_mx
+            .iter()
+            .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase())
+            .filter(|h| !h.is_empty())
+            .collect(),
         dnsbl_zones: if args.dnsbl_zone.is_empty() {
             rules::dnsbl::default_zones()
         } else {
@@ -176,6 +185,9 @@ pub struct Options {
     pub dns_server: Option<std::net::SocketAddr>,
     /// The DNS blocklists to ask (`--dnsbl-zone`, else the built-in ones).
     pub dnsbl_zones: Vec<String>,
+    /// `--approved-mx`: the mail servers the domain should use (hosts, or domains whose
+    /// hosts are all approved), lower case without the final dot.
+    pub approved_mx: Vec<String>,
     /// `--smtp`: connect to port 25 of each MX host.
     pub smtp: bool,
 }
@@ -747,6 +759,7 @@ pub async fn check(opts: &Options, dns: &Dns, trust: &Trust, clock: &RunClock) -
         dns_server: opts.dns_server.map(|s| s.to_string()),
         mail_from: opts.mail_from.clone(),
         ip: opts.ip.map(|ip| ip.to_string()),
+        approved_mx: opts.approved_mx.clone(),
         mx,
         mx_hosts,
         dmarc,

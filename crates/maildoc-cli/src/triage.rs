@@ -433,6 +433,7 @@ fn maybe_domain_check(outcome: &mut Outcome, args: &TriageArgs, lang: Lang, inte
         mail_from: None,
         dns_server: net.dns_server,
         dnsbl_zones: Vec::new(),
+        approved_mx: Vec::new(),
         smtp: false,
     };
     let report = runtime.block_on(async {

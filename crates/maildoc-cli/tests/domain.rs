@@ -977,3 +977,28 @@ fn bimi_logo_and_mark_certificate_over_https() {
     let (r, _) = case("good", &[]);
     assert!(!codes(&r).contains(&Code::BimiInvalid), "{:?}", r.findings);
 }
+
+/// `--approved-mx`: an MX host outside the approved hosts and domains is reported.
+#[test]
+fn mx_hosts_outside_approved_mx() {
+    let (r, run) = case("good", &["--approved-mx", "posture.lab.example"]);
+    assert!(!codes(&r).contains(&Code::MxNotApproved), "{}", run.stderr);
+    assert_eq!(r.approved_mx, vec!["posture.lab.example"]);
+    let (r, _) = case(
+        "good",
+        &[
+            "--approved-mx",
+            "MX.Provider.Example.",
+            "--approved-mx",
+            "x.posture.lab.example",
+        ],
+    );
+    assert_eq!(
+        param(&r, Code::MxNotApproved, "mx_host"),
+        "mx1.posture.lab.example"
+    );
+    assert_eq!(
+        param(&r, Code::MxNotApproved, "approved"),
+        "mx.provider.example, x.posture.lab.example"
+    );
+}

@@ -29,7 +29,8 @@ pub const COMMON_DKIM_SELECTORS: &[&str] = &[
 ];
 
 /// All findings for the report, in a stable order: MX and reverse DNS, DMARC, DKIM,
-/// MTA-STS, TLS-RPT, TLSA, DNSSEC, BIMI, then the sender-requirements verdict. `report.findings` may hold
+/// MTA-STS, TLS-RPT, TLSA, DNSSEC, BIMI, approved MX hosts, then the sender-requirements
+/// verdict. `report.findings` may hold
 /// the SPF findings of `maildoc_auth` already: the verdict reads them; they are not
 /// returned again.
 pub fn diagnose(report: &DomainReport) -> Vec<Finding> {
@@ -43,6 +44,7 @@ pub fn diagnose(report: &DomainReport) -> Vec<Finding> {
     tlsa(report, &mut out);
     dnssec(report, &mut out);
     bimi(report, &mut out);
+    approved_mx(report, &mut out);
     let verdict = requirements_finding(report, dkim_ok, &out);
     out.extend(verdict);
     blocklists(report, &mut out);
@@ -570,6 +572,30 @@ fn applied_policy(d: &DmarcEvidence) -> Option<(String, u8)> {
         _ => parsed.p.clone(),
     };
     Some((policy, parsed.pct))
+}
+
+/// `--approved-mx`: each MX host must be one of the approved hosts, or lie under an approved
+/// domain (`google.com` approves `aspmx.l.google.com`).
+fn approved_mx(report: &DomainReport, out: &mut Vec<Finding>) {
+    if report.approved_mx.is_empty() {
+        return;
+    }
+    for host in &report.mx_hosts {
+        let name = host.exchange.as_str();
+        let approved = report
+            .approved_mx
+            .iter()
+            .any(|a| name == a || name.ends_with(&format!(".{a}")));
+        if name != "." && !approved {
+            out.push(
+                Finding::new(Code::MxNotApproved)
+                    .param("domain", &report.domain)
+                    .param("mx_host", name)
+                    .param("approved", report.approved_mx.join(", "))
+                    .evidence(&report.mx.name),
+            );
+        }
+    }
 }
 
 /// BIMI: the record, DMARC at enforcement, the logo's SVG profile and the mark certificate.

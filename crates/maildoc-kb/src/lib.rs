@@ -189,6 +189,7 @@ pub fn is_domain_code(code: Code) -> bool {
             | Code::DnssecDsMissing
             | Code::DnssecBogus
             | Code::BimiInvalid
+            | Code::MxNotApproved
             | Code::SenderRequirementsUnmet
             | Code::DomainLookupFailed
             | Code::MxDuplicateHost
@@ -277,6 +278,7 @@ pub fn allowed_params(code: Code) -> &'static [&'static str] {
         Code::DnssecDsMissing => &["dns_zone"],
         Code::DnssecBogus => &["dns_zone", "whose", "detail"],
         Code::BimiInvalid => &["domain", "detail"],
+        Code::MxNotApproved => &["domain", "mx_host", "approved"],
         Code::SenderRequirementsUnmet => &["domain", "missing"],
         Code::DomainLookupFailed => &["domain", "names", "detail"],
         // ---- domain posture: SPF (issue 5) ----

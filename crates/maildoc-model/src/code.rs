@@ -237,6 +237,8 @@ codes! {
     /// The BIMI record, its logo or its mark certificate would keep mailboxes from showing
     /// the brand logo.
     BimiInvalid = "bimi-invalid", Warning;
+    /// An MX host is not among the mail servers given with `--approved-mx`.
+    MxNotApproved = "mx-not-approved", Warning;
     /// The domain does not meet the Gmail/Yahoo and Japanese carriers' sender requirements.
     SenderRequirementsUnmet = "sender-requirements-unmet", Error;
     /// Some DNS lookups of the domain check got no definite answer (SERVFAIL, timeout).

@@ -254,6 +254,10 @@ pub struct DomainReport {
     pub mail_from: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
+    /// `--approved-mx`: the mail servers the domain should use (hosts, or domains whose
+    /// hosts are all approved).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approved_mx: Vec<String>,
     pub mx: DnsLookup,
     #[serde(default)]
     pub mx_hosts: Vec<MxHost>,

@@ -48,6 +48,7 @@ fn good() -> DomainReport {
         dns_server: None,
         mail_from: None,
         ip: None,
+        approved_mx: Vec::new(),
         mx: found("example.jp", "MX", &["10 mx.example.jp"]),
         mx_hosts: vec![MxHost {
             preference: 10,
@@ -1244,4 +1245,24 @@ fn bimi_record_logo_and_mark_certificate() {
         let d = detail(&with_cert(edit));
         assert!(d.contains(words), "{words}: {d}");
     }
+}
+
+#[test]
+fn mx_hosts_outside_the_approved_ones() {
+    let mut r = good();
+    assert_eq!(codes(&r), Vec::<&str>::new());
+    for approved in ["mx.example.jp", "example.jp", "MX.example.jp"] {
+        r.approved_mx = vec!["other.example".into(), approved.to_ascii_lowercase()];
+        assert_eq!(codes(&r), Vec::<&str>::new(), "{approved}");
+    }
+    r.approved_mx = vec!["other.example".into(), "x.example.jp".into()];
+    let f = only(&r, Code::MxNotApproved);
+    assert_eq!(f.params["mx_host"], "mx.example.jp");
+    assert_eq!(f.params["approved"], "other.example, x.example.jp");
+    // A suffix must end at a label: "ample.jp" does not approve mx.example.jp.
+    r.approved_mx = vec!["ample.jp".into()];
+    assert_eq!(
+        only(&r, Code::MxNotApproved).params["mx_host"],
+        "mx.example.jp"
+    );
 }
