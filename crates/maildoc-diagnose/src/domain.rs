@@ -801,6 +801,46 @@ fn dmarc(report: &DomainReport, out: &mut Vec<Finding>) -> Option<bool> {
                     return Some(false);
                 }
             };
+            let removed: Vec<&str> = records::tag_list(record)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|(t, _)| match t.as_str() {
+                    "pct" => Some("pct="),
+                    "rf" => Some("rf="),
+                    "ri" => Some("ri="),
+                    _ => None,
+                })
+                .collect();
+            if !removed.is_empty() {
+                out.push(
+                    Finding::new(Code::DmarcRemovedTag)
+                        .param("record_domain", record_domain)
+                        .param("tags", removed.join(", "))
+                        .evidence(&evidence),
+                );
+            }
+            let lookup = if inherited {
+                d.org_lookup.as_ref()
+            } else {
+                Some(&d.lookup)
+            };
+            let unrelated: Vec<String> = lookup
+                .map(|l| {
+                    l.records
+                        .iter()
+                        .filter(|r| !records::is_dmarc(r))
+                        .map(|r| format!("\"{r}\""))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if !unrelated.is_empty() {
+                out.push(
+                    Finding::new(Code::DmarcUnrelatedTxt)
+                        .param("record_domain", record_domain)
+                        .param("records", unrelated.join(", "))
+                        .evidence(&evidence),
+                );
+            }
             let (tag, policy) = if inherited {
                 match &parsed.sp {
                     Some(sp) => ("sp", sp.as_str()),

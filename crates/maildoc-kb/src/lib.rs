@@ -181,6 +181,8 @@ pub fn is_domain_code(code: Code) -> bool {
             | Code::DmarcPolicyNone
             | Code::DmarcRuaUnauthorized
             | Code::DmarcReportUndeliverable
+            | Code::DmarcRemovedTag
+            | Code::DmarcUnrelatedTxt
             | Code::MtaStsInvalid
             | Code::MtaStsMismatch
             | Code::TlsrptMissing
@@ -271,6 +273,8 @@ pub fn allowed_params(code: Code) -> &'static [&'static str] {
         Code::DmarcPolicyNone => &["record_domain", "tag"],
         Code::DmarcRuaUnauthorized => &["record_domain", "destination", "authorization_name"],
         Code::DmarcReportUndeliverable => &["record_domain", "destination", "detail"],
+        Code::DmarcRemovedTag => &["record_domain", "tags"],
+        Code::DmarcUnrelatedTxt => &["record_domain", "records"],
         Code::MtaStsInvalid => &["domain", "detail"],
         Code::TlsrptInvalid => &["domain", "record", "detail"],
         Code::MtaStsMismatch => &["domain", "mx_host", "patterns"],

@@ -216,6 +216,11 @@ codes! {
     /// A DMARC report destination's domain cannot take mail (no such domain, a null MX, or
     /// neither MX nor address): the reports are lost.
     DmarcReportUndeliverable = "dmarc-report-undeliverable", Warning;
+    /// The DMARC record uses pct=, rf= or ri=, which RFC 9989 removed from DMARC.
+    DmarcRemovedTag = "dmarc-removed-tag", Info;
+    /// Other TXT records stand beside the DMARC record at `_dmarc` (an SPF record put there,
+    /// say): receivers skip them, but they suggest a record at the wrong name.
+    DmarcUnrelatedTxt = "dmarc-unrelated-txt", Info;
     /// The MTA-STS record or policy is invalid or cannot be fetched.
     MtaStsInvalid = "mta-sts-invalid", Warning;
     /// The MTA-STS policy does not list an MX host.

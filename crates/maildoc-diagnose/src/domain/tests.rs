@@ -206,13 +206,13 @@ fn dmarc_missing_multiple_invalid_and_inherited() {
     let mut r = good();
     r.dmarc.lookup.records = vec!["v=DMARC1; p=reject".into(), "v=DMARC1; p=none".into()];
     assert_eq!(only(&r, Code::DmarcMultipleRecords).params["count"], "2");
-    // Other TXT records at _dmarc do not count.
+    // Other TXT records at _dmarc do not count (only a note that they are there).
     let mut r = good();
     r.dmarc
         .lookup
         .records
         .push("google-site-verification=x".into());
-    assert_eq!(codes(&r), Vec::<&str>::new());
+    assert_eq!(codes(&r), vec!["dmarc-unrelated-txt"]);
     for (record, detail) in [
         ("v=DMARC1; p=block", "p=block"),
         ("v=DMARC1; rua=mailto:a@example.jp", "p= tag"),
@@ -1265,4 +1265,19 @@ fn mx_hosts_outside_the_approved_ones() {
         only(&r, Code::MxNotApproved).params["mx_host"],
         "mx.example.jp"
     );
+}
+
+#[test]
+fn dmarc_removed_tags_and_unrelated_txt() {
+    let mut r = good();
+    r.dmarc.lookup.records =
+        vec!["v=DMARC1; p=reject; pct=50; ri=3600; rua=mailto:d@example.jp".into()];
+    let f = only(&r, Code::DmarcRemovedTag);
+    assert_eq!(f.params["tags"], "pct=, ri=");
+    assert_eq!(f.severity, Severity::Info);
+    let mut r = good();
+    r.dmarc.lookup.records.push("v=spf1 -all".into());
+    let f = only(&r, Code::DmarcUnrelatedTxt);
+    assert_eq!(f.params["records"], "\"v=spf1 -all\"");
+    assert_eq!(f.params["record_domain"], "example.jp");
 }
