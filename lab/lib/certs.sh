@@ -36,6 +36,14 @@ _write_ca_conf() {
     local d=$1
     cat > "$d/ca.cnf" <<CNF
 # maildoc lab: minimal openssl ca configuration (generated)
+# The subject attributes of mark certificates (the BIMI group's OIDs).
+oid_section = lab_oids
+
+[ lab_oids ]
+markType                     = 1.3.6.1.4.1.53087.1.13
+trademarkCountryOrRegionName = 1.3.6.1.4.1.53087.1.3
+trademarkIdentifier          = 1.3.6.1.4.1.53087.1.4
+
 [ ca ]
 default_ca = lab_ca
 
@@ -123,13 +131,15 @@ _sign() {
     local csr="$out.csr"
     # openssl reads every section of the config, so v3_vmc's LAB_LOGOTYPE needs a value.
     local logotype=${LAB_LOGOTYPE:-unused}
+    # LAB_SUBJECT replaces the usual subject (mark certificates carry many more fields).
+    local subject=${LAB_SUBJECT:-/O=maildoc lab/CN=$cn}
     LAB_SAN=$san LAB_LOGOTYPE=$logotype openssl req -new -config "$cadir/ca.cnf" -key "$key" \
-        -subj "/O=maildoc lab/CN=$cn" -out "$csr"
+        -subj "$subject" -out "$csr"
     local -a extra=(-cert "$icrt" -keyfile "$ikey")
     [[ $selfsign == -selfsign ]] && extra=(-selfsign -keyfile "$key")
     LAB_SAN=$san LAB_LOGOTYPE=$logotype openssl ca -batch -notext -preserveDN -config "$cadir/ca.cnf" -extensions "$ext" \
         -startdate "$(_ts "$start")" -enddate "$(_ts "$end")" \
-        "${extra[@]}" -subj "/O=maildoc lab/CN=$cn" -in "$csr" -out "$out" 2>/dev/null
+        "${extra[@]}" -subj "$subject" -in "$csr" -out "$out" 2>/dev/null
     rm -f "$csr"
 }
 
@@ -179,7 +189,14 @@ lab_vmc() {
     local icrt=$ca/intermediate.crt ikey=$ca/intermediate.key
     [[ $issuer == other ]] && icrt=$ca/other-ca.crt ikey=$ca/other-ca.key
     _newkey "$c/vmc-$name.key"
+    # The subject of a Registered Mark certificate (VMC requirements 7.1.4.2.2): markType,
+    # trademark country and number (the BIMI group's OIDs), the organisation's address,
+    # business category, registration number and jurisdiction.
+    local subject="/markType=Registered Mark/O=maildoc lab/street=1 Lab Street/L=Chiyoda/C=JP"
+    subject+="/businessCategory=Private Organization/serialNumber=0000000000000/jurisdictionC=JP"
+    subject+="/trademarkCountryOrRegionName=JP/trademarkIdentifier=0000000/CN=$name"
     LAB_LOGOTYPE="data:image/svg+xml;base64,$(gzip -9n < "$svg" | base64 -w0)" \
+        LAB_SUBJECT=$subject \
         _sign "$ca" "$icrt" "$ikey" "$name" "$c/vmc-$name.key" "$c/vmc-$name.crt" v3_vmc \
         "-1 day" "+365 days" "DNS:$name"
     cat "$c/vmc-$name.crt" "$icrt" > "$out"

@@ -567,6 +567,9 @@ async fn mark_certificate(
         leaf: None,
         logotype: false,
         logo_sha256: None,
+        subject_fields: Vec::new(),
+        mark_type: None,
+        extensions: Vec::new(),
         issuer_verified: false,
         issuer_detail: String::new(),
     };
@@ -575,7 +578,14 @@ async fn mark_certificate(
         return cert;
     }
     match maildoc_probe::bimi::mark_certificate_facts(&fetch.body) {
-        Ok((leaf, logotype, logo_sha256)) => {
+        Ok(maildoc_probe::bimi::MarkFacts {
+            leaf,
+            logotype,
+            logo_sha256,
+            subject_fields,
+            mark_type,
+            extensions,
+        }) => {
             // Judged within the leaf's validity: expiry is its own finding.
             let now = i64::try_from(clock_now_unix()).unwrap_or(i64::MAX);
             let at = now.clamp(
@@ -592,6 +602,9 @@ async fn mark_certificate(
             cert.leaf = Some(leaf);
             cert.logotype = logotype;
             cert.logo_sha256 = logo_sha256;
+            cert.subject_fields = subject_fields;
+            cert.mark_type = mark_type;
+            cert.extensions = extensions;
         }
         Err(e) => cert.detail = e,
     }

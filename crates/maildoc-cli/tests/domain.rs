@@ -947,6 +947,12 @@ fn bimi_logo_and_mark_certificate_over_https() {
         .unwrap_or_else(|| panic!("no certificate: {r:?}"));
     assert!(cert.logotype, "{cert:?}");
     assert!(cert.issuer_verified, "{}", cert.issuer_detail);
+    assert_eq!(cert.mark_type.as_deref(), Some("Registered Mark"));
+    assert!(
+        cert.subject_fields
+            .iter()
+            .any(|f| f == "trademarkIdentifier")
+    );
     assert_eq!(cert.logo_sha256.as_deref(), Some(logo.sha256.as_str()));
     assert_eq!(
         cert.leaf.map(|l| l.names),

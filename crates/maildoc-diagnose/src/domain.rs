@@ -712,6 +712,16 @@ fn certificate_problems(
             cert.issuer_detail
         ));
     }
+    out.extend(subject_problems(cert));
+    // VMC requirements: no name constraints in a mark certificate, and no pilot identifier
+    // in one issued from 2025-03-15 (Unix 1741996800) on.
+    let has = |oid: &str| cert.extensions.iter().any(|e| e == oid);
+    if has("2.5.29.30") {
+        out.push("the mark certificate has a name constraints extension, which mark certificates may not".into());
+    }
+    if has("1.3.6.1.4.1.53087.4.1") && leaf.not_before_unix >= 1_741_996_800 {
+        out.push("the mark certificate has the pilot identifier, which certificates issued from 2025-03-15 on may not".into());
+    }
     let now = i64::try_from(report.started_at_unix).unwrap_or(i64::MAX);
     if leaf.not_after_unix < now {
         out.push(format!(
@@ -749,6 +759,51 @@ fn certificate_problems(
         _ => {}
     }
     out
+}
+
+/// What the VMC requirements (section 7.1.4.2.2) ask of a mark certificate's subject: a
+/// known markType and the fields every mark type and this one need.
+fn subject_problems(cert: &MarkCertificate) -> Vec<String> {
+    const ALL: &[&str] = &[
+        "organizationName",
+        "streetAddress",
+        "countryName",
+        "businessCategory",
+        "serialNumber",
+        "jurisdictionOfIncorporationCountryName",
+    ];
+    let by_type: &[&str] = match cert.mark_type.as_deref() {
+        None => return vec!["the mark certificate's subject has no markType".into()],
+        Some("Registered Mark" | "Modified Registered Mark") => {
+            &["trademarkCountryOrRegionName", "trademarkIdentifier"]
+        }
+        Some("Government Mark") => &["statuteCountryName", "statuteCitation"],
+        Some("Prior Use Mark") => &[],
+        Some(other) => {
+            return vec![format!(
+                "the mark certificate's markType \"{other}\" is not one of Registered Mark, Government Mark, Prior Use Mark, Modified Registered Mark"
+            )];
+        }
+    };
+    let has = |f: &str| cert.subject_fields.iter().any(|s| s == f);
+    let mut missing: Vec<&str> = ALL
+        .iter()
+        .chain(by_type)
+        .copied()
+        .filter(|f| !has(f))
+        .collect();
+    if !has("localityName") && !has("stateOrProvinceName") {
+        missing.push("localityName or stateOrProvinceName");
+    }
+    if missing.is_empty() {
+        Vec::new()
+    } else {
+        vec![format!(
+            "the mark certificate's subject lacks {} (needed for a {} certificate)",
+            missing.join(", "),
+            cert.mark_type.as_deref().unwrap_or_default()
+        )]
+    }
 }
 
 /// The name of the authorisation record of `dest` for reports about `record_domain`.

@@ -162,6 +162,16 @@ pub struct MarkCertificate {
     /// SHA-256 of the SVG logo embedded in the logotype extension (after gunzip).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo_sha256: Option<String>,
+    /// The names of the leaf's subject attributes (as the VMC requirements name them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subject_fields: Vec<String>,
+    /// The subject's markType (Registered Mark, Government Mark, Prior Use Mark, Modified
+    /// Registered Mark).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mark_type: Option<String>,
+    /// The OIDs of the leaf's extensions, dotted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extensions: Vec<String>,
     /// Whether the chain leads to a Mark Verifying Authority's root (or one of `--ca-file`)
     /// for the BIMI key usage. Checked at a time within the leaf's validity, so that an
     /// expired certificate reads as expired, not as untrusted.

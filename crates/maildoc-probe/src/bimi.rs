@@ -149,9 +149,63 @@ pub fn svg_facts(bytes: &[u8]) -> Result<SvgFacts, String> {
     facts.ok_or_else(|| "no root element".to_string())
 }
 
-/// What a mark certificate's leaf says: its facts, whether it has the logotype extension,
-/// and the SHA-256 of the SVG logo that extension embeds.
-pub fn mark_certificate_facts(pem: &[u8]) -> Result<(CertInfo, bool, Option<String>), String> {
+/// The subject attributes the VMC requirements speak of, by OID, with their names there.
+const SUBJECT_FIELDS: &[(&str, &str)] = &[
+    ("2.5.4.3", "commonName"),
+    ("2.5.4.5", "serialNumber"),
+    ("2.5.4.6", "countryName"),
+    ("2.5.4.7", "localityName"),
+    ("2.5.4.8", "stateOrProvinceName"),
+    ("2.5.4.9", "streetAddress"),
+    ("2.5.4.10", "organizationName"),
+    ("2.5.4.11", "organizationalUnitName"),
+    ("2.5.4.15", "businessCategory"),
+    ("2.5.4.17", "postalCode"),
+    ("2.5.4.97", "organizationIdentifier"),
+    (
+        "1.3.6.1.4.1.311.60.2.1.1",
+        "jurisdictionOfIncorporationLocalityName",
+    ),
+    (
+        "1.3.6.1.4.1.311.60.2.1.2",
+        "jurisdictionOfIncorporationStateOrProvinceName",
+    ),
+    (
+        "1.3.6.1.4.1.311.60.2.1.3",
+        "jurisdictionOfIncorporationCountryName",
+    ),
+    ("1.3.6.1.4.1.53087.1.2", "trademarkOfficeName"),
+    ("1.3.6.1.4.1.53087.1.3", "trademarkCountryOrRegionName"),
+    ("1.3.6.1.4.1.53087.1.4", "trademarkIdentifier"),
+    ("1.3.6.1.4.1.53087.1.5", "legalEntityIdentifier"),
+    ("1.3.6.1.4.1.53087.1.6", "wordMark"),
+    ("1.3.6.1.4.1.53087.1.13", "markType"),
+    ("1.3.6.1.4.1.53087.3.2", "statuteCountryName"),
+    ("1.3.6.1.4.1.53087.3.3", "statuteStateOrProvinceName"),
+    ("1.3.6.1.4.1.53087.3.4", "statuteLocalityName"),
+    ("1.3.6.1.4.1.53087.3.5", "statuteCitation"),
+    ("1.3.6.1.4.1.53087.3.6", "statuteURL"),
+    ("1.3.6.1.4.1.53087.5.1", "priorUseMarkSourceURL"),
+];
+
+/// What a mark certificate's leaf says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MarkFacts {
+    pub leaf: CertInfo,
+    /// Whether it has the logotype extension.
+    pub logotype: bool,
+    /// SHA-256 of the SVG logo that extension embeds.
+    pub logo_sha256: Option<String>,
+    /// The names of its subject's attributes (the VMC requirements' names, or the OID).
+    pub subject_fields: Vec<String>,
+    /// Its subject's markType.
+    pub mark_type: Option<String>,
+    /// The OIDs of its extensions, dotted.
+    pub extensions: Vec<String>,
+}
+
+/// Reads the leaf of a mark certificate file (the first certificate).
+pub fn mark_certificate_facts(pem: &[u8]) -> Result<MarkFacts, String> {
     let der = rustls_pemfile::certs(&mut &pem[..])
         .next()
         .ok_or_else(|| "no PEM certificate in the file".to_string())?
@@ -166,7 +220,31 @@ pub fn mark_certificate_facts(pem: &[u8]) -> Result<(CertInfo, bool, Option<Stri
     let logo_sha256 = logotype
         .and_then(|e| embedded_logo(e.value))
         .map(|svg| sha256_hex(&svg));
-    Ok((leaf, logotype.is_some(), logo_sha256))
+    let mut subject_fields = Vec::new();
+    let mut mark_type = None;
+    for attr in cert.subject().iter_attributes() {
+        let oid = attr.attr_type().to_id_string();
+        let name = SUBJECT_FIELDS
+            .iter()
+            .find(|(o, _)| *o == oid)
+            .map_or(oid.clone(), |(_, n)| (*n).to_string());
+        if name == "markType" {
+            mark_type = attr.as_str().ok().map(str::to_string);
+        }
+        subject_fields.push(name);
+    }
+    Ok(MarkFacts {
+        leaf,
+        logotype: logotype.is_some(),
+        logo_sha256,
+        subject_fields,
+        mark_type,
+        extensions: cert
+            .extensions()
+            .iter()
+            .map(|e| e.oid.to_id_string())
+            .collect(),
+    })
 }
 
 /// The SVG in a logotype extension: the `data:image/svg+xml;base64,` URL in its bytes,

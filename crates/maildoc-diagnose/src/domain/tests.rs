@@ -1107,6 +1107,23 @@ fn mark_certificate() -> MarkCertificate {
         leaf: Some(leaf),
         logotype: true,
         logo_sha256: Some("aa".into()),
+        subject_fields: [
+            "markType",
+            "organizationName",
+            "streetAddress",
+            "localityName",
+            "countryName",
+            "businessCategory",
+            "serialNumber",
+            "jurisdictionOfIncorporationCountryName",
+            "trademarkCountryOrRegionName",
+            "trademarkIdentifier",
+            "commonName",
+        ]
+        .map(String::from)
+        .to_vec(),
+        mark_type: Some("Registered Mark".into()),
+        extensions: vec!["2.5.29.17".into(), "1.3.6.1.5.5.7.1.12".into()],
         issuer_verified: true,
         issuer_detail: String::new(),
     }
@@ -1229,6 +1246,35 @@ fn bimi_record_logo_and_mark_certificate() {
         (
             &|c: &mut MarkCertificate| c.logotype = false,
             "holds no logo",
+        ),
+        (&|c: &mut MarkCertificate| c.mark_type = None, "no markType"),
+        (
+            &|c: &mut MarkCertificate| c.extensions.push("2.5.29.30".into()),
+            "name constraints",
+        ),
+        (
+            &|c: &mut MarkCertificate| {
+                c.extensions.push("1.3.6.1.4.1.53087.4.1".into());
+                if let Some(l) = c.leaf.as_mut() {
+                    l.not_before_unix = 1_750_000_000; // issued 2025-06
+                }
+            },
+            "pilot identifier",
+        ),
+        (
+            &|c: &mut MarkCertificate| c.mark_type = Some("Logo".into()),
+            "\"Logo\" is not one of",
+        ),
+        (
+            &|c: &mut MarkCertificate| c.mark_type = Some("Government Mark".into()),
+            "lacks statuteCountryName, statuteCitation (needed for a Government Mark",
+        ),
+        (
+            &|c: &mut MarkCertificate| {
+                c.subject_fields
+                    .retain(|f| f != "localityName" && f != "serialNumber");
+            },
+            "lacks serialNumber, localityName or stateOrProvinceName",
         ),
         (
             &|c: &mut MarkCertificate| {
