@@ -420,6 +420,9 @@ sign_dnssec_zones() {
 mx1     IN A    192.0.2.60
 @       IN TXT  "v=spf1 ip4:192.0.2.60 -all"
 _dmarc  IN TXT  "v=DMARC1; p=reject"
+; names below the zone's top: one as signed, one whose MX is changed after signing
+mail    IN MX   10 mx1
+tampered IN MX  10 mx1
 EOF
         ksk=$(cd "$keys" && ldns-keygen -a ECDSAP256SHA256 -k "$name") || die "ldns-keygen failed"
         zsk=$(cd "$keys" && ldns-keygen -a ECDSAP256SHA256 "$name") || die "ldns-keygen failed"
@@ -427,6 +430,11 @@ EOF
         [[ $z == expired ]] && when=(-i 20200101000000 -e 20200201000000)
         ldns-signzone "${when[@]}" -f "$file.signed" "$file" "$keys/$ksk" "$keys/$zsk" \
             || die "ldns-signzone $name failed"
+        # tampered.<zone>: its MX record changed after signing, so its signature fails.
+        sed -E -i "s/^(tampered\.$name\.[[:space:]]+[0-9]+[[:space:]]+IN[[:space:]]+MX[[:space:]]+)10 /\120 /" \
+            "$file.signed"
+        grep -qE "^tampered\.$name\.[[:space:]]+[0-9]+[[:space:]]+IN[[:space:]]+MX[[:space:]]+20 " "$file.signed" \
+            || die "could not alter tampered.$name after signing"
         # "owner class DS tag algorithm digest-type digest": keep the record data.
         ds[$z]=$(awk '$3 == "DS" { print $4, $5, $6, $7 }' "$keys/$ksk.ds")
     done

@@ -713,7 +713,8 @@ pub async fn check(opts: &Options, dns: &Dns, trust: &Trust, clock: &RunClock) -
                 .zone_of(domain, clock)
                 .await
                 .unwrap_or_else(|| domain.to_string());
-            let (ns, chain) = tokio::join!(dns.ns(&zone, clock), dns.dnssec(&zone, clock));
+            let (ns, chain) =
+                tokio::join!(dns.ns(&zone, clock), dns.dnssec_at(domain, &zone, clock));
             let dnskey = lookup(&zone, "DNSKEY", chain.dnskey.clone(), Clone::clone);
             (
                 lookup(&zone, "NS", ns, Clone::clone),

@@ -871,6 +871,20 @@ fn dnssec_chains_of_the_domain_and_its_mx_zones() {
         1
     );
 
+    // Below the top of a signed zone, the name's own MX records must carry a good signature.
+    let (r, _) = case("mail.signed", &[]);
+    assert_eq!(status(&r.dnssec), Some(DnssecStatus::Secure));
+    assert_eq!(
+        r.dnssec.as_ref().map(|d| d.zone.as_str()),
+        Some("signed.posture.lab.example")
+    );
+    let (r, _) = case("tampered.signed", &[]);
+    assert_eq!(status(&r.dnssec), Some(DnssecStatus::Bogus));
+    assert!(
+        param(&r, Code::DnssecBogus, "detail")
+            .contains("MX records of tampered.signed.posture.lab.example")
+    );
+
     let (r, _) = case("expired", &[]);
     assert_eq!(status(&r.dnssec), Some(DnssecStatus::Bogus));
     assert!(param(&r, Code::DnssecBogus, "detail").contains("validity period"));

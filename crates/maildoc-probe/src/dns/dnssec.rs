@@ -29,22 +29,104 @@ impl Dns {
     /// Checks `zone` (the top of a zone, as [`Dns::zone_of`] finds it) from its parent's DS
     /// records down to the signature over its keys.
     pub async fn dnssec(&self, zone: &str, clock: &RunClock) -> DnssecChain {
-        let (ds_answer, key_answer) = tokio::join!(
+        self.dnssec_at(zone, zone, clock).await
+    }
+
+    /// The same for `name`'s zone; when `name` lies below the top of `zone`, a secure chain
+    /// must also carry on to `name` itself: its MX records' signature must verify with the
+    /// zone's keys.
+    pub async fn dnssec_at(&self, name: &str, zone: &str, clock: &RunClock) -> DnssecChain {
+        let below = async {
+            if name
+                .trim_end_matches('.')
+                .eq_ignore_ascii_case(zone.trim_end_matches('.'))
+            {
+                None
+            } else {
+                Some(self.exchange(name, RecordType::MX, true, clock).await)
+            }
+        };
+        let (ds_answer, key_answer, below) = tokio::join!(
             self.exchange(zone, RecordType::DS, true, clock),
-            self.exchange(zone, RecordType::DNSKEY, true, clock)
+            self.exchange(zone, RecordType::DNSKEY, true, clock),
+            below
         );
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or_default();
-        judge(zone, ds_answer, key_answer, now)
+        let mut chain = judge(zone, ds_answer, &key_answer, now);
+        if let (DnssecStatus::Secure, Some(Ok(answer)), Ok(keys)) =
+            (chain.status, below, &key_answer)
+            && let Some(why) = signed_data_problem(name, &answer, keys, now)
+        {
+            chain.status = DnssecStatus::Bogus;
+            chain.detail = why;
+        }
+        chain
     }
+}
+
+/// Whether the MX records of `name` (below the zone's top) fail to carry a valid signature
+/// by one of the zone's keys; `None` when they verify, or when there are none to check.
+fn signed_data_problem(name: &str, answer: &Message, keys: &Message, now: u64) -> Option<String> {
+    // Only the name's own records (not those at the end of a CNAME, in another zone).
+    let asked = Name::from_ascii(format!("{}.", name.trim_end_matches('.'))).ok()?;
+    let data: Vec<Record> = answer
+        .answers
+        .iter()
+        .filter(|r| r.record_type() == RecordType::MX && r.name == asked)
+        .cloned()
+        .collect();
+    let owner = data.first()?.name.clone();
+    let signatures: Vec<&RRSIG> = answer
+        .answers
+        .iter()
+        .filter_map(|r| match &r.data {
+            RData::DNSSEC(DNSSECRData::RRSIG(sig))
+                if sig.input().type_covered == RecordType::MX && r.name == asked =>
+            {
+                Some(sig)
+            }
+            _ => None,
+        })
+        .collect();
+    let zone_keys: Vec<&DNSKEY> = keys
+        .answers
+        .iter()
+        .filter_map(|r| match &r.data {
+            RData::DNSSEC(DNSSECRData::DNSKEY(k)) => Some(k),
+            _ => None,
+        })
+        .collect();
+    if signatures.is_empty() {
+        return Some(format!(
+            "the MX records of {name} carry no signature, in a signed zone"
+        ));
+    }
+    for sig in signatures {
+        for key in zone_keys.iter().filter(|k| {
+            k.calculate_key_tag().ok() == Some(sig.input().key_tag)
+                && k.algorithm() == sig.input().algorithm
+        }) {
+            if key
+                .verify_rrsig(&owner, DNSClass::IN, sig, data.iter())
+                .is_ok()
+                && in_period(sig, now)
+            {
+                return None;
+            }
+        }
+    }
+    Some(format!(
+        "the signature over the MX records of {name} does not verify with the zone's keys"
+    ))
 }
 
 type Answer = Result<Message, (ResolveOutcome, String)>;
 
 /// The verdict from the two answers at `now` (Unix seconds); apart for tests.
-fn judge(zone: &str, ds_answer: Answer, key_answer: Answer, now: u64) -> DnssecChain {
+fn judge(zone: &str, ds_answer: Answer, key_answer: &Answer, now: u64) -> DnssecChain {
     let owner = Name::from_ascii(format!("{}.", zone.trim_end_matches('.'))).unwrap_or_default();
     let key_set: Vec<Record> = match &key_answer {
         Ok(m) => m
@@ -71,7 +153,7 @@ fn judge(zone: &str, ds_answer: Answer, key_answer: Answer, now: u64) -> DnssecC
         Err(_) => Vec::new(),
     };
     let (ds_outcome, ds_data, ds_detail, ds_ad) = classify(ds_answer, RecordType::DS);
-    let (key_outcome, _, key_detail, key_ad) = classify(key_answer, RecordType::DNSKEY);
+    let (key_outcome, _, key_detail, key_ad) = classify(key_answer.clone(), RecordType::DNSKEY);
     let ds: Vec<DS> = ds_data
         .into_iter()
         .filter_map(|d| match d {
