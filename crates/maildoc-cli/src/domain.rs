@@ -46,6 +46,16 @@ pub struct DomainArgs {
     pub dnsbl_zone: Vec<String>,
     #[arg(long = "approved-mx", value_name = "HOST")]
     pub approved_mx: Vec<String>,
+    #[arg(long = "approved-ns", value_name = "HOST")]
+    pub approved_ns: Vec<String>,
+    #[arg(long)]
+    pub parked: bool,
+    #[arg(
+        long = "bimi-selector",
+        value_name = "SELECTOR",
+        default_value = "default"
+    )]
+    pub bimi_selector: String,
     #[arg(long)]
     pub smtp: bool,
     #[command(flatten)]
@@ -65,6 +75,9 @@ const HELP: &[(&str, &str)] = &[
     ("mail_from", "help-mail-from"),
     ("dnsbl_zone", "help-dnsbl-zone"),
     ("approved_mx", "help-approved-mx"),
+    ("approved_ns", "help-approved-ns"),
+    ("parked", "help-parked"),
+    ("bimi_selector", "help-bimi-selector"),
     ("smtp", "help-domain-smtp"),
     ("dns_server", "help-dns-server"),
     ("ca_file", "help-ca-file"),
@@ -101,12 +114,10 @@ pub fn run(args: DomainArgs, lang_flag: Option<&str>) -> ExitCode {
         mail_from: args.mail_from.clone(),
         dns_server: net.dns_server,
         smtp: args.smtp,
-        approved_mx: args
-            .approved_mx
-            .iter()
-            .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase())
-            .filter(|h| !h.is_empty())
-            .collect(),
+        approved_mx: host_list(&args.approved_mx),
+        approved_ns: host_list(&args.approved_ns),
+        parked: args.parked,
+        bimi_selector: args.bimi_selector.trim().to_ascii_lowercase(),
         dnsbl_zones: if args.dnsbl_zone.is_empty() {
             rules::dnsbl::default_zones()
         } else {
@@ -175,6 +186,15 @@ pub(crate) fn normalize_domain(input: &str) -> Result<String, String> {
     Ok(ascii)
 }
 
+/// Host names as given on the command line: trimmed, lower case, without the final dot.
+fn host_list(given: &[String]) -> Vec<String> {
+    given
+        .iter()
+        .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase())
+        .filter(|h| !h.is_empty())
+        .collect()
+}
+
 /// What to look at.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -188,6 +208,12 @@ pub struct Options {
     /// `--approved-mx`: the mail servers the domain should use (hosts, or domains whose
     /// hosts are all approved), lower case without the final dot.
     pub approved_mx: Vec<String>,
+    /// `--approved-ns`: the name servers the domain should use, in the same form.
+    pub approved_ns: Vec<String>,
+    /// `--parked`: the domain sends and receives no mail, and should say so.
+    pub parked: bool,
+    /// `--bimi-selector`: the BIMI selector to look up (`default`).
+    pub bimi_selector: String,
     /// `--smtp`: connect to port 25 of each MX host.
     pub smtp: bool,
 }
@@ -705,7 +731,7 @@ pub async fn check(opts: &Options, dns: &Dns, trust: &Trust, clock: &RunClock) -
     };
     let tlsrpt_name = format!("_smtp._tls.{domain}");
     let spf_part = spf(opts, dns, clock, started_at_unix);
-    let bimi_name = format!("default._bimi.{domain}");
+    let bimi_name = format!("{}._bimi.{domain}", opts.bimi_selector);
     // NS and DNSKEY records live at the top of the zone, which may be above the domain.
     let zone_part = async {
         let zone_and_keys = async {
@@ -774,6 +800,8 @@ pub async fn check(opts: &Options, dns: &Dns, trust: &Trust, clock: &RunClock) -
         mail_from: opts.mail_from.clone(),
         ip: opts.ip.map(|ip| ip.to_string()),
         approved_mx: opts.approved_mx.clone(),
+        approved_ns: opts.approved_ns.clone(),
+        parked: opts.parked,
         mx,
         mx_hosts,
         dmarc,

@@ -434,6 +434,9 @@ fn maybe_domain_check(outcome: &mut Outcome, args: &TriageArgs, lang: Lang, inte
         dns_server: net.dns_server,
         dnsbl_zones: Vec::new(),
         approved_mx: Vec::new(),
+        approved_ns: Vec::new(),
+        parked: false,
+        bimi_selector: "default".into(),
         smtp: false,
     };
     let report = runtime.block_on(async {

@@ -1022,3 +1022,31 @@ fn mx_hosts_outside_approved_mx() {
         "mx.provider.example, x.posture.lab.example"
     );
 }
+
+/// `--parked`, `--approved-ns` and `--bimi-selector`.
+#[test]
+fn parked_domains_approved_name_servers_and_the_bimi_selector() {
+    let parked = |r: &DomainReport| codes(r).contains(&Code::ParkedDomainOpen);
+    let (r, run) = case("parked", &["--parked"]);
+    assert!(!parked(&r), "{:?}\n{}", r.findings, run.stderr);
+    assert!(r.parked);
+    let (r, _) = case("good", &["--parked"]);
+    assert!(param(&r, Code::ParkedDomainOpen, "detail").contains("MX records name"));
+    let (r, _) = case("good", &[]);
+    assert!(!parked(&r));
+
+    let (r, _) = case("good", &["--approved-ns", "lab.example"]);
+    assert!(
+        !codes(&r).contains(&Code::NsNotApproved),
+        "{:?}",
+        r.findings
+    );
+    let (r, _) = case("good", &["--approved-ns", "dns.example"]);
+    assert_eq!(param(&r, Code::NsNotApproved, "ns_host"), "ns.lab.example");
+
+    let (r, _) = case("good", &["--bimi-selector", "Brand"]);
+    assert_eq!(
+        r.bimi.map(|b| b.name),
+        Some("brand._bimi.good.posture.lab.example".to_string())
+    );
+}

@@ -45,6 +45,8 @@ pub fn diagnose(report: &DomainReport) -> Vec<Finding> {
     dnssec(report, &mut out);
     bimi(report, &mut out);
     approved_mx(report, &mut out);
+    approved_ns(report, &mut out);
+    parked(report, &mut out);
     let verdict = requirements_finding(report, dkim_ok, &out);
     out.extend(verdict);
     blocklists(report, &mut out);
@@ -574,6 +576,100 @@ fn applied_policy(d: &DmarcEvidence) -> Option<(String, u8)> {
     Some((policy, parsed.pct))
 }
 
+/// Whether `host` is one of `approved`, or lies under one of them (`google.com` approves
+/// `aspmx.l.google.com`).
+fn is_approved(host: &str, approved: &[String]) -> bool {
+    approved
+        .iter()
+        .any(|a| host == a || host.ends_with(&format!(".{a}")))
+}
+
+/// `--approved-ns`: each name server of the zone must be approved.
+fn approved_ns(report: &DomainReport, out: &mut Vec<Finding>) {
+    let Some(ns) = report
+        .ns
+        .as_ref()
+        .filter(|_| !report.approved_ns.is_empty())
+    else {
+        return;
+    };
+    for host in ns
+        .records
+        .iter()
+        .filter(|h| !is_approved(h, &report.approved_ns))
+    {
+        out.push(
+            Finding::new(Code::NsNotApproved)
+                .param("domain", &report.domain)
+                .param("ns_host", host)
+                .param("approved", report.approved_ns.join(", "))
+                .evidence(&ns.name),
+        );
+    }
+}
+
+/// `--parked`: a domain that sends and receives no mail should say so: SPF `v=spf1 -all`,
+/// DMARC p=reject and sp=reject, and no MX but a null MX (RFC 7505).
+fn parked(report: &DomainReport, out: &mut Vec<Finding>) {
+    if !report.parked {
+        return;
+    }
+    let mut problems: Vec<String> = Vec::new();
+    let mail_hosts: Vec<&str> = report
+        .mx_hosts
+        .iter()
+        .map(|h| h.exchange.as_str())
+        .filter(|h| *h != ".")
+        .collect();
+    if !mail_hosts.is_empty() {
+        problems.push(format!("MX records name {}", mail_hosts.join(", ")));
+    } else if report.mx.outcome != ResolveOutcome::Found {
+        problems.push("there is no null MX".into());
+    }
+    let spf: Vec<String> = report
+        .spf
+        .as_ref()
+        .and_then(|v| v.get("records"))
+        .and_then(|v| v.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|r| r.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let locked_spf = |r: &String| r.split_whitespace().collect::<Vec<_>>() == ["v=spf1", "-all"];
+    if spf.len() != 1 || !spf.iter().all(locked_spf) {
+        problems.push(match spf.as_slice() {
+            [] => "there is no SPF record".to_string(),
+            records => format!(
+                "the SPF record is {}, not \"v=spf1 -all\"",
+                records.join(" and ")
+            ),
+        });
+    }
+    match applied_dmarc(&report.dmarc) {
+        AppliedDmarc::Record { record, .. } => match records::parse_dmarc(record) {
+            Ok(d) if d.p == "reject" && d.sp.as_deref().unwrap_or("reject") == "reject" => {}
+            Ok(d) => problems.push(format!(
+                "the DMARC policy is p={}{}, not p=reject with sp=reject",
+                d.p,
+                d.sp.map(|sp| format!(", sp={sp}")).unwrap_or_default()
+            )),
+            Err(_) => problems.push("the DMARC record is not valid".into()),
+        },
+        AppliedDmarc::Unknown => {}
+        _ => problems.push("there is no usable DMARC record".into()),
+    }
+    if !problems.is_empty() {
+        out.push(
+            Finding::new(Code::ParkedDomainOpen)
+                .param("domain", &report.domain)
+                .param("detail", problems.join("; "))
+                .evidence(&report.mx.name),
+        );
+    }
+}
+
 /// `--approved-mx`: each MX host must be one of the approved hosts, or lie under an approved
 /// domain (`google.com` approves `aspmx.l.google.com`).
 fn approved_mx(report: &DomainReport, out: &mut Vec<Finding>) {
@@ -582,11 +678,7 @@ fn approved_mx(report: &DomainReport, out: &mut Vec<Finding>) {
     }
     for host in &report.mx_hosts {
         let name = host.exchange.as_str();
-        let approved = report
-            .approved_mx
-            .iter()
-            .any(|a| name == a || name.ends_with(&format!(".{a}")));
-        if name != "." && !approved {
+        if name != "." && !is_approved(name, &report.approved_mx) {
             out.push(
                 Finding::new(Code::MxNotApproved)
                     .param("domain", &report.domain)

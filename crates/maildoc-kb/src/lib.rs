@@ -192,6 +192,8 @@ pub fn is_domain_code(code: Code) -> bool {
             | Code::DnssecBogus
             | Code::BimiInvalid
             | Code::MxNotApproved
+            | Code::NsNotApproved
+            | Code::ParkedDomainOpen
             | Code::SenderRequirementsUnmet
             | Code::DomainLookupFailed
             | Code::MxDuplicateHost
@@ -283,6 +285,8 @@ pub fn allowed_params(code: Code) -> &'static [&'static str] {
         Code::DnssecBogus => &["dns_zone", "whose", "detail"],
         Code::BimiInvalid => &["domain", "detail"],
         Code::MxNotApproved => &["domain", "mx_host", "approved"],
+        Code::NsNotApproved => &["domain", "ns_host", "approved"],
+        Code::ParkedDomainOpen => &["domain", "detail"],
         Code::SenderRequirementsUnmet => &["domain", "missing"],
         Code::DomainLookupFailed => &["domain", "names", "detail"],
         // ---- domain posture: SPF (issue 5) ----

@@ -244,6 +244,10 @@ codes! {
     BimiInvalid = "bimi-invalid", Warning;
     /// An MX host is not among the mail servers given with `--approved-mx`.
     MxNotApproved = "mx-not-approved", Warning;
+    /// A name server of the domain's zone is not among those given with `--approved-ns`.
+    NsNotApproved = "ns-not-approved", Warning;
+    /// A domain given as parked (`--parked`) does not say that it sends and receives no mail.
+    ParkedDomainOpen = "parked-domain-open", Warning;
     /// The domain does not meet the Gmail/Yahoo and Japanese carriers' sender requirements.
     SenderRequirementsUnmet = "sender-requirements-unmet", Error;
     /// Some DNS lookups of the domain check got no definite answer (SERVFAIL, timeout).

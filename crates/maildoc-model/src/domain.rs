@@ -268,6 +268,12 @@ pub struct DomainReport {
     /// hosts are all approved).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub approved_mx: Vec<String>,
+    /// `--approved-ns`: the name servers the domain should use, in the same form.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approved_ns: Vec<String>,
+    /// `--parked`: the domain sends and receives no mail.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub parked: bool,
     pub mx: DnsLookup,
     #[serde(default)]
     pub mx_hosts: Vec<MxHost>,

@@ -49,6 +49,8 @@ fn good() -> DomainReport {
         mail_from: None,
         ip: None,
         approved_mx: Vec::new(),
+        approved_ns: Vec::new(),
+        parked: false,
         mx: found("example.jp", "MX", &["10 mx.example.jp"]),
         mx_hosts: vec![MxHost {
             preference: 10,
@@ -1326,4 +1328,79 @@ fn dmarc_removed_tags_and_unrelated_txt() {
     let f = only(&r, Code::DmarcUnrelatedTxt);
     assert_eq!(f.params["records"], "\"v=spf1 -all\"");
     assert_eq!(f.params["record_domain"], "example.jp");
+}
+
+#[test]
+fn name_servers_outside_approved_ns() {
+    let mut r = good();
+    r.ns = Some(found(
+        "example.jp",
+        "NS",
+        &["ns1.dns.example", "ns.other.example"],
+    ));
+    r.approved_ns = vec!["dns.example".into()];
+    let f = only(&r, Code::NsNotApproved);
+    assert_eq!(f.params["ns_host"], "ns.other.example");
+    r.approved_ns.push("ns.other.example".into());
+    assert_eq!(codes(&r), Vec::<&str>::new());
+}
+
+#[test]
+fn a_parked_domain_must_say_it_has_no_mail() {
+    let locked = || {
+        let mut r = good();
+        r.parked = true;
+        r.mx = found("example.jp", "MX", &["0 ."]);
+        r.mx_hosts[0].exchange = ".".into();
+        r.spf = Some(serde_json::json!({ "records": ["v=spf1  -all"] }));
+        r.dmarc.lookup.records = vec!["v=DMARC1; p=reject; sp=reject".into()];
+        r
+    };
+    let parked_codes = |r: &DomainReport| -> Vec<&'static str> {
+        codes(r)
+            .into_iter()
+            .filter(|c| *c == "parked-domain-open")
+            .collect()
+    };
+    assert_eq!(parked_codes(&locked()), Vec::<&str>::new());
+    let mut r = locked();
+    r.parked = false;
+    r.spf = Some(serde_json::json!({ "records": ["v=spf1 mx -all"] }));
+    assert_eq!(parked_codes(&r), Vec::<&str>::new(), "only with --parked");
+    for (edit, words) in [
+        (
+            &(|r: &mut DomainReport| r.mx_hosts[0].exchange = "mx.example.jp".into())
+                as &dyn Fn(&mut DomainReport),
+            "MX records name mx.example.jp",
+        ),
+        (
+            &|r: &mut DomainReport| {
+                r.spf = Some(serde_json::json!({ "records": ["v=spf1 mx -all"] }))
+            },
+            "not \"v=spf1 -all\"",
+        ),
+        (
+            &|r: &mut DomainReport| r.spf = Some(serde_json::json!({ "records": [] })),
+            "no SPF record",
+        ),
+        (
+            &|r: &mut DomainReport| {
+                r.dmarc.lookup.records = vec!["v=DMARC1; p=reject; sp=none".into()]
+            },
+            "p=reject, sp=none",
+        ),
+        (
+            &|r: &mut DomainReport| r.dmarc.lookup.records = vec!["v=DMARC1; p=quarantine".into()],
+            "p=quarantine",
+        ),
+    ] {
+        let mut r = locked();
+        edit(&mut r);
+        let f = only(&r, Code::ParkedDomainOpen);
+        assert!(
+            f.params["detail"].contains(words),
+            "{words}: {:?}",
+            f.params
+        );
+    }
 }
