@@ -420,9 +420,12 @@ sign_dnssec_zones() {
 mx1     IN A    192.0.2.60
 @       IN TXT  "v=spf1 ip4:192.0.2.60 -all"
 _dmarc  IN TXT  "v=DMARC1; p=reject"
-; names below the zone's top: one as signed, one whose MX is changed after signing
+; names below the zone's top: as signed, or with a record changed after signing (an MX;
+; a TXT, for a name without MX)
 mail    IN MX   10 mx1
 tampered IN MX  10 mx1
+txtonly IN TXT  "v=spf1 -all"
+tamperedtxt IN TXT "v=spf1 -all"
 EOF
         ksk=$(cd "$keys" && ldns-keygen -a ECDSAP256SHA256 -k "$name") || die "ldns-keygen failed"
         zsk=$(cd "$keys" && ldns-keygen -a ECDSAP256SHA256 "$name") || die "ldns-keygen failed"
@@ -435,6 +438,10 @@ EOF
             "$file.signed"
         grep -qE "^tampered\.$name\.[[:space:]]+[0-9]+[[:space:]]+IN[[:space:]]+MX[[:space:]]+20 " "$file.signed" \
             || die "could not alter tampered.$name after signing"
+        sed -E -i "s/^(tamperedtxt\.$name\.[[:space:]]+[0-9]+[[:space:]]+IN[[:space:]]+TXT[[:space:]]+\"v=spf1 )-all\"/\1~all\"/" \
+            "$file.signed"
+        grep -qE "^tamperedtxt\.$name\..*TXT[[:space:]]+\"v=spf1 ~all\"" "$file.signed" \
+            || die "could not alter tamperedtxt.$name after signing"
         # "owner class DS tag algorithm digest-type digest": keep the record data.
         ds[$z]=$(awk '$3 == "DS" { print $4, $5, $6, $7 }' "$keys/$ksk.ds")
     done

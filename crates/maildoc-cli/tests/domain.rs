@@ -885,6 +885,15 @@ fn dnssec_chains_of_the_domain_and_its_mx_zones() {
             .contains("MX records of tampered.signed.posture.lab.example")
     );
 
+    // A name without MX: its TXT records' signature is checked instead.
+    let (r, _) = case("txtonly.signed", &[]);
+    assert_eq!(status(&r.dnssec), Some(DnssecStatus::Secure));
+    let (r, _) = case("tamperedtxt.signed", &[]);
+    assert!(
+        param(&r, Code::DnssecBogus, "detail")
+            .contains("TXT records of tamperedtxt.signed.posture.lab.example")
+    );
+
     let (r, _) = case("expired", &[]);
     assert_eq!(status(&r.dnssec), Some(DnssecStatus::Bogus));
     assert!(param(&r, Code::DnssecBogus, "detail").contains("validity period"));

@@ -33,18 +33,28 @@ impl Dns {
     }
 
     /// The same for `name`'s zone; when `name` lies below the top of `zone`, a secure chain
-    /// must also carry on to `name` itself: its MX records' signature must verify with the
-    /// zone's keys.
+    /// must also carry on to `name` itself: the signature over its records (MX, else TXT,
+    /// else A: the first of them it has) must verify with the zone's keys.
     pub async fn dnssec_at(&self, name: &str, zone: &str, clock: &RunClock) -> DnssecChain {
         let below = async {
             if name
                 .trim_end_matches('.')
                 .eq_ignore_ascii_case(zone.trim_end_matches('.'))
             {
-                None
-            } else {
-                Some(self.exchange(name, RecordType::MX, true, clock).await)
+                return None;
             }
+            let mut last = None;
+            for rtype in [RecordType::MX, RecordType::TXT, RecordType::A] {
+                let answer = self.exchange(name, rtype, true, clock).await;
+                let has_data = answer
+                    .as_ref()
+                    .is_ok_and(|m| m.answers.iter().any(|r| r.record_type() == rtype));
+                last = Some((rtype, answer));
+                if has_data {
+                    break;
+                }
+            }
+            last
         };
         let (ds_answer, key_answer, below) = tokio::join!(
             self.exchange(zone, RecordType::DS, true, clock),
@@ -56,9 +66,9 @@ impl Dns {
             .map(|d| d.as_secs())
             .unwrap_or_default();
         let mut chain = judge(zone, ds_answer, &key_answer, now);
-        if let (DnssecStatus::Secure, Some(Ok(answer)), Ok(keys)) =
+        if let (DnssecStatus::Secure, Some((rtype, Ok(answer))), Ok(keys)) =
             (chain.status, below, &key_answer)
-            && let Some(why) = signed_data_problem(name, &answer, keys, now)
+            && let Some(why) = signed_data_problem(name, rtype, &answer, keys, now)
         {
             chain.status = DnssecStatus::Bogus;
             chain.detail = why;
@@ -67,15 +77,21 @@ impl Dns {
     }
 }
 
-/// Whether the MX records of `name` (below the zone's top) fail to carry a valid signature
-/// by one of the zone's keys; `None` when they verify, or when there are none to check.
-fn signed_data_problem(name: &str, answer: &Message, keys: &Message, now: u64) -> Option<String> {
+/// Whether the `rtype` records of `name` (below the zone's top) fail to carry a valid
+/// signature by one of the zone's keys; `None` when they verify, or when there are none.
+fn signed_data_problem(
+    name: &str,
+    rtype: RecordType,
+    answer: &Message,
+    keys: &Message,
+    now: u64,
+) -> Option<String> {
     // Only the name's own records (not those at the end of a CNAME, in another zone).
     let asked = Name::from_ascii(format!("{}.", name.trim_end_matches('.'))).ok()?;
     let data: Vec<Record> = answer
         .answers
         .iter()
-        .filter(|r| r.record_type() == RecordType::MX && r.name == asked)
+        .filter(|r| r.record_type() == rtype && r.name == asked)
         .cloned()
         .collect();
     let owner = data.first()?.name.clone();
@@ -84,7 +100,7 @@ fn signed_data_problem(name: &str, answer: &Message, keys: &Message, now: u64) -
         .iter()
         .filter_map(|r| match &r.data {
             RData::DNSSEC(DNSSECRData::RRSIG(sig))
-                if sig.input().type_covered == RecordType::MX && r.name == asked =>
+                if sig.input().type_covered == rtype && r.name == asked =>
             {
                 Some(sig)
             }
@@ -101,7 +117,7 @@ fn signed_data_problem(name: &str, answer: &Message, keys: &Message, now: u64) -
         .collect();
     if signatures.is_empty() {
         return Some(format!(
-            "the MX records of {name} carry no signature, in a signed zone"
+            "the {rtype} records of {name} carry no signature, in a signed zone"
         ));
     }
     for sig in signatures {
@@ -119,7 +135,7 @@ fn signed_data_problem(name: &str, answer: &Message, keys: &Message, now: u64) -
         }
     }
     Some(format!(
-        "the signature over the MX records of {name} does not verify with the zone's keys"
+        "the signature over the {rtype} records of {name} does not verify with the zone's keys"
     ))
 }
 
