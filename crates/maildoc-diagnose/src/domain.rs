@@ -504,21 +504,11 @@ pub fn applied_dmarc(d: &DmarcEvidence) -> AppliedDmarc<'_> {
 /// The domains of the rua/ruf destinations of a DMARC record that lie outside the record
 /// domain's organisational domain: they must authorise the reports (RFC 7489 §7.1).
 pub fn external_report_destinations(record_domain: &str, record: &str) -> Vec<String> {
-    let Ok(parsed) = records::parse_dmarc(record) else {
-        return Vec::new();
-    };
     let own_org = psl::org_domain(record_domain);
-    let mut out: Vec<String> = Vec::new();
-    for addr in parsed.rua.iter().chain(&parsed.ruf) {
-        let Some((_, dest)) = addr.rsplit_once('@') else {
-            continue;
-        };
-        let dest = dest.trim_end_matches('.').to_ascii_lowercase();
-        if psl::org_domain(&dest) != own_org && !out.contains(&dest) {
-            out.push(dest);
-        }
-    }
-    out
+    report_destination_domains(record)
+        .into_iter()
+        .filter(|dest| psl::org_domain(dest) != own_org)
+        .collect()
 }
 
 /// The domains of all rua/ruf destinations of a DMARC record, each once, lower case.
@@ -569,11 +559,17 @@ fn applied_policy(d: &DmarcEvidence) -> Option<(String, u8)> {
         return None;
     };
     let parsed = records::parse_dmarc(record).ok()?;
-    let policy = match (&parsed.sp, inherited) {
-        (Some(sp), true) => sp.clone(),
-        _ => parsed.p.clone(),
-    };
-    Some((policy, parsed.pct))
+    let (_, policy) = policy_tag(&parsed, inherited);
+    Some((policy.to_string(), parsed.pct))
+}
+
+/// The tag whose policy applies and its value: `sp` (when given) for a domain under the
+/// organisational domain whose record it inherits, else `p`.
+fn policy_tag(parsed: &records::Dmarc, inherited: bool) -> (&'static str, &str) {
+    match (&parsed.sp, inherited) {
+        (Some(sp), true) => ("sp", sp.as_str()),
+        _ => ("p", parsed.p.as_str()),
+    }
 }
 
 /// Whether `host` is one of `approved`, or lies under one of them (`google.com` approves
@@ -784,17 +780,11 @@ fn certificate_problems(
     cert: &MarkCertificate,
     logo: Option<&BimiLogo>,
 ) -> Vec<String> {
-    let url = &cert.url;
-    if !cert.fetched {
+    // Not fetched, or fetched but not a certificate: the detail says which.
+    let Some(leaf) = cert.leaf.as_ref().filter(|_| cert.fetched) else {
         return vec![format!(
-            "the mark certificate {url} could not be read ({})",
-            cert.detail
-        )];
-    }
-    let Some(leaf) = &cert.leaf else {
-        return vec![format!(
-            "the mark certificate {url} could not be read ({})",
-            cert.detail
+            "the mark certificate {} could not be read ({})",
+            cert.url, cert.detail
         )];
     };
     let mut out = Vec::new();
@@ -988,14 +978,7 @@ fn dmarc(report: &DomainReport, out: &mut Vec<Finding>) -> Option<bool> {
                         .evidence(&evidence),
                 );
             }
-            let (tag, policy) = if inherited {
-                match &parsed.sp {
-                    Some(sp) => ("sp", sp.as_str()),
-                    None => ("p", parsed.p.as_str()),
-                }
-            } else {
-                ("p", parsed.p.as_str())
-            };
+            let (tag, policy) = policy_tag(&parsed, inherited);
             if policy == "none" {
                 out.push(
                     Finding::new(Code::DmarcPolicyNone)
