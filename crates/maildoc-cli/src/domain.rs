@@ -246,13 +246,7 @@ async fn mx_smtp(
         dns: dns.clone(),
         trust: trust.clone(),
         clock: *clock,
-        now_unix: i64::try_from(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or_default(),
-        )
-        .unwrap_or_default(),
+        now_unix: i64::try_from(maildoc_probe::clock::now_unix()).unwrap_or_default(),
     };
     let mut names: Vec<&str> = Vec::new();
     for h in hosts {
@@ -572,13 +566,6 @@ async fn bimi_logo(url: &str, dns: &Dns, trust: &Trust, clock: &RunClock) -> Bim
     logo
 }
 
-fn clock_now_unix() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default()
-}
-
 async fn mark_certificate(
     url: &str,
     dns: &Dns,
@@ -586,55 +573,15 @@ async fn mark_certificate(
     clock: &RunClock,
 ) -> MarkCertificate {
     let fetch = get_https(url, dns, trust, clock, MAX_BIMI_FILE).await;
-    let mut cert = MarkCertificate {
-        url: url.to_string(),
-        fetched: fetch.outcome == FetchOutcome::Fetched,
-        detail: String::new(),
-        leaf: None,
-        logotype: false,
-        logo_sha256: None,
-        subject_fields: Vec::new(),
-        mark_type: None,
-        extensions: Vec::new(),
-        issuer_verified: false,
-        issuer_detail: String::new(),
-    };
-    if !cert.fetched {
-        cert.detail = fetch_failure(&fetch.outcome, &fetch.detail);
-        return cert;
+    if fetch.outcome != FetchOutcome::Fetched {
+        return MarkCertificate::not_fetched(url, fetch_failure(&fetch.outcome, &fetch.detail));
     }
-    match maildoc_probe::bimi::mark_certificate_facts(&fetch.body) {
-        Ok(maildoc_probe::bimi::MarkFacts {
-            leaf,
-            logotype,
-            logo_sha256,
-            subject_fields,
-            mark_type,
-            extensions,
-        }) => {
-            // Judged within the leaf's validity: expiry is its own finding.
-            let now = i64::try_from(clock_now_unix()).unwrap_or(i64::MAX);
-            let at = now.clamp(
-                leaf.not_before_unix,
-                leaf.not_after_unix.max(leaf.not_before_unix),
-            );
-            let issuer = maildoc_probe::bimi::verify_mark_issuer(
-                &fetch.body,
-                trust.extra_roots(),
-                u64::try_from(at).unwrap_or_default(),
-            );
-            cert.issuer_verified = issuer.is_ok();
-            cert.issuer_detail = issuer.err().unwrap_or_default();
-            cert.leaf = Some(leaf);
-            cert.logotype = logotype;
-            cert.logo_sha256 = logo_sha256;
-            cert.subject_fields = subject_fields;
-            cert.mark_type = mark_type;
-            cert.extensions = extensions;
-        }
-        Err(e) => cert.detail = e,
-    }
-    cert
+    maildoc_probe::bimi::mark_certificate(
+        url,
+        &fetch.body,
+        trust.extra_roots(),
+        maildoc_probe::clock::now_unix(),
+    )
 }
 
 async fn mta_sts(dns: &Dns, trust: &Trust, domain: &str, clock: &RunClock) -> MtaStsEvidence {
@@ -685,10 +632,7 @@ fn fetch_failure(outcome: &FetchOutcome, detail: &str) -> String {
 /// Looks everything up (at once where possible) and runs the rules.
 pub async fn check(opts: &Options, dns: &Dns, trust: &Trust, clock: &RunClock) -> DomainReport {
     let domain = opts.domain.as_str();
-    let started_at_unix = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default();
+    let started_at_unix = maildoc_probe::clock::now_unix();
     let mut selectors: Vec<(String, bool)> = opts
         .selectors
         .iter()

@@ -182,6 +182,25 @@ pub struct MarkCertificate {
     pub issuer_detail: String,
 }
 
+impl MarkCertificate {
+    /// A mark certificate file that could not be fetched from `url`, and why.
+    pub fn not_fetched(url: &str, detail: String) -> Self {
+        MarkCertificate {
+            url: url.to_string(),
+            fetched: false,
+            detail,
+            leaf: None,
+            logotype: false,
+            logo_sha256: None,
+            subject_fields: Vec::new(),
+            mark_type: None,
+            extensions: Vec::new(),
+            issuer_verified: false,
+            issuer_detail: String::new(),
+        }
+    }
+}
+
 /// DMARC: the domain's record, the organisational domain's when the domain has none, and
 /// the external report destinations' authorisation records.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,8 +4,7 @@
 //! rules to say.
 
 use base64::Engine;
-use maildoc_model::CertInfo;
-use maildoc_model::domain::SvgFacts;
+use maildoc_model::domain::{MarkCertificate, SvgFacts};
 use quick_xml::events::{BytesStart, Event};
 use rustls::pki_types::{CertificateDer, UnixTime};
 use std::io::Read;
@@ -15,19 +14,16 @@ const MVA_ROOTS: &str = include_str!("../data/mark-verifying-authorities.pem");
 /// id-kp-BrandIndicatorforMessageIdentification (1.3.6.1.5.5.7.3.31), the OID's DER value.
 const BIMI_EKU: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x1f];
 
-/// Checks that a mark certificate file (leaf first, then intermediates) chains to a Mark
-/// Verifying Authority's root or one of `extra_roots`, for the BIMI key usage, at `at_unix`.
-pub fn verify_mark_issuer(
-    pem: &[u8],
+/// Whether a mark certificate (`leaf`, read as `parsed`, with its `intermediates`) chains
+/// to a Mark Verifying Authority's root or one of `extra_roots`, for the BIMI key usage, at
+/// `at_unix`; why not, otherwise.
+fn issuer_check(
+    leaf: &CertificateDer<'_>,
+    parsed: &x509_parser::certificate::X509Certificate<'_>,
+    intermediates: &[CertificateDer<'_>],
     extra_roots: &[CertificateDer<'static>],
     at_unix: u64,
 ) -> Result<(), String> {
-    let certs: Vec<CertificateDer<'static>> = rustls_pemfile::certs(&mut &pem[..])
-        .collect::<Result<_, _>>()
-        .map_err(|e| format!("not PEM: {e}"))?;
-    let (leaf, intermediates) = certs
-        .split_first()
-        .ok_or_else(|| "no PEM certificate in the file".to_string())?;
     let roots: Vec<CertificateDer<'static>> = rustls_pemfile::certs(&mut MVA_ROOTS.as_bytes())
         .filter_map(Result::ok)
         .chain(extra_roots.iter().cloned())
@@ -38,8 +34,6 @@ pub fn verify_mark_issuer(
         .collect();
     // The leaf must name the BIMI usage; intermediates may leave usages out (webpki's
     // "required" would ask it of every certificate on the path).
-    let (_, parsed) =
-        x509_parser::parse_x509_certificate(leaf).map_err(|e| format!("not a certificate: {e}"))?;
     let bimi_usage = parsed
         .extended_key_usage()
         .ok()
@@ -188,63 +182,83 @@ const SUBJECT_FIELDS: &[(&str, &str)] = &[
     ("1.3.6.1.4.1.53087.5.1", "priorUseMarkSourceURL"),
 ];
 
-/// What a mark certificate's leaf says.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MarkFacts {
-    pub leaf: CertInfo,
-    /// Whether it has the logotype extension.
-    pub logotype: bool,
-    /// SHA-256 of the SVG logo that extension embeds.
-    pub logo_sha256: Option<String>,
-    /// The names of its subject's attributes (the VMC requirements' names, or the OID).
-    pub subject_fields: Vec<String>,
-    /// Its subject's markType.
-    pub mark_type: Option<String>,
-    /// The OIDs of its extensions, dotted.
-    pub extensions: Vec<String>,
+/// Reads a mark certificate file fetched from `url` (the leaf first, then intermediates):
+/// the leaf's facts, the logo its logotype extension embeds, its subject fields, and whether
+/// it chains to a Mark Verifying Authority (or one of `extra_roots`) for the BIMI usage. The
+/// chain is judged at `now_unix` moved into the leaf's validity, so that an expired
+/// certificate reads as expired (the rules' business), not as untrusted. A file that is not
+/// a certificate leaves `leaf` empty and says why in `detail`.
+pub fn mark_certificate(
+    url: &str,
+    pem: &[u8],
+    extra_roots: &[CertificateDer<'static>],
+    now_unix: u64,
+) -> MarkCertificate {
+    let mut cert = MarkCertificate {
+        fetched: true,
+        ..MarkCertificate::not_fetched(url, String::new())
+    };
+    if let Err(e) = read_mark(&mut cert, pem, extra_roots, now_unix) {
+        cert.detail = e;
+    }
+    cert
 }
 
-/// Reads the leaf of a mark certificate file (the first certificate).
-pub fn mark_certificate_facts(pem: &[u8]) -> Result<MarkFacts, String> {
-    let der = rustls_pemfile::certs(&mut &pem[..])
-        .next()
-        .ok_or_else(|| "no PEM certificate in the file".to_string())?
+fn read_mark(
+    cert: &mut MarkCertificate,
+    pem: &[u8],
+    extra_roots: &[CertificateDer<'static>],
+    now_unix: u64,
+) -> Result<(), String> {
+    let certs: Vec<CertificateDer<'static>> = rustls_pemfile::certs(&mut &pem[..])
+        .collect::<Result<_, _>>()
         .map_err(|e| format!("not PEM: {e}"))?;
+    let (der, intermediates) = certs
+        .split_first()
+        .ok_or_else(|| "no PEM certificate in the file".to_string())?;
     let leaf = crate::cert::describe(der.as_ref()).ok_or("not a certificate")?;
-    let (_, cert) = x509_parser::parse_x509_certificate(der.as_ref())
+    let (_, parsed) = x509_parser::parse_x509_certificate(der.as_ref())
         .map_err(|e| format!("not a certificate: {e}"))?;
-    let logotype = cert
+    let logotype = parsed
         .extensions()
         .iter()
         .find(|e| e.oid.to_id_string() == LOGOTYPE_OID);
-    let logo_sha256 = logotype
+    cert.logotype = logotype.is_some();
+    cert.logo_sha256 = logotype
         .and_then(|e| embedded_logo(e.value))
         .map(|svg| sha256_hex(&svg));
-    let mut subject_fields = Vec::new();
-    let mut mark_type = None;
-    for attr in cert.subject().iter_attributes() {
+    for attr in parsed.subject().iter_attributes() {
         let oid = attr.attr_type().to_id_string();
         let name = SUBJECT_FIELDS
             .iter()
             .find(|(o, _)| *o == oid)
             .map_or(oid.clone(), |(_, n)| (*n).to_string());
         if name == "markType" {
-            mark_type = attr.as_str().ok().map(str::to_string);
+            cert.mark_type = attr.as_str().ok().map(str::to_string);
         }
-        subject_fields.push(name);
+        cert.subject_fields.push(name);
     }
-    Ok(MarkFacts {
-        leaf,
-        logotype: logotype.is_some(),
-        logo_sha256,
-        subject_fields,
-        mark_type,
-        extensions: cert
-            .extensions()
-            .iter()
-            .map(|e| e.oid.to_id_string())
-            .collect(),
-    })
+    cert.extensions = parsed
+        .extensions()
+        .iter()
+        .map(|e| e.oid.to_id_string())
+        .collect();
+    let now = i64::try_from(now_unix).unwrap_or(i64::MAX);
+    let at = now.clamp(
+        leaf.not_before_unix,
+        leaf.not_after_unix.max(leaf.not_before_unix),
+    );
+    let issuer = issuer_check(
+        der,
+        &parsed,
+        intermediates,
+        extra_roots,
+        u64::try_from(at).unwrap_or_default(),
+    );
+    cert.issuer_verified = issuer.is_ok();
+    cert.issuer_detail = issuer.err().unwrap_or_default();
+    cert.leaf = Some(leaf);
+    Ok(())
 }
 
 /// The SVG in a logotype extension: the `data:image/svg+xml;base64,` URL in its bytes,
@@ -327,21 +341,29 @@ mod tests {
 
     #[test]
     fn a_mark_certificate_needs_a_known_issuer_and_the_bimi_usage() {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or_default();
+        let now = crate::clock::now_unix();
+        let read = |pem: &str, roots: &[CertificateDer<'static>]| {
+            mark_certificate("https://brand.example/vmc.pem", pem.as_bytes(), roots, now)
+        };
         let (pem, ca) = issued(true);
+        let trusted = read(&pem, std::slice::from_ref(&ca));
+        assert!(trusted.issuer_verified, "{}", trusted.issuer_detail);
         assert_eq!(
-            verify_mark_issuer(pem.as_bytes(), std::slice::from_ref(&ca), now),
-            Ok(())
+            trusted.leaf.map(|l| l.names),
+            Some(vec!["brand.example".to_string()])
         );
-        let unknown = verify_mark_issuer(pem.as_bytes(), &[], now);
-        assert!(unknown.is_err_and(|e| e.contains("no Mark Verifying Authority")));
+        let unknown = read(&pem, &[]);
+        assert!(!unknown.issuer_verified);
+        assert!(
+            unknown
+                .issuer_detail
+                .contains("no Mark Verifying Authority")
+        );
         let (pem, ca) = issued(false);
-        let no_usage = verify_mark_issuer(pem.as_bytes(), &[ca], now);
-        assert!(no_usage.is_err_and(|e| e.contains("BIMI extended key usage")));
-        assert!(verify_mark_issuer(b"not pem", &[], now).is_err());
+        let no_usage = read(&pem, &[ca]);
+        assert!(no_usage.issuer_detail.contains("BIMI extended key usage"));
+        let not_pem = read("not pem", &[]);
+        assert!(not_pem.leaf.is_none() && !not_pem.detail.is_empty());
     }
 
     #[test]

@@ -3,6 +3,14 @@
 use std::time::Duration;
 use tokio::time::Instant;
 
+/// The wall clock, in seconds since the Unix epoch (0 before it).
+pub fn now_unix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
 /// The start and the hard deadline of one run.
 #[derive(Clone, Copy, Debug)]
 pub struct RunClock {

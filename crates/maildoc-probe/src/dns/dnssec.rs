@@ -61,10 +61,7 @@ impl Dns {
             self.exchange(zone, RecordType::DNSKEY, true, clock),
             below
         );
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or_default();
+        let now = crate::clock::now_unix();
         let mut chain = judge(zone, ds_answer, &key_answer, now);
         if let (DnssecStatus::Secure, Some((rtype, Ok(answer))), Ok(keys)) =
             (chain.status, below, &key_answer)
@@ -121,10 +118,7 @@ fn signed_data_problem(
         ));
     }
     for sig in signatures {
-        for key in zone_keys.iter().filter(|k| {
-            k.calculate_key_tag().ok() == Some(sig.input().key_tag)
-                && k.algorithm() == sig.input().algorithm
-        }) {
+        for key in zone_keys.iter().filter(|k| signed_with(sig, k)) {
             if key
                 .verify_rrsig(&owner, DNSClass::IN, sig, data.iter())
                 .is_ok()
@@ -224,6 +218,12 @@ fn judge(zone: &str, ds_answer: Answer, key_answer: &Answer, now: u64) -> Dnssec
     }
 }
 
+/// Whether `sig` names `key` as its signer (key tag and algorithm).
+fn signed_with(sig: &RRSIG, key: &DNSKEY) -> bool {
+    key.calculate_key_tag().ok() == Some(sig.input().key_tag)
+        && key.algorithm() == sig.input().algorithm
+}
+
 /// Whether `now` lies within a signature's validity period (RFC 4034 §3.1.5: serial number
 /// arithmetic on 32-bit times, so that the times wrap around in 2106).
 fn in_period(sig: &RRSIG, now: u64) -> bool {
@@ -321,10 +321,7 @@ fn verdict(
     }
     let mut why = "no signature over the DNSKEY records by a key the DS vouches for".to_string();
     for sig in signatures.iter() {
-        for key in vouched.iter().filter(|k| {
-            k.calculate_key_tag().ok() == Some(sig.input().key_tag)
-                && k.algorithm() == sig.input().algorithm
-        }) {
+        for key in vouched.iter().filter(|k| signed_with(sig, k)) {
             if matches!(key.algorithm(), Algorithm::Unknown(_)) {
                 why = format!("algorithm {} cannot be checked", u8::from(key.algorithm()));
                 continue;
