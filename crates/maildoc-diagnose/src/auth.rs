@@ -237,7 +237,11 @@ fn no_answer(sv: &ServerView<'_>, step: &Step) -> Finding {
             .param("step", "login")
             .evidence(&step.id)
             .evidence(&trouble_step.id),
-        Some((trouble_step, Trouble::Garbage | Trouble::LineTooLong, detail)) => sv
+        Some((
+            trouble_step,
+            Trouble::Garbage | Trouble::LineTooLong | Trouble::Oversized,
+            detail,
+        )) => sv
             .finding(Code::GarbledResponse)
             .param("step", "login")
             .param("detail", detail)

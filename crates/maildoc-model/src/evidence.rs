@@ -511,6 +511,8 @@ pub enum Trouble {
     Closed,
     Garbage,
     LineTooLong,
+    /// More lines or bytes than one reply or one session may have: the server went on and on.
+    Oversized,
     Io,
 }
 

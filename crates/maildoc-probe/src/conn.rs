@@ -2,6 +2,7 @@
 //! the wire only through `maildoc_wire::secret::Secret`, whose shown form is redacted.
 
 use crate::clock::RunClock;
+use crate::context::ProbeContext;
 use crate::tls::FirstBytes;
 use maildoc_model::{Direction, TranscriptLine, Trouble};
 use maildoc_wire::line::{LineBuffer, LineError};
@@ -15,6 +16,14 @@ use tokio_rustls::client::TlsStream;
 
 /// The longest line maildoc accepts from a server.
 pub const MAX_LINE: usize = 16 * 1024;
+/// The most lines one reply may have (everything received between two commands: EHLO's
+/// keywords, CAPA's lines, IMAP's untagged data). maildoc asks only for short answers;
+/// real servers send a few dozen lines.
+pub const MAX_REPLY_LINES: usize = 1_000;
+/// The most bytes one reply may have.
+pub const MAX_REPLY_BYTES: usize = 1024 * 1024;
+/// The most bytes one connection may receive.
+pub const MAX_SESSION_BYTES: usize = 4 * 1024 * 1024;
 /// How long a command's answer may take.
 pub const REPLY_CAP: Duration = Duration::from_secs(10);
 /// How long a transcript line may be before it is cut.
@@ -82,22 +91,40 @@ impl Failure {
     }
 }
 
+/// When an answer must have arrived.
+#[derive(Clone, Copy, Debug)]
+pub struct AnswerBy {
+    until: tokio::time::Instant,
+    allowed: Duration,
+}
+
 /// A connection with its read buffer and transcript.
+///
+/// Everything read passes through the buffer, which redacts the account's password in every
+/// form it is sent in; and everything read counts against the bounds above, so that a server
+/// that never stops talking costs a bounded amount of memory.
 #[derive(Debug)]
 pub struct Conn {
     stream: Stream,
     pub buf: LineBuffer,
     pub transcript: Vec<TranscriptLine>,
     clock: RunClock,
+    /// Lines and bytes received since the last command was sent.
+    reply_lines: usize,
+    reply_bytes: usize,
+    session_bytes: usize,
 }
 
 impl Conn {
-    pub fn new(stream: Stream, clock: RunClock, transcript: Vec<TranscriptLine>) -> Self {
+    pub fn new(stream: Stream, ctx: &ProbeContext, transcript: Vec<TranscriptLine>) -> Self {
         Conn {
             stream,
-            buf: LineBuffer::new(MAX_LINE),
+            buf: LineBuffer::new(MAX_LINE).with_redactor(ctx.account.redactor()),
             transcript,
-            clock,
+            clock: ctx.clock,
+            reply_lines: 0,
+            reply_bytes: 0,
+            session_bytes: 0,
         }
     }
 
@@ -164,6 +191,8 @@ impl Conn {
     }
 
     async fn write(&mut self, bytes: &[u8]) -> Result<(), Failure> {
+        self.reply_lines = 0;
+        self.reply_bytes = 0;
         let budget = self.clock.budget(REPLY_CAP);
         let io = async {
             self.stream.write_all(bytes).await?;
@@ -179,29 +208,63 @@ impl Conn {
         }
     }
 
-    /// Reads more bytes into the buffer, within `cap` (and the run's deadline).
-    pub async fn fill(&mut self, cap: Duration) -> Result<(), Failure> {
-        let budget = self.clock.budget(cap);
+    /// The time an answer may take from now: `cap`, never past the run's deadline. One
+    /// answer gets one such time however it is cut into pieces, so a server that trickles
+    /// a byte at a time cannot stretch it.
+    pub fn answer_by(&self, cap: Duration) -> AnswerBy {
+        let allowed = self.clock.budget(cap);
+        AnswerBy {
+            until: tokio::time::Instant::now() + allowed,
+            allowed,
+        }
+    }
+
+    /// Reads more bytes into the buffer, by `by`.
+    pub async fn fill(&mut self, by: AnswerBy) -> Result<(), Failure> {
         let mut chunk = [0u8; 4096];
-        match tokio::time::timeout(budget, self.stream.read(&mut chunk)).await {
+        match tokio::time::timeout_at(by.until, self.stream.read(&mut chunk)).await {
             Ok(Ok(0)) => Err(Failure::new(
                 Trouble::Closed,
                 "the server closed the connection",
             )),
             Ok(Ok(n)) => {
-                self.buf.push(&chunk[..n]);
+                let chunk = &chunk[..n];
+                self.count(chunk)?;
+                self.buf.push(chunk);
                 Ok(())
             }
             Ok(Err(e)) => Err(io_failure(&e)),
             Err(_) => Err(Failure::new(
                 Trouble::Timeout,
-                format!("no answer within {:.1} s", budget.as_secs_f64()),
+                format!("no answer within {:.1} s", by.allowed.as_secs_f64()),
             )),
         }
     }
 
-    /// Reads one line, recording it.
+    /// Counts received bytes against the bounds; past one, the rest is not read.
+    fn count(&mut self, chunk: &[u8]) -> Result<(), Failure> {
+        self.reply_lines += chunk.iter().filter(|&&b| b == b'\n').count();
+        self.reply_bytes += chunk.len();
+        self.session_bytes += chunk.len();
+        let over = if self.reply_lines > MAX_REPLY_LINES {
+            format!("more than {MAX_REPLY_LINES} lines in one answer")
+        } else if self.reply_bytes > MAX_REPLY_BYTES {
+            format!("more than {} KiB in one answer", MAX_REPLY_BYTES / 1024)
+        } else if self.session_bytes > MAX_SESSION_BYTES {
+            format!(
+                "more than {} KiB on one connection",
+                MAX_SESSION_BYTES / 1024
+            )
+        } else {
+            return Ok(());
+        };
+        self.note(format!("{over}: stopped reading"));
+        Err(Failure::new(Trouble::Oversized, over))
+    }
+
+    /// Reads one line within `cap`, recording it.
     pub async fn read_line(&mut self, cap: Duration) -> Result<String, Failure> {
+        let by = self.answer_by(cap);
         loop {
             match self.buf.next_line() {
                 Ok(Some(line)) => {
@@ -211,7 +274,7 @@ impl Conn {
                 }
                 Ok(None) => {}
                 Err(LineError::TooLong { len }) => {
-                    let shown = maildoc_wire::line::printable(self.buf.buffered(), 120);
+                    let shown = self.buf.pending_shown(120);
                     self.record(
                         Direction::Received,
                         format!("{shown} [{len} bytes without a line end]"),
@@ -222,9 +285,9 @@ impl Conn {
                     ));
                 }
             }
-            if let Err(mut f) = self.fill(cap).await {
+            if let Err(mut f) = self.fill(by).await {
                 if !self.buf.buffered().is_empty() {
-                    let partial = maildoc_wire::line::printable(self.buf.buffered(), SHOWN_MAX);
+                    let partial = self.buf.pending_shown(SHOWN_MAX);
                     self.record(Direction::Received, format!("{partial} [incomplete line]"));
                     f.detail = format!("{} after a partial line: {partial}", f.detail);
                 }

@@ -4,6 +4,8 @@ use crate::clock::RunClock;
 use crate::dns::Dns;
 use crate::tls::Trust;
 use maildoc_model::{LoginSkipReason, UsernameForm};
+use maildoc_wire::secret::Redactor;
+use std::sync::Arc;
 
 /// A password. Its Debug form never shows it.
 #[derive(Clone)]
@@ -53,6 +55,18 @@ impl Account {
             Some((self.address.clone(), UsernameForm::FullAddress))
         } else {
             None
+        }
+    }
+
+    /// What finds the password in server text, in every form it is sent in under every
+    /// user name this account may log in with.
+    pub fn redactor(&self) -> Arc<Redactor> {
+        match &self.password {
+            Some(p) => Arc::new(Redactor::new(
+                p.expose(),
+                &[&self.username, &self.address, &self.local_part],
+            )),
+            None => Arc::default(),
         }
     }
 

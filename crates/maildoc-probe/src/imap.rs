@@ -60,13 +60,14 @@ fn status_name(s: ImapStatus) -> &'static str {
 /// per call is fine: the bytes wait in `conn.buf`.
 async fn response(conn: &mut Conn) -> Result<Response, Failure> {
     let mut reader = ResponseReader::new(MAX_LITERAL);
+    let by = conn.answer_by(REPLY_CAP);
     loop {
         match reader.next(&mut conn.buf) {
             Ok(Some(r)) => {
                 conn.log_received(&render(&r));
                 return Ok(r);
             }
-            Ok(None) => conn.fill(REPLY_CAP).await?,
+            Ok(None) => conn.fill(by).await?,
             Err(ImapError::Line(LineError::TooLong { len })) => {
                 return Err(Failure {
                     trouble: Trouble::LineTooLong,

@@ -8,6 +8,7 @@ use maildoc_model::{
     ConnectOutcome, Endpoint, InvalidHostReason, Origin, Phase, ProbeDepth, Protocol,
     ResolveOutcome, Security, ServerEvidence, StepKind, TlsFailureKind, TlsHandshake, TlsMode,
 };
+use maildoc_wire::secret::Redactor;
 use std::net::SocketAddr;
 use tokio::net::TcpStream;
 
@@ -33,7 +34,44 @@ pub async fn probe(plan: ServerPlan, ctx: &ProbeContext) -> ServerEvidence {
         let at = ctx.clock.at_ms();
         ev.push(at, 0, StepKind::Deadline { phase });
     }
-    ev
+    sweep(ev, &ctx.account.redactor())
+}
+
+/// The evidence with the password replaced in every text field. Lines from the server were
+/// redacted as they were read; this also reaches what a server can say outside them (a
+/// plaintext answer where TLS was expected, the names in a certificate), since a server
+/// that saw the password on one connection can send it back on the next.
+fn sweep(ev: ServerEvidence, redactor: &Redactor) -> ServerEvidence {
+    if redactor.is_empty() {
+        return ev;
+    }
+    let Ok(mut value) = serde_json::to_value(&ev) else {
+        return ev;
+    };
+    if !redact_strings(&mut value, redactor) {
+        return ev;
+    }
+    serde_json::from_value(value).unwrap_or(ev)
+}
+
+/// Redacts every string in `value`; whether any changed.
+fn redact_strings(value: &mut serde_json::Value, redactor: &Redactor) -> bool {
+    match value {
+        serde_json::Value::String(s) => match redactor.redact(s) {
+            std::borrow::Cow::Owned(clean) => {
+                *s = clean;
+                true
+            }
+            std::borrow::Cow::Borrowed(_) => false,
+        },
+        serde_json::Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |changed, v| redact_strings(v, redactor) | changed),
+        serde_json::Value::Object(map) => map
+            .values_mut()
+            .fold(false, |changed, v| redact_strings(v, redactor) | changed),
+        _ => false,
+    }
 }
 
 fn last_phase(ev: &ServerEvidence) -> Phase {
@@ -123,14 +161,14 @@ async fn run(ev: &mut ServerEvidence, ctx: &ProbeContext) {
             StepKind::Tls(Box::new(hs.evidence)),
         );
         match hs.stream {
-            Some(s) if established => Conn::new(Stream::Tls(Box::new(s)), ctx.clock, transcript),
+            Some(s) if established => Conn::new(Stream::Tls(Box::new(s)), ctx, transcript),
             _ => {
                 ev.transcript = transcript;
                 return;
             }
         }
     } else {
-        Conn::new(Stream::Plain(tcp), ctx.clock, transcript)
+        Conn::new(Stream::Plain(tcp), ctx, transcript)
     };
     let silent = match ev.endpoint.protocol {
         Protocol::Imap => imap::session(ev, conn, ctx).await,

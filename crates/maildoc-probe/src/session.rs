@@ -142,7 +142,7 @@ pub async fn upgrade(
         StepKind::Tls(Box::new(hs.evidence)),
     );
     match hs.stream {
-        Some(s) if established => Some(Conn::new(Stream::Tls(Box::new(s)), ctx.clock, transcript)),
+        Some(s) if established => Some(Conn::new(Stream::Tls(Box::new(s)), ctx, transcript)),
         _ => {
             ev.transcript.append(&mut transcript);
             None

@@ -26,6 +26,73 @@ pub enum Behaviour {
     CloseMidGreeting(Vec<u8>),
     /// Waits, then answers from a script.
     Script(Duration, Script),
+    /// Refuses every login and puts what it was sent into the refusal, in every form it can
+    /// think of (see [`reveal`]).
+    Echo(Echo),
+}
+
+/// Which login an echoing server offers, and so which one maildoc sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Echo {
+    /// SMTP offering AUTH PLAIN: `535` with the initial response.
+    SmtpPlain,
+    /// SMTP offering only AUTH LOGIN: `535` with the user name and password lines.
+    SmtpLogin,
+    /// IMAP without AUTH=PLAIN: `NO` with the LOGIN arguments, and an untagged literal.
+    ImapLogin,
+    /// IMAP with AUTH=PLAIN and SASL-IR: `NO` with the initial response.
+    ImapPlain,
+    /// POP3 with USER: `-ERR` with the PASS argument.
+    Pop3User,
+    /// POP3 with only SASL PLAIN: `-ERR` with the initial response.
+    Pop3Plain,
+}
+
+impl Echo {
+    pub const ALL: [Echo; 6] = [
+        Echo::SmtpPlain,
+        Echo::SmtpLogin,
+        Echo::ImapLogin,
+        Echo::ImapPlain,
+        Echo::Pop3User,
+        Echo::Pop3Plain,
+    ];
+
+    /// The server flag of `maildoc check` for this protocol.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Echo::SmtpPlain | Echo::SmtpLogin => "--smtp",
+            Echo::ImapLogin | Echo::ImapPlain => "--imap",
+            Echo::Pop3User | Echo::Pop3Plain => "--pop3",
+        }
+    }
+}
+
+/// Everything an echoing server makes of what it was sent: the text as it came and
+/// upper-cased; if it is base64, what it decodes to (NULs as spaces), that as hex and
+/// percent-encoded, and the base64 cut at its first three characters, as a server that
+/// quotes part of a line would.
+pub fn reveal(sent: &str) -> String {
+    use base64::Engine;
+    let sent = sent.trim();
+    let mut forms = vec![sent.to_string(), sent.to_ascii_uppercase()];
+    let clear = match base64::engine::general_purpose::STANDARD.decode(sent) {
+        Ok(bytes) => {
+            for cut in 1..4 {
+                forms.push(sent.get(cut..).unwrap_or("").to_string());
+            }
+            let clear: Vec<u8> = bytes
+                .iter()
+                .map(|&b| if b == 0 { b' ' } else { b })
+                .collect();
+            forms.push(String::from_utf8_lossy(&clear).into_owned());
+            clear
+        }
+        Err(_) => sent.as_bytes().to_vec(),
+    };
+    forms.push(clear.iter().map(|b| format!("{b:02x}")).collect());
+    forms.push(clear.iter().map(|b| format!("%{b:02X}")).collect());
+    forms.join(" | ")
 }
 
 /// A line-based responder for IMAP, POP3 or SMTP: a greeting, then for each command line
@@ -145,6 +212,116 @@ fn serve(mut conn: TcpStream, behaviour: Behaviour) {
         Behaviour::Script(delay, script) => {
             thread::sleep(delay);
             scripted(conn, &script);
+        }
+        Behaviour::Echo(kind) => echo(conn, kind),
+    }
+}
+
+/// An echoing server (see [`Echo`]): a fixed conversation up to the login, which it refuses
+/// with [`reveal`] of what it was sent; QUIT/LOGOUT end it. At most 100 lines are read.
+fn echo(conn: TcpStream, kind: Echo) {
+    let Ok(mut out) = conn.try_clone() else {
+        return;
+    };
+    let mut send = |lines: &[String]| {
+        lines
+            .iter()
+            .all(|l| out.write_all(format!("{l}\r\n").as_bytes()).is_ok())
+    };
+    let greeting = match kind {
+        Echo::SmtpPlain | Echo::SmtpLogin => "220 echo.test ESMTP",
+        Echo::ImapLogin => "* OK [CAPABILITY IMAP4rev1] echo.test ready",
+        Echo::ImapPlain => "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR] echo.test ready",
+        Echo::Pop3User | Echo::Pop3Plain => "+OK echo.test ready",
+    };
+    if !send(&[greeting.to_string()]) {
+        return;
+    }
+    let mut lines = BufReader::new(conn).lines().take(100).map_while(Result::ok);
+    while let Some(line) = lines.next() {
+        let upper = line.to_ascii_uppercase();
+        let (tag, rest) = line.split_once(' ').unwrap_or((&line, ""));
+        let verb = rest.split(' ').next().unwrap_or("").to_ascii_uppercase();
+        let reply: Vec<String> = match kind {
+            Echo::SmtpPlain | Echo::SmtpLogin => {
+                if upper.starts_with("EHLO") {
+                    let auth = if kind == Echo::SmtpPlain {
+                        "PLAIN LOGIN"
+                    } else {
+                        "LOGIN"
+                    };
+                    vec![
+                        "250-echo.test".into(),
+                        format!("250-AUTH {auth}"),
+                        "250 8BITMIME".into(),
+                    ]
+                } else if upper.starts_with("AUTH PLAIN ") {
+                    vec![format!(
+                        "535 5.7.8 Authentication failed: {}",
+                        reveal(&line[11..])
+                    )]
+                } else if upper.starts_with("AUTH LOGIN") {
+                    let user = send(&["334 VXNlcm5hbWU6".into()])
+                        .then(|| lines.next())
+                        .flatten();
+                    let pass = send(&["334 UGFzc3dvcmQ6".into()])
+                        .then(|| lines.next())
+                        .flatten();
+                    vec![format!(
+                        "535 5.7.8 Authentication failed: {} / {}",
+                        reveal(user.as_deref().unwrap_or("")),
+                        reveal(pass.as_deref().unwrap_or(""))
+                    )]
+                } else if upper.starts_with("QUIT") {
+                    send(&["221 2.0.0 Bye".into()]);
+                    return;
+                } else {
+                    vec!["250 2.0.0 Ok".into()]
+                }
+            }
+            Echo::ImapLogin | Echo::ImapPlain => match verb.as_str() {
+                "CAPABILITY" => {
+                    let caps = greeting.split(['[', ']']).nth(1).unwrap_or("CAPABILITY");
+                    vec![format!("* {caps}"), format!("{tag} OK done")]
+                }
+                "LOGIN" | "AUTHENTICATE" => {
+                    let sent = rest.split_once(' ').map_or("", |(_, a)| a);
+                    let sent = sent.strip_prefix("PLAIN ").unwrap_or(sent);
+                    let shown = reveal(sent);
+                    vec![
+                        format!("* XECHO {{{}}}", shown.len()),
+                        shown.clone(),
+                        format!("{tag} NO [AUTHENTICATIONFAILED] {shown}"),
+                    ]
+                }
+                "LOGOUT" => {
+                    send(&["* BYE bye".into(), format!("{tag} OK done")]);
+                    return;
+                }
+                _ => vec![format!("{tag} OK done")],
+            },
+            Echo::Pop3User | Echo::Pop3Plain => {
+                if upper.starts_with("CAPA") {
+                    let login = if kind == Echo::Pop3User {
+                        "USER"
+                    } else {
+                        "SASL PLAIN"
+                    };
+                    vec!["+OK".into(), login.into(), ".".into()]
+                } else if upper.starts_with("PASS ") || upper.starts_with("AUTH PLAIN ") {
+                    let sent = line.get(if upper.starts_with("PASS ") { 5 } else { 11 }..);
+                    let sent = sent.unwrap_or("");
+                    vec![format!("-ERR [AUTH] {}", reveal(sent))]
+                } else if upper.starts_with("QUIT") {
+                    send(&["+OK bye".into()]);
+                    return;
+                } else {
+                    vec!["+OK".into()]
+                }
+            }
+        };
+        if !send(&reply) {
+            return;
         }
     }
 }

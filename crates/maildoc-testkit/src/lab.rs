@@ -343,8 +343,9 @@ pub fn secret_needles(password: &str, usernames: &[&str]) -> Vec<(String, String
     out
 }
 
-/// Every way `text` gives `password` away: a needle of [`secret_needles`], any run of
-/// [`WINDOW`] characters of the clear password, or a base64-looking token (standard or
+/// Every way `text` gives `password` away: a needle of [`secret_needles`], the password as
+/// hex or percent-encoded, any run of [`WINDOW`] characters of the clear password in any
+/// ASCII case, or a base64-looking token (standard or
 /// URL-safe alphabet, at any of its four start offsets) that decodes to bytes containing it.
 pub fn leaks(text: &str, password: &str, usernames: &[&str]) -> Vec<String> {
     let mut found = Vec::new();
@@ -353,10 +354,18 @@ pub fn leaks(text: &str, password: &str, usernames: &[&str]) -> Vec<String> {
             found.push(format!("{what}: `{needle}`"));
         }
     }
-    let chars: Vec<char> = password.chars().collect();
+    let lower = text.to_ascii_lowercase();
+    let hex: String = password.bytes().map(|b| format!("{b:02x}")).collect();
+    let every_byte: String = password.bytes().map(|b| format!("%{b:02x}")).collect();
+    for (what, form) in [("hex", hex), ("percent-encoded", every_byte)] {
+        if lower.contains(&form) {
+            found.push(format!("{what}: `{form}`"));
+        }
+    }
+    let chars: Vec<char> = password.to_ascii_lowercase().chars().collect();
     for window in chars.windows(WINDOW.min(chars.len())) {
         let piece: String = window.iter().collect();
-        if text.contains(&piece) {
+        if lower.contains(&piece) {
             found.push(format!("part of the password: `{piece}`"));
             break;
         }

@@ -12,8 +12,15 @@
 //!
 //! Callers drain the buffer (until `Ok(None)`) after every push, as every sans-I/O reader
 //! does; then memory stays below `max_line` + the pending `take_exact` + one pushed chunk.
+//!
+//! With a [`Redactor`] ([`LineBuffer::with_redactor`]), every line, literal and pending
+//! text handed out has the password replaced in all the forms it was sent in, so that what a
+//! server echoes never reaches a parser, a transcript or a finding.
 
+use crate::secret::Redactor;
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 /// Framing failure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,6 +53,7 @@ pub struct LineBuffer {
     want: usize,
     /// Set once a too-long line was seen: the buffer refuses from then on.
     too_long: Option<usize>,
+    redactor: Arc<Redactor>,
 }
 
 impl LineBuffer {
@@ -57,7 +65,14 @@ impl LineBuffer {
             max_line,
             want: 0,
             too_long: None,
+            redactor: Arc::default(),
         }
+    }
+
+    /// The same framer, redacting what it hands out with `redactor`.
+    pub fn with_redactor(mut self, redactor: Arc<Redactor>) -> Self {
+        self.redactor = redactor;
+        self
     }
 
     /// The line bound given to [`LineBuffer::new`].
@@ -110,7 +125,8 @@ impl LineBuffer {
                     self.refuse(end);
                     return Err(LineError::TooLong { len: end });
                 }
-                let line = String::from_utf8_lossy(&pending[..end]).into_owned();
+                let line = String::from_utf8_lossy(&self.redactor.redact_bytes(&pending[..end]))
+                    .into_owned();
                 self.start += nl + 1;
                 if self.start == self.buf.len() {
                     self.buf.clear();
@@ -144,7 +160,10 @@ impl LineBuffer {
             return None;
         }
         self.want = 0;
-        let out = self.buf[self.start..self.start + n].to_vec();
+        let out = self
+            .redactor
+            .redact_bytes(&self.buf[self.start..self.start + n])
+            .into_owned();
         self.start += n;
         if self.start == self.buf.len() {
             self.buf.clear();
@@ -153,9 +172,17 @@ impl LineBuffer {
         Some(out)
     }
 
-    /// The bytes received and not yet consumed.
+    /// The bytes received and not yet consumed, as they came: for classifying, never for
+    /// showing (see [`LineBuffer::pending_shown`]).
     pub fn buffered(&self) -> &[u8] {
         &self.buf[self.start..]
+    }
+
+    /// The bytes received and not yet consumed, redacted and made [`printable`] (at most
+    /// `max` characters).
+    pub fn pending_shown(&self, max: usize) -> String {
+        let pending: Cow<'_, [u8]> = self.redactor.redact_bytes(self.buffered());
+        printable(&pending, max)
     }
 
     fn refuse(&mut self, len: usize) {
