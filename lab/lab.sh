@@ -76,7 +76,8 @@ die() { printf '[lab] ERROR: %s\n' "$*" >&2; exit 1; }
 # ============================================================================
 # tmux: the terminal `maildoc triage`'s prompt test drives (crates/maildoc-cli/tests/triage.rs).
 # ldnsutils: ldns-keygen and ldns-signzone sign the DNSSEC cases of posture.lab.example.
-PACKAGES=(dovecot-imapd dovecot-pop3d dovecot-lmtpd postfix nsd openssl nftables tmux ldnsutils)
+# time: GNU time measures a check's peak memory (crates/maildoc-cli/tests/campaign.rs).
+PACKAGES=(dovecot-imapd dovecot-pop3d dovecot-lmtpd postfix nsd openssl nftables tmux ldnsutils time)
 
 missing_packages() {
     local p

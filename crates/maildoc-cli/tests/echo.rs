@@ -142,7 +142,10 @@ fn an_echoed_password_is_shown_in_no_output() {
         }
         for (stream, text) in [("stdout", &run.stdout), ("stderr", &run.stderr)] {
             for leak in leaks(text, PASSWORD, USERNAMES) {
-                problems.push(format!("{}: {stream} gives the password away: {leak}", job.what));
+                problems.push(format!(
+                    "{}: {stream} gives the password away: {leak}",
+                    job.what
+                ));
             }
         }
         if !run.stdout.contains("<redacted>") && !run.stdout.contains("&lt;redacted&gt;") {

@@ -237,6 +237,9 @@ fn no_answer(sv: &ServerView<'_>, step: &Step) -> Finding {
             .param("step", "login")
             .evidence(&step.id)
             .evidence(&trouble_step.id),
+        Some((trouble_step, Trouble::Unavailable, detail)) => crate::greeting::refused(sv, detail)
+            .evidence(&step.id)
+            .evidence(&trouble_step.id),
         Some((
             trouble_step,
             Trouble::Garbage | Trouble::LineTooLong | Trouble::Oversized,

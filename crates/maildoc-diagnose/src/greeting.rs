@@ -5,7 +5,8 @@
 //!   without that confirmation is `no-greeting`.
 //! - Another mail protocol (or HTTP) answering is `wrong-protocol-on-port`; TLS bytes are
 //!   `plaintext-on-ssl-port`; bytes of no known protocol are `garbled-response`.
-//! - A refusal is `server-unavailable`, or `too-many-connections` when it says so.
+//! - A refusal is `server-unavailable`, or `too-many-connections` when it says so; so is a
+//!   `421` later in the session (see `tcp`).
 
 use crate::auth::TOO_MANY_CONNECTIONS;
 use crate::tls::{port_pair, spoken_label, spoken_protocol};
@@ -33,6 +34,16 @@ pub(crate) fn rules(ctx: &Ctx<'_>) -> Vec<Finding> {
     out
 }
 
+/// A server that refuses service, at the greeting or later (`reply` is what it said).
+pub(crate) fn refused(sv: &ServerView<'_>, reply: &str) -> Finding {
+    let code = if mentions(reply, TOO_MANY_CONNECTIONS) {
+        Code::TooManyConnections
+    } else {
+        Code::ServerUnavailable
+    };
+    sv.finding(code).param("reply", reply)
+}
+
 fn greeting(
     sv: &ServerView<'_>,
     index: usize,
@@ -43,14 +54,7 @@ fn greeting(
 ) -> Option<Finding> {
     let finding = match outcome {
         GreetingOutcome::Ready => return None,
-        GreetingOutcome::Refused => {
-            let code = if mentions(text, TOO_MANY_CONNECTIONS) {
-                Code::TooManyConnections
-            } else {
-                Code::ServerUnavailable
-            };
-            sv.finding(code).param("reply", text)
-        }
+        GreetingOutcome::Refused => refused(sv, text),
         GreetingOutcome::Silent => {
             // The probe's extra implicit-TLS handshake, right after the silent greeting.
             let confirmed = sv

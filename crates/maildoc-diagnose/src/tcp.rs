@@ -165,6 +165,7 @@ fn session(sv: &ServerView<'_>, out: &mut Vec<Finding>) {
                     .param("step", phase_name(*phase))
                     .param("detail", detail)
                     .evidence(&step.id),
+                Trouble::Unavailable => crate::greeting::refused(sv, detail).evidence(&step.id),
                 Trouble::Garbage | Trouble::LineTooLong | Trouble::Oversized => sv
                     .finding(Code::GarbledResponse)
                     .param("step", phase_name(*phase))

@@ -513,6 +513,8 @@ pub enum Trouble {
     LineTooLong,
     /// More lines or bytes than one reply or one session may have: the server went on and on.
     Oversized,
+    /// The server said it is closing the connection (SMTP `421`); the detail is its reply.
+    Unavailable,
     Io,
 }
 

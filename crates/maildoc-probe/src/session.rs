@@ -73,6 +73,14 @@ pub async fn greeting(
         GREETING_CAP
     };
     let read = conn.read_line(cap).await;
+    if let Err(f) = &read
+        && f.trouble == Trouble::Timeout
+        && maildoc_wire::sniff::sniff(conn.buf.buffered()) == spoken_by(protocol)
+    {
+        // The right protocol, too slowly to finish its first line in time.
+        trouble(ev, conn, Phase::Greeting, f.clone());
+        return Err(Greeted::Spoke);
+    }
     let (outcome, text, spoken) = match &read {
         Ok(line) => {
             let (outcome, spoken) = maildoc_wire::sniff::classify_greeting(protocol, line);
@@ -109,6 +117,14 @@ pub async fn greeting(
         (GreetingOutcome::Ready, Ok(line)) => Ok(line),
         (GreetingOutcome::Silent, _) => Err(Greeted::Silent),
         _ => Err(Greeted::Spoke),
+    }
+}
+
+fn spoken_by(protocol: Protocol) -> Spoken {
+    match protocol {
+        Protocol::Imap => Spoken::Imap,
+        Protocol::Pop3 => Spoken::Pop3,
+        Protocol::Smtp => Spoken::Smtp,
     }
 }
 

@@ -34,9 +34,18 @@ async fn reply(conn: &mut Conn) -> Result<Reply, Failure> {
     }
 }
 
+/// Sends a command and reads its reply. A `421` (RFC 5321 §3.8: the service is not
+/// available and the server closes the connection) ends the session as trouble.
 async fn command(conn: &mut Conn, line: &str) -> Result<Reply, Failure> {
     conn.send(line).await?;
-    reply(conn).await
+    let r = reply(conn).await?;
+    if r.code == 421 {
+        return Err(Failure {
+            trouble: Trouble::Unavailable,
+            detail: r.first_line(),
+        });
+    }
+    Ok(r)
 }
 
 pub async fn session(ev: &mut ServerEvidence, mut conn: Conn, ctx: &ProbeContext) -> Greeted {

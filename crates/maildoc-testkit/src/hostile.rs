@@ -29,6 +29,24 @@ pub enum Behaviour {
     /// Refuses every login and puts what it was sent into the refusal, in every form it can
     /// think of (see [`reveal`]).
     Echo(Echo),
+    /// Greets, then answers the first command with lines that never end.
+    Endless(Endless),
+    /// Sends these bytes one at a time, this far apart, then holds the connection.
+    Trickle(Vec<u8>, Duration),
+    /// Sends these bytes as its greeting (any bytes at all), then answers from the script,
+    /// whose own greeting is not sent.
+    RawGreeting(Vec<u8>, Script),
+}
+
+/// Which answer never ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Endless {
+    /// IMAP: untagged data, never the tagged status.
+    ImapUntagged,
+    /// POP3: CAPA's lines, never the `.`.
+    Pop3Capa,
+    /// SMTP: EHLO's `250-` lines, never the last one.
+    SmtpEhlo,
 }
 
 /// Which login an echoing server offers, and so which one maildoc sends.
@@ -214,6 +232,52 @@ fn serve(mut conn: TcpStream, behaviour: Behaviour) {
             scripted(conn, &script);
         }
         Behaviour::Echo(kind) => echo(conn, kind),
+        Behaviour::Endless(kind) => endless(conn, kind, started),
+        Behaviour::Trickle(bytes, gap) => {
+            for b in bytes {
+                if started.elapsed() > MAX_HOLD || conn.write_all(&[b]).is_err() {
+                    return;
+                }
+                thread::sleep(gap);
+            }
+            hold(&mut conn, started);
+        }
+        Behaviour::RawGreeting(bytes, script) => {
+            if conn.write_all(&bytes).is_ok() {
+                scripted(
+                    conn,
+                    &Script {
+                        greeting: Vec::new(),
+                        ..script
+                    },
+                );
+            }
+        }
+    }
+}
+
+/// See [`Endless`]: a normal greeting, one command read, then lines until the client goes
+/// or time is up.
+fn endless(mut conn: TcpStream, kind: Endless, started: Instant) {
+    let (greeting, first, line) = match kind {
+        Endless::ImapUntagged => ("* OK [CAPABILITY IMAP4rev1] ready", "", "* 1 EXISTS"),
+        Endless::Pop3Capa => ("+OK ready", "+OK\r\n", "X-CAPABILITY"),
+        Endless::SmtpEhlo => ("220 ready ESMTP", "", "250-X-KEYWORD"),
+    };
+    if conn
+        .write_all(format!("{greeting}\r\n").as_bytes())
+        .is_err()
+    {
+        return;
+    }
+    let mut byte = [0u8; 1];
+    while conn.read(&mut byte).is_ok_and(|n| n == 1) && byte[0] != b'\n' {}
+    let _ = conn.write_all(first.as_bytes());
+    let batch = format!("{line}\r\n").repeat(100);
+    while started.elapsed() < MAX_HOLD {
+        if conn.write_all(batch.as_bytes()).is_err() {
+            break;
+        }
     }
 }
 
@@ -397,12 +461,33 @@ pub enum DnsBehaviour {
     /// Loses every query the first time it is sent (as a lossy network would) and answers
     /// it the second time with NXDOMAIN.
     LosesFirst,
+    /// Answers every query with a CNAME from the name asked to itself.
+    CnameLoop,
+    /// Answers every query over UDP as truncated; over TCP (same port) it accepts and
+    /// never answers.
+    Truncated,
 }
 
-/// A UDP DNS server on 127.0.0.1 that misbehaves. Returns its address.
+/// A UDP DNS server on 127.0.0.1 that misbehaves (with a TCP listener on the same port for
+/// [`DnsBehaviour::Truncated`]). Returns its address.
 pub fn dns(behaviour: DnsBehaviour) -> SocketAddr {
-    let socket = UdpSocket::bind("127.0.0.1:0").expect("bind udp");
-    let addr = socket.local_addr().expect("udp addr");
+    let (socket, addr) = loop {
+        let socket = UdpSocket::bind("127.0.0.1:0").expect("bind udp");
+        let addr = socket.local_addr().expect("udp addr");
+        if !matches!(behaviour, DnsBehaviour::Truncated) {
+            break (socket, addr);
+        }
+        // The same port for TCP, where the truncated answers send the client.
+        if let Ok(tcp) = TcpListener::bind(addr) {
+            thread::spawn(move || {
+                for conn in tcp.incoming().take(MAX_CONNECTIONS) {
+                    let Ok(mut conn) = conn else { continue };
+                    thread::spawn(move || hold(&mut conn, Instant::now()));
+                }
+            });
+            break (socket, addr);
+        }
+    };
     let _ = socket.set_read_timeout(Some(MAX_HOLD));
     thread::spawn(move || {
         let mut buf = [0u8; 1500];
@@ -425,6 +510,18 @@ pub fn dns(behaviour: DnsBehaviour) -> SocketAddr {
                 } else {
                     seen.insert(query);
                 }
+            }
+            if let DnsBehaviour::CnameLoop = behaviour
+                && n >= 12
+            {
+                let _ = socket.send_to(&cname_to_itself(&buf[..n]), peer);
+            }
+            if let DnsBehaviour::Truncated = behaviour
+                && n >= 12
+            {
+                let mut reply = empty_reply(&buf[..n], 0);
+                reply[2] |= 0x02;
+                let _ = socket.send_to(&reply, peer);
             }
             if let DnsBehaviour::Forged = behaviour
                 && n >= 14
@@ -452,6 +549,15 @@ fn empty_reply(query: &[u8], rcode: u8) -> Vec<u8> {
     for b in &mut reply[6..12] {
         *b = 0;
     }
+    reply
+}
+
+/// An answer to `query` whose one record is a CNAME from the name asked to the same name.
+fn cname_to_itself(query: &[u8]) -> Vec<u8> {
+    let mut reply = empty_reply(query, 0);
+    reply[7] = 1;
+    // The name by a pointer to the question, CNAME, IN, TTL 60, and again the pointer.
+    reply.extend_from_slice(&[0xc0, 12, 0, 5, 0, 1, 0, 0, 0, 60, 0, 2, 0xc0, 12]);
     reply
 }
 

@@ -165,7 +165,12 @@ impl ReplyParser {
 /// `(code, is_last_line, text)`.
 fn split_line(line: &str) -> Option<(u16, bool, &str)> {
     let b = line.as_bytes();
-    if b.len() < 3 || !b[..3].iter().all(u8::is_ascii_digit) {
+    // RFC 5321 §4.2: the first digit is 2 to 5, the second 0 to 5.
+    if b.len() < 3
+        || !(b'2'..=b'5').contains(&b[0])
+        || !(b'0'..=b'5').contains(&b[1])
+        || !b[2].is_ascii_digit()
+    {
         return None;
     }
     let code = b[..3]
@@ -542,6 +547,10 @@ mod tests {
         assert!(matches!(p.push_line("hello"), Err(SmtpError::Malformed(_))));
         assert!(matches!(p.push_line("25"), Err(SmtpError::Malformed(_))));
         assert!(matches!(p.push_line("250x"), Err(SmtpError::Malformed(_))));
+        // Codes outside RFC 5321's digits.
+        for line in ["999 what", "199 early", "600 late", "260 odd"] {
+            assert!(matches!(p.push_line(line), Err(SmtpError::Malformed(_))), "{line}");
+        }
         assert!(matches!(
             p.push_line("２５０ ok"),
             Err(SmtpError::Malformed(_))

@@ -1,0 +1,317 @@
+//! A hostile campaign: servers that never end an answer, trickle, flood, send bytes that are
+//! no text, hang up on the login, refuse everything or answer nonsense, and DNS servers that
+//! loop, truncate or time out. Against each, `maildoc check` logs in (over plaintext, so the
+//! password is really sent) and must end by its deadline, not panic, stay under the memory
+//! bound, show no password, and name a fitting finding.
+//!
+//! Peak memory is read with GNU time (`/usr/bin/time -f %M`, installed with the lab).
+
+#![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
+
+use maildoc_model::Code;
+use maildoc_testkit::hostile::{Behaviour, DnsBehaviour, Endless, Hostile, Script, dns};
+use maildoc_testkit::lab::{Run, codes, leaks, run_with_input};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_maildoc");
+const PASSWORD: &str = "Cmp4ign-Pw!xq81-hostile";
+const ADDRESS: &str = "taro@hostile.test";
+const USERNAMES: &[&str] = &["taro@hostile.test", "taro"];
+/// The deadline of every run.
+const TIMEOUT: u64 = 8;
+/// The most a check may use, whatever the server does.
+const MAX_RSS_KB: u64 = 30 * 1024;
+
+enum Target {
+    /// A server on 127.0.0.1, named by this flag.
+    Server(&'static str, Behaviour),
+    /// A host name asked of this DNS server.
+    Dns(DnsBehaviour),
+}
+
+struct Case {
+    name: &'static str,
+    target: Target,
+    /// One of these codes must be found.
+    fitting: &'static [Code],
+}
+
+fn imap_script(capabilities: &str) -> Script {
+    Script::imap(capabilities)
+}
+
+fn pop3_script() -> Script {
+    Script {
+        greeting: vec!["+OK ready".into()],
+        rules: vec![
+            ("CAPA".into(), vec!["+OK".into(), "USER".into(), ".".into()]),
+            ("PASS".into(), vec!["-ERR [AUTH] invalid login".into()]),
+            ("QUIT".into(), vec!["+OK bye".into()]),
+        ],
+        default: vec!["+OK".into()],
+        close_after: vec!["QUIT".into()],
+    }
+}
+
+fn cases() -> Vec<Case> {
+    let keywords: Vec<String> = (0..10_000).map(|i| format!("X-KEYWORD-{i}")).collect();
+    let keywords: Vec<&str> = keywords.iter().map(String::as_str).collect();
+    let atoms: Vec<String> = (0..10_000).map(|i| format!("X-ATOM-{i}")).collect();
+    let mut capa = vec!["+OK".to_string()];
+    capa.extend((0..10_000).map(|i| format!("X-CAPA-{i}")));
+    capa.push(".".into());
+    let mut flood_pop3 = pop3_script();
+    flood_pop3.rules.insert(0, ("CAPA".into(), capa));
+    vec![
+        Case {
+            name: "IMAP untagged data that never ends",
+            target: Target::Server("--imap", Behaviour::Endless(Endless::ImapUntagged)),
+            fitting: &[Code::GarbledResponse],
+        },
+        Case {
+            name: "POP3 CAPA that never ends",
+            target: Target::Server("--pop3", Behaviour::Endless(Endless::Pop3Capa)),
+            fitting: &[Code::GarbledResponse],
+        },
+        Case {
+            name: "SMTP EHLO that never ends",
+            target: Target::Server("--smtp", Behaviour::Endless(Endless::SmtpEhlo)),
+            fitting: &[Code::GarbledResponse],
+        },
+        Case {
+            name: "a line that never ends",
+            target: Target::Server("--imap", Behaviour::EndlessLine),
+            fitting: &[Code::GarbledResponse],
+        },
+        Case {
+            name: "a greeting at a byte a second",
+            target: Target::Server(
+                "--pop3",
+                Behaviour::Trickle(b"+OK ready for you\r\n".to_vec(), Duration::from_secs(1)),
+            ),
+            fitting: &[Code::ServerSlow],
+        },
+        Case {
+            name: "10,000 EHLO keywords",
+            target: Target::Server(
+                "--smtp",
+                Behaviour::Script(Duration::ZERO, Script::smtp("220 flood ESMTP", &keywords)),
+            ),
+            fitting: &[Code::GarbledResponse],
+        },
+        Case {
+            name: "10,000 IMAP capabilities",
+            target: Target::Server(
+                "--imap",
+                Behaviour::Script(Duration::ZERO, imap_script(&atoms.join(" "))),
+            ),
+            fitting: &[Code::GarbledResponse],
+        },
+        Case {
+            name: "10,000 CAPA lines",
+            target: Target::Server("--pop3", Behaviour::Script(Duration::ZERO, flood_pop3)),
+            fitting: &[Code::GarbledResponse],
+        },
+        Case {
+            name: "NUL bytes",
+            target: Target::Server("--pop3", Behaviour::Garbage(b"\0\0\0\0\r\n".to_vec())),
+            fitting: &[Code::GarbledResponse],
+        },
+        Case {
+            name: "a POP3 greeting in invalid UTF-8",
+            target: Target::Server(
+                "--pop3",
+                Behaviour::RawGreeting(b"+OK \xff\xfe\xc0 ready\r\n".to_vec(), pop3_script()),
+            ),
+            fitting: &[Code::AuthFailed],
+        },
+        Case {
+            name: "a POP3 greeting in Shift_JIS",
+            target: Target::Server(
+                "--pop3",
+                // "+OK ようこそ"
+                Behaviour::RawGreeting(
+                    b"+OK \x82\xe6\x82\xa4\x82\xb1\x82\xbb\r\n".to_vec(),
+                    pop3_script(),
+                ),
+            ),
+            fitting: &[Code::AuthFailed],
+        },
+        Case {
+            name: "an SMTP greeting in ISO-2022-JP",
+            target: Target::Server(
+                "--smtp",
+                Behaviour::RawGreeting(
+                    b"220 \x1b$B$h$&$3$=\x1b(B ESMTP\r\n".to_vec(),
+                    Script::smtp("", &["AUTH PLAIN"]).on("AUTH", &["535 5.7.8 no"]),
+                ),
+            ),
+            fitting: &[Code::AuthFailed],
+        },
+        Case {
+            name: "* BYE in answer to the login",
+            target: Target::Server(
+                "--imap",
+                Behaviour::Script(
+                    Duration::ZERO,
+                    Script {
+                        close_after: vec!["* LOGIN".into()],
+                        ..imap_script("IMAP4rev1").on("* LOGIN", &["* BYE go away"])
+                    },
+                ),
+            ),
+            fitting: &[Code::ConnectionDropped],
+        },
+        Case {
+            name: "421 to every command",
+            target: Target::Server(
+                "--smtp",
+                Behaviour::Script(
+                    Duration::ZERO,
+                    Script {
+                        greeting: vec!["220 ready ESMTP".into()],
+                        rules: Vec::new(),
+                        default: vec!["421 4.3.2 Service shutting down".into()],
+                        close_after: Vec::new(),
+                    },
+                ),
+            ),
+            fitting: &[Code::ServerUnavailable],
+        },
+        Case {
+            name: "reply code 999",
+            target: Target::Server(
+                "--smtp",
+                Behaviour::Script(
+                    Duration::ZERO,
+                    Script {
+                        greeting: vec!["220 ready ESMTP".into()],
+                        rules: Vec::new(),
+                        default: vec!["999 what".into()],
+                        close_after: Vec::new(),
+                    },
+                ),
+            ),
+            fitting: &[Code::GarbledResponse],
+        },
+        Case {
+            name: "DNS: a CNAME to itself",
+            target: Target::Dns(DnsBehaviour::CnameLoop),
+            fitting: &[Code::DnsNoAddress],
+        },
+        Case {
+            name: "DNS: truncated, and TCP never answers",
+            target: Target::Dns(DnsBehaviour::Truncated),
+            fitting: &[Code::DnsTimeout],
+        },
+        Case {
+            name: "DNS: answers for another question",
+            target: Target::Dns(DnsBehaviour::Forged),
+            fitting: &[Code::DnsTimeout, Code::DnsResolverFailure],
+        },
+    ]
+}
+
+/// `maildoc check` under GNU time; the peak memory in KiB from time's last line.
+fn check(target: &Target) -> (Run, u64) {
+    let mut args: Vec<String> = ["-f", "maxrss_kb=%M", BIN, "check", ADDRESS]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let _server: Option<Hostile> = match target {
+        Target::Server(flag, behaviour) => {
+            let s = Hostile::start(behaviour.clone());
+            args.extend([flag.to_string(), s.spec("plain")]);
+            Some(s)
+        }
+        Target::Dns(behaviour) => {
+            let server: SocketAddr = dns(*behaviour);
+            args.extend([
+                "--imap".into(),
+                "imap.hostile.test:993/ssl".into(),
+                "--dns-server".into(),
+                server.to_string(),
+            ]);
+            None
+        }
+    };
+    args.extend(
+        [
+            "--allow-plaintext-login",
+            "--password-stdin",
+            "--format",
+            "json",
+            "--timeout",
+            &TIMEOUT.to_string(),
+        ]
+        .iter()
+        .map(|s| s.to_string()),
+    );
+    let mut run = run_with_input("/usr/bin/time", &args, format!("{PASSWORD}\n").as_bytes());
+    let (rest, last) = run
+        .stderr
+        .trim_end()
+        .rsplit_once('\n')
+        .unwrap_or(("", run.stderr.trim_end()));
+    let rss = last
+        .strip_prefix("maxrss_kb=")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no figure from GNU time in:\n{}", run.stderr));
+    run.stderr = rest.to_string();
+    (run, rss)
+}
+
+#[test]
+fn no_hostile_server_makes_maildoc_panic_hang_grow_or_leak() {
+    let cases = cases();
+    // The runs wait on the network: all at once.
+    let runs: Vec<(&Case, Run, u64)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = cases
+            .iter()
+            .map(|case| {
+                scope.spawn(move || {
+                    let (run, rss) = check(&case.target);
+                    (case, run, rss)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut problems = Vec::new();
+    for (case, run, rss) in &runs {
+        let name = case.name;
+        if run.code == 101 || run.stderr.contains("panicked") || run.code > 3 {
+            problems.push(format!("{name}: exit {}\n{}", run.code, run.stderr));
+            continue;
+        }
+        if run.elapsed > Duration::from_secs(TIMEOUT + 2) {
+            problems.push(format!("{name}: took {:?}", run.elapsed));
+        }
+        if *rss > MAX_RSS_KB {
+            problems.push(format!("{name}: peak memory {rss} KiB"));
+        }
+        for (stream, text) in [("stdout", &run.stdout), ("stderr", &run.stderr)] {
+            for leak in leaks(text, PASSWORD, USERNAMES) {
+                problems.push(format!("{name}: {stream} gives the password away: {leak}"));
+            }
+        }
+        let found = codes(&run.report(), None);
+        if !case.fitting.iter().any(|c| found.contains(c)) {
+            problems.push(format!(
+                "{name}: found {found:?}, wanted one of {:?}",
+                case.fitting
+            ));
+        }
+    }
+    for (case, run, rss) in &runs {
+        eprintln!(
+            "{:<45} {:>6.1} s {:>6} KiB exit {}",
+            case.name,
+            run.elapsed.as_secs_f64(),
+            rss,
+            run.code
+        );
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
