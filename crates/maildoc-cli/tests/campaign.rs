@@ -315,3 +315,117 @@ fn no_hostile_server_makes_maildoc_panic_hang_grow_or_leak() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
+
+/// `openssl s_server` on 127.0.0.1 with a self-signed certificate made for the test,
+/// requiring a client certificate (`-Verify 1`), at `version` (`-tls1_2` or `-tls1_3`).
+/// Killed on drop.
+struct DemandsClientCert {
+    child: std::process::Child,
+    port: u16,
+    ca: std::path::PathBuf,
+    dir: std::path::PathBuf,
+}
+
+impl DemandsClientCert {
+    fn start(version: &str) -> DemandsClientCert {
+        use std::process::{Command, Stdio};
+        let dir = std::env::temp_dir().join(format!(
+            "maildoc-clientcert-{}-{version}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+        let made = Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+            ])
+            .args(["-nodes", "-days", "2", "-subj", "/CN=127.0.0.1"])
+            .args(["-addext", "subjectAltName=IP:127.0.0.1", "-keyout"])
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .stderr(Stdio::null())
+            .status()
+            .expect("openssl req");
+        assert!(made.success());
+        // A free port: the system's choice, released for s_server to take.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap()
+            .port();
+        let child = Command::new("openssl")
+            .args([
+                "s_server", "-quiet", "-naccept", "4", "-Verify", "1", version,
+            ])
+            .arg("-accept")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("-cert")
+            .arg(&cert)
+            .arg("-key")
+            .arg(&key)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("openssl s_server");
+        let until = std::time::Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(std::time::Instant::now() < until, "s_server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        DemandsClientCert {
+            child,
+            port,
+            ca: cert,
+            dir,
+        }
+    }
+}
+
+impl Drop for DemandsClientCert {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[test]
+fn a_server_that_demands_a_client_certificate_is_named_as_such() {
+    for version in ["-tls1_3", "-tls1_2"] {
+        let server = DemandsClientCert::start(version);
+        let args: Vec<String> = [
+            "check",
+            ADDRESS,
+            "--imap",
+            &format!("127.0.0.1:{}/ssl", server.port),
+            "--ca-file",
+            server.ca.to_str().unwrap(),
+            "--no-login",
+            "--format",
+            "json",
+            "--timeout",
+            &TIMEOUT.to_string(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let run = run_with_input(BIN, &args, b"");
+        let found = codes(&run.report(), None);
+        // The certificate is self-signed (it says so too); the drop is explained.
+        assert!(
+            found.contains(&Code::ClientCertRequired)
+                && !found.iter().any(|c| matches!(
+                    c,
+                    Code::ConnectionDropped | Code::TlsHandshakeFailed | Code::TlsLegacyOnly
+                )),
+            "{version}: {found:?}\n{}",
+            run.stdout
+        );
+    }
+}

@@ -362,6 +362,7 @@ pub(crate) fn tls_valid(host: &str, mode: TlsMode) -> TlsEvidence {
         leaf_problems: vec![],
         aia: None,
         public_root: true,
+        client_cert_requested: false,
     }
 }
 

@@ -56,5 +56,5 @@ pub fn diagnose(report: &Report) -> Vec<Finding> {
     findings.extend(auth::rules(&ctx));
     findings.extend(mailbox::rules(&ctx));
     findings.extend(smtp::rules(&ctx));
-    ctx.finish(findings)
+    ctx.finish(tls::client_cert_explains(findings))
 }

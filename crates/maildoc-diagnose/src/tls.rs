@@ -11,6 +11,9 @@
 //!   `*.sakura.ne.jp`) while the host used is the customer's own (`mail.example.jp`) is
 //!   `cert-for-hosting-server`, which says the name to use, instead of `cert-name-mismatch`
 //!   (see [`crate::hosting`]).
+//! - A server that asked for a client certificate and then ended the connection (in the
+//!   handshake, or at its first read under TLS 1.3) is `client-cert-required`, which
+//!   explains the dropped connection or failed handshake that follows.
 
 use crate::auth::classify;
 use crate::view::{Ctx, ServerView};
@@ -78,9 +81,61 @@ pub(crate) fn rules(ctx: &Ctx<'_>) -> Vec<Finding> {
                 _ => {}
             }
         }
+        client_cert(sv, &mut out);
         unencrypted(sv, &mut out);
     }
     out
+}
+
+/// `client-cert-required`: a TLS step on which the server asked for a client certificate,
+/// after which the protocol never spoke (no ready greeting, no capabilities).
+fn client_cert(sv: &ServerView<'_>, out: &mut Vec<Finding>) {
+    let asked =
+        sv.live.iter().enumerate().find(
+            |(_, step)| matches!(&step.kind, StepKind::Tls(tls) if tls.client_cert_requested),
+        );
+    let Some((i, step)) = asked else {
+        return;
+    };
+    let spoke = sv.live[i + 1..].iter().any(|s| {
+        matches!(
+            s.kind,
+            StepKind::Greeting {
+                outcome: maildoc_model::GreetingOutcome::Ready,
+                ..
+            } | StepKind::Capabilities { .. }
+        )
+    });
+    if !spoke {
+        let finding = sv.finding(Code::ClientCertRequired).evidence(&step.id);
+        out.push(match sv.live.get(i + 1) {
+            Some(next) => finding.evidence(&next.id),
+            None => finding,
+        });
+    }
+}
+
+/// Drops what `client-cert-required` explains on the same server: the dropped connection,
+/// the failed handshake, the garbled first read.
+pub(crate) fn client_cert_explains(findings: Vec<Finding>) -> Vec<Finding> {
+    let servers: Vec<Option<String>> = findings
+        .iter()
+        .filter(|f| f.code == Code::ClientCertRequired)
+        .map(|f| f.server.clone())
+        .collect();
+    findings
+        .into_iter()
+        .filter(|f| {
+            !(servers.contains(&f.server)
+                && matches!(
+                    f.code,
+                    Code::ConnectionDropped
+                        | Code::TlsHandshakeFailed
+                        | Code::TlsLegacyOnly
+                        | Code::GarbledResponse
+                ))
+        })
+        .collect()
 }
 
 /// `IMAP`, `POP3`, `SMTP`, `TLS`, `HTTP`, `unknown`: the `spoken` param.
@@ -386,6 +441,36 @@ mod tests {
             received_spoken: None,
         });
         tls
+    }
+
+    #[test]
+    fn a_demanded_client_certificate_explains_the_drop() {
+        let mut asked = tls_valid("imap.example.jp", TlsMode::Implicit);
+        asked.client_cert_requested = true;
+        // TLS 1.3: the handshake completes, the server hangs up at the first read.
+        let imap = Srv::imap_ssl()
+            .resolved()
+            .connected()
+            .tls(asked.clone())
+            .greeting(
+                GreetingOutcome::Closed,
+                "received fatal alert: CertificateRequired",
+                None,
+            );
+        let f = run(vec![imap.build()]);
+        assert_eq!(codes(&f), ["client-cert-required@imap"]);
+        assert_eq!(f[0].evidence, ["imap.3", "imap.4"]);
+        // TLS 1.2: the handshake itself fails.
+        let mut failed12 = failed(TlsFailureKind::HandshakeFailure);
+        failed12.client_cert_requested = true;
+        let imap = Srv::imap_ssl().resolved().connected().tls(failed12);
+        assert_eq!(
+            codes(&run(vec![imap.build()])),
+            ["client-cert-required@imap"]
+        );
+        // Asked, but the server went on without one: nothing to say.
+        let imap = Srv::imap_ssl().resolved().connected().tls(asked).greeted();
+        assert!(codes(&run(vec![imap.build()])).is_empty());
     }
 
     #[test]

@@ -218,6 +218,7 @@ pub fn allowed_params(code: Code) -> &'static [&'static str] {
         | Code::SmtpAuthNotOffered
         | Code::NoGreeting
         | Code::ConnectionDropped
+        | Code::ClientCertRequired
         | Code::CheckIncomplete => &[],
         Code::ConnectRefused | Code::ConnectTimeout | Code::NetworkUnreachable => &["address"],
         Code::Port25Blocked => &["open_ports"],

@@ -86,6 +86,8 @@ codes! {
     TlsHandshakeFailed = "tls-handshake-failed", Error;
     /// The server only speaks TLS 1.0/1.1 or obsolete ciphers.
     TlsLegacyOnly = "tls-legacy-only", Error;
+    /// The server asked for a client certificate and ended the connection without one.
+    ClientCertRequired = "client-cert-required", Error;
     /// The server certificate has expired.
     CertExpired = "cert-expired", Error;
     /// The server certificate expires soon.

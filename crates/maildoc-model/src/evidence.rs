@@ -287,6 +287,9 @@ pub struct TlsEvidence {
     pub aia: Option<AiaFetch>,
     /// Whether the root of the chain is a public CA (in the built-in root list).
     pub public_root: bool,
+    /// Whether the server asked for a client certificate (maildoc never sends one).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub client_cert_requested: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,12 +9,13 @@ use maildoc_model::{
     AiaFetch, AiaOutcome, CertProblem, CertVerification, Spoken, TlsEvidence, TlsFailure,
     TlsFailureKind, TlsHandshake, TlsMode,
 };
-use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -92,6 +93,26 @@ impl Trust {
                 .with_webpki_verifier(Arc::clone(&self.combined))
                 .with_no_client_auth(),
         )
+    }
+}
+
+/// Notes whether the server asked for a client certificate (a CertificateRequest) and never
+/// offers one: maildoc has none to give.
+#[derive(Debug, Default)]
+struct ClientCertAsked(AtomicBool);
+
+impl ResolvesClientCert for ClientCertAsked {
+    fn resolve(
+        &self,
+        _root_hint_subjects: &[&[u8]],
+        _sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        self.0.store(true, Ordering::Relaxed);
+        None
+    }
+
+    fn has_certs(&self) -> bool {
+        false
     }
 }
 
@@ -241,6 +262,7 @@ where
     IO: AsyncRead + AsyncWrite + Unpin,
 {
     let timer = StepTimer::start(clock);
+    let asked = Arc::new(ClientCertAsked::default());
     let verifier = Arc::new(RecordingVerifier {
         trust: trust.clone(),
         recorded: Mutex::new(Recorded::default()),
@@ -258,6 +280,7 @@ where
         leaf_problems: Vec::new(),
         aia: None,
         public_root: false,
+        client_cert_requested: false,
     };
     let config = match rustls::ClientConfig::builder_with_provider(Arc::clone(&trust.provider))
         .with_safe_default_protocol_versions()
@@ -265,7 +288,7 @@ where
         Ok(b) => b
             .dangerous()
             .with_custom_certificate_verifier(Arc::clone(&verifier) as Arc<dyn ServerCertVerifier>)
-            .with_no_client_auth(),
+            .with_client_cert_resolver(Arc::clone(&asked) as Arc<dyn ResolvesClientCert>),
         Err(e) => {
             evidence.failure = Some(failure(TlsFailureKind::Other, e.to_string(), &[]));
             return Handshake {
@@ -318,6 +341,7 @@ where
             Some(stream)
         }
     };
+    evidence.client_cert_requested = asked.0.load(Ordering::Relaxed);
     let recorded = verifier
         .recorded
         .lock()

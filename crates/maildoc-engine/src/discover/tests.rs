@@ -451,6 +451,7 @@ fn tls(verification: CertVerification) -> StepKind {
         leaf_problems: Vec::new(),
         aia: None,
         public_root: false,
+        client_cert_requested: false,
     }))
 }
 
