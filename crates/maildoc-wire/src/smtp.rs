@@ -549,7 +549,10 @@ mod tests {
         assert!(matches!(p.push_line("250x"), Err(SmtpError::Malformed(_))));
         // Codes outside RFC 5321's digits.
         for line in ["999 what", "199 early", "600 late", "260 odd"] {
-            assert!(matches!(p.push_line(line), Err(SmtpError::Malformed(_))), "{line}");
+            assert!(
+                matches!(p.push_line(line), Err(SmtpError::Malformed(_))),
+                "{line}"
+            );
         }
         assert!(matches!(
             p.push_line("２５０ ok"),
