@@ -196,6 +196,56 @@ fn cases() -> Vec<Case> {
             fitting: &[Code::GarbledResponse],
         },
         Case {
+            name: "IMAP: a continuation to every line",
+            target: Target::Server(
+                "--imap",
+                Behaviour::Script(Duration::ZERO, {
+                    let mut s = imap_script("IMAP4rev1 AUTH=PLAIN");
+                    s.default = vec!["+ more".into()];
+                    s
+                }),
+            ),
+            fitting: &[Code::GarbledResponse],
+        },
+        Case {
+            name: "IMAP: a literal of 100 GB",
+            target: Target::Server(
+                "--imap",
+                Behaviour::Script(
+                    Duration::ZERO,
+                    imap_script("IMAP4rev1")
+                        .on("* CAPABILITY", &["* CAPABILITY {99999999999}", "{tag} OK"]),
+                ),
+            ),
+            fitting: &[Code::GarbledResponse],
+        },
+        Case {
+            name: "SMTP: 334 to everything after AUTH",
+            target: Target::Server(
+                "--smtp",
+                Behaviour::Script(Duration::ZERO, {
+                    let mut s = Script::smtp("220 ready ESMTP", &["AUTH LOGIN"]);
+                    s.default = vec!["334 UGFzc3dvcmQ6".into()];
+                    s
+                }),
+            ),
+            fitting: &[Code::GarbledResponse],
+        },
+        Case {
+            name: "SMTP: a greeting of 100,000 lines",
+            target: Target::Server(
+                "--smtp",
+                Behaviour::Script(
+                    Duration::ZERO,
+                    Script {
+                        greeting: (0..100_000).map(|i| format!("220-line {i}")).collect(),
+                        ..Script::smtp("", &[])
+                    },
+                ),
+            ),
+            fitting: &[Code::GarbledResponse],
+        },
+        Case {
             name: "DNS: a CNAME to itself",
             target: Target::Dns(DnsBehaviour::CnameLoop),
             fitting: &[Code::DnsNoAddress],
@@ -306,11 +356,14 @@ fn no_hostile_server_makes_maildoc_panic_hang_grow_or_leak() {
     }
     for (case, run, rss) in &runs {
         eprintln!(
-            "{:<45} {:>6.1} s {:>6} KiB exit {}",
+            "{:<45} {:>6.1} s {:>6} KiB exit {} {:?}",
             case.name,
             run.elapsed.as_secs_f64(),
             rss,
-            run.code
+            run.code,
+            serde_json::from_str::<maildoc_model::Report>(&run.stdout)
+                .map(|r| codes(&r, None))
+                .unwrap_or_default()
         );
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));

@@ -84,12 +84,23 @@ async fn response(conn: &mut Conn) -> Result<Response, Failure> {
     }
 }
 
-/// Reads until the tagged answer to `tag`; returns the untagged data seen on the way.
+/// Reads until the tagged answer to `tag`; returns the untagged data seen on the way. A
+/// continuation request is a fault here: nothing maildoc sends has more to give, and waiting
+/// would only end at the deadline.
 async fn until_tagged(conn: &mut Conn, tag: &str) -> Result<(Vec<Response>, Response), Failure> {
     let mut data = Vec::new();
     loop {
         let r = response(conn).await?;
         match &r {
+            Response::Continuation { .. } => {
+                return Err(Failure {
+                    trouble: Trouble::Garbage,
+                    detail: format!(
+                        "the server asked for more where nothing was due: {}",
+                        render(&r)
+                    ),
+                });
+            }
             Response::Status { tag: Some(t), .. } if t == tag => return Ok((data, r)),
             Response::Status {
                 tag: None,

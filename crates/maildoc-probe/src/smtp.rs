@@ -211,7 +211,7 @@ async fn authenticate(
             async |c, user, pass| {
                 c.send_secret(&smtp::auth_plain(user, pass.expose()))
                     .await?;
-                Ok(attempt(reply(c).await?))
+                Ok(attempt(verdict(c).await?))
             },
         )
         .await?
@@ -232,7 +232,7 @@ async fn authenticate(
                     return Ok(attempt(r));
                 }
                 c.send_secret(&smtp::auth_login_pass(pass.expose())).await?;
-                Ok(attempt(reply(c).await?))
+                Ok(attempt(verdict(c).await?))
             },
         )
         .await?
@@ -244,6 +244,22 @@ async fn authenticate(
     } else {
         Login::Rejected
     })
+}
+
+/// The server's verdict on credentials already sent in full. Another `334` would ask for
+/// more than the mechanism has: a fault, not a refusal of the password.
+async fn verdict(c: &mut Conn) -> Result<Reply, Failure> {
+    let r = reply(c).await?;
+    if r.code == 334 {
+        return Err(Failure {
+            trouble: Trouble::Garbage,
+            detail: format!(
+                "the server asked for more after the password: {}",
+                r.first_line()
+            ),
+        });
+    }
+    Ok(r)
 }
 
 fn attempt(r: Reply) -> Attempt {
