@@ -16,6 +16,9 @@ use std::process::ExitCode;
 
 pub fn run(args: DiscoverArgs, lang_flag: Option<&str>) -> ExitCode {
     let lang = args::language(lang_flag);
+    if let Some(problem) = crate::address::problem(&args.address, lang) {
+        return crate::usage(&problem);
+    }
     let net = match args.net.checked(lang) {
         Ok(n) => n,
         Err(code) => return code,

@@ -31,7 +31,7 @@ pub struct DomainArgs {
     #[arg(required_unless_present = "from", conflicts_with = "from")]
     pub domain: Option<String>,
     #[arg(long, value_name = "FILE|-")]
-    pub from: Option<String>,
+    pub from: Option<std::path::PathBuf>,
     #[arg(long, default_value_t = 32, value_name = "N", requires = "from")]
     pub concurrency: usize,
     #[arg(long, default_value_t = 500, value_name = "QUERIES")]

@@ -203,6 +203,9 @@ pub fn run(args: ExplainArgs, lang_flag: Option<&str>) -> ExitCode {
 
 /// Runs the real check of `--check ADDRESS` with the check command's flags.
 fn run_check(args: &ExplainArgs, address: &str, lang: Lang) -> Result<Report, ExitCode> {
+    if let Some(problem) = crate::address::problem(address, lang) {
+        return Err(crate::usage(&problem));
+    }
     let net = args.net.checked(lang)?;
     let password = if args.login.no_login {
         None

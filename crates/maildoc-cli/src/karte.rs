@@ -981,10 +981,7 @@ fn interview<R: BufRead>(
 fn new(a: NewArgs, lang: Lang) -> ExitCode {
     let address = match maildoc_model::input::parse_address(&a.address) {
         Ok((addr, _)) => addr,
-        Err(e) => {
-            let detail = format!("{e}: `{}`", a.address);
-            return usage(lang, "error-input", &[("detail", &detail)]);
-        }
+        Err(e) => return crate::usage(&crate::address::words(&e, &a.address, lang)),
     };
     let full = address.full();
     let devices = match a

@@ -1,5 +1,6 @@
 //! The `maildoc` command.
 
+mod address;
 mod args;
 mod discover;
 mod domain;
@@ -24,7 +25,8 @@ const EXIT_USAGE: u8 = 3;
 fn main() -> ExitCode {
     let cli = match args::parse(args::early_language()) {
         Ok(cli) => cli,
-        Err(e) => {
+        Err(args::Failure::NotText(message)) => return usage(&message),
+        Err(args::Failure::Clap(e)) => {
             let code = if e.use_stderr() {
                 EXIT_USAGE
             } else {
@@ -50,12 +52,20 @@ fn main() -> ExitCode {
 }
 
 fn usage_error(lang: Lang, key: &str, detail: &str) -> ExitCode {
-    eprintln!("maildoc: {}", password::message(key, lang, detail));
+    usage(&password::message(key, lang, detail))
+}
+
+/// A usage error already in words: said on standard error, exit code 3.
+fn usage(message: &str) -> ExitCode {
+    eprintln!("maildoc: {message}");
     ExitCode::from(EXIT_USAGE)
 }
 
 fn check(args: args::CheckArgs, lang_flag: Option<&str>) -> ExitCode {
     let lang = args::language(lang_flag);
+    if let Some(problem) = address::problem(&args.address, lang) {
+        return usage(&problem);
+    }
     let format = args.format();
     let password = if args.login.no_login {
         None

@@ -184,6 +184,11 @@ pub fn run(args: TriageArgs, lang_flag: Option<&str>) -> ExitCode {
     if let Some(address) = args.address.clone().or(file.address.clone()) {
         given.push(("address".into(), address));
     }
+    for (_, address) in given.iter().filter(|(k, _)| k == "address") {
+        if let Some(problem) = crate::address::problem(address, lang) {
+            return crate::usage(&problem);
+        }
+    }
     for (k, v) in &given {
         if let Err(e) = triage.answer(k, v) {
             return usage(lang, &e.to_string());
@@ -292,6 +297,12 @@ fn maybe_check(outcome: &mut Outcome, args: &TriageArgs, lang: Lang, interactive
         });
     let Some(address) = ready else { return };
     if outcome.report.is_some() || outcome.check_note.is_some() {
+        return;
+    }
+    // An address typed at the prompt: the flags' and the file's were checked at the start.
+    if let Some(problem) = crate::address::problem(&address, lang) {
+        eprintln!("maildoc: {problem}");
+        outcome.check_note = Some("triage-check-failed");
         return;
     }
     if args.no_check {

@@ -1,6 +1,7 @@
 //! The settings lint through the binary, against the lab (`lab/lab.sh start`): the flags as
 //! typed are linted, and lint findings join the probe's findings with one finding per root
-//! cause.
+//! cause. An address over RFC 5321's limits is refused by every command before anything
+//! runs.
 
 #![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
 
@@ -199,4 +200,185 @@ fn healthy_settings_give_no_lint_findings() {
     c.assert_problems(&[]);
     assert!(c.report.findings.is_empty(), "{}", c.summary());
     c.assert_exit(0);
+}
+
+#[test]
+fn bidi_controls_in_the_address_are_invisible_characters() {
+    // U+202E (right-to-left override) inside the local part: maildoc checks the address
+    // without it, and says where it was.
+    let lab = Lab::get();
+    let typed = "ta\u{202E}ro@lab.example";
+    let c = lab.check(
+        BIN,
+        typed,
+        &["--imap", "imap.lab.example:993/ssl"],
+        Some(&lab.password("taro")),
+    );
+    c.assert_problems(&[("", Code::InvisibleCharacters)]);
+    c.assert_exit(1);
+    let f = c
+        .report
+        .findings
+        .iter()
+        .find(|f| f.code == Code::InvisibleCharacters)
+        .unwrap_or_else(|| panic!("{}", c.summary()));
+    assert_eq!(f.server, None);
+    assert_eq!(f.params["field"], "address");
+    assert_eq!(f.params["value"], typed);
+    assert_eq!(f.params["characters"], "U+202E");
+    assert_eq!(f.params["shown"], "ta<U+202E>ro@lab.example");
+    assert_eq!(f.params["corrected"], "taro@lab.example");
+    assert_eq!(c.report.target.address, "taro@lab.example");
+    assert!(
+        c.logins("imap")
+            .iter()
+            .any(|l| l.outcome == maildoc_model::LoginOutcome::Accepted),
+        "{}",
+        c.summary()
+    );
+    // The note that maildoc adjusted the address gives way to the finding.
+    assert!(
+        !c.report
+            .findings
+            .iter()
+            .any(|f| f.code == Code::InputNormalized),
+        "{}",
+        c.summary()
+    );
+}
+
+#[test]
+fn bidi_controls_in_the_user_name_are_invisible_characters() {
+    for (username, characters) in [
+        ("\u{2067}taro@lab.example\u{2069}", "U+2067, U+2069"),
+        ("taro@lab.example\u{200F}", "U+200F"),
+        ("taro@\u{202D}lab.example", "U+202D"),
+    ] {
+        let c = check_taro(&["--imap", "imap.lab.example:993/ssl", "--username", username]);
+        c.assert_problems(&[("", Code::InvisibleCharacters)]);
+        let f = c
+            .report
+            .findings
+            .iter()
+            .find(|f| f.code == Code::InvisibleCharacters)
+            .unwrap_or_else(|| panic!("{}", c.summary()));
+        assert_eq!(f.params["field"], "username");
+        assert_eq!(f.params["characters"], characters);
+        assert_eq!(f.params["corrected"], "taro@lab.example");
+        // The corrected user name logs in.
+        assert!(
+            c.logins("imap")
+                .iter()
+                .any(|l| l.outcome == maildoc_model::LoginOutcome::Accepted),
+            "{}",
+            c.summary()
+        );
+    }
+}
+
+#[test]
+fn an_address_over_the_limits_is_refused_before_anything() {
+    let local = "x".repeat(100 * 1024);
+    let label = "a".repeat(64);
+    let long_domain = vec!["a".repeat(63); 5].join(".");
+    let cases = [
+        (
+            format!("{local}@lab.example"),
+            "The part of the address before the @ is 102400 bytes long; mail allows at most 64 \
+             (RFC 5321 §4.5.3.1.1).",
+            "メールアドレスの @ より前の部分が 102400 バイトあります。メールで使えるのは 64 \
+             バイトまでです (RFC 5321 §4.5.3.1.1)。",
+        ),
+        (
+            format!("taro@{label}.example"),
+            "One part of the domain between dots is 64 bytes long; mail allows at most 63 \
+             (RFC 1035 §2.3.4).",
+            "ドメインのドットで区切られた部分のひとつが 64 バイトあります。",
+        ),
+        (
+            format!("taro@{long_domain}"),
+            "The domain of the address is 319 bytes long; mail allows at most 255 \
+             (RFC 5321 §4.5.3.1.2).",
+            "メールアドレスのドメインが 319 バイトあります。",
+        ),
+        (
+            format!(
+                "{}@{}.example",
+                "t".repeat(64),
+                vec!["a".repeat(60); 3].join(".")
+            ),
+            "The whole address is 255 bytes long; mail allows at most 254 (RFC 5321 §4.5.3.1.3).",
+            "メールアドレス全体が 255 バイトあります。",
+        ),
+    ];
+    let lab = Lab::get();
+    for (address, en, ja) in &cases {
+        for (lang, words) in [("en", en), ("ja", ja)] {
+            // Those that log in get a password on standard input: it is never read.
+            let commands: [(Vec<String>, bool); 5] = [
+                (lab.base_args(address), true),
+                (
+                    vec![
+                        "discover".into(),
+                        address.clone(),
+                        "--dns-server".into(),
+                        lab.dns(),
+                    ],
+                    false,
+                ),
+                (
+                    vec![
+                        "karte".into(),
+                        "new".into(),
+                        address.clone(),
+                        "-o".into(),
+                        "-".into(),
+                    ],
+                    false,
+                ),
+                (
+                    vec![
+                        "triage".into(),
+                        "--symptom".into(),
+                        "send".into(),
+                        "--address".into(),
+                        address.clone(),
+                        "--no-input".into(),
+                    ],
+                    true,
+                ),
+                (
+                    vec![
+                        "explain".into(),
+                        "535 5.7.8".into(),
+                        "--check".into(),
+                        address.clone(),
+                    ],
+                    true,
+                ),
+            ];
+            for (mut args, login) in commands {
+                args.extend(["--lang".into(), lang.into()]);
+                let password = login.then(|| lab.password("taro"));
+                let run = maildoc_testkit::lab::run(BIN, &args, password.as_deref());
+                let what = format!("{} {lang} {:.40}", args[0], address);
+                assert_eq!(run.code, 3, "{what}: {}", run.stderr);
+                assert!(
+                    run.stderr.starts_with(&format!("maildoc: {words}")),
+                    "{what}: {}",
+                    run.stderr
+                );
+                assert!(
+                    run.stderr.len() < 400,
+                    "{what}: the address is not repeated"
+                );
+                assert!(run.stdout.is_empty(), "{what}: {}", run.stdout);
+                assert!(
+                    run.elapsed < std::time::Duration::from_secs(2),
+                    "{what}: {:?}",
+                    run.elapsed
+                );
+            }
+        }
+    }
 }

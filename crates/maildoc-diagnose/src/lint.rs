@@ -10,8 +10,10 @@
 //!   - holds a mail address (`@`, also full-width `＠`) or a person's name (words with spaces
 //!     and no dot; one capitalised word such as `Taro`; a word in Japanese script without a
 //!     dot): `host-looks-like-address` with `reason` `contains-at` or `person-name`;
-//!   - invisible characters (zero-width, no-break and ideographic spaces, direction marks,
-//!     control characters), spaces at either end or inside: `invisible-characters`;
+//!   - invisible characters ([`input::is_invisible`]: format characters such as zero-width
+//!     characters and bidi controls, control characters, other default-ignorable ones),
+//!     no-break and ideographic spaces, spaces at either end or inside:
+//!     `invisible-characters`;
 //!     full-width letters, digits and signs (`ｉｍａｐ`, `．`, `。`) and a long-vowel mark or
 //!     dash typed for `-` in an otherwise ASCII label (`so−net`): `full-width-characters`;
 //!   - IP addresses get no name checks. Names are compared in ASCII and lower case; a name
@@ -40,6 +42,10 @@
 //!   whether seen in the settings or on the wire.
 //! - **SMTP authentication off** (`auth == Some(false)`): `smtp-auth-off`, an error on the
 //!   submission ports 587 and 465 (where servers require it), a warning otherwise.
+//! - **Address**: invisible characters as for hosts (spaces excepted: the address is
+//!   maildoc's own input, trimmed with a note, and refused with a space inside):
+//!   `invisible-characters`, account-wide. Full-width characters in it are folded with a note
+//!   (`input-normalized`), not a finding.
 //! - **User name**: invisible and full-width characters as for hosts (inner ASCII spaces
 //!   excepted); `username-look-alike` when it equals the address or its local part except
 //!   for look-alikes, or when it is a number with one look-alike letter in it (`0312O456`:
@@ -77,7 +83,7 @@ pub fn lint(
 ) -> Vec<Finding> {
     let ctx = Lint::new(settings, provider, known_hosts);
     let ids = server_ids(settings);
-    let mut out = Vec::new();
+    let mut out = Text::new(&settings.address, Field::Address).findings(None);
     let mut user_findings: Vec<Finding> = Vec::new();
     for (setting, id) in settings.servers.iter().zip(&ids) {
         let base = Base::new(setting, id);
@@ -499,6 +505,7 @@ fn smtp_auth_rule(setting: &ServerSetting, base: &Base) -> Option<Finding> {
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Field {
+    Address,
     Host,
     Username,
 }
@@ -506,6 +513,7 @@ enum Field {
 impl Field {
     fn name(self) -> &'static str {
         match self {
+            Field::Address => "address",
             Field::Host => "host",
             Field::Username => "username",
         }
@@ -528,15 +536,6 @@ struct Text {
     words: Vec<String>,
 }
 
-/// Characters nobody sees: zero-width, joiners, direction marks, the byte order mark, the
-/// soft hyphen, and every control character.
-fn is_invisible(c: char) -> bool {
-    matches!(c,
-        '\u{00AD}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
-        || c.is_control()
-}
-
 /// A dash or long-vowel mark typed for `-` with a Japanese input method.
 fn is_dash_like(c: char) -> bool {
     matches!(
@@ -553,7 +552,7 @@ fn is_full_width(c: char) -> bool {
 impl Text {
     fn new(typed: &str, field: Field) -> Text {
         let chars: Vec<char> = typed.chars().collect();
-        let visible = |c: &char| !c.is_whitespace() && !is_invisible(*c);
+        let visible = |c: &char| !c.is_whitespace() && !input::is_invisible(*c);
         let first = chars.iter().position(visible).unwrap_or(chars.len());
         let last = chars.iter().rposition(visible).map_or(0, |i| i + 1);
         let mut invisible = Vec::new();
@@ -561,14 +560,15 @@ impl Text {
         let mut folded = String::new();
         for (i, &c) in chars.iter().enumerate() {
             let at_end = i < first || i >= last;
-            if is_invisible(c) {
+            if input::is_invisible(c) {
                 invisible.push(c);
                 continue;
             }
             if c.is_whitespace() {
                 // At the ends every space is stray. Inside, a plain space is visible (it ends
-                // a word) but has no place in a host name; any other space is invisible.
-                if at_end || c != ' ' || field == Field::Host {
+                // a word) but has no place in a host name; any other space is invisible. The
+                // address's spaces are the parser's (trimmed with a note, or refused).
+                if field != Field::Address && (at_end || c != ' ' || field == Field::Host) {
                     invisible.push(c);
                 }
                 if !at_end {
@@ -599,7 +599,7 @@ impl Text {
             .collect();
         let corrected = match field {
             Field::Host => folded.replace(' ', ""),
-            Field::Username => folded.clone(),
+            Field::Address | Field::Username => folded.clone(),
         };
         Text {
             field,
@@ -613,7 +613,7 @@ impl Text {
     }
 
     /// The findings about this text: tied to the server for a host, account-wide (`None`)
-    /// for a user name.
+    /// for the address and a user name.
     fn findings(&self, base: Option<&Base>) -> Vec<Finding> {
         let finding = |code| base.map_or_else(|| Finding::new(code), |b| b.finding(code));
         let mut out = Vec::new();
@@ -639,11 +639,13 @@ impl Text {
                 .param("field", self.field.name())
                 .param("value", &self.typed)
                 .param("corrected", &self.corrected);
-            // A server compares a user name byte for byte; many apps fold a host name.
-            out.push(match self.field {
-                Field::Username => finding.severity(maildoc_model::Severity::Error),
-                Field::Host => finding,
-            });
+            match self.field {
+                // A server compares a user name byte for byte; many apps fold a host name.
+                Field::Username => out.push(finding.severity(maildoc_model::Severity::Error)),
+                Field::Host => out.push(finding),
+                // maildoc's own input: folded, with a note (`input-normalized`).
+                Field::Address => {}
+            }
         }
         out
     }
@@ -672,7 +674,7 @@ fn ascii_neighbours(chars: &[char], i: usize) -> bool {
 /// the others.
 fn shown(typed: &str) -> String {
     let chars: Vec<char> = typed.chars().collect();
-    let visible = |c: &char| !c.is_whitespace() && !is_invisible(*c);
+    let visible = |c: &char| !c.is_whitespace() && !input::is_invisible(*c);
     let first = chars.iter().position(visible).unwrap_or(chars.len());
     let last = chars.iter().rposition(visible).map_or(0, |i| i + 1);
     let mut out = String::new();
@@ -681,7 +683,7 @@ fn shown(typed: &str) -> String {
             out.push('␣');
         } else if c == ' ' {
             out.push(' ');
-        } else if is_invisible(c) || c.is_whitespace() {
+        } else if input::is_invisible(c) || c.is_whitespace() {
             out.push_str(&format!("<U+{:04X}>", u32::from(c)));
         } else {
             out.push(c);
@@ -909,7 +911,8 @@ const HOST_CONSEQUENCES: &[Code] = &[
 ///   findings of that server (not found, no address, resolver failure) and the probe's
 ///   `host-looks-like-address`, with their evidence and the more serious severity.
 /// - `full-width-characters` and `invisible-characters` take the place of `input-normalized`
-///   for the same field and text: the lint finding says what to correct in the mail app.
+///   for the same field (address, user name or host) and text: the lint finding says what to
+///   correct in the mail app.
 ///
 /// Order: account-wide findings first, then by server in report order; within a server, the
 /// settings before what the probe found.
@@ -969,7 +972,7 @@ pub fn merge(report: &Report, lint: Vec<Finding>) -> Vec<Finding> {
             Code::FullWidthCharacters | Code::InvisibleCharacters
         ) {
             let field = match f.params.get("field").map(String::as_str) {
-                Some("username") => "username".to_string(),
+                Some(field @ ("username" | "address")) => field.to_string(),
                 _ => f
                     .params
                     .get("protocol")

@@ -17,6 +17,7 @@ use maildoc_probe::tls::Trust;
 use maildoc_report::{Lang, ui};
 use serde::Serialize;
 use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -250,9 +251,9 @@ impl Bulk {
     ///
     /// The domains are shared out among one shard per core ([`shard`]), all of them under
     /// the one `--rate` cap of `dns`.
-    pub fn run(self, from: &str, dns: Dns, trust: Trust) -> ExitCode {
+    pub fn run(self, from: &Path, dns: Dns, trust: Trust) -> ExitCode {
         let lang = self.lang;
-        let (reader, total): (Box<dyn Read + Send>, Option<u64>) = if from == "-" {
+        let (reader, total): (Box<dyn Read + Send>, Option<u64>) = if from.as_os_str() == "-" {
             (Box::new(std::io::stdin()), None)
         } else {
             match std::fs::File::open(from) {
@@ -265,7 +266,7 @@ impl Bulk {
                     (Box::new(f), total)
                 }
                 Err(e) => {
-                    let detail = format!("{from}: {e}");
+                    let detail = format!("{}: {e}", from.display());
                     eprintln!(
                         "maildoc: {}",
                         ui::fill("error-domain-from", lang, &[("detail", &detail)])
@@ -366,7 +367,7 @@ impl Bulk {
 
 /// The number of lines of `path` that name something (not blank, not a comment), for the
 /// progress bar's length.
-fn count_domains(path: &str) -> Option<u64> {
+fn count_domains(path: &Path) -> Option<u64> {
     let f = std::fs::File::open(path).ok()?;
     let mut n = 0u64;
     for line in BufReader::new(f).split(b'\n') {

@@ -324,6 +324,88 @@ fn invisible_characters_in_the_user_name() {
     );
 }
 
+/// The characters of every kind the lint calls invisible: bidi embeddings, overrides,
+/// isolates and marks, zero-width characters, other format characters, control characters.
+const INVISIBLE: &[char] = &[
+    '\u{202A}',
+    '\u{202B}',
+    '\u{202C}',
+    '\u{202D}',
+    '\u{202E}',
+    '\u{2066}',
+    '\u{2067}',
+    '\u{2068}',
+    '\u{2069}',
+    '\u{200E}',
+    '\u{200F}',
+    '\u{061C}',
+    '\u{200B}',
+    '\u{200C}',
+    '\u{200D}',
+    '\u{2060}',
+    '\u{FEFF}',
+    '\u{00AD}',
+    '\u{E0041}',
+    '\u{0001}',
+    '\u{001B}',
+    '\u{007F}',
+];
+
+#[test]
+fn invisible_characters_in_the_address() {
+    for &c in INVISIBLE {
+        let address = format!("ta{c}ro@example.jp");
+        let f = run(&address, vec![imap("imap.example.jp")]);
+        let f = only(&f, "invisible-characters");
+        let hex = format!("U+{:04X}", u32::from(c));
+        // About the account, not one server.
+        assert_eq!(f.server, None);
+        assert_eq!(f.severity, Severity::Error);
+        assert_eq!(f.params["field"], "address");
+        assert_eq!(f.params["value"], address);
+        assert_eq!(f.params["characters"], hex);
+        assert_eq!(f.params["shown"], format!("ta<{hex}>ro@example.jp"));
+        assert_eq!(f.params["corrected"], "taro@example.jp");
+    }
+    // In the domain, and several: each named once, in order.
+    let f = run(
+        "\u{2067}taro\u{2069}@exa\u{200B}mple.jp\u{200B}",
+        vec![imap("imap.example.jp")],
+    );
+    let f = only(&f, "invisible-characters");
+    assert_eq!(f.params["characters"], "U+2067, U+2069, U+200B");
+    assert_eq!(f.params["corrected"], "taro@example.jp");
+    // Spaces and full-width characters in the address are maildoc's input, folded with a
+    // note: no finding.
+    for address in [" taro@example.jp ", "ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ"] {
+        assert!(run(address, vec![imap("imap.example.jp")]).is_empty());
+    }
+}
+
+#[test]
+fn the_same_characters_are_invisible_in_every_field() {
+    for &c in INVISIBLE {
+        let hex = format!("U+{:04X}", u32::from(c));
+        let mut s = imap(&format!("imap.exa{c}mple.jp"));
+        s.username = Some(format!("ta{c}ro"));
+        let f = run(&format!("ta{c}ro@example.jp"), vec![s]);
+        assert_eq!(
+            codes(&f),
+            [
+                "invisible-characters",
+                "invisible-characters",
+                "invisible-characters@imap"
+            ],
+            "{hex}"
+        );
+        let fields: Vec<&str> = f.iter().map(|f| f.params["field"].as_str()).collect();
+        assert_eq!(fields, ["address", "username", "host"], "{hex}");
+        assert!(f.iter().all(|f| f.params["characters"] == hex), "{hex}");
+        assert_eq!(f[1].params["corrected"], "taro");
+        assert_eq!(f[2].params["corrected"], "imap.example.jp");
+    }
+}
+
 #[test]
 fn full_width_characters() {
     for (host, corrected) in [
@@ -1171,6 +1253,28 @@ fn full_width_text_replaces_the_input_note() {
     );
     assert_eq!(f[0].params["field"], "username");
     assert_eq!(f[1].params["field"], "address");
+}
+
+#[test]
+fn invisible_characters_in_the_address_replace_the_input_note() {
+    use maildoc_model::input;
+    let typed = "ta\u{202E}ro@example.jp";
+    let (address, note) = input::parse_address(typed).unwrap();
+    assert_eq!(address.full(), "taro@example.jp");
+    let ok = Srv::new(
+        "imap",
+        Protocol::Imap,
+        "imap.example.jp",
+        993,
+        Security::Tls,
+    )
+    .up();
+    let mut r = fixtures::report(vec![ok.build()]);
+    r.target.normalizations.extend(note);
+    assert_eq!(codes(&crate::diagnose(&r)), ["input-normalized"]);
+    let f = merged_with(r, account(typed, vec![imap("imap.example.jp")]));
+    assert_eq!(codes(&f), ["invisible-characters"]);
+    assert_eq!(f[0].params["field"], "address");
 }
 
 #[test]
