@@ -248,6 +248,27 @@ fn bidi_controls_in_the_address_are_invisible_characters() {
 }
 
 #[test]
+fn without_server_flags_the_address_and_user_name_are_still_looked_at() {
+    // The servers come from discovery, so there are no server settings to lint; the address
+    // and --username were typed all the same.
+    let lab = Lab::get();
+    let c = lab.check(
+        BIN,
+        "ta\u{202E}ro@lab.example",
+        &["--username", "taro\u{200B}@lab.example", "--no-login"],
+        None,
+    );
+    let fields: Vec<&str> = c
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::InvisibleCharacters)
+        .map(|f| f.params["field"].as_str())
+        .collect();
+    assert_eq!(fields, ["address", "username"], "{}", c.summary());
+}
+
+#[test]
 fn bidi_controls_in_the_user_name_are_invisible_characters() {
     for (username, characters) in [
         ("\u{2067}taro@lab.example\u{2069}", "U+2067, U+2069"),

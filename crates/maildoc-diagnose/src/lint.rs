@@ -83,7 +83,7 @@ pub fn lint(
 ) -> Vec<Finding> {
     let ctx = Lint::new(settings, provider, known_hosts);
     let ids = server_ids(settings);
-    let mut out = Text::new(&settings.address, Field::Address).findings(None);
+    let mut out = typed_account(&settings.address, None);
     let mut user_findings: Vec<Finding> = Vec::new();
     for (setting, id) in settings.servers.iter().zip(&ids) {
         let base = Base::new(setting, id);
@@ -116,6 +116,17 @@ pub fn lint(
             .map_or(usize::MAX, |i| i + 1),
     };
     out.sort_by_key(rank);
+    out
+}
+
+/// What the address and a user name given for the whole account hold that nobody sees
+/// (`invisible-characters`), for a check whose servers were not typed (so [`lint`] has no
+/// server setting to carry the user name).
+pub fn typed_account(address: &str, username: Option<&str>) -> Vec<Finding> {
+    let mut out = Text::new(address, Field::Address).findings(None);
+    if let Some(user) = username {
+        out.extend(Text::new(user, Field::Username).findings(None));
+    }
     out
 }
 

@@ -3,9 +3,9 @@
 //! name looks like a typo of a known one) and joined with the probe's findings afterwards
 //! ([`maildoc_diagnose::lint::merge`]: one root cause, one finding).
 //!
-//! Only what was typed is linted: a check without server flags has no settings of the user's
-//! to judge (the servers come from the tables or from discovery), so it gets no lint
-//! findings.
+//! Only what was typed is linted: a check without server flags has no server settings of the
+//! user's to judge (the servers come from the tables or from discovery), so only its address
+//! and `--username` are looked at, for characters nobody sees.
 
 use crate::CheckOptions;
 use crate::plan::{self, Plan};
@@ -14,7 +14,7 @@ use maildoc_model::{Code, Finding, Origin, Protocol, Report};
 use std::collections::BTreeSet;
 
 /// The lint's findings of one check, tied to the plan's server ids.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct Linted {
     findings: Vec<Finding>,
 }
@@ -80,7 +80,12 @@ pub fn settings_as_typed(opts: &CheckOptions) -> AccountSettings {
 pub(crate) fn run(opts: &CheckOptions, plan: &Plan) -> Linted {
     let settings = settings_as_typed(opts);
     if settings.servers.is_empty() {
-        return Linted::default();
+        return Linted {
+            findings: maildoc_diagnose::lint::typed_account(
+                &settings.address,
+                opts.settings.username.as_deref(),
+            ),
+        };
     }
     let provider = maildoc_kb::providers::for_domain(&plan.address.domain);
     let retired: BTreeSet<&str> = maildoc_kb::providers::all()
