@@ -408,7 +408,18 @@ pub fn findings_markdown() -> String {
          further parameters are listed per code.\n\n\
          maildoc never advises accepting a certificate warning or weakening encryption: \
          certificate problems are fixed on the server, with the correct server name, or with \
-         the correct clock.\n\n",
+         the correct clock.\n\n\
+         Parameters that quote a server (`reply`, `detail`, `received`) never hold the \
+         password (of four characters or more): whatever a server sends is searched for it \
+         in every form maildoc sent it \
+         (clear, quoted, hex, percent-encoded, base64 at any offset) and it is replaced with \
+         `<redacted>` before a rule sees it. A server that sends without end, too much or too \
+         slowly is cut off (1,000 lines or 1 MiB an answer, 4 MiB a connection, one time limit \
+         an answer) and reported as `garbled-response` or `server-slow`. The tests behind \
+         these promises are `crates/maildoc-cli/tests/echo.rs` (servers that echo the \
+         password, every output format) and `crates/maildoc-cli/tests/campaign.rs` (hostile \
+         servers, each run timed, its memory measured and its output searched); the README's \
+         Safety paragraph lists them.\n\n",
     );
     md.push_str("## Contents\n\n| Code | Severity | Title |\n|---|---|---|\n");
     for &code in Code::ALL {
