@@ -14,6 +14,8 @@ use tokio::time::Instant;
 
 mod client;
 mod dnssec;
+#[cfg(test)]
+mod fuzz;
 
 pub use dnssec::DnssecChain;
 

@@ -503,3 +503,142 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// An answer as a web server writes it: (bytes, status, Content-Length as written,
+    /// Location, body).
+    fn written() -> impl Strategy<Value = (Vec<u8>, u16, Option<String>, Option<String>, Vec<u8>)> {
+        (
+            "HTTP/1\\.[01]",
+            prop_oneof![3 => Just(200u16), 1 => 100u16..600],
+            "[ -~]{0,12}",
+            prop::option::of(prop_oneof![
+                (0usize..300).prop_map(|n| n.to_string()),
+                Just("18446744073709551616".to_string()),
+                "[ -~]{0,6}",
+            ]),
+            prop::option::of("https?://[a-z.]{1,12}/[ -~]{0,8}"),
+            prop::collection::vec(("[A-Za-z-]{1,12}", "[ -~]{0,12}"), 0..3),
+            prop::collection::vec(any::<u8>(), 0..300),
+            any::<bool>(),
+        )
+            .prop_map(
+                |(version, status, reason, length, location, extra, body, upper)| {
+                    let name = |n: &str| {
+                        if upper {
+                            n.to_ascii_uppercase()
+                        } else {
+                            n.to_string()
+                        }
+                    };
+                    let mut head = format!("{version} {status} {reason}\r\n");
+                    for (k, v) in &extra {
+                        let taken = ["content-length", "location"]
+                            .contains(&k.to_ascii_lowercase().as_str());
+                        if !taken {
+                            head.push_str(&format!("{k}: {v}\r\n"));
+                        }
+                    }
+                    if let Some(l) = &length {
+                        head.push_str(&format!("{}: {l}\r\n", name("Content-Length")));
+                    }
+                    if let Some(l) = &location {
+                        head.push_str(&format!("{}:  {l} \r\n", name("Location")));
+                    }
+                    head.push_str("\r\n");
+                    let raw = [head.into_bytes(), body.clone()].concat();
+                    (raw, status, length, location, body)
+                },
+            )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        /// Any bytes: a body handed over is at most `max_body` bytes and comes from after
+        /// the head; anything else is a status, too large or not HTTP.
+        #[test]
+        fn any_bytes_give_a_bounded_answer(
+            raw in prop_oneof![
+                prop::collection::vec(any::<u8>(), 0..400),
+                written().prop_map(|(raw, ..)| raw),
+            ],
+            cut in any::<usize>(),
+            max_body in 0usize..300,
+        ) {
+            let raw = &raw[..cut % (raw.len() + 1)];
+            if let Answer::Ok(body) = parse_answer(raw, max_body) {
+                prop_assert!(body.len() <= max_body);
+                let head_end = head_and_length(raw).map(|(end, _)| end).unwrap_or(usize::MAX);
+                prop_assert_eq!(raw.get(head_end..head_end + body.len()), Some(body.as_slice()));
+            }
+            let _ = media_type(raw);
+        }
+
+        /// A written answer reads back: its status and Location, or its body cut at its
+        /// Content-Length; too large past `max_body`, not HTTP when shorter than it says.
+        #[test]
+        fn written_answers_read_back(
+            (raw, status, length, location, body) in written(),
+            max_body in 0usize..300,
+        ) {
+            let length = length.and_then(|l| l.trim().parse::<usize>().ok());
+            let want = if status != 200 {
+                Answer::Status(status, location.map(|l| l.trim().to_string()))
+            } else if body.len() > max_body || length.is_some_and(|l| l > max_body) {
+                Answer::TooLarge
+            } else {
+                match length {
+                    Some(l) if body.len() < l => Answer::NotHttp,
+                    Some(l) => Answer::Ok(body[..l].to_vec()),
+                    None => Answer::Ok(body),
+                }
+            };
+            prop_assert_eq!(parse_answer(&raw, max_body), want);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// A server that never stops sending (an endless head, an endless body, or more
+        /// than its Content-Length): what is read stays within `max_body` and the room for
+        /// the head, plus one read.
+        #[test]
+        fn reading_an_endless_answer_is_bounded(
+            (raw, ..) in written(),
+            head_only in any::<bool>(),
+            max_body in 0usize..2000,
+        ) {
+            let url = parse_url("https://example.jp/config.xml", "https", 443);
+            let Ok(url) = url else { return Err(TestCaseError::fail("the URL")) };
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+            let Ok(runtime) = runtime else { return Err(TestCaseError::fail("a runtime")) };
+            let got = runtime.block_on(async {
+                let (mut client, mut server) = tokio::io::duplex(16 * 1024);
+                let sending = tokio::spawn(async move {
+                    let mut request = [0u8; 512];
+                    let _ = server.read(&mut request).await;
+                    let first: &[u8] = if head_only { b"HTTP/1.0 200 OK\r\nX: " } else { &raw };
+                    if server.write_all(first).await.is_err() {
+                        return;
+                    }
+                    while server.write_all(&[b'a'; 1000]).await.is_ok() {}
+                });
+                let got = exchange(&mut client, &url, max_body).await;
+                drop(client);
+                let _ = sending.await;
+                got
+            });
+            let got = match got {
+                Ok(g) => g,
+                Err(e) => return Err(TestCaseError::fail(e.to_string())),
+            };
+            prop_assert!(got.len() <= max_body + MAX_HEAD + 4096, "{} bytes", got.len());
+        }
+    }
+}

@@ -544,3 +544,125 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::dns::{classify, fuzz, host_of};
+    use hickory_resolver::proto::rr::RData;
+    use proptest::prelude::*;
+
+    const TYPES: [RecordType; 10] = [
+        RecordType::A,
+        RecordType::AAAA,
+        RecordType::MX,
+        RecordType::TXT,
+        RecordType::SRV,
+        RecordType::CNAME,
+        RecordType::PTR,
+        RecordType::NS,
+        RecordType::TLSA,
+        RecordType::SOA,
+    ];
+
+    /// Names as a user, a record or a PTR answer may hand them over: host names, escapes,
+    /// empty labels, overlong labels, any text.
+    fn any_name() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => "([a-zA-Z0-9_-]{1,12}\\.){1,4}",
+            2 => "(([a-zA-Z0-9_-]{0,70})|\\\\[0-9]{0,4}|\\\\[.\\\\ ]|\\.){0,10}",
+            1 => any::<String>(),
+        ]
+    }
+
+    /// A query for a host name, then an answer to it, intact or cut about.
+    fn exchange() -> impl Strategy<Value = (RecordType, Vec<u8>, Vec<u8>)> {
+        (
+            prop::sample::select(TYPES.to_vec()),
+            "([a-z0-9-]{1,12}\\.){1,3}",
+            any::<u16>(),
+        )
+            .prop_filter_map("a name that can be asked", |(rtype, name, id)| {
+                request(id, &name, rtype, false).ok().map(|q| (rtype, q))
+            })
+            .prop_flat_map(|(rtype, q)| {
+                let answers = prop_oneof![
+                    8 => fuzz::answer([q[0], q[1]], q[HEADER..q.len() - 11].to_vec(), u16::from(rtype)),
+                    1 => prop::collection::vec(any::<u8>(), 0..120),
+                ];
+                (Just(rtype), Just(q), answers)
+            })
+    }
+
+    /// The names of a record as the lookups print them.
+    fn names_of(data: &RData) -> Vec<String> {
+        match data {
+            RData::MX(mx) => vec![host_of(&mx.exchange.to_ascii())],
+            RData::SRV(srv) => vec![host_of(&srv.target.to_ascii())],
+            RData::CNAME(c) => vec![host_of(&c.0.to_ascii())],
+            RData::PTR(p) => vec![host_of(&p.0.to_ascii())],
+            RData::NS(ns) => vec![host_of(&ns.0.to_ascii())],
+            RData::TXT(txt) => txt
+                .txt_data
+                .iter()
+                .map(|part| String::from_utf8_lossy(part).into_owned())
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        /// Any name: a query that hickory reads back as one question for that name and
+        /// type (labels of 1 to 63 bytes, 255 in all), or a refusal; never a panic.
+        #[test]
+        fn names_make_a_query_or_a_refusal(
+            name in any_name(),
+            rtype in prop::sample::select(TYPES.to_vec()),
+            dnssec_ok in any::<bool>(),
+        ) {
+            match request(0x4d44, &name, rtype, dnssec_ok) {
+                Ok(q) => {
+                    prop_assert!(q.len() <= HEADER + 255 + 4 + 11);
+                    let m = match Message::from_vec(&q) {
+                        Ok(m) => m,
+                        Err(e) => return Err(TestCaseError::fail(format!("{name:?}: {e}"))),
+                    };
+                    prop_assert_eq!(m.queries.len(), 1);
+                    prop_assert_eq!(m.queries[0].query_type(), rtype);
+                    let written = labels(&name).map(|l| l.len()).unwrap_or(usize::MAX);
+                    prop_assert_eq!(m.queries[0].name().iter().count(), written);
+                }
+                Err((outcome, detail)) => {
+                    prop_assert_eq!(outcome, ResolveOutcome::ResolverError);
+                    prop_assert!(detail.starts_with("not a DNS name"));
+                }
+            }
+        }
+
+        /// An answer is read only when it is a response to the question asked (names
+        /// compared without regard to case); what is read is classified (found only with
+        /// records of the type asked for) and its names printed, without a panic.
+        #[test]
+        fn answers_are_read_only_for_their_question((rtype, q, answer) in exchange()) {
+            let question = &q[HEADER..q.len() - 11];
+            let answers_it = answer.len() >= HEADER + question.len()
+                && answer[2] & 0x80 != 0
+                && answer[4..6] == [0, 1]
+                && answer[HEADER..HEADER + question.len()].eq_ignore_ascii_case(question);
+            let read = read_answer(&answer, &q);
+            if !answers_it {
+                prop_assert!(read.is_err());
+            }
+            let Ok(message) = read else { return Ok(()) };
+            for r in message.answers.iter().chain(&message.authorities) {
+                let _ = host_of(&r.name.to_ascii());
+                let _ = names_of(&r.data);
+            }
+            let (outcome, data, _, _) = classify(Ok(message), rtype);
+            prop_assert_eq!(outcome == ResolveOutcome::Found, !data.is_empty());
+            prop_assert!(data.iter().all(|d| d.record_type() == rtype));
+        }
+    }
+}
