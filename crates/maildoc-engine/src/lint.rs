@@ -209,13 +209,20 @@ mod tests {
     }
 
     #[test]
-    fn no_flags_nothing_to_lint() {
+    fn no_flags_only_the_address_and_user_name_as_typed() {
         let settings = Settings {
             address: "taro@gmial.com".into(),
             username: Some("taro ".into()),
             ..Settings::default()
         };
         let plan = plan::make(&settings).unwrap_or_else(|e| panic!("{e}"));
-        assert!(run(&opts(settings, false), &plan).findings.is_empty());
+        let findings = run(&opts(settings, false), &plan).findings;
+        // No servers were typed, so no host is judged (gmial.com stays unremarked); the stray
+        // space of the user name is.
+        let found: Vec<(Code, &str)> = findings
+            .iter()
+            .map(|f| (f.code, f.params["field"].as_str()))
+            .collect();
+        assert_eq!(found, [(Code::InvisibleCharacters, "username")]);
     }
 }
