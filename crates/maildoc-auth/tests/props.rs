@@ -161,14 +161,7 @@ fn mutated() -> impl Strategy<Value = Vec<u8>> {
         .prop_map(|(real, edits)| {
             let mut b = real.as_bytes().to_vec();
             for (at, how, byte) in edits {
-                let i = at % (b.len() + 1);
-                match how {
-                    0 if i < b.len() => b[i] = byte,
-                    1 if i < b.len() => {
-                        b.remove(i);
-                    }
-                    _ => b.insert(i, byte),
-                }
+                maildoc_testkit::mutate::edit(&mut b, at, how, byte);
             }
             b
         })

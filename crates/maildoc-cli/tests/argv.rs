@@ -8,6 +8,7 @@
 #![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
 
 use maildoc_testkit::lab::Run;
+use maildoc_testkit::scratch::Scratch;
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
@@ -77,44 +78,26 @@ fn assert_no_panic(run: &Run, what: &str) {
     assert!(!run.stderr.contains("panicked"), "{what}: {}", run.stderr);
 }
 
-/// A scratch directory for one test, removed at the end.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("maildoc-argv-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    /// A path in the directory whose name is `name` in Latin-1 (`é` as the byte 0xE9): not
-    /// UTF-8.
-    fn latin1(&self, name: &str) -> PathBuf {
-        let bytes: Vec<u8> = name
-            .chars()
-            .map(|c| u8::try_from(u32::from(c)).unwrap())
-            .collect();
-        assert!(
-            std::str::from_utf8(&bytes).is_err(),
-            "{name} is not Latin-1 only"
-        );
-        self.0.join(OsStr::from_bytes(&bytes))
-    }
-
-    fn write(&self, name: &str, content: &str) -> PathBuf {
-        let path = self.latin1(name);
-        std::fs::File::create(&path)
-            .and_then(|mut f| f.write_all(content.as_bytes()))
-            .unwrap();
-        path
-    }
+/// A path in `dir` whose name is `name` in Latin-1 (`é` as the byte 0xE9): not UTF-8.
+fn latin1(dir: &Scratch, name: &str) -> PathBuf {
+    let bytes: Vec<u8> = name
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap())
+        .collect();
+    assert!(
+        std::str::from_utf8(&bytes).is_err(),
+        "{name} is not Latin-1 only"
+    );
+    dir.path(OsStr::from_bytes(&bytes))
 }
 
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// A file named `name` in Latin-1 in `dir`, holding `content`.
+fn write_latin1(dir: &Scratch, name: &str, content: &str) -> PathBuf {
+    let path = latin1(dir, name);
+    std::fs::File::create(&path)
+        .and_then(|mut f| f.write_all(content.as_bytes()))
+        .unwrap();
+    path
 }
 
 /// Every command (its words before the flag) and the flags of it that take text.
@@ -295,10 +278,10 @@ fn what_is_not_a_value_is_clap_s_usage_error() {
 #[test]
 fn latin1_file_names_are_paths() {
     let dir = Scratch::new("paths");
-    let password = dir.write("passé", "secret\n");
-    let empty_password = dir.write("vidé", "");
-    let ca = dir.write("autorité.pem", CA_PEM);
-    let karte = dir.latin1("karté.toml");
+    let password = write_latin1(&dir, "passé", "secret\n");
+    let empty_password = write_latin1(&dir, "vidé", "");
+    let ca = write_latin1(&dir, "autorité.pem", CA_PEM);
+    let karte = latin1(&dir, "karté.toml");
     let net = |mut args: Vec<OsString>| {
         args.extend(
             ["--dns-server", "127.0.0.1:9", "--timeout", "3"]
@@ -332,7 +315,7 @@ fn latin1_file_names_are_paths() {
     assert_eq!(run.code, 3);
     assert_eq!(run.stderr, "maildoc: The password is empty.\n");
     // One that does not exist is named (as well as a terminal can show it).
-    let run = maildoc(&check(&dir.latin1("absenté")), &[]);
+    let run = maildoc(&check(&latin1(&dir, "absenté")), &[]);
     assert_eq!(run.code, 3);
     assert!(
         run.stderr.contains("Could not read the password file")
@@ -378,14 +361,14 @@ fn latin1_file_names_are_paths() {
     let saved = std::fs::read_to_string(&karte).unwrap();
     assert!(saved.contains("[[history]]"), "{saved}");
     // Saved in place: no other file beside it.
-    let names: Vec<OsString> = std::fs::read_dir(&dir.0)
+    let names: Vec<OsString> = std::fs::read_dir(dir.dir())
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(names.len(), 4, "{names:?}");
 
     // triage --answers.
-    let answers = dir.write("réponses.toml", "symptom = \"send\"\n");
+    let answers = write_latin1(&dir, "réponses.toml", "symptom = \"send\"\n");
     let run = maildoc(
         &[
             "triage".into(),
@@ -402,7 +385,7 @@ fn latin1_file_names_are_paths() {
     assert!(run.stdout.contains("Cannot send mail"), "{}", run.stdout);
 
     // domain --from: the lines are read (the second is not a domain: no lookup).
-    let from = dir.write("domaines-listés.txt", "# a comment\nnot-a-domain\n");
+    let from = write_latin1(&dir, "domaines-listés.txt", "# a comment\nnot-a-domain\n");
     let run = maildoc(&["domain".into(), "--from".into(), from.into()], &[]);
     assert_no_panic(&run, "domain --from");
     assert_eq!(run.code, 3, "{}", run.stderr);

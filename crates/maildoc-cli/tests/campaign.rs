@@ -11,6 +11,7 @@
 use maildoc_model::Code;
 use maildoc_testkit::hostile::{Behaviour, DnsBehaviour, Endless, Hostile, Script, dns};
 use maildoc_testkit::lab::{Run, codes, leaks, run_with_input};
+use maildoc_testkit::scratch::Scratch;
 use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_maildoc");
@@ -55,6 +56,19 @@ fn pop3_script() -> Script {
         default: vec!["+OK".into()],
         close_after: vec!["QUIT".into()],
     }
+}
+
+/// An SMTP server that greets, then gives `reply` to every command.
+fn smtp_answering_all(reply: &str) -> Behaviour {
+    Behaviour::Script(
+        Duration::ZERO,
+        Script {
+            greeting: vec!["220 ready ESMTP".into()],
+            rules: Vec::new(),
+            default: vec![reply.into()],
+            close_after: Vec::new(),
+        },
+    )
 }
 
 fn cases() -> Vec<Case> {
@@ -170,32 +184,13 @@ fn cases() -> Vec<Case> {
             name: "421 to every command",
             target: Target::Server(
                 "--smtp",
-                Behaviour::Script(
-                    Duration::ZERO,
-                    Script {
-                        greeting: vec!["220 ready ESMTP".into()],
-                        rules: Vec::new(),
-                        default: vec!["421 4.3.2 Service shutting down".into()],
-                        close_after: Vec::new(),
-                    },
-                ),
+                smtp_answering_all("421 4.3.2 Service shutting down"),
             ),
             fitting: &[Code::ServerUnavailable],
         },
         Case {
             name: "reply code 999",
-            target: Target::Server(
-                "--smtp",
-                Behaviour::Script(
-                    Duration::ZERO,
-                    Script {
-                        greeting: vec!["220 ready ESMTP".into()],
-                        rules: Vec::new(),
-                        default: vec!["999 what".into()],
-                        close_after: Vec::new(),
-                    },
-                ),
-            ),
+            target: Target::Server("--smtp", smtp_answering_all("999 what")),
             fitting: &[Code::GarbledResponse],
         },
         Case {
@@ -412,18 +407,14 @@ struct DemandsClientCert {
     child: std::process::Child,
     port: u16,
     ca: std::path::PathBuf,
-    dir: std::path::PathBuf,
+    _dir: Scratch,
 }
 
 impl DemandsClientCert {
     fn start(version: &str) -> DemandsClientCert {
         use std::process::{Command, Stdio};
-        let dir = std::env::temp_dir().join(format!(
-            "maildoc-clientcert-{}-{version}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+        let dir = Scratch::new(&format!("clientcert{version}"));
+        let (cert, key) = (dir.path("cert.pem"), dir.path("key.pem"));
         let made = Command::new("openssl")
             .args([
                 "req",
@@ -471,7 +462,7 @@ impl DemandsClientCert {
             child,
             port,
             ca: cert,
-            dir,
+            _dir: dir,
         }
     }
 }
@@ -480,7 +471,6 @@ impl Drop for DemandsClientCert {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

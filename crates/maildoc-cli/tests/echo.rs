@@ -11,6 +11,7 @@
 use maildoc_model::Code;
 use maildoc_testkit::hostile::{Behaviour, Echo, Hostile};
 use maildoc_testkit::lab::{Run, codes, leaks, run};
+use maildoc_testkit::scratch::Scratch;
 
 const BIN: &str = env!("CARGO_BIN_EXE_maildoc");
 
@@ -115,15 +116,14 @@ fn jobs(kind: Echo, server: &Hostile, karte_dir: &std::path::Path) -> Vec<Job> {
 
 #[test]
 fn an_echoed_password_is_shown_in_no_output() {
-    let dir = std::env::temp_dir().join(format!("maildoc-echo-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("echo");
     let servers: Vec<(Echo, Hostile)> = Echo::ALL
         .iter()
         .map(|&k| (k, Hostile::start(Behaviour::Echo(k))))
         .collect();
     let jobs: Vec<Job> = servers
         .iter()
-        .flat_map(|(k, s)| jobs(*k, s, &dir))
+        .flat_map(|(k, s)| jobs(*k, s, dir.dir()))
         .collect();
     // The runs wait on the network: all at once.
     let runs: Vec<(&Job, Run)> = std::thread::scope(|scope| {
@@ -133,7 +133,6 @@ fn an_echoed_password_is_shown_in_no_output() {
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    let _ = std::fs::remove_dir_all(&dir);
     let mut problems = Vec::new();
     for (job, run) in &runs {
         if run.code == 101 || run.stderr.contains("panicked") {

@@ -44,18 +44,9 @@ const REAL: [&str; 12] = [
 
 /// One change to a string: a character replaced, removed or inserted.
 fn mutate(s: &str, edits: &[(usize, u8, char)]) -> String {
-    let mut chars: Vec<char> = s.chars().collect();
-    for &(at, how, c) in edits {
-        let i = at % (chars.len() + 1);
-        match how {
-            0 if i < chars.len() => chars[i] = c,
-            1 if i < chars.len() => {
-                chars.remove(i);
-            }
-            _ => chars.insert(i, c),
-        }
-    }
-    chars.into_iter().collect()
+    edits.iter().fold(s.to_string(), |text, &(at, how, c)| {
+        maildoc_testkit::mutate::edit_chars(&text, at, how, c)
+    })
 }
 
 /// Characters that matter to the record grammars more often than any other.

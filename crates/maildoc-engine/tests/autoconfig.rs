@@ -257,16 +257,7 @@ fn cut_real() -> impl Strategy<Value = String> {
                 text = lines.join("\n");
                 continue;
             }
-            let mut chars: Vec<char> = text.chars().collect();
-            let i = at % (chars.len() + 1);
-            match how {
-                0 if i < chars.len() => chars[i] = c,
-                1 if i < chars.len() => {
-                    chars.remove(i);
-                }
-                _ => chars.insert(i, c),
-            }
-            text = chars.into_iter().collect();
+            text = maildoc_testkit::mutate::edit_chars(&text, at, how, c);
         }
         text
     })

@@ -69,7 +69,6 @@ fn cut_case() -> impl Strategy<Value = String> {
             let mut text = text;
             for (at, how, c) in edits {
                 let mut lines: Vec<&str> = text.lines().collect();
-                let mut chars: Vec<char> = text.chars().collect();
                 let n = lines.len().max(1);
                 let i = at % n;
                 match how {
@@ -82,15 +81,7 @@ fn cut_case() -> impl Strategy<Value = String> {
                         lines.swap(i, j);
                     }
                     _ => {
-                        let i = at % (chars.len() + 1);
-                        match how {
-                            0 if i < chars.len() => chars[i] = c,
-                            1 if i < chars.len() => {
-                                chars.remove(i);
-                            }
-                            _ => chars.insert(i, c),
-                        }
-                        text = chars.into_iter().collect();
+                        text = maildoc_testkit::mutate::edit_chars(&text, at, how, c);
                         continue;
                     }
                 }

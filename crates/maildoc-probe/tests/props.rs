@@ -77,14 +77,10 @@ fn pem(der: &[u8]) -> String {
 fn cut(bytes: &[u8], edits: &[(usize, u8, u8)]) -> Vec<u8> {
     let mut b = bytes.to_vec();
     for &(at, how, byte) in edits {
-        let i = at % (b.len() + 1);
-        match how {
-            0 if i < b.len() => b[i] = byte,
-            1 if i < b.len() => {
-                b.remove(i);
-            }
-            2 => b.truncate(i),
-            _ => b.insert(i, byte),
+        if how == 2 {
+            b.truncate(at % (b.len() + 1));
+        } else {
+            maildoc_testkit::mutate::edit(&mut b, at, how, byte);
         }
     }
     b
