@@ -7,12 +7,31 @@ use maildoc_report::{Lang, ui};
 
 /// At most this many characters of what was typed are repeated in a message.
 const SHOWN: usize = 80;
+/// The longest user name maildoc takes, in bytes: a little more than the longest mail
+/// address (254). No protocol sets a limit, but nothing longer is a user name anybody has.
+pub const MAX_USERNAME: usize = 256;
 
 /// The words of the usage error for `typed`, in `lang`; `None` when it can be used.
 pub fn problem(typed: &str, lang: Lang) -> Option<String> {
     input::parse_address(typed)
         .err()
         .map(|e| words(&e, typed, lang))
+}
+
+/// The words of the usage error for a user name longer than [`MAX_USERNAME`]; `None` when
+/// there is none or it can be used.
+pub fn username_problem(typed: Option<&str>, lang: Lang) -> Option<String> {
+    let length = typed?.len();
+    (length > MAX_USERNAME).then(|| {
+        ui::fill(
+            "error-username-too-long",
+            lang,
+            &[
+                ("length", &length.to_string()),
+                ("limit", &MAX_USERNAME.to_string()),
+            ],
+        )
+    })
 }
 
 /// The words of the usage error `e` about the address `typed`, in `lang`.
@@ -49,6 +68,21 @@ pub fn words(e: &InputError, typed: &str, lang: Lang) -> String {
 mod tests {
     use super::*;
     use maildoc_model::input::AddressPart;
+
+    #[test]
+    fn a_user_name_longer_than_any_address_is_refused() {
+        assert_eq!(username_problem(None, Lang::En), None);
+        assert_eq!(
+            username_problem(Some(&"u".repeat(MAX_USERNAME)), Lang::En),
+            None
+        );
+        let long = "u".repeat(100_000);
+        for lang in [Lang::Ja, Lang::En] {
+            let words = username_problem(Some(&long), lang).unwrap_or_default();
+            assert!(words.contains("100000") && words.contains("256"), "{words}");
+            assert!(!words.contains("uuuu"), "{words}");
+        }
+    }
 
     #[test]
     fn every_limit_in_both_languages() {

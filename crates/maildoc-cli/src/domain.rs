@@ -96,6 +96,13 @@ pub fn localize_help(cmd: clap::Command, lang: Lang) -> clap::Command {
 
 pub fn run(args: DomainArgs, lang_flag: Option<&str>) -> ExitCode {
     let lang = crate::args::language(lang_flag);
+    if let Some(problem) = args
+        .mail_from
+        .as_deref()
+        .and_then(|from| crate::address::problem(from, lang))
+    {
+        return crate::usage(&problem);
+    }
     let net = match args.net.checked(lang) {
         Ok(n) => n,
         Err(code) => return code,

@@ -203,7 +203,9 @@ pub fn run(args: ExplainArgs, lang_flag: Option<&str>) -> ExitCode {
 
 /// Runs the real check of `--check ADDRESS` with the check command's flags.
 fn run_check(args: &ExplainArgs, address: &str, lang: Lang) -> Result<Report, ExitCode> {
-    if let Some(problem) = crate::address::problem(address, lang) {
+    if let Some(problem) = crate::address::problem(address, lang)
+        .or_else(|| crate::address::username_problem(args.servers.username.as_deref(), lang))
+    {
         return Err(crate::usage(&problem));
     }
     let net = args.net.checked(lang)?;

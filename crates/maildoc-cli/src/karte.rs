@@ -983,6 +983,9 @@ fn new(a: NewArgs, lang: Lang) -> ExitCode {
         Ok((addr, _)) => addr,
         Err(e) => return crate::usage(&crate::address::words(&e, &a.address, lang)),
     };
+    if let Some(problem) = crate::address::username_problem(a.username.as_deref(), lang) {
+        return crate::usage(&problem);
+    }
     let full = address.full();
     let devices = match a
         .device

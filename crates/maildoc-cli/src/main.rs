@@ -63,7 +63,9 @@ fn usage(message: &str) -> ExitCode {
 
 fn check(args: args::CheckArgs, lang_flag: Option<&str>) -> ExitCode {
     let lang = args::language(lang_flag);
-    if let Some(problem) = address::problem(&args.address, lang) {
+    if let Some(problem) = address::problem(&args.address, lang)
+        .or_else(|| address::username_problem(args.servers.username.as_deref(), lang))
+    {
         return usage(&problem);
     }
     let format = args.format();

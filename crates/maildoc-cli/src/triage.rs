@@ -189,6 +189,10 @@ pub fn run(args: TriageArgs, lang_flag: Option<&str>) -> ExitCode {
             return crate::usage(&problem);
         }
     }
+    if let Some(problem) = crate::address::username_problem(args.servers.username.as_deref(), lang)
+    {
+        return crate::usage(&problem);
+    }
     for (k, v) in &given {
         if let Err(e) = triage.answer(k, v) {
             return usage(lang, &e.to_string());

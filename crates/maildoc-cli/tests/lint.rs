@@ -403,3 +403,81 @@ fn an_address_over_the_limits_is_refused_before_anything() {
         }
     }
 }
+
+#[test]
+fn a_user_name_longer_than_any_address_and_a_long_mail_from_are_refused() {
+    let lab = Lab::get();
+    let user = "u".repeat(5000);
+    let from = format!("{}@lab.example", "f".repeat(5000));
+    let runs: [(Vec<String>, &str); 5] = [
+        (
+            [
+                lab.base_args("taro@lab.example"),
+                vec!["--username".into(), user.clone()],
+            ]
+            .concat(),
+            "The user name is 5000 bytes long",
+        ),
+        (
+            [
+                "triage",
+                "--symptom",
+                "send",
+                "--no-input",
+                "--username",
+                &user,
+            ]
+            .map(String::from)
+            .to_vec(),
+            "The user name is 5000 bytes long",
+        ),
+        (
+            [
+                "karte",
+                "new",
+                "taro@lab.example",
+                "-o",
+                "-",
+                "--username",
+                &user,
+            ]
+            .map(String::from)
+            .to_vec(),
+            "The user name is 5000 bytes long",
+        ),
+        (
+            [
+                "explain",
+                "535",
+                "--check",
+                "taro@lab.example",
+                "--username",
+                &user,
+            ]
+            .map(String::from)
+            .to_vec(),
+            "The user name is 5000 bytes long",
+        ),
+        (
+            ["domain", "lab.example", "--mail-from", &from]
+                .map(String::from)
+                .to_vec(),
+            "The part of the address before the @ is 5000 bytes long",
+        ),
+    ];
+    for (mut args, words) in runs {
+        args.extend(["--lang".into(), "en".into()]);
+        // Those that log in get a password on standard input: it is never read.
+        let login = !matches!(args[0].as_str(), "karte" | "domain");
+        let password = login.then(|| lab.password("taro"));
+        let run = maildoc_testkit::lab::run(BIN, &args, password.as_deref());
+        assert_eq!(run.code, 3, "{}: {}", args[0], run.stderr);
+        assert!(
+            run.stderr.starts_with(&format!("maildoc: {words}")) && run.stderr.len() < 400,
+            "{}: {}",
+            args[0],
+            run.stderr
+        );
+        assert!(run.stdout.is_empty(), "{}: {}", args[0], run.stdout);
+    }
+}
