@@ -10,7 +10,7 @@
 
 use maildoc_model::Code;
 use maildoc_testkit::hostile::{Behaviour, DnsBehaviour, Endless, Hostile, Script, dns};
-use maildoc_testkit::lab::{Run, codes, leaks, run_with_input};
+use maildoc_testkit::lab::{Run, leaks, run_with_input};
 use maildoc_testkit::scratch::Scratch;
 use std::time::Duration;
 
@@ -32,6 +32,8 @@ enum Target {
     Discover(DnsBehaviour),
     /// `maildoc domain` asking this DNS server.
     Domain(DnsBehaviour),
+    /// `openssl s_server` demanding a client certificate, at this TLS version flag.
+    ClientCert(&'static str),
 }
 
 struct Case {
@@ -264,6 +266,16 @@ fn cases() -> Vec<Case> {
             fitting: &[Code::DomainLookupFailed],
         },
         Case {
+            name: "TLS 1.3: a client certificate demanded",
+            target: Target::ClientCert("-tls1_3"),
+            fitting: &[Code::ClientCertRequired],
+        },
+        Case {
+            name: "TLS 1.2: a client certificate demanded",
+            target: Target::ClientCert("-tls1_2"),
+            fitting: &[Code::ClientCertRequired],
+        },
+        Case {
             name: "DNS: a CNAME to itself",
             target: Target::Dns(DnsBehaviour::CnameLoop),
             fitting: &[Code::DnsNoAddress],
@@ -301,26 +313,31 @@ fn check(target: &Target) -> (Run, u64) {
         .iter()
         .map(|s| s.to_string())
         .collect();
-    let _server: Option<Hostile> = match target {
+    // The run's server, kept until the run ends.
+    let (mut hostile, mut openssl) = (None, None);
+    match target {
         Target::Server(flag, behaviour) => {
             let s = Hostile::start(behaviour.clone());
             args.extend([flag.to_string(), s.spec("plain")]);
-            Some(s)
+            hostile = Some(s);
         }
         Target::Dns(behaviour) => {
             args.extend(["--imap".into(), "imap.hostile.test:993/ssl".into()]);
             args.extend(["--dns-server".into(), dns(*behaviour).to_string()]);
-            None
         }
         Target::Discover(behaviour) => {
             args.extend(["--dns-server".into(), dns(*behaviour).to_string()]);
-            None
         }
         Target::Domain(behaviour) => {
             args.truncate(3);
             args.extend(["domain".into(), "hostile.test".into()]);
             args.extend(["--dns-server".into(), dns(*behaviour).to_string()]);
-            None
+        }
+        Target::ClientCert(version) => {
+            let s = DemandsClientCert::start(version);
+            args.extend(["--imap".into(), format!("127.0.0.1:{}/ssl", s.port)]);
+            args.extend(["--ca-file".into(), s.ca.to_string_lossy().into_owned()]);
+            openssl = Some(s);
         }
     };
     if !matches!(target, Target::Domain(_)) {
@@ -342,6 +359,7 @@ fn check(target: &Target) -> (Run, u64) {
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no figure from GNU time in:\n{}", run.stderr));
     run.stderr = rest.to_string();
+    drop((hostile, openssl));
     (run, rss)
 }
 
@@ -475,27 +493,10 @@ impl Drop for DemandsClientCert {
 }
 
 #[test]
-fn a_server_that_demands_a_client_certificate_is_named_as_such() {
+fn a_demanded_client_certificate_explains_the_drop() {
     for version in ["-tls1_3", "-tls1_2"] {
-        let server = DemandsClientCert::start(version);
-        let args: Vec<String> = [
-            "check",
-            ADDRESS,
-            "--imap",
-            &format!("127.0.0.1:{}/ssl", server.port),
-            "--ca-file",
-            server.ca.to_str().unwrap(),
-            "--no-login",
-            "--format",
-            "json",
-            "--timeout",
-            &TIMEOUT.to_string(),
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        let run = run_with_input(BIN, &args, b"");
-        let found = codes(&run.report(), None);
+        let (run, _) = check(&Target::ClientCert(version));
+        let found = found_codes(&run);
         // The certificate is self-signed (it says so too); the drop is explained.
         assert!(
             found.contains(&Code::ClientCertRequired)
