@@ -504,8 +504,9 @@ fn a_demanded_client_certificate_explains_the_drop() {
                     c,
                     Code::ConnectionDropped | Code::TlsHandshakeFailed | Code::TlsLegacyOnly
                 )),
-            "{version}: {found:?}\n{}",
-            run.stdout
+            "{version}: {found:?}\n{}\n{}",
+            run.stdout,
+            run.stderr
         );
     }
 }
