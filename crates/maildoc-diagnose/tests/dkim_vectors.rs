@@ -1,8 +1,7 @@
-//! The DKIM key records of mail-auth's test vectors (`../shared/data/mail-auth-vectors`, see its
+//! The DKIM key records of mail-auth's test vectors (`tests/data/mail-auth-vectors`, see its
 //! SOURCE.md: the RFC 8463 ed25519 example, RFC 6376-style RSA keys, an ARC chain's keys), run
 //! as data through the DKIM key-record parser and the domain rules: key type, RSA length and
-//! the findings each key gives. The files are read at test time from the project's shared data
-//! beside the workspace (`../shared`, as in CI); a missing folder fails the test.
+//! the findings each key gives. A missing folder fails the test.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -13,7 +12,7 @@ use maildoc_model::{Code, ResolveOutcome, Severity};
 use std::path::{Path, PathBuf};
 
 fn vectors() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/mail-auth-vectors")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/mail-auth-vectors")
 }
 
 /// Every `<name> <value>` line before the first blank line of each `dkim/*.txt` and
@@ -23,12 +22,7 @@ fn key_records() -> Vec<(String, String, String)> {
     for dir in ["dkim", "arc"] {
         let dir = vectors().join(dir);
         let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e} (the shared data must sit beside the workspace as ../shared)",
-                    dir.display()
-                )
-            })
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
             .map(|entry| entry.unwrap().path())
             .filter(|p| p.extension().is_some_and(|e| e == "txt"))
             .collect();
