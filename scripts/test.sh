@@ -15,4 +15,5 @@ fi
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
-cargo test --workspace
+# The tests that need the lab are #[ignore]d for a plain `cargo test`; here the lab is up.
+cargo test --workspace -- --include-ignored

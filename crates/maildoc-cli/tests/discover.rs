@@ -64,6 +64,7 @@ fn source<'a>(d: &'a Discovery, kind: SourceKind, target: &str) -> &'a Source {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn srv_records_give_the_settings() {
     let (d, r) = discover("taro@srv.lab.example");
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -115,6 +116,7 @@ fn srv_records_give_the_settings() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn the_mx_names_the_provider() {
     let (d, r) = discover("taro@hosted.lab.example");
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -151,6 +153,7 @@ fn the_mx_names_the_provider() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn autoconfig_file_at_autoconfig_host() {
     let (d, r) = discover("taro@auto.lab.example");
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -208,6 +211,7 @@ fn autoconfig_file_at_autoconfig_host() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn autoconfig_file_at_the_well_known_url() {
     let (d, r) = discover("taro@wellknown.lab.example");
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -237,6 +241,7 @@ fn autoconfig_file_at_the_well_known_url() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn an_autoconfig_server_with_a_bad_certificate_is_not_used() {
     let (d, r) = discover("taro@badcert.lab.example");
     let s = source(
@@ -255,6 +260,7 @@ fn an_autoconfig_server_with_a_bad_certificate_is_not_used() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn guessing_finds_the_lab_servers() {
     let (d, r) = discover("taro@lab.example");
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -373,6 +379,7 @@ fn softbank_ne_jp_is_mms() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn the_fields_of_each_mail_app_in_both_languages() {
     let ja = discover_raw("taro@auto.lab.example", &["--lang", "ja"]);
     assert_eq!(ja.code, 0, "{}", ja.stderr);
@@ -435,6 +442,7 @@ fn the_fields_of_each_mail_app_in_both_languages() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn unusable_input_exits_3() {
     for (address, extra) in [
         ("not-an-address", vec![]),
@@ -461,6 +469,7 @@ fn unusable_input_exits_3() {
 // --- check without server flags ----------------------------------------------------------------
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn check_without_flags_uses_discovery() {
     let lab = Lab::get();
     // The autoconfig file names the servers and the user name (taro@lab.example).
@@ -532,6 +541,7 @@ fn check_without_flags_uses_discovery() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn check_of_a_domain_without_settings_reports_what_discovery_saw() {
     let lab = Lab::get();
     // Nothing exists under nothing.lab.example: each guessed name is NXDOMAIN, and the check

@@ -46,6 +46,7 @@ fn domain(
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn an_answer_too_large_for_udp_comes_over_tcp() {
     let lab = Lab::get();
     let (r, run) = domain("bigtxt.lab.example", &lab.dns(), "10");
@@ -85,6 +86,7 @@ fn forged_answers_are_not_taken_for_the_answer() {
 /// NS and DNSKEY are asked at the top of the domain's zone (found from the SOA in the
 /// answer's authority section), BIMI at default._bimi.<domain>.
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn zone_name_servers_dnssec_keys_and_bimi() {
     let lab = Lab::get();
     let (r, run) = domain("good.posture.lab.example", &lab.dns(), "10");

@@ -82,6 +82,7 @@ fn assert_codes(case_name: &str, r: &DomainReport, run: &Run, expected: &[Code])
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn a_good_domain_has_nothing_to_fix_and_exits_0() {
     let (r, run) = case("good", &["--dkim-selector", "s2048"]);
     assert_codes("good", &r, &run, &[]);
@@ -101,6 +102,7 @@ fn a_good_domain_has_nothing_to_fix_and_exits_0() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn mx_cases() {
     let (r, run) = case("nullmx", &["--dkim-selector", "s2048"]);
     assert_codes("nullmx", &r, &run, &[Code::MxNull, Code::DkimKeyMissing]);
@@ -132,6 +134,7 @@ fn mx_cases() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn reverse_dns_cases() {
     let (r, run) = case("ptr", &[]);
     let c = codes(&r);
@@ -169,6 +172,7 @@ fn reverse_dns_cases() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn dmarc_cases() {
     let (r, run) = case("nodmarc", &["--dkim-selector", "s2048"]);
     assert!(codes(&r).contains(&Code::DmarcMissing), "{}", run.stderr);
@@ -217,6 +221,7 @@ fn dmarc_cases() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn dkim_cases() {
     let selectors = ["k1024", "k512", "revoked", "testing", "dsa", "nosuch"];
     let mut extra: Vec<&str> = Vec::new();
@@ -254,6 +259,7 @@ fn dkim_cases() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn mta_sts_tlsrpt_and_tlsa_cases() {
     let (r, run) = case("stsnohost", &[]);
     assert!(codes(&r).contains(&Code::MtaStsInvalid), "{}", run.stderr);
@@ -305,6 +311,7 @@ fn mta_sts_tlsrpt_and_tlsa_cases() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn spf_from_maildoc_auth() {
     let (r, run) = case("good", &["--dkim-selector", "s2048"]);
     assert_eq!(r.spf_ok, Some(true), "{}", run.stderr);
@@ -327,6 +334,7 @@ fn spf_from_maildoc_auth() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn mail_from_alignment() {
     let (r, run) = case(
         "good",
@@ -355,6 +363,7 @@ fn mail_from_alignment() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn human_and_markdown_in_both_languages() {
     let r = domain_raw("nodmarc.posture.lab.example", &["--lang", "ja"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
@@ -389,6 +398,7 @@ fn human_and_markdown_in_both_languages() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn usage_errors_exit_3() {
     let r = domain_raw("localhost", &[]);
     assert_eq!(r.code, 3, "{}", r.stderr);
@@ -426,6 +436,7 @@ fn a_failing_dns_server_claims_nothing_is_missing_but_says_so() {
 /// The policies are served over HTTPS by the lab's MTA-STS server (127.0.2.43) with a
 /// certificate from the lab's CA.
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn mta_sts_policies_over_https() {
     let (r, run) = case("stsok", &[]);
     assert!(
@@ -530,6 +541,7 @@ fn a_silent_dns_server_is_bounded_by_the_timeout() {
 /// with Spamhaus's "public resolver" code. A listing, a refusal and "not listed" are told
 /// apart; the real lists are never asked.
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn dnsbl_listing_refusal_and_not_listed() {
     let (r, run) = case(
         "dnsbl",
@@ -603,6 +615,7 @@ fn dnsbl_listing_refusal_and_not_listed() {
 /// names on 127.0.2.x): STARTTLS with a valid certificate, no STARTTLS, an expired
 /// certificate, and a closed port 25 (inconclusive, not a failure).
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn smtp_starttls_and_certificate_of_the_mx() {
     let smtp_codes = |r: &DomainReport| -> Vec<Code> {
         codes(r)
@@ -663,6 +676,7 @@ fn smtp_starttls_and_certificate_of_the_mx() {
 /// leaf's key and a DANE-TA record of the intermediate match; another CA's key and the root
 /// (which the server does not send) do not.
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn dane_tlsa_compared_with_the_certificate_on_port_25() {
     for case_name in ["daneee", "daneta"] {
         let (r, run) = case(case_name, &["--smtp"]);
@@ -716,6 +730,7 @@ fn dane_tlsa_compared_with_the_certificate_on_port_25() {
 /// An IPv6 `--ip` is asked of the lab's list by its nibble-reversed name (RFC 5782 §2.4); the
 /// list lists 2001:db8::64 and nothing else of IPv6.
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn dnsbl_ipv6_addresses_by_nibbles() {
     let (r, run) = case("dnsbl", &["--ip", "2001:db8::64"]);
     let v6: Vec<_> = r
@@ -756,6 +771,7 @@ fn dnsbl_ipv6_addresses_by_nibbles() {
 /// MX record sanity: one host named at two preferences, an IP address where a host name
 /// belongs, and a host on an address the internet cannot reach.
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn mx_duplicate_host_ip_literal_and_private_address() {
     let (r, run) = case("mxdup", &[]);
     assert_eq!(
@@ -816,6 +832,7 @@ fn mx_duplicate_host_ip_literal_and_private_address() {
 /// DNSSEC, checked from the parent's DS to the signature over the zone's keys, against four
 /// zones the lab signs with ldns-signzone at each start (lab.sh sign_dnssec_zones).
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn dnssec_chains_of_the_domain_and_its_mx_zones() {
     let status = |d: &Option<DnssecEvidence>| d.as_ref().map(|d| d.status);
     let (r, run) = case("signed", &[]);
@@ -921,6 +938,7 @@ fn dnssec_chains_of_the_domain_and_its_mx_zones() {
 /// A DMARC report destination whose domain takes no mail: one that does not exist (rua) and
 /// one with a null MX (ruf). Destinations with an MX (good, ruaok) raise nothing.
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn dmarc_report_destinations_that_take_no_mail() {
     let (r, run) = case("ruadead", &[]);
     let mut dead: Vec<(&str, &str)> = r
@@ -953,6 +971,7 @@ fn dmarc_report_destinations_that_take_no_mail() {
 /// certificate that names the domain and holds the same logo (bimiok); a logo outside the
 /// profile, DMARC at p=none and a certificate URL that answers 404 (bimibad).
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn bimi_logo_and_mark_certificate_over_https() {
     let (r, run) = case("bimiok", &[]);
     assert!(
@@ -1009,6 +1028,7 @@ fn bimi_logo_and_mark_certificate_over_https() {
 
 /// `--approved-mx`: an MX host outside the approved hosts and domains is reported.
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn mx_hosts_outside_approved_mx() {
     let (r, run) = case("good", &["--approved-mx", "posture.lab.example"]);
     assert!(!codes(&r).contains(&Code::MxNotApproved), "{}", run.stderr);
@@ -1034,6 +1054,7 @@ fn mx_hosts_outside_approved_mx() {
 
 /// `--parked`, `--approved-ns` and `--bimi-selector`.
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn parked_domains_approved_name_servers_and_the_bimi_selector() {
     let parked = |r: &DomainReport| codes(r).contains(&Code::ParkedDomainOpen);
     let (r, run) = case("parked", &["--parked"]);

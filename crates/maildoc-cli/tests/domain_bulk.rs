@@ -81,6 +81,7 @@ fn write_list(name: &str, bytes: &[u8]) -> std::path::PathBuf {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn every_domain_gets_one_line_with_the_findings_of_single_mode() {
     let mut list = String::from("# posture cases\n\n");
     for c in CASES {
@@ -116,6 +117,7 @@ fn every_domain_gets_one_line_with_the_findings_of_single_mode() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn lines_that_are_not_domains_are_kept_with_the_reason_and_exit_3() {
     let mut list = Vec::new();
     list.extend_from_slice("good.posture.lab.example\n".as_bytes());
@@ -147,6 +149,7 @@ fn lines_that_are_not_domains_are_kept_with_the_reason_and_exit_3() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn standard_input_and_a_clean_list_exit_0() {
     let mut args: Vec<String> = vec!["domain".into(), "--from".into(), "-".into()];
     args.extend(net_args());
@@ -167,6 +170,7 @@ fn standard_input_and_a_clean_list_exit_0() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn usage_errors_exit_3() {
     let r = domain(&["--from", "/nonexistent/domains.txt"]);
     assert_eq!(r.code, 3, "{}", r.stderr);
@@ -186,6 +190,7 @@ fn usage_errors_exit_3() {
 /// On a terminal (a pseudo-terminal from util-linux `script`) the run shows a progress bar
 /// and ends with a summary on standard error, in the chosen language.
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn a_terminal_gets_progress_and_a_summary() {
     let path = write_list(
         "tty.txt",

@@ -124,6 +124,7 @@ fn new_taro(file: &Path, devices: &[&str], extra: &[&str]) -> Out {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn new_check_and_show_against_the_healthy_lab() {
     let lab = Lab::get();
     let password = lab.password("taro");
@@ -239,6 +240,7 @@ fn new_check_and_show_against_the_healthy_lab() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn a_check_with_problems_records_its_codes_and_reports_the_risks() {
     let lab = Lab::get();
     let password = lab.password("taro");
@@ -270,6 +272,7 @@ fn a_check_with_problems_records_its_codes_and_reports_the_risks() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn a_password_typed_into_the_karte_is_removed_when_saving() {
     let lab = Lab::get();
     let password = lab.password("taro");

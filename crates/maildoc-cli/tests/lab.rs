@@ -63,6 +63,7 @@ fn credential_lines(c: &Checked, id: &str) -> usize {
 // --- healthy --------------------------------------------------------------------------------
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn healthy_over_implicit_tls_and_submission() {
     let c = check_taro(&[
         "--imap",
@@ -100,6 +101,7 @@ fn healthy_over_implicit_tls_and_submission() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn healthy_over_starttls_and_smtps() {
     let c = check_taro(&[
         "--imap",
@@ -118,6 +120,7 @@ fn healthy_over_starttls_and_smtps() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn no_login_checks_everything_but_the_login() {
     let c = check(
         "taro@lab.example",
@@ -143,6 +146,7 @@ fn no_login_checks_everything_but_the_login() {
 // --- logins -----------------------------------------------------------------------------------
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn wrong_password_is_auth_failed_after_at_most_two_tries() {
     let c = check(
         "taro@lab.example",
@@ -184,6 +188,7 @@ fn wrong_password_is_auth_failed_after_at_most_two_tries() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn local_part_user_name_is_auth_username_form() {
     let lab = Lab::get();
     let c = lab.check(
@@ -217,6 +222,7 @@ fn local_part_user_name_is_auth_username_form() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn refused_right_password_is_app_password_required() {
     let lab = Lab::get();
     let c = lab.check(
@@ -279,6 +285,7 @@ fn untrusted(c: &Checked) {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn expired_certificate() {
     let c = certificate_case("expired.lab.example", Code::CertExpired);
     untrusted(&c);
@@ -289,6 +296,7 @@ fn expired_certificate() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn certificate_for_another_name() {
     let c = certificate_case("wrongname.lab.example", Code::CertNameMismatch);
     untrusted(&c);
@@ -298,12 +306,14 @@ fn certificate_for_another_name() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn self_signed_certificate() {
     let c = certificate_case("selfsigned.lab.example", Code::CertSelfSigned);
     untrusted(&c);
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn certificate_from_an_unknown_ca() {
     let c = certificate_case("unknownca.lab.example", Code::CertUnknownIssuer);
     untrusted(&c);
@@ -315,6 +325,7 @@ fn certificate_from_an_unknown_ca() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn incomplete_chain_is_not_an_unknown_issuer() {
     let c = certificate_case("incomplete.lab.example", Code::CertChainIncomplete);
     let lab = Lab::get();
@@ -326,12 +337,14 @@ fn incomplete_chain_is_not_an_unknown_issuer() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn certificate_not_yet_valid() {
     let c = certificate_case("notyetvalid.lab.example", Code::CertNotYetValid);
     untrusted(&c);
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn certificate_expiring_soon_is_a_warning() {
     let c = certificate_case("soon.lab.example", Code::CertExpiresSoon);
     for id in ["imap", "pop3", "smtp"] {
@@ -345,6 +358,7 @@ fn certificate_expiring_soon_is_a_warning() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn public_provider_with_a_scanner_certificate_is_interception() {
     // taro@gmail.com: the provider table names imap.gmail.com and smtp.gmail.com, which the
     // lab's DNS points at a server whose certificate comes from a "security scanner" CA.
@@ -382,6 +396,7 @@ fn public_provider_with_a_scanner_certificate_is_interception() {
 // --- encryption settings ----------------------------------------------------------------------
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn starttls_not_offered() {
     let c = check_taro(&[
         "--imap",
@@ -403,6 +418,7 @@ fn starttls_not_offered() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn plaintext_login_disabled_even_when_allowed() {
     let c = check_taro(&[
         "--imap",
@@ -422,6 +438,7 @@ fn plaintext_login_disabled_even_when_allowed() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn plaintext_without_the_flag_sends_no_password() {
     let c = check_taro(&["--imap", "imap.lab.example:143/plain"]);
     c.assert_problems(&[("imap", Code::PlaintextLoginDisabled)]);
@@ -439,6 +456,7 @@ fn plaintext_without_the_flag_sends_no_password() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn encryption_off_on_a_port_that_offers_starttls() {
     // Without SMTP authentication no login decides the matter: only the settings do. Those
     // settings hold a second mistake, which the settings lint reports: authentication off on
@@ -456,6 +474,7 @@ fn encryption_off_on_a_port_that_offers_starttls() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn server_without_any_encryption_is_plaintext_only() {
     // nostarttls.lab.example offers no STARTTLS and no TLS port; the password stays home.
     let c = check_taro(&["--imap", "nostarttls.lab.example:143/plain"]);
@@ -465,6 +484,7 @@ fn server_without_any_encryption_is_plaintext_only() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn ssl_on_plaintext_ports() {
     let c = check_taro(&[
         "--smtp",
@@ -490,6 +510,7 @@ fn ssl_on_plaintext_ports() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn plaintext_and_starttls_on_ssl_ports() {
     let c = check_taro(&[
         "--imap",
@@ -511,6 +532,7 @@ fn plaintext_and_starttls_on_ssl_ports() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn pop3_answering_on_the_imap_port() {
     let c = check_taro(&[
         "--imap",
@@ -531,6 +553,7 @@ fn pop3_answering_on_the_imap_port() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn legacy_tls_only_server() {
     let lab = Lab::get();
     match lab.var_opt("MAILDOC_LAB_LEGACY_TLS").as_deref() {
@@ -550,6 +573,7 @@ fn legacy_tls_only_server() {
 // --- network and DNS --------------------------------------------------------------------------
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn closed_ports_are_refused() {
     let c = check_taro(&[
         "--imap",
@@ -572,6 +596,7 @@ fn closed_ports_are_refused() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn filtered_port_25_is_port_25_blocked_and_quick() {
     let c = check_taro(&["--smtp", "op25b.lab.example:25", "--timeout", "4"]);
     c.assert_problems(&[("smtp", Code::Port25Blocked)]);
@@ -596,6 +621,7 @@ fn filtered_port_25_is_port_25_blocked_and_quick() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn host_not_found() {
     let c = check_taro(&[
         "--imap",
@@ -611,6 +637,7 @@ fn host_not_found() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn host_without_address() {
     let c = check_taro(&[
         "--imap",
@@ -625,6 +652,7 @@ fn host_without_address() {
 // --- mailbox and sending ----------------------------------------------------------------------
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn mailbox_over_quota() {
     let lab = Lab::get();
     let c = lab.check(
@@ -639,6 +667,7 @@ fn mailbox_over_quota() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn mailbox_near_quota() {
     let lab = Lab::get();
     let c = lab.check(
@@ -656,6 +685,7 @@ fn mailbox_near_quota() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn relay_denied_without_smtp_auth() {
     let c = check_taro(&[
         "--smtp",
@@ -669,6 +699,7 @@ fn relay_denied_without_smtp_auth() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn small_message_size_limit() {
     let c = check_taro(&["--smtp", "smallsize.lab.example:587/starttls"]);
     c.assert_problems(&[("smtp", Code::SmtpSizeLimit)]);
@@ -683,6 +714,7 @@ fn small_message_size_limit() {
 // --- input ----------------------------------------------------------------------------------
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn mail_address_in_the_host_field() {
     let c = check_taro(&["--imap", "taro@lab.example"]);
     c.assert_problems(&[("imap", Code::HostLooksLikeAddress)]);
@@ -691,6 +723,7 @@ fn mail_address_in_the_host_field() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn full_width_input_is_normalized_and_works() {
     let lab = Lab::get();
     let address = "ｔａｒｏ＠ｌａｂ．ｅｘａｍｐｌｅ";
@@ -752,6 +785,7 @@ fn full_width_input_is_normalized_and_works() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn unusable_input_exits_3() {
     let lab = Lab::get();
     for (address, extra) in [

@@ -16,6 +16,7 @@ fn check_taro(args: &[&str]) -> Checked {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn a_typo_of_the_own_domain_explains_the_failed_lookup() {
     let c = check_taro(&["--imap", "imap.lab.exmaple", "--smtp", "smtp.lab.example"]);
     // One finding for the IMAP server: the typo, with the lookup as its evidence (the lab's
@@ -38,6 +39,7 @@ fn a_typo_of_the_own_domain_explains_the_failed_lookup() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn ssl_on_587_is_one_finding_with_the_probes_evidence() {
     // The lint sees SSL/TLS with 587 and the probe sees plaintext on 587: the same mistake,
     // reported once under the probe's code, with what the server sent.
@@ -60,6 +62,7 @@ fn ssl_on_587_is_one_finding_with_the_probes_evidence() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn a_port_setting_stays_when_the_server_cannot_be_reached() {
     // missing.lab.example does not resolve: the port mistake is still worth fixing.
     let c = check_taro(&["--pop3", "missing.lab.example:993/ssl"]);
@@ -73,6 +76,7 @@ fn a_port_setting_stays_when_the_server_cannot_be_reached() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn smtp_auth_off_is_reported_once() {
     // Relaying refused: the probe's smtp-relay-denied says it, with the server's answer.
     for smtp in ["smtp.lab.example:587/starttls", "smtp.lab.example:465/ssl"] {
@@ -96,6 +100,7 @@ fn smtp_auth_off_is_reported_once() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn stray_characters_in_what_was_typed() {
     let c = check_taro(&[
         "--imap",
@@ -137,6 +142,7 @@ fn stray_characters_in_what_was_typed() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn no_password_goes_to_a_look_alike_host() {
     // For taro@1ab.example (digit one), imap.lab.example (letter l) is a look-alike of the
     // address's own domain. The lab's server answers under that name with a valid
@@ -186,6 +192,7 @@ fn no_password_goes_to_a_look_alike_host() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn healthy_settings_give_no_lint_findings() {
     let c = check_taro(&[
         "--imap",
@@ -203,6 +210,7 @@ fn healthy_settings_give_no_lint_findings() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn bidi_controls_in_the_address_are_invisible_characters() {
     // U+202E (right-to-left override) inside the local part: maildoc checks the address
     // without it, and says where it was.
@@ -248,6 +256,7 @@ fn bidi_controls_in_the_address_are_invisible_characters() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn without_server_flags_the_address_and_user_name_are_still_looked_at() {
     // The servers come from discovery, so there are no server settings to lint; the address
     // and --username were typed all the same.
@@ -269,6 +278,7 @@ fn without_server_flags_the_address_and_user_name_are_still_looked_at() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn bidi_controls_in_the_user_name_are_invisible_characters() {
     for (username, characters) in [
         ("\u{2067}taro@lab.example\u{2069}", "U+2067, U+2069"),
@@ -298,6 +308,7 @@ fn bidi_controls_in_the_user_name_are_invisible_characters() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn an_address_over_the_limits_is_refused_before_anything() {
     let local = "x".repeat(100 * 1024);
     let label = "a".repeat(64);
@@ -405,6 +416,7 @@ fn an_address_over_the_limits_is_refused_before_anything() {
 }
 
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn a_user_name_longer_than_any_address_and_a_long_mail_from_are_refused() {
     let lab = Lab::get();
     let user = "u".repeat(5000);

@@ -292,6 +292,7 @@ fn golden_summaries_in_both_languages() {
 /// A sign-in triage with taro's address and a wrong password: the account check runs against
 /// the lab, and the summary confirms `auth-failed` with the server's evidence.
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn summary_contains_live_check_results_from_the_lab() {
     let lab = Lab::get();
     for (lang, confirmed) in [("en", "confirmed by the check"), ("ja", "チェックで確認")] {
@@ -349,6 +350,7 @@ fn summary_contains_live_check_results_from_the_lab() {
 /// domain check runs against the lab DNS (no DNS blocklist is asked), its findings appear in
 /// the summary and confirm the sender's authentication as the cause.
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn sender_domain_check_confirms_sender_auth_from_the_lab() {
     let lab = Lab::get();
     let dir = scratch("sender-domain");
@@ -552,6 +554,7 @@ fn prompts_work_on_a_real_terminal() {
 /// On a terminal, the account check runs as soon as the typed address is known, before the
 /// remaining questions, and its results from the lab end up in the summary.
 #[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn interactive_triage_checks_the_typed_address_against_the_lab() {
     let lab = Lab::get();
     let args = format!(
