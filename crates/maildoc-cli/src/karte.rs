@@ -12,7 +12,8 @@
 use crate::args::{self, FormatArg, LoginArgs, NetArgs, NetOptions, SmtpAuth};
 use crate::{EXIT_CANNOT_RUN, EXIT_HEALTHY, EXIT_USAGE, password};
 use clap::{Args, Subcommand, ValueEnum};
-use maildoc_engine::{CheckError, CheckOptions, Progress, Settings};
+use maildoc_engine::karte::KarteCheckOptions;
+use maildoc_engine::{CheckError, Progress};
 use maildoc_karte::{
     Device, ErrorKind, Expected, IncomingServer, Karte, LoadError, OutgoingServer, Source,
 };
@@ -293,7 +294,11 @@ fn save(path: &Path, karte: &Karte, lang: Lang) -> Result<(), ExitCode> {
 
 /// Removes `secret` from every field and says where it was (never what it was).
 fn redact(karte: &mut Karte, secret: &str, lang: Lang) {
-    let fields = maildoc_karte::redact(karte, secret);
+    say_redacted(&maildoc_karte::redact(karte, secret), lang);
+}
+
+/// Says which fields of the karte the password was removed from, if any.
+fn say_redacted(fields: &[String], lang: Lang) {
     if !fields.is_empty() {
         say(
             lang,
@@ -311,7 +316,7 @@ fn show(args: ShowArgs, lang: Lang) -> ExitCode {
         Ok(k) => k,
         Err(code) => return code,
     };
-    let risks = maildoc_diagnose::karte::risks(&karte);
+    let risks = maildoc_engine::karte::risks(&karte);
     let format = match args.format {
         ShowFormat::Human => SheetFormat::Human,
         ShowFormat::Markdown => SheetFormat::Markdown,
@@ -328,51 +333,6 @@ fn show(args: ShowArgs, lang: Lang) -> ExitCode {
 // ---------------------------------------------------------------------------------------
 // karte check
 
-/// `HOST[:PORT][/security]` for the check's plan.
-fn spec(host: &str, port: Option<u16>, security: Option<Security>) -> String {
-    let mut s = if host.contains(':') {
-        format!("[{host}]")
-    } else {
-        host.to_string()
-    };
-    if let Some(p) = port {
-        s.push_str(&format!(":{p}"));
-    }
-    if let Some(sec) = security {
-        s.push('/');
-        s.push_str(sec.as_str());
-    }
-    s
-}
-
-/// The check's settings from a karte: every incoming server and the outgoing one. The plan
-/// takes one user name: the first incoming server's (or the outgoing server's).
-pub fn settings_of(karte: &Karte) -> Settings {
-    let of = |p: Protocol| -> Vec<String> {
-        karte
-            .incoming
-            .iter()
-            .filter(|s| s.protocol == p)
-            .map(|s| spec(&s.host, s.port, s.security))
-            .collect()
-    };
-    Settings {
-        address: karte.account.address.clone(),
-        imap: of(Protocol::Imap),
-        pop3: of(Protocol::Pop3),
-        smtp: karte
-            .outgoing
-            .iter()
-            .map(|o| spec(&o.host, o.port, o.security))
-            .collect(),
-        username: karte
-            .incoming
-            .iter()
-            .find_map(|s| s.username.clone())
-            .or_else(|| karte.outgoing.as_ref().and_then(|o| o.username.clone())),
-    }
-}
-
 fn check(args: CheckArgs, lang: Lang) -> ExitCode {
     let mut karte = match load(&args.file, lang) {
         Ok(k) => k,
@@ -385,7 +345,7 @@ fn check(args: CheckArgs, lang: Lang) -> ExitCode {
             &[("file", &args.file.display().to_string())],
         );
     }
-    let settings = settings_of(&karte);
+    let settings = maildoc_engine::karte::settings_of(&karte);
     let prompt_name = settings
         .username
         .clone()
@@ -429,12 +389,9 @@ fn check(args: CheckArgs, lang: Lang) -> ExitCode {
         FormatArg::Markdown => Format::Markdown,
     };
     let login = !args.login.no_login && password.is_some();
-    let secret = password.as_ref().map(|p| p.expose().to_string());
-    let opts = CheckOptions {
-        settings,
+    let opts = KarteCheckOptions {
         password,
         login,
-        smtp_auth: karte.outgoing.as_ref().and_then(|o| o.auth) != Some(false),
         allow_plaintext_login: args.login.allow_plaintext_login,
         dns_server,
         ca_pem,
@@ -454,42 +411,43 @@ fn check(args: CheckArgs, lang: Lang) -> ExitCode {
         }
         bar.enable_steady_tick(Duration::from_millis(100));
     }
-    let result = runtime.block_on(maildoc_engine::check(opts, |p| match p {
-        Progress::Planned(plan) => {
-            bar.set_length(plan.servers.len() as u64);
-            bar.set_message(ui::fill(
-                "progress-checking",
-                lang,
-                &[("count", &plan.servers.len().to_string())],
-            ));
-        }
-        Progress::Done(ev) => {
-            bar.inc(1);
-            bar.set_message(ui::fill(
-                "progress-done",
-                lang,
-                &[("server", &ev.endpoint.describe())],
-            ));
-        }
-        #[allow(unreachable_patterns)]
-        _ => {}
-    }));
+    let result = runtime.block_on(maildoc_engine::karte::check(
+        &mut karte,
+        opts,
+        |p| match p {
+            Progress::Planned(plan) => {
+                bar.set_length(plan.servers.len() as u64);
+                bar.set_message(ui::fill(
+                    "progress-checking",
+                    lang,
+                    &[("count", &plan.servers.len().to_string())],
+                ));
+            }
+            Progress::Done(ev) => {
+                bar.inc(1);
+                bar.set_message(ui::fill(
+                    "progress-done",
+                    lang,
+                    &[("server", &ev.endpoint.describe())],
+                ));
+            }
+            #[allow(unreachable_patterns)]
+            _ => {}
+        },
+    ));
     bar.finish_and_clear();
-    // The engine lints the settings as given (the karte's, here) before probing, and joins
-    // the lint's findings with the probe's.
-    let mut report = match result {
-        Ok(r) => r,
+    // The engine lints the settings as given (the karte's, here) before probing, joins the
+    // lint's findings with the probe's, records the check in the karte's history and adds
+    // the karte's risks.
+    let checked = match result {
+        Ok(c) => c,
         Err(CheckError::Usage(m)) => return usage(lang, "error-input", &[("detail", &m)]),
         Err(CheckError::Setup(m)) => {
             eprintln!("maildoc: {m}");
             return ExitCode::from(EXIT_CANNOT_RUN);
         }
     };
-    // The history records the check (lint and servers); the risks follow from the file.
-    maildoc_karte::append_history(&mut karte, maildoc_karte::entry_from_report(&report));
-    if let Some(secret) = &secret {
-        redact(&mut karte, secret, lang);
-    }
+    say_redacted(&checked.redacted, lang);
     if let Err(code) = save(&args.file, &karte, lang) {
         return code;
     }
@@ -501,10 +459,7 @@ fn check(args: CheckArgs, lang: Lang) -> ExitCode {
             ("count", &karte.history.len().to_string()),
         ],
     );
-    report
-        .findings
-        .extend(maildoc_diagnose::karte::risks(&karte));
-    crate::print_report(&report, format, lang, args.verbose, args.client)
+    crate::print_report(&checked.report, format, lang, args.verbose, args.client)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1130,7 +1085,7 @@ fn new(a: NewArgs, lang: Lang) -> ExitCode {
             &[("file", &output.display().to_string())],
         );
     }
-    for f in maildoc_diagnose::karte::risks(&karte) {
+    for f in maildoc_engine::karte::risks(&karte) {
         let text = maildoc_kb::finding_text(f.code, lang);
         say(
             lang,
@@ -1182,41 +1137,6 @@ mod tests {
             parse_source(" 登録内容のお知らせ ").document.as_deref(),
             Some("登録内容のお知らせ")
         );
-    }
-
-    #[test]
-    fn settings_for_the_check() {
-        let mut k = Karte::new("taro@example.jp");
-        k.incoming.push(IncomingServer {
-            protocol: Protocol::Imap,
-            host: "imap.example.jp".into(),
-            port: Some(993),
-            security: Some(Security::Tls),
-            username: Some("taro".into()),
-            leave_on_server: None,
-            leave_on_server_days: None,
-        });
-        k.incoming.push(IncomingServer {
-            protocol: Protocol::Pop3,
-            host: "::1".into(),
-            port: None,
-            security: None,
-            username: None,
-            leave_on_server: None,
-            leave_on_server_days: None,
-        });
-        k.outgoing = Some(OutgoingServer {
-            host: "smtp.example.jp".into(),
-            port: Some(587),
-            security: Some(Security::Starttls),
-            username: Some("taro@example.jp".into()),
-            auth: Some(true),
-        });
-        let s = settings_of(&k);
-        assert_eq!(s.imap, ["imap.example.jp:993/ssl"]);
-        assert_eq!(s.pop3, ["[::1]"]);
-        assert_eq!(s.smtp, ["smtp.example.jp:587/starttls"]);
-        assert_eq!(s.username.as_deref(), Some("taro"));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! all at once under one deadline, apply the rules, and hand back a report.
 
 pub mod discover;
+pub mod karte;
 pub mod lint;
 pub mod plan;
 

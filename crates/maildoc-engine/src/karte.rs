@@ -1,0 +1,153 @@
+//! `karte check`: the servers a karte records are checked as `check` checks its flags (linted
+//! as typed, probed under one deadline), the check goes into the karte's history, the password
+//! is removed from any text field of the karte it was typed into, and the risks of the karte's
+//! devices and settings join the findings.
+
+use crate::plan::Settings;
+use crate::{CheckError, CheckOptions, Progress};
+use maildoc_karte::Karte;
+use maildoc_model::{Finding, Protocol, Report, Security};
+use maildoc_probe::context::Password;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+pub use maildoc_diagnose::karte::risks;
+
+/// What a karte check needs besides the karte.
+#[derive(Clone, Debug)]
+pub struct KarteCheckOptions {
+    pub password: Option<Password>,
+    /// Log in (a password was given and `--no-login` was not).
+    pub login: bool,
+    pub allow_plaintext_login: bool,
+    pub dns_server: Option<SocketAddr>,
+    /// PEM certificates to trust besides the public roots.
+    pub ca_pem: Option<Vec<u8>>,
+    /// The whole run's deadline.
+    pub timeout: Duration,
+}
+
+/// A finished karte check.
+#[derive(Clone, Debug)]
+pub struct KarteChecked {
+    /// The check, with the karte's risks among the findings.
+    pub report: Report,
+    /// The karte's text fields the password was removed from (`notes`, `devices[0].name`, ...).
+    pub redacted: Vec<String>,
+}
+
+/// `HOST[:PORT][/security]` for the check's plan.
+fn spec(host: &str, port: Option<u16>, security: Option<Security>) -> String {
+    let mut s = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    };
+    if let Some(p) = port {
+        s.push_str(&format!(":{p}"));
+    }
+    if let Some(sec) = security {
+        s.push('/');
+        s.push_str(sec.as_str());
+    }
+    s
+}
+
+/// The check's settings from a karte: every incoming server and the outgoing one. The plan
+/// takes one user name: the first incoming server's (or the outgoing server's).
+pub fn settings_of(karte: &Karte) -> Settings {
+    let of = |p: Protocol| -> Vec<String> {
+        karte
+            .incoming
+            .iter()
+            .filter(|s| s.protocol == p)
+            .map(|s| spec(&s.host, s.port, s.security))
+            .collect()
+    };
+    Settings {
+        address: karte.account.address.clone(),
+        imap: of(Protocol::Imap),
+        pop3: of(Protocol::Pop3),
+        smtp: karte
+            .outgoing
+            .iter()
+            .map(|o| spec(&o.host, o.port, o.security))
+            .collect(),
+        username: karte
+            .incoming
+            .iter()
+            .find_map(|s| s.username.clone())
+            .or_else(|| karte.outgoing.as_ref().and_then(|o| o.username.clone())),
+    }
+}
+
+/// Checks the servers of `karte` and records the check in its history (the caller saves the
+/// karte). Remote failures are evidence in the report; only bad input or a broken local setup
+/// is an error.
+pub async fn check(
+    karte: &mut Karte,
+    opts: KarteCheckOptions,
+    progress: impl FnMut(Progress<'_>),
+) -> Result<KarteChecked, CheckError> {
+    let secret = opts.password.as_ref().map(|p| p.expose().to_string());
+    let check = CheckOptions {
+        settings: settings_of(karte),
+        password: opts.password,
+        login: opts.login,
+        smtp_auth: karte.outgoing.as_ref().and_then(|o| o.auth) != Some(false),
+        allow_plaintext_login: opts.allow_plaintext_login,
+        dns_server: opts.dns_server,
+        ca_pem: opts.ca_pem,
+        timeout: opts.timeout,
+    };
+    let mut report = crate::check(check, progress).await?;
+    // The history records the check (lint and servers); the risks follow from the file.
+    maildoc_karte::append_history(karte, maildoc_karte::entry_from_report(&report));
+    let redacted = secret
+        .map(|s| maildoc_karte::redact(karte, &s))
+        .unwrap_or_default();
+    let risks: Vec<Finding> = risks(karte);
+    report.findings.extend(risks);
+    Ok(KarteChecked { report, redacted })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use maildoc_karte::{IncomingServer, OutgoingServer};
+
+    #[test]
+    fn settings_from_a_karte() {
+        let mut k = Karte::new("taro@example.jp");
+        k.incoming.push(IncomingServer {
+            protocol: Protocol::Imap,
+            host: "imap.example.jp".into(),
+            port: Some(993),
+            security: Some(Security::Tls),
+            username: Some("taro".into()),
+            leave_on_server: None,
+            leave_on_server_days: None,
+        });
+        k.incoming.push(IncomingServer {
+            protocol: Protocol::Pop3,
+            host: "::1".into(),
+            port: None,
+            security: None,
+            username: None,
+            leave_on_server: None,
+            leave_on_server_days: None,
+        });
+        k.outgoing = Some(OutgoingServer {
+            host: "smtp.example.jp".into(),
+            port: Some(587),
+            security: Some(Security::Starttls),
+            username: Some("taro@example.jp".into()),
+            auth: Some(true),
+        });
+        let s = settings_of(&k);
+        assert_eq!(s.imap, ["imap.example.jp:993/ssl"]);
+        assert_eq!(s.pop3, ["[::1]"]);
+        assert_eq!(s.smtp, ["smtp.example.jp:587/starttls"]);
+        assert_eq!(s.username.as_deref(), Some("taro"));
+    }
+}
