@@ -64,7 +64,7 @@ IP_LEGACY=127.0.2.24
 IP_AIA=127.0.2.16
 IP_GMAIL=127.0.2.40
 IP_AUTOCONFIG=127.0.2.42
-# MTA-STS policies of the posture cases (maildoc domain, issue 5)
+# MTA-STS policies of the posture cases (maildoc domain)
 IP_MTASTS=127.0.2.43
 IP_DNS=127.0.2.53
 
@@ -399,7 +399,7 @@ tlsa_data() {
     fi | openssl dgst "-$md" -r | cut -d' ' -f1
 }
 
-# The DNSSEC cases (maildoc domain, issue 5): four zones below posture.lab.example, each
+# The DNSSEC cases (maildoc domain): four zones below posture.lab.example, each
 # signed at every start with fresh ECDSA P-256 keys (a key-signing and a zone-signing key).
 # signed: its DS is in the parent (secure); island: no DS (keys without DS); bogus: the
 # parent's DS is island's key, which bogus does not have; expired: signatures of 2020.

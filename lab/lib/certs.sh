@@ -174,8 +174,8 @@ _root() {
     _sign "$ca" "" "" "$2" "$ca/$1.key" "$ca/$1.crt" v3_root "-1 day" "+3650 days" "" -selfsign
 }
 
-# The certificate of the MTA-STS policy hosts and of the BIMI files' host (maildoc domain,
-# issue 5); PKI must be set.
+# The certificate of the MTA-STS policy hosts and of the BIMI files' host (maildoc domain);
+# PKI must be set.
 lab_leaf_mtasts() {
     _leaf mtasts mta-sts.stsok.posture.lab.example "DNS:mta-sts.stsok.posture.lab.example,DNS:mta-sts.stsmismatch.posture.lab.example,DNS:mta-sts.stsbadpolicy.posture.lab.example,DNS:mta-sts.stshtml.posture.lab.example,DNS:bimi.posture.lab.example" "-1 day" "+365 days" inter
 }

@@ -25,15 +25,10 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Check(CheckArgs),
-    // ---- discover (issue 3): its variant below this line ----
     Discover(DiscoverArgs),
-    // ---- karte (issue 3): its variant below this line ----
     Karte(crate::karte::KarteArgs),
-    // ---- triage (issue 4): its variant below this line ----
     Triage(crate::triage::TriageArgs),
-    // ---- explain (issue 4): its variant below this line ----
     Explain(crate::explain::ExplainArgs),
-    // ---- domain (issue 5): its variant below this line ----
     Domain(crate::domain::DomainArgs),
 }
 

@@ -38,15 +38,10 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check(args) => check(args, cli.lang.as_deref()),
-        // ---- discover (issue 3): its arm below this line ----
         Command::Discover(args) => discover::run(args, cli.lang.as_deref()),
-        // ---- karte (issue 3): its arm below this line ----
         Command::Karte(args) => karte::run(args, cli.lang.as_deref()),
-        // ---- triage (issue 4): its arm below this line ----
         Command::Triage(args) => triage::run(args, cli.lang.as_deref()),
-        // ---- explain (issue 4): its arm below this line ----
         Command::Explain(args) => explain::run(args, cli.lang.as_deref()),
-        // ---- domain (issue 5): its arm below this line ----
         Command::Domain(args) => domain::run(args, cli.lang.as_deref()),
     }
 }

@@ -1,4 +1,4 @@
-//! The rules of `maildoc domain` (issue 5): pure functions from a [`DomainReport`]'s evidence
+//! The rules of `maildoc domain`: pure functions from a [`DomainReport`]'s evidence
 //! to findings about the sending domain's posture (MX, reverse DNS, DMARC, DKIM, MTA-STS,
 //! TLS-RPT, TLSA) and the sender-requirements verdict. SPF comes from `maildoc_auth` and is
 //! folded in through `DomainReport::spf_ok`.

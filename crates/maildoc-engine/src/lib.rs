@@ -209,7 +209,6 @@ pub async fn check(
         findings: Vec::new(),
     };
     report.findings = maildoc_diagnose::diagnose(&report);
-    // ---- settings lint (issue 3): lint findings join the report here ----
     report.findings = linted.merge_into(&report);
     report.findings.extend(discovered);
     Ok(report)

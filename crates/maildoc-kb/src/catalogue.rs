@@ -1,4 +1,4 @@
-//! The error catalogue (issue 4): error numbers, mail-app messages, SMTP replies and bounce
+//! The error catalogue: error numbers, mail-app messages, SMTP replies and bounce
 //! texts, each mapped to the finding [`Code`]s it can mean, with likelihoods and the checks
 //! that tell them apart, in Japanese and English.
 //!

@@ -160,7 +160,7 @@ pub fn has_server_params(code: Code) -> bool {
     ) && !is_domain_code(code)
 }
 
-/// The codes of `maildoc domain` (issue 5): about a domain, not a server.
+/// The codes of `maildoc domain`: about a domain, not a server.
 pub fn is_domain_code(code: Code) -> bool {
     matches!(
         code,
@@ -248,7 +248,7 @@ pub fn allowed_params(code: Code) -> &'static [&'static str] {
         Code::MailboxOverQuota | Code::MailboxNearQuota => &["used", "limit", "percent"],
         Code::SmtpSizeLimit => &["size"],
         Code::InputNormalized => &["field", "original", "normalized"],
-        // ---- settings lint and discovery (issue 3) ----
+        // ---- settings lint and discovery ----
         Code::HostTypo | Code::HostLookAlike => &["suggestion"],
         Code::UsernameLookAlike => &["username", "suggestion"],
         Code::FullWidthCharacters => &["field", "value", "corrected"],
@@ -260,7 +260,7 @@ pub fn allowed_params(code: Code) -> &'static [&'static str] {
         Code::CertForHostingServer => &["names", "hosting_domain", "suggestion"],
         Code::ProviderNotForMailApps => &["provider", "domain"],
         Code::SettingsNotFound => &["domain", "missing"],
-        // ---- domain posture (issue 5) ----
+        // ---- domain posture ----
         Code::MxMissing | Code::MxNull | Code::TlsrptMissing => &["domain"],
         Code::MxHostUnresolvable => &["domain", "mx_host", "detail"],
         Code::MxCname => &["domain", "mx_host", "target"],
@@ -290,7 +290,7 @@ pub fn allowed_params(code: Code) -> &'static [&'static str] {
         Code::ParkedDomainOpen => &["domain", "detail"],
         Code::SenderRequirementsUnmet => &["domain", "missing"],
         Code::DomainLookupFailed => &["domain", "names", "detail"],
-        // ---- domain posture: SPF (issue 5) ----
+        // ---- domain posture: SPF ----
         Code::SpfMissing => &["domain"],
         Code::SpfSyntaxError => &[
             "domain",
@@ -314,7 +314,7 @@ pub fn allowed_params(code: Code) -> &'static [&'static str] {
         Code::MxDuplicateHost => &["domain", "mx_host", "preferences"],
         Code::MxIpLiteral => &["domain", "mx_host"],
         Code::MxPrivateAddress => &["domain", "mx_host", "addresses"],
-        // ---- karte risk rules (issue 3) ----
+        // ---- karte risk rules ----
         Code::KartePop3RemovesImapMail => &["device", "imap_devices"],
         Code::KartePop3SingleCopy => &["device"],
         Code::KartePop3SeveralDeleting => &["devices"],

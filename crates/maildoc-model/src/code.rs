@@ -156,7 +156,6 @@ codes! {
     InputNormalized = "input-normalized", Info;
     /// The run's deadline ended this server's check before it was done.
     CheckIncomplete = "check-incomplete", Warning;
-    // ---- settings lint and discovery (issue 3): add codes below this line ----
     // settings lint (maildoc-diagnose/src/lint.rs) and the shared-hosting certificate rule:
     /// The server name is one letter away from a known server name (`imap.gmial.com`).
     HostTypo = "host-typo", Error;
@@ -182,7 +181,7 @@ codes! {
     ProviderNotForMailApps = "provider-not-for-mail-apps", Error;
     /// Discovery found no settings for incoming or outgoing mail.
     SettingsNotFound = "settings-not-found", Warning;
-    // ---- domain posture (issue 5) ----
+    // ---- domain posture ----
     /// The domain has no MX record (mail to it falls back to its address record).
     MxMissing = "mx-missing", Warning;
     /// The domain publishes a null MX (RFC 7505): it accepts no mail, not even bounces.
@@ -254,7 +253,7 @@ codes! {
     SenderRequirementsUnmet = "sender-requirements-unmet", Error;
     /// Some DNS lookups of the domain check got no definite answer (SERVFAIL, timeout).
     DomainLookupFailed = "domain-lookup-failed", Warning;
-    // ---- domain posture: SPF (issue 5) ----
+    // ---- domain posture: SPF ----
     /// The domain publishes no SPF record (no TXT record starting with `v=spf1`).
     SpfMissing = "spf-missing", Error;
     /// An SPF record in the domain's tree has a syntax error (a permerror for every receiver).
@@ -271,12 +270,12 @@ codes! {
     SpfPtrDeprecated = "spf-ptr-deprecated", Warning;
     /// Mail from the given IP does not pass the domain's SPF.
     SpfIpNotAuthorized = "spf-ip-not-authorized", Error;
-    // ---- domain posture: DNS blocklists (issue 5) ----
+    // ---- domain posture: DNS blocklists ----
     /// A mail server address (an MX host's or `--ip`) is listed on a DNS blocklist.
     DnsblListed = "dnsbl-listed", Error;
     /// A DNS blocklist refused to answer this resolver (public or high-volume resolver).
     DnsblQueryRefused = "dnsbl-query-refused", Warning;
-    // ---- domain posture: MX over SMTP, `--smtp` (issue 5) ----
+    // ---- domain posture: MX over SMTP, `--smtp` ----
     /// An MX host does not offer STARTTLS on port 25: mail to it travels unencrypted.
     MxStarttlsMissing = "mx-starttls-missing", Warning;
     /// The certificate an MX host shows after STARTTLS does not verify.
@@ -284,7 +283,7 @@ codes! {
     /// An MX host could not be checked over SMTP from this network (blocked port 25, 421,
     /// silence): inconclusive, not a fault of the server.
     MxSmtpInconclusive = "mx-smtp-inconclusive", Info;
-    // ---- domain posture: MX record sanity (issue 5) ----
+    // ---- domain posture: MX record sanity ----
     /// The same host is named by several MX records (with different preferences): the
     /// "backup" is the same server.
     MxDuplicateHost = "mx-duplicate-host", Warning;
@@ -294,7 +293,6 @@ codes! {
     /// An MX host resolves to an address that cannot be reached from the internet (loopback,
     /// RFC 1918 private, link-local, shared, unique-local).
     MxPrivateAddress = "mx-private-address", Warning;
-    // ---- karte risk rules (issue 3): add codes below this line ----
     /// A POP3 device removes mail from the server while other devices read it over IMAP.
     KartePop3RemovesImapMail = "karte-pop3-removes-imap-mail", Warning;
     /// A POP3 device removes the server's copy and no backup of that device is noted.

@@ -1,4 +1,4 @@
-//! The evidence of `maildoc domain` (issue 5): what DNS (and the MTA-STS policy server) said
+//! The evidence of `maildoc domain`: what DNS (and the MTA-STS policy server) said
 //! about a sending domain. Rules in `maildoc_diagnose::domain` read it; nothing here does I/O.
 
 use crate::{Finding, ResolveOutcome, Severity};
