@@ -3,8 +3,9 @@
 //!
 //! The texts live in `data/findings.toml` and are compiled into the binary. They may contain
 //! `{name}` placeholders that [`fill`] replaces with a finding's params. Which names a code
-//! may use is fixed here: [`SERVER_PARAMS`] for every finding tied to a server (all codes
-//! where [`has_server_params`] is true) plus the code's own [`allowed_params`].
+//! may use is fixed by the code registry (`maildoc_model::code`): [`SERVER_PARAMS`] for every
+//! finding tied to a server (all codes where [`has_server_params`] is true) plus the code's
+//! own [`allowed_params`].
 
 pub mod catalogue;
 pub mod providers;
@@ -129,197 +130,17 @@ pub struct FindingText {
     pub clients: Vec<(Client, String)>,
 }
 
-/// Params every finding tied to a server carries (see [`has_server_params`]).
-pub const SERVER_PARAMS: &[&str] = &["server", "protocol", "host", "port", "security"];
+pub use maildoc_model::SERVER_PARAMS;
 
-/// Whether findings of this code carry [`SERVER_PARAMS`]. `input-normalized` and the karte
-/// risk rules (about devices, not servers) do not.
+/// Whether findings of this code carry [`SERVER_PARAMS`]: the code's scope is a server.
 pub fn has_server_params(code: Code) -> bool {
-    !matches!(
-        code,
-        Code::InputNormalized
-            | Code::ProviderNotForMailApps
-            | Code::SettingsNotFound
-            | Code::KartePop3RemovesImapMail
-            | Code::KartePop3SingleCopy
-            | Code::KartePop3SeveralDeleting
-            | Code::KarteImapQuotaUnchecked
-            | Code::SpfMissing
-            | Code::SpfSyntaxError
-            | Code::SpfMultipleRecords
-            | Code::SpfTooManyLookups
-            | Code::SpfVoidLookups
-            | Code::SpfTooPermissive
-            | Code::SpfPtrDeprecated
-            | Code::SpfIpNotAuthorized
-            | Code::DnsblListed
-            | Code::DnsblQueryRefused
-            | Code::MxStarttlsMissing
-            | Code::MxCertInvalid
-            | Code::MxSmtpInconclusive
-    ) && !is_domain_code(code)
-}
-
-/// The codes of `maildoc domain`: about a domain, not a server.
-pub fn is_domain_code(code: Code) -> bool {
-    matches!(
-        code,
-        Code::MxMissing
-            | Code::MxCname
-            | Code::DkimKeyInvalid
-            | Code::MxNull
-            | Code::MxHostUnresolvable
-            | Code::PtrMissing
-            | Code::PtrMismatch
-            | Code::DkimKeyMissing
-            | Code::DkimKeyWeak
-            | Code::DkimKeyRevoked
-            | Code::DkimTesting
-            | Code::DmarcMissing
-            | Code::DmarcInvalid
-            | Code::DmarcMultipleRecords
-            | Code::DmarcPolicyNone
-            | Code::DmarcRuaUnauthorized
-            | Code::DmarcReportUndeliverable
-            | Code::DmarcRemovedTag
-            | Code::DmarcUnrelatedTxt
-            | Code::MtaStsInvalid
-            | Code::MtaStsMismatch
-            | Code::TlsrptMissing
-            | Code::TlsrptInvalid
-            | Code::TlsaMismatch
-            | Code::DnssecDsMissing
-            | Code::DnssecBogus
-            | Code::BimiInvalid
-            | Code::MxNotApproved
-            | Code::NsNotApproved
-            | Code::ParkedDomainOpen
-            | Code::SenderRequirementsUnmet
-            | Code::DomainLookupFailed
-            | Code::MxDuplicateHost
-            | Code::MxIpLiteral
-            | Code::MxPrivateAddress
-    )
+    code.scope() == maildoc_model::Scope::Server
 }
 
 /// The params specific to a code, in addition to [`SERVER_PARAMS`] where
-/// [`has_server_params`] holds. This is the one place that lists them.
+/// [`has_server_params`] holds: the code registry's row declares them.
 pub fn allowed_params(code: Code) -> &'static [&'static str] {
-    match code {
-        Code::DnsHostNotFound
-        | Code::DnsResolverFailure
-        | Code::DnsTimeout
-        | Code::DnsNoAddress
-        | Code::HostLooksLikeAddress
-        | Code::StarttlsNotOffered
-        | Code::PlaintextLoginDisabled
-        | Code::PlaintextOnlyServer
-        | Code::EncryptionOff
-        | Code::SmtpAuthNotOffered
-        | Code::NoGreeting
-        | Code::ConnectionDropped
-        | Code::ClientCertRequired
-        | Code::CheckIncomplete => &[],
-        Code::ConnectRefused | Code::ConnectTimeout | Code::NetworkUnreachable => &["address"],
-        Code::Port25Blocked => &["open_ports"],
-        Code::SslOnPlaintextPort | Code::PlaintextOnSslPort => &["tls_port", "plain_port"],
-        Code::WrongProtocolOnPort => &["spoken", "expected"],
-        Code::TlsHandshakeFailed | Code::TlsLegacyOnly | Code::GarbledResponse => &["detail"],
-        Code::CertExpired | Code::CertExpiresSoon => &["not_after", "days"],
-        Code::CertNotYetValid => &["not_before"],
-        Code::CertNameMismatch => &["names"],
-        Code::CertSelfSigned => &["subject"],
-        Code::CertUnknownIssuer | Code::TlsInterceptionSuspected => &["issuer"],
-        Code::CertChainIncomplete => &["issuer", "aia_url"],
-        Code::ClockSkew => &["local_time", "reference_time", "difference", "reference"],
-        Code::AuthFailed => &["username", "reply", "tried"],
-        Code::AuthUsernameForm => &["username", "working_username"],
-        Code::AppPasswordRequired
-        | Code::OauthRequired
-        | Code::AccountLockedOrThrottled
-        | Code::TooManyConnections
-        | Code::ServerUnavailable
-        | Code::ProtocolDisabled
-        | Code::SmtpRelayDenied
-        | Code::SmtpRecipientRejected => &["reply"],
-        Code::SmtpSenderRejected => &["reply", "address"],
-        Code::AuthMechanismUnsupported => &["mechanisms"],
-        Code::ServerSlow => &["seconds", "step"],
-        Code::MailboxOverQuota | Code::MailboxNearQuota => &["used", "limit", "percent"],
-        Code::SmtpSizeLimit => &["size"],
-        Code::InputNormalized => &["field", "original", "normalized"],
-        // ---- settings lint and discovery ----
-        Code::HostTypo | Code::HostLookAlike => &["suggestion"],
-        Code::UsernameLookAlike => &["username", "suggestion"],
-        Code::FullWidthCharacters => &["field", "value", "corrected"],
-        Code::InvisibleCharacters => &["field", "value", "shown", "characters", "corrected"],
-        Code::PortOfOtherProtocol => &["port_protocol", "suggested_port"],
-        Code::SmtpAuthOff => &[],
-        Code::UsernameFormUnexpected => &["username", "expected", "provider"],
-        Code::HostRetired => &["suggestion", "provider"],
-        Code::CertForHostingServer => &["names", "hosting_domain", "suggestion"],
-        Code::ProviderNotForMailApps => &["provider", "domain"],
-        Code::SettingsNotFound => &["domain", "missing"],
-        // ---- domain posture ----
-        Code::MxMissing | Code::MxNull | Code::TlsrptMissing => &["domain"],
-        Code::MxHostUnresolvable => &["domain", "mx_host", "detail"],
-        Code::MxCname => &["domain", "mx_host", "target"],
-        Code::DkimKeyInvalid => &["domain", "selector", "detail"],
-        Code::PtrMissing => &["mx_host", "address"],
-        Code::PtrMismatch => &["mx_host", "address", "ptr_names"],
-        Code::DkimKeyMissing => &["domain", "selectors"],
-        Code::DkimKeyWeak => &["domain", "selector", "bits"],
-        Code::DkimKeyRevoked | Code::DkimTesting => &["domain", "selector"],
-        Code::DmarcMissing => &["domain", "org_domain"],
-        Code::DmarcInvalid => &["record_domain", "detail"],
-        Code::DmarcMultipleRecords => &["record_domain", "count"],
-        Code::DmarcPolicyNone => &["record_domain", "tag"],
-        Code::DmarcRuaUnauthorized => &["record_domain", "destination", "authorization_name"],
-        Code::DmarcReportUndeliverable => &["record_domain", "destination", "detail"],
-        Code::DmarcRemovedTag => &["record_domain", "tags"],
-        Code::DmarcUnrelatedTxt => &["record_domain", "records"],
-        Code::MtaStsInvalid => &["domain", "detail"],
-        Code::TlsrptInvalid => &["domain", "record", "detail"],
-        Code::MtaStsMismatch => &["domain", "mx_host", "patterns"],
-        Code::TlsaMismatch => &["mx_host", "detail"],
-        Code::DnssecDsMissing => &["dns_zone"],
-        Code::DnssecBogus => &["dns_zone", "whose", "detail"],
-        Code::BimiInvalid => &["domain", "detail"],
-        Code::MxNotApproved => &["domain", "mx_host", "approved"],
-        Code::NsNotApproved => &["domain", "ns_host", "approved"],
-        Code::ParkedDomainOpen => &["domain", "detail"],
-        Code::SenderRequirementsUnmet => &["domain", "missing"],
-        Code::DomainLookupFailed => &["domain", "names", "detail"],
-        // ---- domain posture: SPF ----
-        Code::SpfMissing => &["domain"],
-        Code::SpfSyntaxError => &[
-            "domain",
-            "record_domain",
-            "record",
-            "offset",
-            "term",
-            "message",
-        ],
-        Code::SpfMultipleRecords => &["domain", "count", "records"],
-        Code::SpfTooManyLookups => &["domain", "lookups", "chain", "term"],
-        Code::SpfVoidLookups => &["domain", "void_lookups", "names"],
-        Code::SpfTooPermissive => &["domain", "record_domain", "term"],
-        Code::SpfPtrDeprecated => &["domain", "terms"],
-        Code::SpfIpNotAuthorized => &["domain", "ip", "result", "term", "reason"],
-        Code::DnsblListed => &["mx_host", "address", "zone", "answer", "reason"],
-        Code::DnsblQueryRefused => &["zone", "answer", "addresses"],
-        Code::MxStarttlsMissing => &["mx_host", "reply"],
-        Code::MxCertInvalid => &["mx_host", "verification", "detail"],
-        Code::MxSmtpInconclusive => &["mx_host", "detail"],
-        Code::MxDuplicateHost => &["domain", "mx_host", "preferences"],
-        Code::MxIpLiteral => &["domain", "mx_host"],
-        Code::MxPrivateAddress => &["domain", "mx_host", "addresses"],
-        // ---- karte risk rules ----
-        Code::KartePop3RemovesImapMail => &["device", "imap_devices"],
-        Code::KartePop3SingleCopy => &["device"],
-        Code::KartePop3SeveralDeleting => &["devices"],
-        Code::KarteImapQuotaUnchecked => &["checks"],
-    }
+    code.params()
 }
 
 /// Every placeholder name the texts of `code` may use: [`SERVER_PARAMS`] (if the code has

@@ -25,8 +25,24 @@ impl Severity {
     }
 }
 
+/// What the findings of a code are about; it decides which params they carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// One server of the account: its findings carry [`SERVER_PARAMS`] besides their own.
+    Server,
+    /// The account as a whole (its address, the provider, what discovery found).
+    Account,
+    /// The domain mail is sent from (`maildoc domain`).
+    Domain,
+    /// The karte: its devices and their settings.
+    Karte,
+}
+
+/// Params every finding of a [`Scope::Server`] code may carry: the server it is about.
+pub const SERVER_PARAMS: &[&str] = &["server", "protocol", "host", "port", "security"];
+
 macro_rules! codes {
-    ($( $(#[$doc:meta])* $variant:ident = $name:literal, $sev:ident; )*) => {
+    ($( $(#[$doc:meta])* $variant:ident = $name:literal, $sev:ident, $scope:ident, [$($param:ident),*]; )*) => {
         /// A finding code. Serialized as its kebab-case name.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Code {
@@ -51,256 +67,276 @@ macro_rules! codes {
             pub fn parse(name: &str) -> Option<Code> {
                 match name { $($name => Some(Code::$variant),)* _ => None }
             }
+
+            /// What findings of this code are about.
+            pub fn scope(self) -> Scope {
+                match self { $(Code::$variant => Scope::$scope,)* }
+            }
+
+            /// The params specific to this code, besides [`SERVER_PARAMS`] for a
+            /// [`Scope::Server`] code: the words its texts may fill in, and the only params
+            /// its findings may carry.
+            pub fn params(self) -> &'static [&'static str] {
+                match self { $(Code::$variant => &[$(stringify!($param)),*],)* }
+            }
         }
     };
 }
 
 codes! {
     /// The host name does not exist in DNS (NXDOMAIN).
-    DnsHostNotFound = "dns-host-not-found", Error;
+    DnsHostNotFound = "dns-host-not-found", Error, Server, [detail];
     /// The resolver answered with an error (SERVFAIL, REFUSED, ...).
-    DnsResolverFailure = "dns-resolver-failure", Error;
+    DnsResolverFailure = "dns-resolver-failure", Error, Server, [detail];
     /// The resolver did not answer in time.
-    DnsTimeout = "dns-timeout", Error;
+    DnsTimeout = "dns-timeout", Error, Server, [detail];
     /// The host exists but has no address record.
-    DnsNoAddress = "dns-no-address", Error;
+    DnsNoAddress = "dns-no-address", Error, Server, [detail];
     /// The server actively refused the TCP connection.
-    ConnectRefused = "connect-refused", Error;
+    ConnectRefused = "connect-refused", Error, Server, [address];
     /// The TCP connection attempt got no answer (filtered port).
-    ConnectTimeout = "connect-timeout", Error;
+    ConnectTimeout = "connect-timeout", Error, Server, [address];
     /// The network reported the address unreachable.
-    NetworkUnreachable = "network-unreachable", Error;
+    NetworkUnreachable = "network-unreachable", Error, Server, [address];
     /// Outbound port 25 is filtered while 587/465 answer (Outbound Port 25 Blocking).
-    Port25Blocked = "port-25-blocked", Error;
+    Port25Blocked = "port-25-blocked", Error, Server, [open_ports];
     /// The host field holds a mail address or something that is not a host name.
-    HostLooksLikeAddress = "host-looks-like-address", Error;
+    HostLooksLikeAddress = "host-looks-like-address", Error, Server, [reason];
     /// SSL/TLS is set, but the port speaks plaintext first.
-    SslOnPlaintextPort = "ssl-on-plaintext-port", Error;
+    SslOnPlaintextPort = "ssl-on-plaintext-port", Error, Server, [tls_port, plain_port, received];
     /// No SSL (or STARTTLS) is set, but the port expects TLS from the first byte.
-    PlaintextOnSslPort = "plaintext-on-ssl-port", Error;
+    PlaintextOnSslPort = "plaintext-on-ssl-port", Error, Server, [tls_port, plain_port];
     /// A different protocol answers on this port.
-    WrongProtocolOnPort = "wrong-protocol-on-port", Error;
+    WrongProtocolOnPort = "wrong-protocol-on-port", Error, Server, [spoken, expected, received, reply];
     /// STARTTLS is set but the server does not offer it.
-    StarttlsNotOffered = "starttls-not-offered", Error;
+    StarttlsNotOffered = "starttls-not-offered", Error, Server, [reply];
     /// The TLS handshake failed.
-    TlsHandshakeFailed = "tls-handshake-failed", Error;
+    TlsHandshakeFailed = "tls-handshake-failed", Error, Server, [detail];
     /// The server only speaks TLS 1.0/1.1 or obsolete ciphers.
-    TlsLegacyOnly = "tls-legacy-only", Error;
+    TlsLegacyOnly = "tls-legacy-only", Error, Server, [detail];
     /// The server asked for a client certificate and ended the connection without one.
-    ClientCertRequired = "client-cert-required", Error;
+    ClientCertRequired = "client-cert-required", Error, Server, [];
     /// The server certificate has expired.
-    CertExpired = "cert-expired", Error;
+    CertExpired = "cert-expired", Error, Server, [not_after, days];
     /// The server certificate expires soon.
-    CertExpiresSoon = "cert-expires-soon", Warning;
+    CertExpiresSoon = "cert-expires-soon", Warning, Server, [not_after, days];
     /// The server certificate is not valid yet.
-    CertNotYetValid = "cert-not-yet-valid", Error;
+    CertNotYetValid = "cert-not-yet-valid", Error, Server, [not_before, days];
     /// The certificate does not name the host that was used.
-    CertNameMismatch = "cert-name-mismatch", Error;
+    CertNameMismatch = "cert-name-mismatch", Error, Server, [names, server_name];
     /// The certificate is self-signed.
-    CertSelfSigned = "cert-self-signed", Error;
+    CertSelfSigned = "cert-self-signed", Error, Server, [subject];
     /// The certificate is issued by a CA that is not trusted.
-    CertUnknownIssuer = "cert-unknown-issuer", Error;
+    CertUnknownIssuer = "cert-unknown-issuer", Error, Server, [issuer];
     /// The server does not send its intermediate certificate.
-    CertChainIncomplete = "cert-chain-incomplete", Warning;
+    CertChainIncomplete = "cert-chain-incomplete", Warning, Server, [issuer, aia_url];
     /// This computer's clock is wrong.
-    ClockSkew = "clock-skew", Error;
+    ClockSkew = "clock-skew", Error, Server, [local_time, reference_time, difference, reference, difference_seconds, direction, reference_kind, reference_protocol, reference_host, step, field];
     /// Security software or a proxy is intercepting TLS.
-    TlsInterceptionSuspected = "tls-interception-suspected", Warning;
+    TlsInterceptionSuspected = "tls-interception-suspected", Warning, Server, [issuer];
     /// The server rejected the user name or password.
-    AuthFailed = "auth-failed", Error;
+    AuthFailed = "auth-failed", Error, Server, [username, reply, tried];
     /// Login works with the other user name form (full address vs local part).
-    AuthUsernameForm = "auth-username-form", Error;
+    AuthUsernameForm = "auth-username-form", Error, Server, [username, working_username, reply];
     /// The provider requires an app-specific password.
-    AppPasswordRequired = "app-password-required", Error;
+    AppPasswordRequired = "app-password-required", Error, Server, [reply, username];
     /// The provider requires OAuth (modern authentication) sign-in.
-    OauthRequired = "oauth-required", Error;
+    OauthRequired = "oauth-required", Error, Server, [reply, mechanisms];
     /// The server refuses passwords over an unencrypted connection.
-    PlaintextLoginDisabled = "plaintext-login-disabled", Error;
+    PlaintextLoginDisabled = "plaintext-login-disabled", Error, Server, [reply, username];
     /// The server offers no encryption at all.
-    PlaintextOnlyServer = "plaintext-only-server", Warning;
+    PlaintextOnlyServer = "plaintext-only-server", Warning, Server, [];
     /// The settings turn encryption off although the server supports it.
-    EncryptionOff = "encryption-off", Error;
+    EncryptionOff = "encryption-off", Error, Server, [];
     /// None of the server's login mechanisms can be used.
-    AuthMechanismUnsupported = "auth-mechanism-unsupported", Error;
+    AuthMechanismUnsupported = "auth-mechanism-unsupported", Error, Server, [mechanisms];
     /// The account is locked or logins are throttled.
-    AccountLockedOrThrottled = "account-locked-or-throttled", Error;
+    AccountLockedOrThrottled = "account-locked-or-throttled", Error, Server, [reply, username];
     /// Too many connections from this account or address.
-    TooManyConnections = "too-many-connections", Warning;
+    TooManyConnections = "too-many-connections", Warning, Server, [reply];
     /// The server says it is unavailable.
-    ServerUnavailable = "server-unavailable", Error;
+    ServerUnavailable = "server-unavailable", Error, Server, [reply];
     /// The server answers slowly.
-    ServerSlow = "server-slow", Warning;
+    ServerSlow = "server-slow", Warning, Server, [seconds, step];
     /// The server accepts the connection but never says anything.
-    NoGreeting = "no-greeting", Error;
+    NoGreeting = "no-greeting", Error, Server, [];
     /// The server sends something that is not the protocol.
-    GarbledResponse = "garbled-response", Error;
+    GarbledResponse = "garbled-response", Error, Server, [detail, step];
     /// The server closes the connection unexpectedly.
-    ConnectionDropped = "connection-dropped", Error;
+    ConnectionDropped = "connection-dropped", Error, Server, [step, detail];
     /// The protocol (IMAP or POP3) is disabled for this account.
-    ProtocolDisabled = "protocol-disabled", Error;
+    ProtocolDisabled = "protocol-disabled", Error, Server, [reply, username];
     /// The mailbox is full.
-    MailboxOverQuota = "mailbox-over-quota", Error;
+    MailboxOverQuota = "mailbox-over-quota", Error, Server, [used, limit, percent, reply, resource];
     /// The mailbox is nearly full.
-    MailboxNearQuota = "mailbox-near-quota", Warning;
+    MailboxNearQuota = "mailbox-near-quota", Warning, Server, [used, limit, percent, resource];
     /// The outgoing server does not offer authentication.
-    SmtpAuthNotOffered = "smtp-auth-not-offered", Error;
+    SmtpAuthNotOffered = "smtp-auth-not-offered", Error, Server, [];
     /// The outgoing server refuses to relay to other domains.
-    SmtpRelayDenied = "smtp-relay-denied", Error;
+    SmtpRelayDenied = "smtp-relay-denied", Error, Server, [reply];
     /// The outgoing server rejects the sender address.
-    SmtpSenderRejected = "smtp-sender-rejected", Error;
+    SmtpSenderRejected = "smtp-sender-rejected", Error, Server, [reply, address];
     /// The outgoing server has a small message size limit.
-    SmtpSizeLimit = "smtp-size-limit", Warning;
+    SmtpSizeLimit = "smtp-size-limit", Warning, Server, [size, size_bytes];
     /// The own mailbox rejects mail (RCPT TO the account's own address failed).
-    SmtpRecipientRejected = "smtp-recipient-rejected", Warning;
+    SmtpRecipientRejected = "smtp-recipient-rejected", Warning, Server, [reply, address];
     /// maildoc rewrote what was typed (IDN, full-width characters, spaces).
-    InputNormalized = "input-normalized", Info;
+    InputNormalized = "input-normalized", Info, Account, [field, original, normalized];
     /// The run's deadline ended this server's check before it was done.
-    CheckIncomplete = "check-incomplete", Warning;
+    CheckIncomplete = "check-incomplete", Warning, Server, [step];
     // settings lint (maildoc-diagnose/src/lint.rs) and the shared-hosting certificate rule:
     /// The server name is one letter away from a known server name (`imap.gmial.com`).
-    HostTypo = "host-typo", Error;
+    HostTypo = "host-typo", Error, Server, [suggestion];
     /// The server name differs from a known one only by look-alike characters (`1`/`l`, `0`/`o`).
-    HostLookAlike = "host-look-alike", Error;
+    HostLookAlike = "host-look-alike", Error, Server, [suggestion];
     /// The user name differs from the expected one only by look-alike characters.
-    UsernameLookAlike = "username-look-alike", Warning;
+    UsernameLookAlike = "username-look-alike", Warning, Server, [username, suggestion];
     /// A server name or user name contains full-width (zenkaku) characters.
-    FullWidthCharacters = "full-width-characters", Warning;
+    FullWidthCharacters = "full-width-characters", Warning, Server, [field, value, corrected];
     /// A server name or user name contains invisible characters or spaces at its ends.
-    InvisibleCharacters = "invisible-characters", Error;
+    InvisibleCharacters = "invisible-characters", Error, Server, [field, value, shown, characters, corrected];
     /// The port belongs to another protocol (an IMAP port for POP3, an SMTP port for IMAP, ...).
-    PortOfOtherProtocol = "port-of-other-protocol", Error;
+    PortOfOtherProtocol = "port-of-other-protocol", Error, Server, [port_protocol, suggested_port];
     /// Outgoing server authentication (SMTP authentication) is turned off.
-    SmtpAuthOff = "smtp-auth-off", Warning;
+    SmtpAuthOff = "smtp-auth-off", Warning, Server, [];
     /// The user name has another form than the provider documents (address, local part, ID).
-    UsernameFormUnexpected = "username-form-unexpected", Warning;
+    UsernameFormUnexpected = "username-form-unexpected", Warning, Server, [username, expected, provider];
     /// The server name is one the provider no longer documents.
-    HostRetired = "host-retired", Warning;
+    HostRetired = "host-retired", Warning, Server, [suggestion, provider];
     /// The certificate names the hosting company's server, not the host used (shared hosting).
-    CertForHostingServer = "cert-for-hosting-server", Error;
+    CertForHostingServer = "cert-for-hosting-server", Error, Server, [names, hosting_domain, suggestion, server_name];
     /// The address belongs to a service that mail apps cannot use (e.g. SoftBank's MMS).
-    ProviderNotForMailApps = "provider-not-for-mail-apps", Error;
+    ProviderNotForMailApps = "provider-not-for-mail-apps", Error, Account, [provider, domain];
     /// Discovery found no settings for incoming or outgoing mail.
-    SettingsNotFound = "settings-not-found", Warning;
+    SettingsNotFound = "settings-not-found", Warning, Account, [domain, missing];
     // ---- domain posture ----
     /// The domain has no MX record (mail to it falls back to its address record).
-    MxMissing = "mx-missing", Warning;
+    MxMissing = "mx-missing", Warning, Domain, [domain];
     /// The domain publishes a null MX (RFC 7505): it accepts no mail, not even bounces.
-    MxNull = "mx-null", Warning;
+    MxNull = "mx-null", Warning, Domain, [domain];
     /// An MX host name is an alias (CNAME), which RFC 2181 §10.3 forbids.
-    MxCname = "mx-cname", Warning;
+    MxCname = "mx-cname", Warning, Domain, [domain, mx_host, target];
     /// An MX host name does not resolve to an address.
-    MxHostUnresolvable = "mx-host-unresolvable", Error;
+    MxHostUnresolvable = "mx-host-unresolvable", Error, Domain, [domain, mx_host, detail];
     /// A mail server address has no reverse DNS (PTR) name.
-    PtrMissing = "ptr-missing", Warning;
+    PtrMissing = "ptr-missing", Warning, Domain, [mx_host, address];
     /// The reverse DNS name of an address does not lead back to it (not forward-confirmed).
-    PtrMismatch = "ptr-mismatch", Warning;
+    PtrMismatch = "ptr-mismatch", Warning, Domain, [mx_host, address, ptr_names];
     /// No DKIM key was found at the selectors given or tried.
-    DkimKeyMissing = "dkim-key-missing", Warning;
+    DkimKeyMissing = "dkim-key-missing", Warning, Domain, [domain, selectors];
     /// A DKIM key is shorter than 2048 bits.
-    DkimKeyWeak = "dkim-key-weak", Warning;
+    DkimKeyWeak = "dkim-key-weak", Warning, Domain, [domain, selector, bits];
     /// A DKIM key record cannot be used (unknown key type, key that does not parse).
-    DkimKeyInvalid = "dkim-key-invalid", Error;
+    DkimKeyInvalid = "dkim-key-invalid", Error, Domain, [domain, selector, detail];
     /// A DKIM key record is revoked (empty p=).
-    DkimKeyRevoked = "dkim-key-revoked", Warning;
+    DkimKeyRevoked = "dkim-key-revoked", Warning, Domain, [domain, selector];
     /// A DKIM key is in test mode (t=y).
-    DkimTesting = "dkim-testing", Warning;
+    DkimTesting = "dkim-testing", Warning, Domain, [domain, selector];
     /// The domain (and its organisational domain) has no DMARC record.
-    DmarcMissing = "dmarc-missing", Error;
+    DmarcMissing = "dmarc-missing", Error, Domain, [domain, org_domain];
     /// The DMARC record has a syntax error.
-    DmarcInvalid = "dmarc-invalid", Error;
+    DmarcInvalid = "dmarc-invalid", Error, Domain, [record_domain, detail];
     /// Several DMARC records: receivers apply none of them.
-    DmarcMultipleRecords = "dmarc-multiple-records", Error;
+    DmarcMultipleRecords = "dmarc-multiple-records", Error, Domain, [record_domain, count];
     /// The DMARC policy is p=none (monitoring only).
-    DmarcPolicyNone = "dmarc-policy-none", Warning;
+    DmarcPolicyNone = "dmarc-policy-none", Warning, Domain, [record_domain, tag];
     /// A DMARC report destination outside the domain has not authorised the reports.
-    DmarcRuaUnauthorized = "dmarc-rua-unauthorized", Warning;
+    DmarcRuaUnauthorized = "dmarc-rua-unauthorized", Warning, Domain, [record_domain, destination, authorization_name];
     /// A DMARC report destination's domain cannot take mail (no such domain, a null MX, or
     /// neither MX nor address): the reports are lost.
-    DmarcReportUndeliverable = "dmarc-report-undeliverable", Warning;
+    DmarcReportUndeliverable = "dmarc-report-undeliverable", Warning, Domain, [record_domain, destination, detail];
     /// The DMARC record uses pct=, rf= or ri=, which RFC 9989 removed from DMARC.
-    DmarcRemovedTag = "dmarc-removed-tag", Info;
+    DmarcRemovedTag = "dmarc-removed-tag", Info, Domain, [record_domain, tags];
     /// Other TXT records stand beside the DMARC record at `_dmarc` (an SPF record put there,
     /// say): receivers skip them, but they suggest a record at the wrong name.
-    DmarcUnrelatedTxt = "dmarc-unrelated-txt", Info;
+    DmarcUnrelatedTxt = "dmarc-unrelated-txt", Info, Domain, [record_domain, records];
     /// The MTA-STS record or policy is invalid or cannot be fetched.
-    MtaStsInvalid = "mta-sts-invalid", Warning;
+    MtaStsInvalid = "mta-sts-invalid", Warning, Domain, [domain, detail];
     /// The MTA-STS policy does not list an MX host.
-    MtaStsMismatch = "mta-sts-mismatch", Error;
+    MtaStsMismatch = "mta-sts-mismatch", Error, Domain, [domain, mx_host, patterns];
     /// No TLS-RPT record: nobody hears about TLS failures of mail to the domain.
-    TlsrptMissing = "tlsrpt-missing", Info;
+    TlsrptMissing = "tlsrpt-missing", Info, Domain, [domain];
     /// The TLS-RPT record is invalid (RFC 8460 §3): several records, another version, no
     /// `rua=`, or a report destination that is not a `mailto:` or `https:` URI.
-    TlsrptInvalid = "tlsrpt-invalid", Warning;
+    TlsrptInvalid = "tlsrpt-invalid", Warning, Domain, [domain, record, detail];
     /// A TLSA record of an MX host is malformed or unusable for SMTP (RFC 7672), or (with
     /// `--smtp`) no TLSA record matches the certificates the host presents on port 25.
-    TlsaMismatch = "tlsa-mismatch", Warning;
+    TlsaMismatch = "tlsa-mismatch", Warning, Domain, [mx_host, detail];
     /// The zone publishes DNSKEY records but its parent has no DS record: DNSSEC is not in
     /// force (validating resolvers treat the zone as unsigned).
-    DnssecDsMissing = "dnssec-ds-missing", Warning;
+    DnssecDsMissing = "dnssec-ds-missing", Warning, Domain, [dns_zone];
     /// The parent's DS record promises DNSSEC that the zone's keys or signatures do not
     /// deliver: validating resolvers cannot look up the zone's names.
-    DnssecBogus = "dnssec-bogus", Error;
+    DnssecBogus = "dnssec-bogus", Error, Domain, [dns_zone, whose, detail];
     /// The BIMI record, its logo or its mark certificate would keep mailboxes from showing
     /// the brand logo.
-    BimiInvalid = "bimi-invalid", Warning;
+    BimiInvalid = "bimi-invalid", Warning, Domain, [domain, detail];
     /// An MX host is not among the mail servers given with `--approved-mx`.
-    MxNotApproved = "mx-not-approved", Warning;
+    MxNotApproved = "mx-not-approved", Warning, Domain, [domain, mx_host, approved];
     /// A name server of the domain's zone is not among those given with `--approved-ns`.
-    NsNotApproved = "ns-not-approved", Warning;
+    NsNotApproved = "ns-not-approved", Warning, Domain, [domain, ns_host, approved];
     /// A domain given as parked (`--parked`) does not say that it sends and receives no mail.
-    ParkedDomainOpen = "parked-domain-open", Warning;
+    ParkedDomainOpen = "parked-domain-open", Warning, Domain, [domain, detail];
     /// The domain does not meet the Gmail/Yahoo and Japanese carriers' sender requirements.
-    SenderRequirementsUnmet = "sender-requirements-unmet", Error;
+    SenderRequirementsUnmet = "sender-requirements-unmet", Error, Domain, [domain, missing];
     /// Some DNS lookups of the domain check got no definite answer (SERVFAIL, timeout).
-    DomainLookupFailed = "domain-lookup-failed", Warning;
+    DomainLookupFailed = "domain-lookup-failed", Warning, Domain, [domain, names, detail];
     // ---- domain posture: SPF ----
     /// The domain publishes no SPF record (no TXT record starting with `v=spf1`).
-    SpfMissing = "spf-missing", Error;
+    SpfMissing = "spf-missing", Error, Domain, [domain];
     /// An SPF record in the domain's tree has a syntax error (a permerror for every receiver).
-    SpfSyntaxError = "spf-syntax-error", Error;
+    SpfSyntaxError = "spf-syntax-error", Error, Domain, [domain, record_domain, record, offset, term, message];
     /// The domain publishes more than one `v=spf1` record (a permerror, RFC 7208 §4.5).
-    SpfMultipleRecords = "spf-multiple-records", Error;
+    SpfMultipleRecords = "spf-multiple-records", Error, Domain, [domain, count, records];
     /// The SPF tree needs more than 10 DNS lookups (a permerror, RFC 7208 §4.6.4).
-    SpfTooManyLookups = "spf-too-many-lookups", Error;
+    SpfTooManyLookups = "spf-too-many-lookups", Error, Domain, [domain, lookups, chain, term];
     /// More than 2 lookups of the SPF tree return no records (a permerror, RFC 7208 §4.6.4).
-    SpfVoidLookups = "spf-void-lookups", Error;
+    SpfVoidLookups = "spf-void-lookups", Error, Domain, [domain, void_lookups, names];
     /// The SPF record ends with `+all` or `?all`: anyone may send as the domain.
-    SpfTooPermissive = "spf-too-permissive", Warning;
+    SpfTooPermissive = "spf-too-permissive", Warning, Domain, [domain, record_domain, term];
     /// The SPF record uses the deprecated `ptr` mechanism.
-    SpfPtrDeprecated = "spf-ptr-deprecated", Warning;
+    SpfPtrDeprecated = "spf-ptr-deprecated", Warning, Domain, [domain, terms];
     /// Mail from the given IP does not pass the domain's SPF.
-    SpfIpNotAuthorized = "spf-ip-not-authorized", Error;
+    SpfIpNotAuthorized = "spf-ip-not-authorized", Error, Domain, [domain, ip, result, term, reason];
     // ---- domain posture: DNS blocklists ----
     /// A mail server address (an MX host's or `--ip`) is listed on a DNS blocklist.
-    DnsblListed = "dnsbl-listed", Error;
+    DnsblListed = "dnsbl-listed", Error, Domain, [mx_host, address, zone, answer, reason];
     /// A DNS blocklist refused to answer this resolver (public or high-volume resolver).
-    DnsblQueryRefused = "dnsbl-query-refused", Warning;
+    DnsblQueryRefused = "dnsbl-query-refused", Warning, Domain, [zone, answer, addresses];
     // ---- domain posture: MX over SMTP, `--smtp` ----
     /// An MX host does not offer STARTTLS on port 25: mail to it travels unencrypted.
-    MxStarttlsMissing = "mx-starttls-missing", Warning;
+    MxStarttlsMissing = "mx-starttls-missing", Warning, Domain, [mx_host, reply];
     /// The certificate an MX host shows after STARTTLS does not verify.
-    MxCertInvalid = "mx-cert-invalid", Warning;
+    MxCertInvalid = "mx-cert-invalid", Warning, Domain, [mx_host, verification, detail];
     /// An MX host could not be checked over SMTP from this network (blocked port 25, 421,
     /// silence): inconclusive, not a fault of the server.
-    MxSmtpInconclusive = "mx-smtp-inconclusive", Info;
+    MxSmtpInconclusive = "mx-smtp-inconclusive", Info, Domain, [mx_host, detail];
     // ---- domain posture: MX record sanity ----
     /// The same host is named by several MX records (with different preferences): the
     /// "backup" is the same server.
-    MxDuplicateHost = "mx-duplicate-host", Warning;
+    MxDuplicateHost = "mx-duplicate-host", Warning, Domain, [domain, mx_host, preferences];
     /// An MX record names an IP address instead of a host name (RFC 1035 §3.3.9, RFC 5321
     /// §5.1): many mail servers refuse to deliver to it.
-    MxIpLiteral = "mx-ip-literal", Error;
+    MxIpLiteral = "mx-ip-literal", Error, Domain, [domain, mx_host];
     /// An MX host resolves to an address that cannot be reached from the internet (loopback,
     /// RFC 1918 private, link-local, shared, unique-local).
-    MxPrivateAddress = "mx-private-address", Warning;
+    MxPrivateAddress = "mx-private-address", Warning, Domain, [domain, mx_host, addresses];
     /// A POP3 device removes mail from the server while other devices read it over IMAP.
-    KartePop3RemovesImapMail = "karte-pop3-removes-imap-mail", Warning;
+    KartePop3RemovesImapMail = "karte-pop3-removes-imap-mail", Warning, Karte, [device, imap_devices];
     /// A POP3 device removes the server's copy and no backup of that device is noted.
-    KartePop3SingleCopy = "karte-pop3-single-copy", Warning;
+    KartePop3SingleCopy = "karte-pop3-single-copy", Warning, Karte, [device];
     /// Several POP3 devices remove mail from the server: each gets only part of it.
-    KartePop3SeveralDeleting = "karte-pop3-several-deleting", Warning;
+    KartePop3SeveralDeleting = "karte-pop3-several-deleting", Warning, Karte, [devices];
     /// IMAP is used and no check in the karte's history read the mailbox quota.
-    KarteImapQuotaUnchecked = "karte-imap-quota-unchecked", Warning;
+    KarteImapQuotaUnchecked = "karte-imap-quota-unchecked", Warning, Karte, [checks];
+}
+
+impl Code {
+    /// Whether findings of this code may carry the param `key`.
+    pub fn declares(self, key: &str) -> bool {
+        (self.scope() == Scope::Server && SERVER_PARAMS.contains(&key))
+            || self.params().contains(&key)
+    }
 }
 
 impl Serialize for Code {

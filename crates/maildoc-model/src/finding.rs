@@ -48,7 +48,14 @@ impl Finding {
         self
     }
 
+    /// Sets the param `key`, which the code's registry row must declare (checked in debug
+    /// builds, so that every test run catches a param no text can use).
     pub fn param(mut self, key: &str, value: impl ToString) -> Self {
+        debug_assert!(
+            self.code.declares(key),
+            "{}: the param `{key}` is not declared in the code registry",
+            self.code
+        );
         self.params.insert(key.to_string(), value.to_string());
         self
     }
