@@ -1086,11 +1086,10 @@ fn new(a: NewArgs, lang: Lang) -> ExitCode {
         );
     }
     for f in maildoc_engine::karte::risks(&karte) {
-        let text = maildoc_kb::finding_text(f.code, lang);
         say(
             lang,
             "karte-risk-line",
-            &[("title", &maildoc_kb::fill(&text.title, &f.params))],
+            &[("title", &maildoc_report::finding_title(&f, lang))],
         );
     }
     ExitCode::from(EXIT_HEALTHY)

@@ -2,7 +2,7 @@
 //! or a prompt without echo on a terminal. It is never printed.
 
 use crate::args::CheckArgs;
-use maildoc_probe::context::Password;
+use maildoc_engine::Password;
 use maildoc_report::{Lang, ui};
 use std::io::{BufRead, IsTerminal};
 

@@ -5,12 +5,11 @@
 use crate::args::{LoginArgs, NetArgs, ServerArgs};
 use crate::password;
 use clap::{Args, ValueEnum};
-use maildoc_engine::{CheckError, CheckOptions};
-use maildoc_model::domain::DomainReport;
-use maildoc_model::{Protocol, Report, Severity};
-use maildoc_report::{Lang, human, ui};
+use maildoc_engine::CheckOptions;
+use maildoc_report::triage::causes_table;
+use maildoc_report::{Lang, ui};
 use maildoc_triage::{
-    Area, Check, CheckOutcome, CheckStatus, Kind, Likelihood, SenderCheckOutcome, Triage,
+    Check, CheckNote, CheckStatus, Kind, Outcome, SenderCheckNote, SenderCheckOutcome, Triage,
 };
 use std::fmt::Write as _;
 use std::io::IsTerminal;
@@ -126,21 +125,6 @@ fn usage(lang: Lang, detail: &str) -> ExitCode {
     ExitCode::from(crate::EXIT_USAGE)
 }
 
-/// What the summary is made of.
-struct Outcome {
-    triage: Triage,
-    tried: Vec<String>,
-    report: Option<Report>,
-    /// Why the account check did not run, when it did not (a UI key).
-    check_note: Option<&'static str>,
-    /// What `explain` made of the error text: candidate codes with likelihood (percent).
-    explained: Option<Vec<(maildoc_model::Code, u8)>>,
-    /// The sender's domain check, when it ran.
-    domain_report: Option<DomainReport>,
-    /// Why the sender's domain check did not run, when it did not (a UI key).
-    domain_note: Option<&'static str>,
-}
-
 pub fn run(args: TriageArgs, lang_flag: Option<&str>) -> ExitCode {
     let lang = crate::args::language(lang_flag);
     let file = match &args.answers_file {
@@ -163,11 +147,10 @@ pub fn run(args: TriageArgs, lang_flag: Option<&str>) -> ExitCode {
         },
         None => return usage(lang, ui::text("error-triage-no-symptom", lang)),
     };
-    let mut triage = match Triage::new(symptom.trim()) {
-        Ok(t) => t,
+    let mut outcome = match Triage::new(symptom.trim()) {
+        Ok(t) => Outcome::new(t),
         Err(e) => return usage(lang, &e.to_string()),
     };
-    let mut explained = None;
     // Answers: the file first, then the flags (a flag wins), then --address.
     let mut given: Vec<(String, String)> = file.answers.into_iter().collect();
     for a in &args.answer {
@@ -194,24 +177,12 @@ pub fn run(args: TriageArgs, lang_flag: Option<&str>) -> ExitCode {
         return crate::usage(&problem);
     }
     for (k, v) in &given {
-        if let Err(e) = triage.answer(k, v) {
+        if let Err(e) = maildoc_engine::triage::answer(&mut outcome, k, v) {
             return usage(lang, &e.to_string());
         }
-        if k == "error" {
-            explained = explain_into(&mut triage, v);
-        }
     }
-    let mut tried = file.tried;
-    tried.extend(args.tried.iter().cloned());
-    let mut outcome = Outcome {
-        triage,
-        tried,
-        report: None,
-        check_note: None,
-        explained,
-        domain_report: None,
-        domain_note: None,
-    };
+    outcome.tried = file.tried;
+    outcome.tried.extend(args.tried.iter().cloned());
     if interactive {
         eprintln!("{}", causes_table(&outcome.triage, lang));
     }
@@ -224,11 +195,8 @@ pub fn run(args: TriageArgs, lang_flag: Option<&str>) -> ExitCode {
             let Some(value) = prompt_question(q, lang) else {
                 break;
             };
-            if outcome.triage.answer(&q.id, &value).is_err() {
+            if maildoc_engine::triage::answer(&mut outcome, &q.id, &value).is_err() {
                 break;
-            }
-            if q.id == "error" {
-                outcome.explained = explain_into(&mut outcome.triage, &value);
             }
             maybe_check(&mut outcome, &args, lang, interactive);
             maybe_domain_check(&mut outcome, &args, lang, interactive);
@@ -249,9 +217,11 @@ pub fn run(args: TriageArgs, lang_flag: Option<&str>) -> ExitCode {
         }
     }
     let text = match args.format {
-        SummaryFormat::Text => summary_text(&outcome, lang, args.client),
-        SummaryFormat::Markdown => summary_markdown(&outcome, lang, args.client),
-        SummaryFormat::Html => summary_html(&outcome, lang, args.client),
+        SummaryFormat::Text => maildoc_report::triage::summary_text(&outcome, lang, args.client),
+        SummaryFormat::Markdown => {
+            maildoc_report::triage::summary_markdown(&outcome, lang, args.client)
+        }
+        SummaryFormat::Html => maildoc_report::triage::summary_html(&outcome, lang, args.client),
     };
     crate::write_result(
         &text,
@@ -259,58 +229,19 @@ pub fn run(args: TriageArgs, lang_flag: Option<&str>) -> ExitCode {
     )
 }
 
-/// What `maildoc explain` makes of the error text: candidate codes with their likelihood
-/// (percent). Empty text explains nothing.
-fn explain_candidates(text: &str) -> Option<Vec<(maildoc_model::Code, u8)>> {
-    if text.trim().is_empty() {
-        return None;
-    }
-    let e = maildoc_explain::explain(text);
-    Some(
-        e.candidates
-            .iter()
-            .map(|c| (c.code, c.likelihood))
-            .collect(),
-    )
-}
-
-/// Feeds the error text through `explain` into the causes; returns the candidates for the
-/// summary.
-fn explain_into(triage: &mut Triage, text: &str) -> Option<Vec<(maildoc_model::Code, u8)>> {
-    let candidates = explain_candidates(text)?;
-    let scaled: Vec<(maildoc_model::Code, f64)> = candidates
-        .iter()
-        .map(|(c, l)| (*c, f64::from(*l) / 100.0))
-        .collect();
-    triage.apply_explanation(&scaled);
-    Some(candidates)
-}
-
 /// Runs the account check when it is ready and has not run yet.
 fn maybe_check(outcome: &mut Outcome, args: &TriageArgs, lang: Lang, interactive: bool) {
-    let ready = outcome
-        .triage
-        .checks_to_run()
-        .into_iter()
-        .find_map(|c| match c {
-            Check::Account {
-                address,
-                status: CheckStatus::Ready,
-            } => Some(address),
-            _ => None,
-        });
-    let Some(address) = ready else { return };
-    if outcome.report.is_some() || outcome.check_note.is_some() {
+    let Some(address) = outcome.account_check_due() else {
         return;
-    }
+    };
     // An address typed at the prompt: the flags' and the file's were checked at the start.
     if let Some(problem) = crate::address::problem(&address, lang) {
         eprintln!("maildoc: {problem}");
-        outcome.check_note = Some("triage-check-failed");
+        outcome.check_note = Some(CheckNote::Failed);
         return;
     }
     if args.no_check {
-        outcome.check_note = Some("triage-check-skipped");
+        outcome.check_note = Some(CheckNote::Skipped);
         return;
     }
     let password = if args.login.no_login {
@@ -326,7 +257,7 @@ fn maybe_check(outcome: &mut Outcome, args: &TriageArgs, lang: Lang, interactive
             Err(("error-no-password", _)) => None,
             Err((key, detail)) => {
                 eprintln!("maildoc: {}", password::message(key, lang, &detail));
-                outcome.check_note = Some("triage-check-failed");
+                outcome.check_note = Some(CheckNote::Failed);
                 return;
             }
         }
@@ -334,7 +265,7 @@ fn maybe_check(outcome: &mut Outcome, args: &TriageArgs, lang: Lang, interactive
     let net = match args.net.checked(lang) {
         Ok(n) => n,
         Err(_) => {
-            outcome.check_note = Some("triage-check-failed");
+            outcome.check_note = Some(CheckNote::Failed);
             return;
         }
     };
@@ -344,11 +275,10 @@ fn maybe_check(outcome: &mut Outcome, args: &TriageArgs, lang: Lang, interactive
             ui::fill("triage-checking", lang, &[("address", &address)])
         );
     }
-    let login = password.is_some();
     let opts = CheckOptions {
         settings: args.servers.settings(&address),
+        login: password.is_some(),
         password,
-        login,
         smtp_auth: args.servers.smtp_auth(),
         allow_plaintext_login: args.login.allow_plaintext_login,
         dns_server: net.dns_server,
@@ -356,42 +286,11 @@ fn maybe_check(outcome: &mut Outcome, args: &TriageArgs, lang: Lang, interactive
         timeout: net.timeout,
     };
     let Ok(runtime) = crate::runtime() else {
-        outcome.check_note = Some("triage-check-failed");
+        outcome.check_note = Some(CheckNote::Failed);
         return;
     };
-    match runtime.block_on(maildoc_engine::check(opts, |_| {})) {
-        Ok(report) => {
-            let mut areas = Vec::new();
-            if report
-                .servers
-                .iter()
-                .any(|s| matches!(s.endpoint.protocol, Protocol::Imap | Protocol::Pop3))
-            {
-                areas.push(Area::Incoming);
-            }
-            if report
-                .servers
-                .iter()
-                .any(|s| s.endpoint.protocol == Protocol::Smtp)
-            {
-                areas.push(Area::Outgoing);
-            }
-            if report.target.login {
-                areas.push(Area::Login);
-            }
-            outcome.triage.record_check(CheckOutcome {
-                codes: report.findings.iter().map(|f| f.code).collect(),
-                areas,
-            });
-            if !login {
-                outcome.check_note = Some("triage-check-no-login");
-            }
-            outcome.report = Some(report);
-        }
-        Err(CheckError::Usage(m)) | Err(CheckError::Setup(m)) => {
-            eprintln!("maildoc: {m}");
-            outcome.check_note = Some("triage-check-failed");
-        }
+    if let Err(e) = runtime.block_on(maildoc_engine::triage::check(outcome, opts, |_| {})) {
+        eprintln!("maildoc: {e}");
     }
 }
 
@@ -415,18 +314,18 @@ fn maybe_domain_check(outcome: &mut Outcome, args: &TriageArgs, lang: Lang, inte
         return;
     }
     if args.no_domain_check {
-        outcome.domain_note = Some("triage-check-sender-skipped");
+        outcome.domain_note = Some(SenderCheckNote::Skipped);
         return;
     }
-    let failed = |outcome: &mut Outcome| outcome.domain_note = Some("triage-check-sender-failed");
-    let Ok(domain) = crate::domain::normalize_domain(&domain) else {
+    let failed = |outcome: &mut Outcome| outcome.domain_note = Some(SenderCheckNote::Failed);
+    let Ok(domain) = maildoc_engine::domain::DomainName::parse(&domain) else {
         return failed(outcome);
     };
     let Ok(net) = args.net.checked(lang) else {
         return failed(outcome);
     };
-    let trust = match maildoc_probe::tls::Trust::new(net.ca_pem.as_deref()) {
-        Ok(t) => t,
+    let env = match maildoc_engine::domain::Env::new(net.dns_server, net.ca_pem.as_deref()) {
+        Ok(env) => env,
         Err(e) => {
             eprintln!("maildoc: {e}");
             return failed(outcome);
@@ -438,45 +337,20 @@ fn maybe_domain_check(outcome: &mut Outcome, args: &TriageArgs, lang: Lang, inte
     if interactive {
         eprintln!(
             "{}",
-            ui::fill("triage-checking", lang, &[("address", &domain)])
+            ui::fill("triage-checking", lang, &[("address", domain.as_str())])
         );
     }
-    let opts = crate::domain::Options {
-        domain,
-        selectors: Vec::new(),
-        ip: None,
-        mail_from: None,
-        dns_server: net.dns_server,
+    let opts = maildoc_engine::domain::Options {
         dnsbl_zones: Vec::new(),
-        approved_mx: Vec::new(),
-        approved_ns: Vec::new(),
-        parked: false,
-        bimi_selector: "default".into(),
-        smtp: false,
+        timeout: net.timeout,
+        ..Default::default()
     };
-    let report = runtime.block_on(async {
-        let clock = maildoc_probe::clock::RunClock::new(net.timeout);
-        let dns = maildoc_probe::dns::Dns::new(net.dns_server);
-        crate::domain::check(&opts, &dns, &trust, &clock).await
-    });
+    let report = runtime.block_on(maildoc_engine::domain::check(&domain, &opts, &env));
     outcome.triage.record_sender_check(SenderCheckOutcome {
         codes: report.findings.iter().map(|f| f.code).collect(),
         conclusive: report.spf_ok.is_some() && !report.dmarc.lookup.is_inconclusive(),
     });
     outcome.domain_report = Some(report);
-}
-
-/// The heading and lines of the sender's domain findings, when the check ran.
-fn domain_lines(o: &Outcome, lang: Lang) -> Option<(String, Vec<String>)> {
-    let r = o.domain_report.as_ref()?;
-    let mut lines = crate::domain::finding_lines(r, lang);
-    if lines.is_empty() {
-        lines.push(ui::text("triage-domain-clean", lang).to_string());
-    }
-    Some((
-        ui::fill("triage-domain-findings", lang, &[("domain", &r.domain)]),
-        lines,
-    ))
 }
 
 // ---- prompts ---------------------------------------------------------------------------------
@@ -519,526 +393,15 @@ fn prompt_question(q: &maildoc_triage::Question, lang: Lang) -> Option<String> {
     }
 }
 
-// ---- the summary -----------------------------------------------------------------------------
-
-fn likelihood_word(l: Likelihood, lang: Lang) -> &'static str {
-    ui::text(&format!("triage-likelihood-{}", l.key()), lang)
-}
-
-/// The causes table shown after each answer.
-fn causes_table(t: &Triage, lang: Lang) -> String {
-    let mut out = format!("\n{}\n", ui::text("triage-causes", lang));
-    for (c, l) in t.causes() {
-        let _ = writeln!(out, "  [{}] {}", likelihood_word(l, lang), c.text(lang));
-    }
-    out
-}
-
-fn answer_words(q: &maildoc_triage::Question, value: &str, lang: Lang) -> String {
-    match q.answer(value) {
-        Some(a) => a.text(lang).to_string(),
-        None if value.trim().is_empty() => ui::text("triage-answer-empty", lang).to_string(),
-        None => quoted(value, lang),
-    }
-}
-
-fn quoted(value: &str, lang: Lang) -> String {
-    match lang {
-        Lang::Ja => format!("「{value}」"),
-        Lang::En => format!("\"{value}\""),
-    }
-}
-
-/// Every line of the answers, as (question, answer) words.
-fn answer_rows(t: &Triage, lang: Lang) -> Vec<(String, String)> {
-    t.answers()
-        .into_iter()
-        .map(|(q, v)| (q.text(lang).to_string(), answer_words(q, v, lang)))
-        .collect()
-}
-
-/// The questions still worth asking, with their possible answers.
-fn open_lines(t: &Triage, lang: Lang) -> Vec<String> {
-    t.open_questions()
-        .into_iter()
-        .map(|q| {
-            let answers: Vec<&str> = q.answers.iter().map(|a| a.text(lang)).collect();
-            if answers.is_empty() {
-                q.text(lang).to_string()
-            } else {
-                format!("{} ({})", q.text(lang), answers.join(" / "))
-            }
-        })
-        .collect()
-}
-
-/// What to ask the provider: the findings the check confirmed, then the causes that stay
-/// likely or possible and that the provider can answer.
-fn asks(o: &Outcome, lang: Lang) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some(report) = &o.report {
-        for f in report.sorted_findings() {
-            if f.severity == Severity::Info {
-                continue;
-            }
-            let b = maildoc_report::finding_block(report, f, lang);
-            out.push(ui::fill(
-                "triage-ask-finding",
-                lang,
-                &[("title", &b.title), ("code", f.code.as_str())],
-            ));
-        }
-    }
-    // The provider's time is short: the five most likely causes it can answer.
-    out.extend(
-        o.triage
-            .causes()
-            .into_iter()
-            .filter(|(c, l)| *l <= Likelihood::Possible && !c.ask(lang).is_empty())
-            .take(5)
-            .map(|(c, _)| c.ask(lang).to_string()),
-    );
-    out
-}
-
-/// The lines about the checks: what ran, what could not, what is pending.
-fn check_lines(o: &Outcome, lang: Lang) -> Vec<String> {
-    let mut out = Vec::new();
-    match o.explained.as_deref() {
-        Some([]) => out.push(ui::text("triage-explained-unknown", lang).to_string()),
-        Some(candidates) => {
-            let codes: Vec<String> = candidates
-                .iter()
-                .take(5)
-                .map(|(c, l)| format!("{c} {l}%"))
-                .collect();
-            out.push(ui::fill(
-                "triage-explained",
-                lang,
-                &[("codes", &codes.join(", "))],
-            ));
-        }
-        None => {}
-    }
-    let checks = o.triage.checks_to_run();
-    if !checks.iter().any(|c| matches!(c, Check::Account { .. })) {
-        out.push(ui::text("triage-check-no-address", lang).to_string());
-    }
-    for c in checks {
-        match c {
-            Check::Account { address, .. } => {
-                if let Some(note) = o.check_note {
-                    out.push(ui::fill(note, lang, &[("address", &address)]));
-                } else if o.report.is_some() {
-                    out.push(ui::fill(
-                        "triage-check-done",
-                        lang,
-                        &[("address", &address)],
-                    ));
-                }
-            }
-            Check::SenderDomain { domain, .. } => {
-                if let Some(note) = o.domain_note {
-                    out.push(ui::fill(note, lang, &[("domain", &domain)]));
-                } else if o.domain_report.is_some() {
-                    out.push(ui::fill(
-                        "triage-check-sender-done",
-                        lang,
-                        &[("domain", &domain)],
-                    ));
-                }
-            }
-        }
-    }
-    out
-}
-
-fn title(lang: Lang) -> &'static str {
-    ui::text("triage-title", lang)
-}
-
-fn summary_text(o: &Outcome, lang: Lang, client: Option<maildoc_report::Client>) -> String {
-    let t = &o.triage;
-    let mut out = String::new();
-    let _ = writeln!(out, "{}", title(lang));
-    let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "{}: {}",
-        ui::text("triage-symptom", lang),
-        t.symptom().text(lang)
-    );
-    let _ = writeln!(out);
-    let _ = writeln!(out, "{}", ui::text("triage-answers", lang));
-    let rows = answer_rows(t, lang);
-    if rows.is_empty() {
-        let _ = writeln!(out, "  {}", ui::text("triage-none", lang));
-    }
-    for (q, a) in rows {
-        let _ = writeln!(out, "  - {q}\n    → {a}");
-    }
-    let open = open_lines(t, lang);
-    if !open.is_empty() {
-        let _ = writeln!(out, "\n{}", ui::text("triage-open", lang));
-        for q in open {
-            let _ = writeln!(out, "  - {q}");
-        }
-    }
-    let _ = write!(out, "{}", causes_table(t, lang));
-    let _ = writeln!(out);
-    let _ = writeln!(out, "{}", ui::text("triage-checks", lang));
-    for line in check_lines(o, lang) {
-        let _ = writeln!(out, "  - {line}");
-    }
-    if let Some((heading, lines)) = domain_lines(o, lang) {
-        let _ = writeln!(out, "\n{heading}");
-        for line in lines {
-            let _ = writeln!(out, "  - {line}");
-        }
-    }
-    if let Some(report) = &o.report {
-        let _ = writeln!(out);
-        let _ = writeln!(
-            out,
-            "{}",
-            human::render(
-                report,
-                lang,
-                human::Style {
-                    color: false,
-                    verbose: true,
-                    client,
-                },
-            )
-            .trim_end()
-        );
-    }
-    let _ = writeln!(out);
-    let _ = writeln!(out, "{}", ui::text("triage-tried", lang));
-    if o.tried.is_empty() {
-        let _ = writeln!(out, "  {}", ui::text("triage-none", lang));
-    }
-    for x in &o.tried {
-        let _ = writeln!(out, "  - {x}");
-    }
-    let _ = writeln!(out);
-    let _ = writeln!(out, "{}", ui::text("triage-ask", lang));
-    let asks = asks(o, lang);
-    if asks.is_empty() {
-        let _ = writeln!(out, "  {}", ui::text("triage-none", lang));
-    }
-    for a in asks {
-        let _ = writeln!(out, "  - {a}");
-    }
-    out
-}
-
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
-}
-
-fn summary_markdown(o: &Outcome, lang: Lang, client: Option<maildoc_report::Client>) -> String {
-    let t = &o.triage;
-    let mut out = String::new();
-    let _ = writeln!(out, "# {}\n", title(lang));
-    let _ = writeln!(
-        out,
-        "- {}: {}\n",
-        ui::text("triage-symptom", lang),
-        t.symptom().text(lang)
-    );
-    let _ = writeln!(out, "## {}\n", ui::text("triage-answers", lang));
-    let rows = answer_rows(t, lang);
-    if rows.is_empty() {
-        let _ = writeln!(out, "{}\n", ui::text("triage-none", lang));
-    } else {
-        let _ = writeln!(
-            out,
-            "| {} | {} |\n|---|---|",
-            ui::text("triage-question", lang),
-            ui::text("triage-answer", lang)
-        );
-        for (q, a) in rows {
-            let _ = writeln!(out, "| {} | {} |", cell(&q), cell(&a));
-        }
-        let _ = writeln!(out);
-    }
-    let open = open_lines(t, lang);
-    if !open.is_empty() {
-        let _ = writeln!(out, "{}\n", ui::text("triage-open", lang));
-        for q in open {
-            let _ = writeln!(out, "- {q}");
-        }
-        let _ = writeln!(out);
-    }
-    let _ = writeln!(out, "## {}\n", ui::text("triage-causes", lang));
-    let _ = writeln!(
-        out,
-        "| {} | {} |\n|---|---|",
-        ui::text("triage-cause", lang),
-        ui::text("triage-likelihood", lang)
-    );
-    for (c, l) in t.causes() {
-        let _ = writeln!(
-            out,
-            "| {} | {} |",
-            cell(c.text(lang)),
-            likelihood_word(l, lang)
-        );
-    }
-    let _ = writeln!(out);
-    let _ = writeln!(out, "## {}\n", ui::text("triage-checks", lang));
-    for line in check_lines(o, lang) {
-        let _ = writeln!(out, "- {line}");
-    }
-    let _ = writeln!(out);
-    if let Some((heading, lines)) = domain_lines(o, lang) {
-        let _ = writeln!(out, "## {}\n", cell(&heading));
-        for line in lines {
-            let _ = writeln!(out, "- {}", cell(&line));
-        }
-        let _ = writeln!(out);
-    }
-    if let Some(report) = &o.report {
-        for line in maildoc_report::markdown::render(report, lang, client).lines() {
-            if line.starts_with('#') {
-                let _ = writeln!(out, "##{line}");
-            } else {
-                let _ = writeln!(out, "{line}");
-            }
-        }
-        let _ = writeln!(out);
-    }
-    let _ = writeln!(out, "## {}\n", ui::text("triage-tried", lang));
-    if o.tried.is_empty() {
-        let _ = writeln!(out, "{}", ui::text("triage-none", lang));
-    }
-    for x in &o.tried {
-        let _ = writeln!(out, "- {x}");
-    }
-    let _ = writeln!(out);
-    let _ = writeln!(out, "## {}\n", ui::text("triage-ask", lang));
-    let asks = asks(o, lang);
-    if asks.is_empty() {
-        let _ = writeln!(out, "{}", ui::text("triage-none", lang));
-    }
-    for a in asks {
-        let _ = writeln!(out, "- {a}");
-    }
-    out
-}
-
-fn summary_html(o: &Outcome, lang: Lang, client: Option<maildoc_report::Client>) -> String {
-    use maildoc_report::karte::escape as e;
-    let t = &o.triage;
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>",
-        lang.as_str(),
-        e(title(lang))
-    );
-    let _ = writeln!(
-        out,
-        "<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.5}}table{{border-collapse:collapse}}td,th{{border:1px solid #999;padding:.2em .5em;text-align:left;vertical-align:top}}.confirmed,.likely{{font-weight:bold}}.ruled-out{{color:#777}}pre{{white-space:pre-wrap;font-size:.85em}}@media print{{details{{display:block}}}}</style>\n</head>\n<body>"
-    );
-    let _ = writeln!(out, "<h1>{}</h1>", e(title(lang)));
-    let _ = writeln!(
-        out,
-        "<p><strong>{}:</strong> {}</p>",
-        e(ui::text("triage-symptom", lang)),
-        e(t.symptom().text(lang))
-    );
-    let _ = writeln!(out, "<h2>{}</h2>", e(ui::text("triage-answers", lang)));
-    let rows = answer_rows(t, lang);
-    if rows.is_empty() {
-        let _ = writeln!(out, "<p>{}</p>", e(ui::text("triage-none", lang)));
-    } else {
-        let _ = writeln!(
-            out,
-            "<table>\n<tr><th>{}</th><th>{}</th></tr>",
-            e(ui::text("triage-question", lang)),
-            e(ui::text("triage-answer", lang))
-        );
-        for (q, a) in rows {
-            let _ = writeln!(out, "<tr><td>{}</td><td>{}</td></tr>", e(&q), e(&a));
-        }
-        let _ = writeln!(out, "</table>");
-    }
-    let open = open_lines(t, lang);
-    if !open.is_empty() {
-        let _ = writeln!(out, "<p>{}</p>", e(ui::text("triage-open", lang)));
-        list_html(&mut out, &open, lang);
-    }
-    let _ = writeln!(out, "<h2>{}</h2>", e(ui::text("triage-causes", lang)));
-    let _ = writeln!(
-        out,
-        "<table>\n<tr><th>{}</th><th>{}</th></tr>",
-        e(ui::text("triage-cause", lang)),
-        e(ui::text("triage-likelihood", lang))
-    );
-    for (c, l) in t.causes() {
-        let _ = writeln!(
-            out,
-            "<tr class=\"{}\"><td>{}</td><td>{}</td></tr>",
-            l.key(),
-            e(c.text(lang)),
-            e(likelihood_word(l, lang))
-        );
-    }
-    let _ = writeln!(out, "</table>");
-    let _ = writeln!(out, "<h2>{}</h2>\n<ul>", e(ui::text("triage-checks", lang)));
-    for line in check_lines(o, lang) {
-        let _ = writeln!(out, "<li>{}</li>", e(&line));
-    }
-    let _ = writeln!(out, "</ul>");
-    if let Some((heading, lines)) = domain_lines(o, lang) {
-        let _ = writeln!(out, "<h2>{}</h2>\n<ul>", e(&heading));
-        for line in lines {
-            let _ = writeln!(out, "<li>{}</li>", e(&line));
-        }
-        let _ = writeln!(out, "</ul>");
-    }
-    if let Some(report) = &o.report {
-        report_html(&mut out, report, lang, client);
-    }
-    let _ = writeln!(out, "<h2>{}</h2>", e(ui::text("triage-tried", lang)));
-    list_html(&mut out, &o.tried, lang);
-    let _ = writeln!(out, "<h2>{}</h2>", e(ui::text("triage-ask", lang)));
-    list_html(&mut out, &asks(o, lang), lang);
-    let _ = writeln!(out, "</body>\n</html>");
-    out
-}
-
-fn list_html(out: &mut String, items: &[String], lang: Lang) {
-    use maildoc_report::karte::escape as e;
-    if items.is_empty() {
-        let _ = writeln!(out, "<p>{}</p>", e(ui::text("triage-none", lang)));
-        return;
-    }
-    let _ = writeln!(out, "<ul>");
-    for x in items {
-        let _ = writeln!(out, "<li>{}</li>", e(x));
-    }
-    let _ = writeln!(out, "</ul>");
-}
-
-/// The check part of the HTML summary: servers, findings with evidence, transcripts.
-fn report_html(
-    out: &mut String,
-    report: &Report,
-    lang: Lang,
-    client: Option<maildoc_report::Client>,
-) {
-    use maildoc_report::karte::escape as e;
-    let _ = writeln!(
-        out,
-        "<h3>{}</h3>\n<table>\n<tr><th>{}</th><th>{}</th></tr>",
-        e(&ui::fill(
-            "title",
-            lang,
-            &[("address", &report.target.address)]
-        )),
-        e(ui::text("md-server", lang)),
-        e(ui::text("md-details", lang))
-    );
-    for s in &report.servers {
-        let _ = writeln!(
-            out,
-            "<tr><td>{}</td><td>{}</td></tr>",
-            e(&s.endpoint.describe()),
-            e(&maildoc_report::facts::summary(s, report.started_at_unix, lang).join(", "))
-        );
-    }
-    let _ = writeln!(out, "</table>");
-    let findings = report.sorted_findings();
-    let _ = writeln!(
-        out,
-        "<h3>{}</h3>",
-        e(&ui::fill(
-            "findings",
-            lang,
-            &[("count", &findings.len().to_string())]
-        ))
-    );
-    let wanted = client.map(|c| c.label(lang));
-    for f in findings {
-        let b = maildoc_report::finding_block(report, f, lang);
-        let _ = writeln!(
-            out,
-            "<h4>[{}] {} (<code>{}</code>)</h4>\n<ul>",
-            e(&b.severity),
-            e(&b.title),
-            f.code
-        );
-        if let Some(server) = &b.server {
-            let _ = writeln!(
-                out,
-                "<li>{}: {}</li>",
-                e(ui::text("md-server", lang)),
-                e(server)
-            );
-        }
-        let _ = writeln!(
-            out,
-            "<li>{}: {}</li>",
-            e(ui::text("cause", lang)),
-            e(&b.cause)
-        );
-        let _ = writeln!(out, "<li>{}: {}</li>", e(ui::text("fix", lang)), e(&b.fix));
-        for (label, steps) in &b.clients {
-            if wanted.is_none_or(|w| w == label) {
-                let _ = writeln!(out, "<li>{}: {}</li>", e(label), e(steps));
-            }
-        }
-        for ev in &b.evidence {
-            let _ = writeln!(
-                out,
-                "<li>{}: <code>{}</code></li>",
-                e(ui::text("evidence", lang)),
-                e(ev)
-            );
-        }
-        let _ = writeln!(out, "</ul>");
-    }
-    let _ = writeln!(
-        out,
-        "<details><summary>{}</summary>",
-        e(ui::text("transcripts", lang))
-    );
-    for s in &report.servers {
-        let _ = writeln!(
-            out,
-            "<h4>{} ({})</h4>\n<pre>",
-            e(&s.endpoint.describe()),
-            e(&s.id)
-        );
-        for line in maildoc_report::timeline(s) {
-            let _ = writeln!(out, "{}", e(&line));
-        }
-        let _ = writeln!(out, "</pre>");
-    }
-    let _ = writeln!(out, "</details>");
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn help_and_screen_words_exist_in_both_languages() {
+    fn help_and_prompt_words_exist_in_both_languages() {
         for lang in [Lang::Ja, Lang::En] {
             for (_, key) in HELP {
                 assert_ne!(ui::text(key, lang), "?", "{key}");
-            }
-            for l in [
-                Likelihood::Confirmed,
-                Likelihood::Likely,
-                Likelihood::Possible,
-                Likelihood::Unlikely,
-                Likelihood::RuledOut,
-            ] {
-                assert_ne!(likelihood_word(l, lang), "?", "{l:?}");
             }
             for key in [
                 "help-triage",
@@ -1048,34 +411,7 @@ mod tests {
                 "error-triage",
                 "error-triage-no-symptom",
                 "error-triage-answer",
-                "triage-title",
-                "triage-symptom",
-                "triage-answers",
-                "triage-question",
-                "triage-answer",
-                "triage-answer-empty",
-                "triage-causes",
-                "triage-cause",
-                "triage-likelihood",
-                "triage-checks",
-                "triage-check-no-address",
-                "triage-check-done",
-                "triage-check-skipped",
-                "triage-check-failed",
-                "triage-check-no-login",
-                "triage-check-sender-done",
-                "triage-check-sender-skipped",
-                "triage-check-sender-failed",
-                "triage-domain-findings",
-                "triage-domain-clean",
-                "triage-open",
-                "triage-explained",
-                "triage-explained-unknown",
                 "triage-checking",
-                "triage-tried",
-                "triage-ask",
-                "triage-ask-finding",
-                "triage-none",
                 "triage-prompt-symptom",
                 "triage-prompt-tried",
             ] {

@@ -212,7 +212,7 @@ fn new_check_and_show_against_the_healthy_lab() {
     assert_eq!(k.history.len(), 2);
     assert_eq!(k.history[1].login, Some(false));
     assert!(!k.history[1].has_quota_reading());
-    assert!(maildoc_diagnose::karte::risks(&k).is_empty());
+    assert!(maildoc_engine::karte::risks(&k).is_empty());
 
     // The sheet: both languages, every format, the recorded checks, no password.
     for (lang, words) in [("ja", "メール設定カルテ"), ("en", "Mail settings karte")] {
@@ -539,7 +539,7 @@ fn karte_new_asks_the_questions() {
     assert_eq!(k.devices[0].delete_after_days, None);
     assert_eq!(k.devices[1].protocol, Protocol::Imap);
     assert_eq!(k.sources.len(), 1);
-    let codes: Vec<Code> = maildoc_diagnose::karte::risks(&k)
+    let codes: Vec<Code> = maildoc_engine::karte::risks(&k)
         .iter()
         .map(|f| f.code)
         .collect();

@@ -2,16 +2,19 @@
 //! all at once under one deadline, apply the rules, and hand back a report.
 
 pub mod discover;
+pub mod domain;
+pub mod explain;
 pub mod karte;
 pub mod lint;
 pub mod plan;
+pub mod triage;
 
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use maildoc_model::report::SCHEMA_VERSION;
 use maildoc_model::{Report, ServerEvidence, TargetInfo};
 use maildoc_probe::clock::RunClock;
-use maildoc_probe::context::{Account, Password, ProbeContext};
+use maildoc_probe::context::{Account, ProbeContext};
 use maildoc_probe::dns::Dns;
 use maildoc_probe::server::{self, ServerPlan};
 use maildoc_probe::tls::Trust;
@@ -19,6 +22,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 pub use discover::{DiscoverOptions, Discovery, discover};
+pub use maildoc_probe::context::Password;
 pub use plan::{Plan, PlanError, Settings};
 
 /// Everything a check needs.

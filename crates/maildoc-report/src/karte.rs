@@ -5,6 +5,7 @@
 //! it): no clock, no file path, no password. The same content goes to every format: it is
 //! built once as a [`Sheet`] and then written out.
 
+use crate::html::escape;
 use crate::ui;
 use maildoc_kb::{Client, Lang};
 use maildoc_model::karte::{
@@ -610,22 +611,6 @@ fn markdown(s: &Sheet) -> String {
 // ---------------------------------------------------------------------------------------
 // HTML
 
-/// Escapes text for HTML content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            other => out.push(other),
-        }
-    }
-    out
-}
-
 const CSS: &str = "\
 :root { color-scheme: light; }
 body { font-family: \"Hiragino Sans\", \"Yu Gothic\", \"Noto Sans CJK JP\", \"Noto Sans JP\", Meiryo, sans-serif; line-height: 1.6; color: #111; max-width: 48rem; margin: 2rem auto; padding: 0 1rem; }
@@ -763,7 +748,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn widths_sizes_and_escapes() {
+    fn widths_and_sizes() {
         assert_eq!(display_width("abc"), 3);
         assert_eq!(display_width("メール"), 6);
         assert_eq!(display_width("ＳＳＬ"), 6);
@@ -772,10 +757,6 @@ mod tests {
         assert_eq!(size_kib(1_048_576), "1 GB");
         assert_eq!(size_kib(5_242_880), "5 GB");
         assert_eq!(size_kib(1_536), "1.5 MB");
-        assert_eq!(
-            escape("<a href=\"x\">&'"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
-        );
     }
 
     #[test]

@@ -1,10 +1,15 @@
 //! Renderers of a maildoc report. They decide nothing: severities and codes come from the
 //! rules, words from the knowledge base and `data/ui.toml`.
 
+pub mod discover;
+pub mod domain;
+pub mod explain;
 pub mod facts;
+pub mod html;
 pub mod human;
 pub mod karte;
 pub mod markdown;
+pub mod triage;
 pub mod ui;
 
 pub use maildoc_kb::{Client, Lang};
@@ -194,6 +199,11 @@ fn localized_params(f: &Finding, lang: Lang) -> std::collections::BTreeMap<Strin
         _ => {}
     }
     params
+}
+
+/// The title of a finding, its params filled in as they are.
+pub fn finding_title(f: &Finding, lang: Lang) -> String {
+    maildoc_kb::fill(&maildoc_kb::finding_text(f.code, lang).title, &f.params)
 }
 
 pub fn finding_block(report: &Report, f: &Finding, lang: Lang) -> FindingBlock {

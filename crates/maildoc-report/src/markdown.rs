@@ -6,7 +6,9 @@ use maildoc_kb::Lang;
 use maildoc_model::{Report, ServerStatus};
 use std::fmt::Write;
 
-fn cell(text: &str) -> String {
+/// Text made safe for one cell of a Markdown table (or one list line): `|` escaped, line
+/// breaks as spaces.
+pub fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 

@@ -102,7 +102,7 @@ fn sheets_are_complete_and_html_is_escaped_and_self_contained() {
                 assert!(!words.contains('{'), "an unfilled placeholder:\n{text}");
                 assert!(text.contains(&k.account.address));
                 for d in &k.devices {
-                    assert!(text.contains(&maildoc_report::karte::escape(&d.name)));
+                    assert!(text.contains(&maildoc_report::html::escape(&d.name)));
                 }
                 for f in &risks {
                     assert!(text.contains(f.code.as_str()));

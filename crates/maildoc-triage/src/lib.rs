@@ -25,6 +25,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 pub use maildoc_kb::Lang;
+pub use outcome::{CheckNote, Outcome, SenderCheckNote};
+
+mod outcome;
 
 /// One way mail fails, as the user would say it.
 #[derive(Debug, Deserialize)]

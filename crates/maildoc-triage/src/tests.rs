@@ -511,3 +511,113 @@ fn carrier_addresses() {
     assert!(!is_carrier_address("a@notdocomo.ne.jp.example"));
     assert!(!is_carrier_address("a@example.jp"));
 }
+
+/// A check report of `address` that probed these protocols and found these codes.
+fn report(
+    address: &str,
+    protocols: &[maildoc_model::Protocol],
+    login: bool,
+    codes: &[Code],
+) -> maildoc_model::Report {
+    use maildoc_model::{
+        Endpoint, Finding, Origin, ProbeDepth, Security, ServerEvidence, TargetInfo,
+    };
+    maildoc_model::Report {
+        schema_version: maildoc_model::report::SCHEMA_VERSION,
+        maildoc_version: "0.0.0".into(),
+        started_at: "2026-11-22T00:00:00Z".into(),
+        started_at_unix: 1_795_305_600,
+        elapsed_ms: 1,
+        timeout_ms: 15_000,
+        target: TargetInfo {
+            address: address.into(),
+            username: address.into(),
+            login,
+            smtp_auth: true,
+            allow_plaintext_login: false,
+            dns_server: None,
+            settings_source: "flags".into(),
+            provider: None,
+            normalizations: Vec::new(),
+        },
+        servers: protocols
+            .iter()
+            .map(|&p| {
+                ServerEvidence::new(
+                    p.as_str(),
+                    Endpoint::new(p, "mail.example.jp", 993, Security::Tls),
+                    Origin::Flag,
+                    ProbeDepth::Full,
+                )
+            })
+            .collect(),
+        findings: codes.iter().map(|&c| Finding::new(c)).collect(),
+    }
+}
+
+#[test]
+fn a_check_report_says_which_areas_it_looked_at() {
+    use maildoc_model::Protocol::{Imap, Pop3, Smtp};
+    let all = report("taro@example.jp", &[Imap, Smtp], true, &[Code::AuthFailed]);
+    assert_eq!(
+        CheckOutcome::from_report(&all),
+        CheckOutcome {
+            codes: vec![Code::AuthFailed],
+            areas: vec![Area::Incoming, Area::Outgoing, Area::Login],
+        }
+    );
+    let pop_only = report("taro@example.jp", &[Pop3], false, &[]);
+    assert_eq!(
+        CheckOutcome::from_report(&pop_only),
+        CheckOutcome {
+            codes: vec![],
+            areas: vec![Area::Incoming],
+        }
+    );
+    let smtp_only = report("taro@example.jp", &[Smtp], false, &[]);
+    assert_eq!(
+        CheckOutcome::from_report(&smtp_only).areas,
+        vec![Area::Outgoing]
+    );
+    assert!(
+        CheckOutcome::from_report(&report("taro@example.jp", &[], false, &[]))
+            .areas
+            .is_empty()
+    );
+}
+
+#[test]
+fn the_account_check_is_due_once_and_folds_into_the_causes() {
+    let mut o = Outcome::new(t("signin"));
+    assert_eq!(o.account_check_due(), None);
+    o.triage.answer("address", "taro@example.jp").unwrap();
+    assert_eq!(o.account_check_due().as_deref(), Some("taro@example.jp"));
+    o.record_account_check(report(
+        "taro@example.jp",
+        &[maildoc_model::Protocol::Imap],
+        true,
+        &[Code::AuthFailed],
+    ));
+    assert_eq!(o.account_check_due(), None);
+    assert_eq!(o.check_note, None);
+    assert_eq!(likelihood(&o.triage, "auth-failed"), Likelihood::Confirmed);
+    assert!(o.report.is_some());
+}
+
+#[test]
+fn a_check_without_login_is_noted_and_a_given_up_check_is_not_due() {
+    let mut o = Outcome::new(t("receive"));
+    o.triage.answer("address", "taro@example.jp").unwrap();
+    o.record_account_check(report(
+        "taro@example.jp",
+        &[maildoc_model::Protocol::Imap],
+        false,
+        &[],
+    ));
+    assert_eq!(o.check_note, Some(CheckNote::NoLogin));
+    let mut skipped = Outcome::new(t("receive"));
+    skipped.triage.answer("address", "taro@example.jp").unwrap();
+    skipped.check_note = Some(CheckNote::Skipped);
+    assert_eq!(skipped.account_check_due(), None);
+    assert!(skipped.report.is_none());
+}

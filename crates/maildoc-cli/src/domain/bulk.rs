@@ -1,5 +1,5 @@
 //! `maildoc domain --from FILE|-`: many domains, one JSON line each (JSON Lines), with the
-//! same checks and findings as a single domain.
+//! same checks and findings as a single domain (`maildoc_engine::domain::check_many`).
 //!
 //! Memory stays flat whatever the number of domains: a reader thread passes the lines on
 //! through a bounded channel to one shard per core, at most `--concurrency` domains are in
@@ -7,13 +7,10 @@
 //! domains finish (every line carries its input line number). The DNS server is spared by
 //! the resolver's own query cap (`--rate`), shared by the shards.
 
-use super::{Options, check, normalize_domain};
 use crate::{EXIT_CANNOT_RUN, EXIT_HEALTHY, EXIT_PROBLEMS, EXIT_USAGE};
 use futures_util::StreamExt;
+use maildoc_engine::domain::{Env, Options, check_many};
 use maildoc_model::domain::DomainReport;
-use maildoc_probe::clock::RunClock;
-use maildoc_probe::dns::Dns;
-use maildoc_probe::tls::Trust;
 use maildoc_report::{Lang, ui};
 use serde::Serialize;
 use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
@@ -24,29 +21,13 @@ use std::time::Duration;
 
 /// A bulk run: the options every domain shares.
 pub struct Bulk {
-    /// The options of every domain (its `domain` is replaced per line).
     pub opts: Options,
     pub concurrency: usize,
-    /// Each domain's own deadline.
-    pub timeout: Duration,
     pub lang: Lang,
 }
 
-/// What the reader passes on.
-enum Item {
-    Domain {
-        line: u64,
-        input: String,
-        domain: String,
-    },
-    NotADomain {
-        line: u64,
-        input: String,
-        detail: String,
-    },
-    /// The input could not be read further.
-    ReadFailed(String),
-}
+/// A line to check: its number and its text.
+type Input = (u64, String);
 
 /// One output line: the input line's number and text, then the domain's report or why the
 /// line is not a domain.
@@ -78,100 +59,59 @@ enum Kind {
     NotADomain,
 }
 
-/// The lines of `reader` as items: blank lines and `#` comments are skipped, everything
-/// else becomes a domain or says why it is not one.
-fn read_items(reader: impl Read, tx: tokio::sync::mpsc::Sender<Item>) {
+/// What one input line came to, or why the run must stop.
+type Produced = Result<Done, String>;
+
+/// The lines of `reader`: blank lines and `#` comments are skipped, the others go to the
+/// shards through `tx`; a line that is not UTF-8 is answered at once through `out`, and so
+/// is an input that cannot be read further (which ends the reading).
+fn read_items(
+    reader: impl Read,
+    tx: tokio::sync::mpsc::Sender<Input>,
+    out: tokio::sync::mpsc::Sender<Produced>,
+) {
     for (index, raw) in BufReader::new(reader).split(b'\n').enumerate() {
-        let line_no = index as u64 + 1;
-        let item = match raw {
-            Err(e) => Item::ReadFailed(e.to_string()),
+        let line = index as u64 + 1;
+        let sent = match raw {
+            Err(e) => {
+                let _ = out.blocking_send(Err(e.to_string()));
+                return;
+            }
             Ok(bytes) => match String::from_utf8(bytes) {
-                Err(e) => Item::NotADomain {
-                    line: line_no,
-                    input: String::from_utf8_lossy(e.as_bytes()).trim().to_string(),
-                    detail: "the line is not UTF-8 text".into(),
-                },
+                Err(e) => {
+                    let input = String::from_utf8_lossy(e.as_bytes()).trim().to_string();
+                    let outcome = Err("the line is not UTF-8 text".to_string());
+                    out.blocking_send(Ok(done(line, &input, outcome))).is_ok()
+                }
                 Ok(text) => {
                     let input = text.trim();
                     if input.is_empty() || input.starts_with('#') {
                         continue;
                     }
-                    match normalize_domain(input) {
-                        Ok(domain) => Item::Domain {
-                            line: line_no,
-                            input: input.to_string(),
-                            domain,
-                        },
-                        Err(detail) => Item::NotADomain {
-                            line: line_no,
-                            input: input.to_string(),
-                            detail,
-                        },
-                    }
+                    tx.blocking_send((line, input.to_string())).is_ok()
                 }
             },
         };
-        let stop = matches!(item, Item::ReadFailed(_));
-        if tx.blocking_send(item).is_err() || stop {
+        if !sent {
             return;
         }
     }
 }
 
-fn to_json(line: &Line<'_>) -> String {
-    serde_json::to_string(line).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
-}
-
-/// What one input line came to, or why the run must stop.
-type Produced = Result<Done, String>;
-
-/// One line's work: the domain's check and its JSON line, or the JSON line of a line that is
-/// not a domain.
-async fn process(
-    item: Item,
-    opts: &Options,
-    dns: &Dns,
-    trust: &Trust,
-    timeout: Duration,
-) -> Produced {
-    match item {
-        Item::Domain {
-            line,
-            input,
-            domain,
-        } => {
-            let opts = Options {
-                domain,
-                ..opts.clone()
-            };
-            let clock = RunClock::new(timeout);
-            let report = check(&opts, dns, trust, &clock).await;
-            let kind = if report.has_problems() {
-                Kind::Problems
-            } else {
-                Kind::Healthy
-            };
-            let json = to_json(&Line {
-                line,
-                input: &input,
-                outcome: Outcome::Report(&report),
-            });
-            Ok(Done { json, kind })
-        }
-        Item::NotADomain {
-            line,
-            input,
-            detail,
-        } => Ok(Done {
-            json: to_json(&Line {
-                line,
-                input: &input,
-                outcome: Outcome::Error { error: &detail },
-            }),
-            kind: Kind::NotADomain,
-        }),
-        Item::ReadFailed(e) => Err(e),
-    }
+/// The JSON line of one input line and what it came to.
+fn done(line: u64, input: &str, outcome: Result<DomainReport, String>) -> Done {
+    let (outcome, kind) = match &outcome {
+        Ok(report) if report.has_problems() => (Outcome::Report(report), Kind::Problems),
+        Ok(report) => (Outcome::Report(report), Kind::Healthy),
+        Err(detail) => (Outcome::Error { error: detail }, Kind::NotADomain),
+    };
+    let json = serde_json::to_string(&Line {
+        line,
+        input,
+        outcome,
+    })
+    .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    Done { json, kind }
 }
 
 /// Puts the calling thread in the SCHED_BATCH policy (sched(7)): bulk checking is batch
@@ -209,9 +149,9 @@ fn thread_stat(n: usize) -> Option<String> {
 /// but the lines in and the results out, so no wake-up goes from one core to the other for
 /// every DNS answer.
 fn shard(
-    queue: Arc<tokio::sync::Mutex<tokio::sync::mpsc::Receiver<Item>>>,
+    queue: Arc<tokio::sync::Mutex<tokio::sync::mpsc::Receiver<Input>>>,
     out: tokio::sync::mpsc::Sender<Produced>,
-    work: (Options, Dns, Trust, Duration),
+    (opts, env): (Options, Env),
     concurrency: usize,
 ) {
     batch_scheduling();
@@ -225,19 +165,15 @@ fn shard(
             return;
         }
     };
-    let (opts, dns, trust, timeout) = &work;
     runtime.block_on(async {
-        let items = futures_util::stream::unfold(queue, |queue| async move {
-            let item = queue.lock().await.recv().await;
-            item.map(|item| (item, queue))
+        let inputs = futures_util::stream::unfold(queue, |queue| async move {
+            let input = queue.lock().await.recv().await;
+            // Each line is known by its number and its text, and checked by its text.
+            input.map(|(line, text)| (((line, text.clone()), text), queue))
         });
-        let mut results = std::pin::pin!(
-            items
-                .map(|item| process(item, opts, dns, trust, *timeout))
-                .buffer_unordered(concurrency)
-        );
-        while let Some(result) = results.next().await {
-            if out.send(result).await.is_err() {
+        let mut results = std::pin::pin!(check_many(inputs, &opts, &env, concurrency));
+        while let Some(((line, input), outcome)) = results.next().await {
+            if out.send(Ok(done(line, &input, outcome))).await.is_err() {
                 return;
             }
         }
@@ -250,8 +186,8 @@ impl Bulk {
     /// domain has problems, else 0; 2 when the input or the output failed.
     ///
     /// The domains are shared out among one shard per core ([`shard`]), all of them under
-    /// the one `--rate` cap of `dns`.
-    pub fn run(self, from: &Path, dns: Dns, trust: Trust) -> ExitCode {
+    /// the one `--rate` cap of `env`.
+    pub fn run(self, from: &Path, env: Env) -> ExitCode {
         let lang = self.lang;
         let (reader, total): (Box<dyn Read + Send>, Option<u64>) = if from.as_os_str() == "-" {
             (Box::new(std::io::stdin()), None)
@@ -278,24 +214,20 @@ impl Bulk {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let shards = cores.min(self.concurrency).max(1);
         let per_shard = self.concurrency.div_ceil(shards);
-        let (tx, rx) = tokio::sync::mpsc::channel::<Item>(self.concurrency * 2);
+        let (tx, rx) = tokio::sync::mpsc::channel::<Input>(self.concurrency * 2);
+        let (out_tx, mut out_rx) = tokio::sync::mpsc::channel::<Produced>(self.concurrency * 2);
         // Every thread of the run is batch work: the readers, the shards, and this one,
         // which writes the results.
         batch_scheduling();
+        let reader_out = out_tx.clone();
         let reader_thread = std::thread::spawn(move || {
             batch_scheduling();
-            read_items(reader, tx)
+            read_items(reader, tx, reader_out)
         });
         let queue = Arc::new(tokio::sync::Mutex::new(rx));
-        let (out_tx, mut out_rx) = tokio::sync::mpsc::channel::<Produced>(self.concurrency * 2);
         let workers: Vec<_> = (0..shards)
             .map(|_| {
-                let work = (
-                    self.opts.clone(),
-                    dns.with_own_sockets(),
-                    trust.clone(),
-                    self.timeout,
-                );
+                let work = (self.opts.clone(), env.with_own_sockets());
                 let (queue, out) = (Arc::clone(&queue), out_tx.clone());
                 std::thread::spawn(move || shard(queue, out, work, per_shard))
             })
