@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Bulk domain bench (issue 5, part 4): `maildoc domain --from` against checkdmarc (PyPI) over
+# Bulk domain bench: `maildoc domain --from` against checkdmarc (PyPI) over
 # the same generated domains, in the same run, against the same authoritative DNS server.
 #
 #   bench/domain-bench.sh [--domains N] [--concurrency "8 16 32 64 256"] [--dnsperf-seconds S]
@@ -30,7 +30,7 @@
 #      time for CPU and peak RSS; dnsperf measures NSD's ceiling again for 4 s right before
 #      each maildoc run, since this machine's speed drifts by a third from minute to minute;
 #   6. prints the figures as a Markdown table, how both tools' findings match the generated mix
-#      and the goals of issue 5: >= 30x checkdmarc's domains/s, and >= 1/2 of NSD's ceiling
+#      and the goals: >= 30x checkdmarc's domains/s, and >= 1/2 of NSD's ceiling
 #      (each run against the ceiling measured just before it; the median of the runs).
 #
 # Everything it starts is stopped, and the namespace and /etc/netns/maildoc-bench removed, on

@@ -3,7 +3,7 @@
 
 Reads what bench/domain-bench.sh left in its work dir (out/*.figures, out/checkdmarc.json,
 out/maildoc-C.jsonl, data/expected.json, log/mix.txt) and prints Markdown to stdout. Exit code
-0 when both goals of issue 5 are met (maildoc >= 30x checkdmarc's domains/s, maildoc's query
+0 when both goals are met (maildoc >= 30x checkdmarc's domains/s, maildoc's query
 rate >= 1/2 of the NSD ceiling measured just before its run, the median of the runs), 1 otherwise.
 """
 
