@@ -480,7 +480,7 @@ fn check_without_flags_uses_discovery() {
         Some(&lab.password("taro")),
     );
     assert_eq!(
-        c.report.target.settings_source,
+        c.report.target.settings_source.as_str(),
         "autoconfig",
         "{}",
         c.summary()
@@ -509,7 +509,12 @@ fn check_without_flags_uses_discovery() {
     // The MX names the provider: its servers are checked as the provider's (here the lab
     // points them at an intercepting server, which the check must say).
     let c = lab.check(BIN, "taro@hosted.lab.example", &["--no-login"], None);
-    assert_eq!(c.report.target.settings_source, "mx", "{}", c.summary());
+    assert_eq!(
+        c.report.target.settings_source.as_str(),
+        "mx",
+        "{}",
+        c.summary()
+    );
     assert_eq!(c.report.target.provider.as_deref(), Some("Gmail (Google)"));
     c.assert_problems(&[
         ("imap", Code::TlsInterceptionSuspected),
@@ -547,7 +552,7 @@ fn check_of_a_domain_without_settings_reports_what_discovery_saw() {
     // Nothing exists under nothing.lab.example: each guessed name is NXDOMAIN, and the check
     // reports the furthest guess of each protocol as discovery saw it.
     let c: Checked = lab.check(BIN, "taro@nothing.lab.example", &["--no-login"], None);
-    assert_eq!(c.report.target.settings_source, "guess");
+    assert_eq!(c.report.target.settings_source.as_str(), "guess");
     c.assert_problems(&[
         ("", Code::SettingsNotFound),
         ("imap", Code::DnsHostNotFound),
@@ -591,6 +596,6 @@ fn check_of_an_mms_address_says_so_and_probes_nothing() {
     assert!(report.servers.is_empty());
     let codes: Vec<Code> = report.findings.iter().map(|f| f.code).collect();
     assert_eq!(codes, vec![Code::ProviderNotForMailApps]);
-    assert_eq!(report.target.settings_source, "provider");
+    assert_eq!(report.target.settings_source.as_str(), "provider");
     assert!(r.elapsed < Duration::from_secs(2), "{:?}", r.elapsed);
 }

@@ -365,7 +365,7 @@ fn public_provider_with_a_scanner_certificate_is_interception() {
     let lab = Lab::get();
     let c = lab.check(BIN, "taro@gmail.com", &[], Some(&lab.password("taro")));
     assert_eq!(
-        c.report.target.settings_source,
+        c.report.target.settings_source.as_str(),
         "provider",
         "{}",
         c.summary()
@@ -732,7 +732,7 @@ fn full_width_input_is_normalized_and_works() {
     c.assert_problems(&[]);
     c.assert_exit(0);
     assert_eq!(c.report.target.address, "taro@lab.example");
-    assert_eq!(c.report.target.settings_source, "guess");
+    assert_eq!(c.report.target.settings_source.as_str(), "guess");
     let normalized: Vec<_> = c
         .report
         .findings

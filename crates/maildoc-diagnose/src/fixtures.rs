@@ -381,7 +381,7 @@ pub(crate) fn report(servers: Vec<ServerEvidence>) -> Report {
             smtp_auth: true,
             allow_plaintext_login: false,
             dns_server: None,
-            settings_source: "flags".into(),
+            settings_source: maildoc_model::SettingsSource::Flags,
             provider: None,
             normalizations: vec![],
         },

@@ -30,6 +30,7 @@ use futures_util::future::LocalBoxFuture;
 use futures_util::stream::FuturesUnordered;
 use maildoc_kb::Lang;
 use maildoc_kb::providers;
+use maildoc_model::SettingsSource;
 use maildoc_model::input::{self, Address, Normalization};
 use maildoc_model::provider::{ProviderInfo, ProviderSource, UsernameRule};
 use maildoc_model::{
@@ -93,6 +94,18 @@ pub enum SourceKind {
     Mx,
     /// Common host names, probed.
     Guess,
+}
+
+impl From<SourceKind> for SettingsSource {
+    fn from(kind: SourceKind) -> SettingsSource {
+        match kind {
+            SourceKind::Provider => SettingsSource::Provider,
+            SourceKind::Autoconfig => SettingsSource::Autoconfig,
+            SourceKind::Srv => SettingsSource::Srv,
+            SourceKind::Mx => SettingsSource::Mx,
+            SourceKind::Guess => SettingsSource::Guess,
+        }
+    }
 }
 
 impl SourceKind {
@@ -362,13 +375,12 @@ impl Discovery {
         self.incoming.is_some() && self.outgoing.is_some()
     }
 
-    /// Where the recommended settings come from, as `check` reports it: `provider`, `mx`,
-    /// `autoconfig`, `srv` or `guess`.
-    pub fn settings_source(&self) -> &'static str {
+    /// Where the recommended settings come from, as `check` reports it.
+    pub fn settings_source(&self) -> SettingsSource {
         self.incoming
             .as_ref()
             .or(self.outgoing.as_ref())
-            .map_or("guess", |r| r.source.as_str())
+            .map_or(SettingsSource::Guess, |r| r.source.into())
     }
 
     /// The best usable candidate of a protocol.

@@ -205,7 +205,7 @@ pub async fn check(
             smtp_auth: opts.smtp_auth,
             allow_plaintext_login: opts.allow_plaintext_login,
             dns_server: opts.dns_server.map(|s| s.to_string()),
-            settings_source: plan.settings_source.clone(),
+            settings_source: plan.settings_source,
             provider: plan.provider.clone(),
             normalizations: plan.normalizations.clone(),
         },

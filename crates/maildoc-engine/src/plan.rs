@@ -2,7 +2,9 @@
 
 use crate::discover::{self, CandidateStatus, Discovery, Recommendation, SourceKind};
 use maildoc_model::input::{self, Address, Normalization};
-use maildoc_model::{Endpoint, Origin, ProbeDepth, Protocol, Security, ServerEvidence};
+use maildoc_model::{
+    Endpoint, Origin, ProbeDepth, Protocol, Security, ServerEvidence, SettingsSource,
+};
 
 /// A server flag as typed: `HOST[:PORT][/ssl|/starttls|/plain]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -120,9 +122,8 @@ pub struct Plan {
     pub address: Address,
     pub username: String,
     pub servers: Vec<PlannedServer>,
-    /// `flags`, or where discovery found the settings: `provider`, `mx`, `autoconfig`,
-    /// `srv`, `guess`.
-    pub settings_source: String,
+    /// The flags, or where discovery found the settings.
+    pub settings_source: SettingsSource,
     pub provider: Option<String>,
     pub normalizations: Vec<Normalization>,
     /// No server flags, and maildoc's tables do not know the settings: the servers here are
@@ -234,7 +235,7 @@ pub fn make(settings: &Settings) -> Result<Plan, PlanError> {
         input.address,
         default_username,
         servers,
-        "flags".into(),
+        SettingsSource::Flags,
         None,
         input.normalizations,
     ))
@@ -284,16 +285,16 @@ fn build(input: Input, found: &Discovery) -> Result<Plan, PlanError> {
     let settings_source = if found.incoming.is_some() || found.outgoing.is_some() {
         found.settings_source()
     } else if not_for_apps {
-        "provider"
+        SettingsSource::Provider
     } else {
-        "guess"
+        SettingsSource::Guess
     };
     let default_username = input.explicit_username.clone().unwrap_or(full);
     let mut plan = finish(
         input.address,
         default_username,
         servers,
-        settings_source.to_string(),
+        settings_source,
         provider,
         input.normalizations,
     );
@@ -405,7 +406,7 @@ fn finish(
     address: Address,
     username: String,
     mut servers: Vec<PlannedServer>,
-    settings_source: String,
+    settings_source: SettingsSource,
     provider: Option<String>,
     normalizations: Vec<Normalization>,
 ) -> Plan {
@@ -541,7 +542,7 @@ mod tests {
         .unwrap_or_else(|e| panic!("{e}"));
         let ids: Vec<&str> = plan.servers.iter().map(|s| s.id.as_str()).collect();
         assert_eq!(ids, ["imap", "imap-2", "smtp", "smtp-587", "smtp-465"]);
-        assert_eq!(plan.settings_source, "flags");
+        assert_eq!(plan.settings_source, SettingsSource::Flags);
     }
 
     #[test]
@@ -551,7 +552,7 @@ mod tests {
             ..Settings::default()
         })
         .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(plan.settings_source, "provider");
+        assert_eq!(plan.settings_source, SettingsSource::Provider);
         let imap = &plan.servers[0];
         assert_eq!(imap.endpoint.host, "imap.mail.me.com");
         assert_eq!(imap.username, "someone");
@@ -561,7 +562,7 @@ mod tests {
             ..Settings::default()
         })
         .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(plan.settings_source, "guess");
+        assert_eq!(plan.settings_source, SettingsSource::Guess);
         assert!(
             plan.servers
                 .iter()
@@ -616,7 +617,7 @@ mod tests {
         let found: Discovery = serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}"));
         let plan = from_discovery(&settings, &found).unwrap_or_else(|e| panic!("{e}"));
         assert!(!plan.discover);
-        assert_eq!(plan.settings_source, "autoconfig");
+        assert_eq!(plan.settings_source, SettingsSource::Autoconfig);
         let imap = &plan.servers[0];
         assert_eq!(imap.endpoint.host, "imap.example.jp");
         assert_eq!(imap.username, "taro");

@@ -377,7 +377,7 @@ fn report_with(findings: Vec<Finding>, quota: Option<(u64, u64)>) -> Report {
             smtp_auth: true,
             allow_plaintext_login: false,
             dns_server: None,
-            settings_source: "flags".into(),
+            settings_source: maildoc_model::SettingsSource::Flags,
             provider: None,
             normalizations: Vec::new(),
         },

@@ -18,4 +18,4 @@ pub use code::{Code, SERVER_PARAMS, Scope, Severity};
 pub use endpoint::{Endpoint, Origin, Protocol, Role, Security};
 pub use evidence::*;
 pub use finding::Finding;
-pub use report::{Report, ServerStatus, TargetInfo};
+pub use report::{Report, ServerStatus, SettingsSource, TargetInfo};

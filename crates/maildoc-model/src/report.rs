@@ -34,12 +34,45 @@ pub struct TargetInfo {
     pub allow_plaintext_login: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dns_server: Option<String>,
-    /// Where the server settings came from: `flags`, `provider`, `guess`.
-    pub settings_source: String,
+    /// Where the server settings came from.
+    pub settings_source: SettingsSource,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
     #[serde(default)]
     pub normalizations: Vec<Normalization>,
+}
+
+/// Where a check's server settings came from: the flags (or a karte), or what discovery
+/// recommended and which of its sources found it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SettingsSource {
+    /// `--imap`, `--pop3`, `--smtp` (or the servers a karte records).
+    Flags,
+    /// maildoc's provider tables, by the address's domain.
+    Provider,
+    /// The MX names a provider the tables know.
+    Mx,
+    /// The domain's autoconfig file.
+    Autoconfig,
+    /// RFC 6186 SRV records.
+    Srv,
+    /// Common host names, probed (also: nothing was found).
+    Guess,
+}
+
+impl SettingsSource {
+    /// The name in the JSON: `flags`, `provider`, `mx`, `autoconfig`, `srv`, `guess`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SettingsSource::Flags => "flags",
+            SettingsSource::Provider => "provider",
+            SettingsSource::Mx => "mx",
+            SettingsSource::Autoconfig => "autoconfig",
+            SettingsSource::Srv => "srv",
+            SettingsSource::Guess => "guess",
+        }
+    }
 }
 
 /// The dot a server gets.

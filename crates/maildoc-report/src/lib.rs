@@ -13,7 +13,7 @@ pub mod triage;
 pub mod ui;
 
 pub use maildoc_kb::{Client, Lang};
-use maildoc_model::{Finding, Report, Severity, Step};
+use maildoc_model::{Finding, Report, SettingsSource, Severity, Step};
 
 /// `--format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,21 +30,21 @@ pub fn json(report: &Report) -> String {
 
 /// Where the settings came from, as a sentence.
 pub fn source_line(report: &Report, lang: Lang) -> String {
-    match report.target.settings_source.as_str() {
-        "provider" => ui::fill(
+    match report.target.settings_source {
+        SettingsSource::Provider => ui::fill(
             "source-provider",
             lang,
             &[("provider", report.target.provider.as_deref().unwrap_or("?"))],
         ),
-        "mx" => ui::fill(
+        SettingsSource::Mx => ui::fill(
             "source-mx",
             lang,
             &[("provider", report.target.provider.as_deref().unwrap_or("?"))],
         ),
-        "autoconfig" => ui::text("source-autoconfig", lang).to_string(),
-        "srv" => ui::text("source-srv", lang).to_string(),
-        "guess" => ui::text("source-guess", lang).to_string(),
-        _ => ui::text("source-flags", lang).to_string(),
+        SettingsSource::Autoconfig => ui::text("source-autoconfig", lang).to_string(),
+        SettingsSource::Srv => ui::text("source-srv", lang).to_string(),
+        SettingsSource::Guess => ui::text("source-guess", lang).to_string(),
+        SettingsSource::Flags => ui::text("source-flags", lang).to_string(),
     }
 }
 

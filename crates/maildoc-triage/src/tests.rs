@@ -536,7 +536,7 @@ fn report(
             smtp_auth: true,
             allow_plaintext_login: false,
             dns_server: None,
-            settings_source: "flags".into(),
+            settings_source: maildoc_model::SettingsSource::Flags,
             provider: None,
             normalizations: Vec::new(),
         },

@@ -42,7 +42,7 @@ fn well_known_providers_are_answered_by_the_tables() {
         hosts(&d.alternative),
         Some((Protocol::Pop3, "pop.gmail.com", 995, Security::Tls))
     );
-    assert_eq!(d.settings_source(), "provider");
+    assert_eq!(d.settings_source(), maildoc_model::SettingsSource::Provider);
     let p = d.provider.as_ref().unwrap_or_else(|| panic!("provider"));
     assert_eq!(p.found_by, FoundBy::Domain);
     assert!(!p.notes.is_empty(), "Gmail has notes");
