@@ -168,7 +168,7 @@ fn run_check(
             },
             lang,
         )
-        .map_err(|(key, detail)| crate::usage_error(lang, key, &detail))?
+        .map_err(|problem| crate::usage(&problem.words(lang)))?
     };
     let login = !args.login.no_login && password.is_some();
     let opts = CheckOptions {

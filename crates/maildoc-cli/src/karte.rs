@@ -362,7 +362,7 @@ fn check(args: CheckArgs, lang: Lang) -> ExitCode {
             lang,
         ) {
             Ok(p) => p,
-            Err((key, detail)) => return usage(lang, key, &[("detail", &detail)]),
+            Err(problem) => return crate::usage(&problem.words(lang)),
         }
     };
     let NetOptions {

@@ -46,8 +46,9 @@ fn main() -> ExitCode {
     }
 }
 
+/// A usage error from the UI table (`key`, with its `detail`): exit code 3.
 fn usage_error(lang: Lang, key: &str, detail: &str) -> ExitCode {
-    usage(&password::message(key, lang, detail))
+    usage(&maildoc_report::ui::fill(key, lang, &[("detail", detail)]))
 }
 
 /// A usage error already in words: said on standard error, exit code 3.
@@ -69,7 +70,7 @@ fn check(args: args::CheckArgs, lang_flag: Option<&str>) -> ExitCode {
     } else {
         match password::obtain(&args, lang) {
             Ok(p) => p,
-            Err((key, detail)) => return usage_error(lang, key, &detail),
+            Err(problem) => return usage(&problem.words(lang)),
         }
     };
     let net = match args.net.checked(lang) {

@@ -6,8 +6,34 @@ use maildoc_engine::Password;
 use maildoc_report::{Lang, ui};
 use std::io::{BufRead, IsTerminal};
 
-/// A usage error: (UI key, detail).
-pub type Problem = (&'static str, String);
+/// Why no password could be had.
+#[derive(Debug)]
+pub enum Problem {
+    /// Standard input (or the terminal's prompt) could not be read.
+    Stdin(std::io::Error),
+    /// `--password-file` could not be read.
+    File(std::path::PathBuf, std::io::Error),
+    /// `MAILDOC_PASSWORD` is not valid text.
+    EnvNotText,
+    /// No source was given and there is no terminal to ask on.
+    NoSource,
+    /// The source held an empty line.
+    Empty,
+}
+
+impl Problem {
+    /// The problem in words, in `lang`.
+    pub fn words(&self, lang: Lang) -> String {
+        let (key, detail) = match self {
+            Problem::Stdin(e) => ("error-password-stdin", e.to_string()),
+            Problem::File(path, e) => ("error-password-file", format!("{}: {e}", path.display())),
+            Problem::EnvNotText => ("error-password-env", String::new()),
+            Problem::NoSource => ("error-no-password", String::new()),
+            Problem::Empty => ("error-password-empty", String::new()),
+        };
+        ui::fill(key, lang, &[("detail", &detail)])
+    }
+}
 
 /// The first line, without its line end.
 fn first_line(text: &str) -> String {
@@ -44,32 +70,26 @@ pub fn obtain_from(args: Sources<'_>, lang: Lang) -> Result<Option<Password>, Pr
         std::io::stdin()
             .lock()
             .read_line(&mut line)
-            .map_err(|e| ("error-password-stdin", e.to_string()))?;
+            .map_err(Problem::Stdin)?;
         first_line(&line)
     } else if let Some(path) = args.file {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ("error-password-file", format!("{}: {e}", path.display())))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| Problem::File(path.to_path_buf(), e))?;
         first_line(&text)
     } else if let Some(p) = std::env::var_os("MAILDOC_PASSWORD") {
-        p.into_string()
-            .map_err(|_| ("error-password-env", String::new()))?
+        p.into_string().map_err(|_| Problem::EnvNotText)?
     } else if std::io::stdin().is_terminal() {
         rpassword::prompt_password(ui::fill(
             "password-prompt",
             lang,
             &[("username", args.prompt_name)],
         ))
-        .map_err(|e| ("error-password-stdin", e.to_string()))?
+        .map_err(Problem::Stdin)?
     } else {
-        return Err(("error-no-password", String::new()));
+        return Err(Problem::NoSource);
     };
     if password.is_empty() {
-        return Err(("error-password-empty", String::new()));
+        return Err(Problem::Empty);
     }
     Ok(Some(Password::new(password)))
-}
-
-/// A usage error in words.
-pub fn message(key: &str, lang: Lang, detail: &str) -> String {
-    ui::fill(key, lang, &[("detail", detail)])
 }

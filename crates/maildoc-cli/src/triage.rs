@@ -254,9 +254,9 @@ fn maybe_check(outcome: &mut Outcome, args: &TriageArgs, lang: Lang, interactive
         };
         match password::obtain_from(sources, lang) {
             Ok(p) => p,
-            Err(("error-no-password", _)) => None,
-            Err((key, detail)) => {
-                eprintln!("maildoc: {}", password::message(key, lang, &detail));
+            Err(password::Problem::NoSource) => None,
+            Err(problem) => {
+                eprintln!("maildoc: {}", problem.words(lang));
                 outcome.check_note = Some(CheckNote::Failed);
                 return;
             }
