@@ -181,13 +181,19 @@ pub struct LoginArgs {
     pub allow_plaintext_login: bool,
 }
 
-impl CheckArgs {
-    pub fn format(&self) -> Format {
-        match self.format {
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
             FormatArg::Human => Format::Human,
             FormatArg::Json => Format::Json,
             FormatArg::Markdown => Format::Markdown,
         }
+    }
+}
+
+impl CheckArgs {
+    pub fn format(&self) -> Format {
+        self.format.into()
     }
 }
 

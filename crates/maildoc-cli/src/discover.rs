@@ -1,7 +1,7 @@
 //! `maildoc discover ADDRESS`: the settings for a mail app, shown as the fields of iPhone,
 //! Outlook and Thunderbird, then every source consulted (`maildoc_report::discover`).
 
-use crate::args::{self, DiscoverArgs, FormatArg};
+use crate::args::{self, DiscoverArgs};
 use crate::usage_error;
 use maildoc_engine::discover::DiscoverOptions;
 use maildoc_report::Format;
@@ -29,11 +29,7 @@ pub fn run(args: DiscoverArgs, lang_flag: Option<&str>) -> ExitCode {
         Ok(d) => d,
         Err(e) => return usage_error(lang, "error-input", &e.0),
     };
-    let format = match args.format {
-        FormatArg::Json => Format::Json,
-        FormatArg::Markdown => Format::Markdown,
-        FormatArg::Human => Format::Human,
-    };
+    let format = Format::from(args.format);
     let text = maildoc_report::discover::render(&found, format, lang);
     crate::write_result(&text, !found.found())
 }

@@ -121,11 +121,7 @@ pub fn run(args: ExplainArgs, lang_flag: Option<&str>) -> ExitCode {
         },
         None => None,
     };
-    let format = match args.format {
-        FormatArg::Human => Format::Human,
-        FormatArg::Json => Format::Json,
-        FormatArg::Markdown => Format::Markdown,
-    };
+    let format = Format::from(args.format);
     let input = Input {
         text: &text,
         explanation: &explanation,

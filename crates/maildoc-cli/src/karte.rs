@@ -383,11 +383,7 @@ fn check(args: CheckArgs, lang: Lang) -> ExitCode {
             &[("outgoing", out), ("used", used)],
         );
     }
-    let format = match args.format {
-        FormatArg::Human => Format::Human,
-        FormatArg::Json => Format::Json,
-        FormatArg::Markdown => Format::Markdown,
-    };
+    let format = Format::from(args.format);
     let login = !args.login.no_login && password.is_some();
     let opts = KarteCheckOptions {
         password,
