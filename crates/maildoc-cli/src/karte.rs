@@ -12,8 +12,8 @@
 use crate::args::{self, FormatArg, LoginArgs, NetArgs, NetOptions, SmtpAuth};
 use crate::{EXIT_CANNOT_RUN, EXIT_HEALTHY, EXIT_USAGE, password};
 use clap::{Args, Subcommand, ValueEnum};
+use maildoc_engine::CheckError;
 use maildoc_engine::karte::KarteCheckOptions;
-use maildoc_engine::{CheckError, Progress};
 use maildoc_karte::{
     Device, ErrorKind, Expected, IncomingServer, Karte, LoadError, OutgoingServer, Source,
 };
@@ -23,7 +23,6 @@ use maildoc_report::{Format, Lang, ui};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
 
 #[derive(Debug, Args)]
 pub struct KarteArgs {
@@ -397,41 +396,11 @@ fn check(args: CheckArgs, lang: Lang) -> ExitCode {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let show_progress = format == Format::Human && std::io::stderr().is_terminal();
-    let bar = indicatif::ProgressBar::hidden();
-    if show_progress {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} [{pos}/{len}]")
-        {
-            bar.set_style(style);
-        }
-        bar.enable_steady_tick(Duration::from_millis(100));
-    }
-    let result = runtime.block_on(maildoc_engine::karte::check(
-        &mut karte,
-        opts,
-        |p| match p {
-            Progress::Planned(plan) => {
-                bar.set_length(plan.servers.len() as u64);
-                bar.set_message(ui::fill(
-                    "progress-checking",
-                    lang,
-                    &[("count", &plan.servers.len().to_string())],
-                ));
-            }
-            Progress::Done(ev) => {
-                bar.inc(1);
-                bar.set_message(ui::fill(
-                    "progress-done",
-                    lang,
-                    &[("server", &ev.endpoint.describe())],
-                ));
-            }
-            #[allow(unreachable_patterns)]
-            _ => {}
-        },
-    ));
-    bar.finish_and_clear();
+    let progress = crate::progress::CheckProgress::new(format, lang);
+    let result = runtime.block_on(maildoc_engine::karte::check(&mut karte, opts, |p| {
+        progress.event(p)
+    }));
+    progress.finish();
     // The engine lints the settings as given (the karte's, here) before probing, joins the
     // lint's findings with the probe's, records the check in the karte's history and adds
     // the karte's risks.

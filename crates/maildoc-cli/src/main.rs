@@ -7,14 +7,14 @@ mod domain;
 mod explain;
 mod karte;
 mod password;
+mod progress;
 mod triage;
 
 use args::Command;
-use maildoc_engine::{CheckError, CheckOptions, Progress};
-use maildoc_report::{Format, Lang, human, ui};
+use maildoc_engine::{CheckError, CheckOptions};
+use maildoc_report::{Format, Lang, human};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
-use std::time::Duration;
 
 /// Exit codes, as documented in the README and `--help`.
 const EXIT_HEALTHY: u8 = 0;
@@ -92,36 +92,9 @@ fn check(args: args::CheckArgs, lang_flag: Option<&str>) -> ExitCode {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let show_progress = format == Format::Human && std::io::stderr().is_terminal();
-    let bar = indicatif::ProgressBar::hidden();
-    if show_progress {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} [{pos}/{len}]")
-        {
-            bar.set_style(style);
-        }
-        bar.enable_steady_tick(Duration::from_millis(100));
-    }
-    let result = runtime.block_on(maildoc_engine::check(opts, |p| match p {
-        Progress::Discovering => bar.set_message(ui::text("progress-discovering", lang)),
-        Progress::Planned(plan) => {
-            bar.set_length(plan.servers.len() as u64);
-            bar.set_message(ui::fill(
-                "progress-checking",
-                lang,
-                &[("count", &plan.servers.len().to_string())],
-            ));
-        }
-        Progress::Done(ev) => {
-            bar.inc(1);
-            bar.set_message(ui::fill(
-                "progress-done",
-                lang,
-                &[("server", &ev.endpoint.describe())],
-            ));
-        }
-    }));
-    bar.finish_and_clear();
+    let progress = progress::CheckProgress::new(format, lang);
+    let result = runtime.block_on(maildoc_engine::check(opts, |p| progress.event(p)));
+    progress.finish();
     let report = match result {
         Ok(r) => r,
         Err(CheckError::Usage(m)) => return usage_error(lang, "error-input", &m),
