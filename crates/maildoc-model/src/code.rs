@@ -339,6 +339,150 @@ impl Code {
     }
 }
 
+/// The part of the mail setup a code judges. Every code belongs to one area; rules and
+/// readers of findings group codes by it rather than by their names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Area {
+    /// Name resolution of a server.
+    Dns,
+    /// The TCP connection and what happens to it once established.
+    Connection,
+    /// Encryption: TLS, STARTTLS, plaintext and ports that expect the other.
+    Tls,
+    /// The server certificate.
+    Certificate,
+    /// This computer's clock.
+    Clock,
+    /// Logging in.
+    Auth,
+    /// The mailbox and its quota.
+    Mailbox,
+    /// Sending through the outgoing server.
+    Smtp,
+    /// The settings as typed (input normalization and the settings lint).
+    Settings,
+    /// What discovery found for the account.
+    Discovery,
+    /// The domain's MX records and their hosts.
+    Mx,
+    /// Reverse DNS of mail server addresses.
+    ReverseDns,
+    /// SPF.
+    Spf,
+    /// DKIM keys.
+    Dkim,
+    /// DMARC.
+    Dmarc,
+    /// MTA-STS.
+    MtaSts,
+    /// TLS-RPT.
+    TlsRpt,
+    /// TLSA records of the MX hosts (DANE).
+    Tlsa,
+    /// DNSSEC of the domain's zone and its MX hosts' zones.
+    Dnssec,
+    /// BIMI.
+    Bimi,
+    /// DNS blocklists.
+    Dnsbl,
+    /// The MX hosts over SMTP on port 25 (`--smtp`).
+    MxSmtp,
+    /// The domain against what its owner declared (`--approved-mx`, `--approved-ns`,
+    /// `--parked`).
+    Policy,
+    /// The large senders' requirements verdict.
+    Requirements,
+    /// Lookups of the domain check that got no definite answer.
+    Lookup,
+    /// The karte's devices.
+    Karte,
+}
+
+impl Code {
+    /// The area this code belongs to.
+    pub fn area(self) -> Area {
+        use Code::*;
+        match self {
+            DnsHostNotFound | DnsResolverFailure | DnsTimeout | DnsNoAddress => Area::Dns,
+            ConnectRefused | ConnectTimeout | NetworkUnreachable | Port25Blocked
+            | WrongProtocolOnPort | TooManyConnections | ServerUnavailable | ServerSlow
+            | NoGreeting | GarbledResponse | ConnectionDropped | CheckIncomplete => {
+                Area::Connection
+            }
+            SslOnPlaintextPort
+            | PlaintextOnSslPort
+            | StarttlsNotOffered
+            | TlsHandshakeFailed
+            | TlsLegacyOnly
+            | ClientCertRequired
+            | TlsInterceptionSuspected
+            | PlaintextOnlyServer
+            | EncryptionOff => Area::Tls,
+            CertExpired | CertExpiresSoon | CertNotYetValid | CertNameMismatch | CertSelfSigned
+            | CertUnknownIssuer | CertChainIncomplete | CertForHostingServer => Area::Certificate,
+            ClockSkew => Area::Clock,
+            AuthFailed
+            | AuthUsernameForm
+            | AppPasswordRequired
+            | OauthRequired
+            | PlaintextLoginDisabled
+            | AuthMechanismUnsupported
+            | AccountLockedOrThrottled
+            | ProtocolDisabled => Area::Auth,
+            MailboxOverQuota | MailboxNearQuota => Area::Mailbox,
+            SmtpAuthNotOffered
+            | SmtpRelayDenied
+            | SmtpSenderRejected
+            | SmtpSizeLimit
+            | SmtpRecipientRejected => Area::Smtp,
+            HostLooksLikeAddress
+            | InputNormalized
+            | HostTypo
+            | HostLookAlike
+            | UsernameLookAlike
+            | FullWidthCharacters
+            | InvisibleCharacters
+            | PortOfOtherProtocol
+            | SmtpAuthOff
+            | UsernameFormUnexpected
+            | HostRetired => Area::Settings,
+            ProviderNotForMailApps | SettingsNotFound => Area::Discovery,
+            MxMissing | MxNull | MxCname | MxHostUnresolvable | MxDuplicateHost | MxIpLiteral
+            | MxPrivateAddress => Area::Mx,
+            PtrMissing | PtrMismatch => Area::ReverseDns,
+            SpfMissing | SpfSyntaxError | SpfMultipleRecords | SpfTooManyLookups
+            | SpfVoidLookups | SpfTooPermissive | SpfPtrDeprecated | SpfIpNotAuthorized => {
+                Area::Spf
+            }
+            DkimKeyMissing | DkimKeyWeak | DkimKeyInvalid | DkimKeyRevoked | DkimTesting => {
+                Area::Dkim
+            }
+            DmarcMissing
+            | DmarcInvalid
+            | DmarcMultipleRecords
+            | DmarcPolicyNone
+            | DmarcRuaUnauthorized
+            | DmarcReportUndeliverable
+            | DmarcRemovedTag
+            | DmarcUnrelatedTxt => Area::Dmarc,
+            MtaStsInvalid | MtaStsMismatch => Area::MtaSts,
+            TlsrptMissing | TlsrptInvalid => Area::TlsRpt,
+            TlsaMismatch => Area::Tlsa,
+            DnssecDsMissing | DnssecBogus => Area::Dnssec,
+            BimiInvalid => Area::Bimi,
+            DnsblListed | DnsblQueryRefused => Area::Dnsbl,
+            MxStarttlsMissing | MxCertInvalid | MxSmtpInconclusive => Area::MxSmtp,
+            MxNotApproved | NsNotApproved | ParkedDomainOpen => Area::Policy,
+            SenderRequirementsUnmet => Area::Requirements,
+            DomainLookupFailed => Area::Lookup,
+            KartePop3RemovesImapMail
+            | KartePop3SingleCopy
+            | KartePop3SeveralDeleting
+            | KarteImapQuotaUnchecked => Area::Karte,
+        }
+    }
+}
+
 impl Serialize for Code {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
@@ -379,6 +523,36 @@ mod tests {
             assert_eq!(Code::parse(name), Some(code));
         }
         assert_eq!(Code::parse("no-such-code"), None);
+    }
+
+    #[test]
+    fn areas_agree_with_scopes() {
+        let account = [
+            Area::Dns,
+            Area::Connection,
+            Area::Tls,
+            Area::Certificate,
+            Area::Clock,
+            Area::Auth,
+            Area::Mailbox,
+            Area::Smtp,
+            Area::Settings,
+            Area::Discovery,
+        ];
+        for &code in Code::ALL {
+            let area = code.area();
+            let agrees = match code.scope() {
+                Scope::Server | Scope::Account => account.contains(&area),
+                Scope::Domain => !account.contains(&area) && area != Area::Karte,
+                Scope::Karte => area == Area::Karte,
+            };
+            assert!(
+                agrees,
+                "{code} is in {area:?} but scoped {:?}",
+                code.scope()
+            );
+        }
+        assert_eq!(Code::SpfTooManyLookups.area(), Area::Spf);
     }
 
     #[test]

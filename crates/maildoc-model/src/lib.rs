@@ -14,7 +14,7 @@ pub mod provider;
 pub mod report;
 pub mod settings;
 
-pub use code::{Code, SERVER_PARAMS, Scope, Severity};
+pub use code::{Area, Code, SERVER_PARAMS, Scope, Severity};
 pub use endpoint::{Endpoint, Origin, Protocol, Role, Security};
 pub use evidence::*;
 pub use finding::Finding;

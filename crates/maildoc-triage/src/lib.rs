@@ -299,11 +299,11 @@ pub enum CheckStatus {
 /// Whether a finding code of the domain check speaks of the sender's authentication (SPF,
 /// DKIM, DMARC, the large senders' requirements): such a code confirms `sender-auth`.
 pub fn is_sender_auth_code(code: Code) -> bool {
-    let name = code.as_str();
-    ["spf-", "dkim-", "dmarc-"]
-        .iter()
-        .any(|p| name.starts_with(p))
-        || code == Code::SenderRequirementsUnmet
+    use maildoc_model::code::Area as CodeArea;
+    matches!(
+        code.area(),
+        CodeArea::Spf | CodeArea::Dkim | CodeArea::Dmarc
+    ) || code == Code::SenderRequirementsUnmet
 }
 
 /// What the sender's domain check found, as triage needs it.

@@ -1,7 +1,10 @@
 //! DNS blocklists (RFC 5782): the built-in zones from the embedded table
 //! (`data/dnsbl-zones/`, compiled facts, see its SOURCE.md), the query names, and what an
-//! answer means: listed, not listed, or "this resolver is refused by the list".
+//! answer means: listed, not listed, or "this resolver is refused by the list"; and the rule
+//! that reports listings and refusals.
 
+use super::DomainView;
+use maildoc_model::{Code, Finding, ResolveOutcome};
 use std::net::{IpAddr, Ipv4Addr};
 
 /// The embedded zone table (tab-separated, header first).
@@ -109,6 +112,63 @@ pub fn classify(answers: &[String]) -> Option<Verdict> {
     } else {
         Some(Verdict::Refused)
     }
+}
+
+/// DNS blocklists: one `dnsbl-listed` per address and zone that lists it; one
+/// `dnsbl-query-refused` per zone that refused this resolver. NXDOMAIN/NODATA is "not
+/// listed"; timeouts and SERVFAIL go to `domain-lookup-failed`.
+pub(super) fn rules(v: &DomainView<'_>) -> Vec<Finding> {
+    let report = v.report;
+    let mut out = Vec::new();
+    let mut refused: Vec<(&str, String, Vec<&str>)> = Vec::new();
+    for c in &report.dnsbl {
+        if c.query.outcome != ResolveOutcome::Found {
+            continue;
+        }
+        match classify(&c.query.records) {
+            Some(Verdict::Listed) => {
+                let reason = c
+                    .txt
+                    .as_ref()
+                    .map(|t| t.records.join(" / "))
+                    .unwrap_or_default();
+                out.push(
+                    Finding::new(Code::DnsblListed)
+                        .param("mx_host", &c.source)
+                        .param("address", &c.address)
+                        .param("zone", &c.zone)
+                        .param("answer", c.query.records.join(", "))
+                        .param(
+                            "reason",
+                            if reason.is_empty() {
+                                "-".to_string()
+                            } else {
+                                reason
+                            },
+                        )
+                        .evidence(&c.query.name),
+                );
+            }
+            Some(Verdict::Refused) => match refused.iter_mut().find(|(z, _, _)| *z == c.zone) {
+                Some((_, _, addrs)) => {
+                    if !addrs.contains(&c.address.as_str()) {
+                        addrs.push(&c.address);
+                    }
+                }
+                None => refused.push((&c.zone, c.query.records.join(", "), vec![&c.address])),
+            },
+            None => {}
+        }
+    }
+    for (zone, answer, addrs) in refused {
+        out.push(
+            Finding::new(Code::DnsblQueryRefused)
+                .param("zone", zone)
+                .param("answer", answer)
+                .param("addresses", addrs.join(", ")),
+        );
+    }
+    out
 }
 
 #[cfg(test)]

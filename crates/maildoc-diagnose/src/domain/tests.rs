@@ -1,8 +1,10 @@
 //! Unit tests of the domain rules on hand-built evidence.
 
+use super::mx::internet_reachable;
 use super::records::*;
 use super::*;
 use maildoc_model::domain::*;
+use maildoc_model::{Code, ResolveOutcome, Severity};
 
 const K512: &str = "MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAPE3QUeOpT0a6C8Eiqnbs6MfXXgbaeFOpaKKwX2ADH1Bo4hrwiQG5kNUg6cfsrxPT/A9LOazaM4JjRyCR2sIYC8CAwEAAQ==";
 const K1024: &str = "MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC+m+07GYg9jRYFfK/ok4Mqe6OB6+XzLqZ9kgOB5KfRdERbu2cTnt89SO5zMKmQBv3T3dIfq/2cjTFesWa0CQaCWZc3Q+Pgnr1tmvpIDFp6g89NBY/8wPVTqH5cxA1DM4doAujN7m+qWFZoSSVuyq4vd+elfspMUdrEUOiY87dDYQIDAQAB";
