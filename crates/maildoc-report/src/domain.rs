@@ -1,12 +1,14 @@
 //! The screens of `maildoc domain`: the facts found, section by section, the findings with
 //! cause and fix, and the verdict on the large senders' requirements, as text for a
-//! terminal and as Markdown.
+//! terminal, as Markdown and as a self-contained HTML page.
 
+use crate::html::escape;
 use crate::ui;
 use maildoc_diagnose::domain::dnsbl::{self, Verdict};
 use maildoc_kb::Lang;
 use maildoc_model::domain::*;
 use maildoc_model::{Code, Finding, ResolveOutcome, Severity};
+use std::fmt::Write;
 
 /// What a lookup found: its records (each shortened), or its outcome in words.
 fn outcome_word(l: &DnsLookup, lang: Lang) -> String {
@@ -426,6 +428,86 @@ pub fn markdown(r: &DomainReport, lang: Lang) -> String {
         }
     }
     s
+}
+
+/// The stylesheet of the HTML page: one column that reads on a phone, long records wrapped.
+const CSS: &str = "\
+body { font-family: system-ui, \"Hiragino Sans\", \"Yu Gothic\", \"Noto Sans JP\", Meiryo, sans-serif; line-height: 1.6; color: #111; max-width: 48rem; margin: 0 auto; padding: 1rem; }
+h1 { font-size: 1.4rem; overflow-wrap: anywhere; }
+h2 { font-size: 1.15rem; border-bottom: 1px solid #999; margin-top: 1.75rem; }
+h3 { font-size: 1rem; margin: 1rem 0 .25rem; }
+.verdict { border: 2px solid #111; padding: .5rem .75rem; font-weight: bold; }
+.finding { border-left: 6px solid #1565c0; padding: .1rem .75rem; margin: .75rem 0; background: #f7f7f7; }
+.finding.warning { border-left-color: #b36b00; }
+.finding.error { border-left-color: #b00020; }
+.finding p { margin: .4rem 0; }
+ul { padding-left: 1.25rem; }
+code { font-size: .9em; white-space: pre-wrap; overflow-wrap: anywhere; }
+";
+
+/// The HTML page a web app serves: the same content and order as [`markdown`] (the verdict,
+/// the findings with cause and fix, then the records), every text escaped.
+pub fn html(r: &DomainReport, lang: Lang) -> String {
+    let title = ui::fill("domain-title", lang, &[("domain", &r.domain)]);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>",
+        lang.as_str()
+    );
+    let _ = writeln!(out, "<meta charset=\"utf-8\">");
+    let _ = writeln!(
+        out,
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+    );
+    let _ = writeln!(out, "<title>{}</title>", escape(&title));
+    let _ = write!(out, "<style>\n{CSS}</style>\n</head>\n<body>\n");
+    let _ = writeln!(out, "<h1>{}</h1>", escape(&title));
+    if let Some(server) = &r.dns_server {
+        let line = ui::fill("domain-dns-server", lang, &[("server", server)]);
+        let _ = writeln!(out, "<p>{}</p>", escape(&line));
+    }
+    let _ = writeln!(
+        out,
+        "<p class=\"verdict\">{}</p>",
+        escape(&verdict(r, lang))
+    );
+    let bs = blocks(r, lang);
+    let heading = if bs.is_empty() {
+        ui::text("domain-no-findings", lang).to_string()
+    } else {
+        ui::fill("domain-findings", lang, &[("count", &bs.len().to_string())])
+    };
+    let _ = writeln!(out, "<h2>{}</h2>", escape(&heading));
+    for b in &bs {
+        let _ = writeln!(
+            out,
+            "<section class=\"finding {}\">\n<h3>{}: {} (<code>{}</code>)</h3>",
+            b.severity.as_str(),
+            escape(crate::severity_word(b.severity, lang)),
+            escape(&b.title),
+            escape(&b.code)
+        );
+        for (key, text) in [("cause", &b.cause), ("fix", &b.fix)] {
+            let _ = writeln!(
+                out,
+                "<p><strong>{}</strong>: {}</p>",
+                escape(ui::text(key, lang)),
+                escape(text)
+            );
+        }
+        let _ = writeln!(out, "</section>");
+    }
+    let _ = writeln!(out, "<h2>{}</h2>", escape(ui::text("domain-records", lang)));
+    for (label, lines) in facts(r, lang) {
+        let _ = writeln!(out, "<h3>{}</h3>\n<ul>", escape(&label));
+        for l in lines {
+            let _ = writeln!(out, "<li><code>{}</code></li>", escape(&l));
+        }
+        let _ = writeln!(out, "</ul>");
+    }
+    let _ = writeln!(out, "</body>\n</html>");
+    out
 }
 
 #[cfg(test)]
