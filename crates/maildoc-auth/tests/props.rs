@@ -382,7 +382,7 @@ proptest! {
     }
 
     /// `analyze` (and its evaluation for an address) over the same zones: it ends, walks at
-    /// most 50 records, and its findings name the domain asked about.
+    /// most 50 records, and its evidence names the domain asked about.
     #[test]
     fn analyze_stays_within_its_limits(
         zone in zone(),
@@ -392,9 +392,7 @@ proptest! {
         let report = run(spf::analyze_with_ip(top, &zone, ip, None, &CheckOptions::default()))?;
         prop_assert!(report.tree.len() <= 50, "{} records walked", report.tree.len());
         prop_assert_eq!(&report.domain, top);
-        for f in &report.findings {
-            prop_assert_eq!(f.params.get("domain").map(String::as_str), Some(top));
-        }
+        prop_assert!(report.findings.is_empty());
         prop_assert!(serde_json::to_string(&report).is_ok());
     }
 }

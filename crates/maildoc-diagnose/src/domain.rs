@@ -1,8 +1,8 @@
 //! The rules of `maildoc domain`: pure functions from a [`DomainReport`]'s evidence
 //! to findings about the sending domain's posture and the sender-requirements verdict, one
 //! module per area. Each area has `rules(&DomainView) -> Vec<Finding>`; [`diagnose`] calls
-//! them in a fixed order. SPF comes from `maildoc_auth`, folded in through
-//! `DomainReport::spf_ok` and the SPF findings in `DomainReport::findings`.
+//! them in a fixed order. SPF is judged here too, from the record tree and evaluation that
+//! `maildoc_auth` gathered (`DomainReport::spf`).
 
 mod bimi;
 mod dkim;
@@ -18,6 +18,7 @@ pub mod psl;
 pub mod records;
 mod requirements;
 mod reverse;
+pub mod spf;
 mod tlsa;
 mod tlsrpt;
 
@@ -63,14 +64,15 @@ impl<'a> DomainView<'a> {
     }
 }
 
-/// All findings for the report, in a stable order: MX and reverse DNS, DMARC, DKIM,
+/// All findings for the report, in a stable order: SPF, MX and reverse DNS, DMARC, DKIM,
 /// MTA-STS, TLS-RPT, TLSA, DNSSEC, BIMI, approved MX hosts and name servers and a parked
 /// domain, the sender-requirements verdict, DNS blocklists, the MX hosts over SMTP, then
-/// the lookups that failed. `report.findings` may hold the SPF findings of `maildoc_auth`
-/// already: the verdict reads them; they are not returned again.
+/// the lookups that failed. `report.findings` is not read: a saved report diagnosed again
+/// gives the findings it was saved with.
 pub fn diagnose(report: &DomainReport) -> Vec<Finding> {
     let view = DomainView::new(report);
     let mut out = Vec::new();
+    out.extend(spf::rules(&view));
     out.extend(mx::rules(&view));
     out.extend(reverse::rules(&view));
     out.extend(dmarc::rules(&view));

@@ -680,6 +680,7 @@ fn report() -> impl Strategy<Value = DomainReport> {
         let (ns, dnskey, dnssec, mx_dnssec, bimi, bimi_assets, sending_ip, spf, spf_ok, dnsbl) =
             rest;
         let (lookup, org_domain, org_lookup, report_authorizations, report_addresses) = dmarc;
+        let spf = spf.map(|records| spf_evidence(&domain, records));
         DomainReport {
             version: DOMAIN_REPORT_VERSION,
             domain,
@@ -726,7 +727,7 @@ fn report() -> impl Strategy<Value = DomainReport> {
             bimi,
             bimi_assets,
             sending_ip,
-            spf: spf.map(|records| serde_json::json!({ "records": records })),
+            spf,
             spf_ok,
             dnsbl: dnsbl
                 .into_iter()
@@ -1000,5 +1001,29 @@ proptest! {
         prop_assert_eq!(&findings, &domain::diagnose(&report));
         prop_assert!(serde_json::to_string(&findings).is_ok());
         let _ = domain::applied_dmarc(&report.dmarc);
+    }
+}
+
+/// SPF evidence of `domain` with these records at the top and nothing else found.
+fn spf_evidence(domain: &str, records: Vec<String>) -> SpfEvidence {
+    SpfEvidence {
+        domain: domain.into(),
+        txt_status: spf::DnsStatus::Records,
+        records,
+        syntax_errors: Vec::new(),
+        lookups: 0,
+        void_lookups: 0,
+        void_names: Vec::new(),
+        include_chain_over_limit: None,
+        term_over_limit: None,
+        broken_targets: Vec::new(),
+        permissive_all: Vec::new(),
+        ptr_terms: Vec::new(),
+        redirects: Vec::new(),
+        macro_terms: Vec::new(),
+        tree: Vec::new(),
+        check: None,
+        ip: None,
+        findings: Vec::new(),
     }
 }

@@ -14,7 +14,6 @@ mod smtp;
 
 use futures_util::future::join_all;
 use maildoc_diagnose::domain as rules;
-use maildoc_model::Severity;
 use maildoc_model::domain::*;
 use maildoc_probe::clock::RunClock;
 use maildoc_probe::dns::Dns;
@@ -221,7 +220,7 @@ pub async fn check(domain: &DomainName, opts: &Options, env: &Env) -> DomainRepo
         mta_sts,
         tlsrpt,
         sending_ip,
-        spf,
+        mut spf,
         (ns, dnskey, dnssec, bimi, bimi_assets),
     ) = tokio::join!(
         mx_part,
@@ -256,6 +255,9 @@ pub async fn check(domain: &DomainName, opts: &Options, env: &Env) -> DomainRepo
     };
     let zones = host_list(&opts.dnsbl_zones);
     let (dnsbl, smtp) = tokio::join!(dnsbl(dns, &zones, addresses, clock), smtp_part);
+    // The SPF findings are kept beside their evidence too, as the report's JSON has them.
+    spf.findings = rules::spf::findings(&spf);
+    let spf_ok = rules::spf::usable(&spf);
     let mut report = DomainReport {
         version: DOMAIN_REPORT_VERSION,
         domain: domain.to_string(),
@@ -279,29 +281,19 @@ pub async fn check(domain: &DomainName, opts: &Options, env: &Env) -> DomainRepo
         bimi: Some(bimi),
         bimi_assets,
         sending_ip,
-        spf: serde_json::to_value(&spf).ok(),
-        spf_ok: spf_usable(&spf),
+        spf: Some(spf),
+        spf_ok,
         dnsbl,
         smtp,
         findings: Vec::new(),
     };
-    // The SPF findings first, then the rules (whose sender-requirements verdict reads
-    // `spf_ok`).
-    report.findings = spf.findings.clone();
-    let rules_found = rules::diagnose(&report);
-    report.findings.extend(rules_found);
+    report.findings = rules::diagnose(&report);
     report
 }
 
 /// The SPF analysis of `maildoc_auth` through the run's resolver; with a sending address,
 /// whether mail from it (and the envelope sender) would pass.
-async fn spf(
-    domain: &str,
-    opts: &Options,
-    dns: &Dns,
-    clock: &RunClock,
-    now: u64,
-) -> maildoc_auth::spf::SpfReport {
+async fn spf(domain: &str, opts: &Options, dns: &Dns, clock: &RunClock, now: u64) -> SpfEvidence {
     let resolver = SpfResolver::new(dns, clock);
     match opts.sending_ip {
         Some(ip) => {
@@ -320,23 +312,6 @@ async fn spf(
         }
         None => maildoc_auth::spf::analyze(domain, &resolver).await,
     }
-}
-
-/// One `v=spf1` record and no SPF finding of error severity: SPF can pass. `None` when the
-/// domain's TXT lookup got no definite answer.
-fn spf_usable(spf: &maildoc_auth::spf::SpfReport) -> Option<bool> {
-    use maildoc_auth::spf::DnsStatus;
-    if matches!(spf.txt_status, DnsStatus::Timeout | DnsStatus::ServFail) {
-        return None;
-    }
-    Some(spf_passable(spf))
-}
-
-fn spf_passable(spf: &maildoc_auth::spf::SpfReport) -> bool {
-    spf.records.len() == 1
-        && !spf.findings.iter().any(|f| {
-            f.severity == Severity::Error && f.code != maildoc_model::Code::SpfIpNotAuthorized
-        })
 }
 
 #[cfg(test)]

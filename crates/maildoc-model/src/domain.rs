@@ -1,6 +1,10 @@
 //! The evidence of `maildoc domain`: what DNS (and the MTA-STS policy server) said
 //! about a sending domain. Rules in `maildoc_diagnose::domain` read it; nothing here does I/O.
 
+pub mod spf;
+
+pub use spf::SpfEvidence;
+
 use crate::{Finding, ResolveOutcome, Severity};
 use serde::{Deserialize, Serialize};
 
@@ -324,9 +328,14 @@ pub struct DomainReport {
     /// Reverse DNS of the `--ip` address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sending_ip: Option<ReverseDns>,
-    /// The SPF report of `maildoc_auth` when it ran, as its own JSON.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub spf: Option<serde_json::Value>,
+    /// The SPF record tree and, with `--ip`, the evaluation, when SPF was checked. Written
+    /// with its keys in alphabetical order.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "spf::serialize_sorted"
+    )]
+    pub spf: Option<SpfEvidence>,
     /// Whether the domain publishes a usable SPF record; `None` when SPF was not checked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spf_ok: Option<bool>,

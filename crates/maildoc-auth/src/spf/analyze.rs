@@ -1,74 +1,18 @@
 //! Record-level analysis of a domain's SPF for `maildoc domain`: the record tree walked as an
 //! evaluation that matches nothing would walk it, with the counts RFC 7208 §4.6.4 limits.
+//! The evidence only: `maildoc_diagnose::domain::spf` judges it.
 
 use super::eval::valid_domain;
-use super::parse::{self, Mechanism, Modifier, ParseError, Qualifier, Term, is_spf1};
+use super::parse::{self, Mechanism, Modifier, Qualifier, Term, is_spf1};
 use super::{
-    Answer, CheckOptions, DnsStatus, MAX_LOOKUPS, MAX_VOID_LOOKUPS, SpfDns, SpfOutcome, SpfResult,
-    check_host,
+    Answer, CheckOptions, DnsStatus, MAX_LOOKUPS, SpfDns, SpfEvidence, SpfSyntaxError, check_host,
 };
-use maildoc_model::{Code, Finding};
-use serde::{Deserialize, Serialize};
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
 
-/// A syntax error in one record of the tree.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SpfSyntaxError {
-    /// The domain whose record it is (the one asked about or an include/redirect target).
-    pub domain: String,
-    pub record: String,
-    pub error: ParseError,
-}
-
-/// What `maildoc domain` learns about a domain's SPF.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SpfReport {
-    pub domain: String,
-    /// The outcome of the TXT query of the domain.
-    pub txt_status: DnsStatus,
-    /// The `v=spf1` records at the domain (0, 1 or several).
-    pub records: Vec<String>,
-    /// Syntax errors anywhere in the tree.
-    pub syntax_errors: Vec<SpfSyntaxError>,
-    /// DNS-querying terms in the whole tree that an evaluation matching nothing would reach
-    /// (include, a, mx, ptr, exists, redirect), counted as RFC 7208 counts them. Past 10 the
-    /// record is a permerror for every receiver.
-    pub lookups: u32,
-    /// Lookups in the tree that return NXDOMAIN or no records (limit 2).
-    pub void_lookups: u32,
-    /// The names whose lookups were void, with the term that asked.
-    pub void_names: Vec<String>,
-    /// When the tree needs more than 10 lookups: the domains from the one asked about to the
-    /// record whose term makes the 11th.
-    pub include_chain_over_limit: Option<Vec<String>>,
-    /// The term that makes the 11th lookup.
-    pub term_over_limit: Option<String>,
-    /// Include or redirect targets without a usable record (each a permerror), with why.
-    pub broken_targets: Vec<(String, String)>,
-    /// `+all` or `?all` (too permissive): (domain, term).
-    pub permissive_all: Vec<(String, String)>,
-    /// `ptr` terms (deprecated, RFC 7208 §5.5): (domain, term).
-    pub ptr_terms: Vec<(String, String)>,
-    /// `redirect=` modifiers: (domain, target).
-    pub redirects: Vec<(String, String)>,
-    /// Terms with macros, which depend on the sender or the IP and cannot be followed without
-    /// them: (domain, term).
-    pub macro_terms: Vec<(String, String)>,
-    /// Every record in the tree: (domain, record), in the order walked.
-    pub tree: Vec<(String, String)>,
-    /// With an IP: the evaluation for mail from that IP.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub check: Option<SpfOutcome>,
-    /// The IP evaluated, if any.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub ip: Option<IpAddr>,
-    pub findings: Vec<Finding>,
-}
-
 /// Analyses the SPF of `domain` without an IP.
-pub async fn analyze(domain: &str, dns: &dyn SpfDns) -> SpfReport {
+pub async fn analyze(domain: &str, dns: &dyn SpfDns) -> SpfEvidence {
     let domain = domain
         .strip_suffix('.')
         .unwrap_or(domain)
@@ -90,7 +34,7 @@ pub async fn analyze(domain: &str, dns: &dyn SpfDns) -> SpfReport {
         visited: 0,
     };
     let (status, records) = w.top(&domain).await;
-    let mut report = SpfReport {
+    SpfEvidence {
         domain: domain.clone(),
         txt_status: status,
         records,
@@ -109,142 +53,34 @@ pub async fn analyze(domain: &str, dns: &dyn SpfDns) -> SpfReport {
         check: None,
         ip: None,
         findings: Vec::new(),
-    };
-    report.findings = findings(&report);
-    report
+    }
 }
 
 /// [`analyze`], then evaluates mail from `ip` with MAIL FROM `sender` (or
-/// `postmaster@domain` when `None`) and adds `spf-ip-not-authorized` unless it passes.
+/// `postmaster@domain` when `None`).
 pub async fn analyze_with_ip(
     domain: &str,
     dns: &dyn SpfDns,
     ip: IpAddr,
     sender: Option<&str>,
     options: &CheckOptions,
-) -> SpfReport {
-    let mut report = analyze(domain, dns).await;
+) -> SpfEvidence {
+    let mut evidence = analyze(domain, dns).await;
     let sender = sender
         .map(str::to_string)
-        .unwrap_or_else(|| format!("postmaster@{}", report.domain));
-    let outcome = check_host(dns, ip, &report.domain, &sender, &report.domain, options).await;
-    if report.records.len() == 1 && outcome.result != SpfResult::Pass {
-        let deciding = outcome
-            .trace
-            .iter()
-            .rev()
-            .find_map(|s| match s {
-                super::TraceStep::Term {
-                    term,
-                    matched: true,
-                    ..
-                } => Some(term.clone()),
-                _ => None,
-            })
-            .unwrap_or_default();
-        report.findings.push(
-            Finding::new(Code::SpfIpNotAuthorized)
-                .param("domain", &report.domain)
-                .param("ip", ip)
-                .param("result", outcome.result)
-                .param("term", deciding)
-                .param("reason", &outcome.reason),
-        );
-    }
-    report.ip = Some(ip);
-    report.check = Some(outcome);
-    report
-}
-
-fn findings(r: &SpfReport) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let d = r.domain.as_str();
-    match r.records.len() {
-        0 => {
-            // A failed TXT query says nothing about the record: the caller reports the DNS
-            // failure (`txt_status`), not a missing record.
-            if !matches!(r.txt_status, DnsStatus::Timeout | DnsStatus::ServFail) {
-                out.push(Finding::new(Code::SpfMissing).param("domain", d));
-            }
-            return out;
-        }
-        1 => {}
-        n => {
-            out.push(
-                Finding::new(Code::SpfMultipleRecords)
-                    .param("domain", d)
-                    .param("count", n)
-                    .param("records", r.records.join(" | ")),
-            );
-            return out;
-        }
-    }
-    for e in &r.syntax_errors {
-        out.push(
-            Finding::new(Code::SpfSyntaxError)
-                .param("domain", d)
-                .param("record_domain", &e.domain)
-                .param("record", &e.record)
-                .param("offset", e.error.offset)
-                .param("term", &e.error.term)
-                .param("message", &e.error.message),
-        );
-    }
-    for (target, why) in &r.broken_targets {
-        out.push(
-            Finding::new(Code::SpfSyntaxError)
-                .param("domain", d)
-                .param("record_domain", target)
-                .param("record", "")
-                .param("offset", 0)
-                .param("term", target)
-                .param("message", why),
-        );
-    }
-    if r.lookups > MAX_LOOKUPS {
-        out.push(
-            Finding::new(Code::SpfTooManyLookups)
-                .param("domain", d)
-                .param("lookups", r.lookups)
-                .param(
-                    "chain",
-                    r.include_chain_over_limit
-                        .as_deref()
-                        .unwrap_or_default()
-                        .join(" > "),
-                )
-                .param("term", r.term_over_limit.as_deref().unwrap_or_default()),
-        );
-    }
-    if r.void_lookups > MAX_VOID_LOOKUPS {
-        out.push(
-            Finding::new(Code::SpfVoidLookups)
-                .param("domain", d)
-                .param("void_lookups", r.void_lookups)
-                .param("names", r.void_names.join(", ")),
-        );
-    }
-    if let Some((rd, term)) = r.permissive_all.first() {
-        out.push(
-            Finding::new(Code::SpfTooPermissive)
-                .param("domain", d)
-                .param("record_domain", rd)
-                .param("term", term),
-        );
-    }
-    if !r.ptr_terms.is_empty() {
-        let terms: Vec<String> = r
-            .ptr_terms
-            .iter()
-            .map(|(rd, t)| format!("{t} ({rd})"))
-            .collect();
-        out.push(
-            Finding::new(Code::SpfPtrDeprecated)
-                .param("domain", d)
-                .param("terms", terms.join(", ")),
-        );
-    }
-    out
+        .unwrap_or_else(|| format!("postmaster@{}", evidence.domain));
+    let outcome = check_host(
+        dns,
+        ip,
+        &evidence.domain,
+        &sender,
+        &evidence.domain,
+        options,
+    )
+    .await;
+    evidence.ip = Some(ip);
+    evidence.check = Some(outcome);
+    evidence
 }
 
 type BoxFut<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;

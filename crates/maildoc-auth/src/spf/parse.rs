@@ -1,6 +1,7 @@
 //! The SPF record parser (RFC 7208 §4.6, §5, §6, §7.1). Every error names the byte offset in
 //! the record and the term it is in.
 
+use super::ParseError;
 use super::macros::{MacroString, parse_macro_string};
 use serde::{Deserialize, Serialize};
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -154,33 +155,6 @@ impl Record {
         })
     }
 }
-
-/// What is wrong with a record.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ParseError {
-    /// Byte offset in the record (counting from the `v` of `v=spf1`).
-    pub offset: usize,
-    /// The term the error is in, as written (empty for errors about the whole record).
-    pub term: String,
-    /// What is wrong, in English (for logs and the trace).
-    pub message: String,
-}
-
-impl std::fmt::Display for ParseError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.term.is_empty() {
-            write!(f, "at byte {}: {}", self.offset, self.message)
-        } else {
-            write!(
-                f,
-                "at byte {} in `{}`: {}",
-                self.offset, self.term, self.message
-            )
-        }
-    }
-}
-
-impl std::error::Error for ParseError {}
 
 /// Whether a TXT record is an SPF version 1 record: `v=spf1` alone or followed by a space.
 pub fn is_spf1(txt: &[u8]) -> bool {

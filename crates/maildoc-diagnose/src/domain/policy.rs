@@ -90,20 +90,10 @@ fn parked(v: &DomainView<'_>) -> Vec<Finding> {
     } else if report.mx.outcome != ResolveOutcome::Found {
         problems.push("there is no null MX".into());
     }
-    let spf: Vec<String> = report
-        .spf
-        .as_ref()
-        .and_then(|v| v.get("records"))
-        .and_then(|v| v.as_array())
-        .map(|a| {
-            a.iter()
-                .filter_map(|r| r.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
+    let spf: &[String] = report.spf.as_ref().map_or(&[], |s| &s.records);
     let locked_spf = |r: &String| r.split_whitespace().collect::<Vec<_>>() == ["v=spf1", "-all"];
     if spf.len() != 1 || !spf.iter().all(locked_spf) {
-        problems.push(match spf.as_slice() {
+        problems.push(match spf {
             [] => "there is no SPF record".to_string(),
             records => format!(
                 "the SPF record is {}, not \"v=spf1 -all\"",

@@ -3,8 +3,7 @@
 //! (with `--mail-from`) an envelope domain aligned with the domain.
 
 use super::reverse::Source;
-use super::{DomainView, dkim, psl};
-use maildoc_model::code::Area;
+use super::{DomainView, dkim, psl, spf};
 use maildoc_model::{Code, Finding, Severity};
 
 /// A requirement the domain does not meet.
@@ -47,15 +46,19 @@ pub(super) fn rules(v: &DomainView<'_>) -> Vec<Finding> {
     if v.dkim.iter().any(|s| dkim::too_short(&s.key)) {
         add(Gap::Shown(Code::DkimKeyWeak));
     }
-    // SPF or DKIM: unmet only when SPF is known not to pass (from the SPF findings already in
-    // `report.findings`, which `maildoc_auth` produced) and no usable DKIM key was seen.
+    // SPF or DKIM: unmet only when SPF is known not to pass (no usable record, or `--ip` not
+    // authorized) and no usable DKIM key was seen.
     let spf_errors: Vec<Code> = report
-        .findings
+        .spf
+        .as_ref()
+        .map(spf::findings)
+        .unwrap_or_default()
         .iter()
-        .filter(|f| f.code.area() == Area::Spf && f.severity == Severity::Error)
+        .filter(|f| f.severity == Severity::Error)
         .map(|f| f.code)
         .collect();
-    let spf_fails = report.spf_ok == Some(false) || spf_errors.contains(&Code::SpfIpNotAuthorized);
+    let spf_fails = report.spf.as_ref().and_then(spf::usable) == Some(false)
+        || spf_errors.contains(&Code::SpfIpNotAuthorized);
     let dkim_ok = v.dkim.iter().any(|s| dkim::usable(&s.key));
     if !dkim_ok && spf_fails {
         if spf_errors.is_empty() {

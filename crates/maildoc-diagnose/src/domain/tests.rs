@@ -29,6 +29,30 @@ fn absent(name: &str, rtype: &str, outcome: ResolveOutcome) -> DnsLookup {
     }
 }
 
+/// SPF evidence of example.jp with these records at the top and nothing else found.
+fn spf_records(records: &[&str]) -> SpfEvidence {
+    SpfEvidence {
+        domain: "example.jp".into(),
+        txt_status: maildoc_model::domain::spf::DnsStatus::Records,
+        records: records.iter().map(|r| r.to_string()).collect(),
+        syntax_errors: Vec::new(),
+        lookups: 0,
+        void_lookups: 0,
+        void_names: Vec::new(),
+        include_chain_over_limit: None,
+        term_over_limit: None,
+        broken_targets: Vec::new(),
+        permissive_all: Vec::new(),
+        ptr_terms: Vec::new(),
+        redirects: Vec::new(),
+        macro_terms: Vec::new(),
+        tree: Vec::new(),
+        check: None,
+        ip: None,
+        findings: Vec::new(),
+    }
+}
+
 fn nx(name: &str, rtype: &str) -> DnsLookup {
     absent(name, rtype, ResolveOutcome::NotFound)
 }
@@ -365,23 +389,22 @@ fn dkim_missing_given_selector_or_nothing_found() {
         "default, google"
     );
     // With SPF known missing too, the requirements are unmet.
-    r.spf_ok = Some(false);
+    r.spf = Some(spf_records(&[]));
     assert_eq!(
         only(&r, Code::SenderRequirementsUnmet).params["missing"],
         "spf-missing, dkim-key-missing"
     );
-    // The SPF findings already in the report name the SPF problem.
-    r.findings = vec![Finding::new(Code::SpfTooManyLookups)];
+    // A record SPF cannot pass with is named by its own problem.
+    let mut over = spf_records(&["v=spf1 include:esp.example -all"]);
+    over.lookups = 11;
+    r.spf = Some(over);
     assert_eq!(
         only(&r, Code::SenderRequirementsUnmet).params["missing"],
         "spf-too-many-lookups, dkim-key-missing"
     );
-    r.findings.clear();
-    assert_eq!(
-        only(&r, Code::SenderRequirementsUnmet).params["missing"],
-        "spf-missing, dkim-key-missing"
-    );
-    r.spf_ok = Some(true);
+    // Findings already in the report are not read: the evidence decides.
+    r.spf = Some(spf_records(&["v=spf1 -all"]));
+    r.findings = vec![Finding::new(Code::SpfTooManyLookups)];
     assert_eq!(codes(&r), vec!["dkim-key-missing"]);
 }
 
@@ -1354,7 +1377,7 @@ fn a_parked_domain_must_say_it_has_no_mail() {
         r.parked = true;
         r.mx = found("example.jp", "MX", &["0 ."]);
         r.mx_hosts[0].exchange = ".".into();
-        r.spf = Some(serde_json::json!({ "records": ["v=spf1  -all"] }));
+        r.spf = Some(spf_records(&["v=spf1  -all"]));
         r.dmarc.lookup.records = vec!["v=DMARC1; p=reject; sp=reject".into()];
         r
     };
@@ -1367,7 +1390,7 @@ fn a_parked_domain_must_say_it_has_no_mail() {
     assert_eq!(parked_codes(&locked()), Vec::<&str>::new());
     let mut r = locked();
     r.parked = false;
-    r.spf = Some(serde_json::json!({ "records": ["v=spf1 mx -all"] }));
+    r.spf = Some(spf_records(&["v=spf1 mx -all"]));
     assert_eq!(parked_codes(&r), Vec::<&str>::new(), "only with --parked");
     for (edit, words) in [
         (
@@ -1376,13 +1399,11 @@ fn a_parked_domain_must_say_it_has_no_mail() {
             "MX records name mx.example.jp",
         ),
         (
-            &|r: &mut DomainReport| {
-                r.spf = Some(serde_json::json!({ "records": ["v=spf1 mx -all"] }))
-            },
+            &|r: &mut DomainReport| r.spf = Some(spf_records(&["v=spf1 mx -all"])),
             "not \"v=spf1 -all\"",
         ),
         (
-            &|r: &mut DomainReport| r.spf = Some(serde_json::json!({ "records": [] })),
+            &|r: &mut DomainReport| r.spf = Some(spf_records(&[])),
             "no SPF record",
         ),
         (
