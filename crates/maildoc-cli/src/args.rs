@@ -7,6 +7,8 @@
 
 use clap::builder::ValueParser;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use maildoc_model::Protocol;
+use maildoc_model::settings::{AccountSettings, ServerSetting};
 use maildoc_report::{Format, Lang, ui};
 use std::any::TypeId;
 use std::ffi::OsString;
@@ -99,15 +101,29 @@ pub struct ServerArgs {
 }
 
 impl ServerArgs {
-    /// What the engine needs to plan the check of `address`.
-    pub fn settings(&self, address: &str) -> maildoc_engine::Settings {
-        maildoc_engine::Settings {
-            address: address.to_string(),
-            imap: self.imap.clone(),
-            pop3: self.pop3.clone(),
-            smtp: self.smtp.clone(),
-            username: self.username.clone(),
+    /// The settings of `address` as typed: each `--imap`/`--pop3`/`--smtp` value with its host
+    /// exactly as typed, `--username` on every server and, for SMTP, whether the app
+    /// authenticates. A value that does not parse is the error, in words.
+    pub fn settings(&self, address: &str) -> Result<AccountSettings, String> {
+        let flags = [
+            (Protocol::Imap, &self.imap),
+            (Protocol::Pop3, &self.pop3),
+            (Protocol::Smtp, &self.smtp),
+        ];
+        let mut servers = Vec::new();
+        for (protocol, values) in flags {
+            for value in values {
+                let mut server = ServerSetting::parse(protocol, value)
+                    .map_err(|e| format!("--{} {value}: {e}", protocol.as_str()))?;
+                server.username.clone_from(&self.username);
+                server.auth = (protocol == Protocol::Smtp).then_some(self.smtp_auth());
+                servers.push(server);
+            }
         }
+        Ok(AccountSettings {
+            address: address.to_string(),
+            servers,
+        })
     }
 
     /// Whether the mail app authenticates to the outgoing server.

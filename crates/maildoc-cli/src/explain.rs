@@ -167,8 +167,13 @@ fn run_check(
         .map_err(|problem| crate::usage(&problem.words(lang)))?
     };
     let login = !args.login.no_login && password.is_some();
+    let settings = args
+        .servers
+        .settings(address)
+        .map_err(|m| crate::usage_error(lang, "error-input", &m))?;
     let opts = CheckOptions {
-        settings: args.servers.settings(address),
+        settings,
+        username: args.servers.username.clone(),
         password,
         login,
         smtp_auth: args.servers.smtp_auth(),

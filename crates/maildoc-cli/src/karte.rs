@@ -17,6 +17,7 @@ use maildoc_engine::karte::KarteCheckOptions;
 use maildoc_karte::{
     Device, ErrorKind, Expected, IncomingServer, Karte, LoadError, OutgoingServer, Source,
 };
+use maildoc_model::settings::ServerSetting;
 use maildoc_model::{Protocol, Security};
 use maildoc_report::karte::SheetFormat;
 use maildoc_report::{Format, Lang, ui};
@@ -344,9 +345,8 @@ fn check(args: CheckArgs, lang: Lang) -> ExitCode {
             &[("file", &args.file.display().to_string())],
         );
     }
-    let settings = maildoc_engine::karte::settings_of(&karte);
-    let prompt_name = settings
-        .username
+    let username = maildoc_engine::karte::username_of(&karte);
+    let prompt_name = username
         .clone()
         .unwrap_or_else(|| karte.account.address.clone());
     let password = if args.login.no_login {
@@ -373,7 +373,7 @@ fn check(args: CheckArgs, lang: Lang) -> ExitCode {
         Err(code) => return code,
     };
     let outgoing_user = karte.outgoing.as_ref().and_then(|o| o.username.clone());
-    if let (Some(used), Some(out)) = (&settings.username, &outgoing_user)
+    if let (Some(used), Some(out)) = (&username, &outgoing_user)
         && used != out
     {
         say(
@@ -503,10 +503,15 @@ fn server_from_flag(
     value: &str,
     username: Option<&str>,
 ) -> Result<(String, u16, Security, Option<String>), String> {
-    let s = maildoc_engine::plan::parse_server_spec(value)
+    let s = ServerSetting::parse(protocol, value)
         .map_err(|e| format!("--{} {value}: {e}", protocol.as_str()))?;
-    let (port, security) = maildoc_engine::plan::complete(protocol, &s);
-    Ok((s.host, port, security, username.map(str::to_string)))
+    let (port, security) = s.completed();
+    Ok((
+        s.trimmed_host().to_string(),
+        port,
+        security,
+        username.map(str::to_string),
+    ))
 }
 
 fn defaults_from_flags(a: &NewArgs) -> Result<Defaults, String> {

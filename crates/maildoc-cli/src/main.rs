@@ -78,8 +78,13 @@ fn check(args: args::CheckArgs, lang_flag: Option<&str>) -> ExitCode {
         Err(code) => return code,
     };
     let login = !args.login.no_login && password.is_some();
+    let settings = match args.servers.settings(&args.address) {
+        Ok(s) => s,
+        Err(m) => return usage_error(lang, "error-input", &m),
+    };
     let opts = CheckOptions {
-        settings: args.servers.settings(&args.address),
+        settings,
+        username: args.servers.username.clone(),
         password,
         login,
         smtp_auth: args.servers.smtp_auth(),

@@ -275,8 +275,17 @@ fn maybe_check(outcome: &mut Outcome, args: &TriageArgs, lang: Lang, interactive
             ui::fill("triage-checking", lang, &[("address", &address)])
         );
     }
+    let settings = match args.servers.settings(&address) {
+        Ok(s) => s,
+        Err(m) => {
+            eprintln!("maildoc: {m}");
+            outcome.check_note = Some(CheckNote::Failed);
+            return;
+        }
+    };
     let opts = CheckOptions {
-        settings: args.servers.settings(&address),
+        settings,
+        username: args.servers.username.clone(),
         login: password.is_some(),
         password,
         smtp_auth: args.servers.smtp_auth(),

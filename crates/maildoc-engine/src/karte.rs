@@ -3,10 +3,10 @@
 //! is removed from any text field of the karte it was typed into, and the risks of the karte's
 //! devices and settings join the findings.
 
-use crate::plan::Settings;
 use crate::{CheckError, CheckOptions, Progress};
 use maildoc_karte::Karte;
-use maildoc_model::{Finding, Protocol, Report, Security};
+use maildoc_model::settings::AccountSettings;
+use maildoc_model::{Finding, Report};
 use maildoc_probe::context::Password;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -36,49 +36,27 @@ pub struct KarteChecked {
     pub redacted: Vec<String>,
 }
 
-/// `HOST[:PORT][/security]` for the check's plan.
-fn spec(host: &str, port: Option<u16>, security: Option<Security>) -> String {
-    let mut s = if host.contains(':') {
-        format!("[{host}]")
-    } else {
-        host.to_string()
-    };
-    if let Some(p) = port {
-        s.push_str(&format!(":{p}"));
+/// The check's settings from a karte: every incoming server and the outgoing one as
+/// recorded, IMAP first, then POP3, then SMTP (as `check` takes its flags). The check logs in
+/// with one user name ([`username_of`]), and each server's setting carries that one.
+pub fn settings_of(karte: &Karte) -> AccountSettings {
+    let mut settings = maildoc_karte::to_account_settings(karte);
+    settings.servers.sort_by_key(|s| s.protocol);
+    let username = username_of(karte);
+    for server in &mut settings.servers {
+        server.username.clone_from(&username);
     }
-    if let Some(sec) = security {
-        s.push('/');
-        s.push_str(sec.as_str());
-    }
-    s
+    settings
 }
 
-/// The check's settings from a karte: every incoming server and the outgoing one. The plan
-/// takes one user name: the first incoming server's (or the outgoing server's).
-pub fn settings_of(karte: &Karte) -> Settings {
-    let of = |p: Protocol| -> Vec<String> {
-        karte
-            .incoming
-            .iter()
-            .filter(|s| s.protocol == p)
-            .map(|s| spec(&s.host, s.port, s.security))
-            .collect()
-    };
-    Settings {
-        address: karte.account.address.clone(),
-        imap: of(Protocol::Imap),
-        pop3: of(Protocol::Pop3),
-        smtp: karte
-            .outgoing
-            .iter()
-            .map(|o| spec(&o.host, o.port, o.security))
-            .collect(),
-        username: karte
-            .incoming
-            .iter()
-            .find_map(|s| s.username.clone())
-            .or_else(|| karte.outgoing.as_ref().and_then(|o| o.username.clone())),
-    }
+/// The one user name the check logs in with: the first incoming server's, else the outgoing
+/// server's.
+pub fn username_of(karte: &Karte) -> Option<String> {
+    karte
+        .incoming
+        .iter()
+        .find_map(|s| s.username.clone())
+        .or_else(|| karte.outgoing.as_ref().and_then(|o| o.username.clone()))
 }
 
 /// Checks the servers of `karte` and records the check in its history (the caller saves the
@@ -92,6 +70,7 @@ pub async fn check(
     let secret = opts.password.as_ref().map(|p| p.expose().to_string());
     let check = CheckOptions {
         settings: settings_of(karte),
+        username: username_of(karte),
         password: opts.password,
         login: opts.login,
         smtp_auth: karte.outgoing.as_ref().and_then(|o| o.auth) != Some(false),
@@ -115,25 +94,26 @@ pub async fn check(
 mod tests {
     use super::*;
     use maildoc_karte::{IncomingServer, OutgoingServer};
+    use maildoc_model::{Protocol, Security};
 
     #[test]
     fn settings_from_a_karte() {
         let mut k = Karte::new("taro@example.jp");
-        k.incoming.push(IncomingServer {
-            protocol: Protocol::Imap,
-            host: "imap.example.jp".into(),
-            port: Some(993),
-            security: Some(Security::Tls),
-            username: Some("taro".into()),
-            leave_on_server: None,
-            leave_on_server_days: None,
-        });
         k.incoming.push(IncomingServer {
             protocol: Protocol::Pop3,
             host: "::1".into(),
             port: None,
             security: None,
             username: None,
+            leave_on_server: None,
+            leave_on_server_days: None,
+        });
+        k.incoming.push(IncomingServer {
+            protocol: Protocol::Imap,
+            host: " imap.example.jp".into(),
+            port: Some(993),
+            security: Some(Security::Tls),
+            username: Some("taro".into()),
             leave_on_server: None,
             leave_on_server_days: None,
         });
@@ -145,9 +125,25 @@ mod tests {
             auth: Some(true),
         });
         let s = settings_of(&k);
-        assert_eq!(s.imap, ["imap.example.jp:993/ssl"]);
-        assert_eq!(s.pop3, ["[::1]"]);
-        assert_eq!(s.smtp, ["smtp.example.jp:587/starttls"]);
-        assert_eq!(s.username.as_deref(), Some("taro"));
+        let servers: Vec<(Protocol, &str, Option<u16>)> = s
+            .servers
+            .iter()
+            .map(|s| (s.protocol, s.host.as_str(), s.port))
+            .collect();
+        assert_eq!(
+            servers,
+            [
+                (Protocol::Imap, " imap.example.jp", Some(993)),
+                (Protocol::Pop3, "::1", None),
+                (Protocol::Smtp, "smtp.example.jp", Some(587)),
+            ]
+        );
+        assert!(
+            s.servers
+                .iter()
+                .all(|s| s.username.as_deref() == Some("taro"))
+        );
+        assert_eq!(s.servers[2].auth, Some(true));
+        assert_eq!(username_of(&k).as_deref(), Some("taro"));
     }
 }

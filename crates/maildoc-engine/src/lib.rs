@@ -5,13 +5,14 @@ pub mod discover;
 pub mod domain;
 pub mod explain;
 pub mod karte;
-pub mod lint;
+mod lint;
 pub mod plan;
 pub mod triage;
 
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use maildoc_model::report::SCHEMA_VERSION;
+use maildoc_model::settings::AccountSettings;
 use maildoc_model::{Report, ServerEvidence, TargetInfo};
 use maildoc_probe::clock::RunClock;
 use maildoc_probe::context::{Account, ProbeContext};
@@ -23,12 +24,17 @@ use std::time::Duration;
 
 pub use discover::{DiscoverOptions, Discovery, discover};
 pub use maildoc_probe::context::Password;
-pub use plan::{Plan, PlanError, Settings};
+pub use plan::{Plan, PlanError};
 
 /// Everything a check needs.
 #[derive(Clone, Debug)]
 pub struct CheckOptions {
-    pub settings: Settings,
+    /// The settings as typed: the address and the servers to check (none: maildoc finds
+    /// them). The servers are linted exactly as they are here.
+    pub settings: AccountSettings,
+    /// The user name to log in with on every server; else the one the settings source
+    /// documents, else the address.
+    pub username: Option<String>,
     pub password: Option<Password>,
     pub login: bool,
     pub smtp_auth: bool,
@@ -87,7 +93,8 @@ pub async fn check(
     opts: CheckOptions,
     mut progress: impl FnMut(Progress<'_>),
 ) -> Result<Report, CheckError> {
-    let mut plan = plan::make(&opts.settings).map_err(|e| CheckError::Usage(e.0))?;
+    let mut plan =
+        plan::make(&opts.settings, opts.username.as_deref()).map_err(|e| CheckError::Usage(e.0))?;
     let trust = Trust::new(opts.ca_pem.as_deref()).map_err(CheckError::Usage)?;
     let clock = RunClock::new(opts.timeout);
     let now = time::OffsetDateTime::now_utc();
@@ -108,7 +115,8 @@ pub async fn check(
             opts.timeout / 2,
         )
         .await;
-        plan = plan::from_discovery(&opts.settings, &found).map_err(|e| CheckError::Usage(e.0))?;
+        plan = plan::from_discovery(&opts.settings, opts.username.as_deref(), &found)
+            .map_err(|e| CheckError::Usage(e.0))?;
         ctx.account = account(&plan, &opts);
     }
     let discovered = plan

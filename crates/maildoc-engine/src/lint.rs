@@ -1,16 +1,15 @@
-//! The settings lint in a check: the server flags exactly as typed become an
-//! [`AccountSettings`], linted before any probe (so that no password goes to a server whose
-//! name looks like a typo of a known one) and joined with the probe's findings afterwards
-//! ([`maildoc_diagnose::lint::merge`]: one root cause, one finding).
+//! The settings lint in a check: the check's settings, exactly as typed, are linted before any
+//! probe (so that no password goes to a server whose name looks like a typo of a known one)
+//! and joined with the probe's findings afterwards ([`maildoc_diagnose::lint::merge`]: one
+//! root cause, one finding).
 //!
-//! Only what was typed is linted: a check without server flags has no server settings of the
+//! Only what was typed is linted: a check without servers has no server settings of the
 //! user's to judge (the servers come from the tables or from discovery), so only its address
-//! and `--username` are looked at, for characters nobody sees.
+//! and user name are looked at, for characters nobody sees.
 
 use crate::CheckOptions;
-use crate::plan::{self, Plan};
-use maildoc_model::settings::{AccountSettings, ServerSetting};
-use maildoc_model::{Code, Finding, Origin, Protocol, Report};
+use crate::plan::Plan;
+use maildoc_model::{Code, Finding, Report};
 use std::collections::BTreeSet;
 
 /// The lint's findings of one check, tied to the plan's server ids.
@@ -34,56 +33,17 @@ impl Linted {
     }
 }
 
-/// The settings as typed: each `--imap`/`--pop3`/`--smtp` value with its host exactly as
-/// typed (spaces at its ends included: `parse_server_spec` trims the whole value, so they
-/// are put back), `--username` as typed for every server, and for SMTP whether the app
-/// authenticates (`--smtp-auth`). Values that do not parse are left out (the plan refuses
-/// them anyway).
-pub fn settings_as_typed(opts: &CheckOptions) -> AccountSettings {
-    let s = &opts.settings;
-    let flags = [
-        (Protocol::Imap, &s.imap),
-        (Protocol::Pop3, &s.pop3),
-        (Protocol::Smtp, &s.smtp),
-    ];
-    let servers = flags
-        .into_iter()
-        .flat_map(|(protocol, values)| values.iter().map(move |v| (protocol, v)))
-        .filter_map(|(protocol, raw)| {
-            let spec = plan::parse_server_spec(raw).ok()?;
-            let lead = &raw[..raw.len() - raw.trim_start().len()];
-            // Trailing spaces belong to the host only when nothing follows it.
-            let trail = if spec.port.is_none() && spec.security.is_none() {
-                &raw[raw.trim_end().len()..]
-            } else {
-                ""
-            };
-            Some(ServerSetting {
-                protocol,
-                host: format!("{lead}{}{trail}", spec.host),
-                port: spec.port,
-                security: spec.security,
-                username: s.username.clone(),
-                auth: (protocol == Protocol::Smtp).then_some(opts.smtp_auth),
-            })
-        })
-        .collect();
-    AccountSettings {
-        address: s.address.clone(),
-        servers,
-    }
-}
-
-/// Lints what was typed, with the provider of the address's domain and every documented
-/// host name (retired ones left out, so that none is suggested), and ties the findings to the
-/// plan's ids of the flag servers (in the order they were typed).
+/// Lints the settings as they are, with the provider of the address's domain and every
+/// documented host name (retired ones left out, so that none is suggested). The lint names
+/// each server as the plan does (`imap`, `imap-2`, ...: the protocol, counted in settings
+/// order), so its findings carry the plan's ids.
 pub(crate) fn run(opts: &CheckOptions, plan: &Plan) -> Linted {
-    let settings = settings_as_typed(opts);
+    let settings = &opts.settings;
     if settings.servers.is_empty() {
         return Linted {
             findings: maildoc_diagnose::lint::typed_account(
                 &settings.address,
-                opts.settings.username.as_deref(),
+                opts.username.as_deref(),
             ),
         };
     }
@@ -96,40 +56,39 @@ pub(crate) fn run(opts: &CheckOptions, plan: &Plan) -> Linted {
         .into_iter()
         .filter(|h| !retired.contains(h))
         .collect();
-    let mut findings = maildoc_diagnose::lint(&settings, provider, &known);
-    // The lint names servers the way the plan does; map by position all the same.
-    let lint_ids = maildoc_diagnose::lint::server_ids(&settings);
-    let plan_ids: Vec<&str> = plan
-        .servers
-        .iter()
-        .filter(|s| s.origin == Origin::Flag)
-        .map(|s| s.id.as_str())
-        .collect();
-    for f in &mut findings {
-        let position = f
-            .server
-            .as_ref()
-            .and_then(|id| lint_ids.iter().position(|l| l == id));
-        f.server = position
-            .and_then(|i| plan_ids.get(i))
-            .map(|id| id.to_string());
+    Linted {
+        findings: maildoc_diagnose::lint(settings, provider, &known),
     }
-    Linted { findings }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Settings;
-    use maildoc_model::Security;
+    use crate::plan;
+    use maildoc_model::settings::{AccountSettings, ServerSetting};
+    use maildoc_model::{Origin, Protocol};
     use std::time::Duration;
 
-    fn opts(settings: Settings, smtp_auth: bool) -> CheckOptions {
+    /// The settings of `--imap`/`--pop3`/`--smtp` values, as the CLI makes them.
+    fn opts(address: &str, flags: &[(Protocol, &str)], username: Option<&str>) -> CheckOptions {
+        let servers = flags
+            .iter()
+            .map(|(p, t)| {
+                let mut s = ServerSetting::parse(*p, t).unwrap_or_else(|e| panic!("{t}: {e}"));
+                s.username = username.map(str::to_string);
+                s.auth = (*p == Protocol::Smtp).then_some(false);
+                s
+            })
+            .collect();
         CheckOptions {
-            settings,
+            settings: AccountSettings {
+                address: address.into(),
+                servers,
+            },
+            username: username.map(str::to_string),
             password: None,
             login: false,
-            smtp_auth,
+            smtp_auth: false,
             allow_plaintext_login: false,
             dns_server: None,
             ca_pem: None,
@@ -138,53 +97,19 @@ mod tests {
     }
 
     #[test]
-    fn flags_become_settings_as_typed() {
-        let o = opts(
-            Settings {
-                address: "taro@example.jp".into(),
-                imap: vec![
-                    " imap.example.jp ".into(),
-                    "ｉｍａｐ．ｅｘａｍｐｌｅ．ｊｐ：９９３".into(),
-                ],
-                pop3: vec!["pop.example.jp :995/ssl".into()],
-                smtp: vec!["smtp.example.jp:587/starttls ".into()],
-                username: Some("taro@example.jp ".into()),
-            },
-            false,
-        );
-        let s = settings_as_typed(&o);
-        let hosts: Vec<&str> = s.servers.iter().map(|s| s.host.as_str()).collect();
-        assert_eq!(
-            hosts,
-            [
-                " imap.example.jp ",
-                "ｉｍａｐ．ｅｘａｍｐｌｅ．ｊｐ",
-                "pop.example.jp ",
-                "smtp.example.jp"
-            ]
-        );
-        assert_eq!(s.servers[1].port, Some(993));
-        assert_eq!(s.servers[1].security, None);
-        assert_eq!(s.servers[2].security, Some(Security::Tls));
-        assert_eq!(s.servers[3].auth, Some(false));
-        assert_eq!(s.servers[0].auth, None);
-        assert!(
-            s.servers
-                .iter()
-                .all(|s| s.username.as_deref() == Some("taro@example.jp "))
-        );
-    }
-
-    #[test]
     fn findings_carry_the_plans_ids_and_mark_suspect_hosts() {
-        let settings = Settings {
-            address: "taro@gmail.com".into(),
-            imap: vec!["imap.gmail.com".into(), "imap.gmial.com".into()],
-            smtp: vec!["smtp.gmail.com:25".into(), "smtp.gmai1.com:587/ssl".into()],
-            ..Settings::default()
-        };
-        let plan = plan::make(&settings).unwrap_or_else(|e| panic!("{e}"));
-        let linted = run(&opts(settings, false), &plan);
+        let o = opts(
+            "taro@gmail.com",
+            &[
+                (Protocol::Imap, "imap.gmail.com"),
+                (Protocol::Imap, "imap.gmial.com"),
+                (Protocol::Smtp, "smtp.gmail.com:25"),
+                (Protocol::Smtp, "smtp.gmai1.com:587/ssl"),
+            ],
+            None,
+        );
+        let plan = plan::make(&o.settings, None).unwrap_or_else(|e| panic!("{e}"));
+        let linted = run(&o, &plan);
         let got: Vec<(String, Code)> = linted
             .findings
             .iter()
@@ -200,6 +125,11 @@ mod tests {
                 ("smtp-2".to_string(), Code::SmtpAuthOff),
             ]
         );
+        let ids: Vec<&str> = plan.servers.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["imap", "imap-2", "smtp", "smtp-2", "smtp-587", "smtp-465"]
+        );
         assert!(linted.suspect_host("imap-2"));
         assert!(linted.suspect_host("smtp-2"));
         assert!(!linted.suspect_host("imap"));
@@ -209,14 +139,29 @@ mod tests {
     }
 
     #[test]
+    fn hosts_are_linted_as_typed() {
+        let o = opts(
+            "taro@example.jp",
+            &[(Protocol::Imap, " imap.example.jp")],
+            None,
+        );
+        let plan = plan::make(&o.settings, None).unwrap_or_else(|e| panic!("{e}"));
+        let findings = run(&o, &plan).findings;
+        let found: Vec<(Code, &str)> = findings
+            .iter()
+            .map(|f| (f.code, f.params["field"].as_str()))
+            .collect();
+        assert_eq!(found, [(Code::InvisibleCharacters, "host")]);
+        // The plan probes the host without the space, and notes no normalization for it.
+        assert_eq!(plan.servers[0].endpoint.host, "imap.example.jp");
+        assert!(plan.normalizations.is_empty());
+    }
+
+    #[test]
     fn no_flags_only_the_address_and_user_name_as_typed() {
-        let settings = Settings {
-            address: "taro@gmial.com".into(),
-            username: Some("taro ".into()),
-            ..Settings::default()
-        };
-        let plan = plan::make(&settings).unwrap_or_else(|e| panic!("{e}"));
-        let findings = run(&opts(settings, false), &plan).findings;
+        let o = opts("taro@gmial.com", &[], Some("taro "));
+        let plan = plan::make(&o.settings, o.username.as_deref()).unwrap_or_else(|e| panic!("{e}"));
+        let findings = run(&o, &plan).findings;
         // No servers were typed, so no host is judged (gmial.com stays unremarked); the stray
         // space of the user name is.
         let found: Vec<(Code, &str)> = findings

@@ -2,107 +2,10 @@
 
 use crate::discover::{self, CandidateStatus, Discovery, Recommendation, SourceKind};
 use maildoc_model::input::{self, Address, Normalization};
+use maildoc_model::settings::AccountSettings;
 use maildoc_model::{
     Endpoint, Origin, ProbeDepth, Protocol, Security, ServerEvidence, SettingsSource,
 };
-
-/// A server flag as typed: `HOST[:PORT][/ssl|/starttls|/plain]`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ServerSpec {
-    pub host: String,
-    pub port: Option<u16>,
-    pub security: Option<Security>,
-}
-
-/// Parses `--imap` / `--pop3` / `--smtp` values. The host is kept as typed; it is checked
-/// (and normalized) when the plan is made, so a host with `@` becomes a finding, not an error.
-pub fn parse_server_spec(text: &str) -> Result<ServerSpec, String> {
-    let folded: String = text.trim().chars().map(fold_delimiter).collect();
-    let text = folded.as_str();
-    let (rest, security) = match text.rsplit_once('/') {
-        Some((rest, sec)) => match Security::parse(&input::normalize_text("security", sec).0) {
-            Some(s) => (rest, Some(s)),
-            None => {
-                return Err(format!(
-                    "`{sec}` is not a security setting: use /ssl, /starttls or /plain"
-                ));
-            }
-        },
-        None => (text, None),
-    };
-    let (host, port) = if let Some(inner) = rest.strip_prefix('[') {
-        // [IPv6]:port
-        match inner.split_once(']') {
-            Some((ip, tail)) => {
-                let port = match tail.strip_prefix(':') {
-                    Some(p) => Some(parse_port(p)?),
-                    None if tail.is_empty() => None,
-                    None => return Err(format!("unexpected `{tail}` after the address")),
-                };
-                (ip.to_string(), port)
-            }
-            None => return Err("a `[` without its `]`".into()),
-        }
-    } else {
-        match rest.rsplit_once(':') {
-            Some((h, p)) if !h.contains(':') => (h.to_string(), Some(parse_port(p)?)),
-            _ => (rest.to_string(), None),
-        }
-    };
-    if host.trim().is_empty() {
-        return Err("the host name is missing".into());
-    }
-    Ok(ServerSpec {
-        host,
-        port,
-        security,
-    })
-}
-
-fn parse_port(p: &str) -> Result<u16, String> {
-    let folded: String = p.trim().chars().map(fold_digit).collect();
-    match folded.parse::<u16>() {
-        Ok(0) | Err(_) => Err(format!("`{p}` is not a port number (1-65535)")),
-        Ok(n) => Ok(n),
-    }
-}
-
-/// Full-width `：`, `／`, `［` and `］` typed on a Japanese keyboard: the spec's delimiters. The
-/// host keeps its own full-width characters, so its normalization is still reported.
-fn fold_delimiter(c: char) -> char {
-    match c {
-        '：' => ':',
-        '／' => '/',
-        '［' => '[',
-        '］' => ']',
-        other => other,
-    }
-}
-
-/// Full-width digits (０-９) typed on a Japanese keyboard.
-fn fold_digit(c: char) -> char {
-    match c {
-        '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-        other => other,
-    }
-}
-
-/// Fills in what the user left out: the security from the port, the port from the security.
-pub fn complete(protocol: Protocol, spec: &ServerSpec) -> (u16, Security) {
-    match (spec.port, spec.security) {
-        (Some(p), Some(s)) => (p, s),
-        (None, Some(s)) => (protocol.default_port(s), s),
-        (Some(p), None) => {
-            let s = if p == protocol.implicit_tls_port() {
-                Security::Tls
-            } else {
-                Security::Starttls
-            };
-            (p, s)
-        }
-        (None, None) => (protocol.implicit_tls_port(), Security::Tls),
-    }
-}
 
 /// One server to probe, with the user name it expects.
 #[derive(Clone, Debug, PartialEq)]
@@ -133,23 +36,6 @@ pub struct Plan {
     pub found: Option<Box<Discovery>>,
 }
 
-/// What the user asked for.
-#[derive(Clone, Debug, Default)]
-pub struct Settings {
-    pub address: String,
-    pub imap: Vec<String>,
-    pub pop3: Vec<String>,
-    pub smtp: Vec<String>,
-    pub username: Option<String>,
-}
-
-impl Settings {
-    /// Whether any server was given on the command line.
-    pub fn any_servers(&self) -> bool {
-        !(self.imap.is_empty() && self.pop3.is_empty() && self.smtp.is_empty())
-    }
-}
-
 /// A usage error: bad input that maildoc cannot even start from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlanError(pub String);
@@ -167,11 +53,11 @@ struct Input {
     explicit_username: Option<String>,
 }
 
-fn input(settings: &Settings) -> Result<Input, PlanError> {
+fn input(settings: &AccountSettings, username: Option<&str>) -> Result<Input, PlanError> {
     let (address, note) = input::parse_address(&settings.address)
         .map_err(|e| PlanError(format!("{e}: `{}`", settings.address)))?;
     let mut normalizations: Vec<Normalization> = note.into_iter().collect();
-    let explicit_username = match &settings.username {
+    let explicit_username = match username {
         Some(u) => {
             let (u, note) = input::normalize_text("username", u);
             normalizations.extend(note);
@@ -189,12 +75,12 @@ fn input(settings: &Settings) -> Result<Input, PlanError> {
     })
 }
 
-/// The plan from what was typed. Without server flags the settings come from maildoc's
-/// tables (no network); when they do not know them, the plan holds the first guesses and
-/// `discover` is set.
-pub fn make(settings: &Settings) -> Result<Plan, PlanError> {
-    let mut input = input(settings)?;
-    if !settings.any_servers() {
+/// The plan from the settings as typed, with `username` (when given) for every server.
+/// Without servers the settings come from maildoc's tables (no network); when they do not
+/// know them, the plan holds the first guesses and `discover` is set.
+pub fn make(settings: &AccountSettings, username: Option<&str>) -> Result<Plan, PlanError> {
+    let mut input = input(settings, username)?;
+    if settings.servers.is_empty() {
         let found = discover::tables(&input.address, Vec::new());
         let mut plan = build(input, &found)?;
         plan.discover = !found.settled_by_tables();
@@ -203,33 +89,26 @@ pub fn make(settings: &Settings) -> Result<Plan, PlanError> {
     let full = input.address.full();
     let default_username = input.explicit_username.clone().unwrap_or(full);
     let mut servers = Vec::new();
-    let flags = [
-        (Protocol::Imap, &settings.imap),
-        (Protocol::Pop3, &settings.pop3),
-        (Protocol::Smtp, &settings.smtp),
-    ];
-    for (protocol, values) in flags {
-        for value in values {
-            let spec = parse_server_spec(value)
-                .map_err(|e| PlanError(format!("--{} {value}: {e}", protocol.as_str())))?;
-            let (port, security) = complete(protocol, &spec);
-            let host = match input::normalize_host(protocol.as_str(), &spec.host) {
-                Ok((h, note)) => {
-                    input.normalizations.extend(note);
-                    h
-                }
-                // Kept as typed: the probe reports it as a finding.
-                Err(_) => spec.host.trim().to_string(),
-            };
-            servers.push(PlannedServer {
-                id: String::new(),
-                endpoint: Endpoint::new(protocol, host, port, security),
-                origin: Origin::Flag,
-                depth: ProbeDepth::Full,
-                username: default_username.clone(),
-                known: None,
-            });
-        }
+    for setting in &settings.servers {
+        let protocol = setting.protocol;
+        let (port, security) = setting.completed();
+        let typed = setting.trimmed_host();
+        let host = match input::normalize_host(protocol.as_str(), typed) {
+            Ok((h, note)) => {
+                input.normalizations.extend(note);
+                h
+            }
+            // Kept as typed: the probe reports it as a finding.
+            Err(_) => typed.trim().to_string(),
+        };
+        servers.push(PlannedServer {
+            id: String::new(),
+            endpoint: Endpoint::new(protocol, host, port, security),
+            origin: Origin::Flag,
+            depth: ProbeDepth::Full,
+            username: default_username.clone(),
+            known: None,
+        });
     }
     Ok(finish(
         input.address,
@@ -246,8 +125,12 @@ pub fn make(settings: &Settings) -> Result<Plan, PlanError> {
 /// each protocol that got furthest is kept: its evidence as it is when it did not answer at
 /// all, probed again when it answered (a certificate that does not verify, no STARTTLS) or
 /// when discovery ran out of time before it could.
-pub fn from_discovery(settings: &Settings, found: &Discovery) -> Result<Plan, PlanError> {
-    build(input(settings)?, found)
+pub fn from_discovery(
+    settings: &AccountSettings,
+    username: Option<&str>,
+    found: &Discovery,
+) -> Result<Plan, PlanError> {
+    build(input(settings, username)?, found)
 }
 
 fn build(input: Input, found: &Discovery) -> Result<Plan, PlanError> {
@@ -471,74 +354,31 @@ fn assign_ids(servers: &mut [PlannedServer]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use maildoc_model::settings::ServerSetting;
 
-    fn spec(t: &str) -> ServerSpec {
-        parse_server_spec(t).unwrap_or_else(|e| panic!("{t}: {e}"))
-    }
-
-    #[test]
-    fn server_specs() {
-        assert_eq!(
-            spec("imap.example.jp"),
-            ServerSpec {
-                host: "imap.example.jp".into(),
-                port: None,
-                security: None
-            }
-        );
-        assert_eq!(spec("imap.example.jp:143/starttls").port, Some(143));
-        assert_eq!(
-            spec("imap.example.jp:143/starttls").security,
-            Some(Security::Starttls)
-        );
-        assert_eq!(spec("smtp.example.jp/ssl").security, Some(Security::Tls));
-        assert_eq!(spec("[::1]:993/ssl").host, "::1");
-        assert_eq!(spec("mail.example.jp:９９３").port, Some(993));
-        // Full width throughout: delimiters and security fold, the host is kept as typed.
-        let wide = spec("ｍａｉｌ．ｅｘａｍｐｌｅ．ｊｐ：９９３／ＳＳＬ");
-        assert_eq!(wide.host, "ｍａｉｌ．ｅｘａｍｐｌｅ．ｊｐ");
-        assert_eq!(wide.port, Some(993));
-        assert_eq!(wide.security, Some(Security::Tls));
-        assert!(parse_server_spec("mail.example.jp:99999").is_err());
-        assert!(parse_server_spec("mail.example.jp/tls13").is_err());
-        assert!(parse_server_spec(":993").is_err());
-        // A mail address in the host field is kept for the probe to report.
-        assert_eq!(spec("taro@example.jp:993").host, "taro@example.jp");
-    }
-
-    #[test]
-    fn completion_follows_clients() {
-        let s = |port, security| ServerSpec {
-            host: "h".into(),
-            port,
-            security,
-        };
-        assert_eq!(
-            complete(Protocol::Imap, &s(None, None)),
-            (993, Security::Tls)
-        );
-        assert_eq!(
-            complete(Protocol::Smtp, &s(None, Some(Security::Starttls))),
-            (587, Security::Starttls)
-        );
-        assert_eq!(
-            complete(Protocol::Pop3, &s(Some(995), None)),
-            (995, Security::Tls)
-        );
-        assert_eq!(
-            complete(Protocol::Pop3, &s(Some(110), None)),
-            (110, Security::Starttls)
-        );
+    fn flags(address: &str, flags: &[(Protocol, &str)]) -> AccountSettings {
+        AccountSettings {
+            address: address.into(),
+            servers: flags
+                .iter()
+                .map(|(p, t)| ServerSetting::parse(*p, t).unwrap_or_else(|e| panic!("{t}: {e}")))
+                .collect(),
+        }
     }
 
     #[test]
     fn port_25_gets_companions_and_ids_are_unique() {
-        let plan = make(&Settings {
-            address: "taro@example.jp".into(),
-            smtp: vec!["smtp.example.jp:25/plain".into()],
-            imap: vec!["imap.example.jp".into(), "mail.example.jp".into()],
-            ..Settings::default()
-        })
+        let plan = make(
+            &flags(
+                "taro@example.jp",
+                &[
+                    (Protocol::Imap, "imap.example.jp"),
+                    (Protocol::Imap, "mail.example.jp"),
+                    (Protocol::Smtp, "smtp.example.jp:25/plain"),
+                ],
+            ),
+            None,
+        )
         .unwrap_or_else(|e| panic!("{e}"));
         let ids: Vec<&str> = plan.servers.iter().map(|s| s.id.as_str()).collect();
         assert_eq!(ids, ["imap", "imap-2", "smtp", "smtp-587", "smtp-465"]);
@@ -547,21 +387,13 @@ mod tests {
 
     #[test]
     fn providers_and_guesses() {
-        let plan = make(&Settings {
-            address: "someone@icloud.com".into(),
-            ..Settings::default()
-        })
-        .unwrap_or_else(|e| panic!("{e}"));
+        let plan = make(&flags("someone@icloud.com", &[]), None).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(plan.settings_source, SettingsSource::Provider);
         let imap = &plan.servers[0];
         assert_eq!(imap.endpoint.host, "imap.mail.me.com");
         assert_eq!(imap.username, "someone");
         assert_eq!(plan.servers[1].username, "someone@icloud.com");
-        let plan = make(&Settings {
-            address: "info@日本語.jp".into(),
-            ..Settings::default()
-        })
-        .unwrap_or_else(|e| panic!("{e}"));
+        let plan = make(&flags("info@日本語.jp", &[]), None).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(plan.settings_source, SettingsSource::Guess);
         assert!(
             plan.servers
@@ -569,11 +401,13 @@ mod tests {
                 .all(|s| s.endpoint.host.ends_with("xn--wgv71a119e.jp"))
         );
         assert_eq!(plan.normalizations.len(), 1);
-        let plan = make(&Settings {
-            address: "taro@example.jp".into(),
-            imap: vec!["ｉｍａｐ．ｅｘａｍｐｌｅ．ｊｐ：９９３".into()],
-            ..Settings::default()
-        })
+        let plan = make(
+            &flags(
+                "taro@example.jp",
+                &[(Protocol::Imap, "ｉｍａｐ．ｅｘａｍｐｌｅ．ｊｐ：９９３")],
+            ),
+            None,
+        )
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(plan.servers[0].endpoint.host, "imap.example.jp");
         assert_eq!(plan.servers[0].endpoint.port, 993);
@@ -586,11 +420,8 @@ mod tests {
 
     #[test]
     fn discovered_settings_become_the_plan() {
-        let settings = Settings {
-            address: "taro@example.jp".into(),
-            ..Settings::default()
-        };
-        let offline = make(&settings).unwrap_or_else(|e| panic!("{e}"));
+        let settings = flags("taro@example.jp", &[]);
+        let offline = make(&settings, None).unwrap_or_else(|e| panic!("{e}"));
         assert!(offline.discover, "the tables do not know example.jp");
         let json = r#"{
           "schema_version": 1, "maildoc_version": "0", "address": "taro@example.jp",
@@ -615,7 +446,7 @@ mod tests {
           ]
         }"#;
         let found: Discovery = serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}"));
-        let plan = from_discovery(&settings, &found).unwrap_or_else(|e| panic!("{e}"));
+        let plan = from_discovery(&settings, None, &found).unwrap_or_else(|e| panic!("{e}"));
         assert!(!plan.discover);
         assert_eq!(plan.settings_source, SettingsSource::Autoconfig);
         let imap = &plan.servers[0];
@@ -636,7 +467,7 @@ mod tests {
         // Only a guess that did not answer: its evidence stands, under the plan's id.
         let mut found = found;
         found.candidates.truncate(1);
-        let plan = from_discovery(&settings, &found).unwrap_or_else(|e| panic!("{e}"));
+        let plan = from_discovery(&settings, None, &found).unwrap_or_else(|e| panic!("{e}"));
         let smtp = &plan.servers[1];
         assert_eq!(smtp.id, "smtp");
         let known = smtp
@@ -647,32 +478,14 @@ mod tests {
         assert_eq!(known.steps[0].id, "smtp.1");
 
         // An explicit user name wins over the discovered one.
-        let plan = from_discovery(
-            &Settings {
-                username: Some("t.yamada".into()),
-                ..settings
-            },
-            &found,
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+        let plan =
+            from_discovery(&settings, Some("t.yamada"), &found).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(plan.servers[0].username, "t.yamada");
     }
 
     #[test]
     fn bad_addresses_are_plan_errors() {
-        assert!(
-            make(&Settings {
-                address: "no-at-sign".into(),
-                ..Settings::default()
-            })
-            .is_err()
-        );
-        assert!(
-            make(&Settings {
-                address: "a@b@c".into(),
-                ..Settings::default()
-            })
-            .is_err()
-        );
+        assert!(make(&flags("no-at-sign", &[]), None).is_err());
+        assert!(make(&flags("a@b@c", &[]), None).is_err());
     }
 }

@@ -66,7 +66,8 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
     use super::*;
-    use crate::Settings;
+    use maildoc_model::Protocol;
+    use maildoc_model::settings::{AccountSettings, ServerSetting};
     use maildoc_probe::context::Password;
     use maildoc_testkit::hostile::{Behaviour, Hostile, Script};
     use maildoc_triage::{Area, CheckOutcome, Likelihood};
@@ -87,11 +88,11 @@ mod tests {
 
     fn options(imap: String, password: Option<&str>) -> CheckOptions {
         CheckOptions {
-            settings: Settings {
+            settings: AccountSettings {
                 address: ADDRESS.into(),
-                imap: vec![imap],
-                ..Settings::default()
+                servers: vec![ServerSetting::parse(Protocol::Imap, &imap).unwrap()],
             },
+            username: None,
             login: password.is_some(),
             password: password.map(|p| Password::new(p.into())),
             smtp_auth: false,
@@ -165,13 +166,9 @@ mod tests {
     #[tokio::test]
     async fn a_check_that_cannot_start_is_noted_as_failed() {
         let mut o = outcome("receive");
-        let err = check(
-            &mut o,
-            options("imap.example.jp:99999/tls".into(), None),
-            |_| {},
-        )
-        .await
-        .unwrap_err();
+        let mut opts = options("imap.example.jp".into(), None);
+        opts.settings.address = "not an address".into();
+        let err = check(&mut o, opts, |_| {}).await.unwrap_err();
         assert!(matches!(err, CheckError::Usage(_)), "{err:?}");
         assert_eq!(o.check_note, Some(CheckNote::Failed));
         assert!(o.report.is_none());

@@ -5,8 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use maildoc_engine::explain::cross_check;
-use maildoc_engine::{CheckError, CheckOptions, Settings};
-use maildoc_model::Code;
+use maildoc_engine::{CheckError, CheckOptions};
+use maildoc_model::settings::{AccountSettings, ServerSetting};
+use maildoc_model::{Code, Protocol};
 use maildoc_probe::context::Password;
 use maildoc_testkit::hostile::{Behaviour, Hostile, Script};
 use std::time::Duration;
@@ -15,13 +16,11 @@ const PASSWORD: &str = "Expl4in-Check-pw";
 
 fn options(address: &str, imap: &str) -> CheckOptions {
     CheckOptions {
-        settings: Settings {
+        settings: AccountSettings {
             address: address.into(),
-            imap: vec![imap.into()],
-            pop3: Vec::new(),
-            smtp: Vec::new(),
-            username: None,
+            servers: vec![ServerSetting::parse(Protocol::Imap, imap).unwrap()],
         },
+        username: None,
         password: Some(Password::new(PASSWORD.into())),
         login: true,
         smtp_auth: true,
