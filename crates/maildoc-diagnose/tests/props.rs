@@ -1006,24 +1006,5 @@ proptest! {
 
 /// SPF evidence of `domain` with these records at the top and nothing else found.
 fn spf_evidence(domain: &str, records: Vec<String>) -> SpfEvidence {
-    SpfEvidence {
-        domain: domain.into(),
-        txt_status: spf::DnsStatus::Records,
-        records,
-        syntax_errors: Vec::new(),
-        lookups: 0,
-        void_lookups: 0,
-        void_names: Vec::new(),
-        include_chain_over_limit: None,
-        term_over_limit: None,
-        broken_targets: Vec::new(),
-        permissive_all: Vec::new(),
-        ptr_terms: Vec::new(),
-        redirects: Vec::new(),
-        macro_terms: Vec::new(),
-        tree: Vec::new(),
-        check: None,
-        ip: None,
-        findings: Vec::new(),
-    }
+    SpfEvidence::top_records(domain, records)
 }

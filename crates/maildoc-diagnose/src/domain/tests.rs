@@ -31,26 +31,10 @@ fn absent(name: &str, rtype: &str, outcome: ResolveOutcome) -> DnsLookup {
 
 /// SPF evidence of example.jp with these records at the top and nothing else found.
 fn spf_records(records: &[&str]) -> SpfEvidence {
-    SpfEvidence {
-        domain: "example.jp".into(),
-        txt_status: maildoc_model::domain::spf::DnsStatus::Records,
-        records: records.iter().map(|r| r.to_string()).collect(),
-        syntax_errors: Vec::new(),
-        lookups: 0,
-        void_lookups: 0,
-        void_names: Vec::new(),
-        include_chain_over_limit: None,
-        term_over_limit: None,
-        broken_targets: Vec::new(),
-        permissive_all: Vec::new(),
-        ptr_terms: Vec::new(),
-        redirects: Vec::new(),
-        macro_terms: Vec::new(),
-        tree: Vec::new(),
-        check: None,
-        ip: None,
-        findings: Vec::new(),
-    }
+    SpfEvidence::top_records(
+        "example.jp",
+        records.iter().map(|r| r.to_string()).collect(),
+    )
 }
 
 fn nx(name: &str, rtype: &str) -> DnsLookup {

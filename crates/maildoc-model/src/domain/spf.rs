@@ -253,6 +253,31 @@ pub(super) fn serialize_sorted<S: Serializer>(
 }
 
 impl SpfEvidence {
+    /// The evidence of `domain` whose TXT answer held `records` at its top, before anything
+    /// below them was looked up: no lookups, no problems, no evaluation.
+    pub fn top_records(domain: &str, records: Vec<String>) -> SpfEvidence {
+        SpfEvidence {
+            domain: domain.into(),
+            txt_status: DnsStatus::Records,
+            records,
+            syntax_errors: Vec::new(),
+            lookups: 0,
+            void_lookups: 0,
+            void_names: Vec::new(),
+            include_chain_over_limit: None,
+            term_over_limit: None,
+            broken_targets: Vec::new(),
+            permissive_all: Vec::new(),
+            ptr_terms: Vec::new(),
+            redirects: Vec::new(),
+            macro_terms: Vec::new(),
+            tree: Vec::new(),
+            check: None,
+            ip: None,
+            findings: Vec::new(),
+        }
+    }
+
     /// The TXT query of the domain got no definite answer (a timeout or SERVFAIL): the
     /// evidence says nothing about the record.
     pub fn inconclusive(&self) -> bool {
