@@ -1,9 +1,10 @@
 //! The two pages a web app serves, written against the library alone: a sending domain's
 //! posture (`maildoc_engine::domain::check`) and a karte's check (`maildoc_engine::karte::check`),
-//! each rendered as a self-contained HTML page by `maildoc_report`.
+//! each rendered as a self-contained HTML page by `maildoc_report`: the domain's page, the
+//! check's page and the karte's sheet with the check in its history.
 //!
 //! `cargo run -p maildoc-report --example web_pages -- example.jp imap.example.jp` writes
-//! `domain.html` and `karte.html` into the current directory.
+//! `domain.html`, `check.html` and `karte.html` into the current directory.
 
 use maildoc_engine::domain::{self, DomainName, Env, Options};
 use maildoc_engine::karte::{self, KarteCheckOptions};
@@ -27,14 +28,14 @@ fn imap_server(host: &str, port: u16, security: Security) -> IncomingServer {
     }
 }
 
-/// The page of `domain` and the sheet of a karte with `imap` after its check, in `lang`;
-/// `dns_server: None` asks the system's resolver.
+/// The page of `domain`, the page of a karte's check with `imap`, and the karte's sheet
+/// after it, in `lang`; `dns_server: None` asks the system's resolver.
 async fn pages(
     domain: &str,
     dns_server: Option<SocketAddr>,
     imap: IncomingServer,
     lang: Lang,
-) -> Result<(String, String), String> {
+) -> Result<[String; 3], String> {
     let timeout = Duration::from_secs(10);
     let env = Env::new(dns_server, None)?;
     let name = DomainName::parse(domain)?;
@@ -56,14 +57,15 @@ async fn pages(
         timeout,
     };
     // A web app would forward each progress event to the browser.
-    karte::check(&mut sheet, opts, |_| {})
+    let checked = karte::check(&mut sheet, opts, |_| {})
         .await
         .map_err(|e| e.to_string())?;
     let risks = karte::risks(&sheet);
-    Ok((
+    Ok([
         maildoc_report::domain::html(&posture, lang),
+        maildoc_report::check::html(&checked.report, lang, None),
         maildoc_report::karte::render(&sheet, &risks, lang, SheetFormat::Html),
-    ))
+    ])
 }
 
 #[tokio::main]
@@ -73,9 +75,14 @@ async fn main() -> Result<(), String> {
         return Err("usage: web_pages DOMAIN IMAP_HOST".into());
     };
     let imap = imap_server(imap, 993, Security::Tls);
-    let (domain_page, karte_page) = pages(domain, None, imap, Lang::En).await?;
-    std::fs::write("domain.html", domain_page).map_err(|e| e.to_string())?;
-    std::fs::write("karte.html", karte_page).map_err(|e| e.to_string())
+    let pages = pages(domain, None, imap, Lang::En).await?;
+    for (file, page) in ["domain.html", "check.html", "karte.html"]
+        .iter()
+        .zip(pages)
+    {
+        std::fs::write(file, page).map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -95,10 +102,11 @@ mod tests {
         let dns_server = dns(DnsBehaviour::ServFail);
         for lang in [Lang::Ja, Lang::En] {
             let imap = imap_server("127.0.0.1", server.addr.port(), Security::Plain);
-            let (domain_page, karte_page) = pages("posture.test", Some(dns_server), imap, lang)
-                .await
-                .unwrap();
-            for page in [&domain_page, &karte_page] {
+            let [domain_page, check_page, karte_page] =
+                pages("posture.test", Some(dns_server), imap, lang)
+                    .await
+                    .unwrap();
+            for page in [&domain_page, &check_page, &karte_page] {
                 assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
                 assert!(page.trim_end().ends_with("</html>"), "{page}");
             }
@@ -108,6 +116,13 @@ mod tests {
                 "{domain_page}"
             );
             assert!(karte_page.contains("plaintext-only-server"), "{karte_page}");
+            // The check's page: the finding with its cause and fix.
+            let finding = maildoc_report::html::escape(
+                &maildoc_kb::finding_text(maildoc_model::Code::PlaintextOnlyServer, lang).fix,
+            );
+            assert!(check_page.contains("plaintext-only-server"), "{check_page}");
+            let start: String = finding.chars().take(12).collect();
+            assert!(check_page.contains(&start), "{check_page}");
             assert!(
                 karte_page.contains("karte-imap-quota-unchecked"),
                 "{karte_page}"

@@ -1,6 +1,7 @@
 //! Renderers of a maildoc report. They decide nothing: severities and codes come from the
 //! rules, words from the knowledge base and `data/ui.toml`.
 
+pub mod check;
 pub mod discover;
 pub mod domain;
 pub mod explain;

@@ -4,7 +4,7 @@
 
 use crate::markdown::cell;
 use crate::{Client, Lang, human, ui};
-use maildoc_model::{Report, Severity};
+use maildoc_model::Severity;
 use maildoc_triage::{Check, CheckNote, Likelihood, Outcome, SenderCheckNote, Triage};
 use std::fmt::Write as _;
 
@@ -419,7 +419,7 @@ pub fn summary_html(o: &Outcome, lang: Lang, client: Option<Client>) -> String {
         let _ = writeln!(out, "</ul>");
     }
     if let Some(report) = &o.report {
-        report_html(&mut out, report, lang, client);
+        crate::check::html_section(&mut out, report, lang, client);
     }
     let _ = writeln!(out, "<h2>{}</h2>", e(ui::text("triage-tried", lang)));
     list_html(&mut out, &o.tried, lang);
@@ -442,99 +442,6 @@ fn list_html(out: &mut String, items: &[String], lang: Lang) {
     let _ = writeln!(out, "</ul>");
 }
 
-/// The check part of the HTML summary: servers, findings with evidence, transcripts.
-fn report_html(out: &mut String, report: &Report, lang: Lang, client: Option<Client>) {
-    use crate::html::escape as e;
-    let _ = writeln!(
-        out,
-        "<h3>{}</h3>\n<table>\n<tr><th>{}</th><th>{}</th></tr>",
-        e(&ui::fill(
-            "title",
-            lang,
-            &[("address", &report.target.address)]
-        )),
-        e(ui::text("md-server", lang)),
-        e(ui::text("md-details", lang))
-    );
-    for s in &report.servers {
-        let _ = writeln!(
-            out,
-            "<tr><td>{}</td><td>{}</td></tr>",
-            e(&s.endpoint.describe()),
-            e(&crate::facts::summary(s, report.started_at_unix, lang).join(", "))
-        );
-    }
-    let _ = writeln!(out, "</table>");
-    let findings = report.sorted_findings();
-    let _ = writeln!(
-        out,
-        "<h3>{}</h3>",
-        e(&ui::fill(
-            "findings",
-            lang,
-            &[("count", &findings.len().to_string())]
-        ))
-    );
-    let wanted = client.map(|c| c.label(lang));
-    for f in findings {
-        let b = crate::finding_block(report, f, lang);
-        let _ = writeln!(
-            out,
-            "<h4>[{}] {} (<code>{}</code>)</h4>\n<ul>",
-            e(&b.severity),
-            e(&b.title),
-            f.code
-        );
-        if let Some(server) = &b.server {
-            let _ = writeln!(
-                out,
-                "<li>{}: {}</li>",
-                e(ui::text("md-server", lang)),
-                e(server)
-            );
-        }
-        let _ = writeln!(
-            out,
-            "<li>{}: {}</li>",
-            e(ui::text("cause", lang)),
-            e(&b.cause)
-        );
-        let _ = writeln!(out, "<li>{}: {}</li>", e(ui::text("fix", lang)), e(&b.fix));
-        for (label, steps) in &b.clients {
-            if wanted.is_none_or(|w| w == label) {
-                let _ = writeln!(out, "<li>{}: {}</li>", e(label), e(steps));
-            }
-        }
-        for ev in &b.evidence {
-            let _ = writeln!(
-                out,
-                "<li>{}: <code>{}</code></li>",
-                e(ui::text("evidence", lang)),
-                e(ev)
-            );
-        }
-        let _ = writeln!(out, "</ul>");
-    }
-    let _ = writeln!(
-        out,
-        "<details><summary>{}</summary>",
-        e(ui::text("transcripts", lang))
-    );
-    for s in &report.servers {
-        let _ = writeln!(
-            out,
-            "<h4>{} ({})</h4>\n<pre>",
-            e(&s.endpoint.describe()),
-            e(&s.id)
-        );
-        for line in crate::timeline(s) {
-            let _ = writeln!(out, "{}", e(&line));
-        }
-        let _ = writeln!(out, "</pre>");
-    }
-    let _ = writeln!(out, "</details>");
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -543,7 +450,7 @@ mod tests {
     use maildoc_model::domain::DomainReport;
     use maildoc_model::report::SCHEMA_VERSION;
     use maildoc_model::{
-        Code, Endpoint, Finding, Origin, ProbeDepth, Protocol, ResolveOutcome, Security,
+        Code, Endpoint, Finding, Origin, ProbeDepth, Protocol, Report, ResolveOutcome, Security,
         ServerEvidence, StepKind, TargetInfo,
     };
     use std::path::PathBuf;

@@ -132,3 +132,25 @@ fn colour_only_when_asked() {
     );
     assert!(coloured.contains("\x1b[31m"));
 }
+
+#[test]
+fn the_html_page_renders_every_code_escaped() {
+    let report = report_with_every_code();
+    for lang in [Lang::Ja, Lang::En] {
+        let page = maildoc_report::check::html(&report, lang, Some(maildoc_kb::Client::Iphone));
+        assert!(page.starts_with("<!DOCTYPE html>") && page.trim_end().ends_with("</html>"));
+        assert!(page.contains("name=\"viewport\""));
+        for &code in Code::ALL {
+            let title = maildoc_kb::finding_text(code, lang).title.clone();
+            let params: std::collections::BTreeMap<String, String> = maildoc_kb::placeholders(code)
+                .into_iter()
+                .map(|p| (p.to_string(), format!("<{p}>")))
+                .collect();
+            let shown = maildoc_report::html::escape(&maildoc_kb::fill(&title, &params));
+            assert!(page.contains(&shown), "{code} title in {lang:?}");
+        }
+        // The params' angle brackets only ever appear escaped.
+        assert!(!page.contains("<host>") && page.contains("&lt;host&gt;"));
+        assert!(!page.contains(" ? "), "a missing UI text in {lang:?}");
+    }
+}
