@@ -7,14 +7,12 @@
 
 #![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
 
-use maildoc_testkit::lab::Run;
+use maildoc_testkit::lab::{Run, run_with_env};
 use maildoc_testkit::scratch::Scratch;
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Instant;
 
 const BIN: &str = env!("CARGO_BIN_EXE_maildoc");
 
@@ -46,30 +44,12 @@ fn argv(args: &[Option<&str>]) -> Vec<OsString> {
         .collect()
 }
 
-/// Runs the binary with `args` and `env` (as the lab helpers do: no `MAILDOC_PASSWORD`
-/// unless `env` sets it, `NO_COLOR=1` unless `env` sets it), standard input empty.
+/// Runs the binary with `args`, `LANG=C` and `env` (as the lab helpers do: no
+/// `MAILDOC_PASSWORD` and `NO_COLOR=1` unless `env` sets them), standard input empty.
 fn maildoc(args: &[OsString], env: &[(&str, OsString)]) -> Run {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env_remove("MAILDOC_PASSWORD")
-        .env("NO_COLOR", "1")
-        .env("LANG", "C")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let started = Instant::now();
-    let mut child = cmd.spawn().unwrap();
-    drop(child.stdin.take());
-    let out = child.wait_with_output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        elapsed: started.elapsed(),
-    }
+    let mut all: Vec<(&str, &OsStr)> = vec![("LANG", OsStr::new("C"))];
+    all.extend(env.iter().map(|(k, v)| (*k, v.as_os_str())));
+    run_with_env(BIN, args, b"", &all)
 }
 
 /// No panic, whatever the exit code.

@@ -8,53 +8,20 @@
 #![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
 
 use maildoc_karte::{CheckResult, Karte};
-use maildoc_model::{Code, Protocol, Report, Security};
-use maildoc_testkit::lab::{Lab, leaks};
+use maildoc_model::{Code, Protocol, Security};
+use maildoc_testkit::lab::{Lab, Run, leaks, run_with_env};
 use maildoc_testkit::scratch::Scratch;
-use std::io::Write;
+use std::ffi::OsStr;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_maildoc");
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    fn report(&self) -> Report {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!("not a JSON report ({e}):\n{}\n{}", self.stdout, self.stderr)
-        })
-    }
-}
-
-/// Runs the binary with `args`; `stdin` is written to its standard input (then closed);
-/// `env` is set. `MAILDOC_PASSWORD` is removed unless `env` sets it.
-fn maildoc(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Out {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env_remove("MAILDOC_PASSWORD")
-        .env("NO_COLOR", "1")
-        .env("LANG", "C")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().unwrap();
-    if let Some(mut s) = child.stdin.take() {
-        let _ = s.write_all(stdin.as_bytes());
-    }
-    let out = child.wait_with_output().unwrap();
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+/// Runs the binary with `args` and `LANG=C`; `stdin` is written to its standard input (then
+/// closed); `env` is set. `MAILDOC_PASSWORD` is removed unless `env` sets it.
+fn maildoc(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run {
+    let mut all: Vec<(&str, &OsStr)> = vec![("LANG", OsStr::new("C"))];
+    all.extend(env.iter().map(|(k, v)| (*k, OsStr::new(v))));
+    run_with_env(BIN, args, stdin.as_bytes(), &all)
 }
 
 fn load(path: &Path) -> Karte {
@@ -62,7 +29,7 @@ fn load(path: &Path) -> Karte {
 }
 
 /// `karte check FILE` against the lab, JSON, the password on standard input.
-fn karte_check(file: &Path, password: Option<&str>, extra: &[&str]) -> Out {
+fn karte_check(file: &Path, password: Option<&str>, extra: &[&str]) -> Run {
     let lab = Lab::get();
     let (dns, ca) = (lab.dns(), lab.ca());
     let file = file.to_str().unwrap();
@@ -93,7 +60,7 @@ fn karte_check(file: &Path, password: Option<&str>, extra: &[&str]) -> Out {
 }
 
 /// `karte new taro@lab.example` with the lab's healthy servers and `devices`.
-fn new_taro(file: &Path, devices: &[&str], extra: &[&str]) -> Out {
+fn new_taro(file: &Path, devices: &[&str], extra: &[&str]) -> Run {
     let mut args = vec![
         "karte",
         "new",

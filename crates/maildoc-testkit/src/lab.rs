@@ -8,6 +8,7 @@ use maildoc_model::{
     Code, Finding, LoginEvidence, LoginSkipReason, Report, ServerEvidence, Severity, StepKind,
 };
 use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -142,6 +143,17 @@ pub fn run(bin: &str, args: &[String], password: Option<&str>) -> Run {
 
 /// Runs `bin` with `args`, `input` written to its standard input.
 pub fn run_with_input(bin: &str, args: &[String], input: &[u8]) -> Run {
+    run_with_env(bin, args, input, &[])
+}
+
+/// Runs `bin` with `args` (any bytes), `input` written to its standard input, without
+/// `MAILDOC_PASSWORD` and with `NO_COLOR=1` unless `env` sets them; `env` is set last.
+pub fn run_with_env(
+    bin: &str,
+    args: &[impl AsRef<OsStr>],
+    input: &[u8],
+    env: &[(&str, &OsStr)],
+) -> Run {
     let mut cmd = Command::new(bin);
     cmd.args(args)
         .env_remove("MAILDOC_PASSWORD")
@@ -149,6 +161,9 @@ pub fn run_with_input(bin: &str, args: &[String], input: &[u8]) -> Run {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
     let started = Instant::now();
     let mut child = cmd
         .spawn()
