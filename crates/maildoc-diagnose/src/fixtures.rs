@@ -172,7 +172,7 @@ impl Srv {
 
     /// A ready greeting that carries a date.
     pub(crate) fn greeting_at(self, text: &str, server_time: i64) -> Srv {
-        let spoken = spoken_of(self.ev.endpoint.protocol);
+        let spoken = Spoken::from(self.ev.endpoint.protocol);
         self.step(
             40,
             StepKind::Greeting {
@@ -186,7 +186,7 @@ impl Srv {
 
     /// Resolved, connected and a ready greeting (no TLS).
     pub(crate) fn greeted(self) -> Srv {
-        let spoken = spoken_of(self.ev.endpoint.protocol);
+        let spoken = Spoken::from(self.ev.endpoint.protocol);
         self.resolved()
             .connected()
             .greeting(GreetingOutcome::Ready, "ready", Some(spoken))
@@ -221,7 +221,7 @@ impl Srv {
     /// endpoint says (five steps for SSL/TLS, seven for STARTTLS).
     pub(crate) fn up_with(self, tls: TlsEvidence) -> Srv {
         let protocol = self.ev.endpoint.protocol;
-        let spoken = spoken_of(protocol);
+        let spoken = Spoken::from(protocol);
         let (text, caps): (&str, &[&str]) = match protocol {
             Protocol::Imap => ("* OK IMAP ready", &["IMAP4rev1", "AUTH=PLAIN"]),
             Protocol::Pop3 => ("+OK POP3 ready", &["USER", "SASL PLAIN"]),
@@ -296,14 +296,6 @@ impl Srv {
 
     pub(crate) fn build(self) -> ServerEvidence {
         self.ev
-    }
-}
-
-fn spoken_of(protocol: Protocol) -> Spoken {
-    match protocol {
-        Protocol::Imap => Spoken::Imap,
-        Protocol::Pop3 => Spoken::Pop3,
-        Protocol::Smtp => Spoken::Smtp,
     }
 }
 

@@ -242,6 +242,17 @@ pub enum Spoken {
     Unknown,
 }
 
+impl From<crate::Protocol> for Spoken {
+    /// What a server of the protocol speaks.
+    fn from(protocol: crate::Protocol) -> Spoken {
+        match protocol {
+            crate::Protocol::Imap => Spoken::Imap,
+            crate::Protocol::Pop3 => Spoken::Pop3,
+            crate::Protocol::Smtp => Spoken::Smtp,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StarttlsOutcome {

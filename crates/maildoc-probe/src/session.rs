@@ -75,7 +75,7 @@ pub async fn greeting(
     let read = conn.read_line(cap).await;
     if let Err(f) = &read
         && f.trouble == Trouble::Timeout
-        && maildoc_wire::sniff::sniff(conn.buf.buffered()) == spoken_by(protocol)
+        && maildoc_wire::sniff::sniff(conn.buf.buffered()) == Spoken::from(protocol)
     {
         // The right protocol, too slowly to finish its first line in time.
         trouble(ev, conn, Phase::Greeting, f.clone());
@@ -117,14 +117,6 @@ pub async fn greeting(
         (GreetingOutcome::Ready, Ok(line)) => Ok(line),
         (GreetingOutcome::Silent, _) => Err(Greeted::Silent),
         _ => Err(Greeted::Spoke),
-    }
-}
-
-fn spoken_by(protocol: Protocol) -> Spoken {
-    match protocol {
-        Protocol::Imap => Spoken::Imap,
-        Protocol::Pop3 => Spoken::Pop3,
-        Protocol::Smtp => Spoken::Smtp,
     }
 }
 

@@ -8,14 +8,6 @@ use time::{Date, Month, PrimitiveDateTime, Time, UtcOffset};
 
 const PROTOCOLS: [Protocol; 3] = [Protocol::Imap, Protocol::Pop3, Protocol::Smtp];
 
-fn own(p: Protocol) -> Spoken {
-    match p {
-        Protocol::Imap => Spoken::Imap,
-        Protocol::Pop3 => Spoken::Pop3,
-        Protocol::Smtp => Spoken::Smtp,
-    }
-}
-
 /// `word` with the case of each letter chosen by `mask`.
 fn mixed_case(word: &str, mask: &[bool]) -> String {
     word.chars()
@@ -215,7 +207,7 @@ proptest! {
     fn greetings_are_classified((line, spoken, ready) in greeting()) {
         prop_assert_eq!(sniff::sniff(line.as_bytes()), spoken);
         for p in PROTOCOLS {
-            let want = if own(p) == spoken {
+            let want = if Spoken::from(p) == spoken {
                 if ready { GreetingOutcome::Ready } else { GreetingOutcome::Refused }
             } else {
                 GreetingOutcome::OtherProtocol
@@ -242,7 +234,7 @@ proptest! {
             prop_assert_eq!(outcome == GreetingOutcome::Garbage, spoken == Spoken::Unknown);
             prop_assert_eq!(
                 outcome == GreetingOutcome::OtherProtocol,
-                spoken != Spoken::Unknown && spoken != own(p)
+                spoken != Spoken::Unknown && spoken != Spoken::from(p)
             );
         }
     }
