@@ -18,7 +18,7 @@ fn outcome_word(l: &DnsLookup, lang: Lang) -> String {
             return l
                 .records
                 .iter()
-                .map(|r| shorten(r, 100))
+                .map(|r| crate::shorten(r, 100))
                 .collect::<Vec<_>>()
                 .join(" | ");
         }
@@ -29,18 +29,6 @@ fn outcome_word(l: &DnsLookup, lang: Lang) -> String {
         ResolveOutcome::ResolverError => "domain-outcome-error",
     };
     ui::text(key, lang).to_string()
-}
-
-/// At most `max` characters of `s`, with an ellipsis when cut (long DKIM keys); the JSON
-/// form keeps the whole record.
-fn shorten(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut out: String = s.chars().take(max).collect();
-        out.push('…');
-        out
-    }
 }
 
 /// One section of facts: its label and its lines.
@@ -516,9 +504,9 @@ mod tests {
 
     #[test]
     fn long_records_are_shortened_on_screen_only() {
-        assert_eq!(shorten("abc", 3), "abc");
-        assert_eq!(shorten("abcd", 3), "abc…");
-        assert_eq!(shorten("あいうえ", 2), "あい…");
+        assert_eq!(crate::shorten("abc", 3), "abc");
+        assert_eq!(crate::shorten("abcd", 3), "abc…");
+        assert_eq!(crate::shorten("あいうえ", 2), "あい…");
     }
 
     #[test]

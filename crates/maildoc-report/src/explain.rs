@@ -73,16 +73,6 @@ fn short_input(text: &str) -> String {
     s
 }
 
-fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(max).collect();
-        t.push('…');
-        t
-    }
-}
-
 /// Fills a finding text: with the check's params when the check found the code, else with
 /// generic words.
 fn fill_finding(template: &str, code: Code, check: Option<&CheckOutcome>, lang: Lang) -> String {
@@ -203,7 +193,7 @@ fn build(input: Input<'_>, lang: Lang, client: Option<Client>) -> Doc {
             e.key_lines
                 .iter()
                 .take(8)
-                .map(|l| Item::Bullet(truncate(l, 160)))
+                .map(|l| Item::Bullet(crate::shorten(l, 160)))
                 .collect(),
         ));
     }
@@ -264,7 +254,7 @@ fn meaning(e: &Explanation, lang: Lang, client: Option<Client>) -> Meaning {
                     ui::fill(
                         "explain-matched",
                         lang,
-                        &[("line", &truncate(&m.line, 100))],
+                        &[("line", &crate::shorten(&m.line, 100))],
                     ),
                 ),
             ],

@@ -202,6 +202,18 @@ fn localized_params(f: &Finding, lang: Lang) -> std::collections::BTreeMap<Strin
     params
 }
 
+/// At most `max` characters of `s`, with an ellipsis when cut (a long DKIM key, a pasted
+/// line); the JSON keeps the whole text.
+pub(crate) fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(max).collect();
+        out.push('…');
+        out
+    }
+}
+
 /// The title of a finding, its params filled in as they are.
 pub fn finding_title(f: &Finding, lang: Lang) -> String {
     maildoc_kb::fill(&maildoc_kb::finding_text(f.code, lang).title, &f.params)
