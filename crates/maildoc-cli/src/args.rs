@@ -7,6 +7,7 @@
 
 use clap::builder::ValueParser;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use maildoc_engine::Env;
 use maildoc_model::Protocol;
 use maildoc_model::settings::{AccountSettings, ServerSetting};
 use maildoc_report::{Format, Lang, ui};
@@ -144,11 +145,10 @@ pub struct NetArgs {
     pub timeout: u64,
 }
 
-/// [`NetArgs`], checked.
+/// [`NetArgs`], checked: the jobs' shared [`Env`] and the run's deadline.
 #[derive(Debug)]
 pub struct NetOptions {
-    pub dns_server: Option<SocketAddr>,
-    pub ca_pem: Option<Vec<u8>>,
+    pub env: Env,
     pub timeout: std::time::Duration,
 }
 
@@ -175,9 +175,12 @@ impl NetArgs {
         if !(1..=600).contains(&self.timeout) {
             return Err(fail("error-timeout", &self.timeout.to_string()));
         }
+        let env = Env::new(dns_server, ca_pem.as_deref()).map_err(|e| {
+            eprintln!("maildoc: {}", maildoc_report::error::words(&e, lang));
+            std::process::ExitCode::from(crate::EXIT_USAGE)
+        })?;
         Ok(NetOptions {
-            dns_server,
-            ca_pem,
+            env,
             timeout: std::time::Duration::from_secs(self.timeout),
         })
     }

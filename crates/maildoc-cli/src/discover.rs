@@ -2,14 +2,13 @@
 //! Outlook and Thunderbird, then every source consulted (`maildoc_report::discover`).
 
 use crate::args::{self, DiscoverArgs};
-use crate::usage_error;
 use maildoc_engine::discover::DiscoverOptions;
 use maildoc_report::Format;
 use std::process::ExitCode;
 
 pub fn run(args: DiscoverArgs, lang_flag: Option<&str>) -> ExitCode {
     let lang = args::language(lang_flag);
-    if let Some(problem) = crate::address::problem(&args.address, lang) {
+    if let Some(problem) = crate::address::problem(&args.address, None, lang) {
         return crate::usage(&problem);
     }
     let net = match args.net.checked(lang) {
@@ -17,17 +16,15 @@ pub fn run(args: DiscoverArgs, lang_flag: Option<&str>) -> ExitCode {
         Err(code) => return code,
     };
     let opts = DiscoverOptions {
-        dns_server: net.dns_server,
-        ca_pem: net.ca_pem,
         timeout: net.timeout,
     };
     let runtime = match crate::runtime() {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let found = match runtime.block_on(maildoc_engine::discover(&args.address, &opts)) {
+    let found = match runtime.block_on(maildoc_engine::discover(&net.env, &args.address, &opts)) {
         Ok(d) => d,
-        Err(e) => return usage_error(lang, "error-input", &e.0),
+        Err(e) => return crate::job_error(&e, lang),
     };
     let format = Format::from(args.format);
     let text = maildoc_report::discover::render(&found, format, lang);

@@ -2,10 +2,10 @@
 //! `maildoc_engine::domain` and shown by `maildoc_report::domain`. Exit codes as `check`:
 //! 0 nothing to fix, 1 problems, 2 cannot run, 3 usage.
 
+use crate::EXIT_USAGE;
 use crate::args::{self, FormatArg, NetArgs};
-use crate::{EXIT_CANNOT_RUN, EXIT_USAGE};
 use clap::Args;
-use maildoc_engine::domain::{self as engine, DomainName, Env, Options};
+use maildoc_engine::domain::{self as engine, DomainName, Options};
 use maildoc_report::{Lang, domain as screen, ui};
 use std::net::IpAddr;
 use std::process::ExitCode;
@@ -86,7 +86,7 @@ pub fn run(args: DomainArgs, lang_flag: Option<&str>) -> ExitCode {
     if let Some(problem) = args
         .mail_from
         .as_deref()
-        .and_then(|from| crate::address::problem(from, lang))
+        .and_then(|from| crate::address::problem(from, None, lang))
     {
         return crate::usage(&problem);
     }
@@ -94,13 +94,7 @@ pub fn run(args: DomainArgs, lang_flag: Option<&str>) -> ExitCode {
         Ok(n) => n,
         Err(code) => return code,
     };
-    let env = match Env::new(net.dns_server, net.ca_pem.as_deref()) {
-        Ok(env) => env.with_rate_cap(args.rate),
-        Err(e) => {
-            eprintln!("maildoc: {e}");
-            return ExitCode::from(EXIT_CANNOT_RUN);
-        }
-    };
+    let env = net.env.with_rate_cap(args.rate);
     let mut opts = Options {
         dkim_selectors: args.dkim_selector,
         sending_ip: args.ip,
@@ -130,19 +124,13 @@ pub fn run(args: DomainArgs, lang_flag: Option<&str>) -> ExitCode {
     }
     let domain = match DomainName::parse(args.domain.as_deref().unwrap_or_default()) {
         Ok(d) => d,
-        Err(detail) => {
-            eprintln!(
-                "maildoc: {}",
-                ui::fill("error-domain", lang, &[("detail", &detail)])
-            );
-            return ExitCode::from(EXIT_USAGE);
-        }
+        Err(e) => return crate::job_error(&e, lang),
     };
     let runtime = match crate::runtime() {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let report = runtime.block_on(engine::check(&domain, &opts, &env));
+    let report = runtime.block_on(engine::check(&env, &domain, &opts, |_| {}));
     let text = match args.format.unwrap_or(FormatArg::Human) {
         FormatArg::Json => serde_json::to_string_pretty(&report).unwrap_or_default(),
         FormatArg::Markdown => screen::markdown(&report, lang),

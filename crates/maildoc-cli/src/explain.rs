@@ -6,8 +6,8 @@
 use crate::args::{self, FormatArg, LoginArgs, NetArgs, ServerArgs};
 use crate::{EXIT_CANNOT_RUN, EXIT_HEALTHY, EXIT_PROBLEMS, EXIT_USAGE, password};
 use clap::Args;
+use maildoc_engine::CheckOptions;
 use maildoc_engine::explain::{CheckOutcome, Explanation};
-use maildoc_engine::{CheckError, CheckOptions};
 use maildoc_report::explain::Input;
 use maildoc_report::{Client, Format, Lang, ui};
 use std::io::{Read, Write};
@@ -147,8 +147,7 @@ fn run_check(
     explanation: &Explanation,
     lang: Lang,
 ) -> Result<CheckOutcome, ExitCode> {
-    if let Some(problem) = crate::address::problem(address, lang)
-        .or_else(|| crate::address::username_problem(args.servers.username.as_deref(), lang))
+    if let Some(problem) = crate::address::problem(address, args.servers.username.as_deref(), lang)
     {
         return Err(crate::usage(&problem));
     }
@@ -178,23 +177,17 @@ fn run_check(
         login,
         smtp_auth: args.servers.smtp_auth(),
         allow_plaintext_login: args.login.allow_plaintext_login,
-        dns_server: net.dns_server,
-        ca_pem: net.ca_pem,
         timeout: net.timeout,
     };
     let runtime = crate::runtime()?;
-    match runtime.block_on(maildoc_engine::explain::cross_check(
-        explanation,
-        opts,
-        |_| {},
-    )) {
-        Ok(outcome) => Ok(outcome),
-        Err(CheckError::Usage(m)) => Err(crate::usage_error(lang, "error-input", &m)),
-        Err(CheckError::Setup(m)) => {
-            eprintln!("maildoc: {m}");
-            Err(ExitCode::from(EXIT_CANNOT_RUN))
-        }
-    }
+    runtime
+        .block_on(maildoc_engine::explain::cross_check(
+            &net.env,
+            explanation,
+            opts,
+            |_| {},
+        ))
+        .map_err(|e| crate::job_error(&e, lang))
 }
 
 #[cfg(test)]

@@ -12,7 +12,6 @@
 use crate::args::{self, FormatArg, LoginArgs, NetArgs, NetOptions, SmtpAuth};
 use crate::{EXIT_CANNOT_RUN, EXIT_HEALTHY, EXIT_USAGE, password};
 use clap::{Args, Subcommand, ValueEnum};
-use maildoc_engine::CheckError;
 use maildoc_engine::karte::KarteCheckOptions;
 use maildoc_karte::{
     Device, ErrorKind, Expected, IncomingServer, Karte, LoadError, OutgoingServer, Source,
@@ -364,11 +363,7 @@ fn check(args: CheckArgs, lang: Lang) -> ExitCode {
             Err(problem) => return crate::usage(&problem.words(lang)),
         }
     };
-    let NetOptions {
-        dns_server,
-        ca_pem,
-        timeout,
-    } = match args.net.checked(lang) {
+    let NetOptions { env, timeout } = match args.net.checked(lang) {
         Ok(o) => o,
         Err(code) => return code,
     };
@@ -388,8 +383,6 @@ fn check(args: CheckArgs, lang: Lang) -> ExitCode {
         password,
         login,
         allow_plaintext_login: args.login.allow_plaintext_login,
-        dns_server,
-        ca_pem,
         timeout,
     };
     let runtime = match crate::runtime() {
@@ -397,8 +390,8 @@ fn check(args: CheckArgs, lang: Lang) -> ExitCode {
         Err(code) => return code,
     };
     let progress = crate::progress::CheckProgress::new(format, lang);
-    let result = runtime.block_on(maildoc_engine::karte::check(&mut karte, opts, |p| {
-        progress.event(p)
+    let result = runtime.block_on(maildoc_engine::karte::check(&env, &mut karte, opts, |e| {
+        progress.event(&e)
     }));
     progress.finish();
     // The engine lints the settings as given (the karte's, here) before probing, joins the
@@ -406,11 +399,7 @@ fn check(args: CheckArgs, lang: Lang) -> ExitCode {
     // the karte's risks.
     let checked = match result {
         Ok(c) => c,
-        Err(CheckError::Usage(m)) => return usage(lang, "error-input", &[("detail", &m)]),
-        Err(CheckError::Setup(m)) => {
-            eprintln!("maildoc: {m}");
-            return ExitCode::from(EXIT_CANNOT_RUN);
-        }
+        Err(e) => return crate::job_error(&e, lang),
     };
     say_redacted(&checked.redacted, lang);
     if let Err(code) = save(&args.file, &karte, lang) {
@@ -904,13 +893,10 @@ fn interview<R: BufRead>(
 }
 
 fn new(a: NewArgs, lang: Lang) -> ExitCode {
-    let address = match maildoc_model::input::parse_address(&a.address) {
-        Ok((addr, _)) => addr,
-        Err(e) => return crate::usage(&crate::address::words(&e, &a.address, lang)),
+    let address = match maildoc_engine::check_input(&a.address, a.username.as_deref()) {
+        Ok(address) => address,
+        Err(e) => return crate::usage(&maildoc_report::error::words(&e, lang)),
     };
-    if let Some(problem) = crate::address::username_problem(a.username.as_deref(), lang) {
-        return crate::usage(&problem);
-    }
     let full = address.full();
     let devices = match a
         .device
@@ -956,13 +942,11 @@ fn new(a: NewArgs, lang: Lang) -> ExitCode {
             };
             say(lang, "karte-discovering", &[("address", &full)]);
             let opts = maildoc_engine::DiscoverOptions {
-                dns_server: net.dns_server,
-                ca_pem: net.ca_pem,
                 timeout: net.timeout,
             };
-            match rt.block_on(maildoc_engine::discover(&full, &opts)) {
+            match rt.block_on(maildoc_engine::discover(&net.env, &full, &opts)) {
                 Ok(d) => d,
-                Err(e) => return usage(lang, "error-input", &[("detail", &e.0)]),
+                Err(e) => return crate::job_error(&e, lang),
             }
         };
         // What people must know about the provider (the user name is a d-account ID, the

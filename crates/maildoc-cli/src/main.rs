@@ -11,7 +11,7 @@ mod progress;
 mod triage;
 
 use args::Command;
-use maildoc_engine::{CheckError, CheckOptions};
+use maildoc_engine::CheckOptions;
 use maildoc_report::{Format, Lang, human};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -51,6 +51,11 @@ fn usage_error(lang: Lang, key: &str, detail: &str) -> ExitCode {
     usage(&maildoc_report::ui::fill(key, lang, &[("detail", detail)]))
 }
 
+/// A job that could not start: its words on standard error, exit code 3.
+fn job_error(e: &maildoc_engine::Error, lang: Lang) -> ExitCode {
+    usage(&maildoc_report::error::words(e, lang))
+}
+
 /// A usage error already in words: said on standard error, exit code 3.
 fn usage(message: &str) -> ExitCode {
     eprintln!("maildoc: {message}");
@@ -59,9 +64,7 @@ fn usage(message: &str) -> ExitCode {
 
 fn check(args: args::CheckArgs, lang_flag: Option<&str>) -> ExitCode {
     let lang = args::language(lang_flag);
-    if let Some(problem) = address::problem(&args.address, lang)
-        .or_else(|| address::username_problem(args.servers.username.as_deref(), lang))
-    {
+    if let Some(problem) = address::problem(&args.address, args.servers.username.as_deref(), lang) {
         return usage(&problem);
     }
     let format = args.format();
@@ -89,8 +92,6 @@ fn check(args: args::CheckArgs, lang_flag: Option<&str>) -> ExitCode {
         login,
         smtp_auth: args.servers.smtp_auth(),
         allow_plaintext_login: args.login.allow_plaintext_login,
-        dns_server: net.dns_server,
-        ca_pem: net.ca_pem,
         timeout: net.timeout,
     };
     let runtime = match runtime() {
@@ -98,15 +99,13 @@ fn check(args: args::CheckArgs, lang_flag: Option<&str>) -> ExitCode {
         Err(code) => return code,
     };
     let progress = progress::CheckProgress::new(format, lang);
-    let result = runtime.block_on(maildoc_engine::check(opts, |p| progress.event(p)));
+    let result = runtime.block_on(maildoc_engine::check(&net.env, opts, |e| {
+        progress.event(&e)
+    }));
     progress.finish();
     let report = match result {
         Ok(r) => r,
-        Err(CheckError::Usage(m)) => return usage_error(lang, "error-input", &m),
-        Err(CheckError::Setup(m)) => {
-            eprintln!("maildoc: {m}");
-            return ExitCode::from(EXIT_CANNOT_RUN);
-        }
+        Err(e) => return job_error(&e, lang),
     };
     print_report(&report, format, lang, args.verbose, args.client)
 }

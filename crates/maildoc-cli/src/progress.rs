@@ -1,7 +1,7 @@
 //! The spinner a check shows on standard error while it runs: only for the human format on
 //! a terminal, hidden otherwise.
 
-use maildoc_engine::Progress;
+use maildoc_engine::Event;
 use maildoc_report::{Format, Lang, ui};
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -28,26 +28,29 @@ impl CheckProgress {
     }
 
     /// Shows what the engine reports.
-    pub fn event(&self, p: Progress<'_>) {
+    pub fn event(&self, e: &Event) {
         let lang = self.lang;
-        match p {
-            Progress::Discovering => self.bar.set_message(ui::text("progress-discovering", lang)),
-            Progress::Planned(plan) => {
-                self.bar.set_length(plan.servers.len() as u64);
+        match e {
+            Event::Discovering { .. } => {
+                self.bar.set_message(ui::text("progress-discovering", lang));
+            }
+            Event::Planned { servers } => {
+                self.bar.set_length(servers.len() as u64);
                 self.bar.set_message(ui::fill(
                     "progress-checking",
                     lang,
-                    &[("count", &plan.servers.len().to_string())],
+                    &[("count", &servers.len().to_string())],
                 ));
             }
-            Progress::Done(ev) => {
+            Event::ServerDone { evidence } => {
                 self.bar.inc(1);
                 self.bar.set_message(ui::fill(
                     "progress-done",
                     lang,
-                    &[("server", &ev.endpoint.describe())],
+                    &[("server", &evidence.endpoint.describe())],
                 ));
             }
+            Event::Step { .. } | Event::DomainPart { .. } => {}
         }
     }
 

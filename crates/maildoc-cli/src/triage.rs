@@ -168,7 +168,7 @@ pub fn run(args: TriageArgs, lang_flag: Option<&str>) -> ExitCode {
         given.push(("address".into(), address));
     }
     for (_, address) in given.iter().filter(|(k, _)| k == "address") {
-        if let Some(problem) = crate::address::problem(address, lang) {
+        if let Some(problem) = crate::address::problem(address, None, lang) {
             return crate::usage(&problem);
         }
     }
@@ -235,7 +235,7 @@ fn maybe_check(outcome: &mut Outcome, args: &TriageArgs, lang: Lang, interactive
         return;
     };
     // An address typed at the prompt: the flags' and the file's were checked at the start.
-    if let Some(problem) = crate::address::problem(&address, lang) {
+    if let Some(problem) = crate::address::problem(&address, None, lang) {
         eprintln!("maildoc: {problem}");
         outcome.check_note = Some(CheckNote::Failed);
         return;
@@ -290,16 +290,19 @@ fn maybe_check(outcome: &mut Outcome, args: &TriageArgs, lang: Lang, interactive
         password,
         smtp_auth: args.servers.smtp_auth(),
         allow_plaintext_login: args.login.allow_plaintext_login,
-        dns_server: net.dns_server,
-        ca_pem: net.ca_pem,
         timeout: net.timeout,
     };
     let Ok(runtime) = crate::runtime() else {
         outcome.check_note = Some(CheckNote::Failed);
         return;
     };
-    if let Err(e) = runtime.block_on(maildoc_engine::triage::check(outcome, opts, |_| {})) {
-        eprintln!("maildoc: {e}");
+    if let Err(e) = runtime.block_on(maildoc_engine::triage::check(
+        &net.env,
+        outcome,
+        opts,
+        |_| {},
+    )) {
+        eprintln!("maildoc: {}", maildoc_report::error::words(&e, lang));
     }
 }
 
@@ -333,13 +336,6 @@ fn maybe_domain_check(outcome: &mut Outcome, args: &TriageArgs, lang: Lang, inte
     let Ok(net) = args.net.checked(lang) else {
         return failed(outcome);
     };
-    let env = match maildoc_engine::domain::Env::new(net.dns_server, net.ca_pem.as_deref()) {
-        Ok(env) => env,
-        Err(e) => {
-            eprintln!("maildoc: {e}");
-            return failed(outcome);
-        }
-    };
     let Ok(runtime) = crate::runtime() else {
         return failed(outcome);
     };
@@ -354,7 +350,12 @@ fn maybe_domain_check(outcome: &mut Outcome, args: &TriageArgs, lang: Lang, inte
         timeout: net.timeout,
         ..Default::default()
     };
-    let report = runtime.block_on(maildoc_engine::domain::check(&domain, &opts, &env));
+    let report = runtime.block_on(maildoc_engine::domain::check(
+        &net.env,
+        &domain,
+        &opts,
+        |_| {},
+    ));
     outcome.triage.record_sender_check(SenderCheckOutcome {
         codes: report.findings.iter().map(|f| f.code).collect(),
         conclusive: report.spf_ok.is_some() && !report.dmarc.lookup.is_inconclusive(),

@@ -25,6 +25,7 @@
 
 pub mod autoconfig;
 
+use crate::{Env, Error};
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
 use futures_util::stream::FuturesUnordered;
@@ -39,12 +40,10 @@ use maildoc_model::{
 };
 use maildoc_probe::clock::{RunClock, StepTimer};
 use maildoc_probe::context::{Account, ProbeContext};
-use maildoc_probe::dns::{Dns, MxRecord, RecordLookup, SrvRecord};
+use maildoc_probe::dns::{MxRecord, RecordLookup, SrvRecord};
 use maildoc_probe::http::{self, Fetch, FetchOutcome};
 use maildoc_probe::server::{self, ServerPlan};
-use maildoc_probe::tls::Trust;
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
 use std::time::Duration;
 
 /// Bumped whenever the JSON shape of [`Discovery`] changes incompatibly.
@@ -70,12 +69,9 @@ const RANK_SRV: u32 = 200;
 const RANK_MX: u32 = 300;
 const RANK_GUESS: u32 = 1000;
 
-/// What `maildoc discover` is given.
+/// What discovery is given besides the [`Env`] and the address.
 #[derive(Clone, Debug)]
 pub struct DiscoverOptions {
-    pub dns_server: Option<SocketAddr>,
-    /// PEM certificates to trust besides the public roots (`--ca-file`).
-    pub ca_pem: Option<Vec<u8>>,
     /// The whole run's deadline.
     pub timeout: Duration,
 }
@@ -450,28 +446,24 @@ impl Discovery {
     }
 }
 
-/// A usage error: the address cannot be used, or the CA file is unusable.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DiscoverError(pub String);
-
-impl std::fmt::Display for DiscoverError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
 /// Discovers the settings of `address`. Remote failures are outcomes in the result; only
-/// bad input is an error.
-pub async fn discover(address: &str, opts: &DiscoverOptions) -> Result<Discovery, DiscoverError> {
-    let (address, note) =
-        input::parse_address(address).map_err(|e| DiscoverError(format!("{e}: `{address}`")))?;
-    let trust = Trust::new(opts.ca_pem.as_deref()).map_err(DiscoverError)?;
+/// an address that cannot be used is an error.
+pub async fn discover(
+    env: &Env,
+    address: &str,
+    opts: &DiscoverOptions,
+) -> Result<Discovery, Error> {
+    let (address, note) = input::parse_address(address).map_err(|error| Error::Address {
+        typed: address.to_string(),
+        error,
+    })?;
     let ctx = ProbeContext {
         account: probe_account(&address),
-        dns: Dns::new(opts.dns_server),
-        trust,
+        dns: env.dns.clone(),
+        trust: env.trust.clone(),
         clock: RunClock::new(opts.timeout),
-        now_unix: time::OffsetDateTime::now_utc().unix_timestamp(),
+        now_unix: env.clock.now().unix_timestamp(),
+        steps: None,
     };
     let mut d = tables(&address, note.into_iter().collect());
     d.timeout_ms = u64::try_from(opts.timeout.as_millis()).unwrap_or(u64::MAX);
@@ -494,6 +486,7 @@ pub(crate) async fn for_check(
         trust: check.trust.clone(),
         clock,
         now_unix: check.now_unix,
+        steps: None,
     };
     let mut d = tables(address, normalizations);
     d.timeout_ms = maildoc_probe::clock::millis(budget);

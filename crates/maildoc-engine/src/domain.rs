@@ -12,15 +12,16 @@ mod https;
 mod records;
 mod smtp;
 
+use crate::{DomainPart, Env, Error, Event};
 use futures_util::future::join_all;
 use maildoc_diagnose::domain as rules;
 use maildoc_model::domain::*;
 use maildoc_probe::clock::RunClock;
 use maildoc_probe::dns::Dns;
 use maildoc_probe::spf_dns::SpfResolver;
-use maildoc_probe::tls::Trust;
 use records::{dmarc, dnsbl, dnssec_evidence, lookup, mx_dnssec, mx_host, reverse, txt};
-use std::net::{IpAddr, SocketAddr};
+use std::cell::RefCell;
+use std::net::IpAddr;
 use std::time::Duration;
 
 pub use bulk::check_many;
@@ -33,13 +34,20 @@ pub struct DomainName(String);
 impl DomainName {
     /// The domain of `input` as typed (`Example.JP.`, `taro@example.jp`, `例え.jp`), or why
     /// it is not a domain name.
-    pub fn parse(input: &str) -> Result<DomainName, String> {
+    pub fn parse(input: &str) -> Result<DomainName, Error> {
+        let not_one = |detail: String| Error::Domain {
+            typed: input.to_string(),
+            detail,
+        };
         let t = input.trim().trim_end_matches('.');
         let t = t.rsplit_once('@').map_or(t, |(_, d)| d);
-        let (ascii, _) = maildoc_model::input::domain_to_ascii(t)?;
+        let (ascii, _) = maildoc_model::input::domain_to_ascii(t).map_err(not_one)?;
         let ascii = ascii.to_ascii_lowercase();
         if !ascii.contains('.') {
-            return Err(format!("\"{}\" is not a domain name", input.trim()));
+            return Err(not_one(format!(
+                "\"{}\" is not a domain name",
+                input.trim()
+            )));
         }
         Ok(DomainName(ascii))
     }
@@ -94,42 +102,6 @@ impl Default for Options {
     }
 }
 
-/// What the checks of a run share: one resolver (its sockets and its query-rate cap) and
-/// the trust anchors of HTTPS and port 25.
-#[derive(Clone, Debug)]
-pub struct Env {
-    dns: Dns,
-    trust: Trust,
-}
-
-impl Env {
-    /// The system's DNS servers, or `dns_server`; the public roots, and the PEM
-    /// certificates of `ca_pem` besides them. An error when `ca_pem` holds none.
-    pub fn new(dns_server: Option<SocketAddr>, ca_pem: Option<&[u8]>) -> Result<Env, String> {
-        Ok(Env {
-            dns: Dns::new(dns_server),
-            trust: Trust::new(ca_pem)?,
-        })
-    }
-
-    /// The same, sending at most `per_second` DNS queries a second in all (0: no cap).
-    pub fn with_rate_cap(self, per_second: u32) -> Env {
-        Env {
-            dns: self.dns.with_rate_cap(per_second),
-            ..self
-        }
-    }
-
-    /// The same servers, trust anchors and rate cap, with sockets of its own: for a thread
-    /// (and an async runtime) of its own.
-    pub fn with_own_sockets(&self) -> Env {
-        Env {
-            dns: self.dns.with_own_sockets(),
-            trust: self.trust.clone(),
-        }
-    }
-}
-
 /// Names as given: trimmed, lower case, without the final dot, blanks left out.
 fn host_list(given: &[String]) -> Vec<String> {
     given
@@ -141,12 +113,27 @@ fn host_list(given: &[String]) -> Vec<String> {
 
 /// Looks everything up (at once where possible) under a deadline of `opts.timeout`, and
 /// runs the rules. Whatever the DNS servers and web servers do, the report is the evidence
-/// and its findings.
-pub async fn check(domain: &DomainName, opts: &Options, env: &Env) -> DomainReport {
+/// and its findings. Each part is told to `progress` as it is done.
+pub async fn check(
+    env: &Env,
+    domain: &DomainName,
+    opts: &Options,
+    progress: impl FnMut(Event),
+) -> DomainReport {
     let clock = RunClock::new(opts.timeout);
     let (dns, trust, clock) = (&env.dns, &env.trust, &clock);
     let domain = domain.as_str();
-    let started_at_unix = maildoc_probe::clock::now_unix();
+    let started_at_unix = u64::try_from(env.clock.now().unix_timestamp()).unwrap_or(0);
+    // The parts run at once on this task, each telling its end between two awaits.
+    let progress = RefCell::new(progress);
+    let tell = |part: DomainPart| {
+        (progress.borrow_mut())(Event::DomainPart {
+            domain: domain.to_string(),
+            part,
+            elapsed_ms: clock.at_ms(),
+        });
+    };
+    let tell: &dyn Fn(DomainPart) = &tell;
     let mut selectors: Vec<(String, bool)> = opts
         .dkim_selectors
         .iter()
@@ -223,14 +210,18 @@ pub async fn check(domain: &DomainName, opts: &Options, env: &Env) -> DomainRepo
         mut spf,
         (ns, dnskey, dnssec, bimi, bimi_assets),
     ) = tokio::join!(
-        mx_part,
-        dmarc(dns, domain, clock),
-        dkim_part,
-        https::mta_sts(dns, trust, domain, clock),
-        txt(dns, &tlsrpt_name, clock),
-        ip_part,
-        spf_part,
-        zone_part
+        told(mx_part, DomainPart::Mx, tell),
+        told(dmarc(dns, domain, clock), DomainPart::Dmarc, tell),
+        told(dkim_part, DomainPart::Dkim, tell),
+        told(
+            https::mta_sts(dns, trust, domain, clock),
+            DomainPart::MtaSts,
+            tell
+        ),
+        told(txt(dns, &tlsrpt_name, clock), DomainPart::TlsRpt, tell),
+        told(ip_part, DomainPart::SendingIp, tell),
+        told(spf_part, DomainPart::Spf, tell),
+        told(zone_part, DomainPart::Zone, tell)
     );
     // The blocklists need the MX addresses: they run once those are known, beside nothing
     // else (the rest is done by then).
@@ -248,13 +239,20 @@ pub async fn check(domain: &DomainName, opts: &Options, env: &Env) -> DomainRepo
     }
     let smtp_part = async {
         if opts.smtp {
-            smtp::mx_smtp(&mx_hosts, domain, dns, trust, clock).await
+            smtp::mx_smtp(&mx_hosts, domain, env, clock).await
         } else {
             Vec::new()
         }
     };
     let zones = host_list(&opts.dnsbl_zones);
-    let (dnsbl, smtp) = tokio::join!(dnsbl(dns, &zones, addresses, clock), smtp_part);
+    let (dnsbl, smtp) = tokio::join!(
+        told(
+            dnsbl(dns, &zones, addresses, clock),
+            DomainPart::Dnsbl,
+            tell
+        ),
+        told(smtp_part, DomainPart::Smtp, tell)
+    );
     // The SPF findings are kept beside their evidence too, as the report's JSON has them.
     spf.findings = rules::spf::findings(&spf);
     let spf_ok = rules::spf::usable(&spf);
@@ -289,6 +287,13 @@ pub async fn check(domain: &DomainName, opts: &Options, env: &Env) -> DomainRepo
     };
     report.findings = rules::diagnose(&report);
     report
+}
+
+/// `work`, then `tell` that `part` is done.
+async fn told<T>(work: impl Future<Output = T>, part: DomainPart, tell: &dyn Fn(DomainPart)) -> T {
+    let done = work.await;
+    tell(part);
+    done
 }
 
 /// The SPF analysis of `maildoc_auth` through the run's resolver; with a sending address,

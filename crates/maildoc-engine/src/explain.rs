@@ -2,7 +2,7 @@
 //! for `--check` the account check run beside it, each candidate cause marked confirmed (the
 //! check found its code) or not seen ([`cross_check`]).
 
-use crate::{CheckError, CheckOptions, Progress};
+use crate::{CheckOptions, Env, Error, Event};
 use maildoc_model::{Code, Report, Severity};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -62,11 +62,12 @@ impl CheckOutcome {
 /// and compares its findings with the candidates of `explanation`. The outcome's address is
 /// the settings' address as given.
 pub async fn cross_check(
+    env: &Env,
     explanation: &Explanation,
     opts: CheckOptions,
-    progress: impl FnMut(Progress<'_>),
-) -> Result<CheckOutcome, CheckError> {
+    progress: impl FnMut(Event),
+) -> Result<CheckOutcome, Error> {
     let address = opts.settings.address.clone();
-    let report = crate::check(opts, progress).await?;
+    let report = crate::check(env, opts, progress).await?;
     Ok(CheckOutcome::new(&address, explanation, report))
 }

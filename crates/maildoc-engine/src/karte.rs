@@ -3,12 +3,11 @@
 //! is removed from any text field of the karte it was typed into, and the risks of the karte's
 //! devices and settings join the findings.
 
-use crate::{CheckError, CheckOptions, Progress};
+use crate::{CheckOptions, Env, Error, Event};
 use maildoc_karte::Karte;
 use maildoc_model::settings::AccountSettings;
 use maildoc_model::{Finding, Report};
 use maildoc_probe::context::Password;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 pub use maildoc_diagnose::karte::risks;
@@ -20,9 +19,6 @@ pub struct KarteCheckOptions {
     /// Log in (a password was given and `--no-login` was not).
     pub login: bool,
     pub allow_plaintext_login: bool,
-    pub dns_server: Option<SocketAddr>,
-    /// PEM certificates to trust besides the public roots.
-    pub ca_pem: Option<Vec<u8>>,
     /// The whole run's deadline.
     pub timeout: Duration,
 }
@@ -60,13 +56,14 @@ pub fn username_of(karte: &Karte) -> Option<String> {
 }
 
 /// Checks the servers of `karte` and records the check in its history (the caller saves the
-/// karte). Remote failures are evidence in the report; only bad input or a broken local setup
-/// is an error.
+/// karte). Remote failures are evidence in the report; only input that cannot be used is an
+/// error.
 pub async fn check(
+    env: &Env,
     karte: &mut Karte,
     opts: KarteCheckOptions,
-    progress: impl FnMut(Progress<'_>),
-) -> Result<KarteChecked, CheckError> {
+    progress: impl FnMut(Event),
+) -> Result<KarteChecked, Error> {
     let secret = opts.password.as_ref().map(|p| p.expose().to_string());
     let check = CheckOptions {
         settings: settings_of(karte),
@@ -75,11 +72,9 @@ pub async fn check(
         login: opts.login,
         smtp_auth: karte.outgoing.as_ref().and_then(|o| o.auth) != Some(false),
         allow_plaintext_login: opts.allow_plaintext_login,
-        dns_server: opts.dns_server,
-        ca_pem: opts.ca_pem,
         timeout: opts.timeout,
     };
-    let mut report = crate::check(check, progress).await?;
+    let mut report = crate::check(env, check, progress).await?;
     // The history records the check (lint and servers); the risks follow from the file.
     maildoc_karte::append_history(karte, maildoc_karte::entry_from_report(&report));
     let redacted = secret

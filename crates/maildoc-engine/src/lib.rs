@@ -3,6 +3,9 @@
 
 pub mod discover;
 pub mod domain;
+mod env;
+mod error;
+mod event;
 pub mod explain;
 pub mod karte;
 mod lint;
@@ -16,17 +19,17 @@ use maildoc_model::settings::AccountSettings;
 use maildoc_model::{Report, ServerEvidence, TargetInfo};
 use maildoc_probe::clock::RunClock;
 use maildoc_probe::context::{Account, ProbeContext};
-use maildoc_probe::dns::Dns;
 use maildoc_probe::server::{self, ServerPlan};
-use maildoc_probe::tls::Trust;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 pub use discover::{DiscoverOptions, Discovery, discover};
+pub use env::{Clock, Env};
+pub use error::{Error, MAX_USERNAME, check_username};
+pub use event::{DomainPart, Event, PlannedServer};
 pub use maildoc_probe::context::Password;
-pub use plan::{Plan, PlanError};
+pub use plan::Plan;
 
-/// Everything a check needs.
+/// Everything a check needs besides the [`Env`].
 #[derive(Clone, Debug)]
 pub struct CheckOptions {
     /// The settings as typed: the address and the servers to check (none: maildoc finds
@@ -39,38 +42,17 @@ pub struct CheckOptions {
     pub login: bool,
     pub smtp_auth: bool,
     pub allow_plaintext_login: bool,
-    pub dns_server: Option<SocketAddr>,
-    /// PEM certificates to trust besides the public roots (`--ca-file`).
-    pub ca_pem: Option<Vec<u8>>,
     /// The whole run's deadline.
     pub timeout: Duration,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CheckError {
-    /// The input cannot be used (exit code 3).
-    Usage(String),
-    /// maildoc itself could not run (exit code 2).
-    Setup(String),
-}
-
-impl std::fmt::Display for CheckError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            CheckError::Usage(m) | CheckError::Setup(m) => f.write_str(m),
-        }
-    }
-}
-
-/// What the engine tells a progress display.
-#[derive(Clone, Debug)]
-pub enum Progress<'a> {
-    /// No server flags and the tables do not know the settings: discovery asks the network.
-    Discovering,
-    /// The servers about to be probed.
-    Planned(&'a Plan),
-    /// One server is done.
-    Done(&'a ServerEvidence),
+/// Checks the address and user name as typed, as every job does before it starts (a door
+/// can refuse them before it asks for a password), and gives the address as understood.
+pub fn check_input(
+    address: &str,
+    username: Option<&str>,
+) -> Result<maildoc_model::input::Address, Error> {
+    plan::input(address, username).map(|i| i.address)
 }
 
 /// The account as the plan understood it.
@@ -87,27 +69,31 @@ fn account(plan: &Plan, opts: &CheckOptions) -> Account {
     }
 }
 
-/// Runs a whole check. Remote failures are evidence in the report; only bad input or a
-/// broken local setup is an error.
+/// Runs a whole check. Remote failures are evidence in the report; only input that cannot
+/// be used is an error. Each step of each server is told to `progress` as it is recorded;
+/// dropping the future stops every probe.
 pub async fn check(
+    env: &Env,
     opts: CheckOptions,
-    mut progress: impl FnMut(Progress<'_>),
-) -> Result<Report, CheckError> {
-    let mut plan =
-        plan::make(&opts.settings, opts.username.as_deref()).map_err(|e| CheckError::Usage(e.0))?;
-    let trust = Trust::new(opts.ca_pem.as_deref()).map_err(CheckError::Usage)?;
+    mut progress: impl FnMut(Event),
+) -> Result<Report, Error> {
+    let mut plan = plan::make(&opts.settings, opts.username.as_deref())?;
     let clock = RunClock::new(opts.timeout);
-    let now = time::OffsetDateTime::now_utc();
+    let now = env.clock.now();
+    let (steps, mut told) = tokio::sync::mpsc::unbounded_channel();
     let mut ctx = ProbeContext {
         account: account(&plan, &opts),
-        dns: Dns::new(opts.dns_server),
-        trust,
+        dns: env.dns.clone(),
+        trust: env.trust.clone(),
         clock,
         now_unix: now.unix_timestamp(),
+        steps: Some(steps),
     };
     if plan.discover {
         // Discovery may take half of the run: the probes of what it finds need the rest.
-        progress(Progress::Discovering);
+        progress(Event::Discovering {
+            domain: plan.address.domain.clone(),
+        });
         let found = discover::for_check(
             &plan.address,
             plan.normalizations.clone(),
@@ -115,8 +101,7 @@ pub async fn check(
             opts.timeout / 2,
         )
         .await;
-        plan = plan::from_discovery(&opts.settings, opts.username.as_deref(), &found)
-            .map_err(|e| CheckError::Usage(e.0))?;
+        plan = plan::from_discovery(&opts.settings, opts.username.as_deref(), &found)?;
         ctx.account = account(&plan, &opts);
     }
     let discovered = plan
@@ -136,14 +121,25 @@ pub async fn check(
     // The settings as typed, linted before any probe: no password goes to a server whose
     // name looks like a typo of a known one.
     let linted = lint::run(&opts, &plan);
-    progress(Progress::Planned(&plan));
+    progress(Event::Planned {
+        servers: plan
+            .servers
+            .iter()
+            .map(|s| PlannedServer {
+                id: s.id.clone(),
+                endpoint: s.endpoint.clone(),
+            })
+            .collect(),
+    });
     let mut servers: Vec<Option<ServerEvidence>> = plan
         .servers
         .iter()
         .map(|s| s.known.as_deref().cloned())
         .collect();
     for ev in servers.iter().flatten() {
-        progress(Progress::Done(ev));
+        progress(Event::ServerDone {
+            evidence: Box::new(ev.clone()),
+        });
     }
     // All probes run at once on this task: they wait on the network, not the CPU.
     let mut running: FuturesUnordered<_> = plan
@@ -167,8 +163,22 @@ pub async fn check(
     // Every probe stops itself at the deadline; the extra second only guards against a
     // probe that could not be polled in time.
     let hard_stop = clock.deadline() + Duration::from_secs(1);
-    while let Ok(Some((index, ev))) = tokio::time::timeout_at(hard_stop, running.next()).await {
-        progress(Progress::Done(&ev));
+    loop {
+        let next = tokio::select! {
+            Some((server, step)) = told.recv() => {
+                progress(Event::Step { server, step });
+                continue;
+            }
+            next = tokio::time::timeout_at(hard_stop, running.next()) => next,
+        };
+        let Ok(Some((index, ev))) = next else { break };
+        // The steps of this server were sent before it finished: tell them first.
+        while let Ok((server, step)) = told.try_recv() {
+            progress(Event::Step { server, step });
+        }
+        progress(Event::ServerDone {
+            evidence: Box::new(ev.clone()),
+        });
         if let Some(slot) = servers.get_mut(index) {
             *slot = Some(ev);
         }
@@ -212,7 +222,7 @@ pub async fn check(
             login: opts.login,
             smtp_auth: opts.smtp_auth,
             allow_plaintext_login: opts.allow_plaintext_login,
-            dns_server: opts.dns_server.map(|s| s.to_string()),
+            dns_server: env.dns_server().map(|s| s.to_string()),
             settings_source: plan.settings_source,
             provider: plan.provider.clone(),
             normalizations: plan.normalizations.clone(),

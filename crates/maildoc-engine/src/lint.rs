@@ -90,8 +90,6 @@ mod tests {
             login: false,
             smtp_auth: false,
             allow_plaintext_login: false,
-            dns_server: None,
-            ca_pem: None,
             timeout: Duration::from_secs(1),
         }
     }

@@ -1,5 +1,6 @@
 //! From what the user typed (and what discovery found) to the list of servers to probe. Pure.
 
+use crate::Error;
 use crate::discover::{self, CandidateStatus, Discovery, Recommendation, SourceKind};
 use maildoc_model::input::{self, Address, Normalization};
 use maildoc_model::settings::AccountSettings;
@@ -36,34 +37,24 @@ pub struct Plan {
     pub found: Option<Box<Discovery>>,
 }
 
-/// A usage error: bad input that maildoc cannot even start from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PlanError(pub String);
-
-impl std::fmt::Display for PlanError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
 /// The address and user name as understood.
-struct Input {
-    address: Address,
+pub(crate) struct Input {
+    pub(crate) address: Address,
     normalizations: Vec<Normalization>,
     explicit_username: Option<String>,
 }
 
-fn input(settings: &AccountSettings, username: Option<&str>) -> Result<Input, PlanError> {
-    let (address, note) = input::parse_address(&settings.address)
-        .map_err(|e| PlanError(format!("{e}: `{}`", settings.address)))?;
+pub(crate) fn input(address: &str, username: Option<&str>) -> Result<Input, Error> {
+    let (address, note) = input::parse_address(address).map_err(|error| Error::Address {
+        typed: address.to_string(),
+        error,
+    })?;
     let mut normalizations: Vec<Normalization> = note.into_iter().collect();
     let explicit_username = match username {
         Some(u) => {
+            crate::error::check_username(u)?;
             let (u, note) = input::normalize_text("username", u);
             normalizations.extend(note);
-            if u.is_empty() {
-                return Err(PlanError("the user name is empty".into()));
-            }
             Some(u)
         }
         None => None,
@@ -78,11 +69,11 @@ fn input(settings: &AccountSettings, username: Option<&str>) -> Result<Input, Pl
 /// The plan from the settings as typed, with `username` (when given) for every server.
 /// Without servers the settings come from maildoc's tables (no network); when they do not
 /// know them, the plan holds the first guesses and `discover` is set.
-pub fn make(settings: &AccountSettings, username: Option<&str>) -> Result<Plan, PlanError> {
-    let mut input = input(settings, username)?;
+pub fn make(settings: &AccountSettings, username: Option<&str>) -> Result<Plan, Error> {
+    let mut input = input(&settings.address, username)?;
     if settings.servers.is_empty() {
         let found = discover::tables(&input.address, Vec::new());
-        let mut plan = build(input, &found)?;
+        let mut plan = build(input, &found);
         plan.discover = !found.settled_by_tables();
         return Ok(plan);
     }
@@ -129,11 +120,11 @@ pub fn from_discovery(
     settings: &AccountSettings,
     username: Option<&str>,
     found: &Discovery,
-) -> Result<Plan, PlanError> {
-    build(input(settings, username)?, found)
+) -> Result<Plan, Error> {
+    Ok(build(input(&settings.address, username)?, found))
 }
 
-fn build(input: Input, found: &Discovery) -> Result<Plan, PlanError> {
+fn build(input: Input, found: &Discovery) -> Plan {
     let full = input.address.full();
     let username_for = |server: &discover::Server| {
         input
@@ -182,7 +173,7 @@ fn build(input: Input, found: &Discovery) -> Result<Plan, PlanError> {
         input.normalizations,
     );
     plan.found = Some(Box::new(found.clone()));
-    Ok(plan)
+    plan
 }
 
 fn origin(source: SourceKind, from: &str, found: &Discovery) -> Origin {

@@ -1,7 +1,7 @@
 //! Triage's jobs under the questions: the error text goes through `explain` into the causes,
 //! and the account check's report is folded into them. Asking the questions is the caller's.
 
-use crate::{CheckError, CheckOptions, Progress};
+use crate::{CheckOptions, Env, Error, Event};
 use maildoc_model::Code;
 use maildoc_triage::{CheckNote, Outcome, Triage, TriageError};
 
@@ -45,11 +45,12 @@ fn explain_into(triage: &mut Triage, text: &str) -> Option<Vec<(Code, u8)>> {
 /// causes, a clean look at an area makes that area's causes unlikely. When the check cannot
 /// run, it is noted as failed and the error handed back.
 pub async fn check(
+    env: &Env,
     outcome: &mut Outcome,
     opts: CheckOptions,
-    progress: impl FnMut(Progress<'_>),
-) -> Result<(), CheckError> {
-    match crate::check(opts, progress).await {
+    progress: impl FnMut(Event),
+) -> Result<(), Error> {
+    match crate::check(env, opts, progress).await {
         Ok(report) => {
             outcome.record_account_check(report);
             Ok(())
@@ -97,10 +98,12 @@ mod tests {
             password: password.map(|p| Password::new(p.into())),
             smtp_auth: false,
             allow_plaintext_login: true,
-            dns_server: None,
-            ca_pem: None,
             timeout: Duration::from_secs(10),
         }
+    }
+
+    fn env() -> Env {
+        Env::new(None, None).unwrap()
     }
 
     fn outcome(symptom: &str) -> Outcome {
@@ -124,6 +127,7 @@ mod tests {
         let mut o = outcome("signin");
         assert_eq!(o.account_check_due().as_deref(), Some(ADDRESS));
         check(
+            &env(),
             &mut o,
             options(server.spec("plain"), Some("Not-The-Password-1")),
             |_| {},
@@ -146,7 +150,7 @@ mod tests {
     async fn a_check_without_password_looks_at_incoming_only_and_says_so() {
         let server = refusing_imap();
         let mut o = outcome("receive");
-        check(&mut o, options(server.spec("plain"), None), |_| {})
+        check(&env(), &mut o, options(server.spec("plain"), None), |_| {})
             .await
             .unwrap();
         assert_eq!(o.check_note, Some(CheckNote::NoLogin));
@@ -168,8 +172,8 @@ mod tests {
         let mut o = outcome("receive");
         let mut opts = options("imap.example.jp".into(), None);
         opts.settings.address = "not an address".into();
-        let err = check(&mut o, opts, |_| {}).await.unwrap_err();
-        assert!(matches!(err, CheckError::Usage(_)), "{err:?}");
+        let err = check(&env(), &mut o, opts, |_| {}).await.unwrap_err();
+        assert!(matches!(err, Error::Address { .. }), "{err:?}");
         assert_eq!(o.check_note, Some(CheckNote::Failed));
         assert!(o.report.is_none());
         assert_eq!(o.account_check_due(), None);

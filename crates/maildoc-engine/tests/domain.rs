@@ -5,7 +5,8 @@
 #![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
 
 use futures_util::StreamExt;
-use maildoc_engine::domain::{DomainName, Env, Options, check, check_many};
+use maildoc_engine::domain::{DomainName, Options, check, check_many};
+use maildoc_engine::{Clock, DomainPart, Env, Event};
 use maildoc_model::Code;
 use maildoc_model::ResolveOutcome;
 use maildoc_model::domain::DomainReport;
@@ -59,8 +60,28 @@ async fn a_healthy_domain_has_nothing_to_fix() {
         approved_mx: vec!["MX1.posture.lab.example.".into()],
         ..opts
     };
-    let r = check(&name("Good.Posture.Lab.Example."), &opts, &env).await;
+    let env = env.with_clock(Clock::Fixed(1_800_000_000));
+    let mut told = Vec::new();
+    let r = check(&env, &name("Good.Posture.Lab.Example."), &opts, |e| {
+        told.push(e)
+    })
+    .await;
     assert_eq!(r.domain, "good.posture.lab.example");
+    assert_eq!(r.started_at_unix, 1_800_000_000, "dated by the Env's clock");
+    let mut parts: Vec<DomainPart> = told
+        .iter()
+        .map(|e| match e {
+            Event::DomainPart { domain, part, .. } => {
+                assert_eq!(domain, "good.posture.lab.example");
+                *part
+            }
+            other => panic!("not a domain event: {other:?}"),
+        })
+        .collect();
+    parts.sort_by_key(|p| format!("{p:?}"));
+    parts.dedup();
+    assert_eq!(parts.len(), 10, "every part told once: {told:?}");
+    assert_eq!(told.len(), 10, "{told:?}");
     assert_eq!(codes(&r), vec![], "{:#?}", r.findings);
     assert!(!r.has_problems());
     assert_eq!(r.dns_server.as_deref(), Some(Lab::get().dns().as_str()));
@@ -79,7 +100,7 @@ async fn a_healthy_domain_has_nothing_to_fix() {
 #[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 async fn a_domain_without_mx_is_told_so() {
     let (env, opts) = lab();
-    let r = check(&name("nomx.posture.lab.example"), &opts, &env).await;
+    let r = check(&env, &name("nomx.posture.lab.example"), &opts, |_| {}).await;
     assert!(codes(&r).contains(&Code::MxMissing), "{:#?}", r.findings);
     assert!(r.has_problems());
     assert!(r.mx.is_absent(), "{:?}", r.mx);
@@ -98,13 +119,18 @@ async fn many_domains_each_once_with_what_the_caller_knows_them_by() {
     ];
     let stream =
         futures_util::stream::iter(inputs.iter().enumerate().map(|(i, s)| (i, s.to_string())));
-    let mut done: Vec<(usize, Result<DomainReport, String>)> =
-        check_many(stream, &opts, &env, 2).collect().await;
+    let mut done: Vec<(usize, Result<DomainReport, maildoc_engine::Error>)> =
+        check_many(&env, stream, &opts, 2).collect().await;
     done.sort_by_key(|(i, _)| *i);
     assert_eq!(done.len(), inputs.len());
     let report = |i: usize| done[i].1.as_ref().unwrap_or_else(|e| panic!("{i}: {e}"));
     assert_eq!(report(0).domain, "good.posture.lab.example");
-    assert!(done[1].1.as_ref().is_err_and(|e| e.contains("space")));
+    assert!(
+        done[1]
+            .1
+            .as_ref()
+            .is_err_and(|e| e.to_string().contains("space"))
+    );
     assert!(codes(report(2)).contains(&Code::MxMissing));
     assert!(codes(report(3)).contains(&Code::MxNull));
 }
@@ -114,7 +140,7 @@ async fn a_silent_dns_server_ends_by_the_deadline() {
     let timeout = Duration::from_secs(2);
     let (env, opts) = hostile(DnsBehaviour::Silent, timeout);
     let started = Instant::now();
-    let r = check(&name("good.posture.lab.example"), &opts, &env).await;
+    let r = check(&env, &name("good.posture.lab.example"), &opts, |_| {}).await;
     let took = started.elapsed();
     assert!(took < timeout + Duration::from_secs(2), "took {took:?}");
     assert_eq!(
@@ -130,7 +156,7 @@ async fn a_silent_dns_server_ends_by_the_deadline() {
 #[tokio::test]
 async fn a_failing_dns_server_claims_nothing_is_missing() {
     let (env, opts) = hostile(DnsBehaviour::ServFail, Duration::from_secs(5));
-    let r = check(&name("good.posture.lab.example"), &opts, &env).await;
+    let r = check(&env, &name("good.posture.lab.example"), &opts, |_| {}).await;
     assert_eq!(
         codes(&r),
         vec![Code::DomainLookupFailed],
@@ -143,7 +169,7 @@ async fn a_failing_dns_server_claims_nothing_is_missing() {
 #[tokio::test]
 async fn forged_answers_are_not_taken() {
     let (env, opts) = hostile(DnsBehaviour::Forged, Duration::from_secs(2));
-    let r = check(&name("good.posture.lab.example"), &opts, &env).await;
+    let r = check(&env, &name("good.posture.lab.example"), &opts, |_| {}).await;
     assert!(r.mx.is_inconclusive(), "{:?}", r.mx);
     assert_eq!(
         codes(&r),
@@ -158,7 +184,11 @@ async fn dropping_the_check_stops_it() {
     let (env, opts) = hostile(DnsBehaviour::Silent, Duration::from_secs(60));
     let started = Instant::now();
     let domain = name("good.posture.lab.example");
-    let cut = tokio::time::timeout(Duration::from_millis(300), check(&domain, &opts, &env)).await;
+    let cut = tokio::time::timeout(
+        Duration::from_millis(300),
+        check(&env, &domain, &opts, |_| {}),
+    )
+    .await;
     assert!(cut.is_err(), "a silent server cannot answer");
     assert!(started.elapsed() < Duration::from_secs(2));
 }
@@ -170,8 +200,8 @@ async fn many_domains_under_a_silent_server_each_end_by_their_deadline() {
     let inputs = ["a.example", "b.example", "localhost", "c.example"];
     let stream = futures_util::stream::iter(inputs.map(|s| (s, s.to_string())));
     let started = Instant::now();
-    let done: Vec<(&str, Result<DomainReport, String>)> =
-        check_many(stream, &opts, &env, 8).collect().await;
+    let done: Vec<(&str, Result<DomainReport, maildoc_engine::Error>)> =
+        check_many(&env, stream, &opts, 8).collect().await;
     assert!(
         started.elapsed() < timeout + Duration::from_secs(2),
         "took {:?}",

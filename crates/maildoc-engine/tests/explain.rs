@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use maildoc_engine::explain::cross_check;
-use maildoc_engine::{CheckError, CheckOptions};
+use maildoc_engine::{CheckOptions, Env, Error};
 use maildoc_model::settings::{AccountSettings, ServerSetting};
 use maildoc_model::{Code, Protocol};
 use maildoc_probe::context::Password;
@@ -25,8 +25,6 @@ fn options(address: &str, imap: &str) -> CheckOptions {
         login: true,
         smtp_auth: true,
         allow_plaintext_login: true,
-        dns_server: None,
-        ca_pem: None,
         timeout: Duration::from_secs(8),
     }
 }
@@ -44,6 +42,7 @@ async fn a_refused_login_confirms_auth_failed() {
     assert!(explanation.codes().contains(&Code::AuthFailed));
     let mut progressed = 0;
     let outcome = cross_check(
+        &Env::new(None, None).unwrap(),
         &explanation,
         options("taro@example.jp", &server.spec("plain")),
         |_| progressed += 1,
@@ -77,6 +76,7 @@ async fn a_healthy_server_confirms_nothing_and_bad_input_is_a_usage_error() {
     ));
     let explanation = maildoc_engine::explain::explain("535 5.7.8 Authentication failed");
     let outcome = cross_check(
+        &Env::new(None, None).unwrap(),
         &explanation,
         options("taro@example.jp", &server.spec("plain")),
         |_| {},
@@ -87,10 +87,11 @@ async fn a_healthy_server_confirms_nothing_and_bad_input_is_a_usage_error() {
     assert_eq!(outcome.not_seen, explanation.codes());
 
     let bad = cross_check(
+        &Env::new(None, None).unwrap(),
         &explanation,
         options("not an address", &server.spec("plain")),
         |_| {},
     )
     .await;
-    assert!(matches!(bad, Err(CheckError::Usage(_))), "{bad:?}");
+    assert!(matches!(bad, Err(Error::Address { .. })), "{bad:?}");
 }

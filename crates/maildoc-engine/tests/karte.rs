@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use maildoc_engine::Env;
 use maildoc_engine::karte::{KarteCheckOptions, check};
 use maildoc_karte::{IncomingServer, Karte};
 use maildoc_model::{LoginOutcome, Protocol, Security, StepKind};
@@ -31,14 +32,14 @@ async fn a_karte_is_checked_recorded_and_cleaned() {
         leave_on_server_days: None,
     });
     let mut progressed = 0;
+    let env = Env::new(None, None).unwrap();
     let checked = check(
+        &env,
         &mut karte,
         KarteCheckOptions {
             password: Some(Password::new(PASSWORD.into())),
             login: true,
             allow_plaintext_login: true,
-            dns_server: None,
-            ca_pem: None,
             timeout: Duration::from_secs(8),
         },
         |_| progressed += 1,

@@ -102,6 +102,8 @@ pub struct ProbeContext {
     pub clock: RunClock,
     /// This computer's clock at the start (Unix seconds).
     pub now_unix: i64,
+    /// Where each server's steps go as they are recorded, when somebody watches.
+    pub steps: Option<crate::record::StepSink>,
 }
 
 #[cfg(test)]

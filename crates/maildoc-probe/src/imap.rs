@@ -4,11 +4,12 @@
 use crate::clock::StepTimer;
 use crate::conn::{Conn, Failure, REPLY_CAP};
 use crate::context::ProbeContext;
+use crate::record::Record;
 use crate::server::Greeted;
 use crate::session::{self, Attempt, Stop};
 use maildoc_model::{
-    CommandKind, LoginOutcome, LoginSkipReason, Phase, ReplyOutcome, Security, ServerEvidence,
-    StarttlsOutcome, StepKind, Trouble,
+    CommandKind, LoginOutcome, LoginSkipReason, Phase, ReplyOutcome, Security, StarttlsOutcome,
+    StepKind, Trouble,
 };
 use maildoc_wire::imap::{self, ImapError, ImapStatus, Response, ResponseReader, Tagger};
 use maildoc_wire::line::LineError;
@@ -128,7 +129,7 @@ async fn command(
 }
 
 async fn capability(
-    ev: &mut ServerEvidence,
+    ev: &mut Record,
     conn: &mut Conn,
     tags: &mut Tagger,
 ) -> Result<Vec<String>, Failure> {
@@ -160,7 +161,7 @@ fn has(caps: &[String], atom: &str) -> bool {
     caps.iter().any(|c| c.eq_ignore_ascii_case(atom))
 }
 
-pub async fn session(ev: &mut ServerEvidence, mut conn: Conn, ctx: &ProbeContext) -> Greeted {
+pub async fn session(ev: &mut Record, mut conn: Conn, ctx: &ProbeContext) -> Greeted {
     if let Err(g) = session::greeting(ev, &mut conn, ev.endpoint.protocol).await {
         session::finish(ev, conn).await;
         return g;
@@ -169,11 +170,7 @@ pub async fn session(ev: &mut ServerEvidence, mut conn: Conn, ctx: &ProbeContext
     session::conclude(ev, result).await
 }
 
-async fn run(
-    ev: &mut ServerEvidence,
-    mut conn: Conn,
-    ctx: &ProbeContext,
-) -> Result<Option<Conn>, Stop> {
+async fn run(ev: &mut Record, mut conn: Conn, ctx: &ProbeContext) -> Result<Option<Conn>, Stop> {
     let mut tags = Tagger::default();
     let mut caps = match capability(ev, &mut conn, &mut tags).await {
         Ok(c) => c,
@@ -323,11 +320,7 @@ fn attempt(r: &Response) -> Attempt {
 
 /// GETQUOTAROOT INBOX and STATUS INBOX. A server without the QUOTA extension answers BAD or
 /// NO, which is recorded and harmless.
-async fn mailbox(
-    ev: &mut ServerEvidence,
-    conn: &mut Conn,
-    tags: &mut Tagger,
-) -> Result<(), Failure> {
+async fn mailbox(ev: &mut Record, conn: &mut Conn, tags: &mut Tagger) -> Result<(), Failure> {
     let timer = StepTimer::start(conn.clock());
     let (data, tagged) = command(conn, tags, |t| imap::getquotaroot(t, "INBOX")).await?;
     ev.push(

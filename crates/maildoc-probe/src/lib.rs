@@ -10,6 +10,7 @@ pub mod dns;
 pub mod http;
 pub mod imap;
 pub mod pop3;
+pub mod record;
 pub mod server;
 pub mod session;
 pub mod smtp;

@@ -3,11 +3,12 @@
 use crate::clock::StepTimer;
 use crate::conn::{Conn, Failure, REPLY_CAP};
 use crate::context::ProbeContext;
+use crate::record::Record;
 use crate::server::Greeted;
 use crate::session::{self, Attempt, Stop};
 use maildoc_model::{
-    CommandKind, LoginOutcome, LoginSkipReason, Phase, ReplyOutcome, ServerEvidence,
-    StarttlsOutcome, StepKind, Trouble,
+    CommandKind, LoginOutcome, LoginSkipReason, Phase, ReplyOutcome, StarttlsOutcome, StepKind,
+    Trouble,
 };
 use maildoc_wire::pop3::{self, Pop3Reply, Pop3Status};
 
@@ -20,7 +21,7 @@ async fn status(conn: &mut Conn) -> Result<Pop3Reply, Failure> {
 }
 
 /// CAPA; an `-ERR` (old servers) gives an empty list.
-async fn capa(ev: &mut ServerEvidence, conn: &mut Conn) -> Result<Vec<String>, Failure> {
+async fn capa(ev: &mut Record, conn: &mut Conn) -> Result<Vec<String>, Failure> {
     let timer = StepTimer::start(conn.clock());
     conn.send(&pop3::capa()).await?;
     let first = status(conn).await?;
@@ -47,7 +48,7 @@ async fn capa(ev: &mut ServerEvidence, conn: &mut Conn) -> Result<Vec<String>, F
     Ok(items)
 }
 
-pub async fn session(ev: &mut ServerEvidence, mut conn: Conn, ctx: &ProbeContext) -> Greeted {
+pub async fn session(ev: &mut Record, mut conn: Conn, ctx: &ProbeContext) -> Greeted {
     if let Err(g) = session::greeting(ev, &mut conn, ev.endpoint.protocol).await {
         session::finish(ev, conn).await;
         return g;
@@ -56,11 +57,7 @@ pub async fn session(ev: &mut ServerEvidence, mut conn: Conn, ctx: &ProbeContext
     session::conclude(ev, result).await
 }
 
-async fn run(
-    ev: &mut ServerEvidence,
-    mut conn: Conn,
-    ctx: &ProbeContext,
-) -> Result<Option<Conn>, Stop> {
+async fn run(ev: &mut Record, mut conn: Conn, ctx: &ProbeContext) -> Result<Option<Conn>, Stop> {
     let mut caps = match capa(ev, &mut conn).await {
         Ok(c) => c,
         Err(f) => return Err((conn, Phase::Capabilities, f)),

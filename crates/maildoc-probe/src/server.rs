@@ -3,13 +3,14 @@
 use crate::clock::{RunClock, StepTimer};
 use crate::conn::{Conn, Stream};
 use crate::context::ProbeContext;
+use crate::record::{Record, redacted};
 use crate::{imap, pop3, smtp, tcp, tls};
 use maildoc_model::{
     ConnectOutcome, Endpoint, InvalidHostReason, Origin, Phase, ProbeDepth, Protocol,
     ResolveOutcome, Security, ServerEvidence, StepKind, TlsFailureKind, TlsHandshake, TlsMode,
 };
-use maildoc_wire::secret::Redactor;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use tokio::net::TcpStream;
 
 /// What the engine asks of one server.
@@ -23,7 +24,12 @@ pub struct ServerPlan {
 
 /// Probes one server. Never fails: everything that happens is evidence.
 pub async fn probe(plan: ServerPlan, ctx: &ProbeContext) -> ServerEvidence {
-    let mut ev = ServerEvidence::new(plan.id, plan.endpoint, plan.origin, plan.depth);
+    let redactor = ctx.account.redactor();
+    let watch = ctx.steps.clone().map(|sink| (sink, Arc::clone(&redactor)));
+    let mut ev = Record::new(
+        ServerEvidence::new(plan.id, plan.endpoint, plan.origin, plan.depth),
+        watch,
+    );
     let deadline = ctx.clock.deadline();
     let run = run(&mut ev, ctx);
     let phase_reached = match tokio::time::timeout_at(deadline, run).await {
@@ -34,44 +40,7 @@ pub async fn probe(plan: ServerPlan, ctx: &ProbeContext) -> ServerEvidence {
         let at = ctx.clock.at_ms();
         ev.push(at, 0, StepKind::Deadline { phase });
     }
-    sweep(ev, &ctx.account.redactor())
-}
-
-/// The evidence with the password replaced in every text field. Lines from the server were
-/// redacted as they were read; this also reaches what a server can say outside them (a
-/// plaintext answer where TLS was expected, the names in a certificate), since a server
-/// that saw the password on one connection can send it back on the next.
-fn sweep(ev: ServerEvidence, redactor: &Redactor) -> ServerEvidence {
-    if redactor.is_empty() {
-        return ev;
-    }
-    let Ok(mut value) = serde_json::to_value(&ev) else {
-        return ev;
-    };
-    if !redact_strings(&mut value, redactor) {
-        return ev;
-    }
-    serde_json::from_value(value).unwrap_or(ev)
-}
-
-/// Redacts every string in `value`; whether any changed.
-fn redact_strings(value: &mut serde_json::Value, redactor: &Redactor) -> bool {
-    match value {
-        serde_json::Value::String(s) => match redactor.redact(s) {
-            std::borrow::Cow::Owned(clean) => {
-                *s = clean;
-                true
-            }
-            std::borrow::Cow::Borrowed(_) => false,
-        },
-        serde_json::Value::Array(items) => items
-            .iter_mut()
-            .fold(false, |changed, v| redact_strings(v, redactor) | changed),
-        serde_json::Value::Object(map) => map
-            .values_mut()
-            .fold(false, |changed, v| redact_strings(v, redactor) | changed),
-        _ => false,
-    }
+    redacted(ev.into_evidence(), &redactor)
 }
 
 fn last_phase(ev: &ServerEvidence) -> Phase {
@@ -84,7 +53,7 @@ fn last_phase(ev: &ServerEvidence) -> Phase {
     }
 }
 
-async fn run(ev: &mut ServerEvidence, ctx: &ProbeContext) {
+async fn run(ev: &mut Record, ctx: &ProbeContext) {
     let host = ev.endpoint.host.clone();
     if let Some(reason) = invalid_host(&host) {
         ev.push(ctx.clock.at_ms(), 0, StepKind::InvalidHost { host, reason });
@@ -206,7 +175,7 @@ fn invalid_host(host: &str) -> Option<InvalidHostReason> {
 }
 
 async fn connect(
-    ev: &mut ServerEvidence,
+    ev: &mut Record,
     addrs: &[SocketAddr],
     clock: &RunClock,
 ) -> Option<(TcpStream, SocketAddr)> {
@@ -231,7 +200,7 @@ async fn connect(
 
 /// A plaintext endpoint whose server stayed silent: try TLS from the first byte on a new
 /// connection. If that works, the port expects implicit TLS.
-async fn confirm_implicit_tls(ev: &mut ServerEvidence, address: SocketAddr, ctx: &ProbeContext) {
+async fn confirm_implicit_tls(ev: &mut Record, address: SocketAddr, ctx: &ProbeContext) {
     let (stream, attempts) = tcp::connect(&[address], &ctx.clock).await;
     let Some(tcp) = stream else {
         if let Some(a) = attempts.into_iter().next() {

@@ -4,12 +4,12 @@
 use crate::clock::StepTimer;
 use crate::conn::{Conn, Failure, Stream};
 use crate::context::{Password, ProbeContext};
+use crate::record::Record;
 use crate::server::{Greeted, tls_note};
 use crate::tls;
 use maildoc_model::{
     CertVerification, GreetingOutcome, LoginEvidence, LoginOutcome, LoginSkipReason, Phase,
-    Protocol, ServerEvidence, Spoken, StarttlsOutcome, StepKind, TlsHandshake, TlsMode, Trouble,
-    UsernameForm,
+    Protocol, Spoken, StarttlsOutcome, StepKind, TlsHandshake, TlsMode, Trouble, UsernameForm,
 };
 use std::time::Duration;
 
@@ -19,7 +19,7 @@ pub const GREETING_CAP: Duration = Duration::from_secs(5);
 pub const SILENT_TLS_PORT_CAP: Duration = Duration::from_secs(2);
 
 /// Records a failure on an established connection.
-pub fn trouble(ev: &mut ServerEvidence, conn: &Conn, phase: Phase, f: Failure) {
+pub fn trouble(ev: &mut Record, conn: &Conn, phase: Phase, f: Failure) {
     ev.push(
         conn.clock().at_ms(),
         0,
@@ -37,7 +37,7 @@ pub type Stop = (Conn, Phase, Failure);
 /// Ends a protocol session after its greeting: records the trouble that stopped it, if any,
 /// and keeps the transcript. `Ok(None)` means the connection was already consumed (a failed
 /// STARTTLS handshake recorded its own evidence).
-pub async fn conclude(ev: &mut ServerEvidence, result: Result<Option<Conn>, Stop>) -> Greeted {
+pub async fn conclude(ev: &mut Record, result: Result<Option<Conn>, Stop>) -> Greeted {
     match result {
         Ok(Some(conn)) => finish(ev, conn).await,
         Ok(None) => {}
@@ -50,7 +50,7 @@ pub async fn conclude(ev: &mut ServerEvidence, result: Result<Option<Conn>, Stop
 }
 
 /// Ends a session: keeps the transcript.
-pub async fn finish(ev: &mut ServerEvidence, mut conn: Conn) {
+pub async fn finish(ev: &mut Record, mut conn: Conn) {
     conn.shutdown().await;
     ev.transcript.append(&mut conn.transcript);
 }
@@ -58,7 +58,7 @@ pub async fn finish(ev: &mut ServerEvidence, mut conn: Conn) {
 /// Reads the first line and records the Greeting step. `Ok(line)` when the server is ready.
 /// For SMTP the caller reads any continuation lines.
 pub async fn greeting(
-    ev: &mut ServerEvidence,
+    ev: &mut Record,
     conn: &mut Conn,
     protocol: Protocol,
 ) -> Result<String, Greeted> {
@@ -124,7 +124,7 @@ pub async fn greeting(
 /// `reply` is the server's go-ahead). Returns the encrypted connection, or `None` (with the
 /// evidence recorded) when the handshake failed.
 pub async fn upgrade(
-    ev: &mut ServerEvidence,
+    ev: &mut Record,
     conn: Conn,
     ctx: &ProbeContext,
     timer: &StepTimer,
@@ -161,7 +161,7 @@ pub async fn upgrade(
 /// Records the STARTTLS step: not offered (no command was sent, so no `timer`), refused or
 /// accepted (timed from before the command).
 pub fn starttls_step(
-    ev: &mut ServerEvidence,
+    ev: &mut Record,
     conn: &Conn,
     outcome: StarttlsOutcome,
     reply: &str,
@@ -180,7 +180,7 @@ pub fn starttls_step(
 }
 
 /// Whether the certificate of the current TLS connection verified.
-pub fn cert_trusted(ev: &ServerEvidence) -> bool {
+pub fn cert_trusted(ev: &maildoc_model::ServerEvidence) -> bool {
     ev.steps
         .iter()
         .rev()
@@ -191,7 +191,7 @@ pub fn cert_trusted(ev: &ServerEvidence) -> bool {
         .is_some_and(|v| v == CertVerification::Valid)
 }
 
-pub fn skip_login(ev: &mut ServerEvidence, conn: &Conn, reason: LoginSkipReason) {
+pub fn skip_login(ev: &mut Record, conn: &Conn, reason: LoginSkipReason) {
     ev.push(conn.clock().at_ms(), 0, StepKind::LoginSkipped { reason });
 }
 
@@ -230,7 +230,7 @@ fn names_another_reason(reply: &str) -> bool {
 /// (address vs local part) once, and never more: repeated failures can lock an account.
 /// Returns whether a login was accepted, or the failure that ended the connection.
 pub async fn login(
-    ev: &mut ServerEvidence,
+    ev: &mut Record,
     conn: &mut Conn,
     ctx: &ProbeContext,
     mechanism: &str,

@@ -5,11 +5,12 @@
 use crate::clock::StepTimer;
 use crate::conn::{Conn, Failure, REPLY_CAP};
 use crate::context::ProbeContext;
+use crate::record::Record;
 use crate::server::Greeted;
 use crate::session::{self, Attempt, Stop};
 use maildoc_model::{
-    CommandKind, LoginOutcome, LoginSkipReason, Phase, ReplyOutcome, Security, ServerEvidence,
-    StarttlsOutcome, StepKind, Trouble,
+    CommandKind, LoginOutcome, LoginSkipReason, Phase, ReplyOutcome, Security, StarttlsOutcome,
+    StepKind, Trouble,
 };
 use maildoc_wire::smtp::{self, Ehlo, Reply, ReplyParser};
 
@@ -48,7 +49,7 @@ async fn command(conn: &mut Conn, line: &str) -> Result<Reply, Failure> {
     Ok(r)
 }
 
-pub async fn session(ev: &mut ServerEvidence, mut conn: Conn, ctx: &ProbeContext) -> Greeted {
+pub async fn session(ev: &mut Record, mut conn: Conn, ctx: &ProbeContext) -> Greeted {
     let first = match session::greeting(ev, &mut conn, ev.endpoint.protocol).await {
         Ok(line) => line,
         Err(g) => {
@@ -80,7 +81,7 @@ pub async fn session(ev: &mut ServerEvidence, mut conn: Conn, ctx: &ProbeContext
 }
 
 /// EHLO (HELO when EHLO is refused), recorded as Capabilities.
-async fn ehlo(ev: &mut ServerEvidence, conn: &mut Conn) -> Result<Ehlo, Failure> {
+async fn ehlo(ev: &mut Record, conn: &mut Conn) -> Result<Ehlo, Failure> {
     let timer = StepTimer::start(conn.clock());
     let name = conn.ehlo_name();
     let mut r = command(conn, &smtp::ehlo(&name)).await?;
@@ -107,11 +108,7 @@ async fn ehlo(ev: &mut ServerEvidence, conn: &mut Conn) -> Result<Ehlo, Failure>
     Ok(parsed)
 }
 
-async fn run(
-    ev: &mut ServerEvidence,
-    mut conn: Conn,
-    ctx: &ProbeContext,
-) -> Result<Option<Conn>, Stop> {
+async fn run(ev: &mut Record, mut conn: Conn, ctx: &ProbeContext) -> Result<Option<Conn>, Stop> {
     let mut caps = match ehlo(ev, &mut conn).await {
         Ok(c) => c,
         Err(f) => return Err((conn, Phase::Capabilities, f)),
@@ -172,12 +169,12 @@ enum Login {
 }
 
 async fn authenticate(
-    ev: &mut ServerEvidence,
+    ev: &mut Record,
     conn: &mut Conn,
     ctx: &ProbeContext,
     caps: &Ehlo,
 ) -> Result<Login, Failure> {
-    let skip = |ev: &mut ServerEvidence, conn: &Conn, reason| {
+    let skip = |ev: &mut Record, conn: &Conn, reason| {
         session::skip_login(ev, conn, reason);
         Ok(Login::Skipped(reason))
     };
@@ -288,7 +285,7 @@ fn outcome(r: &Reply) -> ReplyOutcome {
 }
 
 async fn envelope(
-    ev: &mut ServerEvidence,
+    ev: &mut Record,
     conn: &mut Conn,
     ctx: &ProbeContext,
     external: bool,

@@ -40,9 +40,32 @@ pub struct Trust {
     extra: Arc<Vec<rustls::pki_types::CertificateDer<'static>>>,
 }
 
+/// Why the certificates to trust besides the public roots cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TrustError {
+    /// The text is not PEM (the parser's words).
+    NotPem(String),
+    /// A certificate that rustls cannot use as a trust anchor (its words).
+    Unusable(String),
+    /// PEM without a single certificate.
+    NoCertificate,
+}
+
+impl std::fmt::Display for TrustError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TrustError::NotPem(e) => write!(f, "the CA file is not valid PEM: {e}"),
+            TrustError::Unusable(e) => write!(f, "a certificate in the CA file is not usable: {e}"),
+            TrustError::NoCertificate => f.write_str("the CA file holds no PEM certificate"),
+        }
+    }
+}
+
+impl std::error::Error for TrustError {}
+
 impl Trust {
     /// `extra_pem` holds PEM certificates to trust besides the public roots.
-    pub fn new(extra_pem: Option<&[u8]>) -> Result<Trust, String> {
+    pub fn new(extra_pem: Option<&[u8]>) -> Result<Trust, TrustError> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut public_roots = RootCertStore::empty();
         public_roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
@@ -52,21 +75,21 @@ impl Trust {
             let mut reader = std::io::BufReader::new(pem);
             let mut added = 0usize;
             for cert in rustls_pemfile::certs(&mut reader) {
-                let cert = cert.map_err(|e| format!("the CA file is not valid PEM: {e}"))?;
+                let cert = cert.map_err(|e| TrustError::NotPem(e.to_string()))?;
                 combined_roots
                     .add(cert.clone())
-                    .map_err(|e| format!("a certificate in the CA file is not usable: {e}"))?;
+                    .map_err(|e| TrustError::Unusable(e.to_string()))?;
                 extra.push(cert);
                 added += 1;
             }
             if added == 0 {
-                return Err("the CA file holds no PEM certificate".into());
+                return Err(TrustError::NoCertificate);
             }
         }
         let build = |roots: RootCertStore| {
             WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
                 .build()
-                .map_err(|e| e.to_string())
+                .map_err(|e| TrustError::Unusable(e.to_string()))
         };
         Ok(Trust {
             combined: build(combined_roots)?,

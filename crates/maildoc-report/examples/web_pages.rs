@@ -6,8 +6,9 @@
 //! `cargo run -p maildoc-report --example web_pages -- example.jp imap.example.jp` writes
 //! `domain.html`, `check.html` and `karte.html` into the current directory.
 
-use maildoc_engine::domain::{self, DomainName, Env, Options};
+use maildoc_engine::domain::{self, DomainName, Options};
 use maildoc_engine::karte::{self, KarteCheckOptions};
+use maildoc_engine::{Env, Error};
 use maildoc_model::karte::{IncomingServer, Karte};
 use maildoc_model::{Protocol, Security};
 use maildoc_report::Lang;
@@ -35,15 +36,16 @@ async fn pages(
     dns_server: Option<SocketAddr>,
     imap: IncomingServer,
     lang: Lang,
-) -> Result<[String; 3], String> {
+) -> Result<[String; 3], Error> {
     let timeout = Duration::from_secs(10);
+    // Built once and shared by every job, as a web app would keep it for all its pages.
     let env = Env::new(dns_server, None)?;
     let name = DomainName::parse(domain)?;
     let domain_opts = Options {
         timeout,
         ..Options::default()
     };
-    let posture = domain::check(&name, &domain_opts, &env).await;
+    let posture = domain::check(&env, &name, &domain_opts, |_| {}).await;
     let mut sheet = Karte::new(format!("info@{}", name.as_str()));
     // What a user typed into a form (here, markup) reaches the page as text.
     sheet.account.notes = Some("<b>IT</b> & \"helpdesk\"".into());
@@ -52,14 +54,10 @@ async fn pages(
         password: None,
         login: false,
         allow_plaintext_login: false,
-        dns_server,
-        ca_pem: None,
         timeout,
     };
     // A web app would forward each progress event to the browser.
-    let checked = karte::check(&mut sheet, opts, |_| {})
-        .await
-        .map_err(|e| e.to_string())?;
+    let checked = karte::check(&env, &mut sheet, opts, |_| {}).await?;
     let risks = karte::risks(&sheet);
     Ok([
         maildoc_report::domain::html(&posture, lang),
@@ -75,7 +73,9 @@ async fn main() -> Result<(), String> {
         return Err("usage: web_pages DOMAIN IMAP_HOST".into());
     };
     let imap = imap_server(imap, 993, Security::Tls);
-    let pages = pages(domain, None, imap, Lang::En).await?;
+    let pages = pages(domain, None, imap, Lang::En)
+        .await
+        .map_err(|e| maildoc_report::error::words(&e, Lang::En))?;
     for (file, page) in ["domain.html", "check.html", "karte.html"]
         .iter()
         .zip(pages)

@@ -4,6 +4,7 @@
 pub mod check;
 pub mod discover;
 pub mod domain;
+pub mod error;
 pub mod explain;
 pub mod facts;
 pub mod html;

@@ -9,7 +9,8 @@
 
 use crate::{EXIT_CANNOT_RUN, EXIT_HEALTHY, EXIT_PROBLEMS, EXIT_USAGE};
 use futures_util::StreamExt;
-use maildoc_engine::domain::{Env, Options, check_many};
+use maildoc_engine::domain::{Options, check_many};
+use maildoc_engine::{Env, Error};
 use maildoc_model::domain::DomainReport;
 use maildoc_report::{Lang, ui};
 use serde::Serialize;
@@ -43,7 +44,7 @@ struct Line<'a> {
 #[serde(untagged)]
 enum Outcome<'a> {
     Report(&'a DomainReport),
-    Error { error: &'a str },
+    Error { error: String },
 }
 
 /// What one line came to, ready to be written.
@@ -80,7 +81,10 @@ fn read_items(
             Ok(bytes) => match String::from_utf8(bytes) {
                 Err(e) => {
                     let input = String::from_utf8_lossy(e.as_bytes()).trim().to_string();
-                    let outcome = Err("the line is not UTF-8 text".to_string());
+                    let outcome = Err(Error::Domain {
+                        typed: input.clone(),
+                        detail: "the line is not UTF-8 text".to_string(),
+                    });
                     out.blocking_send(Ok(done(line, &input, outcome))).is_ok()
                 }
                 Ok(text) => {
@@ -99,11 +103,16 @@ fn read_items(
 }
 
 /// The JSON line of one input line and what it came to.
-fn done(line: u64, input: &str, outcome: Result<DomainReport, String>) -> Done {
+fn done(line: u64, input: &str, outcome: Result<DomainReport, Error>) -> Done {
     let (outcome, kind) = match &outcome {
         Ok(report) if report.has_problems() => (Outcome::Report(report), Kind::Problems),
         Ok(report) => (Outcome::Report(report), Kind::Healthy),
-        Err(detail) => (Outcome::Error { error: detail }, Kind::NotADomain),
+        Err(e) => (
+            Outcome::Error {
+                error: e.to_string(),
+            },
+            Kind::NotADomain,
+        ),
     };
     let json = serde_json::to_string(&Line {
         line,
@@ -171,7 +180,7 @@ fn shard(
             // Each line is known by its number and its text, and checked by its text.
             input.map(|(line, text)| (((line, text.clone()), text), queue))
         });
-        let mut results = std::pin::pin!(check_many(inputs, &opts, &env, concurrency));
+        let mut results = std::pin::pin!(check_many(&env, inputs, &opts, concurrency));
         while let Some(((line, input), outcome)) = results.next().await {
             if out.send(Ok(done(line, &input, outcome))).await.is_err() {
                 return;

@@ -1,7 +1,8 @@
 //! Many domains at once: a stream of inputs in, a stream of reports out, each as soon as it
 //! is done.
 
-use super::{DomainName, Env, Options, check};
+use super::{DomainName, Options, check};
+use crate::{Env, Error};
 use futures_util::{Stream, StreamExt};
 use maildoc_model::domain::DomainReport;
 
@@ -12,16 +13,16 @@ use maildoc_model::domain::DomainReport;
 /// finish. Inputs are taken only as slots free up, so a long input costs no memory; dropping
 /// the stream stops the checks in flight.
 pub fn check_many<'a, K: 'a>(
+    env: &'a Env,
     inputs: impl Stream<Item = (K, String)> + 'a,
     opts: &'a Options,
-    env: &'a Env,
     concurrency: usize,
-) -> impl Stream<Item = (K, Result<DomainReport, String>)> + 'a {
+) -> impl Stream<Item = (K, Result<DomainReport, Error>)> + 'a {
     inputs
         .map(move |(key, text)| async move {
             let outcome = match DomainName::parse(&text) {
-                Ok(domain) => Ok(check(&domain, opts, env).await),
-                Err(detail) => Err(detail),
+                Ok(domain) => Ok(check(env, &domain, opts, |_| {}).await),
+                Err(e) => Err(e),
             };
             (key, outcome)
         })

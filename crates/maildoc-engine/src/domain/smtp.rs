@@ -1,10 +1,9 @@
 //! Port 25 of each MX host, as a sending server would meet it.
 
+use crate::Env;
 use futures_util::future::join_all;
 use maildoc_model::domain::MxHost;
 use maildoc_probe::clock::RunClock;
-use maildoc_probe::dns::Dns;
-use maildoc_probe::tls::Trust;
 
 /// Each MX host on port 25 with maildoc-probe's SMTP session at
 /// [`ProbeDepth::Transport`](maildoc_model::ProbeDepth::Transport): greeting, EHLO,
@@ -13,8 +12,7 @@ use maildoc_probe::tls::Trust;
 pub(super) async fn mx_smtp(
     hosts: &[MxHost],
     domain: &str,
-    dns: &Dns,
-    trust: &Trust,
+    env: &Env,
     clock: &RunClock,
 ) -> Vec<maildoc_model::ServerEvidence> {
     use maildoc_model::{Endpoint, Origin, ProbeDepth, Protocol, Security};
@@ -31,10 +29,11 @@ pub(super) async fn mx_smtp(
             allow_plaintext_login: false,
             suspect_host: false,
         },
-        dns: dns.clone(),
-        trust: trust.clone(),
+        dns: env.dns.clone(),
+        trust: env.trust.clone(),
         clock: *clock,
-        now_unix: i64::try_from(maildoc_probe::clock::now_unix()).unwrap_or_default(),
+        now_unix: env.clock.now().unix_timestamp(),
+        steps: None,
     };
     let mut names: Vec<&str> = Vec::new();
     for h in hosts {
