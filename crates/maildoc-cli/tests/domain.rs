@@ -8,7 +8,7 @@
 #![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
 
 use maildoc_model::Code;
-use maildoc_model::domain::{DnssecEvidence, DnssecStatus, DomainReport};
+use maildoc_model::domain::{AddressOf, DnssecEvidence, DnssecStatus, DomainReport};
 use maildoc_testkit::hostile::{DnsBehaviour, dns};
 use maildoc_testkit::lab::{Lab, Run, run};
 
@@ -166,7 +166,11 @@ fn reverse_dns_cases() {
         param(&r, Code::SenderRequirementsUnmet, "missing"),
         "ptr-missing"
     );
-    assert_eq!(param(&r, Code::PtrMissing, "mx_host"), "--ip");
+    // The sending address goes by the domain it sends for.
+    assert_eq!(
+        param(&r, Code::PtrMissing, "mx_host"),
+        "good.posture.lab.example"
+    );
     let (r, run) = case("good", &["--dkim-selector", "s2048", "--ip", "192.0.2.60"]);
     assert_codes("good --ip .60", &r, &run, &[]);
 }
@@ -739,6 +743,7 @@ fn dnsbl_ipv6_addresses_by_nibbles() {
         .filter(|d| d.address == "2001:db8::64")
         .collect();
     assert_eq!(v6.len(), 1, "{:?}\n{}", r.dnsbl, run.stderr);
+    assert_eq!(v6[0].source, AddressOf::SendingIp);
     assert_eq!(
         v6[0].query.name,
         "4.6.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.bl.dnsbl.lab.example"
@@ -752,7 +757,7 @@ fn dnsbl_ipv6_addresses_by_nibbles() {
     assert_eq!(
         listed,
         vec![
-            ("2001:db8::64", "--ip"),
+            ("2001:db8::64", "dnsbl.posture.lab.example"),
             ("192.0.2.64", "mx-listed.posture.lab.example")
         ],
         "{:?}",

@@ -666,7 +666,10 @@ fn report() -> impl Strategy<Value = DomainReport> {
         prop::collection::vec(
             (
                 address(),
-                any_text(),
+                prop::option::of(any_text()).prop_map(|host| match host {
+                    Some(h) => AddressOf::Mx(h),
+                    None => AddressOf::SendingIp,
+                }),
                 domain_name(),
                 lookup(address()),
                 prop::option::of(lookup(any_text())),

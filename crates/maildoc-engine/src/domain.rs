@@ -225,15 +225,14 @@ pub async fn check(
     );
     // The blocklists need the MX addresses: they run once those are known, beside nothing
     // else (the rest is done by then).
-    let mut addresses: Vec<(String, IpAddr)> = Vec::new();
-    // The evidence names the sending address's source `--ip`, as the rules read it.
+    let mut addresses: Vec<(AddressOf, IpAddr)> = Vec::new();
     if let Some(ip) = opts.sending_ip {
-        addresses.push(("--ip".to_string(), ip));
+        addresses.push((AddressOf::SendingIp, ip));
     }
     for h in &mx_hosts {
         for r in &h.reverse {
             if let Ok(ip) = r.address.parse::<IpAddr>() {
-                addresses.push((h.exchange.clone(), ip));
+                addresses.push((AddressOf::Mx(h.exchange.clone()), ip));
             }
         }
     }

@@ -8,8 +8,9 @@ pub use spf::SpfEvidence;
 use crate::{Finding, ResolveOutcome, Severity};
 use serde::{Deserialize, Serialize};
 
-/// The version of [`DomainReport`]'s JSON shape.
-pub const DOMAIN_REPORT_VERSION: u32 = 1;
+/// The version of [`DomainReport`]'s JSON shape (2: a blocklist check's `source` is an
+/// [`AddressOf`]).
+pub const DOMAIN_REPORT_VERSION: u32 = 2;
 
 /// One DNS lookup as asked and as answered. `records` holds the answers in presentation form
 /// (TXT strings joined, host names without the final dot, addresses as text).
@@ -267,12 +268,33 @@ pub struct MtaStsEvidence {
 pub struct DnsblCheck {
     /// The address checked, as text.
     pub address: String,
-    /// The MX host it belongs to, or `--ip`.
-    pub source: String,
+    /// Whose address it is.
+    pub source: AddressOf,
     pub zone: String,
     pub query: DnsLookup,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub txt: Option<DnsLookup>,
+}
+
+/// Whose address a blocklist check is of.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AddressOf {
+    /// An MX host's (its name).
+    Mx(String),
+    /// The address the domain sends from, as the check was given it.
+    SendingIp,
+}
+
+impl AddressOf {
+    /// The name the address goes by in a finding: the MX host's, or for the sending
+    /// address the domain (`domain`) it sends for.
+    pub fn name<'a>(&'a self, domain: &'a str) -> &'a str {
+        match self {
+            AddressOf::Mx(host) => host,
+            AddressOf::SendingIp => domain,
+        }
+    }
 }
 
 /// Everything `maildoc domain` found about one domain, and the findings.
@@ -325,11 +347,11 @@ pub struct DomainReport {
     /// The logo and mark certificate of the BIMI record, when it names them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bimi_assets: Option<BimiEvidence>,
-    /// Reverse DNS of the `--ip` address.
+    /// Reverse DNS of the sending address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sending_ip: Option<ReverseDns>,
-    /// The SPF record tree and, with `--ip`, the evaluation, when SPF was checked. Written
-    /// with its keys in alphabetical order.
+    /// The SPF record tree and, with a sending address, its evaluation, when SPF was checked.
+    /// Written with its keys in alphabetical order.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -339,8 +361,8 @@ pub struct DomainReport {
     /// Whether the domain publishes a usable SPF record; `None` when SPF was not checked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spf_ok: Option<bool>,
-    /// The DNS blocklist lookups of the MX and `--ip` addresses (IPv6 ones only on the lists
-    /// that list IPv6).
+    /// The DNS blocklist lookups of the MX hosts' addresses and the sending address (IPv6
+    /// ones only on the lists that list IPv6).
     #[serde(default)]
     pub dnsbl: Vec<DnsblCheck>,
     /// With `--smtp`: each MX host on port 25 (greeting, EHLO, STARTTLS, TLS, QUIT).

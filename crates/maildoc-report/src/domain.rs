@@ -100,7 +100,10 @@ fn mx(r: &DomainReport, lang: Lang) -> Section {
 
 fn sending_ip(r: &DomainReport, lang: Lang) -> Option<Section> {
     let rev = r.sending_ip.as_ref()?;
-    Some(("--ip".to_string(), vec![ptr_line(rev, lang)]))
+    Some((
+        ui::text("domain-section-sending-ip", lang).to_string(),
+        vec![ptr_line(rev, lang)],
+    ))
 }
 
 fn dmarc(r: &DomainReport, lang: Lang) -> Section {

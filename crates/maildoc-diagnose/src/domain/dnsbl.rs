@@ -134,7 +134,7 @@ pub(super) fn rules(v: &DomainView<'_>) -> Vec<Finding> {
                     .unwrap_or_default();
                 out.push(
                     Finding::new(Code::DnsblListed)
-                        .param("mx_host", &c.source)
+                        .param("mx_host", c.source.name(&report.domain))
                         .param("address", &c.address)
                         .param("zone", &c.zone)
                         .param("answer", c.query.records.join(", "))

@@ -26,8 +26,8 @@ impl Gap {
 }
 
 /// `sender-requirements-unmet`, whose `missing` lists what stands in the way: reverse DNS of
-/// `--ip`, DMARC, an RSA key too short to count, SPF and DKIM when neither can pass, the
-/// envelope domain's alignment.
+/// the sending address, DMARC, an RSA key too short to count, SPF and DKIM when neither can
+/// pass, the envelope domain's alignment.
 pub(super) fn rules(v: &DomainView<'_>) -> Vec<Finding> {
     let report = v.report;
     let mut missing: Vec<Gap> = Vec::new();
@@ -46,8 +46,8 @@ pub(super) fn rules(v: &DomainView<'_>) -> Vec<Finding> {
     if v.dkim.iter().any(|s| dkim::too_short(&s.key)) {
         add(Gap::Shown(Code::DkimKeyWeak));
     }
-    // SPF or DKIM: unmet only when SPF is known not to pass (no usable record, or `--ip` not
-    // authorized) and no usable DKIM key was seen.
+    // SPF or DKIM: unmet only when SPF is known not to pass (no usable record, or the sending
+    // address not authorized) and no usable DKIM key was seen.
     let spf_errors: Vec<Code> = report
         .spf
         .as_ref()

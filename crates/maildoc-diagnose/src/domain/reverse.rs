@@ -1,4 +1,4 @@
-//! Reverse DNS of the MX hosts' addresses and of `--ip`: a PTR name that exists and leads
+//! Reverse DNS of the MX hosts' addresses and of the sending address: a PTR name that exists and leads
 //! back to the address (forward-confirmed).
 
 use super::DomainView;
@@ -10,7 +10,7 @@ use maildoc_model::{Code, Finding, ResolveOutcome};
 pub(super) enum Source<'a> {
     /// An MX host's.
     Mx(&'a str),
-    /// The sending address given with `--ip`.
+    /// The sending address the check was given.
     SendingIp,
 }
 
@@ -23,7 +23,7 @@ pub(super) struct Unconfirmed<'a> {
 }
 
 /// The addresses whose reverse DNS is wrong, each address judged once (the first time it
-/// appears: MX hosts in order, then `--ip`).
+/// appears: MX hosts in order, then the sending address).
 pub(super) fn unconfirmed(report: &DomainReport) -> Vec<Unconfirmed<'_>> {
     let mx = report
         .mx_hosts
@@ -61,7 +61,7 @@ pub(super) fn rules(v: &DomainView<'_>) -> Vec<Finding> {
             let r = u.reverse;
             let host = match u.source {
                 Source::Mx(host) => host,
-                Source::SendingIp => "--ip",
+                Source::SendingIp => v.report.domain.as_str(),
             };
             let f = Finding::new(u.code)
                 .param("mx_host", host)

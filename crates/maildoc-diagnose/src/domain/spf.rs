@@ -1,7 +1,7 @@
 //! SPF (RFC 7208) of the domain, from the evidence `maildoc_auth` gathered: a missing record,
 //! several records, syntax errors and include or redirect targets without a usable record,
-//! the 10-lookup and void-lookup limits, `+all`/`?all`, `ptr`, and with `--ip` an address
-//! that would not pass.
+//! the 10-lookup and void-lookup limits, `+all`/`?all`, `ptr`, and a sending address that
+//! would not pass.
 
 use super::DomainView;
 use maildoc_model::domain::SpfEvidence;
@@ -14,7 +14,8 @@ pub(super) fn rules(v: &DomainView<'_>) -> Vec<Finding> {
 }
 
 /// The SPF findings of `spf`, in a stable order: the record's presence, syntax errors and
-/// broken targets, the lookup limits, `+all`/`?all`, `ptr`, then the `--ip` evaluation.
+/// broken targets, the lookup limits, `+all`/`?all`, `ptr`, then the sending address's
+/// evaluation.
 pub fn findings(spf: &SpfEvidence) -> Vec<Finding> {
     let mut out = record_findings(spf);
     if spf.records.len() == 1

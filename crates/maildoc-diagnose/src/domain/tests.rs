@@ -192,7 +192,7 @@ fn reverse_dns_missing_and_not_confirmed_once_per_address() {
         only(&r, Code::PtrMismatch).params["ptr_names"],
         "other.example.net"
     );
-    // --ip without reverse DNS also blocks the sender requirements.
+    // A sending address without reverse DNS also blocks the sender requirements.
     let mut r = good();
     r.sending_ip = Some(ReverseDns {
         address: "198.51.100.7".into(),
@@ -638,7 +638,7 @@ fn findings_use_only_their_codes_params() {
 fn bl(address: &str, zone: &str, outcome: ResolveOutcome, answers: &[&str]) -> DnsblCheck {
     DnsblCheck {
         address: address.into(),
-        source: "mx1.example.jp".into(),
+        source: AddressOf::Mx("mx1.example.jp".into()),
         zone: zone.into(),
         query: DnsLookup {
             name: format!("x.{zone}"),

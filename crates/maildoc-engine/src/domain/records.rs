@@ -19,12 +19,12 @@ const DNSBL_CONCURRENCY: usize = 16;
 pub(super) async fn dnsbl(
     dns: &Dns,
     zones: &[String],
-    addresses: Vec<(String, IpAddr)>,
+    addresses: Vec<(AddressOf, IpAddr)>,
     clock: &RunClock,
 ) -> Vec<DnsblCheck> {
     use futures_util::stream::{self, StreamExt};
     let mut seen: Vec<IpAddr> = Vec::new();
-    let mut jobs: Vec<(String, IpAddr, String, String)> = Vec::new();
+    let mut jobs: Vec<(AddressOf, IpAddr, String, String)> = Vec::new();
     for (source, ip) in addresses {
         if seen.contains(&ip) {
             continue;
