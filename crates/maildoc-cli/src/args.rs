@@ -102,9 +102,9 @@ pub struct ServerArgs {
 }
 
 impl ServerArgs {
-    /// The settings of `address` as typed: each `--imap`/`--pop3`/`--smtp` value with its host
-    /// exactly as typed, `--username` on every server and, for SMTP, whether the app
-    /// authenticates. A value that does not parse is the error, in words.
+    /// The settings of `address` as typed: `--username` for the account, each
+    /// `--imap`/`--pop3`/`--smtp` value with its host exactly as typed and, for SMTP, whether
+    /// the app authenticates. A value that does not parse is the error, in words.
     pub fn settings(&self, address: &str) -> Result<AccountSettings, String> {
         let flags = [
             (Protocol::Imap, &self.imap),
@@ -116,13 +116,13 @@ impl ServerArgs {
             for value in values {
                 let mut server = ServerSetting::parse(protocol, value)
                     .map_err(|e| format!("--{} {value}: {e}", protocol.as_str()))?;
-                server.username.clone_from(&self.username);
                 server.auth = (protocol == Protocol::Smtp).then_some(self.smtp_auth());
                 servers.push(server);
             }
         }
         Ok(AccountSettings {
             address: address.to_string(),
+            username: self.username.clone(),
             servers,
         })
     }

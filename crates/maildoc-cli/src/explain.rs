@@ -172,7 +172,6 @@ fn run_check(
         .map_err(|m| crate::usage_error(lang, "error-input", &m))?;
     let opts = CheckOptions {
         settings,
-        username: args.servers.username.clone(),
         password,
         login,
         smtp_auth: args.servers.smtp_auth(),

@@ -87,7 +87,6 @@ fn check(args: args::CheckArgs, lang_flag: Option<&str>) -> ExitCode {
     };
     let opts = CheckOptions {
         settings,
-        username: args.servers.username.clone(),
         password,
         login,
         smtp_auth: args.servers.smtp_auth(),

@@ -285,7 +285,6 @@ fn maybe_check(outcome: &mut Outcome, args: &TriageArgs, lang: Lang, interactive
     };
     let opts = CheckOptions {
         settings,
-        username: args.servers.username.clone(),
         login: password.is_some(),
         password,
         smtp_auth: args.servers.smtp_auth(),

@@ -205,6 +205,8 @@ impl Base {
 
 struct Lint<'a> {
     address: Option<Address>,
+    /// The account's user name, for the servers without one of their own.
+    username: Option<&'a str>,
     provider: Option<&'a ProviderInfo>,
     /// Known server names, lower-case ASCII: the provider's first, then `known_hosts`.
     known: Vec<String>,
@@ -212,7 +214,7 @@ struct Lint<'a> {
 
 impl<'a> Lint<'a> {
     fn new(
-        settings: &AccountSettings,
+        settings: &'a AccountSettings,
         provider: Option<&'a ProviderInfo>,
         known_hosts: &[&str],
     ) -> Self {
@@ -229,6 +231,7 @@ impl<'a> Lint<'a> {
         }
         Lint {
             address,
+            username: settings.username.as_deref(),
             provider,
             known,
         }
@@ -331,7 +334,7 @@ impl<'a> Lint<'a> {
     }
 
     fn username_rules(&self, setting: &ServerSetting, base: &Base) -> Vec<Finding> {
-        let Some(typed) = setting.username.as_deref() else {
+        let Some(typed) = setting.username.as_deref().or(self.username) else {
             return Vec::new();
         };
         let text = Text::new(typed, Field::Username);

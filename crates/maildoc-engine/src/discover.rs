@@ -27,7 +27,7 @@ pub mod autoconfig;
 
 use crate::{Env, Error};
 use futures_util::StreamExt;
-use futures_util::future::LocalBoxFuture;
+use futures_util::future::BoxFuture;
 use futures_util::stream::FuturesUnordered;
 use maildoc_kb::Lang;
 use maildoc_kb::providers;
@@ -761,7 +761,7 @@ async fn network(d: &mut Discovery, address: &Address, ctx: &ProbeContext, need:
     let clock = ctx.clock;
     let start = clock.at_ms();
     let mut contributors: Vec<Contributor> = Vec::new();
-    let mut running: FuturesUnordered<LocalBoxFuture<'_, (usize, Done)>> = FuturesUnordered::new();
+    let mut running: FuturesUnordered<BoxFuture<'_, (usize, Done)>> = FuturesUnordered::new();
 
     for (i, url) in autoconfig_urls(&domain).into_iter().enumerate() {
         d.sources

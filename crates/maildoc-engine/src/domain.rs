@@ -20,8 +20,8 @@ use maildoc_probe::clock::RunClock;
 use maildoc_probe::dns::Dns;
 use maildoc_probe::spf_dns::SpfResolver;
 use records::{dmarc, dnsbl, dnssec_evidence, lookup, mx_dnssec, mx_host, reverse, txt};
-use std::cell::RefCell;
 use std::net::IpAddr;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 pub use bulk::check_many;
@@ -118,22 +118,24 @@ pub async fn check(
     env: &Env,
     domain: &DomainName,
     opts: &Options,
-    progress: impl FnMut(Event),
+    progress: impl FnMut(Event) + Send,
 ) -> DomainReport {
     let clock = RunClock::new(opts.timeout);
     let (dns, trust, clock) = (&env.dns, &env.trust, &clock);
     let domain = domain.as_str();
     let started_at_unix = u64::try_from(env.clock.now().unix_timestamp()).unwrap_or(0);
-    // The parts run at once on this task, each telling its end between two awaits.
-    let progress = RefCell::new(progress);
+    // The parts run at once on this task, each telling its end between two awaits (the lock
+    // is never held across one).
+    let progress = Mutex::new(progress);
     let tell = |part: DomainPart| {
-        (progress.borrow_mut())(Event::DomainPart {
+        let mut progress = progress.lock().unwrap_or_else(PoisonError::into_inner);
+        (*progress)(Event::DomainPart {
             domain: domain.to_string(),
             part,
             elapsed_ms: clock.at_ms(),
         });
     };
-    let tell: &dyn Fn(DomainPart) = &tell;
+    let tell: &(dyn Fn(DomainPart) + Sync) = &tell;
     let mut selectors: Vec<(String, bool)> = opts
         .dkim_selectors
         .iter()
@@ -289,7 +291,11 @@ pub async fn check(
 }
 
 /// `work`, then `tell` that `part` is done.
-async fn told<T>(work: impl Future<Output = T>, part: DomainPart, tell: &dyn Fn(DomainPart)) -> T {
+async fn told<T>(
+    work: impl Future<Output = T>,
+    part: DomainPart,
+    tell: &(dyn Fn(DomainPart) + Sync),
+) -> T {
     let done = work.await;
     tell(part);
     done

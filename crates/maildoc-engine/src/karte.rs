@@ -34,14 +34,14 @@ pub struct KarteChecked {
 
 /// The check's settings from a karte: every incoming server and the outgoing one as
 /// recorded, IMAP first, then POP3, then SMTP (as `check` takes its flags). The check logs in
-/// with one user name ([`username_of`]), and each server's setting carries that one.
+/// with one user name ([`username_of`]) on every server.
 pub fn settings_of(karte: &Karte) -> AccountSettings {
     let mut settings = maildoc_karte::to_account_settings(karte);
     settings.servers.sort_by_key(|s| s.protocol);
-    let username = username_of(karte);
     for server in &mut settings.servers {
-        server.username.clone_from(&username);
+        server.username = None;
     }
+    settings.username = username_of(karte);
     settings
 }
 
@@ -67,7 +67,6 @@ pub async fn check(
     let secret = opts.password.as_ref().map(|p| p.expose().to_string());
     let check = CheckOptions {
         settings: settings_of(karte),
-        username: username_of(karte),
         password: opts.password,
         login: opts.login,
         smtp_auth: karte.outgoing.as_ref().and_then(|o| o.auth) != Some(false),
@@ -133,11 +132,9 @@ mod tests {
                 (Protocol::Smtp, "smtp.example.jp", Some(587)),
             ]
         );
-        assert!(
-            s.servers
-                .iter()
-                .all(|s| s.username.as_deref() == Some("taro"))
-        );
+        // One user name for the account, none of the servers' own.
+        assert_eq!(s.username.as_deref(), Some("taro"));
+        assert!(s.servers.iter().all(|s| s.username.is_none()));
         assert_eq!(s.servers[2].auth, Some(true));
         assert_eq!(username_of(&k).as_deref(), Some("taro"));
     }

@@ -32,12 +32,9 @@ pub use plan::Plan;
 /// Everything a check needs besides the [`Env`].
 #[derive(Clone, Debug)]
 pub struct CheckOptions {
-    /// The settings as typed: the address and the servers to check (none: maildoc finds
-    /// them). The servers are linted exactly as they are here.
+    /// The settings as typed: the address, the user name, and the servers to check (none:
+    /// maildoc finds them). The servers are linted exactly as they are here.
     pub settings: AccountSettings,
-    /// The user name to log in with on every server; else the one the settings source
-    /// documents, else the address.
-    pub username: Option<String>,
     pub password: Option<Password>,
     pub login: bool,
     pub smtp_auth: bool,
@@ -77,7 +74,7 @@ pub async fn check(
     opts: CheckOptions,
     mut progress: impl FnMut(Event),
 ) -> Result<Report, Error> {
-    let mut plan = plan::make(&opts.settings, opts.username.as_deref())?;
+    let mut plan = plan::make(&opts.settings)?;
     let clock = RunClock::new(opts.timeout);
     let now = env.clock.now();
     let (steps, mut told) = tokio::sync::mpsc::unbounded_channel();
@@ -101,7 +98,7 @@ pub async fn check(
             opts.timeout / 2,
         )
         .await;
-        plan = plan::from_discovery(&opts.settings, opts.username.as_deref(), &found)?;
+        plan = plan::from_discovery(&opts.settings, &found)?;
         ctx.account = account(&plan, &opts);
     }
     let discovered = plan

@@ -43,7 +43,7 @@ pub(crate) fn run(opts: &CheckOptions, plan: &Plan) -> Linted {
         return Linted {
             findings: maildoc_diagnose::lint::typed_account(
                 &settings.address,
-                opts.username.as_deref(),
+                settings.username.as_deref(),
             ),
         };
     }
@@ -75,7 +75,6 @@ mod tests {
             .iter()
             .map(|(p, t)| {
                 let mut s = ServerSetting::parse(*p, t).unwrap_or_else(|e| panic!("{t}: {e}"));
-                s.username = username.map(str::to_string);
                 s.auth = (*p == Protocol::Smtp).then_some(false);
                 s
             })
@@ -83,9 +82,9 @@ mod tests {
         CheckOptions {
             settings: AccountSettings {
                 address: address.into(),
+                username: username.map(str::to_string),
                 servers,
             },
-            username: username.map(str::to_string),
             password: None,
             login: false,
             smtp_auth: false,
@@ -106,7 +105,7 @@ mod tests {
             ],
             None,
         );
-        let plan = plan::make(&o.settings, None).unwrap_or_else(|e| panic!("{e}"));
+        let plan = plan::make(&o.settings).unwrap_or_else(|e| panic!("{e}"));
         let linted = run(&o, &plan);
         let got: Vec<(String, Code)> = linted
             .findings
@@ -143,7 +142,7 @@ mod tests {
             &[(Protocol::Imap, " imap.example.jp")],
             None,
         );
-        let plan = plan::make(&o.settings, None).unwrap_or_else(|e| panic!("{e}"));
+        let plan = plan::make(&o.settings).unwrap_or_else(|e| panic!("{e}"));
         let findings = run(&o, &plan).findings;
         let found: Vec<(Code, &str)> = findings
             .iter()
@@ -158,7 +157,7 @@ mod tests {
     #[test]
     fn no_flags_only_the_address_and_user_name_as_typed() {
         let o = opts("taro@gmial.com", &[], Some("taro "));
-        let plan = plan::make(&o.settings, o.username.as_deref()).unwrap_or_else(|e| panic!("{e}"));
+        let plan = plan::make(&o.settings).unwrap_or_else(|e| panic!("{e}"));
         let findings = run(&o, &plan).findings;
         // No servers were typed, so no host is judged (gmial.com stays unremarked); the stray
         // space of the user name is.

@@ -66,11 +66,12 @@ pub(crate) fn input(address: &str, username: Option<&str>) -> Result<Input, Erro
     })
 }
 
-/// The plan from the settings as typed, with `username` (when given) for every server.
-/// Without servers the settings come from maildoc's tables (no network); when they do not
-/// know them, the plan holds the first guesses and `discover` is set.
-pub fn make(settings: &AccountSettings, username: Option<&str>) -> Result<Plan, Error> {
-    let mut input = input(&settings.address, username)?;
+/// The plan from the settings as typed: each server logs in with its own user name, else the
+/// account's, else the address. Without servers the settings come from maildoc's tables (no
+/// network); when they do not know them, the plan holds the first guesses and `discover` is
+/// set.
+pub fn make(settings: &AccountSettings) -> Result<Plan, Error> {
+    let mut input = input(&settings.address, settings.username.as_deref())?;
     if settings.servers.is_empty() {
         let found = discover::tables(&input.address, Vec::new());
         let mut plan = build(input, &found);
@@ -92,12 +93,19 @@ pub fn make(settings: &AccountSettings, username: Option<&str>) -> Result<Plan, 
             // Kept as typed: the probe reports it as a finding.
             Err(_) => typed.trim().to_string(),
         };
+        let username = match &setting.username {
+            Some(own) => {
+                crate::error::check_username(own)?;
+                input::normalize_text("username", own).0
+            }
+            None => default_username.clone(),
+        };
         servers.push(PlannedServer {
             id: String::new(),
             endpoint: Endpoint::new(protocol, host, port, security),
             origin: Origin::Flag,
             depth: ProbeDepth::Full,
-            username: default_username.clone(),
+            username,
             known: None,
         });
     }
@@ -116,12 +124,11 @@ pub fn make(settings: &AccountSettings, username: Option<&str>) -> Result<Plan, 
 /// each protocol that got furthest is kept: its evidence as it is when it did not answer at
 /// all, probed again when it answered (a certificate that does not verify, no STARTTLS) or
 /// when discovery ran out of time before it could.
-pub fn from_discovery(
-    settings: &AccountSettings,
-    username: Option<&str>,
-    found: &Discovery,
-) -> Result<Plan, Error> {
-    Ok(build(input(&settings.address, username)?, found))
+pub fn from_discovery(settings: &AccountSettings, found: &Discovery) -> Result<Plan, Error> {
+    Ok(build(
+        input(&settings.address, settings.username.as_deref())?,
+        found,
+    ))
 }
 
 fn build(input: Input, found: &Discovery) -> Plan {
@@ -350,6 +357,7 @@ mod tests {
     fn flags(address: &str, flags: &[(Protocol, &str)]) -> AccountSettings {
         AccountSettings {
             address: address.into(),
+            username: None,
             servers: flags
                 .iter()
                 .map(|(p, t)| ServerSetting::parse(*p, t).unwrap_or_else(|e| panic!("{t}: {e}")))
@@ -359,17 +367,14 @@ mod tests {
 
     #[test]
     fn port_25_gets_companions_and_ids_are_unique() {
-        let plan = make(
-            &flags(
-                "taro@example.jp",
-                &[
-                    (Protocol::Imap, "imap.example.jp"),
-                    (Protocol::Imap, "mail.example.jp"),
-                    (Protocol::Smtp, "smtp.example.jp:25/plain"),
-                ],
-            ),
-            None,
-        )
+        let plan = make(&flags(
+            "taro@example.jp",
+            &[
+                (Protocol::Imap, "imap.example.jp"),
+                (Protocol::Imap, "mail.example.jp"),
+                (Protocol::Smtp, "smtp.example.jp:25/plain"),
+            ],
+        ))
         .unwrap_or_else(|e| panic!("{e}"));
         let ids: Vec<&str> = plan.servers.iter().map(|s| s.id.as_str()).collect();
         assert_eq!(ids, ["imap", "imap-2", "smtp", "smtp-587", "smtp-465"]);
@@ -377,14 +382,41 @@ mod tests {
     }
 
     #[test]
+    fn each_server_logs_in_with_its_own_user_name_else_the_accounts() {
+        let mut settings = flags(
+            "taro@example.jp",
+            &[
+                (Protocol::Imap, "imap.example.jp"),
+                (Protocol::Smtp, "smtp.example.jp"),
+            ],
+        );
+        settings.servers[1].username = Some(" smtp-user\u{200b}".into());
+        let plan = make(&settings).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(plan.servers[0].username, "taro@example.jp");
+        assert_eq!(plan.servers[1].username, "smtp-user");
+        settings.username = Some("acct".into());
+        let plan = make(&settings).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(plan.username, "acct");
+        assert_eq!(plan.servers[0].username, "acct");
+        assert_eq!(plan.servers[1].username, "smtp-user");
+        settings.servers[1].username = Some("u".repeat(300));
+        assert_eq!(
+            make(&settings).err(),
+            Some(Error::UsernameTooLong { length: 300 })
+        );
+        settings.username = Some("\u{200b}".into());
+        assert_eq!(make(&settings).err(), Some(Error::UsernameEmpty));
+    }
+
+    #[test]
     fn providers_and_guesses() {
-        let plan = make(&flags("someone@icloud.com", &[]), None).unwrap_or_else(|e| panic!("{e}"));
+        let plan = make(&flags("someone@icloud.com", &[])).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(plan.settings_source, SettingsSource::Provider);
         let imap = &plan.servers[0];
         assert_eq!(imap.endpoint.host, "imap.mail.me.com");
         assert_eq!(imap.username, "someone");
         assert_eq!(plan.servers[1].username, "someone@icloud.com");
-        let plan = make(&flags("info@日本語.jp", &[]), None).unwrap_or_else(|e| panic!("{e}"));
+        let plan = make(&flags("info@日本語.jp", &[])).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(plan.settings_source, SettingsSource::Guess);
         assert!(
             plan.servers
@@ -392,13 +424,10 @@ mod tests {
                 .all(|s| s.endpoint.host.ends_with("xn--wgv71a119e.jp"))
         );
         assert_eq!(plan.normalizations.len(), 1);
-        let plan = make(
-            &flags(
-                "taro@example.jp",
-                &[(Protocol::Imap, "ｉｍａｐ．ｅｘａｍｐｌｅ．ｊｐ：９９３")],
-            ),
-            None,
-        )
+        let plan = make(&flags(
+            "taro@example.jp",
+            &[(Protocol::Imap, "ｉｍａｐ．ｅｘａｍｐｌｅ．ｊｐ：９９３")],
+        ))
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(plan.servers[0].endpoint.host, "imap.example.jp");
         assert_eq!(plan.servers[0].endpoint.port, 993);
@@ -412,7 +441,7 @@ mod tests {
     #[test]
     fn discovered_settings_become_the_plan() {
         let settings = flags("taro@example.jp", &[]);
-        let offline = make(&settings, None).unwrap_or_else(|e| panic!("{e}"));
+        let offline = make(&settings).unwrap_or_else(|e| panic!("{e}"));
         assert!(offline.discover, "the tables do not know example.jp");
         let json = r#"{
           "schema_version": 1, "maildoc_version": "0", "address": "taro@example.jp",
@@ -437,7 +466,7 @@ mod tests {
           ]
         }"#;
         let found: Discovery = serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}"));
-        let plan = from_discovery(&settings, None, &found).unwrap_or_else(|e| panic!("{e}"));
+        let plan = from_discovery(&settings, &found).unwrap_or_else(|e| panic!("{e}"));
         assert!(!plan.discover);
         assert_eq!(plan.settings_source, SettingsSource::Autoconfig);
         let imap = &plan.servers[0];
@@ -458,7 +487,7 @@ mod tests {
         // Only a guess that did not answer: its evidence stands, under the plan's id.
         let mut found = found;
         found.candidates.truncate(1);
-        let plan = from_discovery(&settings, None, &found).unwrap_or_else(|e| panic!("{e}"));
+        let plan = from_discovery(&settings, &found).unwrap_or_else(|e| panic!("{e}"));
         let smtp = &plan.servers[1];
         assert_eq!(smtp.id, "smtp");
         let known = smtp
@@ -469,14 +498,20 @@ mod tests {
         assert_eq!(known.steps[0].id, "smtp.1");
 
         // An explicit user name wins over the discovered one.
-        let plan =
-            from_discovery(&settings, Some("t.yamada"), &found).unwrap_or_else(|e| panic!("{e}"));
+        let plan = from_discovery(
+            &AccountSettings {
+                username: Some("t.yamada".into()),
+                ..settings.clone()
+            },
+            &found,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(plan.servers[0].username, "t.yamada");
     }
 
     #[test]
     fn bad_addresses_are_plan_errors() {
-        assert!(make(&flags("no-at-sign", &[]), None).is_err());
-        assert!(make(&flags("a@b@c", &[]), None).is_err());
+        assert!(make(&flags("no-at-sign", &[])).is_err());
+        assert!(make(&flags("a@b@c", &[])).is_err());
     }
 }

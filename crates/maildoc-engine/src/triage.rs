@@ -91,9 +91,9 @@ mod tests {
         CheckOptions {
             settings: AccountSettings {
                 address: ADDRESS.into(),
+                username: None,
                 servers: vec![ServerSetting::parse(Protocol::Imap, &imap).unwrap()],
             },
-            username: None,
             login: password.is_some(),
             password: password.map(|p| Password::new(p.into())),
             smtp_auth: false,

@@ -13,9 +13,9 @@ fn options(servers: Vec<ServerSetting>) -> CheckOptions {
     CheckOptions {
         settings: AccountSettings {
             address: "taro@example.jp".into(),
+            username: None,
             servers,
         },
-        username: None,
         password: Some(Password::new(PASSWORD.into())),
         login: true,
         smtp_auth: true,

@@ -18,9 +18,9 @@ fn options(address: &str, imap: &str) -> CheckOptions {
     CheckOptions {
         settings: AccountSettings {
             address: address.into(),
+            username: None,
             servers: vec![ServerSetting::parse(Protocol::Imap, imap).unwrap()],
         },
-        username: None,
         password: Some(Password::new(PASSWORD.into())),
         login: true,
         smtp_auth: true,

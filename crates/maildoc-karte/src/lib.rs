@@ -447,6 +447,7 @@ pub fn to_account_settings(karte: &Karte) -> AccountSettings {
     }
     AccountSettings {
         address: karte.account.address.clone(),
+        username: None,
         servers,
     }
 }

@@ -15,6 +15,7 @@ pub struct ServerSetting {
     pub port: Option<u16>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security: Option<Security>,
+    /// The user name of this server, when it has one of its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
     /// SMTP only: whether the app authenticates ("outgoing server requires authentication").
@@ -26,7 +27,18 @@ pub struct ServerSetting {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountSettings {
     pub address: String,
+    /// The user name of every server that has none of its own (none: the one the settings
+    /// source documents, else the address).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
     pub servers: Vec<ServerSetting>,
+}
+
+impl AccountSettings {
+    /// The user name typed for `server`: its own, else the account's.
+    pub fn username_for<'a>(&'a self, server: &'a ServerSetting) -> Option<&'a str> {
+        server.username.as_deref().or(self.username.as_deref())
+    }
 }
 
 impl ServerSetting {

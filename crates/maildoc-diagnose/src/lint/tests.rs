@@ -43,6 +43,7 @@ fn imap(host: &str) -> ServerSetting {
 fn account(address: &str, servers: Vec<ServerSetting>) -> AccountSettings {
     AccountSettings {
         address: address.into(),
+        username: None,
         servers,
     }
 }
