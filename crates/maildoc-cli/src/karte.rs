@@ -12,13 +12,11 @@
 use crate::args::{self, FormatArg, LoginArgs, NetArgs, NetOptions, SmtpAuth};
 use crate::{EXIT_CANNOT_RUN, EXIT_HEALTHY, EXIT_USAGE, password};
 use clap::{Args, Subcommand, ValueEnum};
-use maildoc_engine::karte::KarteCheckOptions;
-use maildoc_karte::{
-    Device, ErrorKind, Expected, IncomingServer, Karte, LoadError, OutgoingServer, Source,
-};
+use maildoc_engine::karte::{KarteCheckOptions, KarteDraft, KarteGiven};
+use maildoc_karte::{Device, IncomingServer, Karte, OutgoingServer};
 use maildoc_model::settings::ServerSetting;
 use maildoc_model::{Protocol, Security};
-use maildoc_report::karte::SheetFormat;
+use maildoc_report::karte::{SheetFormat, load_error_words};
 use maildoc_report::{Format, Lang, ui};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -90,7 +88,7 @@ pub struct CheckArgs {
     pub format: FormatArg,
     #[arg(long, short)]
     pub verbose: bool,
-    #[arg(long, value_name = "APP", value_parser = parse_client)]
+    #[arg(long, value_name = "APP", value_parser = args::parse_client)]
     pub client: Option<maildoc_report::Client>,
 }
 
@@ -111,16 +109,6 @@ pub struct ShowArgs {
         value_name = "human|markdown|html"
     )]
     pub format: ShowFormat,
-}
-
-fn parse_client(s: &str) -> Result<maildoc_report::Client, String> {
-    maildoc_report::Client::parse(s).ok_or_else(|| {
-        let keys: Vec<&str> = maildoc_report::Client::ALL
-            .iter()
-            .map(|c| c.key())
-            .collect();
-        format!("one of {}", keys.join(", "))
-    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -213,64 +201,6 @@ fn say(lang: Lang, key: &str, args: &[(&str, &str)]) {
 fn usage(lang: Lang, key: &str, args: &[(&str, &str)]) -> ExitCode {
     say(lang, key, args);
     ExitCode::from(EXIT_USAGE)
-}
-
-fn expected_words(e: &Expected, lang: Lang) -> String {
-    let key = match e {
-        Expected::Port => "karte-expected-port",
-        Expected::Days => "karte-expected-days",
-        Expected::Number => "karte-expected-number",
-        Expected::Bool => "karte-expected-bool",
-        Expected::Text => "karte-expected-text",
-        Expected::NonEmpty => "karte-expected-non-empty",
-        Expected::Protocol => "karte-expected-protocol",
-        Expected::IncomingProtocol => "karte-expected-incoming-protocol",
-        Expected::Security => "karte-expected-security",
-        Expected::Date => "karte-expected-date",
-        Expected::Result => "karte-expected-result",
-        Expected::OneSource => "karte-expected-one-source",
-        Expected::Address(reason) => {
-            return ui::fill("karte-expected-address", lang, &[("detail", reason)]);
-        }
-        Expected::Other(words) => return words.clone(),
-    };
-    ui::text(key, lang).to_string()
-}
-
-/// A karte that cannot be used, in words: `file:line:column: what is wrong`.
-pub fn load_error_words(e: &LoadError, lang: Lang) -> String {
-    let what = match &e.kind {
-        ErrorKind::Read(detail) => ui::fill("karte-error-read", lang, &[("detail", detail)]),
-        ErrorKind::Syntax(detail) => ui::fill("karte-error-syntax", lang, &[("detail", detail)]),
-        ErrorKind::NotAKarte => ui::text("karte-error-not-karte", lang).to_string(),
-        ErrorKind::BadVersion(v) => ui::fill("karte-error-bad-version", lang, &[("value", v)]),
-        ErrorKind::NewerVersion(v) => ui::fill(
-            "karte-error-newer",
-            lang,
-            &[
-                ("version", &v.to_string()),
-                ("supported", &maildoc_karte::KARTE_VERSION.to_string()),
-            ],
-        ),
-        ErrorKind::PasswordField(key) => ui::fill("karte-error-password", lang, &[("key", key)]),
-        ErrorKind::UnknownField { field } => {
-            ui::fill("karte-error-unknown-field", lang, &[("field", field)])
-        }
-        ErrorKind::MissingField { field } => {
-            ui::fill("karte-error-missing-field", lang, &[("field", field)])
-        }
-        ErrorKind::BadValue {
-            field, expected, ..
-        } => ui::fill(
-            "karte-error-bad-value",
-            lang,
-            &[
-                ("field", field),
-                ("expected", &expected_words(expected, lang)),
-            ],
-        ),
-    };
-    format!("{}: {what}", e.place())
 }
 
 fn load(path: &Path, lang: Lang) -> Result<Karte, ExitCode> {
@@ -419,208 +349,18 @@ fn check(args: CheckArgs, lang: Lang) -> ExitCode {
 // ---------------------------------------------------------------------------------------
 // karte new
 
-/// `--device NAME:APP:PROTOCOL[:delete|:keep]` (full-width colons are read too).
-pub fn parse_device(text: &str) -> Result<Device, String> {
-    let folded: String = text
-        .chars()
-        .map(|c| if c == '：' { ':' } else { c })
-        .collect();
-    let mut parts: Vec<&str> = folded.split(':').collect();
-    let deletes = match parts.last().map(|s| s.trim().to_ascii_lowercase()) {
-        Some(s) if s == "delete" => {
-            parts.pop();
-            Some(true)
-        }
-        Some(s) if s == "keep" => {
-            parts.pop();
-            Some(false)
-        }
-        _ => None,
-    };
-    let protocol = match parts.pop().map(|s| s.trim().to_ascii_lowercase()) {
-        Some(p) if p == "imap" => Protocol::Imap,
-        Some(p) if p == "pop3" || p == "pop" => Protocol::Pop3,
-        _ => return Err(text.to_string()),
-    };
-    let app = parts.pop().map(|s| s.trim().to_string());
-    let name = parts.join(":").trim().to_string();
-    if name.is_empty() {
-        return Err(text.to_string());
-    }
-    Ok(Device {
-        name,
-        app: app.filter(|a| !a.is_empty()),
-        protocol,
-        deletes_from_server: if protocol == Protocol::Pop3 {
-            deletes
-        } else {
-            None
-        },
-        delete_after_days: None,
-        backup: None,
-        notes: None,
-    })
-}
-
-/// A `--source`: a web page when it starts with `http://` or `https://`, else a document.
-pub fn parse_source(text: &str) -> Source {
-    let t = text.trim();
-    let lower = t.to_ascii_lowercase();
-    if lower.starts_with("http://") || lower.starts_with("https://") {
-        Source {
-            url: Some(t.to_string()),
-            ..Source::default()
-        }
-    } else {
-        Source {
-            document: Some(t.to_string()),
-            ..Source::default()
-        }
-    }
-}
-
-/// What `karte new` starts from: the flags, else the provider tables and discovery.
-struct Defaults {
-    incoming: Vec<IncomingServer>,
-    outgoing: Option<OutgoingServer>,
-    provider: Option<String>,
-    sources: Vec<Source>,
-}
-
-fn server_from_flag(
-    protocol: Protocol,
-    value: &str,
-    username: Option<&str>,
-) -> Result<(String, u16, Security, Option<String>), String> {
-    let s = ServerSetting::parse(protocol, value)
-        .map_err(|e| format!("--{} {value}: {e}", protocol.as_str()))?;
-    let (port, security) = s.completed();
-    Ok((
-        s.trimmed_host().to_string(),
-        port,
-        security,
-        username.map(str::to_string),
-    ))
-}
-
-fn defaults_from_flags(a: &NewArgs) -> Result<Defaults, String> {
-    let mut incoming = Vec::new();
-    for (protocol, values) in [(Protocol::Imap, &a.imap), (Protocol::Pop3, &a.pop3)] {
-        for v in values {
-            let (host, port, security, username) =
-                server_from_flag(protocol, v, a.username.as_deref())?;
-            incoming.push(IncomingServer {
-                protocol,
-                host,
-                port: Some(port),
-                security: Some(security),
-                username,
-                leave_on_server: None,
-                leave_on_server_days: None,
-            });
-        }
-    }
-    let outgoing = match a.smtp.first() {
-        Some(v) => {
-            let (host, port, security, username) =
-                server_from_flag(Protocol::Smtp, v, a.username.as_deref())?;
-            Some(OutgoingServer {
-                host,
-                port: Some(port),
-                security: Some(security),
-                username,
-                auth: None,
-            })
-        }
-        None => None,
-    };
-    Ok(Defaults {
-        incoming,
-        outgoing,
-        provider: None,
-        sources: Vec::new(),
-    })
-}
-
-/// Where a discovered server came from, as a karte source: the provider table's page, the
-/// ISPDB file, the autoconfig URL, or what discovery consulted.
-fn discovered_source(
-    d: &maildoc_engine::Discovery,
-    rec: &maildoc_engine::discover::Recommendation,
-) -> Source {
-    use maildoc_engine::discover::SourceKind;
-    use maildoc_model::provider::ProviderSource;
-    if rec.source == SourceKind::Provider
-        && let Some(p) = &d.provider
-    {
-        return match &p.source {
-            ProviderSource::Table { url } => Source {
-                url: Some(url.clone()),
-                note: Some(p.name.clone()),
-                ..Source::default()
-            },
-            ProviderSource::Ispdb { file } => Source {
-                document: Some(format!("Thunderbird ISPDB: {file}")),
-                note: Some(p.name.clone()),
-                ..Source::default()
-            },
-        };
-    }
-    let from = rec.from.trim();
-    if from.starts_with("https://") || from.starts_with("http://") {
-        Source {
-            url: Some(from.to_string()),
-            note: Some(format!("maildoc discover ({})", rec.source.as_str())),
-            ..Source::default()
-        }
-    } else {
-        Source {
-            document: Some(format!(
-                "maildoc discover ({}): {from}",
-                rec.source.as_str()
-            )),
-            ..Source::default()
-        }
-    }
-}
-
-fn defaults_from_discovery(d: &maildoc_engine::Discovery) -> Defaults {
-    let mut incoming = Vec::new();
-    let mut sources: Vec<Source> = Vec::new();
-    for rec in [&d.incoming, &d.alternative].into_iter().flatten() {
-        incoming.push(IncomingServer {
-            protocol: rec.server.protocol,
-            host: rec.server.host.clone(),
-            port: Some(rec.server.port),
-            security: Some(rec.server.security),
-            username: rec.server.username.clone(),
-            leave_on_server: None,
-            leave_on_server_days: None,
-        });
-        let s = discovered_source(d, rec);
-        if !sources.contains(&s) {
-            sources.push(s);
-        }
-    }
-    let outgoing = d.outgoing.as_ref().map(|rec| {
-        let s = discovered_source(d, rec);
-        if !sources.contains(&s) {
-            sources.push(s);
-        }
-        OutgoingServer {
-            host: rec.server.host.clone(),
-            port: Some(rec.server.port),
-            security: Some(rec.server.security),
-            username: rec.server.username.clone(),
-            auth: Some(true),
-        }
-    });
-    Defaults {
-        incoming,
-        outgoing,
-        provider: d.provider.as_ref().map(|p| p.name.clone()),
-        sources,
-    }
+/// The servers of `--imap`, `--pop3` and the first `--smtp`, in that order.
+fn servers_from_flags(a: &NewArgs) -> Result<Vec<ServerSetting>, String> {
+    let imap = a.imap.iter().map(|v| (Protocol::Imap, v));
+    let pop3 = a.pop3.iter().map(|v| (Protocol::Pop3, v));
+    let smtp = a.smtp.first().map(|v| (Protocol::Smtp, v));
+    imap.chain(pop3)
+        .chain(smtp)
+        .map(|(protocol, v)| {
+            ServerSetting::parse(protocol, v)
+                .map_err(|e| format!("--{} {v}: {e}", protocol.as_str()))
+        })
+        .collect()
 }
 
 /// Asks questions on standard error and reads the answers from standard input, one line
@@ -717,14 +457,11 @@ impl<R: BufRead> Asker<R> {
     }
 }
 
-fn interview<R: BufRead>(
-    asker: &mut Asker<R>,
-    karte: &mut Karte,
-    defaults: &Defaults,
-    address: &str,
-    domain: &str,
-) {
+/// Asks for the karte's settings, devices and sources; what the karte holds already (from
+/// the flags or discovery) is the default of each question.
+fn interview<R: BufRead>(asker: &mut Asker<R>, karte: &mut Karte, address: &str, domain: &str) {
     let lang = asker.lang;
+    let (known_incoming, known_outgoing) = (karte.incoming.clone(), karte.outgoing.clone());
     say(lang, "karte-ask-intro", &[("address", address)]);
     karte.account.display_name = asker.optional(
         "karte-ask-display-name",
@@ -732,8 +469,8 @@ fn interview<R: BufRead>(
     );
     karte.account.provider =
         asker.optional("karte-ask-provider", karte.account.provider.as_deref());
-    // Incoming: the protocols the defaults know, or IMAP.
-    let known: Vec<Protocol> = defaults.incoming.iter().map(|s| s.protocol).collect();
+    // Incoming: the protocols the karte knows, or IMAP.
+    let known: Vec<Protocol> = known_incoming.iter().map(|s| s.protocol).collect();
     let default_protocols = match (
         known.contains(&Protocol::Imap),
         known.contains(&Protocol::Pop3),
@@ -763,7 +500,7 @@ fn interview<R: BufRead>(
     };
     let mut incoming = Vec::new();
     for protocol in protocols {
-        let d = defaults.incoming.iter().find(|s| s.protocol == protocol);
+        let d = known_incoming.iter().find(|s| s.protocol == protocol);
         let host = d.map(|s| s.host.clone()).unwrap_or_else(|| {
             let prefix = if protocol == Protocol::Imap {
                 "imap"
@@ -809,7 +546,7 @@ fn interview<R: BufRead>(
         incoming.push(server);
     }
     karte.incoming = incoming;
-    let o = defaults.outgoing.as_ref();
+    let o = known_outgoing.as_ref();
     let security = o.and_then(|s| s.security).unwrap_or(Security::Starttls);
     let port = o
         .and_then(|s| s.port)
@@ -883,7 +620,7 @@ fn interview<R: BufRead>(
     karte.devices = devices;
     say(lang, "karte-ask-sources", &[]);
     while let Some(s) = asker.optional("karte-ask-source", None) {
-        karte.sources.push(parse_source(&s));
+        karte.sources.push(maildoc_karte::parse_source(&s));
         if asker.ended {
             break;
         }
@@ -901,7 +638,7 @@ fn new(a: NewArgs, lang: Lang) -> ExitCode {
     let devices = match a
         .device
         .iter()
-        .map(|d| parse_device(d))
+        .map(|d| maildoc_karte::parse_device(d))
         .collect::<Result<Vec<_>, _>>()
     {
         Ok(d) => d,
@@ -921,9 +658,9 @@ fn new(a: NewArgs, lang: Lang) -> ExitCode {
     }
     let interactive = a.interactive || std::io::stdin().is_terminal();
     let any_server_flag = !(a.imap.is_empty() && a.pop3.is_empty() && a.smtp.is_empty());
-    let defaults = if any_server_flag {
-        match defaults_from_flags(&a) {
-            Ok(d) => d,
+    let draft = if any_server_flag {
+        match servers_from_flags(&a) {
+            Ok(servers) => KarteDraft::from_servers(&servers, a.username.as_deref()),
             Err(e) => return usage(lang, "error-input", &[("detail", &e)]),
         }
     } else {
@@ -956,51 +693,25 @@ fn new(a: NewArgs, lang: Lang) -> ExitCode {
                 eprintln!("maildoc: {}", n.text(lang));
             }
         }
-        let mut d = defaults_from_discovery(&discovery);
-        if let Some(username) = &a.username {
-            for s in &mut d.incoming {
-                s.username = Some(username.clone());
-            }
-            if let Some(o) = &mut d.outgoing {
-                o.username = Some(username.clone());
-            }
-        }
-        d
+        KarteDraft::from_discovery(&discovery, a.username.as_deref())
     };
-    if !interactive && defaults.incoming.is_empty() && defaults.outgoing.is_none() {
+    if !interactive && !draft.has_servers() {
         return usage(lang, "karte-error-no-settings", &[("address", &full)]);
     }
-    let mut karte = Karte::new(full.clone());
-    karte.account.display_name = a.display_name.clone();
-    karte.account.provider = a.provider.clone().or(defaults.provider.clone());
-    karte.account.changed_by = a.changed_by.clone();
-    karte.incoming = defaults.incoming.clone();
-    for s in karte
-        .incoming
-        .iter_mut()
-        .filter(|s| s.protocol == Protocol::Pop3)
-    {
-        if let Some(days) = a.leave_on_server_days.filter(|d| *d > 0) {
-            s.leave_on_server = Some(true);
-            s.leave_on_server_days = Some(days);
-        }
-    }
-    karte.outgoing = defaults.outgoing.clone();
-    if let (Some(o), Some(auth)) = (&mut karte.outgoing, a.smtp_auth) {
-        o.auth = Some(auth == SmtpAuth::Password);
-    } else if let Some(o) = &mut karte.outgoing
-        && o.auth.is_none()
-    {
-        o.auth = Some(true);
-    }
-    karte.devices = devices;
-    karte.sources = defaults.sources.clone();
-    for s in &a.source {
-        let s = parse_source(s);
-        if !karte.sources.contains(&s) {
-            karte.sources.push(s);
-        }
-    }
+    let given = KarteGiven {
+        display_name: a.display_name.clone(),
+        provider: a.provider.clone(),
+        changed_by: a.changed_by.clone(),
+        leave_on_server_days: a.leave_on_server_days,
+        smtp_auth: a.smtp_auth.map(|auth| auth == SmtpAuth::Password),
+        devices,
+        sources: a
+            .source
+            .iter()
+            .map(|s| maildoc_karte::parse_source(s))
+            .collect(),
+    };
+    let mut karte = draft.into_karte(&full, given);
     if interactive {
         let stdin = std::io::stdin();
         let mut asker = Asker {
@@ -1008,13 +719,9 @@ fn new(a: NewArgs, lang: Lang) -> ExitCode {
             lang,
             ended: false,
         };
-        let mut d = defaults;
-        // What the flags set stays the default of each question.
-        d.incoming = karte.incoming.clone();
-        d.outgoing = karte.outgoing.clone();
-        interview(&mut asker, &mut karte, &d, &full, &address.domain);
+        interview(&mut asker, &mut karte, &full, &address.domain);
     }
-    karte.account.last_changed = Some(now_rfc3339());
+    karte.account.last_changed = Some(maildoc_karte::now_rfc3339());
     if let Ok(secret) = std::env::var("MAILDOC_PASSWORD") {
         redact(&mut karte, &secret, lang);
     }
@@ -1049,101 +756,9 @@ fn new(a: NewArgs, lang: Lang) -> ExitCode {
     ExitCode::from(EXIT_HEALTHY)
 }
 
-/// Now, in RFC 3339 (UTC, whole seconds).
-fn now_rfc3339() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    let now = now.replace_nanosecond(0).unwrap_or(now);
-    now.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn devices_from_flags() {
-        let d =
-            parse_device("事務所のパソコン:outlook:pop3:delete").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(d.name, "事務所のパソコン");
-        assert_eq!(d.app.as_deref(), Some("outlook"));
-        assert_eq!(d.protocol, Protocol::Pop3);
-        assert_eq!(d.deletes_from_server, Some(true));
-        let d = parse_device("iPhone：iphone：IMAP").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!((d.protocol, d.deletes_from_server), (Protocol::Imap, None));
-        let d = parse_device("PC::pop3:keep").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!((d.app, d.deletes_from_server), (None, Some(false)));
-        let d = parse_device("a:b:c:imap").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!((d.name.as_str(), d.app.as_deref()), ("a:b", Some("c")));
-        assert!(parse_device("PC:outlook").is_err());
-        assert!(parse_device(":outlook:imap").is_err());
-        assert!(parse_device("PC:outlook:smtp").is_err());
-    }
-
-    #[test]
-    fn sources_from_flags() {
-        assert_eq!(
-            parse_source("https://example.jp/help").url.as_deref(),
-            Some("https://example.jp/help")
-        );
-        assert_eq!(
-            parse_source(" 登録内容のお知らせ ").document.as_deref(),
-            Some("登録内容のお知らせ")
-        );
-    }
-
-    #[test]
-    fn every_load_error_has_words_in_both_languages() {
-        let kinds = vec![
-            ErrorKind::Read("x".into()),
-            ErrorKind::Syntax("x".into()),
-            ErrorKind::NotAKarte,
-            ErrorKind::BadVersion("x".into()),
-            ErrorKind::NewerVersion(2),
-            ErrorKind::PasswordField("password".into()),
-            ErrorKind::UnknownField {
-                field: "a.b".into(),
-            },
-            ErrorKind::MissingField {
-                field: "a.b".into(),
-            },
-        ];
-        let expected = [
-            Expected::Port,
-            Expected::Days,
-            Expected::Number,
-            Expected::Bool,
-            Expected::Text,
-            Expected::NonEmpty,
-            Expected::Protocol,
-            Expected::IncomingProtocol,
-            Expected::Security,
-            Expected::Date,
-            Expected::Result,
-            Expected::OneSource,
-            Expected::Address("no @".into()),
-        ];
-        let kinds = kinds
-            .into_iter()
-            .chain(expected.into_iter().map(|e| ErrorKind::BadValue {
-                field: "a.b".into(),
-                expected: e,
-                detail: String::new(),
-            }));
-        for kind in kinds {
-            let e = LoadError {
-                path: "k.toml".into(),
-                line: Some(3),
-                column: Some(1),
-                kind,
-            };
-            for lang in [Lang::Ja, Lang::En] {
-                let words = load_error_words(&e, lang);
-                assert!(words.starts_with("k.toml:3:1: "), "{words}");
-                assert!(!words.contains('?') && !words.contains('{'), "{words}");
-            }
-        }
-    }
 
     #[test]
     fn help_is_worded_in_both_languages() {

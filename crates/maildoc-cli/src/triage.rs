@@ -8,9 +8,7 @@ use clap::{Args, ValueEnum};
 use maildoc_engine::CheckOptions;
 use maildoc_report::triage::causes_table;
 use maildoc_report::{Lang, ui};
-use maildoc_triage::{
-    Check, CheckNote, CheckStatus, Kind, Outcome, SenderCheckNote, SenderCheckOutcome, Triage,
-};
+use maildoc_triage::{CheckNote, Kind, Outcome, SenderCheckNote, Triage};
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -305,33 +303,14 @@ fn maybe_check(outcome: &mut Outcome, args: &TriageArgs, lang: Lang, interactive
     }
 }
 
-/// Runs `maildoc domain`'s check of the sender's domain when a sender is known and it has not
-/// run yet, with triage's DNS server, CA file and timeout. No DNS blocklist is asked: the
-/// sender's MX addresses say nothing about whether its mail gets through to this mailbox.
+/// Runs `maildoc domain`'s check of the sender's domain when it is due, with triage's DNS
+/// server, CA file and timeout.
 fn maybe_domain_check(outcome: &mut Outcome, args: &TriageArgs, lang: Lang, interactive: bool) {
-    let ready = outcome
-        .triage
-        .checks_to_run()
-        .into_iter()
-        .find_map(|c| match c {
-            Check::SenderDomain {
-                domain,
-                status: CheckStatus::Ready,
-            } => Some(domain),
-            _ => None,
-        });
-    let Some(domain) = ready else { return };
-    if outcome.domain_report.is_some() || outcome.domain_note.is_some() {
+    let Some(domain) = maildoc_engine::triage::sender_check_due(outcome, args.no_domain_check)
+    else {
         return;
-    }
-    if args.no_domain_check {
-        outcome.domain_note = Some(SenderCheckNote::Skipped);
-        return;
-    }
-    let failed = |outcome: &mut Outcome| outcome.domain_note = Some(SenderCheckNote::Failed);
-    let Ok(domain) = maildoc_engine::domain::DomainName::parse(&domain) else {
-        return failed(outcome);
     };
+    let failed = |outcome: &mut Outcome| outcome.domain_note = Some(SenderCheckNote::Failed);
     let Ok(net) = args.net.checked(lang) else {
         return failed(outcome);
     };
@@ -344,22 +323,13 @@ fn maybe_domain_check(outcome: &mut Outcome, args: &TriageArgs, lang: Lang, inte
             ui::fill("triage-checking", lang, &[("address", domain.as_str())])
         );
     }
-    let opts = maildoc_engine::domain::Options {
-        dnsbl_zones: Vec::new(),
-        timeout: net.timeout,
-        ..Default::default()
-    };
-    let report = runtime.block_on(maildoc_engine::domain::check(
+    runtime.block_on(maildoc_engine::triage::check_sender_domain(
         &net.env,
+        outcome,
         &domain,
-        &opts,
+        net.timeout,
         |_| {},
     ));
-    outcome.triage.record_sender_check(SenderCheckOutcome {
-        codes: report.findings.iter().map(|f| f.code).collect(),
-        conclusive: report.spf_ok.is_some() && !report.dmarc.lookup.is_inconclusive(),
-    });
-    outcome.domain_report = Some(report);
 }
 
 // ---- prompts ---------------------------------------------------------------------------------

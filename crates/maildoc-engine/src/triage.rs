@@ -1,9 +1,15 @@
 //! Triage's jobs under the questions: the error text goes through `explain` into the causes,
-//! and the account check's report is folded into them. Asking the questions is the caller's.
+//! and the account check's report and the sender's domain check are folded into them. Asking
+//! the questions is the caller's.
 
+use crate::domain::DomainName;
 use crate::{CheckOptions, Env, Error, Event};
 use maildoc_model::Code;
-use maildoc_triage::{CheckNote, Outcome, Triage, TriageError};
+use maildoc_triage::{
+    Check, CheckNote, CheckStatus, Outcome, SenderCheckNote, SenderCheckOutcome, Triage,
+    TriageError,
+};
+use std::time::Duration;
 
 /// Records an answer. The `error` answer also goes through `maildoc_explain::explain`: its
 /// candidate codes raise the causes naming them and are kept for the summary.
@@ -60,6 +66,61 @@ pub async fn check(
             Err(e)
         }
     }
+}
+
+/// The sender's domain to check, when a sender is known and its domain has neither been
+/// checked nor noted. With `skip`, the check is noted as skipped instead; a sender's domain
+/// that is not a domain name is noted as failed. Either way, none is due then.
+pub fn sender_check_due(outcome: &mut Outcome, skip: bool) -> Option<DomainName> {
+    let domain = outcome
+        .triage
+        .checks_to_run()
+        .into_iter()
+        .find_map(|c| match c {
+            Check::SenderDomain {
+                domain,
+                status: CheckStatus::Ready,
+            } => Some(domain),
+            _ => None,
+        })?;
+    if outcome.domain_report.is_some() || outcome.domain_note.is_some() {
+        return None;
+    }
+    if skip {
+        outcome.domain_note = Some(SenderCheckNote::Skipped);
+        return None;
+    }
+    match DomainName::parse(&domain) {
+        Ok(domain) => Some(domain),
+        Err(_) => {
+            outcome.domain_note = Some(SenderCheckNote::Failed);
+            None
+        }
+    }
+}
+
+/// Runs `maildoc domain`'s check of the sender's domain ([`sender_check_due`]) and folds it
+/// into the outcome: its sender-authentication codes confirm that cause, a conclusive look
+/// that finds none makes it unlikely. No DNS blocklist is asked: the sender's MX addresses
+/// say nothing about whether its mail gets through to this mailbox.
+pub async fn check_sender_domain(
+    env: &Env,
+    outcome: &mut Outcome,
+    domain: &DomainName,
+    timeout: Duration,
+    progress: impl FnMut(Event) + Send,
+) {
+    let opts = crate::domain::Options {
+        dnsbl_zones: Vec::new(),
+        timeout,
+        ..Default::default()
+    };
+    let report = crate::domain::check(env, domain, &opts, progress).await;
+    outcome.triage.record_sender_check(SenderCheckOutcome {
+        codes: report.findings.iter().map(|f| f.code).collect(),
+        conclusive: report.spf_ok.is_some() && !report.dmarc.lookup.is_inconclusive(),
+    });
+    outcome.domain_report = Some(report);
 }
 
 #[cfg(test)]
@@ -199,5 +260,81 @@ mod tests {
         answer(&mut o, "error", "  ").unwrap();
         assert_eq!(o.explained, None);
         assert!(answer(&mut o, "no-such-question", "x").is_err());
+    }
+
+    /// An outcome of the path that asks for the sender, with `sender` answered.
+    fn with_sender(sender: &str) -> Outcome {
+        let mut o = outcome("receive");
+        for (q, v) in [
+            ("internet", "yes"),
+            ("scope", "some"),
+            ("one-sender", "yes"),
+            ("sender", sender),
+            ("sender-spam", "no"),
+        ] {
+            answer(&mut o, q, v).unwrap();
+        }
+        o
+    }
+
+    #[test]
+    fn the_sender_check_is_due_once_a_sender_is_known() {
+        let mut o = outcome("receive");
+        assert_eq!(sender_check_due(&mut o, false), None);
+        let mut o = with_sender("info@Shop.Example");
+        let due = sender_check_due(&mut o, false).unwrap();
+        assert_eq!(due.as_str(), "shop.example");
+        assert_eq!(o.domain_note, None);
+        // Skipped: noted, and not due again.
+        assert_eq!(sender_check_due(&mut o, true), None);
+        assert_eq!(o.domain_note, Some(SenderCheckNote::Skipped));
+        assert_eq!(sender_check_due(&mut o, false), None);
+        // A sender whose domain is not a domain name.
+        let mut o = with_sender("info@localhost");
+        assert_eq!(sender_check_due(&mut o, false), None);
+        assert_eq!(o.domain_note, Some(SenderCheckNote::Failed));
+    }
+
+    #[tokio::test]
+    async fn a_sender_check_that_learns_nothing_leaves_the_cause_likely() {
+        let dns = maildoc_testkit::hostile::dns(maildoc_testkit::hostile::DnsBehaviour::ServFail);
+        let env = Env::new(Some(dns), None).unwrap();
+        let mut o = with_sender("info@shop.example");
+        let domain = sender_check_due(&mut o, false).unwrap();
+        let mut parts = Vec::new();
+        check_sender_domain(&env, &mut o, &domain, Duration::from_secs(5), |e| {
+            parts.push(e)
+        })
+        .await;
+        let report = o.domain_report.as_ref().unwrap();
+        assert_eq!(report.domain, "shop.example");
+        assert!(!parts.is_empty());
+        assert_eq!(o.domain_note, None);
+        assert_eq!(likelihood(&o, "sender-auth"), Likelihood::Likely);
+        assert_eq!(sender_check_due(&mut o, false), None);
+        assert!(o.triage.checks_to_run().contains(&Check::SenderDomain {
+            domain: "shop.example".into(),
+            status: CheckStatus::Done,
+        }));
+    }
+
+    #[tokio::test]
+    #[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
+    async fn a_sender_check_asks_no_blocklist() {
+        let lab = maildoc_testkit::lab::Lab::get();
+        let ca = std::fs::read(lab.ca()).unwrap();
+        let env = Env::new(Some(lab.dns().parse().unwrap()), Some(&ca)).unwrap();
+        let mut o = with_sender("info@good.posture.lab.example");
+        let domain = sender_check_due(&mut o, false).unwrap();
+        let mut parts = Vec::new();
+        check_sender_domain(&env, &mut o, &domain, Duration::from_secs(10), |e| {
+            parts.push(e)
+        })
+        .await;
+        let report = o.domain_report.as_ref().unwrap();
+        assert!(!report.mx_hosts.is_empty(), "{report:?}");
+        assert!(report.dnsbl.is_empty(), "{:?}", report.dnsbl);
+        // A conclusive look: the cause is confirmed or unlikely, no longer merely likely.
+        assert_ne!(likelihood(&o, "sender-auth"), Likelihood::Likely);
     }
 }

@@ -17,7 +17,7 @@ use maildoc_model::{Protocol, Report, Severity, StepKind};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// What a value must look like, for people (the CLI words each in ja and en).
+/// What a value must look like, for people (`maildoc_report::karte` words each in ja and en).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Expected {
     /// A port number, 1 to 65535.
@@ -520,6 +520,77 @@ pub fn whole_seconds(text: &str) -> String {
 /// Appends a check to the history (oldest first).
 pub fn append_history(karte: &mut Karte, entry: HistoryEntry) {
     karte.history.push(entry);
+}
+
+/// A device from text, `NAME:APP:PROTOCOL[:delete|:keep]` (full-width colons are read too):
+/// `delete` or `keep` says whether a POP3 device deletes the mail from the server, and the
+/// name may hold colons itself. The text back when it is not a device.
+pub fn parse_device(text: &str) -> Result<Device, String> {
+    let folded: String = text
+        .chars()
+        .map(|c| if c == '：' { ':' } else { c })
+        .collect();
+    let mut parts: Vec<&str> = folded.split(':').collect();
+    let deletes = match parts.last().map(|s| s.trim().to_ascii_lowercase()) {
+        Some(s) if s == "delete" => {
+            parts.pop();
+            Some(true)
+        }
+        Some(s) if s == "keep" => {
+            parts.pop();
+            Some(false)
+        }
+        _ => None,
+    };
+    let protocol = match parts.pop().map(|s| s.trim().to_ascii_lowercase()) {
+        Some(p) if p == "imap" => Protocol::Imap,
+        Some(p) if p == "pop3" || p == "pop" => Protocol::Pop3,
+        _ => return Err(text.to_string()),
+    };
+    let app = parts.pop().map(|s| s.trim().to_string());
+    let name = parts.join(":").trim().to_string();
+    if name.is_empty() {
+        return Err(text.to_string());
+    }
+    Ok(Device {
+        name,
+        app: app.filter(|a| !a.is_empty()),
+        protocol,
+        deletes_from_server: if protocol == Protocol::Pop3 {
+            deletes
+        } else {
+            None
+        },
+        delete_after_days: None,
+        backup: None,
+        notes: None,
+    })
+}
+
+/// A source from text: a web page when it starts with `http://` or `https://`, else a
+/// document.
+pub fn parse_source(text: &str) -> Source {
+    let t = text.trim();
+    let lower = t.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        Source {
+            url: Some(t.to_string()),
+            ..Source::default()
+        }
+    } else {
+        Source {
+            document: Some(t.to_string()),
+            ..Source::default()
+        }
+    }
+}
+
+/// Now, in RFC 3339 (UTC, whole seconds), as a karte records when it was last changed.
+pub fn now_rfc3339() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let now = now.replace_nanosecond(0).unwrap_or(now);
+    now.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 /// What [`redact`] puts where the password was.

@@ -507,3 +507,41 @@ fn links_are_followed_and_devices_never_replaced() {
         Ok(WriteMode::Replace(dir.0.join("new.toml")))
     );
 }
+
+#[test]
+fn devices_from_text() {
+    let d = parse_device("事務所のパソコン:outlook:pop3:delete").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(d.name, "事務所のパソコン");
+    assert_eq!(d.app.as_deref(), Some("outlook"));
+    assert_eq!(d.protocol, Protocol::Pop3);
+    assert_eq!(d.deletes_from_server, Some(true));
+    let d = parse_device("iPhone：iphone：IMAP").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((d.protocol, d.deletes_from_server), (Protocol::Imap, None));
+    let d = parse_device("PC::pop3:keep").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((d.app, d.deletes_from_server), (None, Some(false)));
+    let d = parse_device("a:b:c:imap").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((d.name.as_str(), d.app.as_deref()), ("a:b", Some("c")));
+    assert!(parse_device("PC:outlook").is_err());
+    assert!(parse_device(":outlook:imap").is_err());
+    assert!(parse_device("PC:outlook:smtp").is_err());
+}
+
+#[test]
+fn sources_from_text() {
+    assert_eq!(
+        parse_source("https://example.jp/help").url.as_deref(),
+        Some("https://example.jp/help")
+    );
+    assert_eq!(
+        parse_source(" 登録内容のお知らせ ").document.as_deref(),
+        Some("登録内容のお知らせ")
+    );
+}
+
+#[test]
+fn now_is_a_karte_time_in_whole_seconds() {
+    let now = now_rfc3339();
+    assert!(is_time(&now), "{now}");
+    assert_eq!(whole_seconds(&now), now);
+    assert!(!now.contains('.'), "{now}");
+}

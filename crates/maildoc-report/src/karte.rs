@@ -7,6 +7,7 @@
 
 use crate::html::escape;
 use crate::ui;
+use maildoc_engine::karte::{ErrorKind, Expected, LoadError};
 use maildoc_kb::{Client, Lang};
 use maildoc_model::karte::{
     Device, HistoryEntry, IncomingServer, KARTE_VERSION, Karte, OutgoingServer, Retention,
@@ -743,6 +744,68 @@ fn html(s: &Sheet, lang: Lang) -> String {
     out
 }
 
+// ---------------------------------------------------------------------------------------
+// Errors
+
+/// A karte that cannot be used, in words: `file:line:column: what is wrong`.
+pub fn load_error_words(e: &LoadError, lang: Lang) -> String {
+    let what = match &e.kind {
+        ErrorKind::Read(detail) => ui::fill("karte-error-read", lang, &[("detail", detail)]),
+        ErrorKind::Syntax(detail) => ui::fill("karte-error-syntax", lang, &[("detail", detail)]),
+        ErrorKind::NotAKarte => ui::text("karte-error-not-karte", lang).to_string(),
+        ErrorKind::BadVersion(v) => ui::fill("karte-error-bad-version", lang, &[("value", v)]),
+        ErrorKind::NewerVersion(v) => ui::fill(
+            "karte-error-newer",
+            lang,
+            &[
+                ("version", &v.to_string()),
+                ("supported", &KARTE_VERSION.to_string()),
+            ],
+        ),
+        ErrorKind::PasswordField(key) => ui::fill("karte-error-password", lang, &[("key", key)]),
+        ErrorKind::UnknownField { field } => {
+            ui::fill("karte-error-unknown-field", lang, &[("field", field)])
+        }
+        ErrorKind::MissingField { field } => {
+            ui::fill("karte-error-missing-field", lang, &[("field", field)])
+        }
+        ErrorKind::BadValue {
+            field, expected, ..
+        } => ui::fill(
+            "karte-error-bad-value",
+            lang,
+            &[
+                ("field", field),
+                ("expected", &expected_words(expected, lang)),
+            ],
+        ),
+    };
+    format!("{}: {what}", e.place())
+}
+
+/// What a karte value must look like, in words.
+pub fn expected_words(e: &Expected, lang: Lang) -> String {
+    let key = match e {
+        Expected::Port => "karte-expected-port",
+        Expected::Days => "karte-expected-days",
+        Expected::Number => "karte-expected-number",
+        Expected::Bool => "karte-expected-bool",
+        Expected::Text => "karte-expected-text",
+        Expected::NonEmpty => "karte-expected-non-empty",
+        Expected::Protocol => "karte-expected-protocol",
+        Expected::IncomingProtocol => "karte-expected-incoming-protocol",
+        Expected::Security => "karte-expected-security",
+        Expected::Date => "karte-expected-date",
+        Expected::Result => "karte-expected-result",
+        Expected::OneSource => "karte-expected-one-source",
+        Expected::Address(reason) => {
+            return ui::fill("karte-expected-address", lang, &[("detail", reason)]);
+        }
+        Expected::Other(words) => return words.clone(),
+    };
+    ui::text(key, lang).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -763,5 +826,58 @@ mod tests {
     fn app_names() {
         assert_eq!(app_label("iphone", Lang::En), "iPhone/iPad Mail");
         assert_eq!(app_label("Becky!", Lang::Ja), "Becky!");
+    }
+
+    #[test]
+    fn every_load_error_has_words_in_both_languages() {
+        let kinds = vec![
+            ErrorKind::Read("x".into()),
+            ErrorKind::Syntax("x".into()),
+            ErrorKind::NotAKarte,
+            ErrorKind::BadVersion("x".into()),
+            ErrorKind::NewerVersion(2),
+            ErrorKind::PasswordField("password".into()),
+            ErrorKind::UnknownField {
+                field: "a.b".into(),
+            },
+            ErrorKind::MissingField {
+                field: "a.b".into(),
+            },
+        ];
+        let expected = [
+            Expected::Port,
+            Expected::Days,
+            Expected::Number,
+            Expected::Bool,
+            Expected::Text,
+            Expected::NonEmpty,
+            Expected::Protocol,
+            Expected::IncomingProtocol,
+            Expected::Security,
+            Expected::Date,
+            Expected::Result,
+            Expected::OneSource,
+            Expected::Address("no @".into()),
+        ];
+        let kinds = kinds
+            .into_iter()
+            .chain(expected.into_iter().map(|e| ErrorKind::BadValue {
+                field: "a.b".into(),
+                expected: e,
+                detail: String::new(),
+            }));
+        for kind in kinds {
+            let e = LoadError {
+                path: "k.toml".into(),
+                line: Some(3),
+                column: Some(1),
+                kind,
+            };
+            for lang in [Lang::Ja, Lang::En] {
+                let words = load_error_words(&e, lang);
+                assert!(words.starts_with("k.toml:3:1: "), "{words}");
+                assert!(!words.contains('?') && !words.contains('{'), "{words}");
+            }
+        }
     }
 }
