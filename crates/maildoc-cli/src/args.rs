@@ -9,7 +9,7 @@ use clap::builder::ValueParser;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use maildoc_engine::Env;
 use maildoc_model::Protocol;
-use maildoc_model::settings::{AccountSettings, ServerSetting};
+use maildoc_model::settings::AccountSettings;
 use maildoc_report::{Format, Lang, ui};
 use std::any::TypeId;
 use std::ffi::OsString;
@@ -33,6 +33,7 @@ pub enum Command {
     Triage(crate::triage::TriageArgs),
     Explain(crate::explain::ExplainArgs),
     Domain(crate::domain::DomainArgs),
+    Serve(crate::serve::ServeArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -106,25 +107,16 @@ impl ServerArgs {
     /// `--imap`/`--pop3`/`--smtp` value with its host exactly as typed and, for SMTP, whether
     /// the app authenticates. A value that does not parse is the error, in words.
     pub fn settings(&self, address: &str) -> Result<AccountSettings, String> {
-        let flags = [
+        let texts: Vec<(Protocol, &str)> = [
             (Protocol::Imap, &self.imap),
             (Protocol::Pop3, &self.pop3),
             (Protocol::Smtp, &self.smtp),
-        ];
-        let mut servers = Vec::new();
-        for (protocol, values) in flags {
-            for value in values {
-                let mut server = ServerSetting::parse(protocol, value)
-                    .map_err(|e| format!("--{} {value}: {e}", protocol.as_str()))?;
-                server.auth = (protocol == Protocol::Smtp).then_some(self.smtp_auth());
-                servers.push(server);
-            }
-        }
-        Ok(AccountSettings {
-            address: address.to_string(),
-            username: self.username.clone(),
-            servers,
-        })
+        ]
+        .into_iter()
+        .flat_map(|(p, values)| values.iter().map(move |v| (p, v.as_str())))
+        .collect();
+        AccountSettings::from_texts(address, self.username.clone(), &texts, self.smtp_auth())
+            .map_err(|e| e.to_string())
     }
 
     /// Whether the mail app authenticates to the outgoing server.
@@ -317,7 +309,8 @@ fn command(lang: Lang) -> clap::Command {
     cmd = crate::karte::localize_help(cmd, lang);
     cmd = crate::triage::localize_help(cmd, lang);
     cmd = crate::explain::localize_help(cmd, lang);
-    crate::domain::localize_help(cmd, lang)
+    cmd = crate::domain::localize_help(cmd, lang);
+    crate::serve::localize_help(cmd, lang)
 }
 
 /// The message for the first value in `argv` that must be text but is not UTF-8; `None` when

@@ -8,6 +8,7 @@ mod explain;
 mod karte;
 mod password;
 mod progress;
+mod serve;
 mod triage;
 
 use args::Command;
@@ -43,6 +44,7 @@ fn main() -> ExitCode {
         Command::Triage(args) => triage::run(args, cli.lang.as_deref()),
         Command::Explain(args) => explain::run(args, cli.lang.as_deref()),
         Command::Domain(args) => domain::run(args, cli.lang.as_deref()),
+        Command::Serve(args) => serve::run(args, cli.lang.as_deref()),
     }
 }
 

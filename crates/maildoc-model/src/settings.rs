@@ -34,7 +34,59 @@ pub struct AccountSettings {
     pub servers: Vec<ServerSetting>,
 }
 
+/// A server's text that is not `HOST[:PORT][/ssl|/starttls|/plain]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettingError {
+    pub protocol: Protocol,
+    /// The text as given.
+    pub value: String,
+    /// Why it is not a setting.
+    pub detail: String,
+}
+
+impl std::fmt::Display for SettingError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "--{} {}: {}",
+            self.protocol.as_str(),
+            self.value,
+            self.detail
+        )
+    }
+}
+
+impl std::error::Error for SettingError {}
+
 impl AccountSettings {
+    /// The settings of `address` as every door takes them (the CLI's flags, the web form's
+    /// fields): the account's user name, each server's text
+    /// (`HOST[:PORT][/ssl|/starttls|/plain]`, host exactly as typed) in the order given, and
+    /// for SMTP whether the app authenticates (`smtp_auth`).
+    pub fn from_texts(
+        address: &str,
+        username: Option<String>,
+        servers: &[(Protocol, &str)],
+        smtp_auth: bool,
+    ) -> Result<AccountSettings, SettingError> {
+        let mut parsed = Vec::new();
+        for &(protocol, value) in servers {
+            let mut server =
+                ServerSetting::parse(protocol, value).map_err(|detail| SettingError {
+                    protocol,
+                    value: value.to_string(),
+                    detail,
+                })?;
+            server.auth = (protocol == Protocol::Smtp).then_some(smtp_auth);
+            parsed.push(server);
+        }
+        Ok(AccountSettings {
+            address: address.to_string(),
+            username,
+            servers: parsed,
+        })
+    }
+
     /// The user name typed for `server`: its own, else the account's.
     pub fn username_for<'a>(&'a self, server: &'a ServerSetting) -> Option<&'a str> {
         server.username.as_deref().or(self.username.as_deref())

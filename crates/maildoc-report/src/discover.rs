@@ -422,6 +422,15 @@ fn candidates_heading(d: &Discovery, lang: Lang) -> String {
     )
 }
 
+/// The screen form as a part of an HTML page (the web app's result): the same lines as
+/// [`human`], escaped, in a preformatted block that wraps at phone width.
+pub fn html(d: &Discovery, lang: Lang) -> String {
+    format!(
+        "<pre class=\"screen\">{}</pre>\n",
+        crate::html::escape(&human(d, lang))
+    )
+}
+
 // ---------------------------------------------------------------------------------------
 // Human
 

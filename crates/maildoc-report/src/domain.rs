@@ -436,8 +436,8 @@ ul { padding-left: 1.25rem; }
 code { font-size: .9em; white-space: pre-wrap; overflow-wrap: anywhere; }
 ";
 
-/// The HTML page a web app serves: the same content and order as [`markdown`] (the verdict,
-/// the findings with cause and fix, then the records), every text escaped.
+/// The HTML page of a domain's posture: the same content and order as [`markdown`] (the
+/// verdict, the findings with cause and fix, then the records), every text escaped.
 pub fn html(r: &DomainReport, lang: Lang) -> String {
     let title = ui::fill("domain-title", lang, &[("domain", &r.domain)]);
     let mut out = String::new();
@@ -453,6 +453,15 @@ pub fn html(r: &DomainReport, lang: Lang) -> String {
     );
     let _ = writeln!(out, "<title>{}</title>", escape(&title));
     let _ = write!(out, "<style>\n{CSS}</style>\n</head>\n<body>\n");
+    html_section(&mut out, r, lang);
+    let _ = writeln!(out, "</body>\n</html>");
+    out
+}
+
+/// The posture as a part of an HTML page (the web app's result): the title, the verdict, each
+/// finding with `data-code` and `data-severity`, then the records.
+pub fn html_section(out: &mut String, r: &DomainReport, lang: Lang) {
+    let title = ui::fill("domain-title", lang, &[("domain", &r.domain)]);
     let _ = writeln!(out, "<h1>{}</h1>", escape(&title));
     if let Some(server) = &r.dns_server {
         let line = ui::fill("domain-dns-server", lang, &[("server", server)]);
@@ -473,11 +482,11 @@ pub fn html(r: &DomainReport, lang: Lang) -> String {
     for b in &bs {
         let _ = writeln!(
             out,
-            "<section class=\"finding {}\">\n<h3>{}: {} (<code>{}</code>)</h3>",
-            b.severity.as_str(),
+            "<section class=\"finding {sev}\" data-code=\"{code}\" data-severity=\"{sev}\">\n<h3>{}: {} (<code>{code}</code>)</h3>",
             escape(crate::severity_word(b.severity, lang)),
             escape(&b.title),
-            escape(&b.code)
+            sev = b.severity.as_str(),
+            code = escape(&b.code),
         );
         for (key, text) in [("cause", &b.cause), ("fix", &b.fix)] {
             let _ = writeln!(
@@ -497,8 +506,6 @@ pub fn html(r: &DomainReport, lang: Lang) -> String {
         }
         let _ = writeln!(out, "</ul>");
     }
-    let _ = writeln!(out, "</body>\n</html>");
-    out
 }
 
 #[cfg(test)]

@@ -439,6 +439,59 @@ pub fn markdown(input: Input<'_>, lang: Lang, client: Option<Client>) -> String 
     out
 }
 
+/// The HTML form, a part of a page (the web app's result): the same content as [`markdown`],
+/// every text escaped.
+pub fn html(input: Input<'_>, lang: Lang, client: Option<Client>) -> String {
+    use crate::html::escape as e;
+    let doc = build(input, lang, client);
+    let mut out = format!("<h2>{}</h2>\n", e(&doc.title));
+    for (heading, items) in &doc.sections {
+        if !heading.is_empty() {
+            let _ = writeln!(out, "<h3>{}</h3>", e(heading));
+        }
+        let mut list: Option<&str> = None;
+        for item in items {
+            let wanted = match item {
+                Item::Para(_) => None,
+                Item::Bullet(_) => Some("ul"),
+                Item::Cause(..) => Some("ol"),
+            };
+            if list != wanted {
+                if let Some(tag) = list {
+                    let _ = writeln!(out, "</{tag}>");
+                }
+                if let Some(tag) = wanted {
+                    let _ = writeln!(out, "<{tag} class=\"explain\">");
+                }
+                list = wanted;
+            }
+            match item {
+                Item::Para(p) => {
+                    let _ = writeln!(out, "<p>{}</p>", e(p));
+                }
+                Item::Bullet(b) => {
+                    let _ = writeln!(out, "<li>{}</li>", e(b));
+                }
+                Item::Cause(head, lines) => {
+                    let _ = writeln!(out, "<li><strong>{}</strong>\n<ul>", e(head));
+                    for (label, body) in lines {
+                        if label.is_empty() {
+                            let _ = writeln!(out, "<li>{}</li>", e(body));
+                        } else {
+                            let _ = writeln!(out, "<li>{}: {}</li>", e(label), e(body));
+                        }
+                    }
+                    let _ = writeln!(out, "</ul></li>");
+                }
+            }
+        }
+        if let Some(tag) = list {
+            let _ = writeln!(out, "</{tag}>");
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

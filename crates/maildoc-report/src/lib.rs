@@ -13,6 +13,7 @@ pub mod karte;
 pub mod markdown;
 pub mod triage;
 pub mod ui;
+pub mod web;
 
 pub use maildoc_kb::{Client, Lang};
 use maildoc_model::{Finding, Report, SettingsSource, Severity, Step};

@@ -18,6 +18,7 @@ const FILES: &[&str] = &[
     include_str!("../data/ui-explain.toml"),
     include_str!("../data/ui-triage.toml"),
     include_str!("../data/ui-domain.toml"),
+    include_str!("../data/ui-web.toml"),
 ];
 
 fn table() -> &'static BTreeMap<String, Entry> {

@@ -7,6 +7,7 @@
 
 pub mod golden;
 pub mod hostile;
+pub mod http;
 pub mod lab;
 pub mod mutate;
 pub mod proxy;

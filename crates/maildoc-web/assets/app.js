@@ -1,0 +1,121 @@
+// maildoc serve: the check form posts through fetch, then the page follows the check's
+// Server-Sent Events (one row per server, a dot and the steps as they happen) and shows the
+// server-rendered result when it is done. Without this script the form posts as usual and the
+// result page comes when the check is done.
+"use strict";
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function bindPrint(root) {
+  for (const b of root.querySelectorAll("button.print")) {
+    b.hidden = false;
+    b.addEventListener("click", () => window.print());
+  }
+}
+
+function follow(form, job) {
+  const live = document.getElementById("live");
+  const results = document.getElementById("results");
+  live.hidden = false;
+  live.replaceChildren(el("p", "note", live.dataset.running));
+  results.removeAttribute("data-state");
+  results.replaceChildren();
+  const rows = new Map();
+  const list = el("ul", "servers");
+  live.append(list);
+  const source = new EventSource(job.events);
+  source.addEventListener("planned", (m) => {
+    const d = JSON.parse(m.data);
+    for (const s of d.servers) {
+      const row = el("li", "server");
+      row.dataset.server = s.protocol;
+      row.dataset.host = s.host;
+      row.dataset.status = "running";
+      const dot = el("span", "dot");
+      dot.setAttribute("aria-hidden", "true");
+      row.append(dot, " ", el("strong", "state", d.running), " ", el("span", "endpoint", s.endpoint));
+      const steps = el("ol", "steps-live");
+      row.append(steps);
+      rows.set(s.id, steps);
+      list.append(row);
+    }
+  });
+  source.addEventListener("step", (m) => {
+    const d = JSON.parse(m.data);
+    const steps = rows.get(d.server);
+    if (steps) steps.append(el("li", "", d.label + " — " + d.elapsed_ms + " ms"));
+  });
+  const end = () => {
+    source.close();
+    live.hidden = true;
+    live.replaceChildren();
+    form.querySelector("button[type=submit]").disabled = false;
+  };
+  source.addEventListener("done", (m) => {
+    end();
+    results.innerHTML = JSON.parse(m.data).html;
+    results.dataset.state = "done";
+    bindPrint(results);
+    results.scrollIntoView({ block: "start" });
+  });
+  source.addEventListener("failed", (m) => {
+    end();
+    const box = el("div", "error");
+    box.setAttribute("role", "alert");
+    box.append(el("p", "", JSON.parse(m.data).message));
+    results.replaceChildren(box);
+    results.dataset.state = "done";
+  });
+  source.onerror = () => { if (source.readyState === EventSource.CLOSED) end(); };
+}
+
+function start() {
+  bindPrint(document);
+  const form = document.getElementById("check-form");
+  if (!form) return;
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    const body = new URLSearchParams(new FormData(form));
+    const password = form.querySelector("input[name=password]");
+    password.value = "";
+    let answer;
+    try {
+      answer = await fetch(form.action, {
+        method: "POST",
+        headers: { "Accept": "application/json" },
+        body,
+        credentials: "same-origin",
+      });
+    } catch (e) {
+      button.disabled = false;
+      return;
+    }
+    const kind = answer.headers.get("content-type") || "";
+    if (answer.status === 202) {
+      follow(form, await answer.json());
+    } else if (kind.startsWith("application/json")) {
+      const results = document.getElementById("results");
+      const box = el("div", "error");
+      box.setAttribute("role", "alert");
+      box.append(el("p", "", (await answer.json()).error));
+      results.replaceChildren(box);
+      button.disabled = false;
+    } else {
+      // A refusal as a page (busy, forbidden): its message in place of the result.
+      const page = new DOMParser().parseFromString(await answer.text(), "text/html");
+      const box = page.querySelector(".error");
+      const results = document.getElementById("results");
+      if (box) results.replaceChildren(document.importNode(box, true));
+      button.disabled = false;
+    }
+  });
+}
+
+document.addEventListener("DOMContentLoaded", start);

@@ -1,0 +1,321 @@
+//! The checks started from the pages: each a task under the engine's deadline, at most
+//! `max_jobs` at once, kept for ten minutes in a table of bounded size under a random id, with
+//! its events logged (a page that connects late, or again, hears them all) and streamed as
+//! Server-Sent Events.
+
+use crate::App;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream::{self, Stream, StreamExt};
+use maildoc_engine::{CheckOptions, Event};
+use maildoc_model::Report;
+use maildoc_report::{Client, Lang};
+use serde::Deserialize;
+use serde_json::json;
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast, watch};
+
+/// How long a finished job's result is kept.
+const KEEP: Duration = Duration::from_secs(600);
+/// The most jobs kept at once (running and finished).
+const TABLE: usize = 256;
+/// Events a slow page may fall behind by before it misses some (the log still has them).
+const CHANNEL: usize = 1024;
+
+/// One event as the page hears it: its SSE name and its JSON.
+#[derive(Clone, Debug)]
+pub(crate) struct WebEvent {
+    name: &'static str,
+    data: serde_json::Value,
+}
+
+/// How a job ended.
+#[derive(Clone, Debug)]
+pub(crate) enum Outcome {
+    Report(Box<Report>),
+    /// The check could not start, in the job's language.
+    Failed(String),
+}
+
+#[derive(Debug)]
+pub(crate) struct Job {
+    created: Instant,
+    lang: Lang,
+    client: Option<Client>,
+    log: Mutex<Vec<WebEvent>>,
+    sender: broadcast::Sender<WebEvent>,
+    outcome: Mutex<Option<Outcome>>,
+    done: watch::Sender<bool>,
+}
+
+impl Job {
+    /// Logs `event` and sends it to every page listening, under the log's lock: a page that
+    /// subscribes takes the same lock, so it misses nothing and hears nothing twice.
+    fn tell(&self, event: WebEvent) {
+        let mut log = self.log.lock().unwrap_or_else(PoisonError::into_inner);
+        log.push(event.clone());
+        let _ = self.sender.send(event);
+    }
+
+    fn finish(&self, outcome: Outcome, id: &str) {
+        let event = match &outcome {
+            Outcome::Report(report) => WebEvent {
+                name: "done",
+                data: json!({
+                    "html": maildoc_report::web::check_result(report, self.lang, self.client, id),
+                }),
+            },
+            Outcome::Failed(message) => WebEvent {
+                name: "failed",
+                data: json!({ "message": message }),
+            },
+        };
+        *self.outcome.lock().unwrap_or_else(PoisonError::into_inner) = Some(outcome);
+        self.tell(event);
+        let _ = self.done.send(true);
+    }
+
+    /// How the job ended, once it has.
+    pub(crate) async fn outcome(&self) -> Outcome {
+        let mut done = self.done.subscribe();
+        let _ = done.wait_for(|d| *d).await;
+        self.outcome
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+            .unwrap_or_else(|| Outcome::Failed(String::new()))
+    }
+}
+
+/// The table of jobs and the permits to run them.
+#[derive(Debug)]
+pub(crate) struct Jobs {
+    table: Mutex<HashMap<String, Arc<Job>>>,
+    permits: Arc<Semaphore>,
+}
+
+/// No job could be started: too many run, or the table is full.
+#[derive(Debug)]
+pub(crate) struct Busy;
+
+impl Jobs {
+    pub(crate) fn new(max_jobs: usize) -> Jobs {
+        Jobs {
+            table: Mutex::new(HashMap::new()),
+            permits: Arc::new(Semaphore::new(max_jobs.max(1))),
+        }
+    }
+
+    /// A permit to run one job now, if one is free.
+    pub(crate) fn permit(&self) -> Result<OwnedSemaphorePermit, Busy> {
+        Arc::clone(&self.permits)
+            .try_acquire_owned()
+            .map_err(|_| Busy)
+    }
+
+    fn get(&self, id: &str) -> Option<Arc<Job>> {
+        let table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
+        table.get(id).cloned()
+    }
+
+    /// A new job's entry under a new id; expired entries go first.
+    fn insert(&self, lang: Lang, client: Option<Client>) -> Result<(String, Arc<Job>), Busy> {
+        let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
+        table.retain(|_, j| j.created.elapsed() < KEEP);
+        if table.len() >= TABLE {
+            return Err(Busy);
+        }
+        let id = crate::guard::random_token()[..32].to_string();
+        let job = Arc::new(Job {
+            created: Instant::now(),
+            lang,
+            client,
+            log: Mutex::new(Vec::new()),
+            sender: broadcast::channel(CHANNEL).0,
+            outcome: Mutex::new(None),
+            done: watch::channel(false).0,
+        });
+        table.insert(id.clone(), Arc::clone(&job));
+        Ok((id, job))
+    }
+}
+
+impl App {
+    /// Starts a check as a job; its id and entry, or [`Busy`].
+    pub(crate) fn start_check(
+        &self,
+        opts: CheckOptions,
+        lang: Lang,
+        client: Option<Client>,
+    ) -> Result<(String, Arc<Job>), Busy> {
+        let permit = self.0.jobs.permit()?;
+        let (id, job) = self.0.jobs.insert(lang, client)?;
+        let env = self.0.config.env.clone();
+        // The engine stops every probe at its deadline; this only guards a probe that could
+        // not be polled in time.
+        let backstop = opts.timeout + Duration::from_secs(5);
+        let (task_job, task_id) = (Arc::clone(&job), id.clone());
+        tokio::spawn(async move {
+            let _permit = permit;
+            let teller = Arc::clone(&task_job);
+            let run = maildoc_engine::check(&env, opts, move |e| {
+                if let Some(event) = web_event(&e, lang) {
+                    teller.tell(event);
+                }
+            });
+            let outcome = match tokio::time::timeout(backstop, run).await {
+                Ok(Ok(report)) => Outcome::Report(Box::new(report)),
+                Ok(Err(e)) => Outcome::Failed(maildoc_report::error::words(&e, lang)),
+                Err(_) => Outcome::Failed(maildoc_report::ui::text("web-busy", lang).into()),
+            };
+            task_job.finish(outcome, &task_id);
+        });
+        Ok((id, job))
+    }
+}
+
+/// The page's form of an engine event: the planned rows, each step with its name in the
+/// page's language, each server's end.
+fn web_event(e: &Event, lang: Lang) -> Option<WebEvent> {
+    let (name, data) = match e {
+        Event::Discovering { domain } => ("discovering", json!({ "domain": domain })),
+        Event::Planned { servers } => (
+            "planned",
+            json!({
+                "servers": servers.iter().map(|s| json!({
+                    "id": s.id,
+                    "protocol": s.endpoint.protocol.as_str(),
+                    "host": s.endpoint.host,
+                    "endpoint": s.endpoint.describe(),
+                })).collect::<Vec<_>>(),
+                "running": maildoc_report::web::status_word("running", lang),
+            }),
+        ),
+        Event::Step { server, step } => (
+            "step",
+            json!({
+                "server": server,
+                "id": step.id,
+                "label": maildoc_report::web::step_label(step, lang),
+                "at_ms": step.at_ms,
+                "elapsed_ms": step.elapsed_ms,
+            }),
+        ),
+        Event::ServerDone { evidence } => ("server-done", json!({ "server": evidence.id })),
+        Event::DomainPart { .. } => return None,
+    };
+    Some(WebEvent { name, data })
+}
+
+/// `GET /jobs/{id}/events`: what the job has told so far, then what it tells, as SSE; the
+/// stream ends with the job.
+pub(crate) async fn events(State(app): State<App>, Path(id): Path<String>) -> Response {
+    let Some(job) = app.0.jobs.get(&id) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    Sse::new(event_stream(&job))
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response()
+}
+
+/// The job's events from the first, live until its last.
+pub(crate) fn event_stream(job: &Job) -> impl Stream<Item = Result<SseEvent, Infallible>> + use<> {
+    let (backlog, receiver) = {
+        let log = job.log.lock().unwrap_or_else(PoisonError::into_inner);
+        (log.clone(), job.sender.subscribe())
+    };
+    let ended = backlog
+        .iter()
+        .any(|e| e.name == "done" || e.name == "failed");
+    let live = stream::unfold((receiver, ended), |(mut receiver, ended)| async move {
+        if ended {
+            return None;
+        }
+        loop {
+            match receiver.recv().await {
+                Ok(e) => {
+                    let last = e.name == "done" || e.name == "failed";
+                    return Some((e, (receiver, last)));
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    stream::iter(backlog).chain(live).enumerate().map(|(n, e)| {
+        Ok(SseEvent::default()
+            .id(n.to_string())
+            .event(e.name)
+            .data(e.data.to_string()))
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct LangQuery {
+    lang: Option<String>,
+}
+
+/// `GET /jobs/{id}/report.md`: the report for support, in Markdown.
+pub(crate) async fn markdown(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let lang = q
+        .lang
+        .as_deref()
+        .and_then(Lang::parse)
+        .unwrap_or(app.0.config.lang);
+    download(&app, &id, |report, client| {
+        (
+            "text/markdown; charset=utf-8",
+            "maildoc-report.md",
+            maildoc_report::markdown::render(report, lang, client),
+        )
+    })
+}
+
+/// `GET /jobs/{id}/report.json`: the versioned report, as `--format json` writes it.
+pub(crate) async fn json(State(app): State<App>, Path(id): Path<String>) -> Response {
+    download(&app, &id, |report, _| {
+        (
+            "application/json",
+            "maildoc-report.json",
+            maildoc_report::json(report),
+        )
+    })
+}
+
+fn download(
+    app: &App,
+    id: &str,
+    render: impl FnOnce(&Report, Option<Client>) -> (&'static str, &'static str, String),
+) -> Response {
+    let job = app.0.jobs.get(id);
+    let outcome = job.as_ref().and_then(|j| {
+        j.outcome
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    });
+    let (Some(job), Some(Outcome::Report(report))) = (job, outcome) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let (kind, file, body) = render(&report, job.client);
+    (
+        [
+            (header::CONTENT_TYPE, kind.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}

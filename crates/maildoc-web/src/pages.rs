@@ -1,0 +1,468 @@
+//! The pages: each job's form (GET) and its result (POST). A check posted by the page's
+//! script answers with the job's id at once and the page follows its events; posted without
+//! JavaScript, it answers when the check is done, with the whole result page.
+
+use crate::App;
+use crate::jobs::{Busy, Outcome};
+use axum::Json;
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use maildoc_engine::{CheckOptions, Password};
+use maildoc_model::Protocol;
+use maildoc_model::settings::AccountSettings;
+use maildoc_report::web::{self, CheckFields, FormContext};
+use maildoc_report::{Client, Lang, ui};
+use serde::Deserialize;
+use serde_json::json;
+
+/// What a check is given, from the form or from the API's JSON (the same names).
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct CheckInput {
+    #[serde(rename = "_csrf")]
+    pub(crate) csrf: String,
+    pub(crate) lang: Option<String>,
+    pub(crate) address: String,
+    pub(crate) password: String,
+    pub(crate) username: String,
+    pub(crate) imap: String,
+    pub(crate) pop3: String,
+    pub(crate) smtp: String,
+    pub(crate) client: String,
+    /// A checkbox (`on`) in a form, `true` in JSON.
+    #[serde(rename = "no-login", deserialize_with = "flag")]
+    pub(crate) no_login: bool,
+}
+
+fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Flag {
+        Bool(bool),
+        Text(String),
+    }
+    Ok(match Flag::deserialize(d)? {
+        Flag::Bool(b) => b,
+        Flag::Text(t) => !t.is_empty() && t != "false" && t != "off",
+    })
+}
+
+impl CheckInput {
+    fn fields(&self) -> CheckFields {
+        CheckFields {
+            address: self.address.clone(),
+            username: self.username.clone(),
+            imap: self.imap.clone(),
+            pop3: self.pop3.clone(),
+            smtp: self.smtp.clone(),
+            client: Client::parse(&self.client),
+            no_login: self.no_login,
+        }
+    }
+
+    /// The check's options, as the CLI makes them from the same flags (the same deadline, SMTP
+    /// authentication on, no password over an unencrypted connection); else why not, in
+    /// `lang`.
+    pub(crate) fn options(&self, app: &App, lang: Lang) -> Result<CheckOptions, String> {
+        let address = self.address.trim();
+        let username = Some(self.username.as_str()).filter(|u| !u.trim().is_empty());
+        maildoc_engine::check_input(address, username)
+            .map_err(|e| maildoc_report::error::words(&e, lang))?;
+        let password = if self.no_login {
+            None
+        } else if self.password.is_empty() {
+            return Err(ui::text("web-no-password", lang).to_string());
+        } else {
+            Some(Password::new(self.password.clone()))
+        };
+        let texts: Vec<(Protocol, &str)> = [
+            (Protocol::Imap, &self.imap),
+            (Protocol::Pop3, &self.pop3),
+            (Protocol::Smtp, &self.smtp),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(p, v)| (p, v.as_str()))
+        .collect();
+        let settings =
+            AccountSettings::from_texts(address, username.map(str::to_string), &texts, true)
+                .map_err(|e| ui::fill("error-input", lang, &[("detail", &e.to_string())]))?;
+        Ok(CheckOptions {
+            settings,
+            login: password.is_some(),
+            password,
+            smtp_auth: true,
+            allow_plaintext_login: false,
+            timeout: app.0.config.timeout,
+        })
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct PageQuery {
+    lang: Option<String>,
+}
+
+fn query_lang(app: &App, headers: &HeaderMap, q: &PageQuery) -> Lang {
+    let query = q.lang.as_deref().map(|l| format!("lang={l}"));
+    crate::lang::of_request(app, headers, query.as_deref())
+}
+
+fn context(app: &App, lang: Lang) -> FormContext<'_> {
+    FormContext {
+        lang,
+        csrf: &app.0.csrf,
+    }
+}
+
+fn refused(lang: Lang) -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        Html(web::message_page(lang, "web-forbidden")),
+    )
+        .into_response()
+}
+
+fn busy(lang: Lang) -> Response {
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [(header::RETRY_AFTER, "10")],
+        Html(web::message_page(lang, "web-busy")),
+    )
+        .into_response()
+}
+
+fn timeout_secs(app: &App) -> u64 {
+    app.0.config.timeout.as_secs()
+}
+
+pub(crate) async fn start(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+) -> Html<String> {
+    Html(web::start(query_lang(&app, &headers, &q)))
+}
+
+pub(crate) async fn check_form(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+) -> Html<String> {
+    let lang = query_lang(&app, &headers, &q);
+    Html(web::check_page(
+        context(&app, lang),
+        &CheckFields::default(),
+        None,
+        None,
+        timeout_secs(&app),
+    ))
+}
+
+/// `POST /check`: the page's script gets the job's id (202) and follows its events; a form
+/// posted without JavaScript waits for the result page.
+pub(crate) async fn check(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(input): Form<CheckInput>,
+) -> Response {
+    let lang = crate::lang::of_form(&app, &headers, input.lang.as_deref());
+    if !app.csrf_ok(&input.csrf) {
+        return refused(lang);
+    }
+    let fields = input.fields();
+    let page = |error: Option<&str>, result: Option<&str>| {
+        web::check_page(
+            context(&app, lang),
+            &fields,
+            error,
+            result,
+            timeout_secs(&app),
+        )
+    };
+    let scripted = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let opts = match input.options(&app, lang) {
+        Ok(o) => o,
+        Err(message) if scripted => {
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(json!({ "error": message })),
+            )
+                .into_response();
+        }
+        Err(message) => {
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Html(page(Some(&message), None)),
+            )
+                .into_response();
+        }
+    };
+    let (id, job) = match app.start_check(opts, lang, fields.client) {
+        Ok(started) => started,
+        Err(Busy) => return busy(lang),
+    };
+    if scripted {
+        return (
+            StatusCode::ACCEPTED,
+            Json(json!({ "job": id, "events": format!("/jobs/{id}/events") })),
+        )
+            .into_response();
+    }
+    match job.outcome().await {
+        Outcome::Report(report) => {
+            let result = web::check_result(&report, lang, fields.client, &id);
+            Html(page(None, Some(&result))).into_response()
+        }
+        Outcome::Failed(message) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Html(page(Some(&message), None)),
+        )
+            .into_response(),
+    }
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct DomainInput {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    lang: Option<String>,
+    pub(crate) domain: String,
+}
+
+pub(crate) async fn domain_form(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+) -> Html<String> {
+    let lang = query_lang(&app, &headers, &q);
+    Html(web::domain_page(context(&app, lang), "", None, None))
+}
+
+/// `POST /domain`: the posture, when the check is done.
+pub(crate) async fn domain(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(input): Form<DomainInput>,
+) -> Response {
+    let lang = crate::lang::of_form(&app, &headers, input.lang.as_deref());
+    if !app.csrf_ok(&input.csrf) {
+        return refused(lang);
+    }
+    match app.run_domain(&input.domain).await {
+        Ok(report) => Html(web::domain_page(
+            context(&app, lang),
+            &input.domain,
+            None,
+            Some(&report),
+        ))
+        .into_response(),
+        Err(Refusal::Busy) => busy(lang),
+        Err(Refusal::Input(e)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Html(web::domain_page(
+                context(&app, lang),
+                &input.domain,
+                Some(&maildoc_report::error::words(&e, lang)),
+                None,
+            )),
+        )
+            .into_response(),
+    }
+}
+
+/// Why a job run in the request did not run.
+pub(crate) enum Refusal {
+    Busy,
+    Input(maildoc_engine::Error),
+}
+
+impl App {
+    /// The domain check of `typed`, under a job permit and the app's deadline.
+    pub(crate) async fn run_domain(
+        &self,
+        typed: &str,
+    ) -> Result<maildoc_model::domain::DomainReport, Refusal> {
+        let name = maildoc_engine::domain::DomainName::parse(typed).map_err(Refusal::Input)?;
+        let _permit = self.0.jobs.permit().map_err(|Busy| Refusal::Busy)?;
+        let opts = maildoc_engine::domain::Options {
+            timeout: self.0.config.timeout,
+            ..Default::default()
+        };
+        Ok(maildoc_engine::domain::check(&self.0.config.env, &name, &opts, |_| {}).await)
+    }
+
+    /// The discovery of `address`, under a job permit and the app's deadline.
+    pub(crate) async fn run_discover(
+        &self,
+        address: &str,
+    ) -> Result<maildoc_engine::Discovery, Refusal> {
+        maildoc_engine::check_input(address, None).map_err(Refusal::Input)?;
+        let _permit = self.0.jobs.permit().map_err(|Busy| Refusal::Busy)?;
+        let opts = maildoc_engine::DiscoverOptions {
+            timeout: self.0.config.timeout,
+        };
+        maildoc_engine::discover(&self.0.config.env, address, &opts)
+            .await
+            .map_err(Refusal::Input)
+    }
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct DiscoverInput {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    lang: Option<String>,
+    pub(crate) address: String,
+}
+
+pub(crate) async fn discover_form(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+) -> Html<String> {
+    let lang = query_lang(&app, &headers, &q);
+    Html(web::discover_page(context(&app, lang), "", None, None))
+}
+
+/// `POST /discover`: the settings found.
+pub(crate) async fn discover(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(input): Form<DiscoverInput>,
+) -> Response {
+    let lang = crate::lang::of_form(&app, &headers, input.lang.as_deref());
+    if !app.csrf_ok(&input.csrf) {
+        return refused(lang);
+    }
+    let address = input.address.trim();
+    match app.run_discover(address).await {
+        Ok(found) => {
+            let result = maildoc_report::discover::html(&found, lang);
+            Html(web::discover_page(
+                context(&app, lang),
+                address,
+                None,
+                Some(&result),
+            ))
+            .into_response()
+        }
+        Err(Refusal::Busy) => busy(lang),
+        Err(Refusal::Input(e)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Html(web::discover_page(
+                context(&app, lang),
+                address,
+                Some(&maildoc_report::error::words(&e, lang)),
+                None,
+            )),
+        )
+            .into_response(),
+    }
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct ExplainInput {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    lang: Option<String>,
+    pub(crate) text: String,
+    pub(crate) client: String,
+}
+
+pub(crate) async fn explain_form(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+) -> Html<String> {
+    let lang = query_lang(&app, &headers, &q);
+    Html(web::explain_page(context(&app, lang), "", None, None, None))
+}
+
+/// `POST /explain`: what the text means (no network: at once).
+pub(crate) async fn explain(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(input): Form<ExplainInput>,
+) -> Response {
+    let lang = crate::lang::of_form(&app, &headers, input.lang.as_deref());
+    if !app.csrf_ok(&input.csrf) {
+        return refused(lang);
+    }
+    let client = Client::parse(&input.client);
+    if input.text.trim().is_empty() {
+        let message = ui::text("error-explain-empty", lang);
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Html(web::explain_page(
+                context(&app, lang),
+                &input.text,
+                client,
+                Some(message),
+                None,
+            )),
+        )
+            .into_response();
+    }
+    let explanation = maildoc_engine::explain::explain(&input.text);
+    let result = maildoc_report::explain::html(
+        maildoc_report::explain::Input {
+            text: &input.text,
+            explanation: &explanation,
+            check: None,
+        },
+        lang,
+        client,
+    );
+    Html(web::explain_page(
+        context(&app, lang),
+        &input.text,
+        client,
+        None,
+        Some(&result),
+    ))
+    .into_response()
+}
+
+pub(crate) async fn not_found(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let lang = query_lang(&app, &headers, &q);
+    (
+        StatusCode::NOT_FOUND,
+        Html(web::message_page(lang, "web-not-found")),
+    )
+        .into_response()
+}
+
+pub(crate) async fn css() -> Response {
+    asset("text/css; charset=utf-8", include_str!("../assets/app.css"))
+}
+
+pub(crate) async fn js() -> Response {
+    asset(
+        "text/javascript; charset=utf-8",
+        include_str!("../assets/app.js"),
+    )
+}
+
+fn asset(kind: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, kind),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}

@@ -1,0 +1,484 @@
+//! The web app over HTTP, against in-process servers on loopback: the pages and their markup
+//! contract, a check with and without JavaScript, the JSON API, and the guard that keeps other
+//! web pages out.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use maildoc_engine::{CheckOptions, Env, Password};
+use maildoc_model::Protocol;
+use maildoc_model::settings::AccountSettings;
+use maildoc_report::Lang;
+use maildoc_testkit::hostile::{Behaviour, DnsBehaviour, Echo, Hostile, dns, reveal};
+use maildoc_testkit::http::{Answer, events, post_form, request};
+use maildoc_web::Config;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+const PASSWORD: &str = "Web-Door-pw-5521";
+
+fn config() -> Config {
+    Config {
+        env: Env::new(Some(dns(DnsBehaviour::ServFail)), None).unwrap(),
+        lang: Lang::En,
+        timeout: Duration::from_secs(8),
+        token: None,
+        max_jobs: 2,
+    }
+}
+
+/// The app on 127.0.0.1 with `config`, on a runtime of its own.
+fn start(config: Config) -> SocketAddr {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            maildoc_web::serve(listener, config).await.unwrap();
+        });
+    });
+    rx.recv().unwrap()
+}
+
+fn get(addr: SocketAddr, path: &str) -> Answer {
+    request(addr, "GET", path, &[], b"")
+}
+
+/// The CSRF token the pages carry.
+fn csrf(addr: SocketAddr) -> String {
+    let answer = get(addr, "/api/token");
+    let v: serde_json::Value = serde_json::from_str(&answer.body).unwrap();
+    v["csrf"].as_str().unwrap().to_string()
+}
+
+/// Every `data-NAME="…"` value in `html`, in order.
+fn data(html: &str, name: &str) -> Vec<String> {
+    let key = format!("data-{name}=\"");
+    html.match_indices(&key)
+        .map(|(i, _)| {
+            let rest = &html[i + key.len()..];
+            rest[..rest.find('"').unwrap()].to_string()
+        })
+        .collect()
+}
+
+/// Every form of the password a server could echo, none of which may be on a page.
+fn assert_no_password(what: &str, text: &str) {
+    assert!(!text.contains(PASSWORD), "{what} shows the password");
+    for form in reveal(PASSWORD).lines().filter(|l| l.len() >= 8) {
+        assert!(!text.contains(form), "{what} shows the password as {form}");
+    }
+}
+
+#[test]
+fn every_page_in_both_languages_under_a_strict_policy() {
+    let addr = start(config());
+    for path in ["/", "/check", "/domain", "/explain", "/discover"] {
+        for (query, header, lang) in [
+            ("?lang=ja", None, "ja"),
+            ("?lang=en", Some("ja"), "en"),
+            ("", Some("ja-JP,ja;q=0.9,en;q=0.8"), "ja"),
+            ("", Some("fr, en;q=0.5"), "en"),
+            ("", None, "en"),
+        ] {
+            let headers: Vec<(&str, &str)> = header
+                .map(|h| vec![("Accept-Language", h)])
+                .unwrap_or_default();
+            let a = request(addr, "GET", &format!("{path}{query}"), &headers, b"");
+            assert_eq!(a.status, 200, "{path}{query}");
+            assert!(
+                a.body.contains(&format!("<html lang=\"{lang}\">")),
+                "{path}{query} {header:?}: {}",
+                &a.body[..200]
+            );
+            let csp = a.header("content-security-policy").unwrap();
+            assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"));
+            assert_eq!(a.header("x-frame-options"), Some("DENY"));
+            assert!(!a.body.contains("<style") && !a.body.contains(" style="));
+            assert!(!a.body.contains("<script>") && !a.body.contains(" onclick"));
+            assert!(a.body.len() < 100 * 1024, "{path}: {} bytes", a.body.len());
+        }
+    }
+    let start_page = get(addr, "/?lang=ja").body;
+    assert!(start_page.contains("メールを受信できない"));
+    assert!(start_page.contains("href=\"/check?symptom=receive&amp;lang=ja\""));
+    for asset in ["/assets/app.css", "/assets/app.js"] {
+        let a = get(addr, asset);
+        assert_eq!(a.status, 200, "{asset}");
+        assert!(a.body.len() > 500);
+    }
+    assert_eq!(get(addr, "/nothing-here").status, 404);
+}
+
+#[test]
+fn other_hosts_and_other_sites_are_refused() {
+    let addr = start(config());
+    let token = csrf(addr);
+    let port = addr.port();
+    // DNS rebinding: a page of evil.example whose name now points to 127.0.0.1.
+    for host in [
+        format!("evil.example:{port}"),
+        format!("127.0.0.1:{}", port.wrapping_add(1)),
+        "127.0.0.1".to_string(),
+    ] {
+        let a = request(addr, "GET", "/", &[("Host", &host)], b"");
+        assert_eq!(a.status, 403, "{host}");
+        assert!(!a.body.contains(&token), "{host}: the token leaks");
+        let a = request(addr, "GET", "/api/token", &[("Host", &host)], b"");
+        assert_eq!(a.status, 403, "{host}");
+    }
+    assert_eq!(
+        request(
+            addr,
+            "GET",
+            "/",
+            &[("Host", &format!("localhost:{port}"))],
+            b""
+        )
+        .status,
+        200
+    );
+    let fields = [
+        ("_csrf", token.as_str()),
+        ("address", "taro@example.jp"),
+        ("no-login", "on"),
+        ("imap", "127.0.0.1:9/plain"),
+    ];
+    let origin = format!("http://{addr}");
+    for (headers, why) in [
+        (vec![("Sec-Fetch-Site", "cross-site")], "cross-site"),
+        (vec![("Sec-Fetch-Site", "same-site")], "same-site"),
+        (vec![("Origin", "http://evil.example")], "another origin"),
+        (vec![("Origin", "null")], "an opaque origin"),
+    ] {
+        let a = post_form(addr, "/check", &headers, &fields);
+        assert_eq!(a.status, 403, "{why}");
+    }
+    let same = [
+        ("Sec-Fetch-Site", "same-origin"),
+        ("Origin", origin.as_str()),
+    ];
+    let no_token = [fields[1], fields[2], fields[3]];
+    assert_eq!(post_form(addr, "/check", &same, &no_token).status, 403);
+    let wrong = [("_csrf", "0000"), fields[1], fields[2], fields[3]];
+    assert_eq!(post_form(addr, "/check", &same, &wrong).status, 403);
+    let json = br#"{"text":"535 5.7.8"}"#;
+    let plain = [("Content-Type", "application/json")];
+    assert_eq!(
+        request(addr, "POST", "/api/explain", &plain, json).status,
+        403
+    );
+    let with = [
+        ("Content-Type", "application/json"),
+        ("X-CSRF-Token", token.as_str()),
+    ];
+    assert_eq!(
+        request(addr, "POST", "/api/explain", &with, json).status,
+        200
+    );
+    let cross = [
+        ("Content-Type", "application/json"),
+        ("X-CSRF-Token", token.as_str()),
+        ("Origin", "http://evil.example"),
+    ];
+    assert_eq!(
+        request(addr, "POST", "/api/explain", &cross, json).status,
+        403
+    );
+    // Bodies are bounded: a form of 300 KiB, a bounce of 2 MiB.
+    let big = "x".repeat(300 * 1024);
+    let a = post_form(
+        addr,
+        "/domain",
+        &same,
+        &[("_csrf", &token), ("domain", &big)],
+    );
+    assert_eq!(a.status, 413);
+    let huge = "y".repeat(2 * 1024 * 1024);
+    let a = post_form(
+        addr,
+        "/explain",
+        &same,
+        &[("_csrf", &token), ("text", &huge)],
+    );
+    assert_eq!(a.status, 413);
+}
+
+#[test]
+fn with_a_token_every_request_needs_it() {
+    let addr = start(Config {
+        token: Some("s3cret-t0ken".into()),
+        ..config()
+    });
+    assert_eq!(get(addr, "/").status, 401);
+    assert_eq!(get(addr, "/api/token").status, 401);
+    assert_eq!(get(addr, "/?token=wrong").status, 401);
+    let a = get(addr, "/check?token=s3cret-t0ken");
+    assert_eq!(a.status, 303);
+    assert_eq!(a.header("location"), Some("/check"));
+    let cookie = a.header("set-cookie").unwrap();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+    let cookie = cookie.split(';').next().unwrap();
+    assert_eq!(
+        request(addr, "GET", "/", &[("Cookie", cookie)], b"").status,
+        200
+    );
+    let bearer = [("Authorization", "Bearer s3cret-t0ken")];
+    assert_eq!(request(addr, "GET", "/", &bearer, b"").status, 200);
+    let wrong = [("Authorization", "Bearer s3cret-t0keN")];
+    assert_eq!(request(addr, "GET", "/", &wrong, b"").status, 401);
+}
+
+/// The options the CLI makes of `maildoc check ADDRESS --imap SPEC` with the password.
+fn cli_options(imap: &str) -> CheckOptions {
+    CheckOptions {
+        settings: AccountSettings::from_texts(
+            "taro@example.jp",
+            None,
+            &[(Protocol::Imap, imap)],
+            true,
+        )
+        .unwrap(),
+        password: Some(Password::new(PASSWORD.into())),
+        login: true,
+        smtp_auth: true,
+        allow_plaintext_login: false,
+        timeout: Duration::from_secs(8),
+    }
+}
+
+fn codes_of(report: &maildoc_model::Report) -> Vec<String> {
+    let mut codes: Vec<String> = report
+        .findings
+        .iter()
+        .map(|f| f.code.as_str().to_string())
+        .collect();
+    codes.sort();
+    codes
+}
+
+/// Posted without JavaScript, the check answers with the whole result: the contract's rows
+/// and findings, the same codes as the library gives the CLI, and no password anywhere, even
+/// from a server that echoes it back in every form it can.
+#[test]
+fn a_check_without_javascript_keeps_the_contract_and_never_shows_the_password() {
+    let addr = start(config());
+    let token = csrf(addr);
+    let echo = Hostile::start(Behaviour::Echo(Echo::ImapLogin));
+    let imap = echo.spec("ssl");
+    let a = post_form(
+        addr,
+        "/check",
+        &[],
+        &[
+            ("_csrf", &token),
+            ("lang", "ja"),
+            ("address", "taro@example.jp"),
+            ("password", PASSWORD),
+            ("imap", &imap),
+        ],
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert!(a.body.contains("<html lang=\"ja\">"));
+    assert_eq!(data(&a.body, "state"), vec!["done"]);
+    assert_eq!(data(&a.body, "server"), vec!["imap"]);
+    assert_eq!(data(&a.body, "host"), vec!["127.0.0.1"]);
+    assert_eq!(data(&a.body, "status"), vec!["fail"]);
+    let mut page_codes = data(&a.body, "code");
+    page_codes.sort();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let env = Env::new(None, None).unwrap();
+    let library = runtime
+        .block_on(maildoc_engine::check(&env, cli_options(&imap), |_| {}))
+        .unwrap();
+    assert_eq!(page_codes, codes_of(&library));
+    assert_eq!(
+        data(&a.body, "severity").len(),
+        page_codes.len(),
+        "each finding has its severity"
+    );
+    assert_no_password("the result page", &a.body);
+    assert!(
+        a.body
+            .contains("name=\"password\" type=\"password\" value=\"\""),
+        "the form never takes the password back"
+    );
+    let job = a
+        .body
+        .split("/jobs/")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .unwrap();
+    let md = get(addr, &format!("/jobs/{job}/report.md?lang=en"));
+    assert_eq!(md.status, 200);
+    assert!(
+        md.header("content-disposition")
+            .unwrap()
+            .contains("attachment")
+    );
+    assert!(md.body.contains("taro@example.jp"));
+    assert_no_password("the Markdown report", &md.body);
+    let json = get(addr, &format!("/jobs/{job}/report.json"));
+    let report: maildoc_model::Report = serde_json::from_str(&json.body).unwrap();
+    assert_eq!(codes_of(&report), page_codes);
+    assert_no_password("the JSON report", &json.body);
+    assert_eq!(get(addr, "/jobs/0123/report.json").status, 404);
+}
+
+/// A form the check cannot start from is shown again with the reason, without the password.
+#[test]
+fn a_refused_check_says_why_in_the_pages_language() {
+    let addr = start(config());
+    let token = csrf(addr);
+    for (lang, address, password, words) in [
+        ("en", "taro.example.jp", PASSWORD, "needs an @"),
+        ("ja", "taro.example.jp", PASSWORD, "@ が必要です"),
+        ("en", "taro@example.jp", "", "Enter the password"),
+        ("ja", "taro@example.jp", "", "パスワードを入れてください"),
+    ] {
+        let a = post_form(
+            addr,
+            "/check",
+            &[],
+            &[
+                ("_csrf", &token),
+                ("lang", lang),
+                ("address", address),
+                ("password", password),
+            ],
+        );
+        assert_eq!(a.status, 422, "{address}");
+        assert!(a.body.contains(words), "{lang}: {}", a.body);
+        assert!(a.body.contains("role=\"alert\""));
+        assert_no_password("the refusal", &a.body);
+    }
+}
+
+/// Posted by the page's script, the check answers at once with its job, whose events come as
+/// they happen: the plan, each step, each server's end, then the result.
+#[test]
+fn a_scripted_check_streams_its_steps() {
+    let addr = start(config());
+    let token = csrf(addr);
+    let echo = Hostile::start(Behaviour::Echo(Echo::ImapPlain));
+    let a = post_form(
+        addr,
+        "/check",
+        &[("Accept", "application/json")],
+        &[
+            ("_csrf", &token),
+            ("address", "taro@example.jp"),
+            ("password", PASSWORD),
+            ("imap", &echo.spec("plain")),
+        ],
+    );
+    assert_eq!(a.status, 202, "{}", a.body);
+    let started: serde_json::Value = serde_json::from_str(&a.body).unwrap();
+    let path = started["events"].as_str().unwrap();
+    let told = events(addr, path, "done", Duration::from_secs(20));
+    let names: Vec<&str> = told.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names.first(), Some(&"planned"), "{names:?}");
+    assert_eq!(names.last(), Some(&"done"), "{names:?}");
+    let steps = names.iter().filter(|n| **n == "step").count();
+    assert!(steps >= 3, "{names:?}");
+    let done_at = names.iter().position(|n| *n == "server-done").unwrap();
+    assert!(names[..done_at].contains(&"step"));
+    for (name, data) in &told {
+        assert_no_password(name, data);
+    }
+    let step: serde_json::Value = serde_json::from_str(&told[1].1).unwrap();
+    assert_eq!(step["server"], "imap");
+    assert!(step["label"].as_str().is_some_and(|l| !l.is_empty()));
+    let done: serde_json::Value = serde_json::from_str(&told.last().unwrap().1).unwrap();
+    let html = done["html"].as_str().unwrap();
+    assert_eq!(data(html, "server"), vec!["imap"]);
+    assert!(!data(html, "code").is_empty());
+    // A late listener hears the whole story again.
+    let again = events(addr, path, "done", Duration::from_secs(5));
+    assert_eq!(again.len(), told.len());
+}
+
+/// More checks than `max_jobs` at once are refused until one ends.
+#[test]
+fn a_flood_of_checks_is_refused_beyond_the_limit() {
+    let addr = start(Config {
+        max_jobs: 1,
+        timeout: Duration::from_secs(3),
+        ..config()
+    });
+    let token = csrf(addr);
+    let silent = Hostile::start(Behaviour::Silent);
+    let spec = silent.spec("plain");
+    let fields = [
+        ("_csrf", token.as_str()),
+        ("address", "taro@example.jp"),
+        ("no-login", "on"),
+        ("imap", spec.as_str()),
+    ];
+    let scripted = [("Accept", "application/json")];
+    assert_eq!(post_form(addr, "/check", &scripted, &fields).status, 202);
+    let refused = post_form(addr, "/check", &scripted, &fields);
+    assert_eq!(refused.status, 429);
+    assert_eq!(refused.header("retry-after"), Some("10"));
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(post_form(addr, "/check", &scripted, &fields).status, 202);
+}
+
+/// The JSON API: the same versioned documents as `--format json`.
+#[test]
+fn the_api_answers_with_the_versioned_documents() {
+    let addr = start(config());
+    let token = csrf(addr);
+    let headers = [
+        ("Content-Type", "application/json"),
+        ("X-CSRF-Token", token.as_str()),
+    ];
+    let echo = Hostile::start(Behaviour::Echo(Echo::ImapLogin));
+    let body = serde_json::json!({
+        "address": "taro@example.jp",
+        "password": PASSWORD,
+        "imap": echo.spec("ssl"),
+    })
+    .to_string();
+    let a = request(addr, "POST", "/api/check", &headers, body.as_bytes());
+    assert_eq!(a.status, 200, "{}", a.body);
+    let report: maildoc_model::Report = serde_json::from_str(&a.body).unwrap();
+    assert_eq!(report.schema_version, maildoc_model::report::SCHEMA_VERSION);
+    assert!(!report.findings.is_empty());
+    assert_no_password("the API's report", &a.body);
+
+    let bad = br#"{"address":"no-at-sign","no-login":true}"#;
+    let a = request(addr, "POST", "/api/check", &headers, bad);
+    assert_eq!(a.status, 422);
+    assert!(a.body.contains("needs an @"), "{}", a.body);
+
+    let a = request(
+        addr,
+        "POST",
+        "/api/explain",
+        &headers,
+        br#"{"text":"535 5.7.8 Authentication failed"}"#,
+    );
+    let v: serde_json::Value = serde_json::from_str(&a.body).unwrap();
+    assert!(a.body.contains("auth-failed"), "{v}");
+
+    let a = request(
+        addr,
+        "POST",
+        "/api/domain",
+        &headers,
+        br#"{"domain":"posture.test"}"#,
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    let v: serde_json::Value = serde_json::from_str(&a.body).unwrap();
+    assert_eq!(v["domain"], "posture.test");
+    assert!(a.body.contains("domain-lookup-failed"));
+    let a = request(
+        addr,
+        "POST",
+        "/api/domain",
+        &headers,
+        br#"{"domain":"localhost"}"#,
+    );
+    assert_eq!(a.status, 422);
+}
