@@ -77,7 +77,11 @@ die() { printf '[lab] ERROR: %s\n' "$*" >&2; exit 1; }
 # tmux: the terminal `maildoc triage`'s prompt test drives (crates/maildoc-cli/tests/triage.rs).
 # ldnsutils: ldns-keygen and ldns-signzone sign the DNSSEC cases of posture.lab.example.
 # time: GNU time measures a check's peak memory (crates/maildoc-cli/tests/campaign.rs).
-PACKAGES=(dovecot-imapd dovecot-pop3d dovecot-lmtpd postfix nsd openssl nftables tmux ldnsutils time)
+# chromium, chromium-driver: the real browser the web app's pages are driven in over WebDriver
+# (crates/maildoc-web/tests/browser.rs); fonts-ipafont-gothic: Japanese glyphs in its
+# screenshots.
+PACKAGES=(dovecot-imapd dovecot-pop3d dovecot-lmtpd postfix nsd openssl nftables tmux ldnsutils time
+    chromium chromium-driver fonts-ipafont-gothic)
 
 missing_packages() {
     local p

@@ -48,9 +48,32 @@ pub fn request(
     ));
     conn.write_all(head.as_bytes()).expect("send the head");
     conn.write_all(body).expect("send the body");
+    parse(&read_answer(&mut conn))
+}
+
+/// An answer's bytes: up to its Content-Length, or the end of its chunked body, or until the
+/// server closes (a server need not close after `Connection: close` at once).
+fn read_answer(conn: &mut TcpStream) -> Vec<u8> {
     let mut raw = Vec::new();
-    let _ = conn.read_to_end(&mut raw);
-    parse(&raw)
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        match conn.read(&mut chunk) {
+            Ok(0) | Err(_) => return raw,
+            Ok(n) => raw.extend_from_slice(&chunk[..n]),
+        }
+        let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+        let body = raw.len() - split - 4;
+        let length = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .and_then(|v| v.trim().parse::<usize>().ok());
+        if length.is_some_and(|n| body >= n) || raw.ends_with(b"\r\n0\r\n\r\n") {
+            return raw;
+        }
+    }
 }
 
 /// A form post: `fields` URL-encoded.

@@ -12,3 +12,4 @@ pub mod lab;
 pub mod mutate;
 pub mod proxy;
 pub mod scratch;
+pub mod webdriver;

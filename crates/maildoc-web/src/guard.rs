@@ -180,7 +180,9 @@ fn secured(mut response: Response) -> Response {
     for (name, value) in [
         ("content-security-policy", CSP),
         ("x-frame-options", "DENY"),
-        ("referrer-policy", "no-referrer"),
+        // Not no-referrer: under it a browser sends `Origin: null` with a form's POST, which
+        // the same-origin check must refuse. No other site ever gets a referrer.
+        ("referrer-policy", "same-origin"),
         ("x-content-type-options", "nosniff"),
         ("cross-origin-opener-policy", "same-origin"),
         ("cross-origin-resource-policy", "same-origin"),

@@ -11,6 +11,9 @@ use maildoc_report::Lang;
 use maildoc_testkit::hostile::{Behaviour, DnsBehaviour, Echo, Hostile, dns, reveal};
 use maildoc_testkit::http::{Answer, events, post_form, request};
 use maildoc_web::Config;
+
+mod common;
+use common::{codes_of, start};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -24,20 +27,6 @@ fn config() -> Config {
         token: None,
         max_jobs: 2,
     }
-}
-
-/// The app on 127.0.0.1 with `config`, on a runtime of its own.
-fn start(config: Config) -> SocketAddr {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        runtime.block_on(async {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            maildoc_web::serve(listener, config).await.unwrap();
-        });
-    });
-    rx.recv().unwrap()
 }
 
 fn get(addr: SocketAddr, path: &str) -> Answer {
@@ -245,16 +234,6 @@ fn cli_options(imap: &str) -> CheckOptions {
         allow_plaintext_login: false,
         timeout: Duration::from_secs(8),
     }
-}
-
-fn codes_of(report: &maildoc_model::Report) -> Vec<String> {
-    let mut codes: Vec<String> = report
-        .findings
-        .iter()
-        .map(|f| f.code.as_str().to_string())
-        .collect();
-    codes.sort();
-    codes
 }
 
 /// Posted without JavaScript, the check answers with the whole result: the contract's rows

@@ -1,0 +1,243 @@
+//! The web app in a real browser: Debian's headless Chromium driven over WebDriver, the pages
+//! filled in and clicked as a person would, against the lab's real Dovecot, Postfix and NSD.
+//! Each case's finding codes must be the library's (what `maildoc check` gives) for the same
+//! input, the markup contract must hold, no page may show the password, and every page is
+//! photographed in Japanese and English at desktop and phone width (`target/screenshots`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use maildoc_engine::{CheckOptions, Env, Password};
+use maildoc_model::Protocol;
+use maildoc_model::settings::AccountSettings;
+use maildoc_report::Lang;
+use maildoc_testkit::lab::Lab;
+use maildoc_testkit::webdriver::{Driver, Session};
+use maildoc_web::Config;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+mod common;
+use common::{codes_of, start};
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+fn lab_env() -> Env {
+    let lab = Lab::get();
+    let ca = std::fs::read(lab.ca()).unwrap();
+    Env::new(Some(lab.dns().parse().unwrap()), Some(&ca)).unwrap()
+}
+
+fn screenshots() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots")
+}
+
+/// The page now, photographed at desktop and at phone width.
+fn photograph(s: &Session<'_>, name: &str, lang: &str) {
+    for (width, height) in [(1280, 900), (390, 844)] {
+        s.resize(width, height);
+        s.screenshot(&screenshots().join(format!("{name}-{lang}-{width}.png")));
+    }
+    s.resize(1280, 900);
+}
+
+/// One check as a person fills it in.
+struct Case {
+    name: &'static str,
+    password: String,
+    imap: &'static str,
+    smtp: &'static str,
+}
+
+impl Case {
+    /// What the library gives `maildoc check taro@lab.example` with these flags.
+    fn library_codes(&self, env: &Env) -> Vec<String> {
+        let mut texts = Vec::new();
+        if !self.imap.is_empty() {
+            texts.push((Protocol::Imap, self.imap));
+        }
+        if !self.smtp.is_empty() {
+            texts.push((Protocol::Smtp, self.smtp));
+        }
+        let opts = CheckOptions {
+            settings: AccountSettings::from_texts("taro@lab.example", None, &texts, true).unwrap(),
+            password: Some(Password::new(self.password.clone())),
+            login: true,
+            smtp_auth: true,
+            allow_plaintext_login: false,
+            timeout: TIMEOUT,
+        };
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        codes_of(
+            &runtime
+                .block_on(maildoc_engine::check(env, opts, |_| {}))
+                .unwrap(),
+        )
+    }
+}
+
+fn attributes(s: &Session<'_>, css: &str, name: &str) -> Vec<String> {
+    s.find_all(css)
+        .iter()
+        .filter_map(|e| s.attribute(e, name))
+        .collect()
+}
+
+/// Fills in the check form of the page now and sends it; waits for the result.
+fn run_check(s: &Session<'_>, case: &Case, scripts: bool) {
+    s.type_into(&s.find("#address"), "taro@lab.example");
+    s.type_into(&s.find("#password"), &case.password);
+    s.click(&s.find("#check-form summary"));
+    if !case.imap.is_empty() {
+        s.type_into(&s.find("#imap"), case.imap);
+    }
+    if !case.smtp.is_empty() {
+        s.type_into(&s.find("#smtp"), case.smtp);
+    }
+    s.click(&s.find("#check-form button[type=submit]"));
+    let limit = TIMEOUT + Duration::from_secs(10);
+    assert!(
+        s.wait_for("#results[data-state=done]", limit),
+        "{} (scripts {scripts}): no result on {}",
+        case.name,
+        s.url()
+    );
+}
+
+fn assert_no_password(s: &Session<'_>, case: &Case) {
+    let page = s.source();
+    assert!(
+        !page.contains(&case.password),
+        "{}: the page shows the password",
+        case.name
+    );
+    let field = s.find("#password");
+    assert_eq!(s.attribute(&field, "value").unwrap_or_default(), "");
+}
+
+#[test]
+#[ignore = "needs the lab and chromium (scripts/test.sh installs and starts them)"]
+fn a_person_checks_their_mail_in_the_browser() {
+    let driver = Driver::start().expect("chromium and chromium-driver (lab/lab.sh install)");
+    let env = lab_env();
+    let addr: SocketAddr = start(Config {
+        env: env.clone(),
+        lang: Lang::Ja,
+        timeout: TIMEOUT,
+        token: None,
+        max_jobs: 4,
+    });
+    let lab = Lab::get();
+    let right = lab.password("taro");
+    let cases = [
+        Case {
+            name: "healthy",
+            password: right.clone(),
+            imap: "imap.lab.example:993/ssl",
+            smtp: "smtp.lab.example:587/starttls",
+        },
+        Case {
+            name: "wrong-password",
+            password: "Not-The-Password-9".into(),
+            imap: "imap.lab.example:993/ssl",
+            smtp: "",
+        },
+        Case {
+            name: "expired-certificate",
+            password: right.clone(),
+            imap: "expired.lab.example:993/ssl",
+            smtp: "",
+        },
+        Case {
+            name: "op25b",
+            password: right.clone(),
+            imap: "",
+            smtp: "op25b.lab.example:25",
+        },
+    ];
+    for lang in ["ja", "en"] {
+        let s = driver.session(lang, true);
+        s.goto(&format!("http://{addr}/?lang={lang}"));
+        assert_eq!(
+            s.execute("return document.documentElement.lang"),
+            serde_json::json!(lang)
+        );
+        photograph(&s, "start", lang);
+        for (i, case) in cases.iter().enumerate() {
+            // From the start page, as a person would: "cannot receive mail".
+            s.goto(&format!("http://{addr}/?lang={lang}"));
+            s.click(&s.find("a.button[href^='/check']"));
+            assert!(s.wait_for("#check-form", Duration::from_secs(5)));
+            if i == 0 {
+                photograph(&s, "check-form", lang);
+            }
+            run_check(&s, case, true);
+            let page_codes = {
+                let mut c = attributes(&s, "#results [data-code]", "data-code");
+                c.sort();
+                c
+            };
+            assert_eq!(
+                page_codes,
+                case.library_codes(&env),
+                "{} ({lang}): the page's codes are the library's",
+                case.name
+            );
+            let statuses = attributes(&s, "#results [data-server]", "data-status");
+            assert!(!statuses.is_empty(), "{}: no server rows", case.name);
+            assert!(
+                statuses
+                    .iter()
+                    .all(|st| ["ok", "warn", "fail"].contains(&st.as_str())),
+                "{}: {statuses:?}",
+                case.name
+            );
+            match case.name {
+                "healthy" => assert!(statuses.iter().all(|st| st == "ok"), "{statuses:?}"),
+                "wrong-password" => assert!(page_codes.contains(&"auth-failed".to_string())),
+                "expired-certificate" => assert!(page_codes.contains(&"cert-expired".to_string())),
+                _ => assert!(!page_codes.is_empty()),
+            }
+            for e in s.find_all("#results [data-code]") {
+                let severity = s.attribute(&e, "data-severity").unwrap_or_default();
+                assert!(["error", "warning", "info"].contains(&severity.as_str()));
+            }
+            assert_no_password(&s, case);
+            photograph(&s, &format!("check-{}", case.name), lang);
+        }
+        for (path, field, value, name) in [
+            ("/domain", "#domain", "good.posture.lab.example", "domain"),
+            (
+                "/explain",
+                "#text",
+                "535 5.7.8 Error: authentication failed",
+                "explain",
+            ),
+            ("/discover", "#address", "someone@icloud.com", "discover"),
+        ] {
+            s.goto(&format!("http://{addr}{path}?lang={lang}"));
+            s.type_into(&s.find(field), value);
+            s.click(&s.find("form.job button[type=submit]"));
+            assert!(
+                s.wait_for("#results[data-state=done]", Duration::from_secs(30)),
+                "{path}: no result on {}: {}",
+                s.url(),
+                s.source()
+            );
+            photograph(&s, name, lang);
+        }
+    }
+    // Without JavaScript the form posts as usual and the result page comes whole.
+    let s = driver.session("ja", false);
+    s.goto(&format!("http://{addr}/check?lang=ja"));
+    assert_eq!(
+        s.find_all("#live:not([hidden])").len(),
+        0,
+        "the live rows are for the script"
+    );
+    run_check(&s, &cases[1], false);
+    let codes = attributes(&s, "#results [data-code]", "data-code");
+    assert!(codes.contains(&"auth-failed".to_string()), "{codes:?}");
+    assert_no_password(&s, &cases[1]);
+    photograph(&s, "check-noscript", "ja");
+}
