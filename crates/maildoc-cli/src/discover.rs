@@ -1,10 +1,44 @@
 //! `maildoc discover ADDRESS`: the settings for a mail app, shown as the fields of iPhone,
 //! Outlook and Thunderbird, then every source consulted (`maildoc_report::discover`).
 
-use crate::args::{self, DiscoverArgs};
+use crate::args::{self, FormatArg, NetArgs};
+use clap::Args;
 use maildoc_engine::discover::DiscoverOptions;
-use maildoc_report::Format;
+use maildoc_report::{Format, Lang, ui};
 use std::process::ExitCode;
+
+/// `maildoc discover`.
+#[derive(Debug, Args)]
+pub struct DiscoverArgs {
+    pub address: String,
+    #[command(flatten)]
+    pub net: NetArgs,
+    #[arg(
+        long,
+        value_enum,
+        default_value = "human",
+        value_name = "human|json|markdown"
+    )]
+    pub format: FormatArg,
+}
+
+/// The arguments of `discover` and the UI keys of their help.
+pub(crate) const DISCOVER_HELP: &[(&str, &str)] = &[
+    ("address", "help-discover-address"),
+    ("dns_server", "help-dns-server"),
+    ("ca_file", "help-ca-file"),
+    ("timeout", "help-timeout"),
+    ("format", "help-discover-format"),
+];
+
+pub fn localize_help(cmd: clap::Command, lang: Lang) -> clap::Command {
+    cmd.mut_subcommand("discover", |sub| {
+        let sub = sub
+            .about(ui::text("help-discover", lang))
+            .after_help(ui::text("help-discover-after", lang));
+        args::localize_args(sub, DISCOVER_HELP, lang)
+    })
+}
 
 pub fn run(args: DiscoverArgs, lang_flag: Option<&str>) -> ExitCode {
     let lang = args::language(lang_flag);

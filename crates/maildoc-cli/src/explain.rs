@@ -204,7 +204,7 @@ mod tests {
                 assert_ne!(ui::text(key, lang), "?", "{key}");
             }
         }
-        let cmd = localize_help(crate::args::Cli::command(), Lang::Ja);
+        let cmd = localize_help(crate::cli::Cli::command(), Lang::Ja);
         cmd.debug_assert();
     }
 }

@@ -12,8 +12,8 @@
 use crate::args::{self, FormatArg, LoginArgs, NetArgs, NetOptions, SmtpAuth};
 use crate::{EXIT_CANNOT_RUN, EXIT_HEALTHY, EXIT_USAGE, password};
 use clap::{Args, Subcommand, ValueEnum};
+use maildoc_engine::karte::{Device, IncomingServer, Karte, OutgoingServer};
 use maildoc_engine::karte::{KarteCheckOptions, KarteDraft, KarteGiven};
-use maildoc_karte::{Device, IncomingServer, Karte, OutgoingServer};
 use maildoc_model::settings::ServerSetting;
 use maildoc_model::{Protocol, Security};
 use maildoc_report::karte::{SheetFormat, load_error_words};
@@ -204,14 +204,14 @@ fn usage(lang: Lang, key: &str, args: &[(&str, &str)]) -> ExitCode {
 }
 
 fn load(path: &Path, lang: Lang) -> Result<Karte, ExitCode> {
-    maildoc_karte::load(path).map_err(|e| {
+    maildoc_engine::karte::load(path).map_err(|e| {
         eprintln!("maildoc: {}", load_error_words(&e, lang));
         ExitCode::from(EXIT_USAGE)
     })
 }
 
 fn save(path: &Path, karte: &Karte, lang: Lang) -> Result<(), ExitCode> {
-    maildoc_karte::save(path, karte).map_err(|e| {
+    maildoc_engine::karte::save(path, karte).map_err(|e| {
         say(
             lang,
             "karte-error-save",
@@ -223,7 +223,7 @@ fn save(path: &Path, karte: &Karte, lang: Lang) -> Result<(), ExitCode> {
 
 /// Removes `secret` from every field and says where it was (never what it was).
 fn redact(karte: &mut Karte, secret: &str, lang: Lang) {
-    say_redacted(&maildoc_karte::redact(karte, secret), lang);
+    say_redacted(&maildoc_engine::karte::redact(karte, secret), lang);
 }
 
 /// Says which fields of the karte the password was removed from, if any.
@@ -620,7 +620,7 @@ fn interview<R: BufRead>(asker: &mut Asker<R>, karte: &mut Karte, address: &str,
     karte.devices = devices;
     say(lang, "karte-ask-sources", &[]);
     while let Some(s) = asker.optional("karte-ask-source", None) {
-        karte.sources.push(maildoc_karte::parse_source(&s));
+        karte.sources.push(maildoc_engine::karte::parse_source(&s));
         if asker.ended {
             break;
         }
@@ -638,7 +638,7 @@ fn new(a: NewArgs, lang: Lang) -> ExitCode {
     let devices = match a
         .device
         .iter()
-        .map(|d| maildoc_karte::parse_device(d))
+        .map(|d| maildoc_engine::karte::parse_device(d))
         .collect::<Result<Vec<_>, _>>()
     {
         Ok(d) => d,
@@ -708,7 +708,7 @@ fn new(a: NewArgs, lang: Lang) -> ExitCode {
         sources: a
             .source
             .iter()
-            .map(|s| maildoc_karte::parse_source(s))
+            .map(|s| maildoc_engine::karte::parse_source(s))
             .collect(),
     };
     let mut karte = draft.into_karte(&full, given);
@@ -721,13 +721,13 @@ fn new(a: NewArgs, lang: Lang) -> ExitCode {
         };
         interview(&mut asker, &mut karte, &full, &address.domain);
     }
-    karte.account.last_changed = Some(maildoc_karte::now_rfc3339());
+    karte.account.last_changed = Some(maildoc_engine::karte::now_rfc3339());
     if let Ok(secret) = std::env::var("MAILDOC_PASSWORD") {
         redact(&mut karte, &secret, lang);
     }
     // The file must load again: check it as a reader would.
-    let text = maildoc_karte::to_toml(&karte);
-    if let Err(e) = maildoc_karte::parse(&text, &output) {
+    let text = maildoc_engine::karte::to_toml(&karte);
+    if let Err(e) = maildoc_engine::karte::parse(&text, &output) {
         eprintln!("maildoc: {}", load_error_words(&e, lang));
         return ExitCode::from(EXIT_USAGE);
     }
@@ -764,7 +764,7 @@ mod tests {
     fn help_is_worded_in_both_languages() {
         use clap::CommandFactory;
         for lang in [Lang::Ja, Lang::En] {
-            let mut cmd = localize_help(crate::args::Cli::command(), lang);
+            let mut cmd = localize_help(crate::cli::Cli::command(), lang);
             let karte = cmd
                 .find_subcommand_mut("karte")
                 .unwrap_or_else(|| panic!("no karte command"));

@@ -2,6 +2,8 @@
 
 mod address;
 mod args;
+mod check;
+mod cli;
 mod discover;
 mod domain;
 mod explain;
@@ -11,8 +13,7 @@ mod progress;
 mod serve;
 mod triage;
 
-use args::Command;
-use maildoc_engine::CheckOptions;
+use cli::Command;
 use maildoc_report::{Format, Lang, human};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -24,10 +25,10 @@ const EXIT_CANNOT_RUN: u8 = 2;
 const EXIT_USAGE: u8 = 3;
 
 fn main() -> ExitCode {
-    let cli = match args::parse(args::early_language()) {
+    let cli = match cli::parse(args::early_language()) {
         Ok(cli) => cli,
-        Err(args::Failure::NotText(message)) => return usage(&message),
-        Err(args::Failure::Clap(e)) => {
+        Err(cli::Failure::NotText(message)) => return usage(&message),
+        Err(cli::Failure::Clap(e)) => {
             let code = if e.use_stderr() {
                 EXIT_USAGE
             } else {
@@ -38,7 +39,7 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Check(args) => check(args, cli.lang.as_deref()),
+        Command::Check(args) => check::run(args, cli.lang.as_deref()),
         Command::Discover(args) => discover::run(args, cli.lang.as_deref()),
         Command::Karte(args) => karte::run(args, cli.lang.as_deref()),
         Command::Triage(args) => triage::run(args, cli.lang.as_deref()),
@@ -62,53 +63,6 @@ fn job_error(e: &maildoc_engine::Error, lang: Lang) -> ExitCode {
 fn usage(message: &str) -> ExitCode {
     eprintln!("maildoc: {message}");
     ExitCode::from(EXIT_USAGE)
-}
-
-fn check(args: args::CheckArgs, lang_flag: Option<&str>) -> ExitCode {
-    let lang = args::language(lang_flag);
-    if let Some(problem) = address::problem(&args.address, args.servers.username.as_deref(), lang) {
-        return usage(&problem);
-    }
-    let format = args.format();
-    let password = if args.login.no_login {
-        None
-    } else {
-        match password::obtain(&args, lang) {
-            Ok(p) => p,
-            Err(problem) => return usage(&problem.words(lang)),
-        }
-    };
-    let net = match args.net.checked(lang) {
-        Ok(n) => n,
-        Err(code) => return code,
-    };
-    let login = !args.login.no_login && password.is_some();
-    let settings = match args.servers.settings(&args.address) {
-        Ok(s) => s,
-        Err(m) => return usage_error(lang, "error-input", &m),
-    };
-    let opts = CheckOptions {
-        settings,
-        password,
-        login,
-        smtp_auth: args.servers.smtp_auth(),
-        allow_plaintext_login: args.login.allow_plaintext_login,
-        timeout: net.timeout,
-    };
-    let runtime = match runtime() {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    let progress = progress::CheckProgress::new(format, lang);
-    let result = runtime.block_on(maildoc_engine::check(&net.env, opts, |e| {
-        progress.event(&e)
-    }));
-    progress.finish();
-    let report = match result {
-        Ok(r) => r,
-        Err(e) => return job_error(&e, lang),
-    };
-    print_report(&report, format, lang, args.verbose, args.client)
 }
 
 /// The runtime every command's network work runs on; failing to build it means maildoc

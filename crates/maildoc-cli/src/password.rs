@@ -1,7 +1,7 @@
 //! Where the password comes from: `--password-stdin`, `--password-file`, `MAILDOC_PASSWORD`,
 //! or a prompt without echo on a terminal. It is never printed.
 
-use crate::args::CheckArgs;
+use crate::check::CheckArgs;
 use maildoc_engine::Password;
 use maildoc_report::{Lang, ui};
 use std::io::{BufRead, IsTerminal};

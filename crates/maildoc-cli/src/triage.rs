@@ -6,9 +6,9 @@ use crate::args::{LoginArgs, NetArgs, ServerArgs};
 use crate::password;
 use clap::{Args, ValueEnum};
 use maildoc_engine::CheckOptions;
+use maildoc_engine::triage::{CheckNote, Kind, Outcome, SenderCheckNote, Triage};
 use maildoc_report::triage::causes_table;
 use maildoc_report::{Lang, ui};
-use maildoc_triage::{CheckNote, Kind, Outcome, SenderCheckNote, Triage};
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -89,7 +89,7 @@ pub fn localize_help(cmd: clap::Command, lang: Lang) -> clap::Command {
     cmd.mut_subcommand("triage", |sub| {
         let mut after = ui::text("help-triage-after", lang).trim_end().to_string();
         let _ = write!(after, "\n\n{}", ui::text("help-triage-questions", lang));
-        for q in maildoc_triage::questions() {
+        for q in maildoc_engine::triage::questions() {
             let values: Vec<&str> = q.answers.iter().map(|a| a.value.as_str()).collect();
             let values = if values.is_empty() {
                 ui::text("help-triage-free-text", lang).to_string()
@@ -339,7 +339,7 @@ fn theme() -> dialoguer::theme::SimpleTheme {
 }
 
 fn prompt_symptom(lang: Lang) -> Option<String> {
-    let items: Vec<&str> = maildoc_triage::symptoms()
+    let items: Vec<&str> = maildoc_engine::triage::symptoms()
         .iter()
         .map(|s| s.text(lang))
         .collect();
@@ -349,10 +349,12 @@ fn prompt_symptom(lang: Lang) -> Option<String> {
         .default(0)
         .interact_opt()
         .ok()??;
-    maildoc_triage::symptoms().get(pick).map(|s| s.id.clone())
+    maildoc_engine::triage::symptoms()
+        .get(pick)
+        .map(|s| s.id.clone())
 }
 
-fn prompt_question(q: &maildoc_triage::Question, lang: Lang) -> Option<String> {
+fn prompt_question(q: &maildoc_engine::triage::Question, lang: Lang) -> Option<String> {
     match q.kind {
         Kind::Text => dialoguer::Input::<String>::with_theme(&theme())
             .with_prompt(q.text(lang))

@@ -8,7 +8,7 @@
 
 use crate::discover::{Recommendation, SourceKind};
 use crate::{CheckOptions, Discovery, Env, Error, Event};
-use maildoc_karte::{Device, IncomingServer, Karte, OutgoingServer, Source};
+use maildoc_karte::Source;
 use maildoc_model::provider::ProviderSource;
 use maildoc_model::settings::{AccountSettings, ServerSetting};
 use maildoc_model::{Finding, Protocol, Report};
@@ -16,7 +16,11 @@ use maildoc_probe::context::Password;
 use std::time::Duration;
 
 pub use maildoc_diagnose::karte::risks;
-pub use maildoc_karte::{ErrorKind, Expected, LoadError};
+/// The karte file, for the doors that read, edit and write one.
+pub use maildoc_karte::{
+    Device, ErrorKind, Expected, IncomingServer, Karte, LoadError, OutgoingServer, load,
+    now_rfc3339, parse, parse_device, parse_source, redact, save, to_toml,
+};
 
 /// What a karte check needs besides the karte.
 #[derive(Clone, Debug)]

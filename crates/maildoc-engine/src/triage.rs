@@ -5,9 +5,11 @@
 use crate::domain::DomainName;
 use crate::{CheckOptions, Env, Error, Event};
 use maildoc_model::Code;
-use maildoc_triage::{
-    Check, CheckNote, CheckStatus, Outcome, SenderCheckNote, SenderCheckOutcome, Triage,
-    TriageError,
+use maildoc_triage::{Check, CheckStatus, SenderCheckOutcome, TriageError};
+
+/// The questions, causes and their state, for the doors that ask them.
+pub use maildoc_triage::{
+    CheckNote, Kind, Outcome, Question, SenderCheckNote, Triage, questions, symptoms,
 };
 use std::time::Duration;
 
