@@ -36,7 +36,7 @@ fn domain_lines(o: &Outcome, lang: Lang) -> Option<(String, Vec<String>)> {
     ))
 }
 
-fn likelihood_word(l: Likelihood, lang: Lang) -> &'static str {
+pub(crate) fn likelihood_word(l: Likelihood, lang: Lang) -> &'static str {
     ui::text(&format!("triage-likelihood-{}", l.key()), lang)
 }
 
@@ -349,7 +349,6 @@ pub fn summary_markdown(o: &Outcome, lang: Lang, client: Option<Client>) -> Stri
 
 pub fn summary_html(o: &Outcome, lang: Lang, client: Option<Client>) -> String {
     use crate::html::escape as e;
-    let t = &o.triage;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -361,6 +360,16 @@ pub fn summary_html(o: &Outcome, lang: Lang, client: Option<Client>) -> String {
         out,
         "<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.5}}table{{border-collapse:collapse}}td,th{{border:1px solid #999;padding:.2em .5em;text-align:left;vertical-align:top}}.confirmed,.likely{{font-weight:bold}}.ruled-out{{color:#777}}pre{{white-space:pre-wrap;font-size:.85em}}@media print{{details{{display:block}}}}</style>\n</head>\n<body>"
     );
+    summary_html_section(&mut out, o, lang, client);
+    let _ = writeln!(out, "</body>\n</html>");
+    out
+}
+
+/// The summary as a part of an HTML page (the web app's triage result): everything of
+/// [`summary_html`] between `<body>` and `</body>`.
+pub fn summary_html_section(out: &mut String, o: &Outcome, lang: Lang, client: Option<Client>) {
+    use crate::html::escape as e;
+    let t = &o.triage;
     let _ = writeln!(out, "<h1>{}</h1>", e(title(lang)));
     let _ = writeln!(
         out,
@@ -387,7 +396,7 @@ pub fn summary_html(o: &Outcome, lang: Lang, client: Option<Client>) -> String {
     let open = open_lines(t, lang);
     if !open.is_empty() {
         let _ = writeln!(out, "<p>{}</p>", e(ui::text("triage-open", lang)));
-        list_html(&mut out, &open, lang);
+        list_html(out, &open, lang);
     }
     let _ = writeln!(out, "<h2>{}</h2>", e(ui::text("triage-causes", lang)));
     let _ = writeln!(
@@ -419,14 +428,12 @@ pub fn summary_html(o: &Outcome, lang: Lang, client: Option<Client>) -> String {
         let _ = writeln!(out, "</ul>");
     }
     if let Some(report) = &o.report {
-        crate::check::html_section(&mut out, report, lang, client);
+        crate::check::html_section(out, report, lang, client);
     }
     let _ = writeln!(out, "<h2>{}</h2>", e(ui::text("triage-tried", lang)));
-    list_html(&mut out, &o.tried, lang);
+    list_html(out, &o.tried, lang);
     let _ = writeln!(out, "<h2>{}</h2>", e(ui::text("triage-ask", lang)));
-    list_html(&mut out, &asks(o, lang), lang);
-    let _ = writeln!(out, "</body>\n</html>");
-    out
+    list_html(out, &asks(o, lang), lang);
 }
 
 fn list_html(out: &mut String, items: &[String], lang: Lang) {

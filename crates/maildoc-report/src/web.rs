@@ -67,7 +67,7 @@ pub fn start(lang: Lang) -> String {
             format!("/check?symptom=receive&lang={l}"),
         ),
         ("web-symptom-send", format!("/check?symptom=send&lang={l}")),
-        ("web-symptom-not-arriving", format!("/domain?lang={l}")),
+        ("web-symptom-not-arriving", format!("/triage?lang={l}")),
         ("web-symptom-error", format!("/explain?lang={l}")),
         ("web-symptom-new-device", format!("/discover?lang={l}")),
         ("web-symptom-domain", format!("/domain?lang={l}")),
@@ -521,12 +521,218 @@ pub fn discover_page(
     )
 }
 
+/// Where a triage stands: its symptom and the answers so far, in order. Pages carry it in
+/// hidden fields (never a password), so the server keeps nothing between two questions.
+#[derive(Clone, Copy, Debug)]
+pub struct TriageState<'a> {
+    pub symptom: &'a str,
+    pub answers: &'a [(String, String)],
+}
+
+impl TriageState<'_> {
+    fn hidden(&self) -> String {
+        let mut out = format!(
+            "<input type=\"hidden\" name=\"symptom\" value=\"{}\">\n",
+            e(self.symptom)
+        );
+        for (id, value) in self.answers {
+            let _ = writeln!(
+                out,
+                "<input type=\"hidden\" name=\"answer.{}\" value=\"{}\">",
+                e(id),
+                e(value)
+            );
+        }
+        out
+    }
+}
+
+/// The triage's first page: one button per symptom.
+pub fn triage_start(ctx: FormContext<'_>) -> String {
+    let lang = ctx.lang;
+    let mut body = format!(
+        "<h1>{}</h1>\n<p>{}</p>\n<form class=\"triage\" method=\"post\" action=\"/triage\">\n{}\n<ul class=\"symptoms\">\n",
+        e(ui::text("web-triage-heading", lang)),
+        e(ui::text("web-triage-lead", lang)),
+        ctx.hidden()
+    );
+    for symptom in maildoc_triage::symptoms() {
+        let _ = writeln!(
+            body,
+            "<li><button type=\"submit\" class=\"button\" name=\"symptom\" value=\"{}\">{}</button></li>",
+            e(&symptom.id),
+            e(symptom.text(lang))
+        );
+    }
+    body.push_str("</ul>\n</form>\n");
+    page(lang, ui::text("web-triage-heading", lang), "/triage", &body)
+}
+
+/// One question of a triage, with the causes as they stand.
+pub fn triage_question(
+    ctx: FormContext<'_>,
+    state: TriageState<'_>,
+    question: &maildoc_triage::Question,
+    triage: &maildoc_triage::Triage,
+) -> String {
+    let lang = ctx.lang;
+    let mut body = format!(
+        "<h1>{}</h1>\n<form class=\"triage\" method=\"post\" action=\"/triage\">\n{}\n{}\
+         <input type=\"hidden\" name=\"question\" value=\"{}\">\n\
+         <fieldset>\n<legend>{}</legend>\n",
+        e(ui::text("web-triage-heading", lang)),
+        ctx.hidden(),
+        state.hidden(),
+        e(&question.id),
+        e(question.text(lang)),
+    );
+    match question.kind {
+        maildoc_triage::Kind::Choice => {
+            body.push_str("<ul class=\"answers\">\n");
+            for answer in &question.answers {
+                let _ = writeln!(
+                    body,
+                    "<li><button type=\"submit\" class=\"button secondary\" name=\"answer\" value=\"{}\">{}</button></li>",
+                    e(&answer.value),
+                    e(answer.text(lang))
+                );
+            }
+            body.push_str("</ul>\n");
+        }
+        maildoc_triage::Kind::Text => {
+            let _ = write!(
+                body,
+                "<p class=\"field\"><label for=\"answer\">{}</label>\n\
+                 <textarea id=\"answer\" name=\"answer\" rows=\"4\" spellcheck=\"false\"></textarea></p>\n\
+                 <p><button type=\"submit\">{}</button></p>\n",
+                e(ui::text("web-triage-your-answer", lang)),
+                e(ui::text("web-triage-next", lang))
+            );
+        }
+    }
+    let _ = write!(
+        body,
+        "</fieldset>\n<p><button type=\"submit\" class=\"secondary\" name=\"finish\" value=\"1\">{}</button></p>\n</form>\n\
+         <details><summary>{}</summary>\n{}</details>\n",
+        e(ui::text("web-triage-finish", lang)),
+        e(ui::text("web-triage-causes", lang)),
+        causes_list(triage, lang)
+    );
+    page(lang, ui::text("web-triage-heading", lang), "/triage", &body)
+}
+
+fn causes_list(triage: &maildoc_triage::Triage, lang: Lang) -> String {
+    let mut out = String::from("<ul class=\"causes\">\n");
+    for (cause, likelihood) in triage.causes() {
+        let _ = writeln!(
+            out,
+            "<li class=\"{}\">{}: {}</li>",
+            likelihood.key(),
+            e(cause.text(lang)),
+            e(crate::triage::likelihood_word(likelihood, lang))
+        );
+    }
+    out.push_str("</ul>\n");
+    out
+}
+
+/// The triage's last step before its summary: the checks it will run, with a password field
+/// when the account is checked (empty: checked without logging in).
+pub fn triage_checks(
+    ctx: FormContext<'_>,
+    state: TriageState<'_>,
+    account: Option<&str>,
+    sender_domain: Option<&str>,
+) -> String {
+    let lang = ctx.lang;
+    let mut body = format!(
+        "<h1>{}</h1>\n<form class=\"triage job\" method=\"post\" action=\"/triage\">\n{}\n{}\
+         <input type=\"hidden\" name=\"run\" value=\"1\">\n<ul>\n",
+        e(ui::text("web-triage-checks-heading", lang)),
+        ctx.hidden(),
+        state.hidden(),
+    );
+    if let Some(address) = account {
+        let _ = writeln!(
+            body,
+            "<li>{}</li>",
+            e(&ui::fill(
+                "web-triage-check-account",
+                lang,
+                &[("address", address)]
+            ))
+        );
+    }
+    if let Some(domain) = sender_domain {
+        let _ = writeln!(
+            body,
+            "<li>{}</li>",
+            e(&ui::fill(
+                "web-triage-check-sender",
+                lang,
+                &[("domain", domain)]
+            ))
+        );
+    }
+    if account.is_none() && sender_domain.is_none() {
+        let _ = writeln!(
+            body,
+            "<li>{}</li>",
+            e(ui::text("web-triage-check-none", lang))
+        );
+    }
+    body.push_str("</ul>\n");
+    if account.is_some() {
+        let _ = write!(
+            body,
+            "<p class=\"field\"><label for=\"password\">{}</label>\n\
+             <input id=\"password\" name=\"password\" type=\"password\" value=\"\" autocomplete=\"off\">\n\
+             <small>{}</small></p>\n",
+            e(ui::text("web-field-password", lang)),
+            e(ui::text("web-triage-password-hint", lang))
+        );
+    }
+    let _ = writeln!(
+        body,
+        "<p><button type=\"submit\">{}</button></p>\n</form>",
+        e(ui::text("web-triage-run", lang))
+    );
+    page(lang, ui::text("web-triage-heading", lang), "/triage", &body)
+}
+
+/// The triage's summary for the support desk, as the result of the page.
+pub fn triage_result(
+    ctx: FormContext<'_>,
+    outcome: &maildoc_triage::Outcome,
+    client: Option<Client>,
+) -> String {
+    let lang = ctx.lang;
+    let mut summary = String::new();
+    crate::triage::summary_html_section(&mut summary, outcome, lang, client);
+    let mut body = String::new();
+    results_container(&mut body, Some(&summary));
+    let _ = writeln!(
+        body,
+        "<p class=\"actions\"><a class=\"button secondary\" href=\"/triage?lang={}\">{}</a> \
+         <button type=\"button\" class=\"secondary print\" hidden>{}</button></p>",
+        lang.as_str(),
+        e(ui::text("web-again", lang)),
+        e(ui::text("web-print", lang))
+    );
+    page(lang, ui::text("web-triage-heading", lang), "/triage", &body)
+}
+
 /// A page that only says something (a refused request, a busy server, a result that is
 /// gone), with a way back to the start.
 pub fn message_page(lang: Lang, key: &str) -> String {
+    message_text_page(lang, ui::text(key, lang))
+}
+
+/// A page that says `text` (already in the page's language).
+pub fn message_text_page(lang: Lang, text: &str) -> String {
     let body = format!(
         "<div class=\"error\" role=\"alert\"><p>{}</p></div>\n<p><a href=\"/?lang={}\">maildoc</a></p>\n",
-        e(ui::text(key, lang)),
+        e(text),
         lang.as_str()
     );
     page(lang, ui::text("web-title", lang), "/", &body)

@@ -71,6 +71,7 @@ pub fn router(config: Config, listen: SocketAddr) -> Router {
         .route("/check", get(pages::check_form).post(pages::check))
         .route("/domain", get(pages::domain_form).post(pages::domain))
         .route("/discover", get(pages::discover_form).post(pages::discover))
+        .route("/triage", get(pages::triage_form).post(pages::triage))
         .route("/jobs/{id}/events", get(jobs::events))
         .route("/jobs/{id}/report.md", get(jobs::markdown))
         .route("/jobs/{id}/report.json", get(jobs::json))

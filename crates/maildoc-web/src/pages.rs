@@ -466,3 +466,161 @@ fn asset(kind: &'static str, body: &'static str) -> Response {
     )
         .into_response()
 }
+
+/// `GET /triage`: the symptoms, or with `?symptom=` the first question.
+pub(crate) async fn triage_form(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Query<TriageQuery>,
+) -> Response {
+    let lang = query_lang(
+        &app,
+        &headers,
+        &PageQuery {
+            lang: q.lang.clone(),
+        },
+    );
+    let ctx = context(&app, lang);
+    match q
+        .symptom
+        .as_deref()
+        .map(maildoc_engine::triage::Triage::new)
+    {
+        Some(Ok(triage)) => {
+            let state = web::TriageState {
+                symptom: triage.symptom().id.as_str(),
+                answers: &[],
+            };
+            match triage.next_question() {
+                Some(question) => Html(web::triage_question(ctx, state, question, &triage)),
+                None => Html(web::triage_checks(ctx, state, None, None)),
+            }
+            .into_response()
+        }
+        _ => Html(web::triage_start(ctx)).into_response(),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct TriageQuery {
+    lang: Option<String>,
+    symptom: Option<String>,
+}
+
+/// `POST /triage`: one answer more, then the next question; after the last (or "finish"),
+/// the checks; with `run`, the checks and the summary. The state comes back in the form.
+pub(crate) async fn triage(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let lang = crate::lang::of_form(&app, &headers, field("lang"));
+    if !app.csrf_ok(field("_csrf").unwrap_or("")) {
+        return refused(lang);
+    }
+    let ctx = context(&app, lang);
+    let Ok(triage) = maildoc_engine::triage::Triage::new(field("symptom").unwrap_or("")) else {
+        return Html(web::triage_start(ctx)).into_response();
+    };
+    let mut outcome = maildoc_engine::triage::Outcome::new(triage);
+    let mut answers: Vec<(String, String)> = fields
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("answer.")?.to_string(), v.clone())))
+        .collect();
+    if let (Some(question), Some(answer)) = (field("question"), field("answer")) {
+        answers.push((question.to_string(), answer.to_string()));
+    }
+    for (id, value) in &answers {
+        if maildoc_engine::triage::answer(&mut outcome, id, value).is_err() {
+            return refused(lang);
+        }
+    }
+    let state = web::TriageState {
+        symptom: outcome.triage.symptom().id.as_str(),
+        answers: &answers,
+    };
+    if field("run").is_some() {
+        let password = field("password").filter(|p| !p.is_empty());
+        return match app.run_triage_checks(&mut outcome, password).await {
+            Ok(()) => Html(web::triage_result(ctx, &outcome, None)).into_response(),
+            Err(Refusal::Busy) => busy(lang),
+            Err(Refusal::Input(e)) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Html(web::message_text_page(
+                    lang,
+                    &maildoc_report::error::words(&e, lang),
+                )),
+            )
+                .into_response(),
+        };
+    }
+    let next = if field("finish").is_some() {
+        None
+    } else {
+        outcome.triage.next_question()
+    };
+    match next {
+        Some(question) => Html(web::triage_question(ctx, state, question, &outcome.triage)),
+        None => {
+            let account = outcome.account_check_due();
+            let sender = sender_domain(&outcome);
+            Html(web::triage_checks(
+                ctx,
+                state,
+                account.as_deref(),
+                sender.as_deref(),
+            ))
+        }
+    }
+    .into_response()
+}
+
+/// The sender's domain triage will check, when one is due (a copy: the real check notes it).
+fn sender_domain(outcome: &maildoc_engine::triage::Outcome) -> Option<String> {
+    let mut probe = maildoc_engine::triage::Outcome::new(outcome.triage.clone());
+    maildoc_engine::triage::sender_check_due(&mut probe, false).map(|d| d.as_str().to_string())
+}
+
+impl App {
+    /// The checks a triage runs once its questions are done: the account (logging in when a
+    /// password was given), then the sender's domain, each under a job permit.
+    pub(crate) async fn run_triage_checks(
+        &self,
+        outcome: &mut maildoc_engine::triage::Outcome,
+        password: Option<&str>,
+    ) -> Result<(), Refusal> {
+        let env = &self.0.config.env;
+        let timeout = self.0.config.timeout;
+        if let Some(address) = outcome.account_check_due() {
+            let _permit = self.0.jobs.permit().map_err(|Busy| Refusal::Busy)?;
+            let opts = CheckOptions {
+                settings: AccountSettings {
+                    address,
+                    username: None,
+                    servers: Vec::new(),
+                },
+                login: password.is_some(),
+                password: password.map(|p| Password::new(p.to_string())),
+                smtp_auth: true,
+                allow_plaintext_login: false,
+                timeout,
+            };
+            maildoc_engine::triage::check(env, outcome, opts, |_| {})
+                .await
+                .map_err(Refusal::Input)?;
+        }
+        if let Some(domain) = maildoc_engine::triage::sender_check_due(outcome, false) {
+            let _permit = self.0.jobs.permit().map_err(|Busy| Refusal::Busy)?;
+            maildoc_engine::triage::check_sender_domain(env, outcome, &domain, timeout, |_| {})
+                .await;
+        }
+        Ok(())
+    }
+}

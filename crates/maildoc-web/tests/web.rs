@@ -461,3 +461,95 @@ fn the_api_answers_with_the_versioned_documents() {
     );
     assert_eq!(a.status, 422);
 }
+
+/// The hidden fields of the first form on `page`, unescaped.
+fn hidden_fields(page: &str) -> Vec<(String, String)> {
+    let unescape = |v: &str| {
+        v.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&")
+    };
+    page.split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .filter_map(|rest| {
+            let (name, rest) = rest.split_once('"')?;
+            let value = rest.split_once("value=\"")?.1.split_once('"')?.0;
+            Some((name.to_string(), unescape(value)))
+        })
+        .collect()
+}
+
+/// A whole triage through its pages, as a browser without JavaScript would post them: each
+/// question answered with its first choice (the address and the sender typed where asked),
+/// then the checks, then the summary for support.
+#[test]
+fn a_whole_triage_from_the_symptom_to_the_summary() {
+    let addr = start(config());
+    for lang in ["ja", "en"] {
+        let mut page = get(addr, &format!("/triage?symptom=one-sender&lang={lang}")).body;
+        let mut asked = Vec::new();
+        for _ in 0..40 {
+            if page.contains("name=\"run\"") {
+                break;
+            }
+            let mut fields = hidden_fields(&page);
+            let question = fields
+                .iter()
+                .find(|(k, _)| k == "question")
+                .map(|(_, v)| v.clone())
+                .unwrap_or_else(|| panic!("no question on {page}"));
+            asked.push(question.clone());
+            let answer = if page.contains("<textarea id=\"answer\"") {
+                match question.as_str() {
+                    "address" => "taro@example.jp".to_string(),
+                    "sender" => "info@shop.example".to_string(),
+                    _ => String::new(),
+                }
+            } else {
+                let key = "name=\"answer\" value=\"";
+                let at = page.find(key).unwrap() + key.len();
+                page[at..page[at..].find('"').unwrap() + at].to_string()
+            };
+            fields.push(("answer".into(), answer));
+            let refs: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let a = post_form(addr, "/triage", &[], &refs);
+            assert_eq!(a.status, 200, "{question}: {}", a.body);
+            assert!(a.body.contains(&format!("<html lang=\"{lang}\">")));
+            page = a.body;
+        }
+        assert!(asked.len() >= 3, "{asked:?}");
+        assert!(
+            page.contains("name=\"run\""),
+            "never reached the checks: {asked:?}"
+        );
+        assert!(page.contains("taro@example.jp") && page.contains("shop.example"));
+        let fields = hidden_fields(&page);
+        let refs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let a = post_form(addr, "/triage", &[], &refs);
+        assert_eq!(a.status, 200, "{}", a.body);
+        assert_eq!(data(&a.body, "state"), vec!["done"]);
+        assert!(a.body.contains("taro@example.jp"), "{}", a.body);
+        let title = if lang == "ja" { "まとめ" } else { "ummary" };
+        assert!(a.body.contains(title), "{}", a.body);
+    }
+    // A form that was not this server's, or a symptom that does not exist.
+    let a = post_form(addr, "/triage", &[], &[("symptom", "receive")]);
+    assert_eq!(a.status, 403);
+    let token = csrf(addr);
+    let a = post_form(
+        addr,
+        "/triage",
+        &[],
+        &[("_csrf", &token), ("symptom", "nothing")],
+    );
+    assert_eq!(a.status, 200);
+    assert!(a.body.contains("name=\"symptom\" value=\"receive\""));
+}
