@@ -650,6 +650,22 @@ fn html(s: &Sheet, lang: Lang) -> String {
     let _ = write!(out, "<style>\n{CSS}</style>\n");
     let _ = writeln!(out, "</head>");
     let _ = writeln!(out, "<body>");
+    html_body(&mut out, s);
+    let _ = writeln!(out, "</body>");
+    let _ = writeln!(out, "</html>");
+    out
+}
+
+/// The sheet as a part of an HTML page (the web app shows it in its own layout, whose style
+/// sheet styles it): the same content as the standalone page.
+pub fn html_section(karte: &Karte, risks: &[Finding], lang: Lang) -> String {
+    let mut out = String::from("<article class=\"sheet\">\n");
+    html_body(&mut out, &build(karte, risks, lang));
+    out.push_str("</article>\n");
+    out
+}
+
+fn html_body(out: &mut String, s: &Sheet) {
     let _ = writeln!(out, "<h1>{}</h1>", escape(&s.title));
     let _ = writeln!(out, "<p class=\"notice\">{}</p>", escape(&s.notice));
     for section in &s.sections {
@@ -739,9 +755,6 @@ fn html(s: &Sheet, lang: Lang) -> String {
         let _ = writeln!(out, "</section>");
     }
     let _ = writeln!(out, "<footer>{}</footer>", escape(&s.footer));
-    let _ = writeln!(out, "</body>");
-    let _ = writeln!(out, "</html>");
-    out
 }
 
 // ---------------------------------------------------------------------------------------

@@ -70,6 +70,7 @@ pub fn start(lang: Lang) -> String {
         ("web-symptom-not-arriving", format!("/triage?lang={l}")),
         ("web-symptom-error", format!("/explain?lang={l}")),
         ("web-symptom-new-device", format!("/discover?lang={l}")),
+        ("web-symptom-karte", format!("/karte?lang={l}")),
         ("web-symptom-domain", format!("/domain?lang={l}")),
     ];
     let mut body = format!(
@@ -720,6 +721,104 @@ pub fn triage_result(
         e(ui::text("web-print", lang))
     );
     page(lang, ui::text("web-triage-heading", lang), "/triage", &body)
+}
+
+/// What the karte form shows again: everything it was given.
+#[derive(Clone, Debug, Default)]
+pub struct KarteFields {
+    pub address: String,
+    pub display_name: String,
+    pub username: String,
+    pub imap: String,
+    pub pop3: String,
+    pub smtp: String,
+    /// One device a line, `NAME:APP:PROTOCOL[:delete|:keep]`.
+    pub devices: String,
+    pub changed_by: String,
+}
+
+/// The karte page: a form that makes a new karte (or opens one pasted as TOML), and below it
+/// the printable sheet of the karte made (`sheet`, with its TOML for the download).
+pub fn karte_page(
+    ctx: FormContext<'_>,
+    fields: &KarteFields,
+    error: Option<&str>,
+    sheet: Option<(&str, &str)>,
+) -> String {
+    let lang = ctx.lang;
+    let mut body = format!(
+        "<h1>{}</h1>\n<p>{}</p>\n",
+        e(ui::text("web-karte-heading", lang)),
+        e(ui::text("web-karte-lead", lang))
+    );
+    error_box(&mut body, error, lang);
+    let _ = writeln!(
+        body,
+        "<form class=\"job\" method=\"post\" action=\"/karte\">\n{}",
+        ctx.hidden()
+    );
+    for (name, key, value, kind) in [
+        ("address", "web-field-address", &fields.address, "email"),
+        (
+            "display-name",
+            "web-karte-display-name",
+            &fields.display_name,
+            "text",
+        ),
+        ("username", "web-field-username", &fields.username, "text"),
+        ("imap", "web-karte-imap", &fields.imap, "text"),
+        ("pop3", "web-karte-pop3", &fields.pop3, "text"),
+        ("smtp", "web-karte-smtp", &fields.smtp, "text"),
+        (
+            "changed-by",
+            "web-karte-changed-by",
+            &fields.changed_by,
+            "text",
+        ),
+    ] {
+        let _ = write!(
+            body,
+            "<p class=\"field\"><label for=\"{name}\">{}</label>\n\
+             <input id=\"{name}\" name=\"{name}\" type=\"{kind}\" value=\"{}\"{}></p>\n",
+            e(ui::text(key, lang)),
+            e(value),
+            if name == "address" { " required" } else { "" }
+        );
+    }
+    let _ = write!(
+        body,
+        "<p class=\"field\"><label for=\"devices\">{}</label>\n\
+         <textarea id=\"devices\" name=\"devices\" rows=\"3\" spellcheck=\"false\">{}</textarea>\n\
+         <small>{}</small></p>\n\
+         <p><button type=\"submit\">{}</button></p>\n</form>\n\
+         <details><summary>{}</summary>\n\
+         <form method=\"post\" action=\"/karte\">\n{}\n\
+         <p class=\"field\"><label for=\"toml\">{}</label>\n\
+         <textarea id=\"toml\" name=\"toml\" rows=\"8\" spellcheck=\"false\"></textarea></p>\n\
+         <p><button type=\"submit\" class=\"secondary\">{}</button></p>\n</form>\n</details>\n",
+        e(ui::text("web-karte-devices", lang)),
+        e(&fields.devices),
+        e(ui::text("web-karte-devices-hint", lang)),
+        e(ui::text("web-karte-make", lang)),
+        e(ui::text("web-karte-open", lang)),
+        ctx.hidden(),
+        e(ui::text("web-karte-toml", lang)),
+        e(ui::text("web-karte-open-button", lang)),
+    );
+    let result = sheet.map(|(html, toml)| {
+        format!(
+            "{html}<form class=\"actions\" method=\"post\" action=\"/karte/download\">\n{}\n\
+             <input type=\"hidden\" name=\"toml\" value=\"{}\">\n\
+             <button type=\"submit\">{}</button> \
+             <button type=\"button\" class=\"secondary print\" hidden>{}</button>\n</form>\n",
+            ctx.hidden(),
+            e(toml),
+            e(ui::text("web-karte-download", lang)),
+            e(ui::text("web-print", lang)),
+        )
+    });
+    results_container(&mut body, result.as_deref());
+    page(lang, ui::text("web-karte-heading", lang), "/karte", &body)
 }
 
 /// A page that only says something (a refused request, a busy server, a result that is

@@ -72,6 +72,8 @@ pub fn router(config: Config, listen: SocketAddr) -> Router {
         .route("/domain", get(pages::domain_form).post(pages::domain))
         .route("/discover", get(pages::discover_form).post(pages::discover))
         .route("/triage", get(pages::triage_form).post(pages::triage))
+        .route("/karte", get(pages::karte_form).post(pages::karte))
+        .route("/karte/download", post(pages::karte_download))
         .route("/jobs/{id}/events", get(jobs::events))
         .route("/jobs/{id}/report.md", get(jobs::markdown))
         .route("/jobs/{id}/report.json", get(jobs::json))

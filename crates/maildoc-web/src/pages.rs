@@ -624,3 +624,176 @@ impl App {
         Ok(())
     }
 }
+
+#[derive(Default, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub(crate) struct KarteInput {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    lang: Option<String>,
+    address: String,
+    display_name: String,
+    username: String,
+    imap: String,
+    pop3: String,
+    smtp: String,
+    devices: String,
+    changed_by: String,
+    toml: String,
+}
+
+impl KarteInput {
+    fn fields(&self) -> web::KarteFields {
+        web::KarteFields {
+            address: self.address.clone(),
+            display_name: self.display_name.clone(),
+            username: self.username.clone(),
+            imap: self.imap.clone(),
+            pop3: self.pop3.clone(),
+            smtp: self.smtp.clone(),
+            devices: self.devices.clone(),
+            changed_by: self.changed_by.clone(),
+        }
+    }
+}
+
+pub(crate) async fn karte_form(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+) -> Html<String> {
+    let lang = query_lang(&app, &headers, &q);
+    Html(web::karte_page(
+        context(&app, lang),
+        &web::KarteFields::default(),
+        None,
+        None,
+    ))
+}
+
+/// `POST /karte`: the sheet of a new karte (its servers as typed, else discovered) or of one
+/// pasted as TOML, with the file to download.
+pub(crate) async fn karte(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(input): Form<KarteInput>,
+) -> Response {
+    let lang = crate::lang::of_form(&app, &headers, input.lang.as_deref());
+    if !app.csrf_ok(&input.csrf) {
+        return refused(lang);
+    }
+    let fields = input.fields();
+    let ctx = context(&app, lang);
+    let made = if input.toml.trim().is_empty() {
+        app.make_karte(&input, lang).await
+    } else {
+        maildoc_engine::karte::parse(&input.toml, std::path::Path::new("karte.toml"))
+            .map_err(|e| KarteRefusal::Words(maildoc_report::karte::load_error_words(&e, lang)))
+    };
+    match made {
+        Ok(karte) => {
+            let risks = maildoc_engine::karte::risks(&karte);
+            let sheet = maildoc_report::karte::html_section(&karte, &risks, lang);
+            let toml = maildoc_engine::karte::to_toml(&karte);
+            Html(web::karte_page(ctx, &fields, None, Some((&sheet, &toml)))).into_response()
+        }
+        Err(KarteRefusal::Busy) => busy(lang),
+        Err(KarteRefusal::Words(message)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Html(web::karte_page(ctx, &fields, Some(&message), None)),
+        )
+            .into_response(),
+    }
+}
+
+enum KarteRefusal {
+    Busy,
+    Words(String),
+}
+
+impl App {
+    /// A new karte from the form: the servers as typed, else as discovery finds them; the
+    /// devices one a line.
+    async fn make_karte(
+        &self,
+        input: &KarteInput,
+        lang: Lang,
+    ) -> Result<maildoc_engine::karte::Karte, KarteRefusal> {
+        use maildoc_engine::karte::{KarteDraft, KarteGiven};
+        let words =
+            |e: &maildoc_engine::Error| KarteRefusal::Words(maildoc_report::error::words(e, lang));
+        let address = input.address.trim();
+        let username = Some(input.username.trim()).filter(|u| !u.is_empty());
+        maildoc_engine::check_input(address, username).map_err(|e| words(&e))?;
+        let texts: Vec<(Protocol, &str)> = [
+            (Protocol::Imap, &input.imap),
+            (Protocol::Pop3, &input.pop3),
+            (Protocol::Smtp, &input.smtp),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(p, v)| (p, v.as_str()))
+        .collect();
+        let settings = AccountSettings::from_texts(address, None, &texts, true).map_err(|e| {
+            KarteRefusal::Words(ui::fill("error-input", lang, &[("detail", &e.to_string())]))
+        })?;
+        let mut devices = Vec::new();
+        for line in input.devices.lines().filter(|l| !l.trim().is_empty()) {
+            let device = maildoc_engine::karte::parse_device(line).map_err(|text| {
+                KarteRefusal::Words(ui::fill("error-input", lang, &[("detail", &text)]))
+            })?;
+            devices.push(device);
+        }
+        let draft = if settings.servers.is_empty() {
+            match self.run_discover(address).await {
+                Ok(found) => KarteDraft::from_discovery(&found, username),
+                Err(Refusal::Busy) => return Err(KarteRefusal::Busy),
+                Err(Refusal::Input(e)) => return Err(words(&e)),
+            }
+        } else {
+            KarteDraft::from_servers(&settings.servers, username)
+        };
+        let given = KarteGiven {
+            display_name: Some(input.display_name.trim().to_string()).filter(|n| !n.is_empty()),
+            changed_by: Some(input.changed_by.trim().to_string()).filter(|n| !n.is_empty()),
+            devices,
+            ..KarteGiven::default()
+        };
+        let mut karte = draft.into_karte(address, given);
+        karte.account.last_changed = Some(maildoc_engine::karte::now_rfc3339());
+        Ok(karte)
+    }
+}
+
+/// `POST /karte/download`: the karte file of the sheet shown, as an attachment.
+pub(crate) async fn karte_download(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(input): Form<KarteInput>,
+) -> Response {
+    let lang = crate::lang::of_form(&app, &headers, input.lang.as_deref());
+    if !app.csrf_ok(&input.csrf) {
+        return refused(lang);
+    }
+    match maildoc_engine::karte::parse(&input.toml, std::path::Path::new("karte.toml")) {
+        Ok(karte) => (
+            [
+                (header::CONTENT_TYPE, "application/toml; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"karte.toml\"",
+                ),
+            ],
+            maildoc_engine::karte::to_toml(&karte),
+        )
+            .into_response(),
+        Err(e) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Html(web::message_text_page(
+                lang,
+                &maildoc_report::karte::load_error_words(&e, lang),
+            )),
+        )
+            .into_response(),
+    }
+}

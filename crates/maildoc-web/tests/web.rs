@@ -553,3 +553,77 @@ fn a_whole_triage_from_the_symptom_to_the_summary() {
     assert_eq!(a.status, 200);
     assert!(a.body.contains("name=\"symptom\" value=\"receive\""));
 }
+
+/// A karte made from the form, downloaded as its file, and opened again from it.
+#[test]
+fn a_karte_is_made_downloaded_and_opened_again() {
+    let addr = start(config());
+    let token = csrf(addr);
+    let a = post_form(
+        addr,
+        "/karte",
+        &[],
+        &[
+            ("_csrf", &token),
+            ("lang", "ja"),
+            ("address", "taro@example.jp"),
+            ("display-name", "山田 太郎 <受付>"),
+            ("imap", "imap.example.jp:993/ssl"),
+            ("smtp", "smtp.example.jp:587/starttls"),
+            (
+                "devices",
+                "事務所のPC:outlook:pop3:delete\niPhone:iphone:imap",
+            ),
+        ],
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(data(&a.body, "state"), vec!["done"]);
+    assert!(a.body.contains("class=\"sheet\""));
+    assert!(a.body.contains("imap.example.jp") && a.body.contains("事務所のPC"));
+    assert!(a.body.contains("山田 太郎 &lt;受付&gt;") && !a.body.contains("<受付>"));
+    let toml = hidden_fields(&a.body)
+        .into_iter()
+        .find(|(k, _)| k == "toml")
+        .map(|(_, v)| v)
+        .unwrap();
+    let d = post_form(
+        addr,
+        "/karte/download",
+        &[],
+        &[("_csrf", &token), ("toml", &toml)],
+    );
+    assert_eq!(d.status, 200);
+    assert!(
+        d.header("content-disposition")
+            .unwrap()
+            .contains("karte.toml")
+    );
+    assert!(d.body.contains("taro@example.jp") && d.body.contains("smtp.example.jp"));
+    let again = post_form(addr, "/karte", &[], &[("_csrf", &token), ("toml", &d.body)]);
+    assert_eq!(again.status, 200);
+    assert!(again.body.contains("事務所のPC") && again.body.contains("imap.example.jp"));
+    // What cannot be a karte says why, in the page's language.
+    let bad = post_form(
+        addr,
+        "/karte",
+        &[],
+        &[
+            ("_csrf", &token),
+            ("lang", "en"),
+            ("address", "taro@example.jp"),
+            ("imap", "imap.example.jp"),
+            ("devices", "no colons here"),
+        ],
+    );
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("no colons here") && bad.body.contains("role=\"alert\""));
+    let broken = post_form(
+        addr,
+        "/karte",
+        &[],
+        &[("_csrf", &token), ("toml", "not = [toml")],
+    );
+    assert_eq!(broken.status, 422);
+    let refused = post_form(addr, "/karte/download", &[], &[("toml", &toml)]);
+    assert_eq!(refused.status, 403);
+}
