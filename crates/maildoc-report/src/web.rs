@@ -403,11 +403,13 @@ pub fn check_result(report: &Report, lang: Lang, client: Option<Client>, job: &s
         out,
         "<p class=\"actions\"><a class=\"button\" href=\"/jobs/{job}/report.md?lang={l}\" download>{md}</a> \
          <a class=\"button secondary\" href=\"/jobs/{job}/report.json\" download>{json}</a> \
+         <a class=\"button secondary\" href=\"/karte?from={job}&amp;lang={l}\">{karte}</a> \
          <button type=\"button\" class=\"secondary print\" hidden>{print}</button></p>",
         job = e(job),
         l = lang.as_str(),
         md = e(ui::text("web-download-markdown", lang)),
         json = e(ui::text("web-download-json", lang)),
+        karte = e(ui::text("web-save-karte", lang)),
         print = e(ui::text("web-print", lang)),
     );
     out

@@ -139,3 +139,113 @@ pub(crate) async fn explain(
     let explanation = maildoc_engine::explain::explain(&input.text);
     document(maildoc_report::explain::json(&explanation, None))
 }
+
+/// What `POST /api/triage` takes: the symptom and the answers so far; with `run`, the
+/// checks (logging in only with a password) and the summary.
+#[derive(Default, serde::Deserialize)]
+#[serde(default)]
+pub(crate) struct TriageRequest {
+    lang: Option<String>,
+    symptom: String,
+    answers: Vec<(String, String)>,
+    run: bool,
+    password: String,
+}
+
+/// `POST /api/triage`: the next question and the causes as they stand; with `run`, the
+/// checks' reports and the summary for support.
+pub(crate) async fn triage(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Json(input): Json<TriageRequest>,
+) -> Response {
+    let lang = lang_of(&app, &headers, input.lang.as_deref());
+    let triage = match maildoc_engine::triage::Triage::new(&input.symptom) {
+        Ok(t) => t,
+        Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
+    };
+    let mut outcome = maildoc_engine::triage::Outcome::new(triage);
+    for (id, value) in &input.answers {
+        if let Err(e) = maildoc_engine::triage::answer(&mut outcome, id, value) {
+            return error(StatusCode::UNPROCESSABLE_ENTITY, e.to_string());
+        }
+    }
+    if input.run {
+        let password = Some(input.password.as_str()).filter(|p| !p.is_empty());
+        match app.run_triage_checks(&mut outcome, password).await {
+            Ok(()) => {}
+            Err(Refusal::Busy) => return busy(lang),
+            Err(Refusal::Input(e)) => {
+                return error(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    maildoc_report::error::words(&e, lang),
+                );
+            }
+        }
+    }
+    let next = outcome.triage.next_question().map(|q| {
+        json!({
+            "id": q.id,
+            "kind": match q.kind {
+                maildoc_engine::triage::Kind::Choice => "choice",
+                maildoc_engine::triage::Kind::Text => "text",
+            },
+            "text": q.text(lang),
+            "answers": q.answers.iter().map(|a| json!({
+                "value": a.value,
+                "text": a.text(lang),
+            })).collect::<Vec<_>>(),
+        })
+    });
+    let causes: Vec<serde_json::Value> = outcome
+        .triage
+        .causes()
+        .into_iter()
+        .map(|(c, l)| json!({ "id": c.id, "text": c.text(lang), "likelihood": l.key() }))
+        .collect();
+    let mut body = json!({
+        "symptom": outcome.triage.symptom().id,
+        "next": next,
+        "causes": causes,
+        "checks": {
+            "account": outcome.account_check_due(),
+            "sender": crate::pages::sender_domain(&outcome),
+        },
+    });
+    if input.run {
+        body["summary"] = json!({
+            "text": maildoc_report::triage::summary_text(&outcome, lang, None),
+            "markdown": maildoc_report::triage::summary_markdown(&outcome, lang, None),
+        });
+        body["report"] = serde_json::to_value(&outcome.report).unwrap_or_default();
+        body["domain_report"] = serde_json::to_value(&outcome.domain_report).unwrap_or_default();
+    }
+    Json(body).into_response()
+}
+
+/// `POST /api/karte`: a karte made from the karte form's fields (or opened from `toml`), as
+/// its file and its sheet in Markdown.
+pub(crate) async fn karte(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Json(input): Json<crate::pages::KarteInput>,
+) -> Response {
+    let lang = lang_of(&app, &headers, input.lang.as_deref());
+    match app.karte_of(&input, lang).await {
+        Ok(karte) => {
+            let risks = maildoc_engine::karte::risks(&karte);
+            Json(json!({
+                "toml": maildoc_engine::karte::to_toml(&karte),
+                "markdown": maildoc_report::karte::render(
+                    &karte,
+                    &risks,
+                    lang,
+                    maildoc_report::karte::SheetFormat::Markdown,
+                ),
+            }))
+            .into_response()
+        }
+        Err(crate::pages::KarteRefusal::Busy) => busy(lang),
+        Err(crate::pages::KarteRefusal::Words(m)) => error(StatusCode::UNPROCESSABLE_ENTITY, m),
+    }
+}

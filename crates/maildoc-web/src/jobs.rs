@@ -118,6 +118,20 @@ impl Jobs {
             .map_err(|_| Busy)
     }
 
+    /// The report of job `id`, once it has one.
+    pub(crate) fn report(&self, id: &str) -> Option<Box<Report>> {
+        let job = self.get(id)?;
+        let outcome = job
+            .outcome
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        match outcome {
+            Some(Outcome::Report(report)) => Some(report),
+            _ => None,
+        }
+    }
+
     fn get(&self, id: &str) -> Option<Arc<Job>> {
         let table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
         table.get(id).cloned()

@@ -82,6 +82,8 @@ pub fn router(config: Config, listen: SocketAddr) -> Router {
         .route("/api/check/stream", post(api::check_stream))
         .route("/api/domain", post(api::domain))
         .route("/api/discover", post(api::discover))
+        .route("/api/triage", post(api::triage))
+        .route("/api/karte", post(api::karte))
         .route("/assets/app.css", get(pages::css))
         .route("/assets/app.js", get(pages::js))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

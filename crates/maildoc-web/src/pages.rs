@@ -583,7 +583,7 @@ pub(crate) async fn triage(
 }
 
 /// The sender's domain triage will check, when one is due (a copy: the real check notes it).
-fn sender_domain(outcome: &maildoc_engine::triage::Outcome) -> Option<String> {
+pub(crate) fn sender_domain(outcome: &maildoc_engine::triage::Outcome) -> Option<String> {
     let mut probe = maildoc_engine::triage::Outcome::new(outcome.triage.clone());
     maildoc_engine::triage::sender_check_due(&mut probe, false).map(|d| d.as_str().to_string())
 }
@@ -630,7 +630,7 @@ impl App {
 pub(crate) struct KarteInput {
     #[serde(rename = "_csrf")]
     csrf: String,
-    lang: Option<String>,
+    pub(crate) lang: Option<String>,
     address: String,
     display_name: String,
     username: String,
@@ -657,18 +657,55 @@ impl KarteInput {
     }
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct KarteQuery {
+    lang: Option<String>,
+    /// A finished check whose settings fill the form ("save as karte").
+    from: Option<String>,
+}
+
 pub(crate) async fn karte_form(
     State(app): State<App>,
     headers: HeaderMap,
-    Query(q): Query<PageQuery>,
+    Query(q): Query<KarteQuery>,
 ) -> Html<String> {
-    let lang = query_lang(&app, &headers, &q);
-    Html(web::karte_page(
-        context(&app, lang),
-        &web::KarteFields::default(),
-        None,
-        None,
-    ))
+    let lang = query_lang(&app, &headers, &PageQuery { lang: q.lang });
+    let fields = q
+        .from
+        .and_then(|id| app.0.jobs.report(&id))
+        .map(|report| fields_of_check(&report))
+        .unwrap_or_default();
+    Html(web::karte_page(context(&app, lang), &fields, None, None))
+}
+
+/// The karte form filled from a check: its address, its user name when it is not the
+/// address, and the first server of each protocol that was checked in full.
+fn fields_of_check(report: &maildoc_model::Report) -> web::KarteFields {
+    let server = |protocol: Protocol| {
+        report
+            .servers
+            .iter()
+            .find(|s| s.endpoint.protocol == protocol && s.depth == maildoc_model::ProbeDepth::Full)
+            .map(|s| {
+                let e = &s.endpoint;
+                format!("{}:{}/{}", e.host, e.port, e.security.as_str())
+            })
+            .unwrap_or_default()
+    };
+    let target = &report.target;
+    web::KarteFields {
+        address: target.address.clone(),
+        username: if target.username == target.address {
+            String::new()
+        } else {
+            target.username.clone()
+        },
+        imap: server(Protocol::Imap),
+        pop3: server(Protocol::Pop3),
+        smtp: server(Protocol::Smtp),
+        ..web::KarteFields::default()
+    }
 }
 
 /// `POST /karte`: the sheet of a new karte (its servers as typed, else discovered) or of one
@@ -684,13 +721,7 @@ pub(crate) async fn karte(
     }
     let fields = input.fields();
     let ctx = context(&app, lang);
-    let made = if input.toml.trim().is_empty() {
-        app.make_karte(&input, lang).await
-    } else {
-        maildoc_engine::karte::parse(&input.toml, std::path::Path::new("karte.toml"))
-            .map_err(|e| KarteRefusal::Words(maildoc_report::karte::load_error_words(&e, lang)))
-    };
-    match made {
+    match app.karte_of(&input, lang).await {
         Ok(karte) => {
             let risks = maildoc_engine::karte::risks(&karte);
             let sheet = maildoc_report::karte::html_section(&karte, &risks, lang);
@@ -706,12 +737,27 @@ pub(crate) async fn karte(
     }
 }
 
-enum KarteRefusal {
+/// Why no karte was made: too busy to discover its servers, or what was given (in words).
+pub(crate) enum KarteRefusal {
     Busy,
     Words(String),
 }
 
 impl App {
+    /// The karte of the form: opened from its `toml` when given, else made from its fields.
+    pub(crate) async fn karte_of(
+        &self,
+        input: &KarteInput,
+        lang: Lang,
+    ) -> Result<maildoc_engine::karte::Karte, KarteRefusal> {
+        if input.toml.trim().is_empty() {
+            self.make_karte(input, lang).await
+        } else {
+            maildoc_engine::karte::parse(&input.toml, std::path::Path::new("karte.toml"))
+                .map_err(|e| KarteRefusal::Words(maildoc_report::karte::load_error_words(&e, lang)))
+        }
+    }
+
     /// A new karte from the form: the servers as typed, else as discovery finds them; the
     /// devices one a line.
     async fn make_karte(

@@ -302,6 +302,11 @@ fn a_check_without_javascript_keeps_the_contract_and_never_shows_the_password() 
     assert_eq!(codes_of(&report), page_codes);
     assert_no_password("the JSON report", &json.body);
     assert_eq!(get(addr, "/jobs/0123/report.json").status, 404);
+    // "Save as karte": the karte form filled from the check.
+    let karte = get(addr, &format!("/karte?from={job}&lang=en")).body;
+    assert!(karte.contains("value=\"taro@example.jp\""), "{karte}");
+    assert!(karte.contains(&format!("value=\"{imap}\"")), "{karte}");
+    assert_no_password("the karte form", &karte);
 }
 
 /// A form the check cannot start from is shown again with the reason, without the password.
@@ -626,4 +631,71 @@ fn a_karte_is_made_downloaded_and_opened_again() {
     assert_eq!(broken.status, 422);
     let refused = post_form(addr, "/karte/download", &[], &[("toml", &toml)]);
     assert_eq!(refused.status, 403);
+}
+
+/// The triage and karte calls of the JSON API.
+#[test]
+fn the_api_asks_the_triage_and_makes_kartes() {
+    let addr = start(config());
+    let token = csrf(addr);
+    let headers = [
+        ("Content-Type", "application/json"),
+        ("X-CSRF-Token", token.as_str()),
+    ];
+    let post = |path: &str, body: serde_json::Value| {
+        let a = request(addr, "POST", path, &headers, body.to_string().as_bytes());
+        let v: serde_json::Value = serde_json::from_str(&a.body).unwrap_or_default();
+        (a.status, v)
+    };
+    let (status, v) = post(
+        "/api/triage",
+        serde_json::json!({"symptom": "receive", "lang": "en"}),
+    );
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["next"]["id"], "internet");
+    assert_eq!(v["next"]["kind"], "choice");
+    assert!(v["causes"].as_array().unwrap().len() > 3);
+    let answers = serde_json::json!([["internet", "yes"], ["address", "taro@example.jp"]]);
+    let (status, v) = post(
+        "/api/triage",
+        serde_json::json!({"symptom": "receive", "answers": answers, "run": true}),
+    );
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(
+        v["checks"]["account"],
+        serde_json::Value::Null,
+        "checked already"
+    );
+    assert_eq!(v["report"]["target"]["address"], "taro@example.jp");
+    assert!(
+        v["summary"]["markdown"]
+            .as_str()
+            .unwrap()
+            .contains("taro@example.jp")
+    );
+    let (status, v) = post("/api/triage", serde_json::json!({"symptom": "nothing"}));
+    assert_eq!(status, 422, "{v}");
+    let (status, v) = post(
+        "/api/triage",
+        serde_json::json!({"symptom": "receive", "answers": [["internet", "maybe-not"]]}),
+    );
+    assert_eq!(status, 422, "{v}");
+
+    let (status, v) = post(
+        "/api/karte",
+        serde_json::json!({
+            "address": "taro@example.jp",
+            "imap": "imap.example.jp:993/ssl",
+            "devices": "iPhone:iphone:imap",
+        }),
+    );
+    assert_eq!(status, 200, "{v}");
+    let toml = v["toml"].as_str().unwrap();
+    assert!(toml.contains("imap.example.jp") && toml.contains("iPhone"));
+    assert!(v["markdown"].as_str().unwrap().contains("taro@example.jp"));
+    let (status, again) = post("/api/karte", serde_json::json!({ "toml": toml }));
+    assert_eq!(status, 200);
+    assert_eq!(again["toml"], v["toml"]);
+    let (status, _) = post("/api/karte", serde_json::json!({"address": "no-at"}));
+    assert_eq!(status, 422);
 }
