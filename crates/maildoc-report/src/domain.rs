@@ -7,7 +7,7 @@ use crate::ui;
 use maildoc_diagnose::domain::dnsbl::{self, Verdict};
 use maildoc_kb::Lang;
 use maildoc_model::domain::*;
-use maildoc_model::{Code, Finding, ResolveOutcome, Severity};
+use maildoc_model::{Area, Code, Finding, ResolveOutcome, Severity};
 use std::fmt::Write;
 
 /// What a lookup found: its records (each shortened), or its outcome in words.
@@ -431,10 +431,143 @@ h3 { font-size: 1rem; margin: 1rem 0 .25rem; }
 .finding { border-left: 6px solid #1565c0; padding: .1rem .75rem; margin: .75rem 0; background: #f7f7f7; }
 .finding.warning { border-left-color: #b36b00; }
 .finding.error { border-left-color: #b00020; }
+table.states th { width: 60%; text-align: left; font-weight: normal; }
+table.states [data-status=fail] td { color: #b00020; font-weight: bold; }
+table.states [data-status=warn] td { color: #8a5300; font-weight: bold; }
+table.states [data-status=ok] td { color: #1b6e20; }
 .finding p { margin: .4rem 0; }
 ul { padding-left: 1.25rem; }
 code { font-size: .9em; white-space: pre-wrap; overflow-wrap: anywhere; }
 ";
+
+/// A row of a verdict table: its key, the UI key of its name, and its state.
+type StateRow = (&'static str, &'static str, State);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Ok,
+    Warn,
+    Fail,
+    /// The check was not given what it needs (no sending address, no envelope sender).
+    Unchecked,
+}
+
+impl State {
+    fn key(self) -> &'static str {
+        match self {
+            State::Ok => "ok",
+            State::Warn => "warn",
+            State::Fail => "fail",
+            State::Unchecked => "unchecked",
+        }
+    }
+
+    fn of(worst: Option<Severity>) -> State {
+        match worst {
+            Some(Severity::Error) => State::Fail,
+            Some(Severity::Warning) => State::Warn,
+            Some(Severity::Info) | None => State::Ok,
+        }
+    }
+}
+
+/// The areas of the domain check, in the order a person reads them, each with the worst
+/// severity of its findings; the MX hosts over SMTP only when they were asked.
+fn areas(r: &DomainReport) -> Vec<StateRow> {
+    let mut rows = vec![
+        (Area::Mx, "mx", "domain-area-mx"),
+        (Area::Spf, "spf", "domain-area-spf"),
+        (Area::Dkim, "dkim", "domain-area-dkim"),
+        (Area::Dmarc, "dmarc", "domain-area-dmarc"),
+        (Area::ReverseDns, "reverse-dns", "domain-area-reverse-dns"),
+        (Area::MtaSts, "mta-sts", "domain-area-mta-sts"),
+        (Area::TlsRpt, "tls-rpt", "domain-area-tls-rpt"),
+        (Area::Tlsa, "tlsa", "domain-area-tlsa"),
+        (Area::Dnssec, "dnssec", "domain-area-dnssec"),
+        (Area::Bimi, "bimi", "domain-area-bimi"),
+        (Area::Dnsbl, "dnsbl", "domain-area-dnsbl"),
+    ];
+    if !r.smtp.is_empty() {
+        rows.push((Area::MxSmtp, "mx-smtp", "domain-area-mx-smtp"));
+    }
+    rows.into_iter()
+        .map(|(area, key, name)| {
+            let worst = r
+                .findings
+                .iter()
+                .filter(|f| f.code.area() == area)
+                .map(|f| f.severity)
+                .min();
+            (key, name, State::of(worst))
+        })
+        .collect()
+}
+
+/// The large senders' requirements one by one, from what `sender-requirements-unmet` names
+/// as missing; a requirement the check had no input for is unchecked.
+fn requirements(r: &DomainReport) -> Vec<StateRow> {
+    let missing: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::SenderRequirementsUnmet)
+        .filter_map(|f| f.params.get("missing"))
+        .flat_map(|m| m.split(", "))
+        .collect();
+    let missing_in = |area: Area| {
+        missing
+            .iter()
+            .filter_map(|m| Code::parse(m))
+            .any(|c| c.area() == area)
+    };
+    let met = |unmet: bool| if unmet { State::Fail } else { State::Ok };
+    let dkim_missing = missing.contains(&Code::DkimKeyMissing.as_str());
+    vec![
+        ("spf-or-dkim", "domain-req-spf-or-dkim", met(dkim_missing)),
+        ("dmarc", "domain-req-dmarc", met(missing_in(Area::Dmarc))),
+        (
+            "dkim-key-length",
+            "domain-req-dkim-length",
+            met(missing.contains(&Code::DkimKeyWeak.as_str())),
+        ),
+        (
+            "reverse-dns",
+            "domain-req-reverse-dns",
+            if r.sending_ip.is_none() {
+                State::Unchecked
+            } else {
+                met(missing_in(Area::ReverseDns))
+            },
+        ),
+        (
+            "alignment",
+            "domain-req-alignment",
+            if r.mail_from.is_none() {
+                State::Unchecked
+            } else {
+                met(missing.contains(&"mail-from-not-aligned"))
+            },
+        ),
+    ]
+}
+
+/// A table of names and states, each row with `data-KIND` and `data-status`.
+fn state_table(out: &mut String, heading: &str, kind: &str, rows: &[StateRow], lang: Lang) {
+    let _ = writeln!(
+        out,
+        "<h2>{}</h2>\n<table class=\"states\">",
+        escape(heading)
+    );
+    for (key, name, state) in rows {
+        let _ = writeln!(
+            out,
+            "<tr data-{kind}=\"{key}\" data-status=\"{}\"><th scope=\"row\">{}</th><td>{}</td></tr>",
+            state.key(),
+            escape(ui::text(name, lang)),
+            escape(ui::text(&format!("domain-state-{}", state.key()), lang))
+        );
+    }
+    let _ = writeln!(out, "</table>");
+}
 
 /// The HTML page of a domain's posture: the same content and order as [`markdown`] (the
 /// verdict, the findings with cause and fix, then the records), every text escaped.
@@ -472,6 +605,14 @@ pub fn html_section(out: &mut String, r: &DomainReport, lang: Lang) {
         "<p class=\"verdict\">{}</p>",
         escape(&verdict(r, lang))
     );
+    state_table(
+        out,
+        ui::text("domain-requirements", lang),
+        "requirement",
+        &requirements(r),
+        lang,
+    );
+    state_table(out, ui::text("domain-areas", lang), "area", &areas(r), lang);
     let bs = blocks(r, lang);
     let heading = if bs.is_empty() {
         ui::text("domain-no-findings", lang).to_string()
@@ -511,6 +652,49 @@ pub fn html_section(out: &mut String, r: &DomainReport, lang: Lang) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn requirements_and_areas_from_a_saved_report() {
+        let text =
+            include_str!("../../maildoc-diagnose/tests/fixtures/domain/spf-ip-not-authorized.json");
+        let r: DomainReport = serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}"));
+        let state = |rows: &[StateRow], key: &str| {
+            rows.iter()
+                .find(|(k, _, _)| *k == key)
+                .map(|(_, _, s)| *s)
+                .unwrap_or_else(|| panic!("{key}"))
+        };
+        let req = requirements(&r);
+        assert_eq!(state(&req, "spf-or-dkim"), State::Fail);
+        assert_eq!(state(&req, "reverse-dns"), State::Fail);
+        assert_eq!(state(&req, "dmarc"), State::Ok);
+        assert_eq!(state(&req, "dkim-key-length"), State::Ok);
+        assert_eq!(state(&req, "alignment"), State::Ok, "the same domain");
+        let by_area = areas(&r);
+        assert_eq!(state(&by_area, "spf"), State::Fail);
+        assert_eq!(state(&by_area, "reverse-dns"), State::Warn);
+        assert_eq!(state(&by_area, "mx"), State::Ok);
+        assert!(by_area.iter().all(|(k, _, _)| *k != "mx-smtp"), "not asked");
+        let without = DomainReport {
+            sending_ip: None,
+            mail_from: None,
+            findings: Vec::new(),
+            ..r.clone()
+        };
+        let req = requirements(&without);
+        assert_eq!(state(&req, "reverse-dns"), State::Unchecked);
+        assert_eq!(state(&req, "alignment"), State::Unchecked);
+        assert_eq!(state(&req, "spf-or-dkim"), State::Ok);
+        for lang in [Lang::Ja, Lang::En] {
+            for (_, name, _) in requirements(&r).iter().chain(areas(&r).iter()) {
+                assert_ne!(ui::text(name, lang), &**name);
+            }
+            for st in ["ok", "warn", "fail", "unchecked"] {
+                let key = format!("domain-state-{st}");
+                assert_ne!(ui::text(&key, lang), key);
+            }
+        }
+    }
 
     #[test]
     fn long_records_are_shortened_on_screen_only() {

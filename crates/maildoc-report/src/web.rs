@@ -415,10 +415,20 @@ pub fn check_result(report: &Report, lang: Lang, client: Option<Client>, job: &s
     out
 }
 
+/// What the domain form shows again.
+#[derive(Clone, Debug, Default)]
+pub struct DomainFields {
+    pub domain: String,
+    /// The address the domain sends from.
+    pub ip: String,
+    /// The envelope sender.
+    pub mail_from: String,
+}
+
 /// The domain check's form, with `error` above it and the finished `result` below.
 pub fn domain_page(
     ctx: FormContext<'_>,
-    domain: &str,
+    fields: &DomainFields,
     error: Option<&str>,
     result: Option<&DomainReport>,
 ) -> String {
@@ -434,10 +444,25 @@ pub fn domain_page(
         "<form class=\"job\" method=\"post\" action=\"/domain\">\n{}\n\
          <p class=\"field\"><label for=\"domain\">{}</label>\n\
          <input id=\"domain\" name=\"domain\" type=\"text\" value=\"{}\" required autocapitalize=\"off\" spellcheck=\"false\"></p>\n\
+         <details{}><summary>{}</summary>\n\
+         <p class=\"field\"><label for=\"ip\">{}</label>\n\
+         <input id=\"ip\" name=\"ip\" type=\"text\" value=\"{}\" inputmode=\"decimal\" spellcheck=\"false\"></p>\n\
+         <p class=\"field\"><label for=\"mail-from\">{}</label>\n\
+         <input id=\"mail-from\" name=\"mail-from\" type=\"email\" value=\"{}\"></p>\n</details>\n\
          <p><button type=\"submit\">{}</button></p>\n</form>\n",
         ctx.hidden(),
         e(ui::text("web-field-domain", lang)),
-        e(domain),
+        e(&fields.domain),
+        if fields.ip.is_empty() && fields.mail_from.is_empty() {
+            ""
+        } else {
+            " open"
+        },
+        e(ui::text("web-domain-sending", lang)),
+        e(ui::text("web-field-ip", lang)),
+        e(&fields.ip),
+        e(ui::text("web-field-mail-from", lang)),
+        e(&fields.mail_from),
         e(ui::text("web-submit-domain", lang))
     );
     let html = result.map(|r| {

@@ -96,13 +96,10 @@ pub(crate) async fn domain(
     Json(input): Json<DomainInput>,
 ) -> Response {
     let lang = lang_of(&app, &headers, None);
-    match app.run_domain(&input.domain).await {
+    match app.run_domain(&input, lang).await {
         Ok(report) => document(serde_json::to_string_pretty(&report).unwrap_or_default()),
-        Err(Refusal::Busy) => busy(lang),
-        Err(Refusal::Input(e)) => error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            maildoc_report::error::words(&e, lang),
-        ),
+        Err(crate::pages::DomainRefusal::Busy) => busy(lang),
+        Err(crate::pages::DomainRefusal::Words(m)) => error(StatusCode::UNPROCESSABLE_ENTITY, m),
     }
 }
 

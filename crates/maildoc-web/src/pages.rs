@@ -234,6 +234,11 @@ pub(crate) struct DomainInput {
     csrf: String,
     lang: Option<String>,
     pub(crate) domain: String,
+    /// The address the domain sends from (`--ip`): its reverse DNS, blocklists and SPF.
+    pub(crate) ip: String,
+    /// The envelope sender (`--mail-from`): its alignment with the domain.
+    #[serde(rename = "mail-from")]
+    pub(crate) mail_from: String,
 }
 
 pub(crate) async fn domain_form(
@@ -242,7 +247,12 @@ pub(crate) async fn domain_form(
     Query(q): Query<PageQuery>,
 ) -> Html<String> {
     let lang = query_lang(&app, &headers, &q);
-    Html(web::domain_page(context(&app, lang), "", None, None))
+    Html(web::domain_page(
+        context(&app, lang),
+        &web::DomainFields::default(),
+        None,
+        None,
+    ))
 }
 
 /// `POST /domain`: the posture, when the check is done.
@@ -255,25 +265,19 @@ pub(crate) async fn domain(
     if !app.csrf_ok(&input.csrf) {
         return refused(lang);
     }
-    match app.run_domain(&input.domain).await {
-        Ok(report) => Html(web::domain_page(
-            context(&app, lang),
-            &input.domain,
-            None,
-            Some(&report),
-        ))
-        .into_response(),
-        Err(Refusal::Busy) => busy(lang),
-        Err(Refusal::Input(e)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Html(web::domain_page(
-                context(&app, lang),
-                &input.domain,
-                Some(&maildoc_report::error::words(&e, lang)),
-                None,
-            )),
-        )
-            .into_response(),
+    let fields = web::DomainFields {
+        domain: input.domain.clone(),
+        ip: input.ip.clone(),
+        mail_from: input.mail_from.clone(),
+    };
+    let page =
+        |error: Option<&str>, report| web::domain_page(context(&app, lang), &fields, error, report);
+    match app.run_domain(&input, lang).await {
+        Ok(report) => Html(page(None, Some(&report))).into_response(),
+        Err(DomainRefusal::Busy) => busy(lang),
+        Err(DomainRefusal::Words(m)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, Html(page(Some(&m), None))).into_response()
+        }
     }
 }
 
@@ -283,15 +287,40 @@ pub(crate) enum Refusal {
     Input(maildoc_engine::Error),
 }
 
+/// Why a domain check did not run: too busy, or what was given (in words).
+pub(crate) enum DomainRefusal {
+    Busy,
+    Words(String),
+}
+
 impl App {
-    /// The domain check of `typed`, under a job permit and the app's deadline.
+    /// The domain check of the form, under a job permit and the app's deadline.
     pub(crate) async fn run_domain(
         &self,
-        typed: &str,
-    ) -> Result<maildoc_model::domain::DomainReport, Refusal> {
-        let name = maildoc_engine::domain::DomainName::parse(typed).map_err(Refusal::Input)?;
-        let _permit = self.0.jobs.permit().map_err(|Busy| Refusal::Busy)?;
+        input: &DomainInput,
+        lang: Lang,
+    ) -> Result<maildoc_model::domain::DomainReport, DomainRefusal> {
+        let words =
+            |e: &maildoc_engine::Error| DomainRefusal::Words(maildoc_report::error::words(e, lang));
+        let name =
+            maildoc_engine::domain::DomainName::parse(&input.domain).map_err(|e| words(&e))?;
+        let sending_ip = match input.ip.trim() {
+            "" => None,
+            ip => Some(ip.parse().map_err(|_| {
+                DomainRefusal::Words(ui::fill("web-error-ip", lang, &[("detail", ip)]))
+            })?),
+        };
+        let mail_from = match input.mail_from.trim() {
+            "" => None,
+            from => {
+                maildoc_engine::check_input(from, None).map_err(|e| words(&e))?;
+                Some(from.to_string())
+            }
+        };
+        let _permit = self.0.jobs.permit().map_err(|Busy| DomainRefusal::Busy)?;
         let opts = maildoc_engine::domain::Options {
+            sending_ip,
+            mail_from,
             timeout: self.0.config.timeout,
             ..Default::default()
         };
