@@ -401,13 +401,16 @@ pub fn check_result(report: &Report, lang: Lang, client: Option<Client>, job: &s
     out.push_str("</details>\n");
     let _ = writeln!(
         out,
-        "<p class=\"actions\"><a class=\"button\" href=\"/jobs/{job}/report.md?lang={l}\" download>{md}</a> \
+        "<p class=\"actions\"><button type=\"button\" class=\"copy\" data-copy=\"/jobs/{job}/report.md?lang={l}\" data-copied=\"{copied}\" hidden>{copy}</button> \
+         <a class=\"button\" href=\"/jobs/{job}/report.md?lang={l}\" download>{md}</a> \
          <a class=\"button secondary\" href=\"/jobs/{job}/report.json\" download>{json}</a> \
          <a class=\"button secondary\" href=\"/karte?from={job}&amp;lang={l}\">{karte}</a> \
          <button type=\"button\" class=\"secondary print\" hidden>{print}</button></p>",
         job = e(job),
         l = lang.as_str(),
         md = e(ui::text("web-download-markdown", lang)),
+        copy = e(ui::text("web-copy-markdown", lang)),
+        copied = e(ui::text("web-copied", lang)),
         json = e(ui::text("web-download-json", lang)),
         karte = e(ui::text("web-save-karte", lang)),
         print = e(ui::text("web-print", lang)),
@@ -762,6 +765,8 @@ pub struct KarteFields {
     /// One device a line, `NAME:APP:PROTOCOL[:delete|:keep]`.
     pub devices: String,
     pub changed_by: String,
+    /// The file of the karte being edited (empty for a new one).
+    pub base: String,
 }
 
 /// The karte page: a form that makes a new karte (or opens one pasted as TOML), and below it
@@ -781,8 +786,10 @@ pub fn karte_page(
     error_box(&mut body, error, lang);
     let _ = writeln!(
         body,
-        "<form class=\"job\" method=\"post\" action=\"/karte\">\n{}",
-        ctx.hidden()
+        "<form class=\"job\" method=\"post\" action=\"/karte\">\n{}\n\
+         <input type=\"hidden\" name=\"base\" value=\"{}\">",
+        ctx.hidden(),
+        e(&fields.base)
     );
     for (name, key, value, kind) in [
         ("address", "web-field-address", &fields.address, "email"),

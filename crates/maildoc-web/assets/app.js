@@ -16,6 +16,17 @@ function bindPrint(root) {
     b.hidden = false;
     b.addEventListener("click", () => window.print());
   }
+  // The report for support, copied to the clipboard (a local address may use it).
+  if (!navigator.clipboard) return;
+  for (const b of root.querySelectorAll("button.copy")) {
+    b.hidden = false;
+    b.addEventListener("click", async () => {
+      const answer = await fetch(b.dataset.copy, { credentials: "same-origin" });
+      if (!answer.ok) return;
+      await navigator.clipboard.writeText(await answer.text());
+      b.textContent = b.dataset.copied;
+    });
+  }
 }
 
 function follow(form, job) {

@@ -669,6 +669,8 @@ pub(crate) struct KarteInput {
     devices: String,
     changed_by: String,
     toml: String,
+    /// The karte being edited (its file): what the form does not show is kept.
+    base: String,
 }
 
 impl KarteInput {
@@ -682,6 +684,7 @@ impl KarteInput {
             smtp: self.smtp.clone(),
             devices: self.devices.clone(),
             changed_by: self.changed_by.clone(),
+            base: self.base.clone(),
         }
     }
 }
@@ -755,6 +758,11 @@ pub(crate) async fn karte(
             let risks = maildoc_engine::karte::risks(&karte);
             let sheet = maildoc_report::karte::html_section(&karte, &risks, lang);
             let toml = maildoc_engine::karte::to_toml(&karte);
+            // The form now edits this karte: its fields, and the whole file kept beside them.
+            let fields = web::KarteFields {
+                base: toml.clone(),
+                ..karte_fields(&karte)
+            };
             Html(web::karte_page(ctx, &fields, None, Some((&sheet, &toml)))).into_response()
         }
         Err(KarteRefusal::Busy) => busy(lang),
@@ -795,6 +803,9 @@ impl App {
         lang: Lang,
     ) -> Result<maildoc_engine::karte::Karte, KarteRefusal> {
         use maildoc_engine::karte::{KarteDraft, KarteGiven};
+        if !input.base.trim().is_empty() {
+            return edit_karte(input, lang);
+        }
         let words =
             |e: &maildoc_engine::Error| KarteRefusal::Words(maildoc_report::error::words(e, lang));
         let address = input.address.trim();
@@ -838,6 +849,113 @@ impl App {
         karte.account.last_changed = Some(maildoc_engine::karte::now_rfc3339());
         Ok(karte)
     }
+}
+
+/// The karte form's fields of `karte`: its servers and devices as text.
+fn karte_fields(karte: &maildoc_engine::karte::Karte) -> web::KarteFields {
+    let text = |host: &str, port: Option<u16>, security: Option<maildoc_model::Security>| {
+        let mut t = host.to_string();
+        if let Some(p) = port {
+            t.push_str(&format!(":{p}"));
+        }
+        if let Some(s) = security {
+            t.push_str(&format!("/{}", s.as_str()));
+        }
+        t
+    };
+    let incoming = |protocol: Protocol| {
+        karte
+            .incoming
+            .iter()
+            .find(|s| s.protocol == protocol)
+            .map(|s| text(&s.host, s.port, s.security))
+            .unwrap_or_default()
+    };
+    web::KarteFields {
+        address: karte.account.address.clone(),
+        display_name: karte.account.display_name.clone().unwrap_or_default(),
+        username: maildoc_engine::karte::username_of(karte).unwrap_or_default(),
+        imap: incoming(Protocol::Imap),
+        pop3: incoming(Protocol::Pop3),
+        smtp: karte
+            .outgoing
+            .as_ref()
+            .map(|o| text(&o.host, o.port, o.security))
+            .unwrap_or_default(),
+        devices: karte
+            .devices
+            .iter()
+            .map(|d| {
+                let mut line = format!(
+                    "{}:{}:{}",
+                    d.name,
+                    d.app.as_deref().unwrap_or(""),
+                    d.protocol.as_str()
+                );
+                match d.deletes_from_server {
+                    Some(true) => line.push_str(":delete"),
+                    Some(false) => line.push_str(":keep"),
+                    None => {}
+                }
+                line
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        changed_by: karte.account.changed_by.clone().unwrap_or_default(),
+        base: String::new(),
+    }
+}
+
+/// The karte of `input.base` with the form's changes: the servers and the devices are
+/// replaced only where their text was changed (what the text cannot say, such as how long
+/// a POP3 server keeps the mail, stays as it was).
+fn edit_karte(
+    input: &KarteInput,
+    lang: Lang,
+) -> Result<maildoc_engine::karte::Karte, KarteRefusal> {
+    let words =
+        |e: &maildoc_engine::Error| KarteRefusal::Words(maildoc_report::error::words(e, lang));
+    let mut karte =
+        maildoc_engine::karte::parse(&input.base, std::path::Path::new("karte.toml"))
+            .map_err(|e| KarteRefusal::Words(maildoc_report::karte::load_error_words(&e, lang)))?;
+    let before = karte_fields(&karte);
+    let address = input.address.trim();
+    let username = Some(input.username.trim()).filter(|u| !u.is_empty());
+    maildoc_engine::check_input(address, username).map_err(|e| words(&e))?;
+    karte.account.address = address.to_string();
+    let servers = [&input.imap, &input.pop3, &input.smtp, &input.username];
+    let was = [&before.imap, &before.pop3, &before.smtp, &before.username];
+    if servers != was {
+        let texts: Vec<(Protocol, &str)> = [
+            (Protocol::Imap, &input.imap),
+            (Protocol::Pop3, &input.pop3),
+            (Protocol::Smtp, &input.smtp),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(p, v)| (p, v.as_str()))
+        .collect();
+        let settings = AccountSettings::from_texts(address, None, &texts, true).map_err(|e| {
+            KarteRefusal::Words(ui::fill("error-input", lang, &[("detail", &e.to_string())]))
+        })?;
+        let draft = maildoc_engine::karte::KarteDraft::from_servers(&settings.servers, username);
+        karte.incoming = draft.incoming;
+        karte.outgoing = draft.outgoing;
+    }
+    if input.devices.trim() != before.devices.trim() {
+        let mut devices = Vec::new();
+        for line in input.devices.lines().filter(|l| !l.trim().is_empty()) {
+            devices.push(maildoc_engine::karte::parse_device(line).map_err(|text| {
+                KarteRefusal::Words(ui::fill("error-input", lang, &[("detail", &text)]))
+            })?);
+        }
+        karte.devices = devices;
+    }
+    let given = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
+    karte.account.display_name = given(&input.display_name);
+    karte.account.changed_by = given(&input.changed_by);
+    karte.account.last_changed = Some(maildoc_engine::karte::now_rfc3339());
+    Ok(karte)
 }
 
 /// `POST /karte/download`: the karte file of the sheet shown, as an attachment.

@@ -278,6 +278,12 @@ fn a_person_checks_their_mail_in_the_browser() {
                 assert!(["error", "warning", "info"].contains(&severity.as_str()));
             }
             assert_no_password(&s, case);
+            let copy = s.find("#results button.copy");
+            assert_eq!(
+                s.attribute(&copy, "hidden"),
+                None,
+                "the script shows the copy button"
+            );
             photograph(&s, &format!("check-{}", case.name), lang);
         }
         for (path, field, value, name) in [
@@ -328,5 +334,10 @@ fn a_person_checks_their_mail_in_the_browser() {
     let codes = attributes(&s, "#results [data-code]", "data-code");
     assert!(codes.contains(&"auth-failed".to_string()), "{codes:?}");
     assert_no_password(&s, &cases[1]);
+    let copy = s.find("#results button.copy");
+    assert!(
+        s.attribute(&copy, "hidden").is_some(),
+        "no copy button without a script"
+    );
     photograph(&s, "check-noscript", "ja");
 }

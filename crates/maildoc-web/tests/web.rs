@@ -604,9 +604,44 @@ fn a_karte_is_made_downloaded_and_opened_again() {
             .contains("karte.toml")
     );
     assert!(d.body.contains("taro@example.jp") && d.body.contains("smtp.example.jp"));
-    let again = post_form(addr, "/karte", &[], &[("_csrf", &token), ("toml", &d.body)]);
-    assert_eq!(again.status, 200);
+    // Opened again with a note the form does not show: the form edits it, and an edit of
+    // the name keeps the note, the devices and the servers.
+    let noted = d.body.replacen(
+        "name = \"事務所のPC\"",
+        "name = \"事務所のPC\"\nnotes = \"keeps its notes\"",
+        1,
+    );
+    assert_ne!(noted, d.body, "{}", d.body);
+    let again = post_form(addr, "/karte", &[], &[("_csrf", &token), ("toml", &noted)]);
+    assert_eq!(again.status, 200, "{}", again.body);
     assert!(again.body.contains("事務所のPC") && again.body.contains("imap.example.jp"));
+    let first_form = &again.body[..again.body.find("</form>").unwrap()];
+    let mut fields = hidden_fields(first_form);
+    for (name, value) in [
+        ("address", "taro@example.jp"),
+        ("display-name", "Taro"),
+        ("imap", "imap.example.jp:993/ssl"),
+        ("smtp", "smtp.example.jp:587/starttls"),
+        (
+            "devices",
+            "事務所のPC:outlook:pop3:delete\niPhone:iphone:imap",
+        ),
+    ] {
+        fields.push((name.into(), value.into()));
+    }
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let edited = post_form(addr, "/karte", &[], &refs);
+    assert_eq!(edited.status, 200, "{}", edited.body);
+    let toml = hidden_fields(&edited.body)
+        .into_iter()
+        .find(|(k, _)| k == "toml")
+        .map(|(_, v)| v)
+        .unwrap();
+    assert!(toml.contains("display_name = \"Taro\""), "{toml}");
+    assert!(toml.contains("keeps its notes"), "{toml}");
     // What cannot be a karte says why, in the page's language.
     let bad = post_form(
         addr,
