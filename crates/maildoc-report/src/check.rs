@@ -101,15 +101,30 @@ pub fn html_section(out: &mut String, report: &Report, lang: Lang, client: Optio
         }
         let _ = writeln!(out, "</ul>");
     }
-    let _ = writeln!(
+    transcripts(
         out,
-        "<details><summary>{}</summary>",
-        e(ui::text("transcripts", lang))
+        report,
+        "<details>",
+        ui::text("transcripts", lang),
+        "h4",
     );
+}
+
+/// Each server's timed steps and transcript, folded away under `summary` in `details` (its
+/// opening tag), each server under a heading `level`.
+pub(crate) fn transcripts(
+    out: &mut String,
+    report: &Report,
+    details: &str,
+    summary: &str,
+    level: &str,
+) {
+    use crate::html::escape as e;
+    let _ = writeln!(out, "{details}<summary>{}</summary>", e(summary));
     for s in &report.servers {
         let _ = writeln!(
             out,
-            "<h4>{} ({})</h4>\n<pre>",
+            "<{level}>{} ({})</{level}>\n<pre>",
             e(&s.endpoint.describe()),
             e(&s.id)
         );

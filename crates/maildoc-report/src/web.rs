@@ -113,12 +113,7 @@ pub fn check_page(
     timeout_secs: u64,
 ) -> String {
     let lang = ctx.lang;
-    let mut body = format!(
-        "<h1>{}</h1>\n<p>{}</p>\n",
-        e(ui::text("web-check-heading", lang)),
-        e(ui::text("web-check-lead", lang))
-    );
-    error_box(&mut body, error, lang);
+    let mut body = intro(lang, "web-check-heading", "web-check-lead", error);
     let field = |name: &str, label: &str, value: &str, kind: &str, extra: &str| {
         format!(
             "<p class=\"field\"><label for=\"{name}\">{}</label>\n\
@@ -221,6 +216,17 @@ fn client_select(body: &mut String, chosen: Option<Client>, lang: Lang) {
         );
     }
     body.push_str("</select></p>\n");
+}
+
+/// A page's heading and lead, and the reason its form was refused when it was.
+fn intro(lang: Lang, heading: &str, lead: &str, error: Option<&str>) -> String {
+    let mut body = format!(
+        "<h1>{}</h1>\n<p>{}</p>\n",
+        e(ui::text(heading, lang)),
+        e(ui::text(lead, lang))
+    );
+    error_box(&mut body, error, lang);
+    body
 }
 
 fn error_box(body: &mut String, error: Option<&str>, lang: Lang) {
@@ -381,24 +387,13 @@ pub fn check_result(report: &Report, lang: Lang, client: Option<Client>, job: &s
         }
         out.push_str("</article>\n");
     }
-    let _ = writeln!(
-        out,
-        "<details class=\"transcript\"><summary>{}</summary>",
-        e(ui::text("web-transcript", lang))
+    crate::check::transcripts(
+        &mut out,
+        report,
+        "<details class=\"transcript\">",
+        ui::text("web-transcript", lang),
+        "h3",
     );
-    for s in &report.servers {
-        let _ = writeln!(
-            out,
-            "<h3>{} ({})</h3>\n<pre>",
-            e(&s.endpoint.describe()),
-            e(&s.id)
-        );
-        for line in crate::timeline(s) {
-            let _ = writeln!(out, "{}", e(&line));
-        }
-        out.push_str("</pre>\n");
-    }
-    out.push_str("</details>\n");
     let _ = writeln!(
         out,
         "<p class=\"actions\"><button type=\"button\" class=\"copy\" data-copy=\"/jobs/{job}/report.md?lang={l}\" data-copied=\"{copied}\" hidden>{copy}</button> \
@@ -436,12 +431,7 @@ pub fn domain_page(
     result: Option<&DomainReport>,
 ) -> String {
     let lang = ctx.lang;
-    let mut body = format!(
-        "<h1>{}</h1>\n<p>{}</p>\n",
-        e(ui::text("web-domain-heading", lang)),
-        e(ui::text("web-domain-lead", lang))
-    );
-    error_box(&mut body, error, lang);
+    let mut body = intro(lang, "web-domain-heading", "web-domain-lead", error);
     let _ = write!(
         body,
         "<form class=\"job\" method=\"post\" action=\"/domain\">\n{}\n\
@@ -487,12 +477,7 @@ pub fn explain_page(
     result: Option<&str>,
 ) -> String {
     let lang = ctx.lang;
-    let mut body = format!(
-        "<h1>{}</h1>\n<p>{}</p>\n",
-        e(ui::text("web-explain-heading", lang)),
-        e(ui::text("web-explain-lead", lang))
-    );
-    error_box(&mut body, error, lang);
+    let mut body = intro(lang, "web-explain-heading", "web-explain-lead", error);
     let _ = write!(
         body,
         "<form class=\"job\" method=\"post\" action=\"/explain\">\n{}\n\
@@ -526,12 +511,7 @@ pub fn discover_page(
     result: Option<&str>,
 ) -> String {
     let lang = ctx.lang;
-    let mut body = format!(
-        "<h1>{}</h1>\n<p>{}</p>\n",
-        e(ui::text("web-discover-heading", lang)),
-        e(ui::text("web-discover-lead", lang))
-    );
-    error_box(&mut body, error, lang);
+    let mut body = intro(lang, "web-discover-heading", "web-discover-lead", error);
     let _ = write!(
         body,
         "<form class=\"job\" method=\"post\" action=\"/discover\">\n{}\n\
@@ -778,12 +758,7 @@ pub fn karte_page(
     sheet: Option<(&str, &str)>,
 ) -> String {
     let lang = ctx.lang;
-    let mut body = format!(
-        "<h1>{}</h1>\n<p>{}</p>\n",
-        e(ui::text("web-karte-heading", lang)),
-        e(ui::text("web-karte-lead", lang))
-    );
-    error_box(&mut body, error, lang);
+    let mut body = intro(lang, "web-karte-heading", "web-karte-lead", error);
     let _ = writeln!(
         body,
         "<form class=\"job\" method=\"post\" action=\"/karte\">\n{}\n\

@@ -43,19 +43,29 @@ pub(crate) async fn token(State(app): State<App>) -> Response {
     Json(json!({ "csrf": app.0.csrf })).into_response()
 }
 
+/// The check of an API call started as a job: its id and entry, or the refusal to answer.
+fn start(
+    app: &App,
+    headers: &HeaderMap,
+    input: &CheckInput,
+) -> Result<(String, std::sync::Arc<crate::jobs::Job>), Response> {
+    let lang = lang_of(app, headers, input.lang.as_deref());
+    let opts = input
+        .options(app, lang)
+        .map_err(|m| error(StatusCode::UNPROCESSABLE_ENTITY, m))?;
+    app.start_check(opts, lang, Client::parse(&input.client))
+        .map_err(|Busy| busy(lang))
+}
+
 /// `POST /api/check`: the report, when the check is done.
 pub(crate) async fn check(
     State(app): State<App>,
     headers: HeaderMap,
     Json(input): Json<CheckInput>,
 ) -> Response {
-    let lang = lang_of(&app, &headers, input.lang.as_deref());
-    let opts = match input.options(&app, lang) {
-        Ok(o) => o,
-        Err(m) => return error(StatusCode::UNPROCESSABLE_ENTITY, m),
-    };
-    let Ok((_, job)) = app.start_check(opts, lang, Client::parse(&input.client)) else {
-        return busy(lang);
+    let (_, job) = match start(&app, &headers, &input) {
+        Ok(started) => started,
+        Err(refusal) => return refusal,
     };
     match job.outcome().await {
         Outcome::Report(report) => document(maildoc_report::json(&report)),
@@ -70,14 +80,9 @@ pub(crate) async fn check_stream(
     headers: HeaderMap,
     Json(input): Json<CheckInput>,
 ) -> Response {
-    let lang = lang_of(&app, &headers, input.lang.as_deref());
-    let opts = match input.options(&app, lang) {
-        Ok(o) => o,
-        Err(m) => return error(StatusCode::UNPROCESSABLE_ENTITY, m),
-    };
-    let (id, job) = match app.start_check(opts, lang, Client::parse(&input.client)) {
+    let (id, job) = match start(&app, &headers, &input) {
         Ok(started) => started,
-        Err(Busy) => return busy(lang),
+        Err(refusal) => return refusal,
     };
     let first = SseEvent::default()
         .event("job")

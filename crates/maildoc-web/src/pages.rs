@@ -35,6 +35,18 @@ pub(crate) struct CheckInput {
     pub(crate) no_login: bool,
 }
 
+/// The servers of a form as the settings take them: each protocol's text that is not blank.
+fn server_texts<'a>(imap: &'a str, pop3: &'a str, smtp: &'a str) -> Vec<(Protocol, &'a str)> {
+    [
+        (Protocol::Imap, imap),
+        (Protocol::Pop3, pop3),
+        (Protocol::Smtp, smtp),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.trim().is_empty())
+    .collect()
+}
+
 fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
@@ -76,15 +88,7 @@ impl CheckInput {
         } else {
             Some(Password::new(self.password.clone()))
         };
-        let texts: Vec<(Protocol, &str)> = [
-            (Protocol::Imap, &self.imap),
-            (Protocol::Pop3, &self.pop3),
-            (Protocol::Smtp, &self.smtp),
-        ]
-        .into_iter()
-        .filter(|(_, v)| !v.trim().is_empty())
-        .map(|(p, v)| (p, v.as_str()))
-        .collect();
+        let texts = server_texts(&self.imap, &self.pop3, &self.smtp);
         let settings =
             AccountSettings::from_texts(address, username.map(str::to_string), &texts, true)
                 .map_err(|e| ui::fill("error-input", lang, &[("detail", &e.to_string())]))?;
@@ -674,6 +678,27 @@ pub(crate) struct KarteInput {
 }
 
 impl KarteInput {
+    /// The servers as typed (for SMTP, authenticating), as settings of `address`.
+    fn settings(&self, address: &str, lang: Lang) -> Result<AccountSettings, KarteRefusal> {
+        let texts = server_texts(&self.imap, &self.pop3, &self.smtp);
+        AccountSettings::from_texts(address, None, &texts, true).map_err(|e| {
+            KarteRefusal::Words(ui::fill("error-input", lang, &[("detail", &e.to_string())]))
+        })
+    }
+
+    /// The devices, one a line.
+    fn devices(&self, lang: Lang) -> Result<Vec<maildoc_engine::karte::Device>, KarteRefusal> {
+        self.devices
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|line| {
+                maildoc_engine::karte::parse_device(line).map_err(|text| {
+                    KarteRefusal::Words(ui::fill("error-input", lang, &[("detail", &text)]))
+                })
+            })
+            .collect()
+    }
+
     fn fields(&self) -> web::KarteFields {
         web::KarteFields {
             address: self.address.clone(),
@@ -811,25 +836,8 @@ impl App {
         let address = input.address.trim();
         let username = Some(input.username.trim()).filter(|u| !u.is_empty());
         maildoc_engine::check_input(address, username).map_err(|e| words(&e))?;
-        let texts: Vec<(Protocol, &str)> = [
-            (Protocol::Imap, &input.imap),
-            (Protocol::Pop3, &input.pop3),
-            (Protocol::Smtp, &input.smtp),
-        ]
-        .into_iter()
-        .filter(|(_, v)| !v.trim().is_empty())
-        .map(|(p, v)| (p, v.as_str()))
-        .collect();
-        let settings = AccountSettings::from_texts(address, None, &texts, true).map_err(|e| {
-            KarteRefusal::Words(ui::fill("error-input", lang, &[("detail", &e.to_string())]))
-        })?;
-        let mut devices = Vec::new();
-        for line in input.devices.lines().filter(|l| !l.trim().is_empty()) {
-            let device = maildoc_engine::karte::parse_device(line).map_err(|text| {
-                KarteRefusal::Words(ui::fill("error-input", lang, &[("detail", &text)]))
-            })?;
-            devices.push(device);
-        }
+        let settings = input.settings(address, lang)?;
+        let devices = input.devices(lang)?;
         let draft = if settings.servers.is_empty() {
             match self.run_discover(address).await {
                 Ok(found) => KarteDraft::from_discovery(&found, username),
@@ -926,30 +934,13 @@ fn edit_karte(
     let servers = [&input.imap, &input.pop3, &input.smtp, &input.username];
     let was = [&before.imap, &before.pop3, &before.smtp, &before.username];
     if servers != was {
-        let texts: Vec<(Protocol, &str)> = [
-            (Protocol::Imap, &input.imap),
-            (Protocol::Pop3, &input.pop3),
-            (Protocol::Smtp, &input.smtp),
-        ]
-        .into_iter()
-        .filter(|(_, v)| !v.trim().is_empty())
-        .map(|(p, v)| (p, v.as_str()))
-        .collect();
-        let settings = AccountSettings::from_texts(address, None, &texts, true).map_err(|e| {
-            KarteRefusal::Words(ui::fill("error-input", lang, &[("detail", &e.to_string())]))
-        })?;
+        let settings = input.settings(address, lang)?;
         let draft = maildoc_engine::karte::KarteDraft::from_servers(&settings.servers, username);
         karte.incoming = draft.incoming;
         karte.outgoing = draft.outgoing;
     }
     if input.devices.trim() != before.devices.trim() {
-        let mut devices = Vec::new();
-        for line in input.devices.lines().filter(|l| !l.trim().is_empty()) {
-            devices.push(maildoc_engine::karte::parse_device(line).map_err(|text| {
-                KarteRefusal::Words(ui::fill("error-input", lang, &[("detail", &text)]))
-            })?);
-        }
-        karte.devices = devices;
+        karte.devices = input.devices(lang)?;
     }
     let given = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
     karte.account.display_name = given(&input.display_name);
