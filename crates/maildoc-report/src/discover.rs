@@ -422,13 +422,98 @@ fn candidates_heading(d: &Discovery, lang: Lang) -> String {
     )
 }
 
-/// The screen form as a part of an HTML page (the web app's result): the same lines as
-/// [`human`], escaped, in a preformatted block that wraps at phone width.
+/// The settings as a part of an HTML page (the web app's result): the provider and its notes,
+/// the settings table and its cautions, what each mail app's screens ask, and, folded away,
+/// every source and candidate.
 pub fn html(d: &Discovery, lang: Lang) -> String {
-    format!(
-        "<pre class=\"screen\">{}</pre>\n",
-        crate::html::escape(&human(d, lang))
-    )
+    use crate::html::escape as e;
+    let mut out = format!(
+        "<h2>{}</h2>\n",
+        e(&ui::fill(
+            "discover-title",
+            lang,
+            &[("address", &d.address)]
+        ))
+    );
+    let head: Vec<String> = provider_lines(d, lang)
+        .into_iter()
+        .chain(notes(d, lang))
+        .collect();
+    list(&mut out, &head);
+    let _ = writeln!(
+        out,
+        "<h3>{}</h3>",
+        e(ui::text("discover-md-settings", lang))
+    );
+    match settings_table(d, lang) {
+        Some(table) => {
+            let _ = write!(
+                out,
+                "<table class=\"settings\">\n<thead><tr><th scope=\"col\">{}</th>",
+                e(ui::text("discover-md-item", lang))
+            );
+            for h in &table.heads {
+                let _ = write!(out, "<th scope=\"col\">{}</th>", e(h));
+            }
+            out.push_str("</tr></thead>\n<tbody>\n");
+            for (key, values) in &table.rows {
+                let _ = write!(out, "<tr><th scope=\"row\">{}</th>", e(ui::text(key, lang)));
+                for v in values {
+                    let _ = write!(out, "<td>{}</td>", e(v));
+                }
+                out.push_str("</tr>\n");
+            }
+            out.push_str("</tbody>\n</table>\n");
+            list(&mut out, &settings_notes(d, lang));
+        }
+        None => list(&mut out, &settings_notes(d, lang)),
+    }
+    for screen in screens(d, lang) {
+        let _ = writeln!(
+            out,
+            "<section class=\"app\">\n<h3>{}</h3>\n<ul>",
+            e(&screen.heading)
+        );
+        for (indent, line) in screen.lines {
+            let _ = writeln!(out, "<li class=\"indent-{indent}\">{}</li>", e(&line));
+        }
+        out.push_str("</ul>\n</section>\n");
+    }
+    let _ = writeln!(
+        out,
+        "<details><summary>{}</summary>\n<table>\n<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        e(&sources_heading(d, lang)),
+        e(ui::text("discover-md-kind", lang)),
+        e(ui::text("discover-md-target", lang)),
+        e(ui::text("discover-md-result", lang)),
+        e(ui::text("discover-md-detail", lang)),
+        e(ui::text("discover-md-time", lang))
+    );
+    for s in &d.sources {
+        let (result, detail) = source_result(s, lang);
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            e(kind(lang, s.kind)),
+            e(&s.target),
+            e(&result),
+            e(&detail),
+            e(&timing(s, lang))
+        );
+    }
+    out.push_str("</table>\n</details>\n");
+    out
+}
+
+fn list(out: &mut String, items: &[String]) {
+    if items.is_empty() {
+        return;
+    }
+    out.push_str("<ul>\n");
+    for item in items {
+        let _ = writeln!(out, "<li>{}</li>", crate::html::escape(item));
+    }
+    out.push_str("</ul>\n");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -608,15 +693,17 @@ fn markdown_head(out: &mut String, d: &Discovery, lang: Lang) {
     let _ = writeln!(out);
 }
 
-/// The settings table, one column per recommended server, and the cautions.
-fn markdown_settings(out: &mut String, d: &Discovery, lang: Lang) {
-    let _ = writeln!(out, "## {}", ui::text("discover-md-settings", lang));
-    let _ = writeln!(out);
+/// The settings table: a head per recommended server, then each item's label and cells.
+struct SettingsTable {
+    heads: Vec<String>,
+    rows: Vec<(&'static str, Vec<String>)>,
+}
+
+/// The settings table of what discovery recommends; `None` when it recommends nothing.
+fn settings_table(d: &Discovery, lang: Lang) -> Option<SettingsTable> {
     let columns = recommended(d);
     if columns.is_empty() {
-        let _ = writeln!(out, "{}", ui::text("discover-no-incoming", lang));
-        let _ = writeln!(out, "{}", ui::text("discover-no-outgoing", lang));
-        return;
+        return None;
     }
     let alternative = d.alternative.as_ref().map(|a| a.candidate);
     let heads: Vec<String> = columns
@@ -633,14 +720,7 @@ fn markdown_settings(out: &mut String, d: &Discovery, lang: Lang) {
             }
         })
         .collect();
-    let _ = writeln!(
-        out,
-        "| {} | {} |",
-        ui::text("discover-md-item", lang),
-        heads.join(" | ")
-    );
-    let _ = writeln!(out, "|---|{}", "---|".repeat(columns.len()));
-    let rows: [(&str, Row); 7] = [
+    let items: [(&str, Row); 7] = [
         (
             "discover-md-protocol",
             Box::new(|r| r.server.protocol.label().to_string()),
@@ -661,19 +741,48 @@ fn markdown_settings(out: &mut String, d: &Discovery, lang: Lang) {
             Box::new(|r| format!("{} ({})", kind(lang, r.source), r.from)),
         ),
     ];
-    for (key, value) in &rows {
-        let cells: Vec<String> = columns.iter().map(|r| cell(&value(r))).collect();
+    let rows = items
+        .iter()
+        .map(|(key, value)| (*key, columns.iter().map(|r| value(r)).collect()))
+        .collect();
+    Some(SettingsTable { heads, rows })
+}
+
+/// What is missing or needs care besides the table.
+fn settings_notes(d: &Discovery, lang: Lang) -> Vec<String> {
+    let mut notes = cautions(d, lang);
+    if d.incoming.is_none() {
+        notes.push(ui::text("discover-no-incoming", lang).to_string());
+    }
+    if d.outgoing.is_none() {
+        notes.push(ui::text("discover-no-outgoing", lang).to_string());
+    }
+    notes
+}
+
+/// The settings table, one column per recommended server, and the cautions.
+fn markdown_settings(out: &mut String, d: &Discovery, lang: Lang) {
+    let _ = writeln!(out, "## {}", ui::text("discover-md-settings", lang));
+    let _ = writeln!(out);
+    let Some(table) = settings_table(d, lang) else {
+        let _ = writeln!(out, "{}", ui::text("discover-no-incoming", lang));
+        let _ = writeln!(out, "{}", ui::text("discover-no-outgoing", lang));
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "| {} | {} |",
+        ui::text("discover-md-item", lang),
+        table.heads.join(" | ")
+    );
+    let _ = writeln!(out, "|---|{}", "---|".repeat(table.heads.len()));
+    for (key, values) in &table.rows {
+        let cells: Vec<String> = values.iter().map(|v| cell(v)).collect();
         let _ = writeln!(out, "| {} | {} |", ui::text(key, lang), cells.join(" | "));
     }
     let _ = writeln!(out);
-    for c in cautions(d, lang) {
-        let _ = writeln!(out, "- {c}");
-    }
-    if d.incoming.is_none() {
-        let _ = writeln!(out, "- {}", ui::text("discover-no-incoming", lang));
-    }
-    if d.outgoing.is_none() {
-        let _ = writeln!(out, "- {}", ui::text("discover-no-outgoing", lang));
+    for n in settings_notes(d, lang) {
+        let _ = writeln!(out, "- {n}");
     }
 }
 

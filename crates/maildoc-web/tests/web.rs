@@ -734,3 +734,34 @@ fn the_api_asks_the_triage_and_makes_kartes() {
     let (status, _) = post("/api/karte", serde_json::json!({"address": "no-at"}));
     assert_eq!(status, 422);
 }
+
+/// Discover's page: the settings to type, as a table, and each app's screens.
+#[test]
+fn discover_shows_the_settings_to_type() {
+    let addr = start(config());
+    let token = csrf(addr);
+    for (lang, word) in [("ja", "受信"), ("en", "ncoming")] {
+        let a = post_form(
+            addr,
+            "/discover",
+            &[],
+            &[
+                ("_csrf", &token),
+                ("lang", lang),
+                ("address", "someone@icloud.com"),
+            ],
+        );
+        assert_eq!(a.status, 200, "{}", a.body);
+        assert_eq!(data(&a.body, "state"), vec!["done"]);
+        assert!(a.body.contains("<table class=\"settings\">"), "{}", a.body);
+        assert!(a.body.contains("imap.mail.me.com") && a.body.contains(word));
+        assert!(a.body.contains("<section class=\"app\">"));
+    }
+    let a = post_form(
+        addr,
+        "/discover",
+        &[],
+        &[("_csrf", &token), ("address", "no-at")],
+    );
+    assert_eq!(a.status, 422);
+}
