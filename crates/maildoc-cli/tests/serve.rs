@@ -62,3 +62,85 @@ fn other_computers_need_a_token_and_bad_flags_are_usage_errors() {
     assert_eq!(help.code, 0);
     assert!(help.stdout.contains("--listen") && help.stdout.contains("ブラウザ"));
 }
+
+/// The same input gives the same finding codes through the web app's API as through
+/// `maildoc check --format json`: both doors build their options from the same texts.
+#[test]
+fn the_web_app_and_the_command_give_the_same_codes() {
+    use maildoc_testkit::hostile::{Behaviour, Echo, Hostile};
+    const PASSWORD: &str = "Same-Codes-pw-31";
+    let servers = [
+        Hostile::start(Behaviour::Echo(Echo::ImapPlain)),
+        Hostile::start(Behaviour::Echo(Echo::SmtpLogin)),
+    ];
+    let imap = servers[0].spec("plain");
+    let smtp = servers[1].spec("ssl");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let addr: SocketAddr = first
+        .trim_end()
+        .trim_start_matches("maildoc: listening on http://")
+        .trim_end_matches('/')
+        .parse()
+        .unwrap();
+    let token: serde_json::Value =
+        serde_json::from_str(&request(addr, "GET", "/api/token", &[], b"").body).unwrap();
+    let body = serde_json::json!({
+        "address": "taro@example.jp",
+        "password": PASSWORD,
+        "imap": imap,
+        "smtp": smtp,
+    })
+    .to_string();
+    let answer = request(
+        addr,
+        "POST",
+        "/api/check",
+        &[
+            ("Content-Type", "application/json"),
+            ("X-CSRF-Token", token["csrf"].as_str().unwrap()),
+        ],
+        body.as_bytes(),
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let codes = |json: &str| {
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        let mut c: Vec<String> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap().to_string())
+            .collect();
+        c.sort();
+        c
+    };
+    let cli = run(
+        BIN,
+        &[
+            "check".into(),
+            "taro@example.jp".into(),
+            "--imap".into(),
+            imap.clone(),
+            "--smtp".into(),
+            smtp.clone(),
+            "--format".into(),
+            "json".into(),
+        ],
+        Some(PASSWORD),
+    );
+    assert!(!cli.stdout.is_empty(), "{}", cli.stderr);
+    let web = codes(&answer.body);
+    assert!(!web.is_empty());
+    assert_eq!(web, codes(&cli.stdout));
+    assert!(!answer.body.contains(PASSWORD));
+}
