@@ -42,7 +42,7 @@ impl CheckProgress {
                     &[("count", &servers.len().to_string())],
                 ));
             }
-            Event::ServerDone { evidence } => {
+            Event::ServerDone { evidence, .. } => {
                 self.bar.inc(1);
                 self.bar.set_message(ui::fill(
                     "progress-done",

@@ -1,7 +1,7 @@
 //! What a job tells a progress display while it runs: typed events, owned and serializable,
 //! so that a door can draw them on a terminal or forward them to a web page as they come.
 
-use maildoc_model::{Endpoint, ServerEvidence, Step};
+use maildoc_model::{Endpoint, ServerEvidence, ServerStatus, Step};
 use serde::Serialize;
 
 /// One thing that happened during a job, in the order it happened.
@@ -14,8 +14,12 @@ pub enum Event {
     Planned { servers: Vec<PlannedServer> },
     /// One server has done one step (the step as the report will hold it).
     Step { server: String, step: Step },
-    /// One server is done: its whole evidence.
-    ServerDone { evidence: Box<ServerEvidence> },
+    /// One server is done: its whole evidence, and its dot judged on its own (the report's
+    /// dot, over every server, may differ where a rule compares servers).
+    ServerDone {
+        evidence: Box<ServerEvidence>,
+        status: ServerStatus,
+    },
     /// One part of a domain check is done.
     DomainPart {
         domain: String,

@@ -128,15 +128,43 @@ pub async fn check(
             })
             .collect(),
     });
+    let started_at = now
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    // The report without its servers: each server is judged alone as it ends (its dot), the
+    // whole report once all have.
+    let shell = Report {
+        schema_version: SCHEMA_VERSION,
+        maildoc_version: env!("CARGO_PKG_VERSION").to_string(),
+        started_at,
+        started_at_unix: now.unix_timestamp(),
+        elapsed_ms: 0,
+        timeout_ms: u64::try_from(opts.timeout.as_millis()).unwrap_or(u64::MAX),
+        target: TargetInfo {
+            address: plan.address.full(),
+            username: plan.username.clone(),
+            login: opts.login,
+            smtp_auth: opts.smtp_auth,
+            allow_plaintext_login: opts.allow_plaintext_login,
+            dns_server: env.dns_server().map(|s| s.to_string()),
+            settings_source: plan.settings_source,
+            provider: plan.provider.clone(),
+            normalizations: plan.normalizations.clone(),
+        },
+        servers: Vec::new(),
+        findings: Vec::new(),
+    };
+    let done = |ev: &ServerEvidence| Event::ServerDone {
+        status: judged_alone(&shell, ev),
+        evidence: Box::new(ev.clone()),
+    };
     let mut servers: Vec<Option<ServerEvidence>> = plan
         .servers
         .iter()
         .map(|s| s.known.as_deref().cloned())
         .collect();
     for ev in servers.iter().flatten() {
-        progress(Event::ServerDone {
-            evidence: Box::new(ev.clone()),
-        });
+        progress(done(ev));
     }
     // All probes run at once on this task: they wait on the network, not the CPU.
     let mut running: FuturesUnordered<_> = plan
@@ -173,9 +201,7 @@ pub async fn check(
         while let Ok((server, step)) = told.try_recv() {
             progress(Event::Step { server, step });
         }
-        progress(Event::ServerDone {
-            evidence: Box::new(ev.clone()),
-        });
+        progress(done(&ev));
         if let Some(slot) = servers.get_mut(index) {
             *slot = Some(ev);
         }
@@ -203,34 +229,27 @@ pub async fn check(
             })
         })
         .collect();
-    let started_at = now
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
     let mut report = Report {
-        schema_version: SCHEMA_VERSION,
-        maildoc_version: env!("CARGO_PKG_VERSION").to_string(),
-        started_at,
-        started_at_unix: now.unix_timestamp(),
         elapsed_ms: clock.at_ms(),
-        timeout_ms: u64::try_from(opts.timeout.as_millis()).unwrap_or(u64::MAX),
-        target: TargetInfo {
-            address: plan.address.full(),
-            username: plan.username.clone(),
-            login: opts.login,
-            smtp_auth: opts.smtp_auth,
-            allow_plaintext_login: opts.allow_plaintext_login,
-            dns_server: env.dns_server().map(|s| s.to_string()),
-            settings_source: plan.settings_source,
-            provider: plan.provider.clone(),
-            normalizations: plan.normalizations.clone(),
-        },
         servers,
-        findings: Vec::new(),
+        ..shell
     };
     report.findings = maildoc_diagnose::diagnose(&report);
     report.findings = linted.merge_into(&report);
     report.findings.extend(discovered);
     Ok(report)
+}
+
+/// The dot of `ev` judged on its own (the rules over a report of this server alone): what a
+/// display shows as soon as the server is done. The report's own dot, over every server,
+/// may differ where a rule compares servers.
+fn judged_alone(shell: &Report, ev: &ServerEvidence) -> maildoc_model::ServerStatus {
+    let mut alone = Report {
+        servers: vec![ev.clone()],
+        ..shell.clone()
+    };
+    alone.findings = maildoc_diagnose::diagnose(&alone);
+    alone.server_status(&ev.id)
 }
 
 /// What discovery itself says, as account-wide findings: an address that no mail app can

@@ -56,8 +56,15 @@ async fn each_step_is_told_as_it_happens_and_never_with_the_password() {
         assert_eq!(steps, server.steps, "{} told as recorded", server.id);
         let done = told
             .iter()
-            .position(|e| matches!(e, Event::ServerDone { evidence } if evidence.id == server.id))
+            .position(
+                |e| matches!(e, Event::ServerDone { evidence, .. } if evidence.id == server.id),
+            )
             .unwrap();
+        // The dot judged on the server alone is the report's here (no rule compares them).
+        let Event::ServerDone { status, .. } = &told[done] else {
+            unreachable!()
+        };
+        assert_eq!(*status, report.server_status(&server.id), "{}", server.id);
         let last_step = told
             .iter()
             .rposition(|e| matches!(e, Event::Step { server: s, .. } if *s == server.id))

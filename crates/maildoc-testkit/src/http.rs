@@ -110,8 +110,11 @@ pub fn events(addr: SocketAddr, path: &str, last: &str, limit: Duration) -> Vec<
             Ok(n) => raw.extend_from_slice(&chunk[..n]),
             Err(_) => {}
         }
+        // Done once the last event's block has ended (a blank line after its name).
         let text = String::from_utf8_lossy(&raw);
-        if text.contains(&format!("event: {last}\n")) && text.ends_with("\n\n") {
+        if let Some(at) = text.find(&format!("event: {last}\n"))
+            && text[at..].contains("\n\n")
+        {
             break;
         }
     }

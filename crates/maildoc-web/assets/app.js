@@ -52,14 +52,21 @@ function follow(form, job) {
       row.append(dot, " ", el("strong", "state", d.running), " ", el("span", "endpoint", s.endpoint));
       const steps = el("ol", "steps-live");
       row.append(steps);
-      rows.set(s.id, steps);
+      rows.set(s.id, { row, steps });
       list.append(row);
     }
   });
   source.addEventListener("step", (m) => {
     const d = JSON.parse(m.data);
-    const steps = rows.get(d.server);
-    if (steps) steps.append(el("li", "", d.label + " — " + d.elapsed_ms + " ms"));
+    const r = rows.get(d.server);
+    if (r) r.steps.append(el("li", "", d.label + " — " + d.elapsed_ms + " ms"));
+  });
+  source.addEventListener("server-done", (m) => {
+    const d = JSON.parse(m.data);
+    const r = rows.get(d.server);
+    if (!r) return;
+    r.row.dataset.status = d.status;
+    r.row.querySelector(".state").textContent = d.word;
   });
   const end = () => {
     source.close();

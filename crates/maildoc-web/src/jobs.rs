@@ -220,7 +220,17 @@ fn web_event(e: &Event, lang: Lang) -> Option<WebEvent> {
                 "elapsed_ms": step.elapsed_ms,
             }),
         ),
-        Event::ServerDone { evidence } => ("server-done", json!({ "server": evidence.id })),
+        Event::ServerDone { evidence, status } => {
+            let key = maildoc_report::web::status_key(*status);
+            (
+                "server-done",
+                json!({
+                    "server": evidence.id,
+                    "status": key,
+                    "word": maildoc_report::web::status_word(key, lang),
+                }),
+            )
+        }
         Event::DomainPart { .. } => return None,
     };
     Some(WebEvent { name, data })

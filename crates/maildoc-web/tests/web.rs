@@ -367,6 +367,9 @@ fn a_scripted_check_streams_its_steps() {
     assert!(steps >= 3, "{names:?}");
     let done_at = names.iter().position(|n| *n == "server-done").unwrap();
     assert!(names[..done_at].contains(&"step"));
+    // The row's dot as soon as the server is done, the result's dot for it.
+    let server_done: serde_json::Value = serde_json::from_str(&told[done_at].1).unwrap();
+    assert!(server_done["word"].as_str().is_some_and(|w| !w.is_empty()));
     for (name, data) in &told {
         assert_no_password(name, data);
     }
@@ -376,6 +379,14 @@ fn a_scripted_check_streams_its_steps() {
     let done: serde_json::Value = serde_json::from_str(&told.last().unwrap().1).unwrap();
     let html = done["html"].as_str().unwrap();
     assert_eq!(data(html, "server"), vec!["imap"]);
+    assert_eq!(
+        data(html, "status"),
+        vec![server_done["status"].as_str().unwrap().to_string()]
+    );
+    assert_ne!(
+        server_done["status"], "ok",
+        "a server that takes no password safely"
+    );
     assert!(!data(html, "code").is_empty());
     // A late listener hears the whole story again.
     let again = events(addr, path, "done", Duration::from_secs(5));
