@@ -18,6 +18,8 @@ use std::fmt::Write as _;
 pub struct FormContext<'a> {
     pub lang: Lang,
     pub csrf: &'a str,
+    /// Each job's deadline, which a page tells while it waits.
+    pub timeout_secs: u64,
 }
 
 impl FormContext<'_> {
@@ -110,8 +112,8 @@ pub fn check_page(
     fields: &CheckFields,
     error: Option<&str>,
     result: Option<&str>,
-    timeout_secs: u64,
 ) -> String {
+    let timeout_secs = ctx.timeout_secs;
     let lang = ctx.lang;
     let mut body = intro(lang, "web-check-heading", "web-check-lead", error);
     let field = |name: &str, label: &str, value: &str, kind: &str, extra: &str| {
@@ -124,7 +126,7 @@ pub fn check_page(
     };
     let _ = writeln!(
         body,
-        "<form id=\"check-form\" class=\"job\" method=\"post\" action=\"/check\">\n{}",
+        "<form id=\"check-form\" class=\"job\" data-live method=\"post\" action=\"/check\">\n{}",
         ctx.hidden()
     );
     body.push_str(&field(
@@ -428,13 +430,13 @@ pub fn domain_page(
     ctx: FormContext<'_>,
     fields: &DomainFields,
     error: Option<&str>,
-    result: Option<&DomainReport>,
+    result: Option<&str>,
 ) -> String {
     let lang = ctx.lang;
     let mut body = intro(lang, "web-domain-heading", "web-domain-lead", error);
     let _ = write!(
         body,
-        "<form class=\"job\" method=\"post\" action=\"/domain\">\n{}\n\
+        "<form id=\"domain-form\" class=\"job\" data-live method=\"post\" action=\"/domain\">\n{}\n\
          <p class=\"field\"><label for=\"domain\">{}</label>\n\
          <input id=\"domain\" name=\"domain\" type=\"text\" value=\"{}\" required autocapitalize=\"off\" spellcheck=\"false\"></p>\n\
          <details{}><summary>{}</summary>\n\
@@ -458,13 +460,42 @@ pub fn domain_page(
         e(&fields.mail_from),
         e(ui::text("web-submit-domain", lang))
     );
-    let html = result.map(|r| {
-        let mut out = String::new();
-        crate::domain::html_section(&mut out, r, lang);
-        out
-    });
-    results_container(&mut body, html.as_deref());
+    let _ = writeln!(
+        body,
+        "<div id=\"live\" hidden data-running=\"{}\"></div>",
+        e(&ui::fill(
+            "web-running",
+            lang,
+            &[("seconds", &ctx.timeout_secs.to_string())]
+        ))
+    );
+    results_container(&mut body, result);
     page(lang, ui::text("web-domain-heading", lang), "/domain", &body)
+}
+
+/// A finished domain check: the posture (verdicts, requirements, findings, records) and the
+/// downloads of job `job`.
+pub fn domain_result(report: &DomainReport, lang: Lang, job: &str) -> String {
+    let mut out = String::new();
+    crate::domain::html_section(&mut out, report, lang);
+    let _ = writeln!(
+        out,
+        "<p class=\"actions\"><a class=\"button\" href=\"/jobs/{job}/report.md?lang={l}\" download>{md}</a> \
+         <a class=\"button secondary\" href=\"/jobs/{job}/report.json\" download>{json}</a> \
+         <button type=\"button\" class=\"secondary print\" hidden>{print}</button></p>",
+        job = e(job),
+        l = lang.as_str(),
+        md = e(ui::text("web-download-markdown", lang)),
+        json = e(ui::text("web-download-json", lang)),
+        print = e(ui::text("web-print", lang)),
+    );
+    out
+}
+
+/// A part of a domain check's name for the live list, in `lang`.
+pub fn part_label(part: maildoc_engine::DomainPart, lang: Lang) -> &'static str {
+    let value = serde_json::to_value(part).unwrap_or_default();
+    ui::text(&format!("web-part-{}", value.as_str().unwrap_or("")), lang)
 }
 
 /// The explain form, with `error` above it and the explanation (`result`, already HTML)
@@ -886,8 +917,12 @@ mod tests {
             ..CheckFields::default()
         };
         for lang in [Lang::Ja, Lang::En] {
-            let ctx = FormContext { lang, csrf: "t0k" };
-            let html = check_page(ctx, &fields, Some("<b>bad</b>"), None, 15);
+            let ctx = FormContext {
+                lang,
+                csrf: "t0k",
+                timeout_secs: 15,
+            };
+            let html = check_page(ctx, &fields, Some("<b>bad</b>"), None);
             assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\""));
             assert!(html.contains(&format!("<html lang=\"{}\">", lang.as_str())));
             assert!(html.contains("name=\"password\" type=\"password\" value=\"\""));

@@ -1,7 +1,8 @@
-// maildoc serve: the check form posts through fetch, then the page follows the check's
-// Server-Sent Events (one row per server, a dot and the steps as they happen) and shows the
-// server-rendered result when it is done. Without this script the form posts as usual and the
-// result page comes when the check is done.
+// maildoc serve: a job's form (the check, the domain) posts through fetch, then the page
+// follows the job's Server-Sent Events (for a check, one row per server with its dot and its
+// steps as they happen; for a domain, each part as it is done) and shows the server-rendered
+// result when it is done. Without this script the form posts as usual and the result page
+// comes when the job is done.
 "use strict";
 
 function el(tag, cls, text) {
@@ -61,6 +62,12 @@ function follow(form, job) {
     const r = rows.get(d.server);
     if (r) r.steps.append(el("li", "", d.label + " — " + d.elapsed_ms + " ms"));
   });
+  const parts = el("ul", "parts");
+  live.append(parts);
+  source.addEventListener("domain-part", (m) => {
+    const d = JSON.parse(m.data);
+    parts.append(el("li", "", "✓ " + d.label + " — " + d.elapsed_ms + " ms"));
+  });
   source.addEventListener("server-done", (m) => {
     const d = JSON.parse(m.data);
     const r = rows.get(d.server);
@@ -94,7 +101,7 @@ function follow(form, job) {
 
 function start() {
   bindPrint(document);
-  const form = document.getElementById("check-form");
+  const form = document.querySelector("form[data-live]");
   if (!form) return;
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
@@ -102,7 +109,7 @@ function start() {
     button.disabled = true;
     const body = new URLSearchParams(new FormData(form));
     const password = form.querySelector("input[name=password]");
-    password.value = "";
+    if (password) password.value = "";
     let answer;
     try {
       answer = await fetch(form.action, {

@@ -69,6 +69,9 @@ pub(crate) async fn check(
     };
     match job.outcome().await {
         Outcome::Report(report) => document(maildoc_report::json(&report)),
+        Outcome::Domain(report) => {
+            document(serde_json::to_string_pretty(&report).unwrap_or_default())
+        }
         Outcome::Failed(m) => error(StatusCode::UNPROCESSABLE_ENTITY, m),
     }
 }

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, Stream, StreamExt};
 use maildoc_engine::{CheckOptions, Event};
 use maildoc_model::Report;
+use maildoc_model::domain::DomainReport;
 use maildoc_report::{Client, Lang};
 use serde::Deserialize;
 use serde_json::json;
@@ -38,6 +39,7 @@ pub(crate) struct WebEvent {
 #[derive(Clone, Debug)]
 pub(crate) enum Outcome {
     Report(Box<Report>),
+    Domain(Box<DomainReport>),
     /// The check could not start, in the job's language.
     Failed(String),
 }
@@ -63,14 +65,12 @@ impl Job {
     }
 
     fn finish(&self, outcome: Outcome, id: &str) {
-        let event = match &outcome {
-            Outcome::Report(report) => WebEvent {
+        let event = match self.result_html(&outcome, id) {
+            Ok(html) => WebEvent {
                 name: "done",
-                data: json!({
-                    "html": maildoc_report::web::check_result(report, self.lang, self.client, id),
-                }),
+                data: json!({ "html": html }),
             },
-            Outcome::Failed(message) => WebEvent {
+            Err(message) => WebEvent {
                 name: "failed",
                 data: json!({ "message": message }),
             },
@@ -78,6 +78,22 @@ impl Job {
         *self.outcome.lock().unwrap_or_else(PoisonError::into_inner) = Some(outcome);
         self.tell(event);
         let _ = self.done.send(true);
+    }
+
+    /// The result of job `id` as the page shows it, or why there is none (in its language).
+    pub(crate) fn result_html(&self, outcome: &Outcome, id: &str) -> Result<String, String> {
+        match outcome {
+            Outcome::Report(report) => Ok(maildoc_report::web::check_result(
+                report,
+                self.lang,
+                self.client,
+                id,
+            )),
+            Outcome::Domain(report) => {
+                Ok(maildoc_report::web::domain_result(report, self.lang, id))
+            }
+            Outcome::Failed(message) => Err(message.clone()),
+        }
     }
 
     /// How the job ended, once it has.
@@ -191,6 +207,35 @@ impl App {
         });
         Ok((id, job))
     }
+
+    /// Starts a domain check as a job; its id and entry, or [`Busy`].
+    pub(crate) fn start_domain(
+        &self,
+        name: maildoc_engine::domain::DomainName,
+        opts: maildoc_engine::domain::Options,
+        lang: Lang,
+    ) -> Result<(String, Arc<Job>), Busy> {
+        let permit = self.0.jobs.permit()?;
+        let (id, job) = self.0.jobs.insert(lang, None)?;
+        let env = self.0.config.env.clone();
+        let backstop = opts.timeout + Duration::from_secs(5);
+        let (task_job, task_id) = (Arc::clone(&job), id.clone());
+        tokio::spawn(async move {
+            let _permit = permit;
+            let teller = Arc::clone(&task_job);
+            let run = maildoc_engine::domain::check(&env, &name, &opts, move |e| {
+                if let Some(event) = web_event(&e, lang) {
+                    teller.tell(event);
+                }
+            });
+            let outcome = match tokio::time::timeout(backstop, run).await {
+                Ok(report) => Outcome::Domain(Box::new(report)),
+                Err(_) => Outcome::Failed(maildoc_report::ui::text("web-busy", lang).into()),
+            };
+            task_job.finish(outcome, &task_id);
+        });
+        Ok((id, job))
+    }
 }
 
 /// The page's form of an engine event: the planned rows, each step with its name in the
@@ -231,7 +276,16 @@ fn web_event(e: &Event, lang: Lang) -> Option<WebEvent> {
                 }),
             )
         }
-        Event::DomainPart { .. } => return None,
+        Event::DomainPart {
+            part, elapsed_ms, ..
+        } => (
+            "domain-part",
+            json!({
+                "part": part,
+                "label": maildoc_report::web::part_label(*part, lang),
+                "elapsed_ms": elapsed_ms,
+            }),
+        ),
     };
     Some(WebEvent { name, data })
 }
@@ -295,30 +349,32 @@ pub(crate) async fn markdown(
         .as_deref()
         .and_then(Lang::parse)
         .unwrap_or(app.0.config.lang);
-    download(&app, &id, |report, client| {
-        (
-            "text/markdown; charset=utf-8",
-            "maildoc-report.md",
-            maildoc_report::markdown::render(report, lang, client),
-        )
+    download(&app, &id, |outcome, client| {
+        let text = match outcome {
+            Outcome::Report(report) => maildoc_report::markdown::render(report, lang, client),
+            Outcome::Domain(report) => maildoc_report::domain::markdown(report, lang),
+            Outcome::Failed(_) => return None,
+        };
+        Some(("text/markdown; charset=utf-8", "maildoc-report.md", text))
     })
 }
 
 /// `GET /jobs/{id}/report.json`: the versioned report, as `--format json` writes it.
 pub(crate) async fn json(State(app): State<App>, Path(id): Path<String>) -> Response {
-    download(&app, &id, |report, _| {
-        (
-            "application/json",
-            "maildoc-report.json",
-            maildoc_report::json(report),
-        )
+    download(&app, &id, |outcome, _| {
+        let text = match outcome {
+            Outcome::Report(report) => maildoc_report::json(report),
+            Outcome::Domain(report) => serde_json::to_string_pretty(report).unwrap_or_default(),
+            Outcome::Failed(_) => return None,
+        };
+        Some(("application/json", "maildoc-report.json", text))
     })
 }
 
 fn download(
     app: &App,
     id: &str,
-    render: impl FnOnce(&Report, Option<Client>) -> (&'static str, &'static str, String),
+    render: impl FnOnce(&Outcome, Option<Client>) -> Option<(&'static str, &'static str, String)>,
 ) -> Response {
     let job = app.0.jobs.get(id);
     let outcome = job.as_ref().and_then(|j| {
@@ -327,10 +383,12 @@ fn download(
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
     });
-    let (Some(job), Some(Outcome::Report(report))) = (job, outcome) else {
+    let (Some(job), Some(outcome)) = (job, outcome) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let (kind, file, body) = render(&report, job.client);
+    let Some((kind, file, body)) = render(&outcome, job.client) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
     (
         [
             (header::CONTENT_TYPE, kind.to_string()),

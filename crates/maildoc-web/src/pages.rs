@@ -118,6 +118,7 @@ fn context(app: &App, lang: Lang) -> FormContext<'_> {
     FormContext {
         lang,
         csrf: &app.0.csrf,
+        timeout_secs: app.0.config.timeout.as_secs(),
     }
 }
 
@@ -136,10 +137,6 @@ fn busy(lang: Lang) -> Response {
         Html(web::message_page(lang, "web-busy")),
     )
         .into_response()
-}
-
-fn timeout_secs(app: &App) -> u64 {
-    app.0.config.timeout.as_secs()
 }
 
 pub(crate) async fn start(
@@ -161,7 +158,6 @@ pub(crate) async fn check_form(
         &CheckFields::default(),
         None,
         None,
-        timeout_secs(&app),
     ))
 }
 
@@ -178,18 +174,9 @@ pub(crate) async fn check(
     }
     let fields = input.fields();
     let page = |error: Option<&str>, result: Option<&str>| {
-        web::check_page(
-            context(&app, lang),
-            &fields,
-            error,
-            result,
-            timeout_secs(&app),
-        )
+        web::check_page(context(&app, lang), &fields, error, result)
     };
-    let scripted = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
+    let scripted = scripted(&headers);
     let opts = match input.options(&app, lang) {
         Ok(o) => o,
         Err(message) if scripted => {
@@ -212,18 +199,11 @@ pub(crate) async fn check(
         Err(Busy) => return busy(lang),
     };
     if scripted {
-        return (
-            StatusCode::ACCEPTED,
-            Json(json!({ "job": id, "events": format!("/jobs/{id}/events") })),
-        )
-            .into_response();
+        return started(&id);
     }
-    match job.outcome().await {
-        Outcome::Report(report) => {
-            let result = web::check_result(&report, lang, fields.client, &id);
-            Html(page(None, Some(&result))).into_response()
-        }
-        Outcome::Failed(message) => (
+    match job.result_html(&job.outcome().await, &id) {
+        Ok(result) => Html(page(None, Some(&result))).into_response(),
+        Err(message) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             Html(page(Some(&message), None)),
         )
@@ -274,15 +254,85 @@ pub(crate) async fn domain(
         ip: input.ip.clone(),
         mail_from: input.mail_from.clone(),
     };
-    let page =
-        |error: Option<&str>, report| web::domain_page(context(&app, lang), &fields, error, report);
-    match app.run_domain(&input, lang).await {
-        Ok(report) => Html(page(None, Some(&report))).into_response(),
-        Err(DomainRefusal::Busy) => busy(lang),
-        Err(DomainRefusal::Words(m)) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, Html(page(Some(&m), None))).into_response()
+    let page = |error: Option<&str>, result: Option<&str>| {
+        web::domain_page(context(&app, lang), &fields, error, result)
+    };
+    let (name, opts) = match domain_inputs(&app, &input, lang) {
+        Ok(inputs) => inputs,
+        Err(m) => {
+            return (StatusCode::UNPROCESSABLE_ENTITY, Html(page(Some(&m), None))).into_response();
         }
+    };
+    let (id, job) = match app.start_domain(name, opts, lang) {
+        Ok(started) => started,
+        Err(Busy) => return busy(lang),
+    };
+    if scripted(&headers) {
+        return started(&id);
     }
+    match job.result_html(&job.outcome().await, &id) {
+        Ok(result) => Html(page(None, Some(&result))).into_response(),
+        Err(message) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Html(page(Some(&message), None)),
+        )
+            .into_response(),
+    }
+}
+
+/// Whether the page's script posted the form (it asks for JSON).
+fn scripted(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
+}
+
+/// The answer to a script whose job has started: where its events are.
+fn started(id: &str) -> Response {
+    (
+        StatusCode::ACCEPTED,
+        Json(json!({ "job": id, "events": format!("/jobs/{id}/events") })),
+    )
+        .into_response()
+}
+
+/// The domain and the options of the domain form, as the CLI makes them of its flags; else
+/// why not, in `lang`.
+fn domain_inputs(
+    app: &App,
+    input: &DomainInput,
+    lang: Lang,
+) -> Result<
+    (
+        maildoc_engine::domain::DomainName,
+        maildoc_engine::domain::Options,
+    ),
+    String,
+> {
+    let words = |e: &maildoc_engine::Error| maildoc_report::error::words(e, lang);
+    let name = maildoc_engine::domain::DomainName::parse(&input.domain).map_err(|e| words(&e))?;
+    let sending_ip = match input.ip.trim() {
+        "" => None,
+        ip => Some(
+            ip.parse()
+                .map_err(|_| ui::fill("web-error-ip", lang, &[("detail", ip)]))?,
+        ),
+    };
+    let mail_from = match input.mail_from.trim() {
+        "" => None,
+        from => {
+            maildoc_engine::check_input(from, None).map_err(|e| words(&e))?;
+            Some(from.to_string())
+        }
+    };
+    let opts = maildoc_engine::domain::Options {
+        sending_ip,
+        mail_from,
+        timeout: app.0.config.timeout,
+        ..Default::default()
+    };
+    Ok((name, opts))
 }
 
 /// Why a job run in the request did not run.
@@ -298,37 +348,21 @@ pub(crate) enum DomainRefusal {
 }
 
 impl App {
-    /// The domain check of the form, under a job permit and the app's deadline.
+    /// The domain check of the form as a job, when it is done.
     pub(crate) async fn run_domain(
         &self,
         input: &DomainInput,
         lang: Lang,
     ) -> Result<maildoc_model::domain::DomainReport, DomainRefusal> {
-        let words =
-            |e: &maildoc_engine::Error| DomainRefusal::Words(maildoc_report::error::words(e, lang));
-        let name =
-            maildoc_engine::domain::DomainName::parse(&input.domain).map_err(|e| words(&e))?;
-        let sending_ip = match input.ip.trim() {
-            "" => None,
-            ip => Some(ip.parse().map_err(|_| {
-                DomainRefusal::Words(ui::fill("web-error-ip", lang, &[("detail", ip)]))
-            })?),
-        };
-        let mail_from = match input.mail_from.trim() {
-            "" => None,
-            from => {
-                maildoc_engine::check_input(from, None).map_err(|e| words(&e))?;
-                Some(from.to_string())
-            }
-        };
-        let _permit = self.0.jobs.permit().map_err(|Busy| DomainRefusal::Busy)?;
-        let opts = maildoc_engine::domain::Options {
-            sending_ip,
-            mail_from,
-            timeout: self.0.config.timeout,
-            ..Default::default()
-        };
-        Ok(maildoc_engine::domain::check(&self.0.config.env, &name, &opts, |_| {}).await)
+        let (name, opts) = domain_inputs(self, input, lang).map_err(DomainRefusal::Words)?;
+        let (_, job) = self
+            .start_domain(name, opts, lang)
+            .map_err(|Busy| DomainRefusal::Busy)?;
+        match job.outcome().await {
+            Outcome::Domain(report) => Ok(*report),
+            Outcome::Report(_) => Err(DomainRefusal::Busy),
+            Outcome::Failed(message) => Err(DomainRefusal::Words(message)),
+        }
     }
 
     /// The discovery of `address`, under a job permit and the app's deadline.

@@ -776,3 +776,59 @@ fn discover_shows_the_settings_to_type() {
     );
     assert_eq!(a.status, 422);
 }
+
+/// A domain check posted by the page's script streams each part as it is done, then the
+/// posture; without the script the same post answers with the whole page.
+#[test]
+fn a_domain_check_streams_its_parts() {
+    let addr = start(config());
+    let token = csrf(addr);
+    let fields = [
+        ("_csrf", token.as_str()),
+        ("domain", "posture.test"),
+        ("lang", "ja"),
+    ];
+    let a = post_form(addr, "/domain", &[("Accept", "application/json")], &fields);
+    assert_eq!(a.status, 202, "{}", a.body);
+    let started: serde_json::Value = serde_json::from_str(&a.body).unwrap();
+    let told = events(
+        addr,
+        started["events"].as_str().unwrap(),
+        "done",
+        Duration::from_secs(20),
+    );
+    let parts: Vec<serde_json::Value> = told
+        .iter()
+        .filter(|(n, _)| n == "domain-part")
+        .map(|(_, d)| serde_json::from_str(d).unwrap())
+        .collect();
+    assert_eq!(parts.len(), 10, "{told:?}");
+    assert!(
+        parts
+            .iter()
+            .all(|p| p["label"].as_str().is_some_and(|l| !l.is_empty()))
+    );
+    let (last, data_json) = told.last().unwrap();
+    assert_eq!(last, "done");
+    let done: serde_json::Value = serde_json::from_str(data_json).unwrap();
+    let html = done["html"].as_str().unwrap();
+    assert!(html.contains("data-requirement=\"dmarc\"") && html.contains("data-area=\"spf\""));
+    assert!(html.contains("/report.json"));
+    let job = started["job"].as_str().unwrap();
+    let json = get(addr, &format!("/jobs/{job}/report.json"));
+    let v: serde_json::Value = serde_json::from_str(&json.body).unwrap();
+    assert_eq!(v["domain"], "posture.test");
+    let md = get(addr, &format!("/jobs/{job}/report.md?lang=en"));
+    assert!(md.body.contains("posture.test"));
+
+    let page = post_form(addr, "/domain", &[], &fields);
+    assert_eq!(page.status, 200);
+    assert_eq!(data(&page.body, "state"), vec!["done"]);
+    let bad = post_form(
+        addr,
+        "/domain",
+        &[("Accept", "application/json")],
+        &[("_csrf", token.as_str()), ("domain", "localhost")],
+    );
+    assert_eq!(bad.status, 422);
+}
