@@ -183,29 +183,13 @@ impl App {
         lang: Lang,
         client: Option<Client>,
     ) -> Result<(String, Arc<Job>), Busy> {
-        let permit = self.0.jobs.permit()?;
-        let (id, job) = self.0.jobs.insert(lang, client)?;
-        let env = self.0.config.env.clone();
-        // The engine stops every probe at its deadline; this only guards a probe that could
-        // not be polled in time.
-        let backstop = opts.timeout + Duration::from_secs(5);
-        let (task_job, task_id) = (Arc::clone(&job), id.clone());
-        tokio::spawn(async move {
-            let _permit = permit;
-            let teller = Arc::clone(&task_job);
-            let run = maildoc_engine::check(&env, opts, move |e| {
-                if let Some(event) = web_event(&e, lang) {
-                    teller.tell(event);
-                }
-            });
-            let outcome = match tokio::time::timeout(backstop, run).await {
-                Ok(Ok(report)) => Outcome::Report(Box::new(report)),
-                Ok(Err(e)) => Outcome::Failed(maildoc_report::error::words(&e, lang)),
-                Err(_) => Outcome::Failed(maildoc_report::ui::text("web-busy", lang).into()),
-            };
-            task_job.finish(outcome, &task_id);
-        });
-        Ok((id, job))
+        let timeout = opts.timeout;
+        self.spawn_job(lang, client, timeout, move |env, tell| async move {
+            match maildoc_engine::check(&env, opts, tell).await {
+                Ok(report) => Outcome::Report(Box::new(report)),
+                Err(e) => Outcome::Failed(maildoc_report::error::words(&e, lang)),
+            }
+        })
     }
 
     /// Starts a domain check as a job; its id and entry, or [`Busy`].
@@ -215,21 +199,43 @@ impl App {
         opts: maildoc_engine::domain::Options,
         lang: Lang,
     ) -> Result<(String, Arc<Job>), Busy> {
+        let timeout = opts.timeout;
+        self.spawn_job(lang, None, timeout, move |env, tell| async move {
+            let report = maildoc_engine::domain::check(&env, &name, &opts, tell).await;
+            Outcome::Domain(Box::new(report))
+        })
+    }
+
+    /// Runs `work` as a job under a permit, with the app's Env and a teller that logs and
+    /// streams each engine event; its id and entry, or [`Busy`].
+    fn spawn_job<F, W>(
+        &self,
+        lang: Lang,
+        client: Option<Client>,
+        timeout: Duration,
+        work: W,
+    ) -> Result<(String, Arc<Job>), Busy>
+    where
+        W: FnOnce(maildoc_engine::Env, Box<dyn FnMut(Event) + Send>) -> F + Send + 'static,
+        F: Future<Output = Outcome> + Send + 'static,
+    {
         let permit = self.0.jobs.permit()?;
-        let (id, job) = self.0.jobs.insert(lang, None)?;
+        let (id, job) = self.0.jobs.insert(lang, client)?;
         let env = self.0.config.env.clone();
-        let backstop = opts.timeout + Duration::from_secs(5);
+        // The engine stops every probe at its deadline; this only guards a probe that could
+        // not be polled in time.
+        let backstop = timeout + Duration::from_secs(5);
         let (task_job, task_id) = (Arc::clone(&job), id.clone());
         tokio::spawn(async move {
             let _permit = permit;
             let teller = Arc::clone(&task_job);
-            let run = maildoc_engine::domain::check(&env, &name, &opts, move |e| {
+            let tell = Box::new(move |e: Event| {
                 if let Some(event) = web_event(&e, lang) {
                     teller.tell(event);
                 }
             });
-            let outcome = match tokio::time::timeout(backstop, run).await {
-                Ok(report) => Outcome::Domain(Box::new(report)),
+            let outcome = match tokio::time::timeout(backstop, work(env, tell)).await {
+                Ok(outcome) => outcome,
                 Err(_) => Outcome::Failed(maildoc_report::ui::text("web-busy", lang).into()),
             };
             task_job.finish(outcome, &task_id);
