@@ -68,7 +68,7 @@ pub(crate) fn same_secret(given: &str, expected: &str) -> bool {
 }
 
 /// The guard in front of every route, and the headers after it.
-pub(crate) async fn guard(State(app): State<App>, request: Request, next: Next) -> Response {
+pub(crate) async fn guard(State(app): State<App>, mut request: Request, next: Next) -> Response {
     let lang = crate::lang::of_request(&app, request.headers(), request.uri().query());
     let refuse = |status: StatusCode| {
         let page = maildoc_report::web::message_page(lang, "web-forbidden");
@@ -103,19 +103,36 @@ pub(crate) async fn guard(State(app): State<App>, request: Request, next: Next) 
         if !same_origin(headers, host) {
             return refuse(StatusCode::FORBIDDEN);
         }
-        // Scripts send the CSRF token as a header; forms send it as a field, which their
-        // handlers check ([`App::csrf_ok`]).
-        if request.uri().path().starts_with("/api/") {
-            let given = headers
-                .get(CSRF_HEADER)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            if !same_secret(given, &app.0.csrf) {
-                return refuse(StatusCode::FORBIDDEN);
-            }
+        // Scripts send the CSRF token as a header, forms as their `_csrf` field: the body is
+        // read here (up to the largest any route takes; each route's own limit still holds)
+        // and handed on whole.
+        let (parts, body) = request.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, crate::EXPLAIN_BODY_LIMIT).await else {
+            return secured(StatusCode::PAYLOAD_TOO_LARGE.into_response());
+        };
+        let header = parts.headers.get(CSRF_HEADER).map(HeaderValue::as_bytes);
+        if !header
+            .or_else(|| form_token(&parts.headers, &bytes))
+            .is_some_and(|given| same_secret(&String::from_utf8_lossy(given), &app.0.csrf))
+        {
+            return refuse(StatusCode::FORBIDDEN);
         }
+        request = Request::from_parts(parts, axum::body::Body::from(bytes));
     }
     secured(next.run(request).await)
+}
+
+/// The `_csrf` field of a form's body. The token is hex, so its field is never encoded.
+fn form_token<'a>(headers: &HeaderMap, body: &'a [u8]) -> Option<&'a [u8]> {
+    let form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !form {
+        return None;
+    }
+    body.split(|b| *b == b'&')
+        .find_map(|field| field.strip_prefix(b"_csrf="))
 }
 
 /// Where the `--token` came with the request.
@@ -193,13 +210,6 @@ fn secured(mut response: Response) -> Response {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
-}
-
-impl App {
-    /// Whether a form's `_csrf` field is this process's token.
-    pub(crate) fn csrf_ok(&self, given: &str) -> bool {
-        same_secret(given, &self.0.csrf)
-    }
 }
 
 #[cfg(test)]

@@ -20,8 +20,6 @@ use serde_json::json;
 #[derive(Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct CheckInput {
-    #[serde(rename = "_csrf")]
-    pub(crate) csrf: String,
     pub(crate) lang: Option<String>,
     pub(crate) address: String,
     pub(crate) password: String,
@@ -169,9 +167,6 @@ pub(crate) async fn check(
     Form(input): Form<CheckInput>,
 ) -> Response {
     let lang = crate::lang::of_form(&app, &headers, input.lang.as_deref());
-    if !app.csrf_ok(&input.csrf) {
-        return refused(lang);
-    }
     let fields = input.fields();
     let page = |error: Option<&str>, result: Option<&str>| {
         web::check_page(context(&app, lang), &fields, error, result)
@@ -214,8 +209,6 @@ pub(crate) async fn check(
 #[derive(Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct DomainInput {
-    #[serde(rename = "_csrf")]
-    csrf: String,
     lang: Option<String>,
     pub(crate) domain: String,
     /// The address the domain sends from (`--ip`): its reverse DNS, blocklists and SPF.
@@ -246,9 +239,6 @@ pub(crate) async fn domain(
     Form(input): Form<DomainInput>,
 ) -> Response {
     let lang = crate::lang::of_form(&app, &headers, input.lang.as_deref());
-    if !app.csrf_ok(&input.csrf) {
-        return refused(lang);
-    }
     let fields = web::DomainFields {
         domain: input.domain.clone(),
         ip: input.ip.clone(),
@@ -384,8 +374,6 @@ impl App {
 #[derive(Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct DiscoverInput {
-    #[serde(rename = "_csrf")]
-    csrf: String,
     lang: Option<String>,
     pub(crate) address: String,
 }
@@ -406,9 +394,6 @@ pub(crate) async fn discover(
     Form(input): Form<DiscoverInput>,
 ) -> Response {
     let lang = crate::lang::of_form(&app, &headers, input.lang.as_deref());
-    if !app.csrf_ok(&input.csrf) {
-        return refused(lang);
-    }
     let address = input.address.trim();
     match app.run_discover(address).await {
         Ok(found) => {
@@ -438,8 +423,6 @@ pub(crate) async fn discover(
 #[derive(Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct ExplainInput {
-    #[serde(rename = "_csrf")]
-    csrf: String,
     lang: Option<String>,
     pub(crate) text: String,
     pub(crate) client: String,
@@ -461,9 +444,6 @@ pub(crate) async fn explain(
     Form(input): Form<ExplainInput>,
 ) -> Response {
     let lang = crate::lang::of_form(&app, &headers, input.lang.as_deref());
-    if !app.csrf_ok(&input.csrf) {
-        return refused(lang);
-    }
     let client = Client::parse(&input.client);
     if input.text.trim().is_empty() {
         let message = ui::text("error-explain-empty", lang);
@@ -589,9 +569,6 @@ pub(crate) async fn triage(
             .map(|(_, v)| v.as_str())
     };
     let lang = crate::lang::of_form(&app, &headers, field("lang"));
-    if !app.csrf_ok(field("_csrf").unwrap_or("")) {
-        return refused(lang);
-    }
     let ctx = context(&app, lang);
     let Ok(triage) = maildoc_engine::triage::Triage::new(field("symptom").unwrap_or("")) else {
         return Html(web::triage_start(ctx)).into_response();
@@ -695,8 +672,6 @@ impl App {
 #[derive(Default, Deserialize)]
 #[serde(default, rename_all = "kebab-case")]
 pub(crate) struct KarteInput {
-    #[serde(rename = "_csrf")]
-    csrf: String,
     pub(crate) lang: Option<String>,
     address: String,
     display_name: String,
@@ -807,9 +782,6 @@ pub(crate) async fn karte(
     Form(input): Form<KarteInput>,
 ) -> Response {
     let lang = crate::lang::of_form(&app, &headers, input.lang.as_deref());
-    if !app.csrf_ok(&input.csrf) {
-        return refused(lang);
-    }
     let fields = input.fields();
     let ctx = context(&app, lang);
     match app.karte_of(&input, lang).await {
@@ -990,9 +962,6 @@ pub(crate) async fn karte_download(
     Form(input): Form<KarteInput>,
 ) -> Response {
     let lang = crate::lang::of_form(&app, &headers, input.lang.as_deref());
-    if !app.csrf_ok(&input.csrf) {
-        return refused(lang);
-    }
     match maildoc_engine::karte::parse(&input.toml, std::path::Path::new("karte.toml")) {
         Ok(karte) => (
             [
