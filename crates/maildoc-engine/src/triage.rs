@@ -74,20 +74,7 @@ pub async fn check(
 /// checked nor noted. With `skip`, the check is noted as skipped instead; a sender's domain
 /// that is not a domain name is noted as failed. Either way, none is due then.
 pub fn sender_check_due(outcome: &mut Outcome, skip: bool) -> Option<DomainName> {
-    let domain = outcome
-        .triage
-        .checks_to_run()
-        .into_iter()
-        .find_map(|c| match c {
-            Check::SenderDomain {
-                domain,
-                status: CheckStatus::Ready,
-            } => Some(domain),
-            _ => None,
-        })?;
-    if outcome.domain_report.is_some() || outcome.domain_note.is_some() {
-        return None;
-    }
+    let domain = sender_domain_due(outcome)?;
     if skip {
         outcome.domain_note = Some(SenderCheckNote::Skipped);
         return None;
@@ -99,6 +86,25 @@ pub fn sender_check_due(outcome: &mut Outcome, skip: bool) -> Option<DomainName>
             None
         }
     }
+}
+
+/// The sender's domain as given, when its check is due: a sender is known and its domain
+/// has neither been checked nor noted. Changes nothing ([`sender_check_due`] notes).
+pub fn sender_domain_due(outcome: &Outcome) -> Option<String> {
+    if outcome.domain_report.is_some() || outcome.domain_note.is_some() {
+        return None;
+    }
+    outcome
+        .triage
+        .checks_to_run()
+        .into_iter()
+        .find_map(|c| match c {
+            Check::SenderDomain {
+                domain,
+                status: CheckStatus::Ready,
+            } => Some(domain),
+            _ => None,
+        })
 }
 
 /// Runs `maildoc domain`'s check of the sender's domain ([`sender_check_due`]) and folds it

@@ -626,10 +626,12 @@ pub(crate) async fn triage(
     .into_response()
 }
 
-/// The sender's domain triage will check, when one is due (a copy: the real check notes it).
+/// The sender's domain triage will check, when one is due and is a domain name.
 pub(crate) fn sender_domain(outcome: &maildoc_engine::triage::Outcome) -> Option<String> {
-    let mut probe = maildoc_engine::triage::Outcome::new(outcome.triage.clone());
-    maildoc_engine::triage::sender_check_due(&mut probe, false).map(|d| d.as_str().to_string())
+    let due = maildoc_engine::triage::sender_domain_due(outcome)?;
+    maildoc_engine::domain::DomainName::parse(&due)
+        .ok()
+        .map(|d| d.as_str().to_string())
 }
 
 impl App {

@@ -719,6 +719,20 @@ fn the_api_asks_the_triage_and_makes_kartes() {
             .unwrap()
             .contains("taro@example.jp")
     );
+    // The sender's domain is due until the run checks it.
+    let sender = serde_json::json!([["sender", "info@shop.example"]]);
+    let (_, v) = post(
+        "/api/triage",
+        serde_json::json!({"symptom": "one-sender", "answers": sender}),
+    );
+    assert_eq!(v["checks"]["sender"], "shop.example", "{v}");
+    let (status, v) = post(
+        "/api/triage",
+        serde_json::json!({"symptom": "one-sender", "answers": sender, "run": true}),
+    );
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["checks"]["sender"], serde_json::Value::Null, "{v}");
+    assert_eq!(v["domain_report"]["domain"], "shop.example");
     let (status, v) = post("/api/triage", serde_json::json!({"symptom": "nothing"}));
     assert_eq!(status, 422, "{v}");
     let (status, v) = post(
