@@ -100,11 +100,16 @@ impl Job {
     pub(crate) async fn outcome(&self) -> Outcome {
         let mut done = self.done.subscribe();
         let _ = done.wait_for(|d| *d).await;
+        self.ended()
+            .unwrap_or_else(|| Outcome::Failed(String::new()))
+    }
+
+    /// How the job ended; `None` while it runs.
+    fn ended(&self) -> Option<Outcome> {
         self.outcome
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
-            .unwrap_or_else(|| Outcome::Failed(String::new()))
     }
 }
 
@@ -136,14 +141,8 @@ impl Jobs {
 
     /// The report of job `id`, once it has one.
     pub(crate) fn report(&self, id: &str) -> Option<Box<Report>> {
-        let job = self.get(id)?;
-        let outcome = job
-            .outcome
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        match outcome {
-            Some(Outcome::Report(report)) => Some(report),
+        match self.get(id)?.ended()? {
+            Outcome::Report(report) => Some(report),
             _ => None,
         }
     }
@@ -382,14 +381,7 @@ fn download(
     id: &str,
     render: impl FnOnce(&Outcome, Option<Client>) -> Option<(&'static str, &'static str, String)>,
 ) -> Response {
-    let job = app.0.jobs.get(id);
-    let outcome = job.as_ref().and_then(|j| {
-        j.outcome
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    });
-    let (Some(job), Some(outcome)) = (job, outcome) else {
+    let Some((job, outcome)) = app.0.jobs.get(id).and_then(|j| j.ended().map(|o| (j, o))) else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let Some((kind, file, body)) = render(&outcome, job.client) else {
