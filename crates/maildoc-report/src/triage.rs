@@ -455,66 +455,28 @@ mod tests {
 
     use super::*;
     use maildoc_model::domain::DomainReport;
-    use maildoc_model::report::SCHEMA_VERSION;
-    use maildoc_model::{
-        Code, Endpoint, Finding, Origin, ProbeDepth, Protocol, Report, ResolveOutcome, Security,
-        ServerEvidence, StepKind, TargetInfo,
-    };
+    use maildoc_model::{Code, Finding, Report};
     use std::path::PathBuf;
 
     /// An account check of taro's IMAP server that found a refused login.
     fn account_report() -> Report {
-        let mut server = ServerEvidence::new(
-            "imap",
-            Endpoint::new(Protocol::Imap, "imap.example.jp", 993, Security::Tls),
-            Origin::Flag,
-            ProbeDepth::Full,
-        );
-        let step = server.push(
-            0,
-            3,
-            StepKind::Resolve {
-                host: "imap.example.jp".into(),
-                outcome: ResolveOutcome::Found,
-                addresses: vec!["192.0.2.1".parse().unwrap()],
-                detail: String::new(),
-            },
-        );
-        let mut refused = Finding::new(Code::AuthFailed).server("imap").evidence(step);
-        for p in maildoc_kb::placeholders(Code::AuthFailed) {
-            let value = match p {
-                "username" => "taro@example.jp",
-                "reply" => "NO [AUTHENTICATIONFAILED] <Authentication failed>",
-                "server" => "IMAP imap.example.jp:993 SSL/TLS",
-                "protocol" => "IMAP",
-                "host" => "imap.example.jp",
-                "port" => "993",
-                "security" => "SSL/TLS",
-                _ => "LOGIN",
-            };
-            refused = refused.param(p, value);
-        }
-        Report {
-            schema_version: SCHEMA_VERSION,
-            maildoc_version: "0.0.0".into(),
-            started_at: "2026-11-22T00:00:00Z".into(),
-            started_at_unix: 1_795_305_600,
-            elapsed_ms: 1234,
-            timeout_ms: 15_000,
-            target: TargetInfo {
-                address: "taro@example.jp".into(),
-                username: "taro@example.jp".into(),
-                login: true,
-                smtp_auth: true,
-                allow_plaintext_login: false,
-                dns_server: None,
-                settings_source: maildoc_model::SettingsSource::Flags,
-                provider: None,
-                normalizations: Vec::new(),
-            },
-            servers: vec![server],
-            findings: vec![refused],
-        }
+        maildoc_testkit::reports::imap_report(|step| {
+            let mut refused = Finding::new(Code::AuthFailed).server("imap").evidence(step);
+            for p in maildoc_kb::placeholders(Code::AuthFailed) {
+                let value = match p {
+                    "username" => "taro@example.jp",
+                    "reply" => "NO [AUTHENTICATIONFAILED] <Authentication failed>",
+                    "server" => "IMAP imap.example.jp:993 SSL/TLS",
+                    "protocol" => "IMAP",
+                    "host" => "imap.example.jp",
+                    "port" => "993",
+                    "security" => "SSL/TLS",
+                    _ => "LOGIN",
+                };
+                refused = refused.param(p, value);
+            }
+            vec![refused]
+        })
     }
 
     /// The sender's domain check of shop.example, which has no DMARC record.

@@ -4,63 +4,25 @@
 
 use maildoc_kb::Lang;
 use maildoc_model::report::SCHEMA_VERSION;
-use maildoc_model::{
-    Code, Endpoint, Finding, Origin, ProbeDepth, Protocol, Report, ResolveOutcome, Security,
-    ServerEvidence, StepKind, TargetInfo,
-};
+use maildoc_model::{Code, Finding, Report};
 use maildoc_report::{human, json, markdown};
 
 fn report_with_every_code() -> Report {
-    let mut server = ServerEvidence::new(
-        "imap",
-        Endpoint::new(Protocol::Imap, "imap.example.jp", 993, Security::Tls),
-        Origin::Flag,
-        ProbeDepth::Full,
-    );
-    let step = server.push(
-        0,
-        3,
-        StepKind::Resolve {
-            host: "imap.example.jp".into(),
-            outcome: ResolveOutcome::Found,
-            addresses: vec!["192.0.2.1".parse().unwrap()],
-            detail: String::new(),
-        },
-    );
-    let findings = Code::ALL
-        .iter()
-        .map(|&code| {
-            let mut f = Finding::new(code).evidence(step.clone());
-            if maildoc_kb::has_server_params(code) {
-                f = f.server("imap");
-            }
-            for p in maildoc_kb::placeholders(code) {
-                f = f.param(p, format!("<{p}>"));
-            }
-            f
-        })
-        .collect();
-    Report {
-        schema_version: SCHEMA_VERSION,
-        maildoc_version: "0.0.0".into(),
-        started_at: "2026-11-22T00:00:00Z".into(),
-        started_at_unix: 1_795_305_600,
-        elapsed_ms: 1234,
-        timeout_ms: 15_000,
-        target: TargetInfo {
-            address: "taro@example.jp".into(),
-            username: "taro@example.jp".into(),
-            login: true,
-            smtp_auth: true,
-            allow_plaintext_login: false,
-            dns_server: None,
-            settings_source: maildoc_model::SettingsSource::Flags,
-            provider: None,
-            normalizations: Vec::new(),
-        },
-        servers: vec![server],
-        findings,
-    }
+    maildoc_testkit::reports::imap_report(|step| {
+        Code::ALL
+            .iter()
+            .map(|&code| {
+                let mut f = Finding::new(code).evidence(step);
+                if maildoc_kb::has_server_params(code) {
+                    f = f.server("imap");
+                }
+                for p in maildoc_kb::placeholders(code) {
+                    f = f.param(p, format!("<{p}>"));
+                }
+                f
+            })
+            .collect()
+    })
 }
 
 #[test]

@@ -11,5 +11,6 @@ pub mod http;
 pub mod lab;
 pub mod mutate;
 pub mod proxy;
+pub mod reports;
 pub mod scratch;
 pub mod webdriver;
