@@ -106,8 +106,8 @@ pub(crate) async fn domain(
     let lang = lang_of(&app, &headers, None);
     match app.run_domain(&input, lang).await {
         Ok(report) => document(serde_json::to_string_pretty(&report).unwrap_or_default()),
-        Err(crate::pages::DomainRefusal::Busy) => busy(lang),
-        Err(crate::pages::DomainRefusal::Words(m)) => error(StatusCode::UNPROCESSABLE_ENTITY, m),
+        Err(Refusal::Busy) => busy(lang),
+        Err(Refusal::Words(m)) => error(StatusCode::UNPROCESSABLE_ENTITY, m),
     }
 }
 
@@ -118,13 +118,10 @@ pub(crate) async fn discover(
     Json(input): Json<DiscoverInput>,
 ) -> Response {
     let lang = lang_of(&app, &headers, None);
-    match app.run_discover(input.address.trim()).await {
+    match app.run_discover(input.address.trim(), lang).await {
         Ok(found) => document(maildoc_report::discover::json(&found)),
         Err(Refusal::Busy) => busy(lang),
-        Err(Refusal::Input(e)) => error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            maildoc_report::error::words(&e, lang),
-        ),
+        Err(Refusal::Words(m)) => error(StatusCode::UNPROCESSABLE_ENTITY, m),
     }
 }
 
@@ -177,15 +174,10 @@ pub(crate) async fn triage(
     }
     if input.run {
         let password = Some(input.password.as_str()).filter(|p| !p.is_empty());
-        match app.run_triage_checks(&mut outcome, password).await {
+        match app.run_triage_checks(&mut outcome, password, lang).await {
             Ok(()) => {}
             Err(Refusal::Busy) => return busy(lang),
-            Err(Refusal::Input(e)) => {
-                return error(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    maildoc_report::error::words(&e, lang),
-                );
-            }
+            Err(Refusal::Words(m)) => return error(StatusCode::UNPROCESSABLE_ENTITY, m),
         }
     }
     let next = outcome.triage.next_question().map(|q| {
@@ -250,7 +242,7 @@ pub(crate) async fn karte(
             }))
             .into_response()
         }
-        Err(crate::pages::KarteRefusal::Busy) => busy(lang),
-        Err(crate::pages::KarteRefusal::Words(m)) => error(StatusCode::UNPROCESSABLE_ENTITY, m),
+        Err(Refusal::Busy) => busy(lang),
+        Err(Refusal::Words(m)) => error(StatusCode::UNPROCESSABLE_ENTITY, m),
     }
 }

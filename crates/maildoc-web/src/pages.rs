@@ -325,16 +325,16 @@ fn domain_inputs(
     Ok((name, opts))
 }
 
-/// Why a job run in the request did not run.
+/// Why a job run in the request did not run: too many run, or what was given cannot be used
+/// (in the request's language).
 pub(crate) enum Refusal {
     Busy,
-    Input(maildoc_engine::Error),
+    Words(String),
 }
 
-/// Why a domain check did not run: too busy, or what was given (in words).
-pub(crate) enum DomainRefusal {
-    Busy,
-    Words(String),
+/// A job's input that cannot be used, as a refusal in `lang`.
+fn unusable(e: &maildoc_engine::Error, lang: Lang) -> Refusal {
+    Refusal::Words(maildoc_report::error::words(e, lang))
 }
 
 impl App {
@@ -343,15 +343,15 @@ impl App {
         &self,
         input: &DomainInput,
         lang: Lang,
-    ) -> Result<maildoc_model::domain::DomainReport, DomainRefusal> {
-        let (name, opts) = domain_inputs(self, input, lang).map_err(DomainRefusal::Words)?;
+    ) -> Result<maildoc_model::domain::DomainReport, Refusal> {
+        let (name, opts) = domain_inputs(self, input, lang).map_err(Refusal::Words)?;
         let (_, job) = self
             .start_domain(name, opts, lang)
-            .map_err(|Busy| DomainRefusal::Busy)?;
+            .map_err(|Busy| Refusal::Busy)?;
         match job.outcome().await {
             Outcome::Domain(report) => Ok(*report),
-            Outcome::Report(_) => Err(DomainRefusal::Busy),
-            Outcome::Failed(message) => Err(DomainRefusal::Words(message)),
+            Outcome::Report(_) => Err(Refusal::Busy),
+            Outcome::Failed(message) => Err(Refusal::Words(message)),
         }
     }
 
@@ -359,15 +359,16 @@ impl App {
     pub(crate) async fn run_discover(
         &self,
         address: &str,
+        lang: Lang,
     ) -> Result<maildoc_engine::Discovery, Refusal> {
-        maildoc_engine::check_input(address, None).map_err(Refusal::Input)?;
+        maildoc_engine::check_input(address, None).map_err(|e| unusable(&e, lang))?;
         let _permit = self.0.jobs.permit().map_err(|Busy| Refusal::Busy)?;
         let opts = maildoc_engine::DiscoverOptions {
             timeout: self.0.config.timeout,
         };
         maildoc_engine::discover(&self.0.config.env, address, &opts)
             .await
-            .map_err(Refusal::Input)
+            .map_err(|e| unusable(&e, lang))
     }
 }
 
@@ -395,7 +396,7 @@ pub(crate) async fn discover(
 ) -> Response {
     let lang = crate::lang::of_form(&app, &headers, input.lang.as_deref());
     let address = input.address.trim();
-    match app.run_discover(address).await {
+    match app.run_discover(address, lang).await {
         Ok(found) => {
             let result = maildoc_report::discover::html(&found, lang);
             Html(web::discover_page(
@@ -407,12 +408,12 @@ pub(crate) async fn discover(
             .into_response()
         }
         Err(Refusal::Busy) => busy(lang),
-        Err(Refusal::Input(e)) => (
+        Err(Refusal::Words(m)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             Html(web::discover_page(
                 context(&app, lang),
                 address,
-                Some(&maildoc_report::error::words(&e, lang)),
+                Some(&m),
                 None,
             )),
         )
@@ -592,15 +593,12 @@ pub(crate) async fn triage(
     };
     if field("run").is_some() {
         let password = field("password").filter(|p| !p.is_empty());
-        return match app.run_triage_checks(&mut outcome, password).await {
+        return match app.run_triage_checks(&mut outcome, password, lang).await {
             Ok(()) => Html(web::triage_result(ctx, &outcome, None)).into_response(),
             Err(Refusal::Busy) => busy(lang),
-            Err(Refusal::Input(e)) => (
+            Err(Refusal::Words(m)) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Html(web::message_text_page(
-                    lang,
-                    &maildoc_report::error::words(&e, lang),
-                )),
+                Html(web::message_text_page(lang, &m)),
             )
                 .into_response(),
         };
@@ -641,6 +639,7 @@ impl App {
         &self,
         outcome: &mut maildoc_engine::triage::Outcome,
         password: Option<&str>,
+        lang: Lang,
     ) -> Result<(), Refusal> {
         let env = &self.0.config.env;
         let timeout = self.0.config.timeout;
@@ -660,7 +659,7 @@ impl App {
             };
             maildoc_engine::triage::check(env, outcome, opts, |_| {})
                 .await
-                .map_err(Refusal::Input)?;
+                .map_err(|e| unusable(&e, lang))?;
         }
         if let Some(domain) = maildoc_engine::triage::sender_check_due(outcome, false) {
             let _permit = self.0.jobs.permit().map_err(|Busy| Refusal::Busy)?;
@@ -690,21 +689,21 @@ pub(crate) struct KarteInput {
 
 impl KarteInput {
     /// The servers as typed (for SMTP, authenticating), as settings of `address`.
-    fn settings(&self, address: &str, lang: Lang) -> Result<AccountSettings, KarteRefusal> {
+    fn settings(&self, address: &str, lang: Lang) -> Result<AccountSettings, Refusal> {
         let texts = server_texts(&self.imap, &self.pop3, &self.smtp);
         AccountSettings::from_texts(address, None, &texts, true).map_err(|e| {
-            KarteRefusal::Words(ui::fill("error-input", lang, &[("detail", &e.to_string())]))
+            Refusal::Words(ui::fill("error-input", lang, &[("detail", &e.to_string())]))
         })
     }
 
     /// The devices, one a line.
-    fn devices(&self, lang: Lang) -> Result<Vec<maildoc_engine::karte::Device>, KarteRefusal> {
+    fn devices(&self, lang: Lang) -> Result<Vec<maildoc_engine::karte::Device>, Refusal> {
         self.devices
             .lines()
             .filter(|l| !l.trim().is_empty())
             .map(|line| {
                 maildoc_engine::karte::parse_device(line).map_err(|text| {
-                    KarteRefusal::Words(ui::fill("error-input", lang, &[("detail", &text)]))
+                    Refusal::Words(ui::fill("error-input", lang, &[("detail", &text)]))
                 })
             })
             .collect()
@@ -798,19 +797,13 @@ pub(crate) async fn karte(
             };
             Html(web::karte_page(ctx, &fields, None, Some((&sheet, &toml)))).into_response()
         }
-        Err(KarteRefusal::Busy) => busy(lang),
-        Err(KarteRefusal::Words(message)) => (
+        Err(Refusal::Busy) => busy(lang),
+        Err(Refusal::Words(message)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             Html(web::karte_page(ctx, &fields, Some(&message), None)),
         )
             .into_response(),
     }
-}
-
-/// Why no karte was made: too busy to discover its servers, or what was given (in words).
-pub(crate) enum KarteRefusal {
-    Busy,
-    Words(String),
 }
 
 impl App {
@@ -819,12 +812,12 @@ impl App {
         &self,
         input: &KarteInput,
         lang: Lang,
-    ) -> Result<maildoc_engine::karte::Karte, KarteRefusal> {
+    ) -> Result<maildoc_engine::karte::Karte, Refusal> {
         if input.toml.trim().is_empty() {
             self.make_karte(input, lang).await
         } else {
             maildoc_engine::karte::parse(&input.toml, std::path::Path::new("karte.toml"))
-                .map_err(|e| KarteRefusal::Words(maildoc_report::karte::load_error_words(&e, lang)))
+                .map_err(|e| Refusal::Words(maildoc_report::karte::load_error_words(&e, lang)))
         }
     }
 
@@ -834,24 +827,18 @@ impl App {
         &self,
         input: &KarteInput,
         lang: Lang,
-    ) -> Result<maildoc_engine::karte::Karte, KarteRefusal> {
+    ) -> Result<maildoc_engine::karte::Karte, Refusal> {
         use maildoc_engine::karte::{KarteDraft, KarteGiven};
         if !input.base.trim().is_empty() {
             return edit_karte(input, lang);
         }
-        let words =
-            |e: &maildoc_engine::Error| KarteRefusal::Words(maildoc_report::error::words(e, lang));
         let address = input.address.trim();
         let username = Some(input.username.trim()).filter(|u| !u.is_empty());
-        maildoc_engine::check_input(address, username).map_err(|e| words(&e))?;
+        maildoc_engine::check_input(address, username).map_err(|e| unusable(&e, lang))?;
         let settings = input.settings(address, lang)?;
         let devices = input.devices(lang)?;
         let draft = if settings.servers.is_empty() {
-            match self.run_discover(address).await {
-                Ok(found) => KarteDraft::from_discovery(&found, username),
-                Err(Refusal::Busy) => return Err(KarteRefusal::Busy),
-                Err(Refusal::Input(e)) => return Err(words(&e)),
-            }
+            KarteDraft::from_discovery(&self.run_discover(address, lang).await?, username)
         } else {
             KarteDraft::from_servers(&settings.servers, username)
         };
@@ -925,19 +912,14 @@ fn karte_fields(karte: &maildoc_engine::karte::Karte) -> web::KarteFields {
 /// The karte of `input.base` with the form's changes: the servers and the devices are
 /// replaced only where their text was changed (what the text cannot say, such as how long
 /// a POP3 server keeps the mail, stays as it was).
-fn edit_karte(
-    input: &KarteInput,
-    lang: Lang,
-) -> Result<maildoc_engine::karte::Karte, KarteRefusal> {
-    let words =
-        |e: &maildoc_engine::Error| KarteRefusal::Words(maildoc_report::error::words(e, lang));
+fn edit_karte(input: &KarteInput, lang: Lang) -> Result<maildoc_engine::karte::Karte, Refusal> {
     let mut karte =
         maildoc_engine::karte::parse(&input.base, std::path::Path::new("karte.toml"))
-            .map_err(|e| KarteRefusal::Words(maildoc_report::karte::load_error_words(&e, lang)))?;
+            .map_err(|e| Refusal::Words(maildoc_report::karte::load_error_words(&e, lang)))?;
     let before = karte_fields(&karte);
     let address = input.address.trim();
     let username = Some(input.username.trim()).filter(|u| !u.is_empty());
-    maildoc_engine::check_input(address, username).map_err(|e| words(&e))?;
+    maildoc_engine::check_input(address, username).map_err(|e| unusable(&e, lang))?;
     karte.account.address = address.to_string();
     let servers = [&input.imap, &input.pop3, &input.smtp, &input.username];
     let was = [&before.imap, &before.pop3, &before.smtp, &before.username];
