@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# maildoc test lab: real Dovecot, Postfix and NSD on loopback addresses, and an HTTPS server
-# of autoconfig files for settings discovery.
+# maildoc test lab: real Dovecot, Postfix and NSD on loopback addresses, an HTTPS server
+# of autoconfig files for settings discovery, and a PostgreSQL server (a fresh cluster per
+# start, run as the Debian "postgres" user) for the history store.
 #
 #   lab/lab.sh install            install the Debian packages (only if missing)
 #   lab/lab.sh start  [STATE_DIR] (re)generate PKI + configs, start everything
@@ -15,6 +16,8 @@
 # The lab never touches /etc/dovecot, /etc/postfix or /etc/nsd; the only
 # system-wide changes are: the packages, a system user "maildoclab", and (while
 # running) one nftables table "inet maildoc_lab" dropping SYNs to 127.0.2.20:25.
+# PostgreSQL's cluster is STATE_DIR/postgres (a link to /tmp/maildoc-lab-pg.* when the
+# postgres user cannot reach STATE_DIR); its unix socket is in there too.
 set -euo pipefail
 
 LAB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -67,6 +70,11 @@ IP_AUTOCONFIG=127.0.2.42
 # MTA-STS policies of the posture cases (maildoc domain)
 IP_MTASTS=127.0.2.43
 IP_DNS=127.0.2.53
+# PostgreSQL: the role maildoc (password generated per start) owns the database maildoc.
+IP_POSTGRES=127.0.2.44
+PG_PORT=5432
+PG_USER=postgres
+PG_ROLE=maildoc
 
 log() { printf '[lab] %s\n' "$*" >&2; }
 die() { printf '[lab] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -80,8 +88,9 @@ die() { printf '[lab] ERROR: %s\n' "$*" >&2; exit 1; }
 # chromium, chromium-driver: the real browser the web app's pages are driven in over WebDriver
 # (crates/maildoc-web/tests/browser.rs); fonts-ipafont-gothic: Japanese glyphs in its
 # screenshots.
+# postgresql: the server the history store's PostgreSQL backend is tested against (crates/maildoc-store).
 PACKAGES=(dovecot-imapd dovecot-pop3d dovecot-lmtpd postfix nsd openssl nftables tmux ldnsutils time
-    chromium chromium-driver fonts-ipafont-gothic)
+    chromium chromium-driver fonts-ipafont-gothic postgresql)
 
 missing_packages() {
     local p
@@ -565,9 +574,178 @@ write_env() {
             echo "${key/PASS/USER}=$login"
             echo "$key=$pass"
         done
+        echo "MAILDOC_LAB_PG_URL=postgres://$PG_ROLE:$PG_PASSWORD@$IP_POSTGRES:$PG_PORT/$PG_ROLE"
+        echo "MAILDOC_LAB_PG_PASSWORD=$PG_PASSWORD"
+        echo "MAILDOC_LAB_PG_DATA=$(pg_data "$d")"
     } > "$tmp"
     chmod 644 "$tmp"
     mv "$tmp" "$d/lab.env"
+}
+
+# ============================================================================
+# postgres: a fresh cluster per start, run as the Debian "postgres" user (initdb
+# refuses root), on $IP_POSTGRES:$PG_PORT. The superuser logs in only by peer on the
+# unix socket (in the cluster's directory); everyone else by SCRAM password over TCP.
+# ============================================================================
+
+# pg_bin [DATA]: the directory of the server binaries: DATA's version when given, else the
+# highest /usr/lib/postgresql/*/bin with initdb and pg_ctl.
+pg_bin() {
+    local data=${1:-} dir
+    if [[ -n $data && -r $data/PG_VERSION ]]; then
+        dir=/usr/lib/postgresql/$(<"$data/PG_VERSION")/bin
+        if [[ -x $dir/pg_ctl ]]; then printf '%s\n' "$dir"; return 0; fi
+    fi
+    while read -r dir; do
+        if [[ -x $dir/initdb && -x $dir/pg_ctl ]]; then printf '%s\n' "$dir"; return 0; fi
+    done < <(printf '%s\n' /usr/lib/postgresql/*/bin | sort -rV)
+    return 1
+}
+
+# as_pg CMD...: CMD as the postgres user, from / (the caller's directory may be closed to it).
+as_pg() { (cd / && runuser -u "$PG_USER" -- "$@"); }
+
+# pg_data DIR: the cluster's data directory (the link DIR/postgres resolved).
+pg_data() { printf '%s/data\n' "$(readlink -m "$1/postgres")"; }
+
+pg_running() {
+    local data
+    data=$(pg_data "$1")
+    pid_alive "$data/postmaster.pid" "$data"
+}
+
+# pg_remove DIR: the old cluster (and the one in /tmp DIR/postgres links to).
+pg_remove() {
+    local link=$1/postgres target
+    if [[ -L $link ]]; then
+        target=$(readlink -m "$link")
+        if [[ $target == /tmp/maildoc-lab-pg.* ]]; then rm -rf "$target"; fi
+    fi
+    rm -rf "$link"
+}
+
+# scram_verifier PASSWORD: what PostgreSQL stores for a SCRAM-SHA-256 password (RFC 5803
+# form, 4096 iterations), so the clear password never reaches the server, its log or its WAL.
+scram_verifier() {
+    # shellcheck disable=SC2016 # Python, not shell
+    PW=$1 "$PY" -c '
+import base64, hashlib, hmac, os
+pw, salt, n = os.environ["PW"].encode(), os.urandom(16), 4096
+salted = hashlib.pbkdf2_hmac("sha256", pw, salt, n)
+stored = hashlib.sha256(hmac.digest(salted, b"Client Key", "sha256")).digest()
+server = hmac.digest(salted, b"Server Key", "sha256")
+b64 = lambda b: base64.b64encode(b).decode()
+print(f"SCRAM-SHA-256${n}:{b64(salt)}${b64(stored)}:{b64(server)}")'
+}
+
+# pg_prepare DIR: the binaries (PG_BIN), the role's password (PG_PASSWORD) and the cluster's
+# directory, owned by the postgres user. Quick; pg_setup does the slow part.
+pg_prepare() {
+    local d=$1 pg=$1/postgres
+    PG_BIN=$(pg_bin) || die "no PostgreSQL server (initdb, pg_ctl) in /usr/lib/postgresql/*/bin"
+    getent passwd "$PG_USER" >/dev/null || die "no system user $PG_USER (package postgresql)"
+    if ! runuser -u "$PG_USER" -- test -x "$d"; then
+        # A parent of DIR is closed to other users: the cluster lives where postgres can reach it.
+        pg=/tmp/maildoc-lab-pg.$(printf '%s' "$d" | sha256sum | cut -c1-12)
+        rm -rf "$pg"
+        ln -s "$pg" "$d/postgres"
+        log "$PG_USER cannot reach $d; the PostgreSQL cluster lives in $pg"
+    fi
+    mkdir -p "$pg/run"
+    chown -R "$PG_USER:" "$pg"
+    chmod 755 "$pg" "$pg/run"
+    # Letters and digits only: nothing to escape in the URL, nothing shared with the mail passwords.
+    PG_PASSWORD=$(openssl rand -base64 48 | tr -dc 'A-Za-z0-9' | cut -c1-24)
+    ((${#PG_PASSWORD} == 24)) || die "could not generate the PostgreSQL password"
+}
+
+# pg_setup DIR PASSWORD: initdb, start, wait until it answers on TCP, create the role and its
+# database. Runs in the background during start (its output is DIR/log/postgres.log, as is
+# the server's log).
+pg_setup() {
+    local d=$1 pw=$2 pg data i verifier
+    pg=$(readlink -m "$d/postgres") data=$(pg_data "$d")
+    verifier=$(scram_verifier "$pw")
+    as_pg "$PG_BIN/initdb" -D "$data" -U "$PG_USER" -E UTF8 --locale=C.UTF-8 \
+        --auth-local=peer --auth-host=scram-sha-256 --no-sync --no-instructions
+    cat >> "$data/postgresql.conf" <<CONF
+
+# maildoc lab (lab/lab.sh): loopback only, socket in the cluster's directory, and no
+# durability (a test lab). synchronous_commit stays on: with fsync off it costs a write(2),
+# and committed rows are in the WAL files at once for tests that search the data directory.
+listen_addresses = '$IP_POSTGRES'
+port = $PG_PORT
+unix_socket_directories = '$pg/run'
+max_connections = 100
+shared_buffers = 32MB
+fsync = off
+full_page_writes = off
+password_encryption = scram-sha-256
+ssl = off
+CONF
+    cat > "$data/pg_hba.conf" <<HBA
+# maildoc lab (lab/lab.sh): the superuser by peer on the socket only; every other login by
+# SCRAM password over TCP from loopback.
+# TYPE  DATABASE  USER       ADDRESS       METHOD
+local   all       $PG_USER                 peer
+host    all       all        127.0.0.0/8   scram-sha-256
+HBA
+    as_pg "$PG_BIN/pg_ctl" -D "$data" -w -t 20 start
+    for ((i = 0; ; i++)); do
+        "$PG_BIN/pg_isready" -q -h "$IP_POSTGRES" -p "$PG_PORT" -t 1 && break
+        ((i < 50)) || die "postgres does not answer on $IP_POSTGRES:$PG_PORT"
+        sleep 0.1
+    done
+    # pg_checkpoint (PostgreSQL 15+): lets a test flush the buffers before searching the files.
+    as_pg "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$pg/run" -p "$PG_PORT" -U "$PG_USER" -d postgres \
+        -v role="$PG_ROLE" -v verifier="$verifier" <<'SQL'
+CREATE ROLE :"role" LOGIN CREATEDB PASSWORD :'verifier';
+CREATE DATABASE :"role" OWNER :"role";
+SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pg_checkpoint') AS has_checkpoint \gset
+\if :has_checkpoint
+GRANT pg_checkpoint TO :"role";
+\endif
+SQL
+}
+
+# pg_wait DIR: wait for the background pg_setup (PG_JOB) and record the server's PID.
+pg_wait() {
+    local d=$1 rc=0 why
+    wait "$PG_JOB" || rc=$?
+    PG_JOB=
+    if ((rc != 0)); then
+        # The server's own words (e.g. "could not bind ...") where there are some.
+        why=$(grep -E 'FATAL|ERROR|error:|could not bind' "$d/log/postgres.log" \
+            | tail -n 2 | sed -E 's/^[0-9-]+ [0-9:.]+ [A-Z]+ \[[0-9]+\] //' | tr '\n' ' ') || true
+        die "PostgreSQL did not come up: ${why:-see the log} (log: $d/log/postgres.log)"
+    fi
+    head -n1 "$(pg_data "$d")/postmaster.pid" > "$d/run/postgres.pid"
+}
+
+# pg_stop DIR: pg_ctl stop -m fast; if that fails, an immediate shutdown (SIGQUIT), then SIGKILL.
+pg_stop() {
+    local d=$1 data pid bin i
+    data=$(pg_data "$d")
+    rm -f "$d/run/postgres.pid"
+    pg_running "$d" || return 0
+    pid=$(head -n1 "$data/postmaster.pid" | tr -d ' \n')
+    if ! bin=$(pg_bin "$data") \
+        || ! as_pg "$bin/pg_ctl" -D "$data" -m fast -w -t 10 stop >> "$d/log/postgres.log" 2>&1; then
+        log "postgres (pid $pid) did not stop with pg_ctl stop -m fast; sending SIGQUIT"
+        kill -QUIT "$pid" 2>/dev/null || true
+        for ((i = 0; i < 100; i++)); do proc_gone "$pid" && break; sleep 0.05; done
+        proc_gone "$pid" || kill -KILL "$pid" 2>/dev/null || true
+    fi
+    log "stopped postgres (pid $pid)"
+}
+
+# pg_check: one line in labprobe's `check` format.
+pg_check() {
+    local bin out="" ok=FAIL
+    if bin=$(pg_bin) && out=$("$bin/pg_isready" -h "$IP_POSTGRES" -p "$PG_PORT" -t 2 2>&1); then ok="OK  "; fi
+    out=${out##* - }
+    printf '%s %-28s %s:%-5s %-8s %s\n' "$ok" postgres "$IP_POSTGRES" "$PG_PORT" pg "${out:-no pg_isready}"
+    [[ $ok != FAIL ]]
 }
 
 # ============================================================================
@@ -644,7 +822,7 @@ any_running() {
         pid_alive "$d/run/postfix.pid" "$d/postfix/" || pid_alive "$d/run/aia-http.pid" "$d/www" ||
         pid_alive "$d/run/autoconfig-https.pid" "$d/autoconfig" ||
         pid_alive "$d/run/mta-sts-https.pid" "$d/mta-sts" ||
-        pid_alive "$d/run/filter.pid" hold-filtered || [[ -f $d/run/filter.mode ]]
+        pid_alive "$d/run/filter.pid" hold-filtered || [[ -f $d/run/filter.mode ]] || pg_running "$d"
 }
 
 # adopt_native_pids DIR: copy the daemons' own PID files into DIR/run where a
@@ -665,6 +843,7 @@ cmd_stop() {
     d=$(state_dir_arg "${1:-}")
     [[ -d $d/run ]] || { log "no lab state in $d"; return 0; }
     adopt_native_pids "$d"
+    pg_stop "$d"
     stop_pids "$d/run/postfix.pid|$d/postfix/|postfix master" \
         "$d/run/dovecot-legacy.pid|$d/dovecot-legacy/|dovecot (legacy)" \
         "$d/run/dovecot.pid|$d/dovecot/|dovecot" \
@@ -681,6 +860,8 @@ cmd_stop() {
 # On a failed start, stop whatever did come up (logs stay in STATE_DIR/log).
 start_failed() {
     log "start failed; stopping what was started (logs: $1/log)"
+    # Let a PostgreSQL still being set up finish first, so that it is stopped too.
+    if [[ -n ${PG_JOB:-} ]]; then wait "$PG_JOB" 2>/dev/null || true; fi
     cmd_stop "$1" || true
 }
 
@@ -704,9 +885,17 @@ cmd_start() {
     # Fresh state: remove only what this script creates.
     mkdir -p "$d"
     chmod 755 "$d"
+    pg_remove "$d"
     rm -rf "${d:?}"/{ca,certs,www,autoconfig,mta-sts,nsd,dovecot,dovecot-legacy,postfix,mail,run,log} "$d/lab.env"
     mkdir -p "$d"/{nsd,dovecot,dovecot-legacy,postfix/conf,run,log,www,autoconfig,mta-sts}
     chmod 755 "$d"/{nsd,dovecot,dovecot-legacy,postfix,run,log,www,autoconfig,mta-sts}
+
+    trap 'start_failed "$d"' EXIT
+    # PostgreSQL's initdb and start take about a second: they run while the PKI and the
+    # configuration of the others are made (pg_wait collects them before lab.env is written).
+    pg_prepare "$d"
+    pg_setup "$d" "$PG_PASSWORD" >> "$d/log/postgres.log" 2>&1 < /dev/null &
+    PG_JOB=$!
 
     log "generating PKI"
     lab_make_pki "$d"
@@ -721,7 +910,6 @@ cmd_start() {
     write_mta_sts "$d"
 
     log "starting services"
-    trap 'start_failed "$d"' EXIT
     # Daemons get no inherited stdio: a caller piping our output (| tail) must
     # not wait for them. They log into $d/log.
     nsd -c "$d/nsd/nsd.conf" < /dev/null >> "$d/log/nsd.log" 2>&1
@@ -758,6 +946,7 @@ cmd_start() {
     IFS='|' read -r _ _ taro _ <<<"${USERS[0]}"
     "${PROBE[@]}" warmup "$d/ca/root.crt" taro@lab.example "$taro" \
         || die "warm-up logins failed; logs in $d/log"
+    pg_wait "$d"
 
     write_env "$d"
     trap - EXIT
@@ -774,13 +963,14 @@ cmd_status() {
     fi
     echo "state dir: $d"
     local p
-    for p in nsd dovecot dovecot-legacy postfix aia-http autoconfig-https mta-sts-https filter; do
+    for p in nsd dovecot dovecot-legacy postfix aia-http autoconfig-https mta-sts-https filter postgres; do
         if [[ -s $d/run/$p.pid ]]; then
             printf 'pid %-15s %s\n' "$p" "$(cat "$d/run/$p.pid")"
         fi
     done
     [[ -f $d/run/filter.mode ]] && echo "filtered port mechanism: $(cat "$d/run/filter.mode")"
     "${PROBE[@]}" check "${specs[@]}" || rc=1
+    pg_check || rc=1
     return "$rc"
 }
 
@@ -818,7 +1008,7 @@ main() {
         stop)    cmd_stop "$@" ;;
         status)  cmd_status "$@" ;;
         reload-dns) cmd_reload_dns "$@" ;;
-        *) sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
+        *) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
     esac
 }
 

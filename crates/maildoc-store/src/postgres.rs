@@ -1,0 +1,168 @@
+//! The shared backend: a PostgreSQL server, for a support team keeping one history.
+//!
+//! The connection's password is never sent in the clear to another machine: a server on
+//! loopback or a Unix socket is reached as the URL says; any other server only over TLS
+//! verified against the public roots (`sslmode` other than `disable` is made `require`, so
+//! a server without TLS is refused rather than silently used in the clear), unless the URL
+//! itself says `sslmode=disable`.
+
+use crate::Error;
+use crate::backend::{Backend, Dialect, Row, Value};
+use postgres::config::{Host, SslMode};
+use postgres::types::{ToSql, Type};
+use postgres::{Client, Config, NoTls};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub struct Postgres {
+    client: Client,
+}
+
+impl Postgres {
+    pub fn open(url: &str) -> Result<Postgres, Error> {
+        let shown = crate::Location::Postgres(url.to_owned()).to_string();
+        let fail = |detail: String| Error::Open {
+            location: shown.clone(),
+            detail,
+        };
+        let mut config: Config = url
+            .parse()
+            .map_err(|e: postgres::Error| fail(e.to_string()))?;
+        config.connect_timeout(Duration::from_secs(10));
+        config.application_name("maildoc");
+        let remote = config.get_hosts().iter().find_map(|h| match h {
+            Host::Tcp(name) if !is_loopback(name) => Some(name.clone()),
+            _ => None,
+        });
+        let client = match (remote, config.get_ssl_mode()) {
+            (None, SslMode::Disable | SslMode::Prefer) => config.connect(NoTls),
+            (Some(_), SslMode::Disable) => config.connect(NoTls),
+            (None | Some(_), _) => {
+                config.ssl_mode(SslMode::Require);
+                config.connect(tls().map_err(fail)?)
+            }
+        }
+        .map_err(|e| fail(connect_detail(&e)))?;
+        Ok(Postgres { client })
+    }
+}
+
+/// The TLS connector: the public roots, ring, TLS 1.2 and 1.3.
+fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, String> {
+    let roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| e.to_string())?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
+
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// A connection failure in words, without the URL (which holds the password).
+fn connect_detail(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => db.message().to_owned(),
+        None => e.to_string(),
+    }
+}
+
+impl Backend for Postgres {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, Error> {
+        let owned = bind(params);
+        let refs: Vec<&(dyn ToSql + Sync)> = owned.iter().map(|p| p.as_ref()).collect();
+        self.client.execute(sql, &refs).map_err(error)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, Error> {
+        let owned = bind(params);
+        let refs: Vec<&(dyn ToSql + Sync)> = owned.iter().map(|p| p.as_ref()).collect();
+        let rows = self.client.query(sql, &refs).map_err(error)?;
+        rows.iter()
+            .map(|row| {
+                (0..row.len())
+                    .map(|i| read(row, i))
+                    .collect::<Result<Row, Error>>()
+            })
+            .collect()
+    }
+
+    fn begin(&mut self) -> Result<(), Error> {
+        self.client.batch_execute("BEGIN").map_err(error)
+    }
+
+    fn commit(&mut self) -> Result<(), Error> {
+        self.client.batch_execute("COMMIT").map_err(error)
+    }
+
+    fn rollback(&mut self) -> Result<(), Error> {
+        self.client.batch_execute("ROLLBACK").map_err(error)
+    }
+
+    fn batch(&mut self, sql: &str) -> Result<(), Error> {
+        self.client.batch_execute(sql).map_err(error)
+    }
+}
+
+fn bind(params: &[Value]) -> Vec<Box<dyn ToSql + Sync>> {
+    params
+        .iter()
+        .map(|v| -> Box<dyn ToSql + Sync> {
+            match v {
+                Value::Int(i) => Box::new(*i),
+                Value::Text(s) => Box::new(s.clone()),
+                Value::Null => Box::new(None::<i64>),
+            }
+        })
+        .collect()
+}
+
+fn read(row: &postgres::Row, i: usize) -> Result<Value, Error> {
+    let ty = row.columns()[i].type_();
+    let value = if *ty == Type::INT8 {
+        row.try_get::<_, Option<i64>>(i).map(Value::from)
+    } else if *ty == Type::INT4 {
+        row.try_get::<_, Option<i32>>(i)
+            .map(|v| Value::from(v.map(i64::from)))
+    } else if *ty == Type::TEXT || *ty == Type::VARCHAR || *ty == Type::NAME {
+        row.try_get::<_, Option<String>>(i)
+            .map(|v| v.map_or(Value::Null, Value::Text))
+    } else if *ty == Type::BOOL {
+        row.try_get::<_, Option<bool>>(i)
+            .map(|v| Value::from(v.map(i64::from)))
+    } else {
+        // pg_advisory_xact_lock's void and the like: nothing to read.
+        return Ok(Value::Null);
+    };
+    value.map_err(error)
+}
+
+/// A full disk is its own error; the location is filled in above.
+fn error(e: postgres::Error) -> Error {
+    match e.code() {
+        Some(code) if *code == postgres::error::SqlState::DISK_FULL => Error::Full {
+            location: String::new(),
+        },
+        _ => Error::Database {
+            detail: match e.as_db_error() {
+                Some(db) => db.message().to_owned(),
+                None => e.to_string(),
+            },
+        },
+    }
+}
