@@ -4,6 +4,7 @@
 use crate::args::{FormatArg, LoginArgs, NetArgs, ServerArgs, parse_client};
 use clap::Args;
 use maildoc_engine::CheckOptions;
+use maildoc_engine::history::{Origin, Snapshot};
 use maildoc_report::{Format, Lang, ui};
 use std::process::ExitCode;
 
@@ -69,7 +70,11 @@ pub fn localize_help(cmd: clap::Command, lang: Lang) -> clap::Command {
 }
 
 /// Runs `maildoc check`: exit code 0 healthy, 1 problems, 2 cannot run, 3 usage.
-pub fn run(args: CheckArgs, lang_flag: Option<&str>) -> ExitCode {
+pub fn run(
+    args: CheckArgs,
+    lang_flag: Option<&str>,
+    history: &crate::history::HistoryFlags,
+) -> ExitCode {
     let lang = crate::args::language(lang_flag);
     if let Some(problem) =
         crate::address::problem(&args.address, args.servers.username.as_deref(), lang)
@@ -115,5 +120,7 @@ pub fn run(args: CheckArgs, lang_flag: Option<&str>) -> ExitCode {
         Ok(r) => r,
         Err(e) => return crate::job_error(&e, lang),
     };
+    let kept = [Snapshot::Check(Box::new(report.clone()))];
+    runtime.block_on(history.keep(net.env.clock(), &kept, Origin::Cli, lang));
     crate::print_report(&report, format, lang, args.verbose, args.client)
 }

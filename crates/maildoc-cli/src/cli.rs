@@ -19,6 +19,8 @@ pub struct Cli {
     pub command: Command,
     #[arg(long, global = true, value_name = "ja|en")]
     pub lang: Option<String>,
+    #[command(flatten)]
+    pub history: crate::history::HistoryFlags,
 }
 
 #[derive(Debug, Subcommand)]
@@ -30,6 +32,7 @@ pub enum Command {
     Explain(crate::explain::ExplainArgs),
     Domain(crate::domain::DomainArgs),
     Serve(crate::serve::ServeArgs),
+    History(crate::history::HistoryArgs),
 }
 
 /// Why the command line cannot be used.
@@ -68,7 +71,8 @@ fn command(lang: Lang) -> clap::Command {
     cmd = crate::triage::localize_help(cmd, lang);
     cmd = crate::explain::localize_help(cmd, lang);
     cmd = crate::domain::localize_help(cmd, lang);
-    crate::serve::localize_help(cmd, lang)
+    cmd = crate::serve::localize_help(cmd, lang);
+    crate::history::localize_help(cmd, lang)
 }
 
 /// The message for the first value in `argv` that must be text but is not UTF-8; `None` when

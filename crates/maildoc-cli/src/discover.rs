@@ -4,6 +4,7 @@
 use crate::args::{self, FormatArg, NetArgs};
 use clap::Args;
 use maildoc_engine::discover::DiscoverOptions;
+use maildoc_engine::history::{Origin, Snapshot};
 use maildoc_report::{Format, Lang, ui};
 use std::process::ExitCode;
 
@@ -40,7 +41,11 @@ pub fn localize_help(cmd: clap::Command, lang: Lang) -> clap::Command {
     })
 }
 
-pub fn run(args: DiscoverArgs, lang_flag: Option<&str>) -> ExitCode {
+pub fn run(
+    args: DiscoverArgs,
+    lang_flag: Option<&str>,
+    history: &crate::history::HistoryFlags,
+) -> ExitCode {
     let lang = args::language(lang_flag);
     if let Some(problem) = crate::address::problem(&args.address, None, lang) {
         return crate::usage(&problem);
@@ -60,6 +65,8 @@ pub fn run(args: DiscoverArgs, lang_flag: Option<&str>) -> ExitCode {
         Ok(d) => d,
         Err(e) => return crate::job_error(&e, lang),
     };
+    let kept = [Snapshot::Discover(Box::new(found.clone()))];
+    runtime.block_on(history.keep(net.env.clock(), &kept, Origin::Cli, lang));
     let format = Format::from(args.format);
     let text = maildoc_report::discover::render(&found, format, lang);
     crate::write_result(&text, !found.found())

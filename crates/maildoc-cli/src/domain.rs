@@ -6,7 +6,8 @@ use crate::EXIT_USAGE;
 use crate::args::{self, FormatArg, NetArgs};
 use clap::Args;
 use maildoc_engine::domain::{self as engine, DomainName, Options};
-use maildoc_report::{Lang, domain as screen, ui};
+use maildoc_engine::history::{Origin, Snapshot};
+use maildoc_report::{Format, Lang, domain as screen, ui};
 use std::net::IpAddr;
 use std::process::ExitCode;
 
@@ -81,7 +82,11 @@ pub fn localize_help(cmd: clap::Command, lang: Lang) -> clap::Command {
     })
 }
 
-pub fn run(args: DomainArgs, lang_flag: Option<&str>) -> ExitCode {
+pub fn run(
+    args: DomainArgs,
+    lang_flag: Option<&str>,
+    history: &crate::history::HistoryFlags,
+) -> ExitCode {
     let lang = crate::args::language(lang_flag);
     if let Some(problem) = args
         .mail_from
@@ -119,6 +124,7 @@ pub fn run(args: DomainArgs, lang_flag: Option<&str>) -> ExitCode {
             opts,
             concurrency: args.concurrency.max(1),
             lang,
+            history: history.clone(),
         };
         return bulk.run(from, env);
     }
@@ -131,12 +137,19 @@ pub fn run(args: DomainArgs, lang_flag: Option<&str>) -> ExitCode {
         Err(code) => return code,
     };
     let report = runtime.block_on(engine::check(&env, &domain, &opts, |_| {}));
-    let text = match args.format.unwrap_or(FormatArg::Human) {
-        FormatArg::Json => serde_json::to_string_pretty(&report).unwrap_or_default(),
-        FormatArg::Markdown => screen::markdown(&report, lang),
-        FormatArg::Human => screen::human(&report, lang),
-    };
-    crate::write_result(&text, report.has_problems())
+    let kept = [Snapshot::Domain(Box::new(report.clone()))];
+    runtime.block_on(history.keep(env.clock(), &kept, Origin::Cli, lang));
+    let format = Format::from(args.format.unwrap_or(FormatArg::Human));
+    crate::write_result(&render(&report, format, lang), report.has_problems())
+}
+
+/// A domain report in `format`.
+pub fn render(report: &maildoc_model::domain::DomainReport, format: Format, lang: Lang) -> String {
+    match format {
+        Format::Json => serde_json::to_string_pretty(report).unwrap_or_default(),
+        Format::Markdown => screen::markdown(report, lang),
+        Format::Human => screen::human(report, lang),
+    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use crate::{EXIT_CANNOT_RUN, EXIT_HEALTHY, EXIT_PROBLEMS, EXIT_USAGE, password};
 use clap::Args;
 use maildoc_engine::CheckOptions;
 use maildoc_engine::explain::{CheckOutcome, Explanation};
+use maildoc_engine::history::{Origin, Snapshot};
 use maildoc_report::explain::Input;
 use maildoc_report::{Client, Format, Lang, ui};
 use std::io::{Read, Write};
@@ -69,7 +70,11 @@ pub fn localize_help(cmd: clap::Command, lang: Lang) -> clap::Command {
 }
 
 /// Runs `maildoc explain`.
-pub fn run(args: ExplainArgs, lang_flag: Option<&str>) -> ExitCode {
+pub fn run(
+    args: ExplainArgs,
+    lang_flag: Option<&str>,
+    history: &crate::history::HistoryFlags,
+) -> ExitCode {
     let lang = args::language(lang_flag);
     let from_stdin = args.text.len() == 1 && args.text[0] == "-";
     let text = if from_stdin {
@@ -115,7 +120,7 @@ pub fn run(args: ExplainArgs, lang_flag: Option<&str>) -> ExitCode {
     }
     let explanation = maildoc_engine::explain::explain(&text);
     let check = match &args.check {
-        Some(address) => match run_check(&args, address, &explanation, lang) {
+        Some(address) => match run_check(&args, address, &explanation, lang, history) {
             Ok(outcome) => Some(outcome),
             Err(code) => return code,
         },
@@ -146,6 +151,7 @@ fn run_check(
     address: &str,
     explanation: &Explanation,
     lang: Lang,
+    history: &crate::history::HistoryFlags,
 ) -> Result<CheckOutcome, ExitCode> {
     if let Some(problem) = crate::address::problem(address, args.servers.username.as_deref(), lang)
     {
@@ -179,14 +185,17 @@ fn run_check(
         timeout: net.timeout,
     };
     let runtime = crate::runtime()?;
-    runtime
+    let outcome = runtime
         .block_on(maildoc_engine::explain::cross_check(
             &net.env,
             explanation,
             opts,
             |_| {},
         ))
-        .map_err(|e| crate::job_error(&e, lang))
+        .map_err(|e| crate::job_error(&e, lang))?;
+    let kept = [Snapshot::Check(Box::new(outcome.report.clone()))];
+    runtime.block_on(history.keep(net.env.clock(), &kept, Origin::Cli, lang));
+    Ok(outcome)
 }
 
 #[cfg(test)]

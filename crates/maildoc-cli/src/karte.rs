@@ -12,6 +12,7 @@
 use crate::args::{self, FormatArg, LoginArgs, NetArgs, NetOptions, SmtpAuth};
 use crate::{EXIT_CANNOT_RUN, EXIT_HEALTHY, EXIT_USAGE, password};
 use clap::{Args, Subcommand, ValueEnum};
+use maildoc_engine::history::{Origin, Snapshot};
 use maildoc_engine::karte::{Device, IncomingServer, Karte, OutgoingServer};
 use maildoc_engine::karte::{KarteCheckOptions, KarteDraft, KarteGiven};
 use maildoc_model::settings::ServerSetting;
@@ -185,11 +186,15 @@ pub fn localize_help(cmd: clap::Command, lang: Lang) -> clap::Command {
 // ---------------------------------------------------------------------------------------
 // Shared
 
-pub fn run(args: KarteArgs, lang_flag: Option<&str>) -> ExitCode {
+pub fn run(
+    args: KarteArgs,
+    lang_flag: Option<&str>,
+    history: &crate::history::HistoryFlags,
+) -> ExitCode {
     let lang = args::language(lang_flag);
     match args.command {
         KarteCommand::New(a) => new(a, lang),
-        KarteCommand::Check(a) => check(a, lang),
+        KarteCommand::Check(a) => check(a, lang, history),
         KarteCommand::Show(a) => show(a, lang),
     }
 }
@@ -262,7 +267,7 @@ fn show(args: ShowArgs, lang: Lang) -> ExitCode {
 // ---------------------------------------------------------------------------------------
 // karte check
 
-fn check(args: CheckArgs, lang: Lang) -> ExitCode {
+fn check(args: CheckArgs, lang: Lang, history: &crate::history::HistoryFlags) -> ExitCode {
     let mut karte = match load(&args.file, lang) {
         Ok(k) => k,
         Err(code) => return code,
@@ -332,6 +337,8 @@ fn check(args: CheckArgs, lang: Lang) -> ExitCode {
         Err(e) => return crate::job_error(&e, lang),
     };
     say_redacted(&checked.redacted, lang);
+    let kept = [Snapshot::Check(Box::new(checked.report.clone()))];
+    runtime.block_on(history.keep(env.clock(), &kept, Origin::Cli, lang));
     if let Err(code) = save(&args.file, &karte, lang) {
         return code;
     }

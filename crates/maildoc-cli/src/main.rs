@@ -7,6 +7,7 @@ mod cli;
 mod discover;
 mod domain;
 mod explain;
+mod history;
 mod karte;
 mod password;
 mod progress;
@@ -38,14 +39,16 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    let (lang, history) = (cli.lang.as_deref(), &cli.history);
     match cli.command {
-        Command::Check(args) => check::run(args, cli.lang.as_deref()),
-        Command::Discover(args) => discover::run(args, cli.lang.as_deref()),
-        Command::Karte(args) => karte::run(args, cli.lang.as_deref()),
-        Command::Triage(args) => triage::run(args, cli.lang.as_deref()),
-        Command::Explain(args) => explain::run(args, cli.lang.as_deref()),
-        Command::Domain(args) => domain::run(args, cli.lang.as_deref()),
-        Command::Serve(args) => serve::run(args, cli.lang.as_deref()),
+        Command::Check(args) => check::run(args, lang, history),
+        Command::Discover(args) => discover::run(args, lang, history),
+        Command::Karte(args) => karte::run(args, lang, history),
+        Command::Triage(args) => triage::run(args, lang, history),
+        Command::Explain(args) => explain::run(args, lang, history),
+        Command::Domain(args) => domain::run(args, lang, history),
+        Command::Serve(args) => serve::run(args, lang, history),
+        Command::History(args) => history::run(args, lang, history),
     }
 }
 

@@ -46,7 +46,11 @@ pub fn localize_help(cmd: clap::Command, lang: Lang) -> clap::Command {
     })
 }
 
-pub fn run(args: ServeArgs, lang_flag: Option<&str>) -> ExitCode {
+pub fn run(
+    args: ServeArgs,
+    lang_flag: Option<&str>,
+    history: &crate::history::HistoryFlags,
+) -> ExitCode {
     let lang = args::language(lang_flag);
     let token = args.token.filter(|t| !t.is_empty());
     if !args.listen.ip().is_loopback() && token.is_none() {
@@ -67,14 +71,16 @@ pub fn run(args: ServeArgs, lang_flag: Option<&str>) -> ExitCode {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let config = maildoc_web::Config {
-        env: net.env,
-        lang,
-        timeout: net.timeout,
-        token: token.clone(),
-        max_jobs: args.jobs,
-    };
     runtime.block_on(async {
+        let clock = net.env.clock();
+        let config = maildoc_web::Config {
+            env: net.env,
+            lang,
+            timeout: net.timeout,
+            token: token.clone(),
+            max_jobs: args.jobs,
+            history: history.open_for_serve(clock, lang).await,
+        };
         let listener = match tokio::net::TcpListener::bind(args.listen).await {
             Ok(l) => l,
             Err(e) => {

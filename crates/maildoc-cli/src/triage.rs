@@ -6,6 +6,8 @@ use crate::args::{LoginArgs, NetArgs, ServerArgs};
 use crate::password;
 use clap::{Args, ValueEnum};
 use maildoc_engine::CheckOptions;
+use maildoc_engine::Clock;
+use maildoc_engine::history::{Origin, Snapshot};
 use maildoc_engine::triage::{CheckNote, Kind, Outcome, SenderCheckNote, Triage};
 use maildoc_report::triage::causes_table;
 use maildoc_report::{Lang, ui};
@@ -123,7 +125,11 @@ fn usage(lang: Lang, detail: &str) -> ExitCode {
     ExitCode::from(crate::EXIT_USAGE)
 }
 
-pub fn run(args: TriageArgs, lang_flag: Option<&str>) -> ExitCode {
+pub fn run(
+    args: TriageArgs,
+    lang_flag: Option<&str>,
+    history: &crate::history::HistoryFlags,
+) -> ExitCode {
     let lang = crate::args::language(lang_flag);
     let file = match &args.answers_file {
         Some(path) => match std::fs::read_to_string(path)
@@ -214,6 +220,16 @@ pub fn run(args: TriageArgs, lang_flag: Option<&str>) -> ExitCode {
             );
         }
     }
+    let kept: Vec<Snapshot> = (outcome.report.clone().map(|r| Snapshot::Check(Box::new(r))))
+        .into_iter()
+        .chain(
+            outcome
+                .domain_report
+                .clone()
+                .map(|r| Snapshot::Domain(Box::new(r))),
+        )
+        .collect();
+    history.keep_blocking(Clock::System, &kept, Origin::Triage, lang);
     let text = match args.format {
         SummaryFormat::Text => maildoc_report::triage::summary_text(&outcome, lang, args.client),
         SummaryFormat::Markdown => {

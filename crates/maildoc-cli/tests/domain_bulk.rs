@@ -207,6 +207,7 @@ fn a_terminal_gets_progress_and_a_summary() {
         let out = Command::new("script")
             .args(["-qec", &line, "/dev/null"])
             .env("NO_COLOR", "1")
+            .env("MAILDOC_DB", maildoc_testkit::history_db())
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);

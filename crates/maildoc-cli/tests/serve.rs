@@ -14,6 +14,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_maildoc");
 #[test]
 fn the_first_line_names_the_address_and_the_pages_answer_there() {
     let mut child = Command::new(BIN)
+        .env("MAILDOC_DB", maildoc_testkit::history_db())
         .args(["serve", "--listen", "127.0.0.1:0", "--lang", "ja"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -76,6 +77,7 @@ fn the_web_app_and_the_command_give_the_same_codes() {
     let imap = servers[0].spec("plain");
     let smtp = servers[1].spec("ssl");
     let mut child = Command::new(BIN)
+        .env("MAILDOC_DB", maildoc_testkit::history_db())
         .args(["serve", "--listen", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

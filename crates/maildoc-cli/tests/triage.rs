@@ -29,6 +29,7 @@ fn run(args: &[&str], stdin: Option<&str>) -> Output {
     cmd.args(args)
         .env_remove("MAILDOC_PASSWORD")
         .env("LANG", "C")
+        .env("MAILDOC_DB", maildoc_testkit::history_db())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -477,7 +478,8 @@ fn start_in_tmux(name: &str, args: &str) -> (Tmux, PathBuf, PathBuf) {
         socket: format!("maildoc-triage-{}-{name}", std::process::id()),
     };
     let script = format!(
-        "LANG=C NO_COLOR=1 '{BIN}' {args} > '{}'; echo $? > '{}'",
+        "LANG=C NO_COLOR=1 MAILDOC_DB='{}' '{BIN}' {args} > '{}'; echo $? > '{}'",
+        maildoc_testkit::history_db(),
         out.display(),
         done.display()
     );

@@ -71,6 +71,11 @@ impl Env {
         }
     }
 
+    /// The clock that dates the evidence.
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
     /// The DNS server given instead of the system's.
     pub fn dns_server(&self) -> Option<SocketAddr> {
         self.dns.server()

@@ -7,6 +7,7 @@ mod env;
 mod error;
 mod event;
 pub mod explain;
+pub mod history;
 pub mod karte;
 mod lint;
 pub mod plan;

@@ -7,6 +7,7 @@ pub mod domain;
 pub mod error;
 pub mod explain;
 pub mod facts;
+pub mod history;
 pub mod html;
 pub mod human;
 pub mod karte;

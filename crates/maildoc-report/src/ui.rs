@@ -19,6 +19,7 @@ const FILES: &[&str] = &[
     include_str!("../data/ui-triage.toml"),
     include_str!("../data/ui-domain.toml"),
     include_str!("../data/ui-web.toml"),
+    include_str!("../data/ui-history.toml"),
 ];
 
 fn table() -> &'static BTreeMap<String, Entry> {

@@ -74,6 +74,7 @@ pub fn start(lang: Lang) -> String {
         ("web-symptom-new-device", format!("/discover?lang={l}")),
         ("web-symptom-karte", format!("/karte?lang={l}")),
         ("web-symptom-domain", format!("/domain?lang={l}")),
+        ("web-symptom-history", format!("/history?lang={l}")),
     ];
     let mut body = format!(
         "<h1>{}</h1>\n<p>{}</p>\n<ul class=\"symptoms\">\n",

@@ -9,69 +9,75 @@ const DAY_MS: i64 = 86_400_000;
 const DEFAULT_LIMIT: u32 = 100;
 
 pub fn save(db: &mut dyn Backend, run: &NewRun) -> Result<Run, Error> {
-    transaction(db, |db| {
-        let subject_id = subject_id(db, run.kind, &run.subject)?;
-        let previous = db
-            .query(
-                "SELECT r.report_id, p.state FROM runs r JOIN reports p ON p.id = r.report_id
-                 WHERE r.subject_id = $1 ORDER BY r.at_ms DESC, r.id DESC LIMIT 1",
-                &[Value::Int(subject_id)],
-            )?
-            .into_iter()
-            .next();
-        let (report_id, changed) = match previous {
-            Some(row) if row.get(1).is_some_and(|s| s.as_text() == run.state) => {
-                (row[0].int(), false)
-            }
-            _ => {
-                let id = insert_id(
-                    db,
-                    "INSERT INTO reports (subject_id, state, worst, json) VALUES ($1, $2, $3, $4) RETURNING id",
-                    &[
-                        Value::Int(subject_id),
-                        Value::from(run.state.as_str()),
-                        Value::Int(crate::rank(run.worst)),
-                        Value::from(run.report.as_str()),
-                    ],
+    transaction(db, |db| save_in(db, run))
+}
+
+/// Saves runs in one transaction: all of them or none.
+pub fn save_all(db: &mut dyn Backend, runs: &[NewRun]) -> Result<Vec<Run>, Error> {
+    transaction(db, |db| runs.iter().map(|run| save_in(db, run)).collect())
+}
+
+/// Saves a run inside the caller's transaction.
+fn save_in(db: &mut dyn Backend, run: &NewRun) -> Result<Run, Error> {
+    let subject_id = subject_id(db, run.kind, &run.subject)?;
+    let previous = db
+        .query(
+            "SELECT r.report_id, p.state FROM runs r JOIN reports p ON p.id = r.report_id
+             WHERE r.subject_id = $1 ORDER BY r.at_ms DESC, r.id DESC LIMIT 1",
+            &[Value::Int(subject_id)],
+        )?
+        .into_iter()
+        .next();
+    let (report_id, changed) = match previous {
+        Some(row) if row.get(1).is_some_and(|s| s.as_text() == run.state) => (row[0].int(), false),
+        _ => {
+            let id = insert_id(
+                db,
+                "INSERT INTO reports (subject_id, state, worst, json) VALUES ($1, $2, $3, $4) RETURNING id",
+                &[
+                    Value::Int(subject_id),
+                    Value::from(run.state.as_str()),
+                    Value::Int(crate::rank(run.worst)),
+                    Value::from(run.report.as_str()),
+                ],
+            )?;
+            let codes: BTreeSet<&str> = run.codes.iter().map(String::as_str).collect();
+            for code in codes {
+                db.execute(
+                    "INSERT INTO report_codes (code, report_id) VALUES ($1, $2)",
+                    &[Value::from(code), Value::Int(id)],
                 )?;
-                let codes: BTreeSet<&str> = run.codes.iter().map(String::as_str).collect();
-                for code in codes {
-                    db.execute(
-                        "INSERT INTO report_codes (code, report_id) VALUES ($1, $2)",
-                        &[Value::from(code), Value::Int(id)],
-                    )?;
-                }
-                (id, true)
             }
-        };
-        let id = insert_id(
-            db,
-            "INSERT INTO runs (subject_id, at_ms, elapsed_ms, origin, report_id, changed)
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            &[
-                Value::Int(subject_id),
-                Value::Int(run.at_ms),
-                Value::Int(run.elapsed_ms),
-                Value::from(run.origin.as_str()),
-                Value::Int(report_id),
-                Value::Int(i64::from(changed)),
-            ],
-        )?;
-        let mut codes: Vec<String> = run.codes.clone();
-        codes.sort();
-        codes.dedup();
-        Ok(Run {
-            id,
-            kind: run.kind,
-            subject: run.subject.clone(),
-            at_ms: run.at_ms,
-            elapsed_ms: run.elapsed_ms,
-            origin: run.origin,
-            worst: run.worst,
-            codes,
-            report_id,
-            changed,
-        })
+            (id, true)
+        }
+    };
+    let id = insert_id(
+        db,
+        "INSERT INTO runs (subject_id, at_ms, elapsed_ms, origin, report_id, changed)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        &[
+            Value::Int(subject_id),
+            Value::Int(run.at_ms),
+            Value::Int(run.elapsed_ms),
+            Value::from(run.origin.as_str()),
+            Value::Int(report_id),
+            Value::Int(i64::from(changed)),
+        ],
+    )?;
+    let mut codes: Vec<String> = run.codes.clone();
+    codes.sort();
+    codes.dedup();
+    Ok(Run {
+        id,
+        kind: run.kind,
+        subject: run.subject.clone(),
+        at_ms: run.at_ms,
+        elapsed_ms: run.elapsed_ms,
+        origin: run.origin,
+        worst: run.worst,
+        codes,
+        report_id,
+        changed,
     })
 }
 

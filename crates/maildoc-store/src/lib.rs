@@ -323,6 +323,14 @@ impl Store {
             .map_err(|e| e.at(&location))
     }
 
+    /// Saves runs in one transaction (a bulk domain run, a round of watches): all or none.
+    pub async fn save_all(&self, runs: Vec<NewRun>) -> Result<Vec<Run>, Error> {
+        let location = self.location.to_string();
+        self.with(move |db| history::save_all(db, &runs))
+            .await
+            .map_err(|e| e.at(&location))
+    }
+
     /// Runs, newest first.
     pub async fn runs(&self, filter: RunFilter) -> Result<Vec<Run>, Error> {
         self.with(move |db| history::runs(db, &filter)).await

@@ -158,6 +158,7 @@ pub fn run_with_env(
     cmd.args(args)
         .env_remove("MAILDOC_PASSWORD")
         .env("NO_COLOR", "1")
+        .env("MAILDOC_DB", crate::history_db())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

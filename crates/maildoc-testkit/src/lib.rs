@@ -14,3 +14,17 @@ pub mod proxy;
 pub mod reports;
 pub mod scratch;
 pub mod webdriver;
+
+/// The history store the `maildoc` binaries of the tests keep their runs in (`MAILDOC_DB`):
+/// one SQLite file under the temporary directory, shared by every test process (SQLite lets
+/// them write in turn), so no test writes to the user's data directory.
+pub fn history_db() -> String {
+    static DB: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DB.get_or_init(|| {
+        let dir = std::env::temp_dir().join("maildoc-test-history");
+        std::fs::create_dir_all(&dir)
+            .unwrap_or_else(|e| panic!("cannot make {}: {e}", dir.display()));
+        format!("sqlite:{}", dir.join("history.sqlite3").display())
+    })
+    .clone()
+}

@@ -9,6 +9,7 @@ use axum::http::{StatusCode, header};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, Stream, StreamExt};
+use maildoc_engine::history::{Origin, Snapshot};
 use maildoc_engine::{CheckOptions, Event};
 use maildoc_model::Report;
 use maildoc_model::domain::DomainReport;
@@ -225,6 +226,7 @@ impl App {
         // not be polled in time.
         let backstop = timeout + Duration::from_secs(5);
         let (task_job, task_id) = (Arc::clone(&job), id.clone());
+        let app = self.clone();
         tokio::spawn(async move {
             let _permit = permit;
             let teller = Arc::clone(&task_job);
@@ -237,6 +239,12 @@ impl App {
                 Ok(outcome) => outcome,
                 Err(_) => Outcome::Failed(maildoc_report::ui::text("web-busy", lang).into()),
             };
+            let snapshot = match &outcome {
+                Outcome::Report(r) => Some(Snapshot::Check(r.clone())),
+                Outcome::Domain(r) => Some(Snapshot::Domain(r.clone())),
+                Outcome::Failed(_) => None,
+            };
+            app.keep(snapshot.as_slice(), Origin::Web).await;
             task_job.finish(outcome, &task_id);
         });
         Ok((id, job))

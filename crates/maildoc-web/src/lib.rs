@@ -6,6 +6,7 @@
 
 mod api;
 mod guard;
+mod history;
 mod jobs;
 mod lang;
 mod pages;
@@ -38,6 +39,8 @@ pub struct Config {
     pub token: Option<String>,
     /// Jobs that may run at once; more are refused until one ends.
     pub max_jobs: usize,
+    /// Where every job's report is kept (`None`: `--no-history`).
+    pub history: Option<maildoc_engine::history::History>,
 }
 
 /// The shared state of every request.
@@ -74,6 +77,7 @@ pub fn router(config: Config, listen: SocketAddr) -> Router {
         .route("/triage", get(pages::triage_form).post(pages::triage))
         .route("/karte", get(pages::karte_form).post(pages::karte))
         .route("/karte/download", post(pages::karte_download))
+        .route("/history", get(history::page))
         .route("/jobs/{id}/events", get(jobs::events))
         .route("/jobs/{id}/report.md", get(jobs::markdown))
         .route("/jobs/{id}/report.json", get(jobs::json))

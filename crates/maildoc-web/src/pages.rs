@@ -8,6 +8,7 @@ use axum::Json;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use maildoc_engine::history::{Origin, Snapshot};
 use maildoc_engine::{CheckOptions, Password};
 use maildoc_model::Protocol;
 use maildoc_model::settings::AccountSettings;
@@ -104,10 +105,10 @@ impl CheckInput {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct PageQuery {
-    lang: Option<String>,
+    pub(crate) lang: Option<String>,
 }
 
-fn query_lang(app: &App, headers: &HeaderMap, q: &PageQuery) -> Lang {
+pub(crate) fn query_lang(app: &App, headers: &HeaderMap, q: &PageQuery) -> Lang {
     let query = q.lang.as_deref().map(|l| format!("lang={l}"));
     crate::lang::of_request(app, headers, query.as_deref())
 }
@@ -366,9 +367,12 @@ impl App {
         let opts = maildoc_engine::DiscoverOptions {
             timeout: self.0.config.timeout,
         };
-        maildoc_engine::discover(&self.0.config.env, address, &opts)
+        let found = maildoc_engine::discover(&self.0.config.env, address, &opts)
             .await
-            .map_err(|e| unusable(&e, lang))
+            .map_err(|e| unusable(&e, lang))?;
+        self.keep(&[Snapshot::Discover(Box::new(found.clone()))], Origin::Web)
+            .await;
+        Ok(found)
     }
 }
 
@@ -666,6 +670,17 @@ impl App {
             maildoc_engine::triage::check_sender_domain(env, outcome, &domain, timeout, |_| {})
                 .await;
         }
+        let kept: Vec<Snapshot> = (outcome.report.clone())
+            .map(|r| Snapshot::Check(Box::new(r)))
+            .into_iter()
+            .chain(
+                outcome
+                    .domain_report
+                    .clone()
+                    .map(|r| Snapshot::Domain(Box::new(r))),
+            )
+            .collect();
+        self.keep(&kept, Origin::Triage).await;
         Ok(())
     }
 }

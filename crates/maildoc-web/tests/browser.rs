@@ -119,6 +119,57 @@ fn assert_no_password(s: &Session<'_>, case: &Case) {
     assert_eq!(s.attribute(&field, "value").unwrap_or_default(), "");
 }
 
+/// The history the page's checks were kept in: a SQLite file in `dir`.
+fn history(dir: &maildoc_testkit::scratch::Scratch) -> maildoc_engine::history::History {
+    use maildoc_engine::history::{History, Location, Retention};
+    let location = Location::Sqlite(dir.path("history.sqlite3"));
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime
+        .block_on(History::open(&location, Retention::default()))
+        .unwrap()
+}
+
+/// From the start page to the history, then to the address's timeline: the checks just
+/// made are there, newest first, and the step from the healthy run to the wrong password
+/// shows the login failure as new.
+fn look_back(s: &Session<'_>, addr: SocketAddr, lang: &str, cases: &[Case]) {
+    s.goto(&format!("http://{addr}/?lang={lang}"));
+    s.click(&s.find("a.button[href^='/history']"));
+    assert!(
+        s.wait_for("table.subjects", Duration::from_secs(5)),
+        "{}",
+        s.source()
+    );
+    photograph(s, "history", lang);
+    s.click(&s.find("tr[data-subject='taro@lab.example'] a"));
+    assert!(
+        s.wait_for("ol.timeline", Duration::from_secs(5)),
+        "{}",
+        s.source()
+    );
+    let runs = attributes(s, "ol.timeline > li", "data-run");
+    assert!(runs.len() >= cases.len(), "{runs:?}");
+    let mut appeared = attributes(s, "ol.timeline .appeared [data-code]", "data-code");
+    appeared.sort();
+    assert!(
+        appeared.contains(&"auth-failed".to_string()),
+        "{appeared:?}"
+    );
+    assert!(
+        appeared.contains(&"cert-expired".to_string()),
+        "{appeared:?}"
+    );
+    let page = s.source();
+    for case in cases {
+        assert!(
+            !page.contains(&case.password),
+            "{}: the history shows the password",
+            case.name
+        );
+    }
+    photograph(s, "history-timeline", lang);
+}
+
 /// A whole triage as a person clicks it: from the start page's "mail does not arrive", the
 /// symptom, every question (the first answer, the address and the sender typed where asked),
 /// the checks, the summary.
@@ -195,12 +246,14 @@ fn walk_a_triage(s: &Session<'_>, addr: SocketAddr, lang: &str) {
 fn a_person_checks_their_mail_in_the_browser() {
     let driver = Driver::start().expect("chromium and chromium-driver (lab/lab.sh install)");
     let env = lab_env();
+    let history_dir = maildoc_testkit::scratch::Scratch::new("browser-history");
     let addr: SocketAddr = start(Config {
         env: env.clone(),
         lang: Lang::Ja,
         timeout: TIMEOUT,
         token: None,
         max_jobs: 4,
+        history: Some(history(&history_dir)),
     });
     let lab = Lab::get();
     let right = lab.password("taro");
@@ -321,6 +374,7 @@ fn a_person_checks_their_mail_in_the_browser() {
         s.click(&s.find("form.job button[type=submit]"));
         assert!(s.wait_for("#results[data-state=done] .sheet", Duration::from_secs(10)));
         photograph(&s, "karte", lang);
+        look_back(&s, addr, lang, &cases);
     }
     // Without JavaScript the form posts as usual and the result page comes whole.
     let s = driver.session("ja", false);

@@ -26,6 +26,7 @@ fn config() -> Config {
         timeout: Duration::from_secs(8),
         token: None,
         max_jobs: 2,
+        history: None,
     }
 }
 

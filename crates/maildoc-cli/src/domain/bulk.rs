@@ -9,7 +9,9 @@
 
 use crate::{EXIT_CANNOT_RUN, EXIT_HEALTHY, EXIT_PROBLEMS, EXIT_USAGE};
 use futures_util::StreamExt;
+use maildoc_engine::Clock;
 use maildoc_engine::domain::{Options, check_many};
+use maildoc_engine::history::{NewRun, Origin, Snapshot};
 use maildoc_engine::{Env, Error};
 use maildoc_model::domain::DomainReport;
 use maildoc_report::{Lang, ui};
@@ -25,7 +27,12 @@ pub struct Bulk {
     pub opts: Options,
     pub concurrency: usize,
     pub lang: Lang,
+    /// Where each domain's run is kept (in batches of [`KEEP_BATCH`]).
+    pub history: crate::history::HistoryFlags,
 }
+
+/// Runs kept in the history per transaction.
+const KEEP_BATCH: usize = 500;
 
 /// A line to check: its number and its text.
 type Input = (u64, String);
@@ -51,6 +58,8 @@ enum Outcome<'a> {
 struct Done {
     json: String,
     kind: Kind,
+    /// The run to keep in the history (none for a line that is not a domain).
+    run: Option<NewRun>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -85,7 +94,8 @@ fn read_items(
                         typed: input.clone(),
                         detail: "the line is not UTF-8 text".to_string(),
                     });
-                    out.blocking_send(Ok(done(line, &input, outcome))).is_ok()
+                    out.blocking_send(Ok(done(line, &input, outcome, Clock::System)))
+                        .is_ok()
                 }
                 Ok(text) => {
                     let input = text.trim();
@@ -103,7 +113,11 @@ fn read_items(
 }
 
 /// The JSON line of one input line and what it came to.
-fn done(line: u64, input: &str, outcome: Result<DomainReport, Error>) -> Done {
+fn done(line: u64, input: &str, outcome: Result<DomainReport, Error>, clock: Clock) -> Done {
+    let run = outcome
+        .as_ref()
+        .ok()
+        .map(|report| Snapshot::Domain(Box::new(report.clone())).to_run(clock, Origin::Cli));
     let (outcome, kind) = match &outcome {
         Ok(report) if report.has_problems() => (Outcome::Report(report), Kind::Problems),
         Ok(report) => (Outcome::Report(report), Kind::Healthy),
@@ -120,7 +134,7 @@ fn done(line: u64, input: &str, outcome: Result<DomainReport, Error>) -> Done {
         outcome,
     })
     .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
-    Done { json, kind }
+    Done { json, kind, run }
 }
 
 /// Puts the calling thread in the SCHED_BATCH policy (sched(7)): bulk checking is batch
@@ -182,7 +196,11 @@ fn shard(
         });
         let mut results = std::pin::pin!(check_many(&env, inputs, &opts, concurrency));
         while let Some(((line, input), outcome)) = results.next().await {
-            if out.send(Ok(done(line, &input, outcome))).await.is_err() {
+            if out
+                .send(Ok(done(line, &input, outcome, env.clock())))
+                .await
+                .is_err()
+            {
                 return;
             }
         }
@@ -244,6 +262,7 @@ impl Bulk {
         drop(out_tx);
 
         let bar = progress_bar(total, lang);
+        let mut keep = Keeper::new(&self.history, lang);
         let mut stdout = std::io::stdout().lock();
         let (mut problems, mut not_domains, mut done) = (0u64, 0u64, 0u64);
         let mut failure: Option<String> = None;
@@ -258,6 +277,7 @@ impl Bulk {
                         return ExitCode::from(EXIT_CANNOT_RUN);
                     }
                     done += 1;
+                    keep.add(d.run);
                     match d.kind {
                         Kind::Problems => problems += 1,
                         Kind::NotADomain => not_domains += 1,
@@ -276,6 +296,7 @@ impl Bulk {
             }
         }
         let _ = reader_thread.join();
+        keep.flush();
         if let Some(bar) = &bar {
             bar.finish_and_clear();
             let summary = ui::fill(
@@ -344,6 +365,47 @@ fn progress_bar(total: Option<u64>, lang: Lang) -> Option<indicatif::ProgressBar
     bar.set_message(ui::text("domain-bulk-progress", lang));
     bar.enable_steady_tick(Duration::from_millis(200));
     Some(bar)
+}
+
+/// Keeps the runs of a bulk run in the history, [`KEEP_BATCH`] per transaction, on a runtime
+/// of its own (the writing thread is not async).
+struct Keeper<'a> {
+    flags: &'a crate::history::HistoryFlags,
+    lang: Lang,
+    runtime: Option<tokio::runtime::Runtime>,
+    batch: Vec<NewRun>,
+}
+
+impl<'a> Keeper<'a> {
+    fn new(flags: &'a crate::history::HistoryFlags, lang: Lang) -> Keeper<'a> {
+        let runtime = (!flags.no_history)
+            .then(|| tokio::runtime::Builder::new_current_thread().build().ok())
+            .flatten();
+        Keeper {
+            flags,
+            lang,
+            runtime,
+            batch: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, run: Option<NewRun>) {
+        if self.runtime.is_some()
+            && let Some(run) = run
+        {
+            self.batch.push(run);
+            if self.batch.len() >= KEEP_BATCH {
+                self.flush();
+            }
+        }
+    }
+
+    fn flush(&mut self) {
+        if let Some(rt) = &self.runtime {
+            let runs = std::mem::take(&mut self.batch);
+            rt.block_on(self.flags.keep_runs(Clock::System, runs, self.lang));
+        }
+    }
 }
 
 #[cfg(test)]

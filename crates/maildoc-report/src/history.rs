@@ -1,0 +1,671 @@
+//! `maildoc history`: the list of kept runs and what changed between two runs, as text for a
+//! person, Markdown for a ticket, JSON for a script and HTML for the web app's timeline.
+
+use crate::html::escape as e;
+use crate::markdown::cell;
+use crate::{Format, Lang, ui};
+use maildoc_engine::history::{
+    Change, Changes, Day, Diff, FactName, FindingRef, HistoryError, Kind, Run, StoreError, Subject,
+    TimelineRun, rfc3339,
+};
+use maildoc_model::Severity;
+use serde_json::json;
+use std::fmt::Write as _;
+
+/// The version of the run list's JSON shape.
+pub const LIST_VERSION: u32 = 1;
+
+/// The runs (newest first) and the folded days of `subject` (or of everything).
+pub fn list(
+    runs: &[Run],
+    days: &[Day],
+    subject: Option<&str>,
+    format: Format,
+    lang: Lang,
+) -> String {
+    match format {
+        Format::Json => list_json(runs, days, subject),
+        Format::Markdown => list_markdown(runs, days, subject, lang),
+        Format::Human => list_human(runs, days, subject, lang),
+    }
+}
+
+fn list_json(runs: &[Run], days: &[Day], subject: Option<&str>) -> String {
+    let runs: Vec<_> = runs
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "kind": r.kind.as_str(),
+                "subject": r.subject,
+                "at": rfc3339(r.at_ms),
+                "at_ms": r.at_ms,
+                "elapsed_ms": r.elapsed_ms,
+                "origin": r.origin.as_str(),
+                "worst": r.worst.map(Severity::as_str),
+                "codes": r.codes,
+                "changed": r.changed,
+            })
+        })
+        .collect();
+    let days: Vec<_> = days
+        .iter()
+        .map(|d| {
+            json!({
+                "kind": d.kind.as_str(),
+                "subject": d.subject,
+                "day": day_text(d.day),
+                "runs": d.runs,
+                "worst": d.worst.map(Severity::as_str),
+                "codes": d.codes,
+            })
+        })
+        .collect();
+    let value = json!({
+        "version": LIST_VERSION,
+        "subject": subject,
+        "runs": runs,
+        "days": days,
+    });
+    serde_json::to_string_pretty(&value).unwrap_or_default()
+}
+
+fn title(subject: Option<&str>, lang: Lang) -> String {
+    match subject {
+        Some(s) => ui::fill("history-title", lang, &[("subject", s)]),
+        None => ui::text("history-title-all", lang).to_owned(),
+    }
+}
+
+/// `2026-12-07 09:00 UTC`
+pub fn when(at_ms: i64) -> String {
+    let t = rfc3339(at_ms);
+    match (t.get(..10), t.get(11..16)) {
+        (Some(date), Some(time)) => format!("{date} {time} UTC"),
+        _ => t,
+    }
+}
+
+fn day_text(day: i64) -> String {
+    rfc3339(day.saturating_mul(86_400_000))
+        .get(..10)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The words for a kind of run.
+pub fn kind_word(kind: Kind, lang: Lang) -> &'static str {
+    ui::text(&format!("history-kind-{}", kind.as_str()), lang)
+}
+
+/// The result of a run in a word: the worst finding's severity, or OK.
+pub fn worst_word(worst: Option<Severity>, lang: Lang) -> &'static str {
+    match worst {
+        Some(Severity::Error) => ui::text("status-error", lang),
+        Some(Severity::Warning) => ui::text("status-warning", lang),
+        Some(Severity::Info) | None => ui::text("status-ok", lang),
+    }
+}
+
+fn codes_text(codes: &[String]) -> String {
+    if codes.is_empty() {
+        "-".into()
+    } else {
+        codes.join(", ")
+    }
+}
+
+fn list_human(runs: &[Run], days: &[Day], subject: Option<&str>, lang: Lang) -> String {
+    let mut out = title(subject, lang);
+    out.push('\n');
+    if runs.is_empty() && days.is_empty() {
+        out.push_str(ui::text("history-empty", lang));
+        out.push('\n');
+        return out;
+    }
+    for r in runs {
+        let _ = write!(
+            out,
+            "  #{:<5} {}  {:<8} {:<8}",
+            r.id,
+            when(r.at_ms),
+            kind_word(r.kind, lang),
+            worst_word(r.worst, lang),
+        );
+        if subject.is_none() {
+            let _ = write!(out, " {}", r.subject);
+        }
+        let _ = write!(out, "  {}", codes_text(&r.codes));
+        if !r.changed {
+            let _ = write!(out, "  ({})", ui::text("history-same", lang));
+        }
+        out.push('\n');
+    }
+    if !days.is_empty() {
+        let _ = writeln!(out, "\n{}", ui::text("history-days-title", lang));
+        for d in days {
+            let _ = write!(
+                out,
+                "  {}  {:<8} {:<8}",
+                day_text(d.day),
+                kind_word(d.kind, lang),
+                worst_word(d.worst, lang)
+            );
+            if subject.is_none() {
+                let _ = write!(out, " {}", d.subject);
+            }
+            let _ = writeln!(
+                out,
+                "  {}  {}",
+                ui::fill("history-day-runs", lang, &[("runs", &d.runs.to_string())]),
+                codes_text(&d.codes)
+            );
+        }
+    }
+    if runs.len() > 1 {
+        let _ = writeln!(out, "\n{}", ui::text("history-diff-hint", lang));
+    }
+    out
+}
+
+fn list_markdown(runs: &[Run], days: &[Day], subject: Option<&str>, lang: Lang) -> String {
+    let mut out = format!("## {}\n\n", cell(&title(subject, lang)));
+    if runs.is_empty() && days.is_empty() {
+        let _ = writeln!(out, "{}", ui::text("history-empty", lang));
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "| {} | {} | {} | {} | {} | {} |\n|---|---|---|---|---|---|",
+        ui::text("history-col-run", lang),
+        ui::text("history-col-when", lang),
+        ui::text("history-col-kind", lang),
+        ui::text("history-col-subject", lang),
+        ui::text("history-col-result", lang),
+        ui::text("history-col-findings", lang),
+    );
+    for r in runs {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            r.id,
+            when(r.at_ms),
+            kind_word(r.kind, lang),
+            cell(&r.subject),
+            worst_word(r.worst, lang),
+            cell(&codes_text(&r.codes)),
+        );
+    }
+    if !days.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n### {}\n\n| {} | {} | {} | {} | {} |\n|---|---|---|---|---|",
+            ui::text("history-days-title", lang),
+            ui::text("history-col-when", lang),
+            ui::text("history-col-kind", lang),
+            ui::text("history-col-subject", lang),
+            ui::text("history-col-result", lang),
+            ui::text("history-col-findings", lang),
+        );
+        for d in days {
+            let _ = writeln!(
+                out,
+                "| {} ({}) | {} | {} | {} | {} |",
+                day_text(d.day),
+                ui::fill("history-day-runs", lang, &[("runs", &d.runs.to_string())]),
+                kind_word(d.kind, lang),
+                cell(&d.subject),
+                worst_word(d.worst, lang),
+                cell(&codes_text(&d.codes)),
+            );
+        }
+    }
+    out
+}
+
+/// What changed between two runs.
+pub fn diff(d: &Diff, format: Format, lang: Lang) -> String {
+    match format {
+        Format::Json => serde_json::to_string_pretty(d).unwrap_or_default(),
+        Format::Markdown => diff_markdown(d, lang),
+        Format::Human => diff_human(d, lang),
+    }
+}
+
+fn diff_title(d: &Diff, lang: Lang) -> String {
+    let kind = Kind::parse(&d.kind).map_or("?", |k| kind_word(k, lang));
+    ui::fill(
+        "history-diff-title",
+        lang,
+        &[("subject", &d.subject), ("kind", kind)],
+    )
+}
+
+fn diff_span(d: &Diff, lang: Lang) -> String {
+    ui::fill(
+        "history-diff-span",
+        lang,
+        &[
+            ("from", &d.from.id.to_string()),
+            ("from_at", &when(d.from.at_ms)),
+            ("to", &d.to.id.to_string()),
+            ("to_at", &when(d.to.at_ms)),
+        ],
+    )
+}
+
+/// A finding's line: its title with its values, and the server.
+pub fn finding_words(f: &FindingRef, lang: Lang) -> String {
+    let text = maildoc_kb::finding_text(f.code, lang);
+    let title = maildoc_kb::fill(&text.title, &f.params);
+    match &f.server {
+        Some(server) => format!("{title} ({server}) [{}]", f.code),
+        None => format!("{title} [{}]", f.code),
+    }
+}
+
+/// The words for a fact, with what it is of.
+pub fn fact_words(c: &Change, lang: Lang) -> String {
+    let name = fact_name(c.fact, lang);
+    if c.scope.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{name} ({})", c.scope)
+    }
+}
+
+pub fn fact_name(fact: FactName, lang: Lang) -> &'static str {
+    ui::text(&format!("history-fact-{}", fact.as_str()), lang)
+}
+
+fn value_text(value: Option<&str>, lang: Lang) -> String {
+    match value {
+        None => ui::text("history-fact-absent", lang).to_owned(),
+        Some("") => ui::text("history-fact-none", lang).to_owned(),
+        Some(v) => v.replace('\n', " | "),
+    }
+}
+
+fn marker(severity: Severity, lang: Lang) -> &'static str {
+    match severity {
+        Severity::Error => ui::text("marker-error", lang),
+        Severity::Warning => ui::text("marker-warning", lang),
+        Severity::Info => ui::text("marker-ok", lang),
+    }
+}
+
+fn diff_human(d: &Diff, lang: Lang) -> String {
+    let mut out = format!("{}\n{}\n", diff_title(d, lang), diff_span(d, lang));
+    if d.changes.is_empty() {
+        let _ = writeln!(out, "\n{}", ui::text("history-nothing-changed", lang));
+        return out;
+    }
+    for (key, list) in [
+        ("history-appeared", &d.changes.appeared),
+        ("history-resolved", &d.changes.resolved),
+    ] {
+        if !list.is_empty() {
+            let _ = writeln!(out, "\n{}", ui::text(key, lang));
+            for f in list {
+                let _ = writeln!(
+                    out,
+                    "  {} {}",
+                    marker(f.severity, lang),
+                    finding_words(f, lang)
+                );
+            }
+        }
+    }
+    if !d.changes.changed.is_empty() {
+        let _ = writeln!(out, "\n{}", ui::text("history-changed-facts", lang));
+        for c in &d.changes.changed {
+            let _ = writeln!(
+                out,
+                "  {}\n    {} {}\n    {} {}",
+                fact_words(c, lang),
+                ui::text("history-before", lang),
+                value_text(c.before.as_deref(), lang),
+                ui::text("history-after", lang),
+                value_text(c.after.as_deref(), lang),
+            );
+        }
+    }
+    out
+}
+
+fn diff_markdown(d: &Diff, lang: Lang) -> String {
+    let mut out = format!(
+        "## {}\n\n{}\n",
+        cell(&diff_title(d, lang)),
+        diff_span(d, lang)
+    );
+    if d.changes.is_empty() {
+        let _ = writeln!(out, "\n{}", ui::text("history-nothing-changed", lang));
+        return out;
+    }
+    for (key, list) in [
+        ("history-appeared", &d.changes.appeared),
+        ("history-resolved", &d.changes.resolved),
+    ] {
+        if !list.is_empty() {
+            let _ = writeln!(out, "\n### {}\n", ui::text(key, lang));
+            for f in list {
+                let _ = writeln!(
+                    out,
+                    "- {} {}",
+                    marker(f.severity, lang),
+                    cell(&finding_words(f, lang))
+                );
+            }
+        }
+    }
+    if !d.changes.changed.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n### {}\n\n| | {} | {} |\n|---|---|---|",
+            ui::text("history-changed-facts", lang),
+            ui::text("history-before", lang),
+            ui::text("history-after", lang),
+        );
+        for c in &d.changes.changed {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                cell(&fact_words(c, lang)),
+                cell(&value_text(c.before.as_deref(), lang)),
+                cell(&value_text(c.after.as_deref(), lang)),
+            );
+        }
+    }
+    out
+}
+
+/// The changes of one step of a timeline, as HTML (lists of findings, a table of facts).
+pub fn changes_html(changes: &Changes, lang: Lang) -> String {
+    let mut out = String::new();
+    if changes.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p class=\"same\">{}</p>",
+            e(ui::text("history-nothing-changed", lang))
+        );
+        return out;
+    }
+    for (key, class, list) in [
+        ("history-appeared", "appeared", &changes.appeared),
+        ("history-resolved", "resolved", &changes.resolved),
+    ] {
+        if !list.is_empty() {
+            let _ = writeln!(
+                out,
+                "<h4>{}</h4>\n<ul class=\"{class}\">",
+                e(ui::text(key, lang))
+            );
+            for f in list {
+                let _ = writeln!(
+                    out,
+                    "<li data-code=\"{}\" data-severity=\"{}\">{}</li>",
+                    f.code,
+                    f.severity.as_str(),
+                    e(&finding_words(f, lang))
+                );
+            }
+            out.push_str("</ul>\n");
+        }
+    }
+    if !changes.changed.is_empty() {
+        let _ = writeln!(
+            out,
+            "<h4>{}</h4>\n<div class=\"scroll\"><table class=\"facts\">\n<tr><th></th><th>{}</th><th>{}</th></tr>",
+            e(ui::text("history-changed-facts", lang)),
+            e(ui::text("history-before", lang)),
+            e(ui::text("history-after", lang)),
+        );
+        for c in &changes.changed {
+            let _ = writeln!(
+                out,
+                "<tr data-fact=\"{}\"><th>{}</th><td>{}</td><td>{}</td></tr>",
+                c.fact.as_str(),
+                e(&fact_words(c, lang)),
+                e(&value_text(c.before.as_deref(), lang)),
+                e(&value_text(c.after.as_deref(), lang)),
+            );
+        }
+        out.push_str("</table></div>\n");
+    }
+    out
+}
+
+fn status(worst: Option<Severity>) -> &'static str {
+    match worst {
+        Some(Severity::Error) => "fail",
+        Some(Severity::Warning) => "warn",
+        Some(Severity::Info) | None => "ok",
+    }
+}
+
+fn subject_href(subject: &str, lang: Lang) -> String {
+    let mut encoded = String::new();
+    for b in subject.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            encoded.push(char::from(b));
+        } else {
+            let _ = write!(encoded, "%{b:02X}");
+        }
+    }
+    format!("/history?subject={encoded}&lang={}", lang.as_str())
+}
+
+/// The look-up form of the history pages (a GET form: it changes nothing).
+fn lookup_form(subject: &str, lang: Lang) -> String {
+    format!(
+        "<form class=\"lookup\" method=\"get\" action=\"/history\">\n\
+         <input type=\"hidden\" name=\"lang\" value=\"{l}\">\n\
+         <p class=\"field\"><label for=\"subject\">{label}</label>\n\
+         <input id=\"subject\" name=\"subject\" type=\"text\" value=\"{value}\" autocomplete=\"off\"></p>\n\
+         <p><button type=\"submit\">{button}</button></p>\n</form>\n",
+        l = lang.as_str(),
+        label = e(ui::text("web-history-field", lang)),
+        value = e(subject),
+        button = e(ui::text("web-history-button", lang)),
+    )
+}
+
+/// `/history`: every subject with runs, the most recent first.
+pub fn index_page(subjects: &[Subject], error: Option<&str>, lang: Lang) -> String {
+    let mut body = format!(
+        "<h1>{}</h1>\n<p>{}</p>\n",
+        e(ui::text("history-title-all", lang)),
+        e(ui::text("web-history-lead", lang))
+    );
+    if let Some(error) = error {
+        let _ = writeln!(
+            body,
+            "<div class=\"error\" role=\"alert\"><p>{}</p></div>",
+            e(error)
+        );
+    }
+    body.push_str(&lookup_form("", lang));
+    if subjects.is_empty() {
+        let _ = writeln!(body, "<p>{}</p>", e(ui::text("history-empty", lang)));
+    } else {
+        let _ = writeln!(
+            body,
+            "<div class=\"scroll\"><table class=\"subjects\">\n<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+            e(ui::text("history-col-subject", lang)),
+            e(ui::text("history-col-kind", lang)),
+            e(ui::text("history-col-when", lang)),
+            e(ui::text("history-col-result", lang)),
+        );
+        for s in subjects {
+            let _ = writeln!(
+                body,
+                "<tr data-subject=\"{subject}\" data-status=\"{status}\"><td><a href=\"{href}\">{subject}</a> <small>({runs})</small></td><td>{kind}</td><td>{when}</td><td class=\"state\">{word}</td></tr>",
+                subject = e(&s.name),
+                status = status(s.last.worst),
+                href = e(&subject_href(&s.name, lang)),
+                runs = e(&ui::fill(
+                    "history-day-runs",
+                    lang,
+                    &[("runs", &s.runs.to_string())]
+                )),
+                kind = e(kind_word(s.kind, lang)),
+                when = e(&when(s.last.at_ms)),
+                word = e(worst_word(s.last.worst, lang)),
+            );
+        }
+        body.push_str("</table></div>\n");
+    }
+    crate::web::page(lang, ui::text("history-title-all", lang), "/history", &body)
+}
+
+/// `/history?subject=…`: the subject's runs, newest first, each with what changed since
+/// the run before it.
+pub fn timeline_page(subject: &str, timeline: &[TimelineRun], days: &[Day], lang: Lang) -> String {
+    let title = ui::fill("history-title", lang, &[("subject", subject)]);
+    let mut body = format!(
+        "<h1>{}</h1>\n<p><a href=\"/history?lang={}\">{}</a></p>\n",
+        e(&title),
+        lang.as_str(),
+        e(ui::text("web-history-all", lang))
+    );
+    if timeline.is_empty() && days.is_empty() {
+        let _ = writeln!(body, "<p>{}</p>", e(ui::text("history-empty", lang)));
+    }
+    body.push_str("<ol class=\"timeline\">\n");
+    for t in timeline {
+        let r = &t.run;
+        let _ = writeln!(
+            body,
+            "<li data-run=\"{id}\" data-kind=\"{kind_key}\" data-status=\"{status}\" data-changed=\"{changed}\">\n\
+             <h2><span class=\"dot\"></span> <span class=\"state\">{word}</span> · {kind} · {when} <small>#{id}</small></h2>",
+            id = r.id,
+            kind_key = r.kind.as_str(),
+            status = status(r.worst),
+            changed = t.changes.as_ref().is_some_and(|c| !c.is_empty()),
+            word = e(worst_word(r.worst, lang)),
+            kind = e(kind_word(r.kind, lang)),
+            when = e(&when(r.at_ms)),
+        );
+        if !r.codes.is_empty() {
+            let _ = writeln!(
+                body,
+                "<p class=\"codes\"><code>{}</code></p>",
+                e(&r.codes.join(" "))
+            );
+        }
+        match &t.changes {
+            Some(changes) => body.push_str(&changes_html(changes, lang)),
+            None => {
+                let _ = writeln!(
+                    body,
+                    "<p class=\"note\">{}</p>",
+                    e(ui::text("web-history-first", lang))
+                );
+            }
+        }
+        body.push_str("</li>\n");
+    }
+    body.push_str("</ol>\n");
+    if !days.is_empty() {
+        let _ = writeln!(
+            body,
+            "<h2>{}</h2>\n<div class=\"scroll\"><table class=\"days\">\n<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+            e(ui::text("history-days-title", lang)),
+            e(ui::text("history-col-when", lang)),
+            e(ui::text("history-col-kind", lang)),
+            e(ui::text("history-col-result", lang)),
+            e(ui::text("history-col-findings", lang)),
+        );
+        for d in days {
+            let _ = writeln!(
+                body,
+                "<tr data-status=\"{}\"><td>{} ({})</td><td>{}</td><td class=\"state\">{}</td><td>{}</td></tr>",
+                status(d.worst),
+                e(&day_text(d.day)),
+                e(&ui::fill(
+                    "history-day-runs",
+                    lang,
+                    &[("runs", &d.runs.to_string())]
+                )),
+                e(kind_word(d.kind, lang)),
+                e(worst_word(d.worst, lang)),
+                e(&codes_text(&d.codes)),
+            );
+        }
+        body.push_str("</table></div>\n");
+    }
+    crate::web::page(lang, &title, "/history", &body)
+}
+
+/// A store that cannot be used, in words.
+pub fn store_error(err: &StoreError, lang: Lang) -> String {
+    match err {
+        StoreError::Location { given } => {
+            ui::fill("error-store-location", lang, &[("given", given)])
+        }
+        StoreError::NoDataDir => ui::text("error-store-no-data-dir", lang).to_owned(),
+        StoreError::Open { location, detail } => ui::fill(
+            "error-store-open",
+            lang,
+            &[("location", location), ("detail", detail)],
+        ),
+        StoreError::Full { location } => {
+            ui::fill("error-store-full", lang, &[("location", location)])
+        }
+        StoreError::Newer { found, known } => ui::fill(
+            "error-store-newer",
+            lang,
+            &[("found", &found.to_string()), ("known", &known.to_string())],
+        ),
+        StoreError::Database { detail } => {
+            ui::fill("error-store-database", lang, &[("detail", detail)])
+        }
+        StoreError::Gone => ui::text("error-store-gone", lang).to_owned(),
+    }
+}
+
+/// Why a diff or a run cannot be shown, in words.
+pub fn history_error(err: &HistoryError, lang: Lang) -> String {
+    match err {
+        HistoryError::Store(e) => store_error(e, lang),
+        HistoryError::NoRuns { subject } => {
+            ui::fill("error-history-no-runs", lang, &[("subject", subject)])
+        }
+        HistoryError::OneRun { subject } => {
+            ui::fill("error-history-one-run", lang, &[("subject", subject)])
+        }
+        HistoryError::NoSuchRun { id } => ui::fill(
+            "error-history-no-such-run",
+            lang,
+            &[("id", &id.to_string())],
+        ),
+        HistoryError::Unrelated { from, to } => ui::fill(
+            "error-history-unrelated",
+            lang,
+            &[("from", &from.to_string()), ("to", &to.to_string())],
+        ),
+        HistoryError::Unreadable { id, detail } => ui::fill(
+            "error-history-unreadable",
+            lang,
+            &[("id", &id.to_string()), ("detail", detail)],
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_fact_and_kind_has_words_in_both_languages() {
+        for lang in [Lang::Ja, Lang::En] {
+            for fact in FactName::ALL {
+                assert_ne!(fact_name(fact, lang), "?", "{fact:?}");
+            }
+            for kind in Kind::ALL {
+                assert_ne!(kind_word(kind, lang), "?", "{kind:?}");
+            }
+        }
+    }
+}

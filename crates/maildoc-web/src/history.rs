@@ -1,0 +1,99 @@
+//! The history in the browser: `/history` lists every address and domain with runs,
+//! `/history?subject=…` shows one's timeline with what changed from run to run; and every
+//! job's report is kept as it ends.
+
+use crate::App;
+use crate::pages::{PageQuery, query_lang};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use maildoc_engine::history::{Origin, Snapshot};
+use maildoc_report::{Lang, ui};
+use serde::Deserialize;
+
+/// Runs shown on a timeline.
+const TIMELINE_RUNS: u32 = 30;
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct HistoryQuery {
+    #[serde(flatten)]
+    page: PageQuery,
+    subject: String,
+}
+
+impl App {
+    /// Keeps a job's reports in the history, when the server keeps one. A history that
+    /// cannot be written is told on standard error; the job's result stands.
+    pub(crate) async fn keep(&self, snapshots: &[Snapshot], origin: Origin) {
+        let Some(history) = &self.0.config.history else {
+            return;
+        };
+        let clock = self.0.config.env.clock();
+        for snapshot in snapshots {
+            if let Err(e) = history.keep(clock, snapshot, origin).await {
+                let lang = self.0.config.lang;
+                let detail = maildoc_report::history::store_error(&e, lang);
+                eprintln!(
+                    "{}",
+                    ui::fill("history-not-saved", lang, &[("detail", &detail)])
+                );
+            }
+        }
+    }
+}
+
+/// `GET /history`: the index, or one subject's timeline.
+pub(crate) async fn page(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Query<HistoryQuery>,
+) -> Response {
+    let lang = query_lang(&app, &headers, &q.page);
+    let Some(history) = &app.0.config.history else {
+        return refused(ui::text("web-history-off", lang), lang);
+    };
+    let subject = q.subject.trim();
+    if subject.is_empty() {
+        return match history.store().subjects().await {
+            Ok(subjects) => {
+                Html(maildoc_report::history::index_page(&subjects, None, lang)).into_response()
+            }
+            Err(e) => refused(&maildoc_report::history::store_error(&e, lang), lang),
+        };
+    }
+    let Some(subject) = normalized(subject) else {
+        let words = ui::fill("web-history-not-subject", lang, &[("subject", subject)]);
+        return refused(&words, lang);
+    };
+    let timeline = history.timeline(&subject, TIMELINE_RUNS).await;
+    let days = history.store().days(None, Some(subject.clone())).await;
+    match (timeline, days) {
+        (Ok(timeline), Ok(days)) => Html(maildoc_report::history::timeline_page(
+            &subject, &timeline, &days, lang,
+        ))
+        .into_response(),
+        (Err(e), _) | (_, Err(e)) => refused(&maildoc_report::history::store_error(&e, lang), lang),
+    }
+}
+
+/// An address or domain as runs are kept (lower case, A-labels).
+fn normalized(text: &str) -> Option<String> {
+    if text.contains('@') {
+        maildoc_engine::check_input(text, None)
+            .ok()
+            .map(|a| a.full().to_lowercase())
+    } else {
+        maildoc_engine::domain::DomainName::parse(text)
+            .ok()
+            .map(|d| d.as_str().to_lowercase())
+    }
+}
+
+fn refused(words: &str, lang: Lang) -> Response {
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Html(maildoc_report::history::index_page(&[], Some(words), lang)),
+    )
+        .into_response()
+}
