@@ -155,14 +155,16 @@ pub struct FindingRef {
     pub params: BTreeMap<String, String>,
 }
 
-/// A fact that changed: `before` is `None` when it is new, `after` when it is gone.
+/// A fact both runs saw, with different values (an empty value: none, e.g. no record).
+/// A fact only one run saw (a lookup that failed, a server that did not answer) is not a
+/// change: the findings tell that.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Change {
     pub fact: FactName,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub scope: String,
-    pub before: Option<String>,
-    pub after: Option<String>,
+    pub before: String,
+    pub after: String,
 }
 
 /// What changed from one report to another.
@@ -204,16 +206,15 @@ pub fn compare(before: &Snapshot, after: &Snapshot) -> Changes {
             .collect()
     };
     let (fb, fa) = (keyed(before), keyed(after));
-    let names: BTreeSet<&(FactName, String)> = fb.keys().chain(fa.keys()).collect();
-    let changed = names
-        .into_iter()
-        .filter_map(|key| {
-            let (old, new) = (fb.get(key), fa.get(key));
+    let changed = fb
+        .iter()
+        .filter_map(|(key, old)| {
+            let new = fa.get(key)?;
             (old != new).then(|| Change {
                 fact: key.0,
                 scope: key.1.clone(),
-                before: old.cloned(),
-                after: new.cloned(),
+                before: old.clone(),
+                after: new.clone(),
             })
         })
         .collect();

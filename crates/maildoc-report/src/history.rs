@@ -278,11 +278,11 @@ pub fn fact_name(fact: FactName, lang: Lang) -> &'static str {
     ui::text(&format!("history-fact-{}", fact.as_str()), lang)
 }
 
-fn value_text(value: Option<&str>, lang: Lang) -> String {
-    match value {
-        None => ui::text("history-fact-absent", lang).to_owned(),
-        Some("") => ui::text("history-fact-none", lang).to_owned(),
-        Some(v) => v.replace('\n', " | "),
+fn value_text(value: &str, lang: Lang) -> String {
+    if value.is_empty() {
+        ui::text("history-fact-none", lang).to_owned()
+    } else {
+        value.replace('\n', " | ")
     }
 }
 
@@ -324,9 +324,9 @@ fn diff_human(d: &Diff, lang: Lang) -> String {
                 "  {}\n    {} {}\n    {} {}",
                 fact_words(c, lang),
                 ui::text("history-before", lang),
-                value_text(c.before.as_deref(), lang),
+                value_text(&c.before, lang),
                 ui::text("history-after", lang),
-                value_text(c.after.as_deref(), lang),
+                value_text(&c.after, lang),
             );
         }
     }
@@ -372,8 +372,8 @@ fn diff_markdown(d: &Diff, lang: Lang) -> String {
                 out,
                 "| {} | {} | {} |",
                 cell(&fact_words(c, lang)),
-                cell(&value_text(c.before.as_deref(), lang)),
-                cell(&value_text(c.after.as_deref(), lang)),
+                cell(&value_text(&c.before, lang)),
+                cell(&value_text(&c.after, lang)),
             );
         }
     }
@@ -427,8 +427,8 @@ pub fn changes_html(changes: &Changes, lang: Lang) -> String {
                 "<tr data-fact=\"{}\"><th>{}</th><td>{}</td><td>{}</td></tr>",
                 c.fact.as_str(),
                 e(&fact_words(c, lang)),
-                e(&value_text(c.before.as_deref(), lang)),
-                e(&value_text(c.after.as_deref(), lang)),
+                e(&value_text(&c.before, lang)),
+                e(&value_text(&c.after, lang)),
             );
         }
         out.push_str("</table></div>\n");

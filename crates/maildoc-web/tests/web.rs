@@ -847,3 +847,77 @@ fn a_domain_check_streams_its_parts() {
     );
     assert_eq!(bad.status, 422);
 }
+
+/// Every check posted is kept: `/history` lists the address, its timeline shows the runs
+/// with what changed, never the password (the server echoed it back); a server without a
+/// history says so; an address that is none is refused in words.
+#[test]
+fn the_history_pages_show_each_run_and_what_changed() {
+    let dir = maildoc_testkit::scratch::Scratch::new("web-history");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let history = runtime
+        .block_on(maildoc_engine::history::History::open(
+            &maildoc_engine::history::Location::Sqlite(dir.path("h.sqlite3")),
+            maildoc_engine::history::Retention::default(),
+        ))
+        .unwrap();
+    let addr = start(Config {
+        history: Some(history),
+        ..config()
+    });
+    let token = csrf(addr);
+    let echo = Hostile::start(Behaviour::Echo(Echo::ImapLogin));
+    let silent = Hostile::start(Behaviour::Silent);
+    for imap in [echo.spec("ssl"), echo.spec("ssl"), silent.spec("ssl")] {
+        let a = post_form(
+            addr,
+            "/check",
+            &[],
+            &[
+                ("_csrf", &token),
+                ("lang", "en"),
+                ("address", "Taro@Example.JP"),
+                ("password", PASSWORD),
+                ("imap", &imap),
+            ],
+        );
+        assert_eq!(a.status, 200, "{}", a.body);
+    }
+    let index = get(addr, "/history?lang=ja");
+    assert_eq!(index.status, 200);
+    assert!(index.body.contains("<html lang=\"ja\">"));
+    assert_eq!(data(&index.body, "subject"), vec!["taro@example.jp"]);
+    assert!(
+        index
+            .body
+            .contains("/history?subject=taro%40example.jp&amp;lang=ja")
+    );
+
+    let timeline = get(addr, "/history?subject=TARO%40example.jp&lang=en");
+    assert_eq!(timeline.status, 200, "{}", timeline.body);
+    assert_eq!(data(&timeline.body, "run").len(), 3);
+    assert_eq!(
+        data(&timeline.body, "changed"),
+        vec!["true", "false", "false"]
+    );
+    assert!(timeline.body.contains("No earlier run to compare with."));
+    assert!(timeline.body.contains("Nothing changed"));
+    assert!(
+        !data(&timeline.body, "code").is_empty(),
+        "the new findings are named"
+    );
+    assert_no_password("the history index", &index.body);
+    assert_no_password("the timeline", &timeline.body);
+
+    let nothing = get(addr, "/history?subject=nobody%40example.jp&lang=en");
+    assert_eq!(nothing.status, 200);
+    assert!(nothing.body.contains("No runs kept yet"));
+    let bad = get(addr, "/history?subject=not+a+domain&lang=en");
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("is neither a mail address nor a domain"));
+
+    let off = start(config());
+    let a = get(off, "/history?lang=en");
+    assert_eq!(a.status, 422);
+    assert!(a.body.contains("keeps no history"), "{}", a.body);
+}

@@ -42,7 +42,7 @@ pub enum FactName {
     Tlsa,
     Ns,
     Bimi,
-    /// A blocklist that lists an address (only listings are facts).
+    /// Whether a blocklist lists an address: its answer (none: not listed).
     Dnsbl,
 }
 
@@ -267,9 +267,7 @@ impl Facts {
         }
         self.lookup(FactName::Dmarc, "", &report.dmarc.lookup);
         for dkim in &report.dkim {
-            if dkim.lookup.outcome == ResolveOutcome::Found {
-                self.lookup(FactName::Dkim, &dkim.selector, &dkim.lookup);
-            }
+            self.lookup(FactName::Dkim, &dkim.selector, &dkim.lookup);
         }
         self.lookup(FactName::MtaSts, "", &report.mta_sts.txt);
         if let Some(policy) = report.mta_sts.policy.as_ref().filter(|p| p.fetched) {
@@ -283,13 +281,8 @@ impl Facts {
             self.lookup(FactName::Bimi, "", bimi);
         }
         for check in &report.dnsbl {
-            if check.query.outcome == ResolveOutcome::Found {
-                self.push(
-                    FactName::Dnsbl,
-                    &format!("{} {}", check.zone, check.address),
-                    check.query.records.join(" "),
-                );
-            }
+            let scope = format!("{} {}", check.zone, check.address);
+            self.lookup(FactName::Dnsbl, &scope, &check.query);
         }
         for server in &report.smtp {
             self.server(server);
