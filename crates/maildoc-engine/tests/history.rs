@@ -2,6 +2,8 @@
 //! reports changed the way mail breaks (a record edited, a certificate renewed, a banner, a
 //! mailbox filling up), and the store round trip through `History`.
 
+#![allow(clippy::unwrap_used)]
+
 use maildoc_engine::Clock;
 use maildoc_engine::history::{
     FactName, History, Location, Origin, Retention, Snapshot, compare, facts,
