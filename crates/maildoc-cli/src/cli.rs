@@ -33,6 +33,7 @@ pub enum Command {
     Domain(crate::domain::DomainArgs),
     Serve(crate::serve::ServeArgs),
     History(crate::history::HistoryArgs),
+    Watch(crate::watch::WatchArgs),
 }
 
 /// Why the command line cannot be used.
@@ -72,7 +73,8 @@ fn command(lang: Lang) -> clap::Command {
     cmd = crate::explain::localize_help(cmd, lang);
     cmd = crate::domain::localize_help(cmd, lang);
     cmd = crate::serve::localize_help(cmd, lang);
-    crate::history::localize_help(cmd, lang)
+    cmd = crate::history::localize_help(cmd, lang);
+    crate::watch::localize_help(cmd, lang)
 }
 
 /// The message for the first value in `argv` that must be text but is not UTF-8; `None` when

@@ -280,7 +280,7 @@ fn cannot_read(words: &str) -> ExitCode {
 
 /// The subject as runs are kept: an address as the check understood it (lower case, the
 /// domain in A-labels), or a domain.
-fn subject(text: &str) -> Result<String, impl Fn(Lang) -> String> {
+pub(crate) fn subject(text: &str) -> Result<String, impl Fn(Lang) -> String> {
     let parsed = if text.contains('@') {
         maildoc_engine::check_input(text, None).map(|a| a.full().to_lowercase())
     } else {
@@ -291,7 +291,7 @@ fn subject(text: &str) -> Result<String, impl Fn(Lang) -> String> {
 
 /// `--since`: `7d`, `24h`, `30m` back from `now_ms`, or a date (`2026-12-01`, UTC) or an RFC
 /// 3339 time.
-fn since(text: &str, now_ms: i64) -> Option<i64> {
+pub(crate) fn since(text: &str, now_ms: i64) -> Option<i64> {
     let t = text.trim();
     let unit = |c: char| match c {
         'd' => Some(86_400_000),

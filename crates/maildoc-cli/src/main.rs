@@ -13,6 +13,7 @@ mod password;
 mod progress;
 mod serve;
 mod triage;
+mod watch;
 
 use cli::Command;
 use maildoc_report::{Format, Lang, human};
@@ -49,6 +50,7 @@ fn main() -> ExitCode {
         Command::Domain(args) => domain::run(args, lang, history),
         Command::Serve(args) => serve::run(args, lang, history),
         Command::History(args) => history::run(args, lang, history),
+        Command::Watch(args) => watch::run(args, lang, history),
     }
 }
 

@@ -25,7 +25,13 @@ pub struct ServeArgs {
     pub jobs: usize,
     #[command(flatten)]
     pub net: NetArgs,
+    /// The watches this server runs while it is up.
+    #[command(flatten)]
+    pub round: crate::watch::RoundArgs,
 }
+
+/// How often the server looks for due watches.
+const WATCH_TICK: std::time::Duration = std::time::Duration::from_secs(30);
 
 const HELP: &[(&str, &str)] = &[
     ("listen", "help-serve-listen"),
@@ -42,7 +48,8 @@ pub fn localize_help(cmd: clap::Command, lang: Lang) -> clap::Command {
         let sub = sub
             .about(ui::text("help-serve", lang))
             .after_help(ui::text("help-serve-after", lang));
-        args::localize_args(sub, HELP, lang)
+        let sub = args::localize_args(sub, HELP, lang);
+        args::localize_args(sub, crate::watch::ROUND_HELP, lang)
     })
 }
 
@@ -67,19 +74,35 @@ pub fn run(
         Ok(n) => n,
         Err(code) => return code,
     };
+    let watch_opts = match args.round.options(net.timeout, lang) {
+        Ok(o) => o,
+        Err(words) => return crate::usage(&words),
+    };
     let runtime = match crate::runtime() {
         Ok(r) => r,
         Err(code) => return code,
     };
     runtime.block_on(async {
         let clock = net.env.clock();
+        let kept = history.open_for_serve(clock, lang).await;
+        if let Some(kept) = kept.clone() {
+            let (env, round) = (net.env.clone(), args.round.clone());
+            let timeout = net.timeout;
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(WATCH_TICK);
+                loop {
+                    tick.tick().await;
+                    watch_round(&env, &kept, &watch_opts, &round, timeout, lang).await;
+                }
+            });
+        }
         let config = maildoc_web::Config {
             env: net.env,
             lang,
             timeout: net.timeout,
             token: token.clone(),
             max_jobs: args.jobs,
-            history: history.open_for_serve(clock, lang).await,
+            history: kept,
         };
         let listener = match tokio::net::TcpListener::bind(args.listen).await {
             Ok(l) => l,
@@ -113,6 +136,32 @@ pub fn run(
             }
         }
     })
+}
+
+/// One round of the watches that are due: each alert on standard error and to the webhook.
+async fn watch_round(
+    env: &maildoc_engine::Env,
+    history: &maildoc_engine::history::History,
+    opts: &maildoc_engine::watch::WatchOptions,
+    round: &crate::watch::RoundArgs,
+    timeout: std::time::Duration,
+    lang: Lang,
+) {
+    match maildoc_engine::watch::run_round(env, history, opts, |_| {}).await {
+        Ok(done) => {
+            for alert in &done.alerts {
+                eprintln!(
+                    "maildoc: {}",
+                    maildoc_report::history::alert_line(alert, lang)
+                );
+            }
+            round.deliver(env, &done.alerts, timeout, lang).await;
+        }
+        Err(e) => eprintln!(
+            "maildoc: {}",
+            maildoc_report::history::store_error(&e, lang)
+        ),
+    }
 }
 
 /// Opens `url` in the default browser; when that fails the address is on screen already.

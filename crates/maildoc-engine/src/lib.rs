@@ -12,6 +12,7 @@ pub mod karte;
 mod lint;
 pub mod plan;
 pub mod triage;
+pub mod watch;
 
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;

@@ -242,6 +242,90 @@ pub async fn get_https(
     }
 }
 
+/// The largest body [`post`] sends.
+pub const MAX_POST: usize = 16 * 1024;
+
+/// Posts `body` (UTF-8 text) to an `http://` or `https://` URL, with `headers` (names and
+/// values without line breaks), and gives the status of the answer: an alert to a webhook
+/// such as ntfy. HTTPS is verified strictly against the trust anchors; the whole exchange is
+/// bounded by `clock`.
+pub async fn post(
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+    dns: &Dns,
+    trust: &Trust,
+    clock: &RunClock,
+) -> Result<u16, String> {
+    let (u, secure) = match parse_url(url, "https", 443) {
+        Ok(u) => (u, true),
+        Err(_) => (parse_url(url, "http", 80)?, false),
+    };
+    if body.len() > MAX_POST {
+        return Err(format!("a body larger than {MAX_POST} bytes"));
+    }
+    let mut request = format!(
+        "POST {} HTTP/1.0\r\nHost: {}\r\nUser-Agent: maildoc\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n",
+        u.path,
+        u.authority,
+        body.len()
+    );
+    for (name, value) in headers {
+        if name.contains([':', '\r', '\n']) || value.contains(['\r', '\n']) {
+            return Err(format!("a header that cannot be sent: {name}"));
+        }
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    let mut request = request.into_bytes();
+    request.extend_from_slice(body.as_bytes());
+
+    let found = dns.resolve(u.host, clock).await;
+    let addrs: Vec<SocketAddr> = found
+        .addresses
+        .iter()
+        .map(|ip| SocketAddr::new(*ip, u.port))
+        .collect();
+    if addrs.is_empty() {
+        return Err(format!("{} did not resolve: {}", u.host, found.detail));
+    }
+    let (stream, attempts) = crate::tcp::connect(&addrs, clock).await;
+    let Some(mut stream) = stream else {
+        let why = attempts
+            .last()
+            .map(|a| a.detail.clone())
+            .unwrap_or_default();
+        return Err(format!("could not connect to {}:{}: {why}", u.host, u.port));
+    };
+    let work = async {
+        if secure {
+            let name = ServerName::try_from(u.host.to_string()).map_err(|e| e.to_string())?;
+            let config = trust.strict_client_config()?;
+            let mut tls = TlsConnector::from(Arc::new(config))
+                .connect(name, stream)
+                .await
+                .map_err(|e| tls_failure(&e).1)?;
+            send_and_read(&mut tls, &request, MAX_HEAD).await
+        } else {
+            send_and_read(&mut stream, &request, MAX_HEAD).await
+        }
+        .map_err(|e| e.to_string())
+    };
+    let raw = tokio::time::timeout(clock.budget(HTTPS_CAP), work)
+        .await
+        .map_err(|_| format!("no answer from {} in time", u.authority))??;
+    status_of(&raw).ok_or_else(|| "not an HTTP answer".to_string())
+}
+
+/// The status code of an answer's status line.
+fn status_of(raw: &[u8]) -> Option<u16> {
+    let line = raw.split(|b| *b == b'\n').next()?;
+    let line = std::str::from_utf8(line).ok()?;
+    let mut parts = line.split_whitespace();
+    parts.next().filter(|v| v.starts_with("HTTP/"))?;
+    parts.next()?.parse().ok()
+}
+
 fn tls_failure(e: &std::io::Error) -> (FetchOutcome, String) {
     let tls_error = e.get_ref().and_then(|x| x.downcast_ref::<rustls::Error>());
     match tls_error {
@@ -262,7 +346,19 @@ where
         "GET {} HTTP/1.0\r\nHost: {}\r\nUser-Agent: maildoc\r\nAccept: */*\r\nConnection: close\r\n\r\n",
         u.path, u.authority
     );
-    stream.write_all(request.as_bytes()).await?;
+    send_and_read(stream, request.as_bytes(), max_body).await
+}
+
+/// Sends a whole request and reads the answer (see [`exchange`]).
+async fn send_and_read<S>(
+    stream: &mut S,
+    request: &[u8],
+    max_body: usize,
+) -> std::io::Result<Vec<u8>>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    stream.write_all(request).await?;
     stream.flush().await?;
     let mut raw = Vec::new();
     let mut chunk = [0u8; 4096];

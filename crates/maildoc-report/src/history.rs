@@ -5,9 +5,10 @@ use crate::html::escape as e;
 use crate::markdown::cell;
 use crate::{Format, Lang, ui};
 use maildoc_engine::history::{
-    Change, Changes, Day, Diff, FactName, FindingRef, HistoryError, Kind, Run, StoreError, Subject,
-    TimelineRun, rfc3339,
+    Alert, Change, Changes, Day, Diff, FactName, FindingRef, HistoryError, Kind, Run, StoreError,
+    Subject, TimelineRun, Watch, rfc3339,
 };
+use maildoc_engine::watch::AlertCode;
 use maildoc_model::Severity;
 use serde_json::json;
 use std::fmt::Write as _;
@@ -472,7 +473,12 @@ fn lookup_form(subject: &str, lang: Lang) -> String {
 }
 
 /// `/history`: every subject with runs, the most recent first.
-pub fn index_page(subjects: &[Subject], error: Option<&str>, lang: Lang) -> String {
+pub fn index_page(
+    subjects: &[Subject],
+    alerts: &[Alert],
+    error: Option<&str>,
+    lang: Lang,
+) -> String {
     let mut body = format!(
         "<h1>{}</h1>\n<p>{}</p>\n",
         e(ui::text("history-title-all", lang)),
@@ -486,6 +492,23 @@ pub fn index_page(subjects: &[Subject], error: Option<&str>, lang: Lang) -> Stri
         );
     }
     body.push_str(&lookup_form("", lang));
+    if !alerts.is_empty() {
+        let _ = writeln!(
+            body,
+            "<h2>{}</h2>\n<ul class=\"alerts\">",
+            e(ui::text("web-history-alerts", lang))
+        );
+        for a in alerts {
+            let _ = writeln!(
+                body,
+                "<li data-alert=\"{}\"><small>{}</small> {}</li>",
+                e(&a.code),
+                e(&when(a.at_ms)),
+                e(&alert_line(a, lang))
+            );
+        }
+        body.push_str("</ul>\n");
+    }
     if subjects.is_empty() {
         let _ = writeln!(body, "<p>{}</p>", e(ui::text("history-empty", lang)));
     } else {
@@ -598,6 +621,163 @@ pub fn timeline_page(subject: &str, timeline: &[TimelineRun], days: &[Day], lang
     crate::web::page(lang, &title, "/history", &body)
 }
 
+/// An alert in one sentence (with what it is about), in `lang`.
+pub fn alert_line(alert: &Alert, lang: Lang) -> String {
+    let detail: serde_json::Value = serde_json::from_str(&alert.detail).unwrap_or_default();
+    let text = |key: &str| detail[key].as_str().unwrap_or_default().to_owned();
+    let subject = alert.subject.as_str();
+    match AlertCode::parse(&alert.code) {
+        Some(code @ (AlertCode::NewError | AlertCode::Listed)) => {
+            let finding: Option<maildoc_model::Code> =
+                serde_json::from_value(detail["finding"].clone()).ok();
+            let params: std::collections::BTreeMap<String, String> =
+                serde_json::from_value(detail["params"].clone()).unwrap_or_default();
+            let title = finding.map_or_else(String::new, |c| {
+                finding_words(
+                    &FindingRef {
+                        code: c,
+                        severity: Severity::Error,
+                        server: detail["server"].as_str().map(str::to_owned),
+                        params,
+                    },
+                    lang,
+                )
+            });
+            ui::fill(
+                &format!("alert-{}", code.as_str()),
+                lang,
+                &[("subject", subject), ("finding", &title)],
+            )
+        }
+        Some(AlertCode::CertExpiring) => ui::fill(
+            "alert-cert-expiring",
+            lang,
+            &[
+                ("subject", subject),
+                ("server", &text("server")),
+                (
+                    "days",
+                    &detail["days"].as_i64().unwrap_or_default().to_string(),
+                ),
+                ("not_after", &text("not_after")),
+            ],
+        ),
+        Some(AlertCode::RecordChanged) => {
+            let changes: Vec<Change> =
+                serde_json::from_value(detail["changes"].clone()).unwrap_or_default();
+            let what: Vec<String> = changes.iter().map(|c| fact_words(c, lang)).collect();
+            ui::fill(
+                "alert-record-changed",
+                lang,
+                &[("subject", subject), ("records", &what.join(", "))],
+            )
+        }
+        Some(AlertCode::Recovered) => ui::fill("alert-recovered", lang, &[("subject", subject)]),
+        None => format!("{subject}: {}", alert.code),
+    }
+}
+
+/// Whether an alert is urgent (a new error or a listing), for a webhook's priority.
+pub fn alert_is_urgent(alert: &Alert) -> bool {
+    matches!(
+        AlertCode::parse(&alert.code),
+        Some(AlertCode::NewError | AlertCode::Listed)
+    )
+}
+
+/// Alerts, newest first.
+pub fn alerts(list: &[Alert], format: Format, lang: Lang) -> String {
+    match format {
+        Format::Json => {
+            let items: Vec<_> = list
+                .iter()
+                .map(|a| {
+                    json!({
+                        "id": a.id,
+                        "kind": a.kind.as_str(),
+                        "subject": a.subject,
+                        "run": a.run_id,
+                        "at": rfc3339(a.at_ms),
+                        "code": a.code,
+                        "detail": serde_json::from_str::<serde_json::Value>(&a.detail).unwrap_or_default(),
+                        "text": alert_line(a, lang),
+                    })
+                })
+                .collect();
+            serde_json::to_string_pretty(&json!({ "version": LIST_VERSION, "alerts": items }))
+                .unwrap_or_default()
+        }
+        Format::Markdown | Format::Human => {
+            if list.is_empty() {
+                return format!("{}\n", ui::text("alerts-none", lang));
+            }
+            let mut out = String::new();
+            for a in list {
+                let bullet = if format == Format::Markdown { "- " } else { "" };
+                let _ = writeln!(out, "{bullet}{}  {}", when(a.at_ms), alert_line(a, lang));
+            }
+            out
+        }
+    }
+}
+
+/// The watches, by subject.
+pub fn watches(list: &[Watch], format: Format, lang: Lang) -> String {
+    match format {
+        Format::Json => {
+            let items: Vec<_> = list
+                .iter()
+                .map(|w| {
+                    json!({
+                        "id": w.id,
+                        "kind": w.kind.as_str(),
+                        "subject": w.subject,
+                        "every_s": w.every_s,
+                        "login": w.login,
+                        "next_due": rfc3339(w.next_due_ms),
+                        "last_run": w.last_run_id,
+                    })
+                })
+                .collect();
+            serde_json::to_string_pretty(&json!({ "version": LIST_VERSION, "watches": items }))
+                .unwrap_or_default()
+        }
+        Format::Markdown | Format::Human => {
+            if list.is_empty() {
+                return format!("{}\n", ui::text("watch-none", lang));
+            }
+            let mut out = String::new();
+            for w in list {
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    ui::fill(
+                        "watch-line",
+                        lang,
+                        &[
+                            ("subject", &w.subject),
+                            ("kind", kind_word(w.kind, lang)),
+                            ("every", &every_text(w.every_s)),
+                            ("next", &when(w.next_due_ms)),
+                        ],
+                    )
+                );
+            }
+            out
+        }
+    }
+}
+
+/// A period as it is typed: `1h`, `30m`, `1d`, `90s`.
+pub fn every_text(seconds: i64) -> String {
+    for (unit, secs) in [("d", 86_400), ("h", 3_600), ("m", 60)] {
+        if seconds >= secs && seconds % secs == 0 {
+            return format!("{}{unit}", seconds / secs);
+        }
+    }
+    format!("{seconds}s")
+}
+
 /// A store that cannot be used, in words.
 pub fn store_error(err: &StoreError, lang: Lang) -> String {
     match err {
@@ -665,6 +845,10 @@ mod tests {
             }
             for kind in Kind::ALL {
                 assert_ne!(kind_word(kind, lang), "?", "{kind:?}");
+            }
+            for code in AlertCode::ALL {
+                let key = format!("alert-{}", code.as_str());
+                assert_ne!(ui::text(&key, lang), "?", "{key}");
             }
         }
     }

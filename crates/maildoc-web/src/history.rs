@@ -13,6 +13,9 @@ use serde::Deserialize;
 
 /// Runs shown on a timeline.
 const TIMELINE_RUNS: u32 = 30;
+/// The alerts of the last week are shown on the index, at most this many.
+const ALERT_DAYS_MS: i64 = 7 * 86_400_000;
+const ALERTS_SHOWN: u32 = 20;
 
 #[derive(Default, Deserialize)]
 #[serde(default)]
@@ -55,11 +58,16 @@ pub(crate) async fn page(
     };
     let subject = q.subject.trim();
     if subject.is_empty() {
-        return match history.store().subjects().await {
-            Ok(subjects) => {
-                Html(maildoc_report::history::index_page(&subjects, None, lang)).into_response()
+        let since = maildoc_engine::history::now_ms(app.0.config.env.clock()) - ALERT_DAYS_MS;
+        let alerts = history.store().alerts(since, ALERTS_SHOWN).await;
+        return match (history.store().subjects().await, alerts) {
+            (Ok(subjects), Ok(alerts)) => Html(maildoc_report::history::index_page(
+                &subjects, &alerts, None, lang,
+            ))
+            .into_response(),
+            (Err(e), _) | (_, Err(e)) => {
+                refused(&maildoc_report::history::store_error(&e, lang), lang)
             }
-            Err(e) => refused(&maildoc_report::history::store_error(&e, lang), lang),
         };
     }
     let Some(subject) = normalized(subject) else {
@@ -93,7 +101,12 @@ fn normalized(text: &str) -> Option<String> {
 fn refused(words: &str, lang: Lang) -> Response {
     (
         StatusCode::UNPROCESSABLE_ENTITY,
-        Html(maildoc_report::history::index_page(&[], Some(words), lang)),
+        Html(maildoc_report::history::index_page(
+            &[],
+            &[],
+            Some(words),
+            lang,
+        )),
     )
         .into_response()
 }

@@ -1,0 +1,468 @@
+//! `maildoc watch`: addresses and domains checked on a schedule, kept in the history, and
+//! alerts when something changes (printed, and posted to a webhook). `watch run` runs what
+//! is due once, for cron or a systemd timer; `maildoc serve` runs the same rounds itself.
+
+use crate::args::{FormatArg, NetArgs};
+use crate::history::HistoryFlags;
+use crate::{EXIT_CANNOT_RUN, EXIT_USAGE};
+use clap::{Args, Subcommand};
+use maildoc_engine::history::{Alert, History, Kind};
+use maildoc_engine::watch::{Passwords, WatchEvent, WatchOptions};
+use maildoc_engine::{Env, Password};
+use maildoc_report::{Format, Lang, ui};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    #[command(subcommand)]
+    pub command: WatchCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WatchCommand {
+    Add(AddArgs),
+    List(ListArgs),
+    Remove(RemoveArgs),
+    Run(RunArgs),
+    Alerts(AlertsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    pub subject: String,
+    #[arg(long, default_value = "1h", value_name = "30m|1h|1d")]
+    pub every: String,
+    #[arg(long)]
+    pub no_login: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[arg(long, value_enum, value_name = "human|json|markdown")]
+    pub format: Option<FormatArg>,
+}
+
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    pub subject: String,
+}
+
+/// What a round of watches (here or in `maildoc serve`) is given.
+#[derive(Clone, Debug, Args)]
+pub struct RoundArgs {
+    #[arg(long, value_name = "URL")]
+    pub webhook: Option<String>,
+    #[arg(long, value_name = "FILE")]
+    pub passwords: Option<PathBuf>,
+    #[arg(long, default_value_t = 14, value_name = "DAYS")]
+    pub cert_days: i64,
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    pub concurrency: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub round: RoundArgs,
+    #[command(flatten)]
+    pub net: NetArgs,
+    #[arg(long, value_enum, value_name = "human|json|markdown")]
+    pub format: Option<FormatArg>,
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsArgs {
+    #[arg(long, default_value = "7d", value_name = "7d|24h|2026-12-01")]
+    pub since: String,
+    #[arg(long, value_enum, value_name = "human|json|markdown")]
+    pub format: Option<FormatArg>,
+}
+
+/// The environment variable naming the passwords file when `--passwords` is not given.
+const PASSWORDS_ENV: &str = "MAILDOC_WATCH_PASSWORDS";
+
+pub const ROUND_HELP: &[(&str, &str)] = &[
+    ("webhook", "help-watch-webhook"),
+    ("passwords", "help-watch-passwords"),
+    ("cert_days", "help-watch-cert-days"),
+    ("concurrency", "help-watch-concurrency"),
+];
+
+pub fn localize_help(cmd: clap::Command, lang: Lang) -> clap::Command {
+    cmd.mut_subcommand("watch", |sub| {
+        sub.about(ui::text("help-watch", lang))
+            .after_help(ui::text("help-watch-after", lang))
+            .mut_subcommand("add", |s| {
+                crate::args::localize_args(
+                    s.about(ui::text("help-watch-add", lang)),
+                    &[
+                        ("subject", "help-watch-subject"),
+                        ("every", "help-watch-every"),
+                        ("no_login", "help-watch-no-login"),
+                    ],
+                    lang,
+                )
+            })
+            .mut_subcommand("list", |s| {
+                crate::args::localize_args(
+                    s.about(ui::text("help-watch-list", lang)),
+                    &[("format", "help-history-format")],
+                    lang,
+                )
+            })
+            .mut_subcommand("remove", |s| {
+                crate::args::localize_args(
+                    s.about(ui::text("help-watch-remove", lang)),
+                    &[("subject", "help-watch-subject")],
+                    lang,
+                )
+            })
+            .mut_subcommand("run", |s| {
+                let s = crate::args::localize_args(
+                    s.about(ui::text("help-watch-run", lang)),
+                    ROUND_HELP,
+                    lang,
+                );
+                crate::args::localize_args(
+                    s,
+                    &[
+                        ("dns_server", "help-dns-server"),
+                        ("ca_file", "help-ca-file"),
+                        ("timeout", "help-timeout"),
+                        ("format", "help-history-format"),
+                    ],
+                    lang,
+                )
+            })
+            .mut_subcommand("alerts", |s| {
+                crate::args::localize_args(
+                    s.about(ui::text("help-watch-alerts", lang)),
+                    &[
+                        ("since", "help-history-since"),
+                        ("format", "help-history-format"),
+                    ],
+                    lang,
+                )
+            })
+    })
+}
+
+/// `maildoc watch …`: exit code 0 done (and no alert), 1 a round raised alerts, 2 the
+/// history cannot be used, 3 an argument cannot be used.
+pub fn run(args: WatchArgs, lang_flag: Option<&str>, flags: &HistoryFlags) -> ExitCode {
+    let lang = crate::args::language(lang_flag);
+    let runtime = match crate::runtime() {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    runtime.block_on(async {
+        let history = match flags.open().await {
+            Ok(h) => h,
+            Err(e) => return cannot(&maildoc_report::history::store_error(&e, lang)),
+        };
+        match args.command {
+            WatchCommand::Add(a) => add(&history, a, lang).await,
+            WatchCommand::List(a) => match history.store().watches().await {
+                Ok(list) => crate::write_result(
+                    &maildoc_report::history::watches(&list, format(a.format), lang),
+                    false,
+                ),
+                Err(e) => cannot(&maildoc_report::history::store_error(&e, lang)),
+            },
+            WatchCommand::Remove(a) => remove(&history, &a.subject, lang).await,
+            WatchCommand::Run(a) => run_once(&history, a, lang).await,
+            WatchCommand::Alerts(a) => {
+                let Some(since) = crate::history::since(
+                    &a.since,
+                    maildoc_engine::history::now_ms(maildoc_engine::Clock::System),
+                ) else {
+                    return crate::usage_error(lang, "error-history-since", &a.since);
+                };
+                match history.store().alerts(since, 1000).await {
+                    Ok(list) => crate::write_result(
+                        &maildoc_report::history::alerts(&list, format(a.format), lang),
+                        false,
+                    ),
+                    Err(e) => cannot(&maildoc_report::history::store_error(&e, lang)),
+                }
+            }
+        }
+    })
+}
+
+fn format(arg: Option<FormatArg>) -> Format {
+    Format::from(arg.unwrap_or(FormatArg::Human))
+}
+
+fn cannot(words: &str) -> ExitCode {
+    eprintln!("maildoc: {words}");
+    ExitCode::from(EXIT_CANNOT_RUN)
+}
+
+/// The kind and subject of `text`: an account for an address, a domain otherwise.
+fn target(text: &str, lang: Lang) -> Result<(Kind, String), String> {
+    let kind = if text.contains('@') {
+        Kind::Check
+    } else {
+        Kind::Domain
+    };
+    crate::history::subject(text)
+        .map(|s| (kind, s))
+        .map_err(|words| words(lang))
+}
+
+/// `30m`, `1h`, `1d`, `90s`: seconds, at least a minute.
+fn every(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let (n, unit) = t.split_at(t.len().checked_sub(1)?);
+    let n: i64 = n.parse().ok()?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n.checked_mul(60)?,
+        "h" => n.checked_mul(3_600)?,
+        "d" => n.checked_mul(86_400)?,
+        _ => return None,
+    };
+    (60..=366 * 86_400).contains(&secs).then_some(secs)
+}
+
+async fn add(history: &History, a: AddArgs, lang: Lang) -> ExitCode {
+    let (kind, subject) = match target(&a.subject, lang) {
+        Ok(t) => t,
+        Err(words) => return crate::usage(&words),
+    };
+    let Some(every_s) = every(&a.every) else {
+        return crate::usage_error(lang, "error-watch-every", &a.every);
+    };
+    let now = maildoc_engine::history::now_ms(maildoc_engine::Clock::System);
+    match history
+        .store()
+        .add_watch(kind, subject, every_s, !a.no_login, now)
+        .await
+    {
+        Ok(w) => crate::write_result(
+            &maildoc_report::history::watches(&[w], Format::Human, lang),
+            false,
+        ),
+        Err(e) => cannot(&maildoc_report::history::store_error(&e, lang)),
+    }
+}
+
+async fn remove(history: &History, text: &str, lang: Lang) -> ExitCode {
+    let (kind, subject) = match target(text, lang) {
+        Ok(t) => t,
+        Err(words) => return crate::usage(&words),
+    };
+    match history.store().remove_watch(kind, subject.clone()).await {
+        Ok(true) => crate::write_result(
+            &ui::fill("watch-removed", lang, &[("subject", &subject)]),
+            false,
+        ),
+        Ok(false) => {
+            eprintln!(
+                "maildoc: {}",
+                ui::fill("error-watch-not-watched", lang, &[("subject", &subject)])
+            );
+            ExitCode::from(EXIT_USAGE)
+        }
+        Err(e) => cannot(&maildoc_report::history::store_error(&e, lang)),
+    }
+}
+
+/// This process's name in the watches' leases.
+pub fn owner() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!("maildoc-{}-{nanos:08x}", std::process::id())
+}
+
+impl RoundArgs {
+    /// The round's options; the passwords file read (it must be the owner's alone).
+    pub fn options(&self, timeout: Duration, lang: Lang) -> Result<WatchOptions, String> {
+        let mut opts = WatchOptions::new(owner());
+        opts.timeout = timeout;
+        opts.cert_days = self.cert_days.max(0);
+        opts.concurrency = self.concurrency.clamp(1, 1024);
+        let file = self
+            .passwords
+            .clone()
+            .or_else(|| std::env::var_os(PASSWORDS_ENV).map(PathBuf::from));
+        if let Some(path) = file {
+            opts.passwords = read_passwords(&path).map_err(|detail| {
+                ui::fill(
+                    "error-watch-passwords",
+                    lang,
+                    &[("file", &path.display().to_string()), ("detail", &detail)],
+                )
+            })?;
+        }
+        Ok(opts)
+    }
+
+    /// Posts each alert to the webhook, when one is given; a webhook that fails is said on
+    /// standard error.
+    pub async fn deliver(&self, env: &Env, alerts: &[Alert], timeout: Duration, lang: Lang) {
+        let Some(url) = &self.webhook else {
+            return;
+        };
+        for alert in alerts {
+            let text = maildoc_report::history::alert_line(alert, lang);
+            let title = format!("maildoc: {}", alert.subject);
+            let urgent = maildoc_report::history::alert_is_urgent(alert);
+            let sent =
+                maildoc_engine::watch::post_webhook(env, url, &title, urgent, &text, timeout).await;
+            let failure = match sent {
+                Ok(status) if (200..300).contains(&status) => None,
+                Ok(status) => Some(format!("HTTP {status}")),
+                Err(e) => Some(e),
+            };
+            if let Some(detail) = failure {
+                eprintln!(
+                    "maildoc: {}",
+                    ui::fill("error-watch-webhook", lang, &[("detail", &detail)])
+                );
+            }
+        }
+    }
+}
+
+/// A passwords file: TOML, `"address" = "password"` per line, readable by its owner only.
+fn read_passwords(path: &Path) -> Result<Passwords, String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .map_err(|e| e.to_string())?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            return Err(format!(
+                "mode {:o}: others can read it (chmod 600)",
+                mode & 0o777
+            ));
+        }
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let table: std::collections::BTreeMap<String, String> =
+        toml::from_str(&text).map_err(|e| e.message().to_owned())?;
+    let mut passwords = Passwords::default();
+    for (address, password) in table {
+        let address = crate::history::subject(&address).map_err(|words| words(Lang::En))?;
+        passwords.insert(&address, Password::new(password));
+    }
+    Ok(passwords)
+}
+
+async fn run_once(history: &History, a: RunArgs, lang: Lang) -> ExitCode {
+    let net = match a.net.checked(lang) {
+        Ok(n) => n,
+        Err(code) => return code,
+    };
+    let opts = match a.round.options(net.timeout, lang) {
+        Ok(o) => o,
+        Err(words) => return crate::usage(&words),
+    };
+    let format = format(a.format);
+    let round = maildoc_engine::watch::run_round(&net.env, history, &opts, |e| {
+        if let WatchEvent::Claimed { watches } = e
+            && format == Format::Human
+            && watches > 0
+        {
+            eprintln!(
+                "{}",
+                ui::fill("watch-running", lang, &[("count", &watches.to_string())])
+            );
+        }
+    })
+    .await;
+    let round = match round {
+        Ok(r) => r,
+        Err(e) => return cannot(&maildoc_report::history::store_error(&e, lang)),
+    };
+    let _ = history.prune(net.env.clock()).await;
+    a.round
+        .deliver(&net.env, &round.alerts, net.timeout, lang)
+        .await;
+    let text = match format {
+        Format::Json => maildoc_report::history::alerts(&round.alerts, format, lang),
+        Format::Human | Format::Markdown => format!(
+            "{}\n{}",
+            ui::fill(
+                "watch-round",
+                lang,
+                &[
+                    ("ran", &round.ran.to_string()),
+                    ("alerts", &round.alerts.len().to_string())
+                ],
+            ),
+            maildoc_report::history::alerts(&round.alerts, format, lang)
+        ),
+    };
+    crate::write_result(&text, !round.alerts.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_period_is_typed_as_a_number_and_a_unit() {
+        assert_eq!(every("1h"), Some(3_600));
+        assert_eq!(every("30m"), Some(1_800));
+        assert_eq!(every("2d"), Some(172_800));
+        assert_eq!(every("90s"), Some(90));
+        assert_eq!(every("10s"), None, "at least a minute");
+        assert_eq!(every("400d"), None, "at most a year");
+        assert_eq!(every("h"), None);
+        assert_eq!(every(""), None);
+        assert_eq!(every("1x"), None);
+    }
+
+    #[test]
+    fn a_passwords_file_others_can_read_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = maildoc_testkit::scratch::Scratch::new("watch-passwords");
+        let path = dir.path("passwords.toml");
+        std::fs::write(&path, "\"Taro@Example.JP\" = \"s3cret\"\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(read_passwords(&path).unwrap_err().contains("chmod 600"));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let p = read_passwords(&path).unwrap();
+        assert_eq!(p.len(), 1);
+        assert!(p.get("taro@example.jp").is_some());
+        assert!(!format!("{p:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn help_words_exist_in_both_languages() {
+        for lang in [Lang::Ja, Lang::En] {
+            for (_, key) in ROUND_HELP {
+                assert_ne!(ui::text(key, lang), "?", "{key}");
+            }
+            for key in [
+                "help-watch",
+                "help-watch-after",
+                "help-watch-add",
+                "help-watch-list",
+                "help-watch-remove",
+                "help-watch-run",
+                "help-watch-alerts",
+                "help-watch-subject",
+                "help-watch-every",
+                "help-watch-no-login",
+                "error-watch-every",
+                "error-watch-not-watched",
+                "error-watch-passwords",
+                "error-watch-webhook",
+                "watch-removed",
+                "watch-running",
+                "watch-round",
+            ] {
+                assert_ne!(ui::text(key, lang), "?", "{key}");
+            }
+        }
+    }
+}

@@ -1,0 +1,621 @@
+//! Watches: scheduled checks of accounts and domains. A round claims the due watches with a
+//! lease (two processes on one store never run one watch twice), checks them, keeps each run
+//! in the history, and raises an alert when a run differs from the one before in a way a
+//! person must hear about: a new error, a blocklist listing, a certificate about to expire, a
+//! changed mail record, or a recovery.
+//!
+//! Each watch's next run is its period after this one plus a fixed share of up to a tenth of
+//! the period, different for each watch, so a long list spreads over the hour instead of
+//! arriving at once; account watches of one mail domain run one after another, never at once.
+
+use crate::history::{
+    Alert, Change, Changes, FactName, History, Kind, Origin, Run, RunFilter, Snapshot, StoreError,
+    Watch, compare, facts, now_ms,
+};
+use crate::{CheckOptions, Env, Password};
+use futures_util::StreamExt;
+use maildoc_model::settings::AccountSettings;
+use maildoc_model::{Code, Severity};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+/// How a round runs.
+#[derive(Clone, Debug)]
+pub struct WatchOptions {
+    /// This process's name in the leases (unique per process).
+    pub owner: String,
+    /// Each check's deadline.
+    pub timeout: Duration,
+    /// Checks at once.
+    pub concurrency: usize,
+    /// A certificate that expires within this many days raises an alert.
+    pub cert_days: i64,
+    /// Watches claimed per round at most.
+    pub batch: u32,
+    /// The passwords of account watches that log in, by address.
+    pub passwords: Passwords,
+}
+
+impl WatchOptions {
+    /// 15 s per check, 64 at once, certificates within 14 days, 20,000 watches a round.
+    pub fn new(owner: String) -> WatchOptions {
+        WatchOptions {
+            owner,
+            timeout: Duration::from_secs(15),
+            concurrency: 64,
+            cert_days: 14,
+            batch: 20_000,
+            passwords: Passwords::default(),
+        }
+    }
+}
+
+/// Passwords for account watches, by address (lower case). Never stored: the door reads
+/// them from where the user keeps them each time it starts.
+#[derive(Clone, Default)]
+pub struct Passwords(HashMap<String, Password>);
+
+impl Passwords {
+    pub fn insert(&mut self, address: &str, password: Password) {
+        self.0.insert(address.to_lowercase(), password);
+    }
+
+    pub fn get(&self, address: &str) -> Option<Password> {
+        self.0.get(&address.to_lowercase()).cloned()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Passwords {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Passwords({} addresses)", self.0.len())
+    }
+}
+
+/// What a round tells as it goes.
+#[derive(Clone, Debug)]
+pub enum WatchEvent {
+    /// The due watches claimed.
+    Claimed { watches: usize },
+    /// A watch ran; its run and the alerts it raised.
+    Ran {
+        watch: Watch,
+        run: Run,
+        alerts: Vec<Alert>,
+    },
+}
+
+/// What a round did.
+#[derive(Clone, Debug, Default)]
+pub struct Round {
+    pub ran: usize,
+    pub alerts: Vec<Alert>,
+}
+
+/// What an alert is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AlertCode {
+    /// A finding of severity error that the run before did not have.
+    NewError,
+    /// A blocklist now lists an address of the domain.
+    Listed,
+    /// A server's certificate now expires within the warning days.
+    CertExpiring,
+    /// A mail record (MX, SPF, DMARC, DKIM, MTA-STS, TLSA, NS) changed.
+    RecordChanged,
+    /// The run before had errors; this one has none.
+    Recovered,
+}
+
+impl AlertCode {
+    pub const ALL: [AlertCode; 5] = [
+        AlertCode::NewError,
+        AlertCode::Listed,
+        AlertCode::CertExpiring,
+        AlertCode::RecordChanged,
+        AlertCode::Recovered,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertCode::NewError => "new-error",
+            AlertCode::Listed => "listed",
+            AlertCode::CertExpiring => "cert-expiring",
+            AlertCode::RecordChanged => "record-changed",
+            AlertCode::Recovered => "recovered",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<AlertCode> {
+        AlertCode::ALL.into_iter().find(|c| c.as_str() == text)
+    }
+}
+
+/// An alert before it is stored: its code and its details (JSON).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AlertDraft {
+    pub code: AlertCode,
+    pub detail: serde_json::Value,
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// The alerts of a run (`after`, at `now_ms`) against the run before it (`before`, with its
+/// time), when there was one.
+pub fn alerts(
+    before: Option<(&Snapshot, i64)>,
+    after: &Snapshot,
+    now_ms: i64,
+    cert_days: i64,
+) -> Vec<AlertDraft> {
+    let mut out = Vec::new();
+    let changes = match before {
+        Some((b, _)) => compare(b, after),
+        None => Changes {
+            appeared: after
+                .findings()
+                .iter()
+                .map(|f| crate::history::FindingRef {
+                    code: f.code,
+                    severity: f.severity,
+                    server: f.server.clone(),
+                    params: f.params.clone(),
+                })
+                .collect(),
+            ..Changes::default()
+        },
+    };
+    for f in changes
+        .appeared
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+    {
+        let code = if f.code == Code::DnsblListed {
+            AlertCode::Listed
+        } else {
+            AlertCode::NewError
+        };
+        out.push(AlertDraft {
+            code,
+            detail: serde_json::json!({
+                "finding": f.code,
+                "server": f.server,
+                "params": f.params,
+            }),
+        });
+    }
+    let expiring = |snapshot: &Snapshot, at_ms: i64| -> BTreeMap<String, (String, i64)> {
+        facts(snapshot)
+            .into_iter()
+            .filter(|f| f.name == FactName::CertificateExpiry)
+            .filter_map(|f| {
+                let end = time::OffsetDateTime::parse(
+                    &f.value,
+                    &time::format_description::well_known::Rfc3339,
+                )
+                .ok()?;
+                let left_ms = i64::try_from(end.unix_timestamp_nanos() / 1_000_000)
+                    .ok()?
+                    .saturating_sub(at_ms);
+                (left_ms >= 0 && left_ms <= cert_days.saturating_mul(DAY_MS))
+                    .then_some((f.scope, (f.value, left_ms / DAY_MS)))
+            })
+            .collect()
+    };
+    let was = before.map(|(b, at)| expiring(b, at)).unwrap_or_default();
+    for (server, (not_after, days)) in expiring(after, now_ms) {
+        if !was.contains_key(&server) {
+            out.push(AlertDraft {
+                code: AlertCode::CertExpiring,
+                detail: serde_json::json!({
+                    "server": server,
+                    "not_after": not_after,
+                    "days": days,
+                }),
+            });
+        }
+    }
+    let records: Vec<&Change> = changes
+        .changed
+        .iter()
+        .filter(|c| c.fact.is_record())
+        .collect();
+    if !records.is_empty() {
+        out.push(AlertDraft {
+            code: AlertCode::RecordChanged,
+            detail: serde_json::json!({ "changes": records }),
+        });
+    }
+    if let Some((b, _)) = before
+        && b.worst() == Some(Severity::Error)
+        && after.worst() != Some(Severity::Error)
+    {
+        out.push(AlertDraft {
+            code: AlertCode::Recovered,
+            detail: serde_json::json!({}),
+        });
+    }
+    out
+}
+
+/// When a watch runs next: its period after `now_ms`, plus its own share of up to a tenth
+/// of the period (fixed per watch, so the watches of a long list stay spread out).
+pub fn next_due(watch: &Watch, now_ms: i64) -> i64 {
+    let period = watch.every_s.max(60).saturating_mul(1000);
+    let spread = (period / 10).max(1);
+    // A fixed mix of the id (Knuth's multiplicative hash) picks the share.
+    let share = (watch.id as u64).wrapping_mul(2_654_435_761) % spread as u64;
+    now_ms.saturating_add(period).saturating_add(share as i64)
+}
+
+/// The account and domain checks of the claimed watches, as they end.
+type Checked = (Watch, Snapshot);
+
+/// Runs the due watches once: claims them, checks them (`opts.concurrency` at once), keeps
+/// each run, stores the alerts and schedules each watch's next run. A watch whose subject
+/// cannot be checked any more (an address maildoc now refuses) is scheduled again without a
+/// run.
+pub async fn run_round(
+    env: &Env,
+    history: &History,
+    opts: &WatchOptions,
+    mut progress: impl FnMut(WatchEvent),
+) -> Result<Round, StoreError> {
+    let store = history.store();
+    let now = now_ms(env.clock());
+    let lease = i64::try_from(opts.timeout.as_millis())
+        .unwrap_or(i64::MAX)
+        .saturating_mul(4)
+        .max(600_000);
+    let due = store
+        .claim_due(opts.owner.clone(), now, lease, opts.batch)
+        .await?;
+    progress(WatchEvent::Claimed { watches: due.len() });
+    let (domains, accounts): (Vec<Watch>, Vec<Watch>) =
+        due.into_iter().partition(|w| w.kind == Kind::Domain);
+    let mut round = Round::default();
+
+    let domain_opts = crate::domain::Options {
+        timeout: opts.timeout,
+        ..crate::domain::Options::default()
+    };
+    let inputs = futures_util::stream::iter(
+        domains
+            .into_iter()
+            .map(|w| {
+                let text = w.subject.clone();
+                (w, text)
+            })
+            .collect::<Vec<_>>(),
+    );
+    let mut results = std::pin::pin!(crate::domain::check_many(
+        env,
+        inputs,
+        &domain_opts,
+        opts.concurrency
+    ));
+    let mut chunk: Vec<Checked> = Vec::new();
+    while let Some((watch, outcome)) = results.next().await {
+        match outcome {
+            Ok(report) => chunk.push((watch, Snapshot::Domain(Box::new(report)))),
+            Err(_) => reschedule(history, opts, &watch, now).await?,
+        }
+        if chunk.len() >= CHUNK {
+            keep(
+                env,
+                history,
+                opts,
+                std::mem::take(&mut chunk),
+                &mut round,
+                &mut progress,
+            )
+            .await?;
+        }
+    }
+
+    // Accounts: one mail domain's in turn, the domains at once.
+    let mut by_domain: BTreeMap<String, Vec<Watch>> = BTreeMap::new();
+    for w in accounts {
+        let domain = w.subject.rsplit('@').next().unwrap_or_default().to_owned();
+        by_domain.entry(domain).or_default().push(w);
+    }
+    let groups = futures_util::stream::iter(by_domain.into_values())
+        .map(|group| async move {
+            let mut done = Vec::with_capacity(group.len());
+            for watch in group {
+                let password = opts.passwords.get(&watch.subject).filter(|_| watch.login);
+                let check = CheckOptions {
+                    settings: AccountSettings {
+                        address: watch.subject.clone(),
+                        username: None,
+                        servers: Vec::new(),
+                    },
+                    login: password.is_some(),
+                    password,
+                    smtp_auth: true,
+                    allow_plaintext_login: false,
+                    timeout: opts.timeout,
+                };
+                let outcome = crate::check(env, check, |_| {}).await;
+                done.push((watch, outcome.map(|r| Snapshot::Check(Box::new(r)))));
+            }
+            done
+        })
+        .buffer_unordered(opts.concurrency.max(1));
+    let mut groups = std::pin::pin!(groups);
+    while let Some(done) = groups.next().await {
+        for (watch, outcome) in done {
+            match outcome {
+                Ok(snapshot) => chunk.push((watch, snapshot)),
+                Err(_) => reschedule(history, opts, &watch, now).await?,
+            }
+        }
+        if chunk.len() >= CHUNK {
+            keep(
+                env,
+                history,
+                opts,
+                std::mem::take(&mut chunk),
+                &mut round,
+                &mut progress,
+            )
+            .await?;
+        }
+    }
+    keep(env, history, opts, chunk, &mut round, &mut progress).await?;
+    Ok(round)
+}
+
+/// Runs kept per transaction.
+const CHUNK: usize = 500;
+
+async fn reschedule(
+    history: &History,
+    opts: &WatchOptions,
+    watch: &Watch,
+    now: i64,
+) -> Result<(), StoreError> {
+    history
+        .store()
+        .finish_watch(watch.id, opts.owner.clone(), None, next_due(watch, now))
+        .await
+}
+
+/// Keeps a chunk of runs in one transaction, then raises and stores their alerts and
+/// schedules their watches.
+async fn keep(
+    env: &Env,
+    history: &History,
+    opts: &WatchOptions,
+    chunk: Vec<Checked>,
+    round: &mut Round,
+    progress: &mut impl FnMut(WatchEvent),
+) -> Result<(), StoreError> {
+    if chunk.is_empty() {
+        return Ok(());
+    }
+    let store = history.store();
+    let clock = env.clock();
+    let now = now_ms(clock);
+    let mut previous = Vec::with_capacity(chunk.len());
+    for (watch, _) in &chunk {
+        let last = store
+            .runs(RunFilter {
+                kind: Some(watch.kind),
+                subject: Some(watch.subject.clone()),
+                limit: 1,
+                ..RunFilter::default()
+            })
+            .await?;
+        previous.push(last.into_iter().next());
+    }
+    let runs = history
+        .keep_all(
+            chunk
+                .iter()
+                .map(|(_, s)| s.to_run(clock, Origin::Watch))
+                .collect(),
+        )
+        .await?;
+    for (((watch, snapshot), before), run) in chunk.into_iter().zip(previous).zip(runs) {
+        // An unchanged run is compared with itself at the earlier time: only a certificate
+        // that has come closer to its end can raise an alert.
+        let old = match &before {
+            Some(b) if run.changed => history.snapshot(b.id).await.ok().map(|(_, s)| s),
+            _ => None,
+        };
+        let before_pair = match (&before, &old) {
+            (Some(b), Some(s)) => Some((s, b.at_ms)),
+            (Some(b), None) => Some((&snapshot, b.at_ms)),
+            (None, _) => None,
+        };
+        let drafts = alerts(before_pair, &snapshot, now, opts.cert_days);
+        let mut raised = Vec::with_capacity(drafts.len());
+        for d in drafts {
+            raised.push(
+                store
+                    .add_alert(
+                        watch.kind,
+                        watch.subject.clone(),
+                        Some(run.id),
+                        now,
+                        d.code.as_str().to_owned(),
+                        d.detail.to_string(),
+                    )
+                    .await?,
+            );
+        }
+        store
+            .finish_watch(
+                watch.id,
+                opts.owner.clone(),
+                Some(run.id),
+                next_due(&watch, now),
+            )
+            .await?;
+        round.ran += 1;
+        round.alerts.extend(raised.iter().cloned());
+        progress(WatchEvent::Ran {
+            watch,
+            run,
+            alerts: raised,
+        });
+    }
+    Ok(())
+}
+
+/// Posts `body` to a webhook (ntfy-compatible: the title and priority as headers) with
+/// strict HTTPS, within `timeout`.
+pub async fn post_webhook(
+    env: &Env,
+    url: &str,
+    title: &str,
+    urgent: bool,
+    body: &str,
+    timeout: Duration,
+) -> Result<u16, String> {
+    let clock = maildoc_probe::clock::RunClock::new(timeout);
+    let priority = if urgent { "high" } else { "default" };
+    let title: String = title
+        .chars()
+        .filter(|c| c.is_ascii() && !c.is_control())
+        .collect();
+    maildoc_probe::http::post(
+        url,
+        &[("Title", &title), ("Priority", priority), ("Tags", "email")],
+        body,
+        &env.dns,
+        &env.trust,
+        &clock,
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use maildoc_model::Finding;
+    use maildoc_model::domain::DomainReport;
+
+    const DOMAIN: &str = include_str!("../../maildoc-diagnose/tests/fixtures/domain/spf-pass.json");
+
+    fn domain(edit: impl FnOnce(&mut DomainReport)) -> Snapshot {
+        let mut report: DomainReport = serde_json::from_str(DOMAIN).unwrap();
+        edit(&mut report);
+        Snapshot::Domain(Box::new(report))
+    }
+
+    fn codes(drafts: &[AlertDraft]) -> Vec<AlertCode> {
+        drafts.iter().map(|d| d.code).collect()
+    }
+
+    #[test]
+    fn a_new_error_a_listing_a_changed_record_and_a_recovery_each_raise_an_alert() {
+        let healthy = domain(|_| {});
+        let broken = domain(|r| {
+            r.findings
+                .push(Finding::new(Code::MxMissing).severity(Severity::Error));
+            r.findings.push(
+                Finding::new(Code::DnsblListed)
+                    .param("zone", "zen.example")
+                    .param("address", "192.0.2.60"),
+            );
+            r.findings.push(Finding::new(Code::DmarcPolicyNone));
+            if let Some(spf) = r.spf.as_mut() {
+                spf.records = vec!["v=spf1 -all".into()];
+            }
+        });
+        let raised = alerts(Some((&healthy, 0)), &broken, 0, 14);
+        assert_eq!(
+            codes(&raised),
+            [
+                AlertCode::NewError,
+                AlertCode::Listed,
+                AlertCode::RecordChanged
+            ]
+        );
+        assert_eq!(raised[0].detail["finding"], "mx-missing");
+        assert_eq!(raised[1].detail["params"]["zone"], "zen.example");
+        assert_eq!(raised[2].detail["changes"][0]["fact"], "spf");
+        // Nothing new: nothing to tell; back to health: a recovery (and the record again).
+        assert!(alerts(Some((&broken, 0)), &broken, 0, 14).is_empty());
+        assert_eq!(
+            codes(&alerts(Some((&broken, 0)), &healthy, 0, 14)),
+            [AlertCode::RecordChanged, AlertCode::Recovered]
+        );
+        // The first run of a watch tells its errors.
+        assert_eq!(
+            codes(&alerts(None, &broken, 0, 14)),
+            [AlertCode::NewError, AlertCode::Listed]
+        );
+    }
+
+    #[test]
+    fn a_certificate_alerts_once_when_it_comes_within_the_warning_days() {
+        let mut smtp = maildoc_model::ServerEvidence::new(
+            "mx1",
+            maildoc_model::Endpoint::new(
+                maildoc_model::Protocol::Smtp,
+                "mx1.example.jp",
+                25,
+                maildoc_model::Security::Starttls,
+            ),
+            maildoc_model::Origin::Flag,
+            maildoc_model::ProbeDepth::Transport,
+        );
+        let tls: maildoc_model::evidence::TlsEvidence = serde_json::from_value(serde_json::json!({
+            "mode": "starttls", "server_name": "mx1.example.jp", "handshake": "established",
+            "chain": [{
+                "subject": "CN=mx1", "issuer": "CN=CA", "serial": "1",
+                "not_before": "2026-01-01T00:00:00Z", "not_after": "2026-12-21T00:00:00Z",
+                "not_before_unix": 0, "not_after_unix": 0, "names": [], "self_signed": false,
+                "sha256": "aa"
+            }],
+            "verification": "valid", "leaf_problems": [], "public_root": true,
+            "client_cert_requested": false
+        }))
+        .unwrap();
+        smtp.push(0, 1, maildoc_model::StepKind::Tls(Box::new(tls)));
+        let with_cert = domain(|r| r.smtp = vec![smtp]);
+        let day = |d: i64| 1_796_083_200_000 + d * DAY_MS; // 2026-12-01 + d days
+        // 20 days left: outside 14. 13 days left: inside, and it was not: an alert.
+        assert!(alerts(Some((&with_cert, day(0))), &with_cert, day(0), 14).is_empty());
+        let near = alerts(Some((&with_cert, day(0))), &with_cert, day(7), 14);
+        assert_eq!(codes(&near), [AlertCode::CertExpiring]);
+        assert_eq!(near[0].detail["server"], "mx1");
+        assert_eq!(near[0].detail["days"], 13);
+        // The next run, still inside: told already.
+        assert!(alerts(Some((&with_cert, day(7))), &with_cert, day(8), 14).is_empty());
+    }
+
+    #[test]
+    fn the_next_run_is_a_period_on_with_a_fixed_share_of_a_tenth() {
+        let watch = |id: i64| Watch {
+            id,
+            kind: Kind::Domain,
+            subject: "example.jp".into(),
+            every_s: 3600,
+            login: false,
+            next_due_ms: 0,
+            last_run_id: None,
+            created_ms: 0,
+        };
+        let shares: Vec<i64> = (1..200)
+            .map(|id| next_due(&watch(id), 0) - 3_600_000)
+            .collect();
+        assert!(shares.iter().all(|s| (0..360_000).contains(s)));
+        assert_eq!(next_due(&watch(7), 0), next_due(&watch(7), 0));
+        // Spread: the shares fill the tenth, not one corner of it.
+        let (min, max) = (shares.iter().min().unwrap(), shares.iter().max().unwrap());
+        assert!(max - min > 300_000, "{min}..{max}");
+    }
+}
