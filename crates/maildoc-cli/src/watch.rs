@@ -31,7 +31,11 @@ pub enum WatchCommand {
 
 #[derive(Debug, Args)]
 pub struct AddArgs {
-    pub subject: String,
+    #[arg(required_unless_present = "from")]
+    pub subject: Option<String>,
+    /// A file of addresses and domains, one a line (`-`: standard input).
+    #[arg(long, value_name = "FILE", conflicts_with = "subject")]
+    pub from: Option<PathBuf>,
     #[arg(long, default_value = "1h", value_name = "30m|1h|1d")]
     pub every: String,
     #[arg(long)]
@@ -99,6 +103,7 @@ pub fn localize_help(cmd: clap::Command, lang: Lang) -> clap::Command {
                     s.about(ui::text("help-watch-add", lang)),
                     &[
                         ("subject", "help-watch-subject"),
+                        ("from", "help-watch-from"),
                         ("every", "help-watch-every"),
                         ("no_login", "help-watch-no-login"),
                     ],
@@ -229,25 +234,63 @@ fn every(text: &str) -> Option<i64> {
 }
 
 async fn add(history: &History, a: AddArgs, lang: Lang) -> ExitCode {
-    let (kind, subject) = match target(&a.subject, lang) {
-        Ok(t) => t,
-        Err(words) => return crate::usage(&words),
-    };
     let Some(every_s) = every(&a.every) else {
         return crate::usage_error(lang, "error-watch-every", &a.every);
     };
-    let now = maildoc_engine::history::now_ms(maildoc_engine::Clock::System);
-    match history
-        .store()
-        .add_watch(kind, subject, every_s, !a.no_login, now)
-        .await
-    {
-        Ok(w) => crate::write_result(
-            &maildoc_report::history::watches(&[w], Format::Human, lang),
-            false,
-        ),
-        Err(e) => cannot(&maildoc_report::history::store_error(&e, lang)),
+    let texts = match (&a.subject, &a.from) {
+        (Some(s), _) => vec![s.clone()],
+        (None, Some(path)) => match read_lines(path) {
+            Ok(lines) => lines,
+            Err(detail) => {
+                let detail = format!("{}: {detail}", path.display());
+                return crate::usage_error(lang, "error-domain-from", &detail);
+            }
+        },
+        (None, None) => Vec::new(),
+    };
+    let mut targets = Vec::with_capacity(texts.len());
+    for (i, text) in texts.iter().enumerate() {
+        match target(text, lang) {
+            Ok(t) => targets.push(t),
+            Err(words) if a.from.is_some() => {
+                return crate::usage(&format!("{}: {words}", i + 1));
+            }
+            Err(words) => return crate::usage(&words),
+        }
     }
+    let now = maildoc_engine::history::now_ms(maildoc_engine::Clock::System);
+    let mut added = Vec::with_capacity(targets.len());
+    for (kind, subject) in targets {
+        match history
+            .store()
+            .add_watch(kind, subject, every_s, !a.no_login, now)
+            .await
+        {
+            Ok(w) => added.push(w),
+            Err(e) => return cannot(&maildoc_report::history::store_error(&e, lang)),
+        }
+    }
+    let text = if added.len() == 1 {
+        maildoc_report::history::watches(&added, Format::Human, lang)
+    } else {
+        ui::fill("watch-added", lang, &[("count", &added.len().to_string())])
+    };
+    crate::write_result(&text, false)
+}
+
+/// The lines of a file (`-`: standard input) that name something: not blank, not `#`.
+fn read_lines(path: &Path) -> std::io::Result<Vec<String>> {
+    let text = if path.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin())?
+    } else {
+        std::fs::read_to_string(path)?
+    };
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect())
 }
 
 async fn remove(history: &History, text: &str, lang: Lang) -> ExitCode {
@@ -453,6 +496,8 @@ mod tests {
                 "help-watch-subject",
                 "help-watch-every",
                 "help-watch-no-login",
+                "help-watch-from",
+                "watch-added",
                 "error-watch-every",
                 "error-watch-not-watched",
                 "error-watch-passwords",

@@ -117,22 +117,37 @@ pub fn runs(db: &mut dyn Backend, filter: &RunFilter) -> Result<Vec<Run>, Error>
     } else {
         filter.limit
     };
-    let sql = format!(
-        "{RUN_COLUMNS}
-         WHERE ($1 = '' OR s.kind = $1) AND ($2 = '' OR s.name = $2) AND r.at_ms >= $3
-           AND ($4 = '' OR EXISTS (SELECT 1 FROM report_codes c WHERE c.report_id = r.report_id AND c.code = $4))
-         ORDER BY r.at_ms DESC, r.id DESC LIMIT $5"
-    );
-    let rows = db.query(
-        &sql,
-        &[
-            Value::from(filter.kind.map_or("", Kind::as_str)),
-            Value::from(filter.subject.as_deref().unwrap_or("")),
-            Value::Int(filter.since_ms.unwrap_or(i64::MIN)),
-            Value::from(filter.code.as_deref().unwrap_or("")),
-            Value::Int(i64::from(limit)),
-        ],
-    )?;
+    // Only the conditions asked for, so that each can use its index (a condition such as
+    // `$1 = '' OR s.kind = $1` would make every query a scan).
+    let mut conditions = Vec::new();
+    let mut params = Vec::new();
+    let mut param = |value: Value| {
+        params.push(value);
+        format!("${}", params.len())
+    };
+    if let Some(subject) = &filter.subject {
+        conditions.push(format!("s.name = {}", param(Value::from(subject.as_str()))));
+    }
+    if let Some(kind) = filter.kind {
+        conditions.push(format!("s.kind = {}", param(Value::from(kind.as_str()))));
+    }
+    if let Some(since) = filter.since_ms {
+        conditions.push(format!("r.at_ms >= {}", param(Value::Int(since))));
+    }
+    if let Some(code) = &filter.code {
+        conditions.push(format!(
+            "EXISTS (SELECT 1 FROM report_codes c WHERE c.report_id = r.report_id AND c.code = {})",
+            param(Value::from(code.as_str()))
+        ));
+    }
+    let limit = param(Value::Int(i64::from(limit)));
+    let filter = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
+    let sql = format!("{RUN_COLUMNS} {filter} ORDER BY r.at_ms DESC, r.id DESC LIMIT {limit}");
+    let rows = db.query(&sql, &params)?;
     with_codes(db, rows)
 }
 
