@@ -251,15 +251,28 @@ pub fn days(
     kind: Option<Kind>,
     subject: Option<&str>,
 ) -> Result<Vec<Day>, Error> {
+    let mut conditions = Vec::new();
+    let mut params = Vec::new();
+    if let Some(subject) = subject {
+        params.push(Value::from(subject));
+        conditions.push(format!("s.name = ${}", params.len()));
+    }
+    if let Some(kind) = kind {
+        params.push(Value::from(kind.as_str()));
+        conditions.push(format!("s.kind = ${}", params.len()));
+    }
+    let filter = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
     let rows = db.query(
-        "SELECT s.kind, s.name, d.day, d.runs, d.worst, d.codes FROM days d
-         JOIN subjects s ON s.id = d.subject_id
-         WHERE ($1 = '' OR s.kind = $1) AND ($2 = '' OR s.name = $2)
-         ORDER BY d.day DESC, s.name LIMIT 1000",
-        &[
-            Value::from(kind.map_or("", Kind::as_str)),
-            Value::from(subject.unwrap_or("")),
-        ],
+        &format!(
+            "SELECT s.kind, s.name, d.day, d.runs, d.worst, d.codes FROM days d
+             JOIN subjects s ON s.id = d.subject_id {filter}
+             ORDER BY d.day DESC, s.name LIMIT 1000"
+        ),
+        &params,
     )?;
     Ok(rows
         .into_iter()

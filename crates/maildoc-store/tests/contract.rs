@@ -46,6 +46,7 @@ contract!(
     two_stores_on_one_database_never_claim_a_watch_twice,
     alerts_are_kept_newest_first,
     opening_again_keeps_everything,
+    a_batch_is_kept_in_order_in_one_transaction,
 );
 
 async fn sqlite() -> (Store, maildoc_testkit::scratch::Scratch) {
@@ -581,4 +582,26 @@ async fn a_store_that_cannot_be_opened_says_where() {
     .unwrap_err();
     assert!(!err.to_string().contains("s3cret-pw"), "{err}");
     assert!(err.to_string().contains("127.0.0.1:1"), "{err}");
+}
+
+async fn a_batch_is_kept_in_order_in_one_transaction(store: Store) {
+    let batch = vec![
+        run(Kind::Domain, "a.example", NOW, &["x"], "{\"a\":1}"),
+        run(Kind::Domain, "a.example", NOW + 1, &["x"], "{\"a\":2}"),
+        run(Kind::Domain, "b.example", NOW, &[], "{}"),
+    ];
+    let kept = store.save_all(batch).await.unwrap();
+    assert_eq!(
+        kept.iter()
+            .map(|r| (r.subject.as_str(), r.changed))
+            .collect::<Vec<_>>(),
+        [
+            ("a.example", true),
+            ("a.example", false),
+            ("b.example", true)
+        ]
+    );
+    assert_eq!(kept[0].report_id, kept[1].report_id);
+    assert!(store.save_all(Vec::new()).await.unwrap().is_empty());
+    assert_eq!(store.runs(RunFilter::default()).await.unwrap().len(), 3);
 }
