@@ -120,7 +120,9 @@ pub fn run(
         Ok(r) => r,
         Err(e) => return crate::job_error(&e, lang),
     };
-    let kept = [Snapshot::Check(Box::new(report.clone()))];
+    // The diagnosis first; then the history, which may be slow or fail on its own.
+    let code = crate::print_report(&report, format, lang, args.verbose, args.client);
+    let kept = [Snapshot::Check(Box::new(report))];
     runtime.block_on(history.keep(net.env.clock(), &kept, Origin::Cli, lang));
-    crate::print_report(&report, format, lang, args.verbose, args.client)
+    code
 }

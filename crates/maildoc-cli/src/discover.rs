@@ -65,9 +65,10 @@ pub fn run(
         Ok(d) => d,
         Err(e) => return crate::job_error(&e, lang),
     };
-    let kept = [Snapshot::Discover(Box::new(found.clone()))];
-    runtime.block_on(history.keep(net.env.clock(), &kept, Origin::Cli, lang));
     let format = Format::from(args.format);
     let text = maildoc_report::discover::render(&found, format, lang);
-    crate::write_result(&text, !found.found())
+    let code = crate::write_result(&text, !found.found());
+    let kept = [Snapshot::Discover(Box::new(found))];
+    runtime.block_on(history.keep(net.env.clock(), &kept, Origin::Cli, lang));
+    code
 }

@@ -137,10 +137,11 @@ pub fn run(
         Err(code) => return code,
     };
     let report = runtime.block_on(engine::check(&env, &domain, &opts, |_| {}));
-    let kept = [Snapshot::Domain(Box::new(report.clone()))];
-    runtime.block_on(history.keep(env.clock(), &kept, Origin::Cli, lang));
     let format = Format::from(args.format.unwrap_or(FormatArg::Human));
-    crate::write_result(&render(&report, format, lang), report.has_problems())
+    let code = crate::write_result(&render(&report, format, lang), report.has_problems());
+    let kept = [Snapshot::Domain(Box::new(report))];
+    runtime.block_on(history.keep(env.clock(), &kept, Origin::Cli, lang));
+    code
 }
 
 /// A domain report in `format`.

@@ -101,7 +101,10 @@ impl HistoryFlags {
         if self.no_history || snapshots.is_empty() {
             return;
         }
-        match tokio::runtime::Builder::new_current_thread().build() {
+        match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
             Ok(rt) => rt.block_on(self.keep(clock, snapshots, origin, lang)),
             Err(e) => not_saved(&e.to_string(), lang),
         }

@@ -337,8 +337,6 @@ fn check(args: CheckArgs, lang: Lang, history: &crate::history::HistoryFlags) ->
         Err(e) => return crate::job_error(&e, lang),
     };
     say_redacted(&checked.redacted, lang);
-    let kept = [Snapshot::Check(Box::new(checked.report.clone()))];
-    runtime.block_on(history.keep(env.clock(), &kept, Origin::Cli, lang));
     if let Err(code) = save(&args.file, &karte, lang) {
         return code;
     }
@@ -350,7 +348,10 @@ fn check(args: CheckArgs, lang: Lang, history: &crate::history::HistoryFlags) ->
             ("count", &karte.history.len().to_string()),
         ],
     );
-    crate::print_report(&checked.report, format, lang, args.verbose, args.client)
+    let code = crate::print_report(&checked.report, format, lang, args.verbose, args.client);
+    let kept = [Snapshot::Check(Box::new(checked.report))];
+    runtime.block_on(history.keep(env.clock(), &kept, Origin::Cli, lang));
+    code
 }
 
 // ---------------------------------------------------------------------------------------

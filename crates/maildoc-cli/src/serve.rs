@@ -156,6 +156,12 @@ async fn watch_round(
                 );
             }
             round.deliver(env, &done.alerts, timeout, lang).await;
+            if let Err(e) = history.prune(env.clock()).await {
+                eprintln!(
+                    "maildoc: {}",
+                    maildoc_report::history::store_error(&e, lang)
+                );
+            }
         }
         Err(e) => eprintln!(
             "maildoc: {}",

@@ -221,13 +221,13 @@ fn target(text: &str, lang: Lang) -> Result<(Kind, String), String> {
 /// `30m`, `1h`, `1d`, `90s`: seconds, at least a minute.
 fn every(text: &str) -> Option<i64> {
     let t = text.trim();
-    let (n, unit) = t.split_at(t.len().checked_sub(1)?);
-    let n: i64 = n.parse().ok()?;
+    let unit = t.chars().last()?;
+    let n: i64 = t[..t.len() - unit.len_utf8()].parse().ok()?;
     let secs = match unit {
-        "s" => n,
-        "m" => n.checked_mul(60)?,
-        "h" => n.checked_mul(3_600)?,
-        "d" => n.checked_mul(86_400)?,
+        's' => n,
+        'm' => n.checked_mul(60)?,
+        'h' => n.checked_mul(3_600)?,
+        'd' => n.checked_mul(86_400)?,
         _ => return None,
     };
     (60..=366 * 86_400).contains(&secs).then_some(secs)
@@ -389,10 +389,16 @@ fn read_passwords(path: &Path) -> Result<Passwords, String> {
         }
     }
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let table: std::collections::BTreeMap<String, String> =
-        toml::from_str(&text).map_err(|e| e.message().to_owned())?;
+    // Parsed as a table and each value checked here: a parser's message about a value that
+    // is not text would quote the value, a password.
+    let table: toml::Table = text
+        .parse()
+        .map_err(|_| "not TOML (\"address\" = \"password\" a line)".to_owned())?;
     let mut passwords = Passwords::default();
-    for (address, password) in table {
+    for (address, value) in table {
+        let toml::Value::String(password) = value else {
+            return Err(format!("the password of {address} is not quoted text"));
+        };
         let address = crate::history::subject(&address).map_err(|words| words(Lang::En))?;
         passwords.insert(&address, Password::new(password));
     }
@@ -462,6 +468,8 @@ mod tests {
         assert_eq!(every("h"), None);
         assert_eq!(every(""), None);
         assert_eq!(every("1x"), None);
+        assert_eq!(every("1時"), None);
+        assert_eq!(every("１h"), None);
     }
 
     #[test]
@@ -477,6 +485,15 @@ mod tests {
         assert_eq!(p.len(), 1);
         assert!(p.get("taro@example.jp").is_some());
         assert!(!format!("{p:?}").contains("s3cret"));
+        // A value that is no text is named by its address, never quoted.
+        std::fs::write(&path, "\"taro@example.jp\" = 12345678\n").unwrap();
+        let e = read_passwords(&path).unwrap_err();
+        assert!(
+            e.contains("taro@example.jp") && !e.contains("12345678"),
+            "{e}"
+        );
+        std::fs::write(&path, "\"taro@example.jp\" = \"unterminated 87654321\n").unwrap();
+        assert!(!read_passwords(&path).unwrap_err().contains("87654321"));
     }
 
     #[test]

@@ -19,6 +19,13 @@ use maildoc_model::{Code, Finding, Report, Severity};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// A finding's identity between runs: its code, server, and the values that say what it
+/// is of.
+type FindingKey = (Code, Option<String>, Vec<(String, String)>);
+
+/// The values of a finding that say what it is of (not how it stands: days left, details).
+const IDENTITY_PARAMS: &[&str] = &["mx_host", "zone", "selector", "domain", "target"];
+
 /// The version of [`Diff`]'s JSON shape.
 pub const DIFF_VERSION: u32 = 1;
 
@@ -77,7 +84,6 @@ impl Snapshot {
             Kind::Check => serde_json::from_str(json).map(|r| Snapshot::Check(Box::new(r))),
             Kind::Discover => serde_json::from_str(json).map(|d| Snapshot::Discover(Box::new(d))),
             Kind::Domain => serde_json::from_str(json).map(|r| Snapshot::Domain(Box::new(r))),
-            Kind::Message => return Err("message reports are not read back yet".into()),
         };
         parsed.map_err(|e| e.to_string())
     }
@@ -103,22 +109,36 @@ impl Snapshot {
         i64::try_from(ms).unwrap_or(i64::MAX)
     }
 
-    /// The findings as compared between runs: by code and server.
-    fn finding_keys(&self) -> BTreeMap<(Code, Option<String>), &Finding> {
+    /// The findings as compared between runs: by code, server and what the finding is of
+    /// (the MX host, blocklist, DKIM selector, ... in its values), so that a second listing
+    /// is a finding of its own.
+    fn finding_keys(&self) -> BTreeMap<FindingKey, &Finding> {
         self.findings()
             .iter()
-            .map(|f| ((f.code, f.server.clone()), f))
+            .map(|f| {
+                let of: Vec<(String, String)> = IDENTITY_PARAMS
+                    .iter()
+                    .filter_map(|k| f.params.get(*k).map(|v| ((*k).to_owned(), v.clone())))
+                    .collect();
+                ((f.code, f.server.clone(), of), f)
+            })
             .collect()
     }
 
-    /// A digest of the findings and facts: equal for two runs that found the same.
+    /// A digest of the findings and facts: equal for two runs that found the same. The
+    /// banner is left out: large providers name the backend or a session in it on every
+    /// connection (a diff still shows it when something else changed).
     fn state(&self) -> String {
         let keys: Vec<_> = self
             .finding_keys()
             .into_iter()
             .map(|(key, f)| (key, f.severity))
             .collect();
-        let text = serde_json::to_string(&(keys, facts(self))).unwrap_or_default();
+        let facts: Vec<Fact> = facts(self)
+            .into_iter()
+            .filter(|f| f.name != FactName::Banner)
+            .collect();
+        let text = serde_json::to_string(&(keys, facts)).unwrap_or_default();
         let digest = ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
         digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
     }
@@ -184,8 +204,7 @@ impl Changes {
 /// Compares two reports of one subject.
 pub fn compare(before: &Snapshot, after: &Snapshot) -> Changes {
     let (b, a) = (before.finding_keys(), after.finding_keys());
-    let refs = |from: &BTreeMap<(Code, Option<String>), &Finding>,
-                other: &BTreeMap<(Code, Option<String>), &Finding>| {
+    let refs = |from: &BTreeMap<FindingKey, &Finding>, other: &BTreeMap<FindingKey, &Finding>| {
         let mut v: Vec<FindingRef> = from
             .iter()
             .filter(|(k, _)| !other.contains_key(*k))
@@ -344,10 +363,6 @@ impl History {
 
     pub fn store(&self) -> &Store {
         &self.store
-    }
-
-    pub fn retention(&self) -> Retention {
-        self.retention
     }
 
     /// Saves a run.

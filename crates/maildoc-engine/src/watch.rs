@@ -87,8 +87,8 @@ pub enum WatchEvent {
     Claimed { watches: usize },
     /// A watch ran; its run and the alerts it raised.
     Ran {
-        watch: Watch,
-        run: Run,
+        watch: Box<Watch>,
+        run: Box<Run>,
         alerts: Vec<Alert>,
     },
 }
@@ -257,13 +257,17 @@ pub fn next_due(watch: &Watch, now_ms: i64) -> i64 {
     now_ms.saturating_add(period).saturating_add(share as i64)
 }
 
-/// The account and domain checks of the claimed watches, as they end.
-type Checked = (Watch, Snapshot);
+/// A claimed watch as its check ended: its report, or `None` when its subject cannot be
+/// checked any more (an address maildoc now refuses).
+type Checked = (Watch, Option<Snapshot>);
 
-/// Runs the due watches once: claims them, checks them (`opts.concurrency` at once), keeps
-/// each run, stores the alerts and schedules each watch's next run. A watch whose subject
-/// cannot be checked any more (an address maildoc now refuses) is scheduled again without a
-/// run.
+/// Runs kept per transaction.
+const CHUNK: usize = 500;
+
+/// Runs the due watches once: claims them, checks them (`opts.concurrency` at once), and
+/// keeps each run with its alerts and its watch's next time, 500 to a transaction. The
+/// checks go on while a chunk is written (the writing runs beside them, not between them),
+/// and the leases are renewed as the round goes, so a long round keeps its watches.
 pub async fn run_round(
     env: &Env,
     history: &History,
@@ -271,132 +275,130 @@ pub async fn run_round(
     mut progress: impl FnMut(WatchEvent),
 ) -> Result<Round, StoreError> {
     let store = history.store();
-    let now = now_ms(env.clock());
     let lease = i64::try_from(opts.timeout.as_millis())
         .unwrap_or(i64::MAX)
         .saturating_mul(4)
         .max(600_000);
     let due = store
-        .claim_due(opts.owner.clone(), now, lease, opts.batch)
+        .claim_due(opts.owner.clone(), now_ms(env.clock()), lease, opts.batch)
         .await?;
     progress(WatchEvent::Claimed { watches: due.len() });
     let (domains, accounts): (Vec<Watch>, Vec<Watch>) =
         due.into_iter().partition(|w| w.kind == Kind::Domain);
-    let mut round = Round::default();
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Checked>(CHUNK * 2);
 
-    let domain_opts = crate::domain::Options {
-        timeout: opts.timeout,
-        ..crate::domain::Options::default()
-    };
-    let inputs = futures_util::stream::iter(
-        domains
-            .into_iter()
-            .map(|w| {
-                let text = w.subject.clone();
-                (w, text)
+    let produce = async move {
+        let domain_opts = crate::domain::Options {
+            timeout: opts.timeout,
+            ..crate::domain::Options::default()
+        };
+        let inputs = futures_util::stream::iter(domains.into_iter().map(|w| {
+            let text = w.subject.clone();
+            (w, text)
+        }));
+        let mut results = std::pin::pin!(crate::domain::check_many(
+            env,
+            inputs,
+            &domain_opts,
+            opts.concurrency
+        ));
+        while let Some((watch, outcome)) = results.next().await {
+            let snapshot = outcome.ok().map(|r| Snapshot::Domain(Box::new(r)));
+            if tx.send((watch, snapshot)).await.is_err() {
+                return;
+            }
+        }
+        // Accounts: one mail domain's in turn, the domains at once.
+        let mut by_domain: BTreeMap<String, Vec<Watch>> = BTreeMap::new();
+        for w in accounts {
+            let domain = w.subject.rsplit('@').next().unwrap_or_default().to_owned();
+            by_domain.entry(domain).or_default().push(w);
+        }
+        let groups = futures_util::stream::iter(by_domain.into_values())
+            .map(|group| {
+                let tx = tx.clone();
+                async move {
+                    for watch in group {
+                        let snapshot = check_account(env, opts, &watch).await;
+                        if tx.send((watch, snapshot)).await.is_err() {
+                            return;
+                        }
+                    }
+                }
             })
-            .collect::<Vec<_>>(),
-    );
-    let mut results = std::pin::pin!(crate::domain::check_many(
-        env,
-        inputs,
-        &domain_opts,
-        opts.concurrency
-    ));
-    let mut chunk: Vec<Checked> = Vec::new();
-    while let Some((watch, outcome)) = results.next().await {
-        match outcome {
-            Ok(report) => chunk.push((watch, Snapshot::Domain(Box::new(report)))),
-            Err(_) => reschedule(history, opts, &watch, now).await?,
-        }
-        if chunk.len() >= CHUNK {
-            keep(
-                env,
-                history,
-                opts,
-                std::mem::take(&mut chunk),
-                &mut round,
-                &mut progress,
-            )
-            .await?;
-        }
-    }
+            .buffer_unordered(opts.concurrency.max(1));
+        groups.for_each(|()| async {}).await;
+    };
 
-    // Accounts: one mail domain's in turn, the domains at once.
-    let mut by_domain: BTreeMap<String, Vec<Watch>> = BTreeMap::new();
-    for w in accounts {
-        let domain = w.subject.rsplit('@').next().unwrap_or_default().to_owned();
-        by_domain.entry(domain).or_default().push(w);
-    }
-    let groups = futures_util::stream::iter(by_domain.into_values())
-        .map(|group| async move {
-            let mut done = Vec::with_capacity(group.len());
-            for watch in group {
-                let password = opts.passwords.get(&watch.subject).filter(|_| watch.login);
-                let check = CheckOptions {
-                    settings: AccountSettings {
-                        address: watch.subject.clone(),
-                        username: None,
-                        servers: Vec::new(),
-                    },
-                    login: password.is_some(),
-                    password,
-                    smtp_auth: true,
-                    allow_plaintext_login: false,
-                    timeout: opts.timeout,
-                };
-                let outcome = crate::check(env, check, |_| {}).await;
-                done.push((watch, outcome.map(|r| Snapshot::Check(Box::new(r)))));
+    let write = async {
+        let mut round = Round::default();
+        let mut chunk: Vec<(Watch, Snapshot)> = Vec::new();
+        let mut renewed = now_ms(env.clock());
+        while let Some((watch, snapshot)) = rx.recv().await {
+            match snapshot {
+                Some(s) => chunk.push((watch, s)),
+                None => {
+                    let next = next_due(&watch, now_ms(env.clock()));
+                    store
+                        .finish_watch(watch.id, opts.owner.clone(), None, next)
+                        .await?;
+                }
             }
-            done
-        })
-        .buffer_unordered(opts.concurrency.max(1));
-    let mut groups = std::pin::pin!(groups);
-    while let Some(done) = groups.next().await {
-        for (watch, outcome) in done {
-            match outcome {
-                Ok(snapshot) => chunk.push((watch, snapshot)),
-                Err(_) => reschedule(history, opts, &watch, now).await?,
+            if chunk.len() >= CHUNK {
+                keep(
+                    env,
+                    history,
+                    opts,
+                    std::mem::take(&mut chunk),
+                    &mut round,
+                    &mut progress,
+                )
+                .await?;
+            }
+            let now = now_ms(env.clock());
+            if now - renewed > lease / 3 {
+                store
+                    .renew_leases(opts.owner.clone(), now.saturating_add(lease))
+                    .await?;
+                renewed = now;
             }
         }
-        if chunk.len() >= CHUNK {
-            keep(
-                env,
-                history,
-                opts,
-                std::mem::take(&mut chunk),
-                &mut round,
-                &mut progress,
-            )
-            .await?;
-        }
-    }
-    keep(env, history, opts, chunk, &mut round, &mut progress).await?;
-    Ok(round)
+        keep(env, history, opts, chunk, &mut round, &mut progress).await?;
+        Ok(round)
+    };
+    let ((), round) = futures_util::future::join(produce, write).await;
+    round
 }
 
-/// Runs kept per transaction.
-const CHUNK: usize = 500;
-
-async fn reschedule(
-    history: &History,
-    opts: &WatchOptions,
-    watch: &Watch,
-    now: i64,
-) -> Result<(), StoreError> {
-    history
-        .store()
-        .finish_watch(watch.id, opts.owner.clone(), None, next_due(watch, now))
+/// An account watch's check: without a login unless its password is at hand.
+async fn check_account(env: &Env, opts: &WatchOptions, watch: &Watch) -> Option<Snapshot> {
+    let password = opts.passwords.get(&watch.subject).filter(|_| watch.login);
+    let check = CheckOptions {
+        settings: AccountSettings {
+            address: watch.subject.clone(),
+            username: None,
+            servers: Vec::new(),
+        },
+        login: password.is_some(),
+        password,
+        smtp_auth: true,
+        allow_plaintext_login: false,
+        timeout: opts.timeout,
+    };
+    crate::check(env, check, |_| {})
         .await
+        .ok()
+        .map(|r| Snapshot::Check(Box::new(r)))
 }
 
-/// Keeps a chunk of runs in one transaction, then raises and stores their alerts and
-/// schedules their watches.
+/// Keeps a chunk of runs: each compared with its subject's previous run for the alerts
+/// first, then every run, alert and next time in one transaction, so a crash loses no alert
+/// of a run that was kept.
 async fn keep(
     env: &Env,
     history: &History,
     opts: &WatchOptions,
-    chunk: Vec<Checked>,
+    chunk: Vec<(Watch, Snapshot)>,
     round: &mut Round,
     progress: &mut impl FnMut(WatchEvent),
 ) -> Result<(), StoreError> {
@@ -406,68 +408,50 @@ async fn keep(
     let store = history.store();
     let clock = env.clock();
     let now = now_ms(clock);
-    let mut previous = Vec::with_capacity(chunk.len());
-    for (watch, _) in &chunk {
-        let last = store
+    let mut items = Vec::with_capacity(chunk.len());
+    for (watch, snapshot) in &chunk {
+        let run = snapshot.to_run(clock, Origin::Watch);
+        let previous = store
             .runs(RunFilter {
                 kind: Some(watch.kind),
                 subject: Some(watch.subject.clone()),
                 limit: 1,
                 ..RunFilter::default()
             })
-            .await?;
-        previous.push(last.into_iter().next());
-    }
-    let runs = history
-        .keep_all(
-            chunk
-                .iter()
-                .map(|(_, s)| s.to_run(clock, Origin::Watch))
-                .collect(),
-        )
-        .await?;
-    for (((watch, snapshot), before), run) in chunk.into_iter().zip(previous).zip(runs) {
-        // An unchanged run is compared with itself at the earlier time: only a certificate
-        // that has come closer to its end can raise an alert.
-        let old = match &before {
-            Some(b) if run.changed => history.snapshot(b.id).await.ok().map(|(_, s)| s),
+            .await?
+            .into_iter()
+            .next();
+        // The same state as before is compared with itself at the earlier time: only a
+        // certificate that has come closer to its end can raise an alert.
+        let old = match &previous {
+            Some(p) if p.state != run.state => history.snapshot(p.id).await.ok().map(|(_, s)| s),
             _ => None,
         };
-        let before_pair = match (&before, &old) {
-            (Some(b), Some(s)) => Some((s, b.at_ms)),
-            (Some(b), None) => Some((&snapshot, b.at_ms)),
+        let before = match (&previous, &old) {
+            (Some(p), Some(s)) => Some((s, p.at_ms)),
+            (Some(p), None) => Some((snapshot, p.at_ms)),
             (None, _) => None,
         };
-        let drafts = alerts(before_pair, &snapshot, now, opts.cert_days);
-        let mut raised = Vec::with_capacity(drafts.len());
-        for d in drafts {
-            raised.push(
-                store
-                    .add_alert(
-                        watch.kind,
-                        watch.subject.clone(),
-                        Some(run.id),
-                        now,
-                        d.code.as_str().to_owned(),
-                        d.detail.to_string(),
-                    )
-                    .await?,
-            );
-        }
-        store
-            .finish_watch(
-                watch.id,
-                opts.owner.clone(),
-                Some(run.id),
-                next_due(&watch, now),
-            )
-            .await?;
-        round.ran += 1;
-        round.alerts.extend(raised.iter().cloned());
-        progress(WatchEvent::Ran {
-            watch,
+        let drafts = alerts(before, snapshot, now, opts.cert_days);
+        items.push(maildoc_store::Watched {
             run,
-            alerts: raised,
+            watch_id: watch.id,
+            owner: opts.owner.clone(),
+            next_due_ms: next_due(watch, now),
+            alerts: drafts
+                .into_iter()
+                .map(|d| (d.code.as_str().to_owned(), d.detail.to_string()))
+                .collect(),
+        });
+    }
+    let saved = store.save_watched(items).await?;
+    for ((watch, _), (run, alerts)) in chunk.into_iter().zip(saved) {
+        round.ran += 1;
+        round.alerts.extend(alerts.iter().cloned());
+        progress(WatchEvent::Ran {
+            watch: Box::new(watch),
+            run: Box::new(run),
+            alerts,
         });
     }
     Ok(())
@@ -557,6 +541,26 @@ mod tests {
             codes(&alerts(None, &broken, 0, 14)),
             [AlertCode::NewError, AlertCode::Listed]
         );
+    }
+
+    #[test]
+    fn a_second_listing_is_a_listing_of_its_own() {
+        let listed = |zones: &[&str]| {
+            domain(|r| {
+                for zone in zones {
+                    r.findings.push(
+                        Finding::new(Code::DnsblListed)
+                            .param("mx_host", "mx1.posture.lab.example")
+                            .param("zone", *zone),
+                    );
+                }
+            })
+        };
+        let one = listed(&["zen.example"]);
+        let two = listed(&["zen.example", "bl.example"]);
+        let raised = alerts(Some((&one, 0)), &two, 0, 14);
+        assert_eq!(codes(&raised), [AlertCode::Listed]);
+        assert_eq!(raised[0].detail["params"]["zone"], "bl.example");
     }
 
     #[test]

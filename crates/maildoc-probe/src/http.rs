@@ -41,13 +41,19 @@ fn parse_url<'a>(url: &'a str, scheme: &str, default_port: u16) -> Result<Url<'a
     let (host, port) = match authority.rsplit_once(':') {
         Some((h, p)) if !h.ends_with(']') || authority.starts_with('[') => (
             h,
-            p.parse::<u16>().map_err(|_| format!("bad port in {url}"))?,
+            p.parse::<u16>()
+                .map_err(|_| "a port that is no number".to_string())?,
         ),
         _ => (authority, default_port),
     };
     let host = host.trim_matches(['[', ']']);
-    if host.is_empty() || host.contains(['@', ' ']) || path.contains([' ', '\r', '\n']) {
-        return Err(format!("bad host or path in {url}"));
+    // The URL itself is never quoted back: it may hold credentials (user:token@host).
+    if host.is_empty()
+        || host.contains(['@', ' '])
+        || authority.chars().any(char::is_control)
+        || path.contains([' ', '\r', '\n'])
+    {
+        return Err("a host or path that cannot be used".to_string());
     }
     Ok(Url {
         host,
@@ -257,9 +263,10 @@ pub async fn post(
     trust: &Trust,
     clock: &RunClock,
 ) -> Result<u16, String> {
-    let (u, secure) = match parse_url(url, "https", 443) {
-        Ok(u) => (u, true),
-        Err(_) => (parse_url(url, "http", 80)?, false),
+    let (u, secure) = if url.starts_with("https://") {
+        (parse_url(url, "https", 443)?, true)
+    } else {
+        (parse_url(url, "http", 80)?, false)
     };
     if body.len() > MAX_POST {
         return Err(format!("a body larger than {MAX_POST} bytes"));
@@ -568,6 +575,15 @@ mod tests {
         assert!(parse_url("http://example.jp/", "https", 443).is_err());
         assert!(parse_url("https://a@b/", "https", 443).is_err());
         assert!(parse_url("https://example.jp:x/", "https", 443).is_err());
+        // A URL with credentials is refused without being quoted back.
+        for bad in [
+            "https://user:t0ken-s3cret@ntfy.example/topic",
+            "https://ntfy.example:t0ken-s3cret/topic",
+            "https://ntfy.example\r\nX-Injected: t0ken-s3cret/topic",
+        ] {
+            let e = parse_url(bad, "https", 443).err().unwrap_or_default();
+            assert!(!e.is_empty() && !e.contains("t0ken-s3cret"), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -801,6 +801,11 @@ pub fn store_error(err: &StoreError, lang: Lang) -> String {
         StoreError::Database { detail } => {
             ui::fill("error-store-database", lang, &[("detail", detail)])
         }
+        StoreError::Stalled { seconds } => ui::fill(
+            "error-store-stalled",
+            lang,
+            &[("seconds", &seconds.to_string())],
+        ),
         StoreError::Gone => ui::text("error-store-gone", lang).to_owned(),
     }
 }

@@ -116,10 +116,15 @@ pub fn transaction<R>(
 ) -> Result<R, Error> {
     db.begin()?;
     match work(db) {
-        Ok(r) => {
-            db.commit()?;
-            Ok(r)
-        }
+        Ok(r) => match db.commit() {
+            Ok(()) => Ok(r),
+            Err(e) => {
+                // A COMMIT that failed (a full disk shows here, when the log is written) can
+                // leave the transaction open; every later BEGIN would fail.
+                let _ = db.rollback();
+                Err(e)
+            }
+        },
         Err(e) => {
             // The error that made the work fail is the one to report; a failed rollback
             // (the connection is gone) changes nothing the database will keep.

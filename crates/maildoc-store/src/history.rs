@@ -1,7 +1,7 @@
 //! Runs: saved, listed, folded into days after the retention. The SQL here is shared by
 //! both backends (see `backend.rs` for the subset it keeps to).
 
-use crate::backend::{Backend, Row, Value, scalar, transaction};
+use crate::backend::{Backend, Dialect, Row, Value, scalar, transaction};
 use crate::{Day, Error, Kind, NewRun, Origin, Pruned, Retention, Run, RunFilter, Subject};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -18,7 +18,7 @@ pub fn save_all(db: &mut dyn Backend, runs: &[NewRun]) -> Result<Vec<Run>, Error
 }
 
 /// Saves a run inside the caller's transaction.
-fn save_in(db: &mut dyn Backend, run: &NewRun) -> Result<Run, Error> {
+pub(crate) fn save_in(db: &mut dyn Backend, run: &NewRun) -> Result<Run, Error> {
     let subject_id = subject_id(db, run.kind, &run.subject)?;
     let previous = db
         .query(
@@ -77,6 +77,7 @@ fn save_in(db: &mut dyn Backend, run: &NewRun) -> Result<Run, Error> {
         worst: run.worst,
         codes,
         report_id,
+        state: run.state.clone(),
         changed,
     })
 }
@@ -108,7 +109,7 @@ fn insert_id(db: &mut dyn Backend, sql: &str, params: &[Value]) -> Result<i64, E
 }
 
 const RUN_COLUMNS: &str =
-    "SELECT r.id, s.kind, s.name, r.at_ms, r.elapsed_ms, r.origin, p.worst, r.report_id, r.changed
+    "SELECT r.id, s.kind, s.name, r.at_ms, r.elapsed_ms, r.origin, p.worst, r.report_id, r.changed, p.state
      FROM runs r JOIN subjects s ON s.id = r.subject_id JOIN reports p ON p.id = r.report_id";
 
 pub fn runs(db: &mut dyn Backend, filter: &RunFilter) -> Result<Vec<Run>, Error> {
@@ -172,6 +173,7 @@ fn with_codes(db: &mut dyn Backend, rows: Vec<Row>) -> Result<Vec<Run>, Error> {
         let worst = crate::severity(next().int());
         let report_id = next().int();
         let changed = next().int() != 0;
+        let state = next().text();
         let codes = match codes.get(&report_id) {
             Some(c) => c.clone(),
             None => {
@@ -190,6 +192,7 @@ fn with_codes(db: &mut dyn Backend, rows: Vec<Row>) -> Result<Vec<Run>, Error> {
             worst,
             codes,
             report_id,
+            state,
             changed,
         });
     }
@@ -302,9 +305,14 @@ const FOLDED: &str = "r.at_ms < $1 AND r.at_ms < (SELECT MAX(x.at_ms) FROM runs 
 pub fn prune(db: &mut dyn Backend, now_ms: i64, retention: Retention) -> Result<Pruned, Error> {
     let cutoff = now_ms.saturating_sub(i64::from(retention.full_days) * DAY_MS);
     transaction(db, |db| {
+        // One prune at a time: two would fold the same runs twice. (SQLite's write lock,
+        // taken at BEGIN, already serialises them.)
+        if db.dialect() == Dialect::Postgres {
+            db.query("SELECT pg_advisory_xact_lock(713002027)", &[])?;
+        }
         let rows = db.query(
             &format!(
-                "SELECT r.subject_id, r.at_ms, p.worst, r.report_id FROM runs r
+                "SELECT r.id, r.subject_id, r.at_ms, p.worst, r.report_id FROM runs r
                  JOIN reports p ON p.id = r.report_id WHERE {FOLDED}"
             ),
             &[Value::Int(cutoff)],
@@ -315,9 +323,16 @@ pub fn prune(db: &mut dyn Backend, now_ms: i64, retention: Retention) -> Result<
         // (subject, day) -> (runs, worst, codes)
         let mut folded: BTreeMap<(i64, i64), (i64, i64, BTreeSet<String>)> = BTreeMap::new();
         let mut codes: HashMap<i64, Vec<String>> = HashMap::new();
+        let mut ids = Vec::with_capacity(rows.len());
         for row in &rows {
-            let (subject, at, worst, report) =
-                (row[0].int(), row[1].int(), row[2].int(), row[3].int());
+            let (id, subject, at, worst, report) = (
+                row[0].int(),
+                row[1].int(),
+                row[2].int(),
+                row[3].int(),
+                row[4].int(),
+            );
+            ids.push(id);
             if let std::collections::hash_map::Entry::Vacant(e) = codes.entry(report) {
                 e.insert(report_codes(db, report)?);
             }
@@ -359,10 +374,16 @@ pub fn prune(db: &mut dyn Backend, now_ms: i64, retention: Retention) -> Result<
                 ],
             )?;
         }
-        let runs = db.execute(
-            &format!("DELETE FROM runs WHERE id IN (SELECT r.id FROM runs r WHERE {FOLDED})"),
-            &[Value::Int(cutoff)],
-        )?;
+        // Exactly the runs folded, whatever was saved meanwhile.
+        let mut runs = 0;
+        for chunk in ids.chunks(500) {
+            let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let params: Vec<Value> = chunk.iter().map(|id| Value::Int(*id)).collect();
+            runs += db.execute(
+                &format!("DELETE FROM runs WHERE id IN ({})", list.join(", ")),
+                &params,
+            )?;
+        }
         db.execute(
             "DELETE FROM report_codes WHERE NOT EXISTS (SELECT 1 FROM runs WHERE runs.report_id = report_codes.report_id)",
             &[],

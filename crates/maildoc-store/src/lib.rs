@@ -32,18 +32,16 @@ pub enum Kind {
     Check,
     Discover,
     Domain,
-    Message,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [Kind::Check, Kind::Discover, Kind::Domain, Kind::Message];
+    pub const ALL: [Kind; 3] = [Kind::Check, Kind::Discover, Kind::Domain];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Check => "check",
             Kind::Discover => "discover",
             Kind::Domain => "domain",
-            Kind::Message => "message",
         }
     }
 
@@ -116,6 +114,8 @@ pub struct Run {
     pub codes: Vec<String>,
     /// The report this run shows (shared with earlier runs when nothing changed).
     pub report_id: i64,
+    /// The state of that report (see [`NewRun::state`]).
+    pub state: String,
     /// This run stored a new report: it is the subject's first run, or something changed.
     pub changed: bool,
 }
@@ -189,6 +189,17 @@ pub struct Watch {
     pub created_ms: i64,
 }
 
+/// A watch's run as a round keeps it: the run, the alerts it raised (code and JSON
+/// details), and when the watch runs next.
+#[derive(Clone, Debug)]
+pub struct Watched {
+    pub run: NewRun,
+    pub watch_id: i64,
+    pub owner: String,
+    pub next_due_ms: i64,
+    pub alerts: Vec<(String, String)>,
+}
+
 /// Something a watch raised: a state change worth telling.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Alert {
@@ -218,6 +229,8 @@ pub enum Error {
     Newer { found: i64, known: i64 },
     /// Any other database error.
     Database { detail: String },
+    /// The store did not answer in time (a database server that stalls).
+    Stalled { seconds: u64 },
     /// The store's thread is gone.
     Gone,
 }
@@ -237,6 +250,9 @@ impl std::fmt::Display for Error {
                 "the history was written by a newer maildoc (schema {found}; this one knows {known})"
             ),
             Error::Database { detail } => write!(f, "history database: {detail}"),
+            Error::Stalled { seconds } => {
+                write!(f, "the history did not answer in {seconds} s")
+            }
             Error::Gone => write!(f, "the history store stopped"),
         }
     }
@@ -246,12 +262,16 @@ impl std::error::Error for Error {}
 
 type Job = Box<dyn FnOnce(&mut dyn Backend) + Send>;
 
+/// How long a store may take to open, and to answer one request: a database server that
+/// stalls costs a run its history, never the run itself.
+const OPEN_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+const REQUEST_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// The history store: a connection on its own thread. Cloning shares it.
 #[derive(Clone, Debug)]
 pub struct Store {
     jobs: mpsc::Sender<Job>,
     location: Location,
-    dialect: Dialect,
 }
 
 impl Store {
@@ -266,7 +286,7 @@ impl Store {
             .spawn(move || {
                 let mut db = match open_backend(&loc) {
                     Ok(db) => {
-                        let _ = opened.send(Ok(db.dialect()));
+                        let _ = opened.send(Ok(()));
                         db
                     }
                     Err(e) => {
@@ -284,20 +304,20 @@ impl Store {
                 location: location.to_string(),
                 detail: e.to_string(),
             })?;
-        let dialect = ready.await.map_err(|_| Error::Gone)??;
+        tokio::time::timeout(OPEN_LIMIT, ready)
+            .await
+            .map_err(|_| Error::Stalled {
+                seconds: OPEN_LIMIT.as_secs(),
+            })?
+            .map_err(|_| Error::Gone)??;
         Ok(Store {
             jobs,
             location: location.clone(),
-            dialect,
         })
     }
 
     pub fn location(&self) -> &Location {
         &self.location
-    }
-
-    pub fn dialect(&self) -> Dialect {
-        self.dialect
     }
 
     /// Runs `work` on the store's thread.
@@ -311,7 +331,12 @@ impl Store {
                 let _ = done.send(work(db));
             }))
             .map_err(|_| Error::Gone)?;
-        result.await.map_err(|_| Error::Gone)?
+        tokio::time::timeout(REQUEST_LIMIT, result)
+            .await
+            .map_err(|_| Error::Stalled {
+                seconds: REQUEST_LIMIT.as_secs(),
+            })?
+            .map_err(|_| Error::Gone)?
     }
 
     /// Saves a run in one transaction: its report is stored only when its state differs
@@ -403,6 +428,22 @@ impl Store {
     ) -> Result<Vec<Watch>, Error> {
         self.with(move |db| watch::claim_due(db, &owner, now_ms, lease_ms, limit))
             .await
+    }
+
+    /// Extends the leases of the watches `owner` holds to `until_ms` (a long round renews
+    /// them as it goes, so no other process takes them meanwhile).
+    pub async fn renew_leases(&self, owner: String, until_ms: i64) -> Result<(), Error> {
+        self.with(move |db| watch::renew(db, &owner, until_ms))
+            .await
+    }
+
+    /// Keeps a round's runs of watches in one transaction: each run, its alerts and its
+    /// watch's next time, all or none.
+    pub async fn save_watched(&self, items: Vec<Watched>) -> Result<Vec<(Run, Vec<Alert>)>, Error> {
+        let location = self.location.to_string();
+        self.with(move |db| watch::save_watched(db, &items))
+            .await
+            .map_err(|e| e.at(&location))
     }
 
     /// Records a claimed watch's run and schedules its next one.

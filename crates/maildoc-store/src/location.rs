@@ -36,7 +36,7 @@ impl Location {
             return Ok(Location::Sqlite(PathBuf::from(t)));
         }
         Err(Error::Location {
-            given: redact(t).into_owned(),
+            given: scheme_only(t),
         })
     }
 
@@ -65,7 +65,7 @@ impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Location::Sqlite(path) => write!(f, "sqlite:{}", path.display()),
-            Location::Postgres(url) => f.write_str(&redact(url)),
+            Location::Postgres(url) => f.write_str(&shown(url)),
         }
     }
 }
@@ -76,39 +76,48 @@ impl std::fmt::Debug for Location {
     }
 }
 
-/// A URL without the password of its user information (`postgres://user@host/db`), and
-/// without a `password=` parameter.
-fn redact(url: &str) -> std::borrow::Cow<'_, str> {
-    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
-        return url.into();
+/// A PostgreSQL URL as shown: rebuilt from what the client parsed of it (user, hosts,
+/// ports, database), so no form of the password can come through; a URL the client cannot
+/// read is shown as its scheme alone.
+fn shown(url: &str) -> String {
+    use postgres::config::Host;
+    let Ok(config) = url.parse::<postgres::Config>() else {
+        return "postgres://…".to_owned();
     };
-    let rest = &url[scheme_end..];
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let mut out = url[..scheme_end].to_owned();
-    match rest[..authority_end].rfind('@') {
-        Some(at) => {
-            let userinfo = &rest[..at];
-            out.push_str(userinfo.split(':').next().unwrap_or(""));
-            out.push_str(&rest[at..authority_end]);
-        }
-        None => out.push_str(&rest[..authority_end]),
-    }
-    let tail = &rest[authority_end..];
-    match tail.split_once('?') {
-        Some((path, query)) => {
-            out.push_str(path);
-            let kept: Vec<&str> = query
-                .split('&')
-                .filter(|p| !p.to_ascii_lowercase().starts_with("password="))
-                .collect();
-            if !kept.is_empty() {
-                out.push('?');
-                out.push_str(&kept.join("&"));
+    let ports = config.get_ports();
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .enumerate()
+        .map(|(i, host)| {
+            let name = match host {
+                Host::Tcp(name) if name.contains(':') => format!("[{name}]"),
+                Host::Tcp(name) => name.clone(),
+                Host::Unix(path) => path.display().to_string(),
+            };
+            match ports.get(i).or(ports.first()) {
+                Some(port) => format!("{name}:{port}"),
+                None => name,
             }
-        }
-        None => out.push_str(tail),
+        })
+        .collect();
+    let user = config
+        .get_user()
+        .map(|u| format!("{u}@"))
+        .unwrap_or_default();
+    let db = config
+        .get_dbname()
+        .map(|d| format!("/{d}"))
+        .unwrap_or_default();
+    format!("postgres://{user}{}{db}", hosts.join(","))
+}
+
+/// Text that is no location, shown as its scheme alone (what follows may hold a password).
+fn scheme_only(text: &str) -> String {
+    match text.find([':', '@', '/']) {
+        Some(i) if i > 0 => format!("{}:…", &text[..i]),
+        _ => "…".to_owned(),
     }
-    out.into()
 }
 
 #[cfg(test)]
@@ -129,10 +138,17 @@ mod tests {
             Location::parse("postgresql://u:p@127.0.0.1/db"),
             Ok(Location::Postgres(_))
         ));
-        assert!(matches!(
-            Location::parse("mysql://u:secret@h/db"),
-            Err(Error::Location { given }) if given == "mysql://u@h/db"
-        ));
+        for (typed, shown) in [
+            ("mysql://u:secret@h/db", "mysql:…"),
+            ("postgres:/u:secret@h", "postgres:…"),
+            ("u:secret@host/db", "u:…"),
+            (":secret", "…"),
+        ] {
+            assert!(
+                matches!(Location::parse(typed), Err(Error::Location { ref given }) if given == shown),
+                "{typed}"
+            );
+        }
         assert!(Location::parse("sqlite:").is_err());
     }
 
@@ -145,13 +161,26 @@ mod tests {
             ),
             (
                 "postgres://db.example/maildoc?user=x&password=s3cret&sslmode=require",
-                "postgres://db.example/maildoc?user=x&sslmode=require",
+                "postgres://x@db.example:5432/maildoc",
             ),
-            ("postgres://u:p@h", "postgres://u@h"),
+            ("postgres://u:p@h", "postgres://u@h:5432"),
+            (
+                "postgres://u:pa/s3c?r#et@db.example/x",
+                "postgres://u@db.example:5432/x",
+            ),
+            (
+                "postgres://db.example/x?user=u&pass%77ord=s3cret",
+                "postgres://u@db.example:5432/x",
+            ),
+            (
+                "postgres://u:s3cret@[::1]:5433/x",
+                "postgres://u@[::1]:5433/x",
+            ),
+            ("postgres://u:s3cret@h/db?sslmode=bogus", "postgres://…"),
         ] {
-            let loc = Location::parse(url).unwrap_or(Location::Sqlite("x".into()));
-            assert_eq!(loc.to_string(), shown);
-            assert!(!format!("{loc:?}").contains("s3c"));
+            let loc = Location::Postgres(url.into());
+            assert_eq!(loc.to_string(), shown, "{url}");
+            assert!(!format!("{loc:?}").contains("s3c"), "{url}");
         }
     }
 }

@@ -29,16 +29,20 @@ impl Postgres {
         let mut config: Config = url
             .parse()
             .map_err(|e: postgres::Error| fail(e.to_string()))?;
-        config.connect_timeout(Duration::from_secs(10));
-        config.application_name("maildoc");
-        let remote = config.get_hosts().iter().find_map(|h| match h {
-            Host::Tcp(name) if !is_loopback(name) => Some(name.clone()),
-            _ => None,
-        });
-        let client = match (remote, config.get_ssl_mode()) {
-            (None, SslMode::Disable | SslMode::Prefer) => config.connect(NoTls),
-            (Some(_), SslMode::Disable) => config.connect(NoTls),
-            (None | Some(_), _) => {
+        // Every step bounded: the connection, a dead peer (keepalives, the TCP user timeout)
+        // and each statement (the server's own timeout).
+        config
+            .connect_timeout(Duration::from_secs(10))
+            .keepalives(true)
+            .keepalives_idle(Duration::from_secs(30))
+            .tcp_user_timeout(Duration::from_secs(30))
+            .options("-c statement_timeout=30000")
+            .application_name("maildoc");
+        let client = match (remote(&config), config.get_ssl_mode()) {
+            (false, SslMode::Disable | SslMode::Prefer) | (true, SslMode::Disable) => {
+                config.connect(NoTls)
+            }
+            _ => {
                 config.ssl_mode(SslMode::Require);
                 config.connect(tls().map_err(fail)?)
             }
@@ -59,6 +63,16 @@ fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, String> {
     .with_root_certificates(roots)
     .with_no_client_auth();
     Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
+
+/// Whether the client would connect to another machine: a host name or address (or a
+/// `hostaddr`, which wins over the name) that is not loopback.
+fn remote(config: &Config) -> bool {
+    config
+        .get_hosts()
+        .iter()
+        .any(|h| matches!(h, Host::Tcp(name) if !is_loopback(name)))
+        || config.get_hostaddrs().iter().any(|ip| !ip.is_loopback())
 }
 
 fn is_loopback(host: &str) -> bool {
@@ -164,5 +178,22 @@ fn error(e: postgres::Error) -> Error {
                 None => e.to_string(),
             },
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn another_machine_is_one_named_or_addressed_off_loopback() {
+        let remote = |url: &str| remote(&url.parse::<Config>().unwrap());
+        assert!(!remote("postgres://u@127.0.0.1/db"));
+        assert!(!remote("postgres://u@localhost/db"));
+        assert!(!remote("postgres://u@[::1]/db"));
+        assert!(!remote("postgres:///db?host=/run/postgresql"));
+        assert!(remote("postgres://u@db.example/db"));
+        assert!(remote("postgres://u@localhost/db?hostaddr=203.0.113.5"));
+        assert!(remote("postgres:///db?hostaddr=203.0.113.5"));
     }
 }

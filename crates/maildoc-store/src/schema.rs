@@ -1,4 +1,4 @@
-//! The schema, as numbered migrations run on open in one transaction each. A database
+//! The schema, as numbered migrations run on open in one transaction. A database
 //! written by a newer maildoc (a higher version than this one knows) is refused, not changed.
 //!
 //! Tables:
@@ -143,45 +143,38 @@ CREATE TABLE alerts (
 CREATE INDEX alerts_at ON alerts(at_ms);
 ";
 
-/// Brings the database to [`VERSION`]: each missing migration in its own transaction,
-/// recorded in `maildoc_schema`. Refuses a database from a newer maildoc.
+/// Brings the database to [`VERSION`], all missing migrations in one transaction, recorded
+/// in `maildoc_schema`. Refuses a database from a newer maildoc.
 pub fn migrate(db: &mut dyn Backend) -> Result<i64, Error> {
-    db.batch(
-        "CREATE TABLE IF NOT EXISTS maildoc_schema (version BIGINT NOT NULL PRIMARY KEY, applied_ms BIGINT NOT NULL)",
-    )?;
-    let mut version = current(db)?;
-    if version > VERSION {
-        return Err(Error::Newer {
-            found: version,
-            known: VERSION,
-        });
-    }
-    let found = version;
-    for &(v, sqlite, postgres) in MIGRATIONS.iter().filter(|(v, ..)| *v > found) {
-        let script = match db.dialect() {
-            Dialect::Sqlite => sqlite,
-            Dialect::Postgres => postgres,
-        };
-        transaction(db, |db| {
-            // Two processes opening a new database at once: the second one waits for the
-            // first one's transaction and then finds the version already there. SQLite's
-            // write lock does that by itself; PostgreSQL needs a lock to wait on.
-            if db.dialect() == Dialect::Postgres {
-                db.query("SELECT pg_advisory_xact_lock(713002026)", &[])?;
-            }
-            if current(db)? >= v {
-                return Ok(());
-            }
-            db.batch(script)?;
+    transaction(db, |db| {
+        // Two processes opening a new database at once: the second waits for the first's
+        // transaction, then finds the schema there. SQLite's write lock (taken at BEGIN) does
+        // that by itself; PostgreSQL needs a lock to wait on.
+        if db.dialect() == Dialect::Postgres {
+            db.query("SELECT pg_advisory_xact_lock(713002026)", &[])?;
+        }
+        db.batch(
+            "CREATE TABLE IF NOT EXISTS maildoc_schema (version BIGINT NOT NULL PRIMARY KEY, applied_ms BIGINT NOT NULL)",
+        )?;
+        let found = current(db)?;
+        if found > VERSION {
+            return Err(Error::Newer {
+                found,
+                known: VERSION,
+            });
+        }
+        for &(v, sqlite, postgres) in MIGRATIONS.iter().filter(|(v, ..)| *v > found) {
+            db.batch(match db.dialect() {
+                Dialect::Sqlite => sqlite,
+                Dialect::Postgres => postgres,
+            })?;
             db.execute(
                 "INSERT INTO maildoc_schema (version, applied_ms) VALUES ($1, $2)",
                 &[Value::Int(v), Value::Int(crate::now_ms())],
             )?;
-            Ok(())
-        })?;
-        version = v;
-    }
-    Ok(version)
+        }
+        Ok(found.max(VERSION))
+    })
 }
 
 fn current(db: &mut dyn Backend) -> Result<i64, Error> {

@@ -4,8 +4,8 @@
 //! for one writer only.
 
 use crate::backend::{Backend, Row, Value, transaction};
-use crate::history::subject_id;
-use crate::{Alert, Error, Kind, Watch};
+use crate::history::{save_in, subject_id};
+use crate::{Alert, Error, Kind, Run, Watch, Watched};
 
 const WATCH_COLUMNS: &str =
     "SELECT w.id, s.kind, s.name, w.every_s, w.login, w.next_due_ms, w.last_run_id, w.created_ms
@@ -97,6 +97,48 @@ pub fn claim_due(
     Ok(claimed)
 }
 
+pub fn renew(db: &mut dyn Backend, owner: &str, until_ms: i64) -> Result<(), Error> {
+    db.execute(
+        "UPDATE watches SET lease_until_ms = $1 WHERE lease_owner = $2 AND lease_until_ms > 0",
+        &[Value::Int(until_ms), Value::from(owner)],
+    )?;
+    Ok(())
+}
+
+/// Keeps watches' runs, their alerts and their next times in one transaction.
+pub fn save_watched(
+    db: &mut dyn Backend,
+    items: &[Watched],
+) -> Result<Vec<(Run, Vec<Alert>)>, Error> {
+    transaction(db, |db| {
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            let run = save_in(db, &item.run)?;
+            let mut alerts = Vec::with_capacity(item.alerts.len());
+            for (code, detail) in &item.alerts {
+                alerts.push(insert_alert(
+                    db,
+                    run.kind,
+                    &run.subject,
+                    Some(run.id),
+                    run.at_ms,
+                    code,
+                    detail,
+                )?);
+            }
+            finish(
+                db,
+                item.watch_id,
+                &item.owner,
+                Some(run.id),
+                item.next_due_ms,
+            )?;
+            out.push((run, alerts));
+        }
+        Ok(out)
+    })
+}
+
 pub fn finish(
     db: &mut dyn Backend,
     id: i64,
@@ -143,28 +185,41 @@ pub fn add_alert(
     detail: &str,
 ) -> Result<Alert, Error> {
     transaction(db, |db| {
-        let sid = subject_id(db, kind, subject)?;
-        let id = crate::backend::scalar(
-            db,
-            "INSERT INTO alerts (subject_id, run_id, at_ms, code, detail) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            &[
-                Value::Int(sid),
-                Value::from(run_id),
-                Value::Int(at_ms),
-                Value::from(code),
-                Value::from(detail),
-            ],
-        )?
-        .map_or(0, |v| v.int());
-        Ok(Alert {
-            id,
-            kind,
-            subject: subject.to_owned(),
-            run_id,
-            at_ms,
-            code: code.to_owned(),
-            detail: detail.to_owned(),
-        })
+        insert_alert(db, kind, subject, run_id, at_ms, code, detail)
+    })
+}
+
+/// Inserts an alert inside the caller's transaction.
+fn insert_alert(
+    db: &mut dyn Backend,
+    kind: Kind,
+    subject: &str,
+    run_id: Option<i64>,
+    at_ms: i64,
+    code: &str,
+    detail: &str,
+) -> Result<Alert, Error> {
+    let sid = subject_id(db, kind, subject)?;
+    let id = crate::backend::scalar(
+        db,
+        "INSERT INTO alerts (subject_id, run_id, at_ms, code, detail) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        &[
+            Value::Int(sid),
+            Value::from(run_id),
+            Value::Int(at_ms),
+            Value::from(code),
+            Value::from(detail),
+        ],
+    )?
+    .map_or(0, |v| v.int());
+    Ok(Alert {
+        id,
+        kind,
+        subject: subject.to_owned(),
+        run_id,
+        at_ms,
+        code: code.to_owned(),
+        detail: detail.to_owned(),
     })
 }
 

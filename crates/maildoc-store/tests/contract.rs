@@ -6,7 +6,7 @@
 
 use maildoc_model::Severity;
 use maildoc_store::{
-    Error, Kind, Location, NewRun, Origin, Retention, RunFilter, SCHEMA_VERSION, Store,
+    Error, Kind, Location, NewRun, Origin, Retention, RunFilter, SCHEMA_VERSION, Store, Watched,
 };
 
 const DAY: i64 = 86_400_000;
@@ -47,6 +47,8 @@ contract!(
     alerts_are_kept_newest_first,
     opening_again_keeps_everything,
     a_batch_is_kept_in_order_in_one_transaction,
+    a_watched_run_its_alerts_and_next_time_are_kept_together,
+    a_renewed_lease_keeps_its_watch,
 );
 
 async fn sqlite() -> (Store, maildoc_testkit::scratch::Scratch) {
@@ -604,4 +606,79 @@ async fn a_batch_is_kept_in_order_in_one_transaction(store: Store) {
     assert_eq!(kept[0].report_id, kept[1].report_id);
     assert!(store.save_all(Vec::new()).await.unwrap().is_empty());
     assert_eq!(store.runs(RunFilter::default()).await.unwrap().len(), 3);
+}
+
+async fn a_watched_run_its_alerts_and_next_time_are_kept_together(store: Store) {
+    let w = store
+        .add_watch(Kind::Domain, "example.jp".into(), 3600, false, NOW)
+        .await
+        .unwrap();
+    store.claim_due("a".into(), NOW, 60_000, 10).await.unwrap();
+    let saved = store
+        .save_watched(vec![Watched {
+            run: run(Kind::Domain, "example.jp", NOW, &["mx-missing"], "{}"),
+            watch_id: w.id,
+            owner: "a".into(),
+            next_due_ms: NOW + 3_600_000,
+            alerts: vec![
+                ("new-error".into(), "{\"finding\":\"mx-missing\"}".into()),
+                ("record-changed".into(), "{}".into()),
+            ],
+        }])
+        .await
+        .unwrap();
+    let (kept, alerts) = &saved[0];
+    assert_eq!(kept.subject, "example.jp");
+    assert_eq!(alerts.len(), 2);
+    assert!(
+        alerts
+            .iter()
+            .all(|a| a.run_id == Some(kept.id) && a.at_ms == NOW)
+    );
+    assert_eq!(store.alerts(0, 10).await.unwrap().len(), 2);
+    let watch = store.watches().await.unwrap().remove(0);
+    assert_eq!(
+        (watch.next_due_ms, watch.last_run_id),
+        (NOW + 3_600_000, Some(kept.id))
+    );
+    // Its lease is given back: due again at its time, to anyone.
+    assert_eq!(
+        store
+            .claim_due("b".into(), NOW + 3_600_000, 60_000, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+async fn a_renewed_lease_keeps_its_watch(store: Store) {
+    store
+        .add_watch(Kind::Domain, "example.jp".into(), 3600, false, NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .claim_due("a".into(), NOW, 1_000, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    store.renew_leases("a".into(), NOW + 10_000).await.unwrap();
+    assert!(
+        store
+            .claim_due("b".into(), NOW + 2_000, 1_000, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .claim_due("b".into(), NOW + 10_001, 1_000, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }

@@ -244,8 +244,8 @@ impl App {
                 Outcome::Domain(r) => Some(Snapshot::Domain(r.clone())),
                 Outcome::Failed(_) => None,
             };
-            app.keep(snapshot.as_slice(), Origin::Web).await;
             task_job.finish(outcome, &task_id);
+            app.keep(snapshot.as_slice(), Origin::Web).await;
         });
         Ok((id, job))
     }

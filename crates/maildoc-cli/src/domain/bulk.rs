@@ -379,7 +379,12 @@ struct Keeper<'a> {
 impl<'a> Keeper<'a> {
     fn new(flags: &'a crate::history::HistoryFlags, lang: Lang) -> Keeper<'a> {
         let runtime = (!flags.no_history)
-            .then(|| tokio::runtime::Builder::new_current_thread().build().ok())
+            .then(|| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()
+            })
             .flatten();
         Keeper {
             flags,

@@ -9,6 +9,7 @@ use maildoc_model::domain::{DnsLookup, DomainReport};
 use maildoc_model::evidence::{StepKind, TlsHandshake};
 use maildoc_model::{ResolveOutcome, ServerEvidence};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// What a fact is about. The words for each are in the report crate's UI table
 /// (`history-fact-<name>`).
@@ -280,9 +281,30 @@ impl Facts {
         if let Some(bimi) = &report.bimi {
             self.lookup(FactName::Bimi, "", bimi);
         }
+        // By blocklist and whose address (the MX host's name, or the sending address): the
+        // addresses an MX name resolves to rotate. Listed when any address is; not listed
+        // when every answer says so; unknown otherwise.
+        let mut lists: BTreeMap<String, Vec<&DnsLookup>> = BTreeMap::new();
         for check in &report.dnsbl {
-            let scope = format!("{} {}", check.zone, check.address);
-            self.lookup(FactName::Dnsbl, &scope, &check.query);
+            let of = check.source.name(&report.domain);
+            lists
+                .entry(format!("{} {of}", check.zone))
+                .or_default()
+                .push(&check.query);
+        }
+        for (scope, answers) in lists {
+            let listed: Vec<String> = answers
+                .iter()
+                .filter(|a| a.outcome == ResolveOutcome::Found)
+                .flat_map(|a| a.records.iter().cloned())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            if !listed.is_empty() {
+                self.push(FactName::Dnsbl, &scope, listed.join(" "));
+            } else if answers.iter().all(|a| a.is_absent()) {
+                self.push(FactName::Dnsbl, &scope, String::new());
+            }
         }
         for server in &report.smtp {
             self.server(server);
