@@ -63,9 +63,13 @@ fn parse_url<'a>(url: &'a str, scheme: &str, default_port: u16) -> Result<Url<'a
     })
 }
 
-/// Fetches `url` (http only) and returns the body of a 200 answer.
-pub async fn get(url: &str, dns: &Dns, clock: &RunClock) -> Result<Vec<u8>, String> {
-    let u = parse_url(url, "http", 80)?;
+/// A TCP connection to the URL's host: its addresses through the run's resolver, tried in
+/// turn under the run's clock.
+async fn connect(
+    u: &Url<'_>,
+    dns: &Dns,
+    clock: &RunClock,
+) -> Result<tokio::net::TcpStream, String> {
     let found = dns.resolve(u.host, clock).await;
     let addrs: Vec<SocketAddr> = found
         .addresses
@@ -79,13 +83,19 @@ pub async fn get(url: &str, dns: &Dns, clock: &RunClock) -> Result<Vec<u8>, Stri
         ));
     }
     let (stream, attempts) = crate::tcp::connect(&addrs, clock).await;
-    let Some(mut stream) = stream else {
+    stream.ok_or_else(|| {
         let why = attempts
             .last()
             .map(|a| a.detail.clone())
             .unwrap_or_default();
-        return Err(format!("could not connect to {}:{}: {why}", u.host, u.port));
-    };
+        format!("could not connect to {}:{}: {why}", u.host, u.port)
+    })
+}
+
+/// Fetches `url` (http only) and returns the body of a 200 answer.
+pub async fn get(url: &str, dns: &Dns, clock: &RunClock) -> Result<Vec<u8>, String> {
+    let u = parse_url(url, "http", 80)?;
+    let mut stream = connect(&u, dns, clock).await?;
     let raw = tokio::time::timeout(clock.budget(FETCH_CAP), exchange(&mut stream, &u, MAX_BODY))
         .await
         .map_err(|_| "the issuer URL did not answer in time".to_string())?
@@ -287,23 +297,7 @@ pub async fn post(
     let mut request = request.into_bytes();
     request.extend_from_slice(body.as_bytes());
 
-    let found = dns.resolve(u.host, clock).await;
-    let addrs: Vec<SocketAddr> = found
-        .addresses
-        .iter()
-        .map(|ip| SocketAddr::new(*ip, u.port))
-        .collect();
-    if addrs.is_empty() {
-        return Err(format!("{} did not resolve: {}", u.host, found.detail));
-    }
-    let (stream, attempts) = crate::tcp::connect(&addrs, clock).await;
-    let Some(mut stream) = stream else {
-        let why = attempts
-            .last()
-            .map(|a| a.detail.clone())
-            .unwrap_or_default();
-        return Err(format!("could not connect to {}:{}: {why}", u.host, u.port));
-    };
+    let mut stream = connect(&u, dns, clock).await?;
     let work = async {
         if secure {
             let name = ServerName::try_from(u.host.to_string()).map_err(|e| e.to_string())?;

@@ -296,86 +296,69 @@ fn marker(severity: Severity, lang: Lang) -> &'static str {
 }
 
 fn diff_human(d: &Diff, lang: Lang) -> String {
-    let mut out = format!("{}\n{}\n", diff_title(d, lang), diff_span(d, lang));
-    if d.changes.is_empty() {
-        let _ = writeln!(out, "\n{}", ui::text("history-nothing-changed", lang));
-        return out;
-    }
-    for (key, list) in [
-        ("history-appeared", &d.changes.appeared),
-        ("history-resolved", &d.changes.resolved),
-    ] {
-        if !list.is_empty() {
-            let _ = writeln!(out, "\n{}", ui::text(key, lang));
-            for f in list {
-                let _ = writeln!(
-                    out,
-                    "  {} {}",
-                    marker(f.severity, lang),
-                    finding_words(f, lang)
-                );
-            }
-        }
-    }
-    if !d.changes.changed.is_empty() {
-        let _ = writeln!(out, "\n{}", ui::text("history-changed-facts", lang));
-        for c in &d.changes.changed {
-            let _ = writeln!(
-                out,
-                "  {}\n    {} {}\n    {} {}",
-                fact_words(c, lang),
-                ui::text("history-before", lang),
-                value_text(&c.before, lang),
-                ui::text("history-after", lang),
-                value_text(&c.after, lang),
-            );
-        }
-    }
-    out
+    diff_text(d, lang, false)
 }
 
 fn diff_markdown(d: &Diff, lang: Lang) -> String {
-    let mut out = format!(
-        "## {}\n\n{}\n",
-        cell(&diff_title(d, lang)),
-        diff_span(d, lang)
-    );
+    diff_text(d, lang, true)
+}
+
+/// A diff as text for a person, or as Markdown (`md`) for a ticket.
+fn diff_text(d: &Diff, lang: Lang, md: bool) -> String {
+    let (title, span) = (diff_title(d, lang), diff_span(d, lang));
+    let mut out = if md {
+        format!("## {}\n\n{span}\n", cell(&title))
+    } else {
+        format!("{title}\n{span}\n")
+    };
     if d.changes.is_empty() {
         let _ = writeln!(out, "\n{}", ui::text("history-nothing-changed", lang));
         return out;
     }
+    let heading = |key: &str| {
+        if md {
+            format!("\n### {}\n", ui::text(key, lang))
+        } else {
+            format!("\n{}", ui::text(key, lang))
+        }
+    };
     for (key, list) in [
         ("history-appeared", &d.changes.appeared),
         ("history-resolved", &d.changes.resolved),
     ] {
         if !list.is_empty() {
-            let _ = writeln!(out, "\n### {}\n", ui::text(key, lang));
+            let _ = writeln!(out, "{}", heading(key));
             for f in list {
-                let _ = writeln!(
-                    out,
-                    "- {} {}",
-                    marker(f.severity, lang),
-                    cell(&finding_words(f, lang))
-                );
+                let words = finding_words(f, lang);
+                let (bullet, words) = if md {
+                    ("-", cell(&words))
+                } else {
+                    (" ", words)
+                };
+                let _ = writeln!(out, "{bullet} {} {words}", marker(f.severity, lang));
             }
         }
     }
     if !d.changes.changed.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n### {}\n\n| | {} | {} |\n|---|---|---|",
-            ui::text("history-changed-facts", lang),
+        let _ = writeln!(out, "{}", heading("history-changed-facts"));
+        let (before, after) = (
             ui::text("history-before", lang),
             ui::text("history-after", lang),
         );
+        if md {
+            let _ = writeln!(out, "| | {before} | {after} |\n|---|---|---|");
+        }
         for c in &d.changes.changed {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} |",
-                cell(&fact_words(c, lang)),
-                cell(&value_text(&c.before, lang)),
-                cell(&value_text(&c.after, lang)),
+            let (what, old, new) = (
+                fact_words(c, lang),
+                value_text(&c.before, lang),
+                value_text(&c.after, lang),
             );
+            let _ = if md {
+                writeln!(out, "| {} | {} | {} |", cell(&what), cell(&old), cell(&new))
+            } else {
+                writeln!(out, "  {what}\n    {before} {old}\n    {after} {new}")
+            };
         }
     }
     out

@@ -106,6 +106,11 @@ pub trait Backend: Send {
 
     /// Runs a script of statements without parameters (the schema's migrations).
     fn batch(&mut self, sql: &str) -> Result<(), Error>;
+
+    /// The connection is gone (the server closed it); a file never is.
+    fn is_closed(&self) -> bool {
+        false
+    }
 }
 
 /// Runs `work` in one transaction: committed when it succeeds, rolled back otherwise, so a

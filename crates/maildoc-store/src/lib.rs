@@ -295,8 +295,15 @@ impl Store {
                     }
                 };
                 // Runs each job in turn until every Store clone is dropped; the connection
-                // closes on this thread.
+                // closes on this thread. A connection the server closed (a restart, an
+                // idle timeout) is opened again before the next job; until that works,
+                // each job gets the error of the closed one.
                 while let Ok(job) = queue.recv() {
+                    if db.is_closed()
+                        && let Ok(fresh) = open_backend(&loc)
+                    {
+                        db = fresh;
+                    }
                     job(db.as_mut());
                 }
             })
@@ -455,20 +462,6 @@ impl Store {
         next_due_ms: i64,
     ) -> Result<(), Error> {
         self.with(move |db| watch::finish(db, id, &owner, run_id, next_due_ms))
-            .await
-    }
-
-    /// Records an alert.
-    pub async fn add_alert(
-        &self,
-        kind: Kind,
-        subject: String,
-        run_id: Option<i64>,
-        at_ms: i64,
-        code: String,
-        detail: String,
-    ) -> Result<Alert, Error> {
-        self.with(move |db| watch::add_alert(db, kind, &subject, run_id, at_ms, &code, &detail))
             .await
     }
 

@@ -131,6 +131,10 @@ impl Backend for Postgres {
     fn batch(&mut self, sql: &str) -> Result<(), Error> {
         self.client.batch_execute(sql).map_err(error)
     }
+
+    fn is_closed(&self) -> bool {
+        self.client.is_closed()
+    }
 }
 
 fn bind(params: &[Value]) -> Vec<Box<dyn ToSql + Sync>> {

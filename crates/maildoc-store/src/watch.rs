@@ -175,20 +175,6 @@ fn watch(row: Row) -> Watch {
     }
 }
 
-pub fn add_alert(
-    db: &mut dyn Backend,
-    kind: Kind,
-    subject: &str,
-    run_id: Option<i64>,
-    at_ms: i64,
-    code: &str,
-    detail: &str,
-) -> Result<Alert, Error> {
-    transaction(db, |db| {
-        insert_alert(db, kind, subject, run_id, at_ms, code, detail)
-    })
-}
-
 /// Inserts an alert inside the caller's transaction.
 fn insert_alert(
     db: &mut dyn Backend,

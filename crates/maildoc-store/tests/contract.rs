@@ -502,34 +502,41 @@ async fn two_stores_on_one_database_never_claim_a_watch_twice(store: Store) {
 }
 
 async fn alerts_are_kept_newest_first(store: Store) {
-    store
-        .add_alert(
+    let mut raised = Vec::new();
+    for (kind, subject, at, code, detail) in [
+        (
             Kind::Domain,
-            "example.jp".into(),
-            Some(3),
+            "example.jp",
             NOW - 10,
-            "record-changed".into(),
-            "{\"record\":\"spf\"}".into(),
-        )
-        .await
-        .unwrap();
-    let b = store
-        .add_alert(
-            Kind::Check,
-            "taro@example.jp".into(),
-            None,
-            NOW,
-            "cert-expiring".into(),
-            "{}".into(),
-        )
-        .await
-        .unwrap();
+            "record-changed",
+            "{\"record\":\"spf\"}",
+        ),
+        (Kind::Check, "taro@example.jp", NOW, "cert-expiring", "{}"),
+    ] {
+        let w = store
+            .add_watch(kind, subject.into(), 3600, false, at)
+            .await
+            .unwrap();
+        store.claim_due("a".into(), at, 60_000, 10).await.unwrap();
+        let mut saved = store
+            .save_watched(vec![Watched {
+                run: run(kind, subject, at, &[], "{}"),
+                watch_id: w.id,
+                owner: "a".into(),
+                next_due_ms: at + 3_600_000,
+                alerts: vec![(code.into(), detail.into())],
+            }])
+            .await
+            .unwrap();
+        raised.push(saved.remove(0));
+    }
     let all = store.alerts(0, 10).await.unwrap();
     assert_eq!(all.len(), 2);
-    assert_eq!(all[0], b);
+    assert_eq!(all[0], raised[1].1[0]);
     assert_eq!(all[1].detail, "{\"record\":\"spf\"}");
-    assert_eq!(all[1].run_id, Some(3));
-    assert_eq!(store.alerts(NOW - 5, 10).await.unwrap(), [b]);
+    assert_eq!(all[1].run_id, Some(raised[0].0.id));
+    assert_eq!(all[1].kind, Kind::Domain);
+    assert_eq!(store.alerts(NOW - 5, 10).await.unwrap(), [all[0].clone()]);
 }
 
 async fn opening_again_keeps_everything(store: Store) {
@@ -541,6 +548,36 @@ async fn opening_again_keeps_everything(store: Store) {
     drop(store);
     let reopened = Store::open(&location).await.unwrap();
     assert_eq!(reopened.run(saved.id).await.unwrap(), Some(saved));
+}
+
+/// The server closes the store's connection (a restart does the same): a request may fail
+/// with it, the next ones work on a new connection.
+#[tokio::test]
+#[ignore = "needs the lab (PostgreSQL): lab/lab.sh start"]
+async fn a_closed_postgresql_connection_is_opened_again() {
+    let store = postgres().await;
+    store
+        .save(run(Kind::Check, "taro@example.jp", NOW, &[], "{}"))
+        .await
+        .unwrap();
+    let Location::Postgres(url) = store.location().clone() else {
+        unreachable!("a PostgreSQL store")
+    };
+    tokio::task::spawn_blocking(move || {
+        let mut client = ::postgres::Client::connect(&url, ::postgres::NoTls).unwrap();
+        let closed = client
+            .query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE datname = current_database() AND application_name = 'maildoc' AND pid <> pg_backend_pid()",
+                &[],
+            )
+            .unwrap();
+        assert_eq!(closed.len(), 1, "the store's one connection");
+    })
+    .await
+    .unwrap();
+    let _ = store.runs(RunFilter::default()).await;
+    assert_eq!(store.runs(RunFilter::default()).await.unwrap().len(), 1);
 }
 
 #[tokio::test]
