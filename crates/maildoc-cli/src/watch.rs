@@ -218,23 +218,8 @@ fn target(text: &str, lang: Lang) -> Result<(Kind, String), String> {
         .map_err(|words| words(lang))
 }
 
-/// `30m`, `1h`, `1d`, `90s`: seconds, at least a minute.
-fn every(text: &str) -> Option<i64> {
-    let t = text.trim();
-    let unit = t.chars().last()?;
-    let n: i64 = t[..t.len() - unit.len_utf8()].parse().ok()?;
-    let secs = match unit {
-        's' => n,
-        'm' => n.checked_mul(60)?,
-        'h' => n.checked_mul(3_600)?,
-        'd' => n.checked_mul(86_400)?,
-        _ => return None,
-    };
-    (60..=366 * 86_400).contains(&secs).then_some(secs)
-}
-
 async fn add(history: &History, a: AddArgs, lang: Lang) -> ExitCode {
-    let Some(every_s) = every(&a.every) else {
+    let Some(every_s) = maildoc_engine::watch::parse_every(&a.every) else {
         return crate::usage_error(lang, "error-watch-every", &a.every);
     };
     let texts = match (&a.subject, &a.from) {
@@ -456,21 +441,6 @@ async fn run_once(history: &History, a: RunArgs, lang: Lang) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_period_is_typed_as_a_number_and_a_unit() {
-        assert_eq!(every("1h"), Some(3_600));
-        assert_eq!(every("30m"), Some(1_800));
-        assert_eq!(every("2d"), Some(172_800));
-        assert_eq!(every("90s"), Some(90));
-        assert_eq!(every("10s"), None, "at least a minute");
-        assert_eq!(every("400d"), None, "at most a year");
-        assert_eq!(every("h"), None);
-        assert_eq!(every(""), None);
-        assert_eq!(every("1x"), None);
-        assert_eq!(every("1時"), None);
-        assert_eq!(every("１h"), None);
-    }
 
     #[test]
     fn a_passwords_file_others_can_read_is_refused() {

@@ -247,6 +247,22 @@ pub fn alerts(
     out
 }
 
+/// A watch's period as typed (`30m`, `1h`, `1d`, `90s`), in seconds: from a minute to a
+/// year.
+pub fn parse_every(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let unit = t.chars().last()?;
+    let n: i64 = t[..t.len() - unit.len_utf8()].parse().ok()?;
+    let secs = match unit {
+        's' => n,
+        'm' => n.checked_mul(60)?,
+        'h' => n.checked_mul(3_600)?,
+        'd' => n.checked_mul(86_400)?,
+        _ => return None,
+    };
+    (60..=366 * 86_400).contains(&secs).then_some(secs)
+}
+
 /// When a watch runs next: its period after `now_ms`, plus its own share of up to a tenth
 /// of the period (fixed per watch, so the watches of a long list stay spread out).
 pub fn next_due(watch: &Watch, now_ms: i64) -> i64 {
@@ -541,6 +557,21 @@ mod tests {
             codes(&alerts(None, &broken, 0, 14)),
             [AlertCode::NewError, AlertCode::Listed]
         );
+    }
+
+    #[test]
+    fn a_period_is_typed_as_a_number_and_a_unit() {
+        assert_eq!(parse_every("1h"), Some(3_600));
+        assert_eq!(parse_every("30m"), Some(1_800));
+        assert_eq!(parse_every("2d"), Some(172_800));
+        assert_eq!(parse_every("90s"), Some(90));
+        assert_eq!(parse_every("10s"), None, "at least a minute");
+        assert_eq!(parse_every("400d"), None, "at most a year");
+        assert_eq!(parse_every("h"), None);
+        assert_eq!(parse_every(""), None);
+        assert_eq!(parse_every("1x"), None);
+        assert_eq!(parse_every("1時"), None);
+        assert_eq!(parse_every("１h"), None);
     }
 
     #[test]

@@ -428,7 +428,8 @@ fn status(worst: Option<Severity>) -> &'static str {
     }
 }
 
-fn subject_href(subject: &str, lang: Lang) -> String {
+/// The timeline's address of a subject.
+pub fn subject_href(subject: &str, lang: Lang) -> String {
     let mut encoded = String::new();
     for b in subject.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
@@ -455,10 +456,71 @@ fn lookup_form(subject: &str, lang: Lang) -> String {
     )
 }
 
+/// A watch in one line: what, how often, when next.
+fn watch_line(w: &Watch, lang: Lang) -> String {
+    ui::fill(
+        "watch-line",
+        lang,
+        &[
+            ("subject", &w.subject),
+            ("kind", kind_word(w.kind, lang)),
+            ("every", &every_text(w.every_s)),
+            ("next", &when(w.next_due_ms)),
+        ],
+    )
+}
+
+/// The periods the page offers for a new watch.
+const WATCH_PERIODS: &[&str] = &["1h", "6h", "1d"];
+
+/// The timeline's watch control: "watch this" with a period, or how it is watched with
+/// "stop watching". Both post with the page's CSRF token.
+fn watch_form(subject: &str, watch: Option<&Watch>, csrf: &str, lang: Lang) -> String {
+    let hidden = format!(
+        "<input type=\"hidden\" name=\"_csrf\" value=\"{}\">\n\
+         <input type=\"hidden\" name=\"lang\" value=\"{}\">\n\
+         <input type=\"hidden\" name=\"subject\" value=\"{}\">",
+        e(csrf),
+        lang.as_str(),
+        e(subject)
+    );
+    match watch {
+        Some(w) => format!(
+            "<section class=\"watch\" data-watched=\"true\">\n<p>{}</p>\n\
+             <form method=\"post\" action=\"/history/unwatch\">\n{hidden}\n\
+             <button type=\"submit\" class=\"secondary\">{}</button>\n</form>\n</section>\n",
+            e(&watch_line(w, lang)),
+            e(ui::text("web-watch-stop", lang)),
+        ),
+        None => {
+            let options: String = WATCH_PERIODS
+                .iter()
+                .map(|p| {
+                    format!(
+                        "<option value=\"{p}\">{}</option>",
+                        e(ui::text(&format!("web-watch-every-{p}"), lang))
+                    )
+                })
+                .collect();
+            format!(
+                "<section class=\"watch\" data-watched=\"false\">\n<p class=\"note\">{}</p>\n\
+                 <form method=\"post\" action=\"/history/watch\">\n{hidden}\n\
+                 <p class=\"field\"><label for=\"every\">{}</label>\n\
+                 <select id=\"every\" name=\"every\">{options}</select></p>\n\
+                 <p><button type=\"submit\">{}</button></p>\n</form>\n</section>\n",
+                e(ui::text("web-watch-lead", lang)),
+                e(ui::text("web-watch-every", lang)),
+                e(ui::text("web-watch-start", lang)),
+            )
+        }
+    }
+}
+
 /// `/history`: every subject with runs, the most recent first.
 pub fn index_page(
     subjects: &[Subject],
     alerts: &[Alert],
+    watches: &[Watch],
     error: Option<&str>,
     lang: Lang,
 ) -> String {
@@ -488,6 +550,23 @@ pub fn index_page(
                 e(&a.code),
                 e(&when(a.at_ms)),
                 e(&alert_line(a, lang))
+            );
+        }
+        body.push_str("</ul>\n");
+    }
+    if !watches.is_empty() {
+        let _ = writeln!(
+            body,
+            "<h2>{}</h2>\n<ul class=\"watches\">",
+            e(ui::text("web-watch-heading", lang))
+        );
+        for w in watches {
+            let _ = writeln!(
+                body,
+                "<li data-watch=\"{subject}\"><a href=\"{href}\">{line}</a></li>",
+                subject = e(&w.subject),
+                href = e(&subject_href(&w.subject, lang)),
+                line = e(&watch_line(w, lang)),
             );
         }
         body.push_str("</ul>\n");
@@ -527,7 +606,14 @@ pub fn index_page(
 
 /// `/history?subject=…`: the subject's runs, newest first, each with what changed since
 /// the run before it.
-pub fn timeline_page(subject: &str, timeline: &[TimelineRun], days: &[Day], lang: Lang) -> String {
+pub fn timeline_page(
+    subject: &str,
+    timeline: &[TimelineRun],
+    days: &[Day],
+    watch: Option<&Watch>,
+    csrf: &str,
+    lang: Lang,
+) -> String {
     let title = ui::fill("history-title", lang, &[("subject", subject)]);
     let mut body = format!(
         "<h1>{}</h1>\n<p><a href=\"/history?lang={}\">{}</a></p>\n",
@@ -535,6 +621,7 @@ pub fn timeline_page(subject: &str, timeline: &[TimelineRun], days: &[Day], lang
         lang.as_str(),
         e(ui::text("web-history-all", lang))
     );
+    body.push_str(&watch_form(subject, watch, csrf, lang));
     if timeline.is_empty() && days.is_empty() {
         let _ = writeln!(body, "<p>{}</p>", e(ui::text("history-empty", lang)));
     }
@@ -731,20 +818,7 @@ pub fn watches(list: &[Watch], format: Format, lang: Lang) -> String {
             }
             let mut out = String::new();
             for w in list {
-                let _ = writeln!(
-                    out,
-                    "{}",
-                    ui::fill(
-                        "watch-line",
-                        lang,
-                        &[
-                            ("subject", &w.subject),
-                            ("kind", kind_word(w.kind, lang)),
-                            ("every", &every_text(w.every_s)),
-                            ("next", &when(w.next_due_ms)),
-                        ],
-                    )
-                );
+                let _ = writeln!(out, "{}", watch_line(w, lang));
             }
             out
         }
@@ -833,6 +907,10 @@ mod tests {
             }
             for kind in Kind::ALL {
                 assert_ne!(kind_word(kind, lang), "?", "{kind:?}");
+            }
+            for p in WATCH_PERIODS {
+                let key = format!("web-watch-every-{p}");
+                assert_ne!(ui::text(&key, lang), "?", "{key}");
             }
             for code in AlertCode::ALL {
                 let key = format!("alert-{}", code.as_str());

@@ -4,10 +4,10 @@
 
 use crate::App;
 use crate::pages::{PageQuery, query_lang};
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use maildoc_engine::history::{Origin, Snapshot};
+use maildoc_engine::history::{Kind, Origin, Snapshot};
 use maildoc_report::{Lang, ui};
 use serde::Deserialize;
 
@@ -59,29 +59,117 @@ pub(crate) async fn page(
     let subject = q.subject.trim();
     if subject.is_empty() {
         let since = maildoc_engine::history::now_ms(app.0.config.env.clock()) - ALERT_DAYS_MS;
-        let alerts = history.store().alerts(since, ALERTS_SHOWN).await;
-        return match (history.store().subjects().await, alerts) {
-            (Ok(subjects), Ok(alerts)) => Html(maildoc_report::history::index_page(
-                &subjects, &alerts, None, lang,
+        let store = history.store();
+        let found = async {
+            Ok::<_, maildoc_engine::history::StoreError>((
+                store.subjects().await?,
+                store.alerts(since, ALERTS_SHOWN).await?,
+                store.watches().await?,
+            ))
+        };
+        return match found.await {
+            Ok((subjects, alerts, watches)) => Html(maildoc_report::history::index_page(
+                &subjects, &alerts, &watches, None, lang,
             ))
             .into_response(),
-            (Err(e), _) | (_, Err(e)) => {
-                refused(&maildoc_report::history::store_error(&e, lang), lang)
-            }
+            Err(e) => refused(&maildoc_report::history::store_error(&e, lang), lang),
         };
     }
     let Some(subject) = normalized(subject) else {
         let words = ui::fill("web-history-not-subject", lang, &[("subject", subject)]);
         return refused(&words, lang);
     };
-    let timeline = history.timeline(&subject, TIMELINE_RUNS).await;
-    let days = history.store().days(None, Some(subject.clone())).await;
-    match (timeline, days) {
-        (Ok(timeline), Ok(days)) => Html(maildoc_report::history::timeline_page(
-            &subject, &timeline, &days, lang,
+    let found = async {
+        Ok::<_, maildoc_engine::history::StoreError>((
+            history.timeline(&subject, TIMELINE_RUNS).await?,
+            history.store().days(None, Some(subject.clone())).await?,
+            history.store().watches().await?,
         ))
-        .into_response(),
-        (Err(e), _) | (_, Err(e)) => refused(&maildoc_report::history::store_error(&e, lang), lang),
+    };
+    match found.await {
+        Ok((timeline, days, watches)) => {
+            let watch = watches.iter().find(|w| w.subject == subject);
+            Html(maildoc_report::history::timeline_page(
+                &subject,
+                &timeline,
+                &days,
+                watch,
+                &app.0.csrf,
+                lang,
+            ))
+            .into_response()
+        }
+        Err(e) => refused(&maildoc_report::history::store_error(&e, lang), lang),
+    }
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct WatchInput {
+    lang: Option<String>,
+    subject: String,
+    every: String,
+}
+
+/// `POST /history/watch`: watch the subject (`every`: `1h`, `6h`, `1d`, ...), then back to
+/// its timeline. The server's watch rounds run it.
+pub(crate) async fn watch(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(input): Form<WatchInput>,
+) -> Response {
+    change_watch(&app, &headers, &input, true).await
+}
+
+/// `POST /history/unwatch`: stop watching the subject (its runs stay).
+pub(crate) async fn unwatch(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(input): Form<WatchInput>,
+) -> Response {
+    change_watch(&app, &headers, &input, false).await
+}
+
+async fn change_watch(app: &App, headers: &HeaderMap, input: &WatchInput, on: bool) -> Response {
+    let lang = crate::lang::of_form(app, headers, input.lang.as_deref());
+    let Some(history) = &app.0.config.history else {
+        return refused(ui::text("web-history-off", lang), lang);
+    };
+    let Some(subject) = normalized(input.subject.trim()) else {
+        let words = ui::fill(
+            "web-history-not-subject",
+            lang,
+            &[("subject", input.subject.trim())],
+        );
+        return refused(&words, lang);
+    };
+    let kind = if subject.contains('@') {
+        Kind::Check
+    } else {
+        Kind::Domain
+    };
+    let store = history.store();
+    let done = if on {
+        let Some(every_s) = maildoc_engine::watch::parse_every(&input.every) else {
+            return refused(
+                &ui::fill("error-watch-every", lang, &[("detail", &input.every)]),
+                lang,
+            );
+        };
+        let now = maildoc_engine::history::now_ms(app.0.config.env.clock());
+        store
+            .add_watch(kind, subject.clone(), every_s, true, now)
+            .await
+            .map(|_| ())
+    } else {
+        store.remove_watch(kind, subject.clone()).await.map(|_| ())
+    };
+    match done {
+        Ok(()) => {
+            let to = maildoc_report::history::subject_href(&subject, lang);
+            (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
+        }
+        Err(e) => refused(&maildoc_report::history::store_error(&e, lang), lang),
     }
 }
 
@@ -102,6 +190,7 @@ fn refused(words: &str, lang: Lang) -> Response {
     (
         StatusCode::UNPROCESSABLE_ENTITY,
         Html(maildoc_report::history::index_page(
+            &[],
             &[],
             &[],
             Some(words),

@@ -78,6 +78,8 @@ pub fn router(config: Config, listen: SocketAddr) -> Router {
         .route("/karte", get(pages::karte_form).post(pages::karte))
         .route("/karte/download", post(pages::karte_download))
         .route("/history", get(history::page))
+        .route("/history/watch", post(history::watch))
+        .route("/history/unwatch", post(history::unwatch))
         .route("/jobs/{id}/events", get(jobs::events))
         .route("/jobs/{id}/report.md", get(jobs::markdown))
         .route("/jobs/{id}/report.json", get(jobs::json))

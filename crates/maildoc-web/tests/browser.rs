@@ -168,6 +168,22 @@ fn look_back(s: &Session<'_>, addr: SocketAddr, lang: &str, cases: &[Case]) {
         );
     }
     photograph(s, "history-timeline", lang);
+    // Watched from the page (the other language's walk may have watched it already: then
+    // it is stopped).
+    let (button, after) = if s.find_all("section.watch[data-watched=false]").is_empty() {
+        (
+            "form[action='/history/unwatch'] button",
+            "section.watch[data-watched=false]",
+        )
+    } else {
+        (
+            "form[action='/history/watch'] button",
+            "section.watch[data-watched=true]",
+        )
+    };
+    s.click(&s.find(button));
+    assert!(s.wait_for(after, Duration::from_secs(5)), "{}", s.source());
+    photograph(s, "history-watch", lang);
 }
 
 /// A whole triage as a person clicks it: from the start page's "mail does not arrive", the

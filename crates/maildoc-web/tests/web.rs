@@ -909,6 +909,50 @@ fn the_history_pages_show_each_run_and_what_changed() {
     assert_no_password("the history index", &index.body);
     assert_no_password("the timeline", &timeline.body);
 
+    // Watched from the page: the form posts with the page's token and comes back to the
+    // timeline, which says how it is watched; the index lists it; then it is stopped.
+    assert!(timeline.body.contains("data-watched=\"false\""));
+    assert!(timeline.body.contains("action=\"/history/watch\""));
+    let watch = |path: &str, token: &str| {
+        post_form(
+            addr,
+            path,
+            &[],
+            &[
+                ("_csrf", token),
+                ("lang", "en"),
+                ("subject", "Taro@Example.JP"),
+                ("every", "6h"),
+            ],
+        )
+    };
+    assert_eq!(watch("/history/watch", "not-the-token").status, 403);
+    let added = watch("/history/watch", &token);
+    assert_eq!(added.status, 303, "{}", added.body);
+    assert_eq!(
+        added.header("location"),
+        Some("/history?subject=taro%40example.jp&lang=en")
+    );
+    let watched = get(addr, "/history?subject=taro%40example.jp&lang=en").body;
+    assert!(watched.contains("data-watched=\"true\""), "{watched}");
+    assert!(watched.contains("every 6h"), "{watched}");
+    let index = get(addr, "/history?lang=en").body;
+    assert_eq!(data(&index, "watch"), vec!["taro@example.jp"]);
+    assert_eq!(watch("/history/unwatch", &token).status, 303);
+    let stopped = get(addr, "/history?subject=taro%40example.jp&lang=en").body;
+    assert!(stopped.contains("data-watched=\"false\""));
+    let bad_every = post_form(
+        addr,
+        "/history/watch",
+        &[],
+        &[
+            ("_csrf", &token),
+            ("subject", "example.jp"),
+            ("every", "5s"),
+        ],
+    );
+    assert_eq!(bad_every.status, 422);
+
     let nothing = get(addr, "/history?subject=nobody%40example.jp&lang=en");
     assert_eq!(nothing.status, 200);
     assert!(nothing.body.contains("No runs kept yet"));
