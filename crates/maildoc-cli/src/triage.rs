@@ -220,15 +220,7 @@ pub fn run(
             );
         }
     }
-    let kept: Vec<Snapshot> = (outcome.report.clone().map(|r| Snapshot::Check(Box::new(r))))
-        .into_iter()
-        .chain(
-            outcome
-                .domain_report
-                .clone()
-                .map(|r| Snapshot::Domain(Box::new(r))),
-        )
-        .collect();
+    let kept = Snapshot::of_triage(&outcome);
     history.keep_blocking(Clock::System, &kept, Origin::Triage, lang);
     let text = match args.format {
         SummaryFormat::Text => maildoc_report::triage::summary_text(&outcome, lang, args.client),

@@ -55,6 +55,16 @@ impl Snapshot {
         }
     }
 
+    /// The reports a triage gathered: its account check and its sender's domain check.
+    pub fn of_triage(outcome: &crate::triage::Outcome) -> Vec<Snapshot> {
+        let check = outcome.report.clone().map(|r| Snapshot::Check(Box::new(r)));
+        let domain = outcome
+            .domain_report
+            .clone()
+            .map(|r| Snapshot::Domain(Box::new(r)));
+        check.into_iter().chain(domain).collect()
+    }
+
     pub fn findings(&self) -> &[Finding] {
         match self {
             Snapshot::Check(r) => &r.findings,

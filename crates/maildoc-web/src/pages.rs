@@ -670,17 +670,8 @@ impl App {
             maildoc_engine::triage::check_sender_domain(env, outcome, &domain, timeout, |_| {})
                 .await;
         }
-        let kept: Vec<Snapshot> = (outcome.report.clone())
-            .map(|r| Snapshot::Check(Box::new(r)))
-            .into_iter()
-            .chain(
-                outcome
-                    .domain_report
-                    .clone()
-                    .map(|r| Snapshot::Domain(Box::new(r))),
-            )
-            .collect();
-        self.keep(&kept, Origin::Triage).await;
+        self.keep(&Snapshot::of_triage(outcome), Origin::Triage)
+            .await;
         Ok(())
     }
 }
