@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # maildoc test lab: real Dovecot, Postfix and NSD on loopback addresses, an HTTPS server
 # of autoconfig files for settings discovery, and a PostgreSQL server (a fresh cluster per
-# start, run as the Debian "postgres" user) for the history store.
+# start, run as the Debian "postgres" user; plain TCP and TLS as pg.lab.example) for the
+# history store.
 #
 #   lab/lab.sh install            install the Debian packages (only if missing)
 #   lab/lab.sh start  [STATE_DIR] (re)generate PKI + configs, start everything
@@ -17,7 +18,8 @@
 # system-wide changes are: the packages, a system user "maildoclab", and (while
 # running) one nftables table "inet maildoc_lab" dropping SYNs to 127.0.2.20:25.
 # PostgreSQL's cluster is STATE_DIR/postgres (a link to /tmp/maildoc-lab-pg.* when the
-# postgres user cannot reach STATE_DIR); its unix socket is in there too.
+# postgres user cannot reach STATE_DIR); its unix socket, and a copy of its certificate and
+# key (owned by postgres), are in there too.
 set -euo pipefail
 
 LAB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -71,8 +73,10 @@ IP_AUTOCONFIG=127.0.2.42
 IP_MTASTS=127.0.2.43
 IP_DNS=127.0.2.53
 # PostgreSQL: the role maildoc (password generated per start) owns the database maildoc.
+# TLS as pg.lab.example (a name without a DNS record: clients give hostaddr=$IP_POSTGRES).
 IP_POSTGRES=127.0.2.44
 PG_PORT=5432
+PG_TLS_NAME=pg.lab.example
 PG_USER=postgres
 PG_ROLE=maildoc
 
@@ -575,6 +579,9 @@ write_env() {
             echo "$key=$pass"
         done
         echo "MAILDOC_LAB_PG_URL=postgres://$PG_ROLE:$PG_PASSWORD@$IP_POSTGRES:$PG_PORT/$PG_ROLE"
+        # The same server over TLS: the certificate is checked against $PG_TLS_NAME (no DNS
+        # record; hostaddr gives the address), issued under MAILDOC_LAB_CA.
+        echo "MAILDOC_LAB_PG_TLS_URL=postgres://$PG_ROLE:$PG_PASSWORD@$PG_TLS_NAME:$PG_PORT/$PG_ROLE?hostaddr=$IP_POSTGRES&sslmode=require&sslrootcert=$d/ca/root.crt"
         echo "MAILDOC_LAB_PG_PASSWORD=$PG_PASSWORD"
         echo "MAILDOC_LAB_PG_DATA=$(pg_data "$d")"
     } > "$tmp"
@@ -585,7 +592,8 @@ write_env() {
 # ============================================================================
 # postgres: a fresh cluster per start, run as the Debian "postgres" user (initdb
 # refuses root), on $IP_POSTGRES:$PG_PORT. The superuser logs in only by peer on the
-# unix socket (in the cluster's directory); everyone else by SCRAM password over TCP.
+# unix socket (in the cluster's directory); everyone else by SCRAM password over TCP, plain
+# or TLS (the certificate of $PG_TLS_NAME, lib/certs.sh's "pg").
 # ============================================================================
 
 # pg_bin [DATA]: the directory of the server binaries: DATA's version when given, else the
@@ -639,7 +647,8 @@ print(f"SCRAM-SHA-256${n}:{b64(salt)}${b64(stored)}:{b64(server)}")'
 }
 
 # pg_prepare DIR: the binaries (PG_BIN), the role's password (PG_PASSWORD) and the cluster's
-# directory, owned by the postgres user. Quick; pg_setup does the slow part.
+# directory, owned by the postgres user, with the server's certificate chain and key in its
+# tls/ (the PKI must be made). Quick; pg_setup does the slow part.
 pg_prepare() {
     local d=$1 pg=$1/postgres
     PG_BIN=$(pg_bin) || die "no PostgreSQL server (initdb, pg_ctl) in /usr/lib/postgresql/*/bin"
@@ -651,9 +660,15 @@ pg_prepare() {
         ln -s "$pg" "$d/postgres"
         log "$PG_USER cannot reach $d; the PostgreSQL cluster lives in $pg"
     fi
-    mkdir -p "$pg/run"
+    mkdir -p "$pg/run" "$pg/tls"
+    # The server sends the leaf and the intermediate (a client trusting only the root can
+    # verify); it refuses a key file that is not its own with mode 0600.
+    cp "$d/certs/pg.chain.pem" "$pg/tls/server.crt"
+    cp "$d/certs/pg.key" "$pg/tls/server.key"
     chown -R "$PG_USER:" "$pg"
-    chmod 755 "$pg" "$pg/run"
+    chmod 755 "$pg" "$pg/run" "$pg/tls"
+    chmod 644 "$pg/tls/server.crt"
+    chmod 600 "$pg/tls/server.key"
     # Letters and digits only: nothing to escape in the URL, nothing shared with the mail passwords.
     PG_PASSWORD=$(openssl rand -base64 48 | tr -dc 'A-Za-z0-9' | cut -c1-24)
     ((${#PG_PASSWORD} == 24)) || die "could not generate the PostgreSQL password"
@@ -681,11 +696,16 @@ shared_buffers = 32MB
 fsync = off
 full_page_writes = off
 password_encryption = scram-sha-256
-ssl = off
+# TLS for clients that ask for it (plain TCP stays open): the certificate of $PG_TLS_NAME
+# with the lab's intermediate; no client certificates.
+ssl = on
+ssl_cert_file = '$pg/tls/server.crt'
+ssl_key_file = '$pg/tls/server.key'
+ssl_min_protocol_version = 'TLSv1.2'
 CONF
     cat > "$data/pg_hba.conf" <<HBA
 # maildoc lab (lab/lab.sh): the superuser by peer on the socket only; every other login by
-# SCRAM password over TCP from loopback.
+# SCRAM password over TCP from loopback ("host" matches both plain and TLS connections).
 # TYPE  DATABASE  USER       ADDRESS       METHOD
 local   all       $PG_USER                 peer
 host    all       all        127.0.0.0/8   scram-sha-256
@@ -739,13 +759,25 @@ pg_stop() {
     log "stopped postgres (pid $pid)"
 }
 
-# pg_check: one line in labprobe's `check` format.
+# pg_check DIR: two lines in labprobe's `check` format: the server answers, and its TLS
+# handshake as $PG_TLS_NAME verifies against the lab's root CA.
 pg_check() {
-    local bin out="" ok=FAIL
+    local d=$1 bin out="" ok=FAIL rc=0
     if bin=$(pg_bin) && out=$("$bin/pg_isready" -h "$IP_POSTGRES" -p "$PG_PORT" -t 2 2>&1); then ok="OK  "; fi
     out=${out##* - }
     printf '%s %-28s %s:%-5s %-8s %s\n' "$ok" postgres "$IP_POSTGRES" "$PG_PORT" pg "${out:-no pg_isready}"
-    [[ $ok != FAIL ]]
+    [[ $ok != FAIL ]] || rc=1
+    ok=FAIL out=""
+    if out=$(timeout 5 openssl s_client -starttls postgres -connect "$IP_POSTGRES:$PG_PORT" \
+        -servername "$PG_TLS_NAME" -verify_hostname "$PG_TLS_NAME" -CAfile "$d/ca/root.crt" \
+        -verify_return_error -brief < /dev/null 2>&1); then
+        ok="OK  " out=$(grep -m1 '^Protocol version' <<<"$out" || true)
+    else
+        out=$(grep -m1 -iE 'error|refused|unable' <<<"$out" || true)
+    fi
+    printf '%s %-28s %s:%-5s %-8s %s\n' "$ok" postgres-tls "$IP_POSTGRES" "$PG_PORT" pg-tls "${out:-no TLS}"
+    [[ $ok != FAIL ]] || rc=1
+    return "$rc"
 }
 
 # ============================================================================
@@ -891,14 +923,15 @@ cmd_start() {
     chmod 755 "$d"/{nsd,dovecot,dovecot-legacy,postfix,run,log,www,autoconfig,mta-sts}
 
     trap 'start_failed "$d"' EXIT
-    # PostgreSQL's initdb and start take about a second: they run while the PKI and the
-    # configuration of the others are made (pg_wait collects them before lab.env is written).
+    log "generating PKI"
+    lab_make_pki "$d"
+    # PostgreSQL's initdb and start take about a second: they run while the configuration of
+    # the others is made (pg_wait collects them before lab.env is written). The PKI comes
+    # first: the server starts with its certificate.
     pg_prepare "$d"
     pg_setup "$d" "$PG_PASSWORD" >> "$d/log/postgres.log" 2>&1 < /dev/null &
     PG_JOB=$!
 
-    log "generating PKI"
-    lab_make_pki "$d"
     log "writing configuration"
     write_users "$d"
     seed_mail "$d"
@@ -970,7 +1003,7 @@ cmd_status() {
     done
     [[ -f $d/run/filter.mode ]] && echo "filtered port mechanism: $(cat "$d/run/filter.mode")"
     "${PROBE[@]}" check "${specs[@]}" || rc=1
-    pg_check || rc=1
+    pg_check "$d" || rc=1
     return "$rc"
 }
 

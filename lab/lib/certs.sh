@@ -233,6 +233,8 @@ lab_make_pki() {
     _leaf legacy       legacy.lab.example       "DNS:legacy.lab.example"       "-1 day"    "+365 days" inter
     _leaf gmail        imap.gmail.com           "DNS:imap.gmail.com,DNS:smtp.gmail.com"                     "-1 day" "+365 days" scanner
     _leaf autoconfig   autoconfig.auto.lab.example "DNS:autoconfig.auto.lab.example,DNS:auto.lab.example,DNS:wellknown.lab.example" "-1 day" "+365 days" inter
+    # The lab's PostgreSQL (lab.sh copies it into the cluster's directory for the server).
+    _leaf pg           pg.lab.example           "DNS:pg.lab.example"           "-1 day"    "+365 days" inter
     lab_leaf_mtasts
 
     chmod 644 "$ca"/*.crt "$PKI/certs"/*.crt "$PKI/certs"/*.chain.pem

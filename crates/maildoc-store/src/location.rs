@@ -81,6 +81,7 @@ impl std::fmt::Debug for Location {
 /// read is shown as its scheme alone.
 fn shown(url: &str) -> String {
     use postgres::config::Host;
+    let (url, _) = crate::postgres::take_root_cert(url);
     let Ok(config) = url.parse::<postgres::Config>() else {
         return "postgres://…".to_owned();
     };

@@ -2,7 +2,8 @@
 //!
 //! The connection's password is never sent in the clear to another machine: a server on
 //! loopback or a Unix socket is reached as the URL says; any other server only over TLS
-//! verified against the public roots (`sslmode` other than `disable` is made `require`, so
+//! verified against the public roots, or the `sslrootcert` file's certificates when the URL
+//! names one (`sslmode` other than `disable` is made `require`, so
 //! a server without TLS is refused rather than silently used in the clear), unless the URL
 //! itself says `sslmode=disable`.
 
@@ -26,6 +27,11 @@ impl Postgres {
             location: shown.clone(),
             detail,
         };
+        let (url, root_file) = take_root_cert(url);
+        let roots = match root_file {
+            Some(path) => Some(read_roots(&path).map_err(|e| fail(format!("sslrootcert: {e}")))?),
+            None => None,
+        };
         let mut config: Config = url
             .parse()
             .map_err(|e: postgres::Error| fail(e.to_string()))?;
@@ -44,7 +50,7 @@ impl Postgres {
             }
             _ => {
                 config.ssl_mode(SslMode::Require);
-                config.connect(tls().map_err(fail)?)
+                config.connect(tls(roots).map_err(fail)?)
             }
         }
         .map_err(|e| fail(connect_detail(&e)))?;
@@ -52,9 +58,75 @@ impl Postgres {
     }
 }
 
-/// The TLS connector: the public roots, ring, TLS 1.2 and 1.3.
-fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, String> {
-    let roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+/// `sslrootcert=PATH`, as libpq names it, taken out of a URL (the client library does not
+/// know it): the URL without it, and the path.
+pub(crate) fn take_root_cert(url: &str) -> (String, Option<String>) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_owned(), None);
+    };
+    let mut path = None;
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| match pair.split_once('=') {
+            Some((key, value)) if key == "sslrootcert" => {
+                path = Some(percent_decode(value));
+                false
+            }
+            _ => true,
+        })
+        .collect();
+    let url = if kept.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    (url, path)
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The certificates of a PEM file, trusted instead of the public roots.
+fn read_roots(path: &str) -> Result<rustls::RootCertStore, String> {
+    let pem = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls_pemfile::certs(&mut &pem[..]) {
+        let cert = cert.map_err(|e| format!("{path}: {e}"))?;
+        roots.add(cert).map_err(|e| format!("{path}: {e}"))?;
+    }
+    if roots.is_empty() {
+        return Err(format!("{path}: no certificate in it"));
+    }
+    Ok(roots)
+}
+
+/// The TLS connector: the public roots (or the `sslrootcert` file's), ring, TLS 1.2 and 1.3.
+fn tls(
+    roots: Option<rustls::RootCertStore>,
+) -> Result<tokio_postgres_rustls::MakeRustlsConnect, String> {
+    let roots = roots.unwrap_or_else(|| {
+        rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned())
+    });
     let config = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
@@ -84,12 +156,20 @@ fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-/// A connection failure in words, without the URL (which holds the password).
+/// A connection failure in words, with its causes (the TLS library's reason for a refused
+/// certificate), without the URL (which holds the password).
 fn connect_detail(e: &postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(db) => db.message().to_owned(),
-        None => e.to_string(),
+    if let Some(db) = e.as_db_error() {
+        return db.message().to_owned();
     }
+    let mut words = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        words.push_str(": ");
+        words.push_str(&c.to_string());
+        cause = c.source();
+    }
+    words
 }
 
 impl Backend for Postgres {
@@ -199,5 +279,26 @@ mod tests {
         assert!(remote("postgres://u@db.example/db"));
         assert!(remote("postgres://u@localhost/db?hostaddr=203.0.113.5"));
         assert!(remote("postgres:///db?hostaddr=203.0.113.5"));
+        // A name with a loopback hostaddr is checked by its name: TLS.
+        assert!(remote("postgres://u@pg.lab.example/db?hostaddr=127.0.2.44"));
+    }
+
+    #[test]
+    fn sslrootcert_is_taken_out_of_the_url() {
+        assert_eq!(
+            take_root_cert("postgres://u@h/db?sslmode=require&sslrootcert=%2Ftmp%2Fca.pem&x=1"),
+            (
+                "postgres://u@h/db?sslmode=require&x=1".to_owned(),
+                Some("/tmp/ca.pem".to_owned())
+            )
+        );
+        assert_eq!(
+            take_root_cert("postgres://u@h/db?sslrootcert=/ca.pem"),
+            ("postgres://u@h/db".to_owned(), Some("/ca.pem".to_owned()))
+        );
+        assert_eq!(
+            take_root_cert("postgres://u@h/db"),
+            ("postgres://u@h/db".to_owned(), None)
+        );
     }
 }

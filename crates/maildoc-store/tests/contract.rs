@@ -580,6 +580,38 @@ async fn a_closed_postgresql_connection_is_opened_again() {
     assert_eq!(store.runs(RunFilter::default()).await.unwrap().len(), 1);
 }
 
+/// PostgreSQL over TLS, verified against the lab's CA (`sslrootcert`) by the name in the
+/// URL: it works; without the CA (the public roots only) the same server is refused, and the
+/// error holds no password.
+#[tokio::test]
+#[ignore = "needs the lab (PostgreSQL): lab/lab.sh start"]
+async fn postgresql_over_tls_is_verified() {
+    let url = maildoc_testkit::lab::Lab::get().var("MAILDOC_LAB_PG_TLS_URL");
+    let store = Store::open(&Location::Postgres(url.clone())).await.unwrap();
+    let kept = store
+        .save(run(Kind::Domain, "tls.example", NOW, &[], "{}"))
+        .await
+        .unwrap();
+    assert_eq!(store.run(kept.id).await.unwrap(), Some(kept));
+    let untrusted: String = url
+        .split('&')
+        .filter(|p| !p.starts_with("sslrootcert="))
+        .collect::<Vec<_>>()
+        .join("&");
+    let refused = Store::open(&Location::Postgres(untrusted))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, Error::Open { detail, .. } if detail.to_lowercase().contains("certificate")),
+        "{refused:?}"
+    );
+    assert!(
+        !refused
+            .to_string()
+            .contains(&maildoc_testkit::lab::Lab::get().var("MAILDOC_LAB_PG_PASSWORD"))
+    );
+}
+
 #[tokio::test]
 async fn a_newer_schema_is_refused_not_changed() {
     let dir = maildoc_testkit::scratch::Scratch::new("store-newer");
