@@ -68,7 +68,7 @@ pub(crate) fn take_root_cert(url: &str) -> (String, Option<String>) {
     let kept: Vec<&str> = query
         .split('&')
         .filter(|pair| match pair.split_once('=') {
-            Some((key, value)) if key == "sslrootcert" => {
+            Some(("sslrootcert", value)) => {
                 path = Some(percent_decode(value));
                 false
             }
