@@ -18,6 +18,9 @@ use std::time::Duration;
 
 pub struct Postgres {
     client: Client,
+    /// An error that did not come from the server (the connection broke, or could not be
+    /// read): the connection is not used again.
+    broken: bool,
 }
 
 impl Postgres {
@@ -54,7 +57,10 @@ impl Postgres {
             }
         }
         .map_err(|e| fail(connect_detail(&e)))?;
-        Ok(Postgres { client })
+        Ok(Postgres {
+            client,
+            broken: false,
+        })
     }
 }
 
@@ -180,13 +186,15 @@ impl Backend for Postgres {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, Error> {
         let owned = bind(params);
         let refs: Vec<&(dyn ToSql + Sync)> = owned.iter().map(|p| p.as_ref()).collect();
-        self.client.execute(sql, &refs).map_err(error)
+        let done = self.client.execute(sql, &refs);
+        done.map_err(|e| self.failed(e))
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, Error> {
         let owned = bind(params);
         let refs: Vec<&(dyn ToSql + Sync)> = owned.iter().map(|p| p.as_ref()).collect();
-        let rows = self.client.query(sql, &refs).map_err(error)?;
+        let rows = self.client.query(sql, &refs);
+        let rows = rows.map_err(|e| self.failed(e))?;
         rows.iter()
             .map(|row| {
                 (0..row.len())
@@ -197,23 +205,35 @@ impl Backend for Postgres {
     }
 
     fn begin(&mut self) -> Result<(), Error> {
-        self.client.batch_execute("BEGIN").map_err(error)
+        self.batch("BEGIN")
     }
 
     fn commit(&mut self) -> Result<(), Error> {
-        self.client.batch_execute("COMMIT").map_err(error)
+        self.batch("COMMIT")
     }
 
     fn rollback(&mut self) -> Result<(), Error> {
-        self.client.batch_execute("ROLLBACK").map_err(error)
+        self.batch("ROLLBACK")
     }
 
     fn batch(&mut self, sql: &str) -> Result<(), Error> {
-        self.client.batch_execute(sql).map_err(error)
+        let done = self.client.batch_execute(sql);
+        done.map_err(|e| self.failed(e))
     }
 
     fn is_closed(&self) -> bool {
-        self.client.is_closed()
+        self.broken || self.client.is_closed()
+    }
+}
+
+impl Postgres {
+    /// An error in the store's words; one the server did not send marks the connection
+    /// broken, so the store opens a new one before its next request.
+    fn failed(&mut self, e: postgres::Error) -> Error {
+        if e.as_db_error().is_none() {
+            self.broken = true;
+        }
+        error(e)
     }
 }
 
