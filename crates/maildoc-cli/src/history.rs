@@ -62,7 +62,7 @@ impl HistoryFlags {
         match opened {
             Ok(history) => Some(history),
             Err(e) => {
-                not_saved(&maildoc_report::history::store_error(&e, lang), lang);
+                not_kept(&e, lang);
                 None
             }
         }
@@ -75,15 +75,7 @@ impl HistoryFlags {
         if self.no_history || snapshots.is_empty() {
             return;
         }
-        let runs = snapshots.iter().map(|s| s.to_run(clock, origin)).collect();
-        self.keep_runs(clock, runs, lang).await;
-    }
-
-    /// Keeps runs already made (a bulk run's batch).
-    pub async fn keep_runs(&self, clock: Clock, runs: Vec<NewRun>, lang: Lang) {
-        if self.no_history || runs.is_empty() {
-            return;
-        }
+        let runs: Vec<NewRun> = snapshots.iter().map(|s| s.to_run(clock, origin)).collect();
         let kept = match self.open().await {
             Ok(history) => match history.keep_all(runs).await {
                 Ok(_) => history.prune(clock).await.map(|_| ()),
@@ -92,7 +84,7 @@ impl HistoryFlags {
             Err(e) => Err(e),
         };
         if let Err(e) = kept {
-            not_saved(&maildoc_report::history::store_error(&e, lang), lang);
+            not_kept(&e, lang);
         }
     }
 
@@ -109,6 +101,11 @@ impl HistoryFlags {
             Err(e) => not_saved(&e.to_string(), lang),
         }
     }
+}
+
+/// Says on standard error that the run was not kept, and why.
+pub(crate) fn not_kept(e: &maildoc_engine::history::StoreError, lang: Lang) {
+    not_saved(&maildoc_report::history::store_error(e, lang), lang);
 }
 
 fn not_saved(detail: &str, lang: Lang) {

@@ -11,7 +11,7 @@ use crate::{EXIT_CANNOT_RUN, EXIT_HEALTHY, EXIT_PROBLEMS, EXIT_USAGE};
 use futures_util::StreamExt;
 use maildoc_engine::Clock;
 use maildoc_engine::domain::{Options, check_many};
-use maildoc_engine::history::{NewRun, Origin, Snapshot};
+use maildoc_engine::history::{History, NewRun, Origin, Snapshot};
 use maildoc_engine::{Env, Error};
 use maildoc_model::domain::DomainReport;
 use maildoc_report::{Lang, ui};
@@ -296,7 +296,7 @@ impl Bulk {
             }
         }
         let _ = reader_thread.join();
-        keep.flush();
+        keep.finish();
         if let Some(bar) = &bar {
             bar.finish_and_clear();
             let summary = ui::fill(
@@ -368,11 +368,14 @@ fn progress_bar(total: Option<u64>, lang: Lang) -> Option<indicatif::ProgressBar
 }
 
 /// Keeps the runs of a bulk run in the history, [`KEEP_BATCH`] per transaction, on a runtime
-/// of its own (the writing thread is not async).
+/// of its own (the writing thread is not async). The history is opened at the first batch
+/// and folded once at the end; a history that fails is said once, and the run goes on
+/// without it.
 struct Keeper<'a> {
     flags: &'a crate::history::HistoryFlags,
     lang: Lang,
     runtime: Option<tokio::runtime::Runtime>,
+    history: Option<History>,
     batch: Vec<NewRun>,
 }
 
@@ -390,6 +393,7 @@ impl<'a> Keeper<'a> {
             flags,
             lang,
             runtime,
+            history: None,
             batch: Vec::new(),
         }
     }
@@ -406,9 +410,35 @@ impl<'a> Keeper<'a> {
     }
 
     fn flush(&mut self) {
-        if let Some(rt) = &self.runtime {
-            let runs = std::mem::take(&mut self.batch);
-            rt.block_on(self.flags.keep_runs(Clock::System, runs, self.lang));
+        let Some(rt) = &self.runtime else {
+            return;
+        };
+        let runs = std::mem::take(&mut self.batch);
+        if runs.is_empty() {
+            return;
+        }
+        let kept = rt.block_on(async {
+            if self.history.is_none() {
+                self.history = Some(self.flags.open().await?);
+            }
+            match &self.history {
+                Some(history) => history.keep_all(runs).await.map(|_| ()),
+                None => Ok(()),
+            }
+        });
+        if let Err(e) = kept {
+            crate::history::not_kept(&e, self.lang);
+            self.runtime = None;
+        }
+    }
+
+    /// Keeps what is left, then folds what is older than the retention.
+    fn finish(mut self) {
+        self.flush();
+        if let (Some(rt), Some(history)) = (&self.runtime, &self.history)
+            && let Err(e) = rt.block_on(history.prune(Clock::System))
+        {
+            crate::history::not_kept(&e, self.lang);
         }
     }
 }
