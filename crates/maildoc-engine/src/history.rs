@@ -279,13 +279,7 @@ impl From<&Run> for RunRef {
 
 /// Unix milliseconds as RFC 3339 (UTC, seconds).
 pub fn rfc3339(at_ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(at_ms.div_euclid(1000))
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
+    maildoc_probe::cert::rfc3339(at_ms.div_euclid(1000))
 }
 
 /// `maildoc history --diff`: what changed between two runs of one subject.
