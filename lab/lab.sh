@@ -2,7 +2,8 @@
 # maildoc test lab: real Dovecot, Postfix and NSD on loopback addresses, an HTTPS server
 # of autoconfig files for settings discovery, and a PostgreSQL server (a fresh cluster per
 # start, run as the Debian "postgres" user; plain TCP and TLS as pg.lab.example) for the
-# history store.
+# history store, and GNOME Keyring's Secret Service on a private D-Bus session bus
+# (STATE_DIR/run/dbus.sock, keyring files in STATE_DIR/keyring) for the watch passwords.
 #
 #   lab/lab.sh install            install the Debian packages (only if missing)
 #   lab/lab.sh start  [STATE_DIR] (re)generate PKI + configs, start everything
@@ -79,6 +80,9 @@ PG_PORT=5432
 PG_TLS_NAME=pg.lab.example
 PG_USER=postgres
 PG_ROLE=maildoc
+# GNOME Keyring: the lab's login keyring is created at every start with this password and
+# left unlocked (lab.env: MAILDOC_LAB_KEYRING_PASSWORD).
+KEYRING_PASSWORD=Kr-6tB#lab-Secret-5518
 
 log() { printf '[lab] %s\n' "$*" >&2; }
 die() { printf '[lab] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -93,8 +97,10 @@ die() { printf '[lab] ERROR: %s\n' "$*" >&2; exit 1; }
 # (crates/maildoc-web/tests/browser.rs); fonts-ipafont-gothic: Japanese glyphs in its
 # screenshots.
 # postgresql: the server the history store's PostgreSQL backend is tested against (crates/maildoc-store).
+# gnome-keyring, dbus-daemon: the Secret Service (on a private session bus) that keeps the watch
+# passwords' keyring (crates/maildoc-store keyring.rs); dbus-daemon brings dbus-send (dbus-bin).
 PACKAGES=(dovecot-imapd dovecot-pop3d dovecot-lmtpd postfix nsd openssl nftables tmux ldnsutils time
-    chromium chromium-driver fonts-ipafont-gothic postgresql)
+    chromium chromium-driver fonts-ipafont-gothic postgresql gnome-keyring dbus-daemon)
 
 missing_packages() {
     local p
@@ -584,6 +590,10 @@ write_env() {
         echo "MAILDOC_LAB_PG_TLS_URL=postgres://$PG_ROLE:$PG_PASSWORD@$PG_TLS_NAME:$PG_PORT/$PG_ROLE?hostaddr=$IP_POSTGRES&sslmode=require&sslrootcert=$d/ca/root.crt"
         echo "MAILDOC_LAB_PG_PASSWORD=$PG_PASSWORD"
         echo "MAILDOC_LAB_PG_DATA=$(pg_data "$d")"
+        # The private session bus with GNOME Keyring's Secret Service (a D-Bus address, for
+        # DBUS_SESSION_BUS_ADDRESS); its login keyring is unlocked, with this password.
+        echo "MAILDOC_LAB_DBUS=$(keyring_bus "$d")"
+        echo "MAILDOC_LAB_KEYRING_PASSWORD=$KEYRING_PASSWORD"
     } > "$tmp"
     chmod 644 "$tmp"
     mv "$tmp" "$d/lab.env"
@@ -781,6 +791,92 @@ pg_check() {
 }
 
 # ============================================================================
+# keyring: a private D-Bus session bus on DIR/run/dbus.sock with GNOME Keyring's Secret
+# Service (org.freedesktop.secrets) on it, for the watch passwords' keyring (crates/maildoc-store
+# keyring.rs). HOME, XDG_DATA_HOME, XDG_CONFIG_HOME, XDG_CACHE_HOME and XDG_RUNTIME_DIR point
+# into DIR/keyring (wiped at every start), so the real user's keyring is never touched. The
+# login keyring is created at start with $KEYRING_PASSWORD and stays unlocked. The bus, like
+# a desktop's, lets only its owner (root) connect.
+# ============================================================================
+
+# keyring_bus DIR: the bus's D-Bus address ("+" is not allowed unescaped in an address value).
+keyring_bus() {
+    local a="unix:path=$1/run/dbus.sock"
+    printf '%s\n' "${a//+/%2b}"
+}
+
+# keyring_env DIR CMD...: CMD on the lab's bus with the keyring's private directories.
+keyring_env() {
+    local d=$1 k=$1/keyring
+    shift
+    env -u DISPLAY -u WAYLAND_DISPLAY -u GNOME_KEYRING_CONTROL \
+        DBUS_SESSION_BUS_ADDRESS="$(keyring_bus "$d")" HOME="$k/home" XDG_DATA_HOME="$k/data" XDG_CONFIG_HOME="$k/config" XDG_CACHE_HOME="$k/cache" \
+        XDG_RUNTIME_DIR="$k/run" "$@"
+}
+
+# keyring_owner DIR: the PID of the process owning org.freedesktop.secrets on the lab's bus
+# (fails while nobody does; asking the bus itself starts nothing).
+keyring_owner() {
+    local out
+    out=$(keyring_env "$1" timeout 5 dbus-send --session --print-reply=literal --dest=org.freedesktop.DBus \
+        / org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets 2>/dev/null) || return 1
+    out=$(awk '{ print $2 }' <<<"$out")
+    [[ $out =~ ^[0-9]+$ ]] || return 1
+    printf '%s\n' "$out"
+}
+
+# keyring_start DIR: the bus (DIR/run/dbus.pid), then gnome-keyring-daemon (DIR/run/gnome-keyring.pid),
+# waiting until it owns org.freedesktop.secrets (a few ms after --daemonize returns); a client
+# asking earlier would make the bus start a second daemon from its .service file, with a locked keyring.
+keyring_start() {
+    local d=$1 k=$1/keyring sock=$1/run/dbus.sock i pid
+    ((${#sock} < 108)) || die "the bus socket path $sock is too long for a unix socket; use a shorter STATE_DIR"
+    rm -rf "$k"
+    mkdir -p "$k"/{home,data,config,cache,run}
+    chmod 700 "$k" "$k"/{home,data,config,cache,run}
+    rm -f "$sock"
+    dbus-daemon --session --fork --address="$(keyring_bus "$d")" --print-pid=1 \
+        < /dev/null > "$d/run/dbus.pid" 2>> "$d/log/dbus.log" \
+        || die "dbus-daemon failed to start (log: $d/log/dbus.log)"
+    # The control directory on the command line also names this lab's daemon (pid_alive, stop).
+    printf '%s' "$KEYRING_PASSWORD" | keyring_env "$d" gnome-keyring-daemon --unlock --components=secrets \
+        --daemonize --control-directory="$k/run/keyring" > "$d/log/gnome-keyring.log" 2>&1 \
+        || die "gnome-keyring-daemon failed to start (log: $d/log/gnome-keyring.log)"
+    for ((i = 0; ; i++)); do
+        pid=$(keyring_owner "$d") && break
+        if ((i >= 250)); then
+            # Record it anyway, so that the stop after this failed start ends it.
+            pid=$(pgrep -o -f -- "gnome-keyring-daemon .*--control-directory=$(sed 's/[.+]/\\&/g' <<<"$k")/run/keyring") \
+                || true
+            [[ -z $pid ]] || echo "$pid" > "$d/run/gnome-keyring.pid"
+            die "gnome-keyring-daemon did not claim org.freedesktop.secrets on $(keyring_bus "$d") (log: $d/log/gnome-keyring.log)"
+        fi
+        sleep 0.02
+    done
+    echo "$pid" > "$d/run/gnome-keyring.pid"
+    pid_alive "$d/run/gnome-keyring.pid" "$k/" \
+        || die "org.freedesktop.secrets on the lab's bus is pid $pid, not this lab's gnome-keyring-daemon"
+}
+
+# keyring_check DIR: a line in labprobe's `check` format: this lab's daemon owns the Secret
+# Service's name on the lab's bus.
+keyring_check() {
+    local d=$1 pid ok=FAIL out
+    if pid=$(keyring_owner "$d"); then
+        out="org.freedesktop.secrets: pid $pid"
+        if [[ $(head -n1 "$d/run/gnome-keyring.pid" 2>/dev/null) == "$pid" ]]; then
+            ok="OK  "
+        else
+            out+=" (not the pid in run/gnome-keyring.pid)"
+        fi
+    else
+        out="no org.freedesktop.secrets on the bus"
+    fi
+    printf '%s %-28s %-21s %-8s %s\n' "$ok" secret-service "run/dbus.sock" dbus "$out"
+    [[ $ok != FAIL ]]
+}
+
+# ============================================================================
 # filtered port: 127.0.2.20:25 drops SYNs (connect times out)
 # ============================================================================
 filter_start() {
@@ -854,7 +950,8 @@ any_running() {
         pid_alive "$d/run/postfix.pid" "$d/postfix/" || pid_alive "$d/run/aia-http.pid" "$d/www" ||
         pid_alive "$d/run/autoconfig-https.pid" "$d/autoconfig" ||
         pid_alive "$d/run/mta-sts-https.pid" "$d/mta-sts" ||
-        pid_alive "$d/run/filter.pid" hold-filtered || [[ -f $d/run/filter.mode ]] || pg_running "$d"
+        pid_alive "$d/run/filter.pid" hold-filtered || [[ -f $d/run/filter.mode ]] || pg_running "$d" ||
+        pid_alive "$d/run/gnome-keyring.pid" "$d/keyring/" || pid_alive "$d/run/dbus.pid" "$d/run/dbus.sock"
 }
 
 # adopt_native_pids DIR: copy the daemons' own PID files into DIR/run where a
@@ -883,7 +980,10 @@ cmd_stop() {
         "$d/run/aia-http.pid|$d/www|aia http server" \
         "$d/run/autoconfig-https.pid|$d/autoconfig|autoconfig https server" \
         "$d/run/mta-sts-https.pid|$d/mta-sts|mta-sts https server" \
-        "$d/run/filter.pid|hold-filtered|filtered-port holder"
+        "$d/run/filter.pid|hold-filtered|filtered-port holder" \
+        "$d/run/gnome-keyring.pid|$d/keyring/|gnome-keyring-daemon" \
+        "$d/run/dbus.pid|$d/run/dbus.sock|dbus-daemon (the keyring's session bus)"
+    rm -f "$d/run/dbus.sock"
     filter_stop "$d"
     rm -f "$d/lab.env"
     log "lab in $d stopped"
@@ -918,7 +1018,8 @@ cmd_start() {
     mkdir -p "$d"
     chmod 755 "$d"
     pg_remove "$d"
-    rm -rf "${d:?}"/{ca,certs,www,autoconfig,mta-sts,nsd,dovecot,dovecot-legacy,postfix,mail,run,log} "$d/lab.env"
+    rm -rf "${d:?}"/{ca,certs,www,autoconfig,mta-sts,nsd,dovecot,dovecot-legacy,postfix,mail,run,log,keyring} \
+        "$d/lab.env"
     mkdir -p "$d"/{nsd,dovecot,dovecot-legacy,postfix/conf,run,log,www,autoconfig,mta-sts}
     chmod 755 "$d"/{nsd,dovecot,dovecot-legacy,postfix,run,log,www,autoconfig,mta-sts}
 
@@ -962,6 +1063,7 @@ cmd_start() {
         > "$d/log/autoconfig-https.log" 2>&1 < /dev/null &
     echo $! > "$d/run/autoconfig-https.pid"
     start_mta_sts "$d"
+    keyring_start "$d"
     filter_start "$d"
     "$POSTFIX_MASTER" -c "$d/postfix/conf" -w < /dev/null >> "$d/log/postfix.log" 2>&1 \
         || die "postfix master failed (its early errors have no log file: is another process on a lab address? try: ss -ltnp | grep 127.0.2.)"
@@ -996,7 +1098,8 @@ cmd_status() {
     fi
     echo "state dir: $d"
     local p
-    for p in nsd dovecot dovecot-legacy postfix aia-http autoconfig-https mta-sts-https filter postgres; do
+    for p in nsd dovecot dovecot-legacy postfix aia-http autoconfig-https mta-sts-https filter postgres \
+        dbus gnome-keyring; do
         if [[ -s $d/run/$p.pid ]]; then
             printf 'pid %-15s %s\n' "$p" "$(cat "$d/run/$p.pid")"
         fi
@@ -1004,6 +1107,7 @@ cmd_status() {
     [[ -f $d/run/filter.mode ]] && echo "filtered port mechanism: $(cat "$d/run/filter.mode")"
     "${PROBE[@]}" check "${specs[@]}" || rc=1
     pg_check "$d" || rc=1
+    keyring_check "$d" || rc=1
     return "$rc"
 }
 
@@ -1041,7 +1145,7 @@ main() {
         stop)    cmd_stop "$@" ;;
         status)  cmd_status "$@" ;;
         reload-dns) cmd_reload_dns "$@" ;;
-        *) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
+        *) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
     esac
 }
 
