@@ -5,9 +5,9 @@
 use crate::args::{FormatArg, NetArgs};
 use crate::history::HistoryFlags;
 use crate::{EXIT_CANNOT_RUN, EXIT_USAGE};
-use clap::{Args, Subcommand};
+use clap::{Args, Subcommand, ValueEnum};
 use maildoc_engine::history::{Alert, History, Kind};
-use maildoc_engine::watch::{Passwords, WatchEvent, WatchOptions};
+use maildoc_engine::watch::{Keyring, Passwords, Vault, WatchEvent, WatchOptions, keyring};
 use maildoc_engine::{Env, Password};
 use maildoc_report::{Format, Lang, ui};
 use std::path::{Path, PathBuf};
@@ -27,6 +27,7 @@ pub enum WatchCommand {
     Remove(RemoveArgs),
     Run(RunArgs),
     Alerts(AlertsArgs),
+    Password(PasswordArgs),
 }
 
 #[derive(Debug, Args)]
@@ -51,6 +52,36 @@ pub struct ListArgs {
 #[derive(Debug, Args)]
 pub struct RemoveArgs {
     pub subject: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PasswordArgs {
+    pub address: String,
+    #[arg(long, conflicts_with = "password_file")]
+    pub password_stdin: bool,
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    #[arg(long, value_enum, value_name = "secret-service|kernel|file")]
+    pub store: Option<StoreArg>,
+    #[arg(long, conflicts_with_all = ["password_stdin", "password_file"])]
+    pub forget: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StoreArg {
+    SecretService,
+    Kernel,
+    File,
+}
+
+impl From<StoreArg> for Vault {
+    fn from(s: StoreArg) -> Vault {
+        match s {
+            StoreArg::SecretService => Vault::SecretService,
+            StoreArg::Kernel => Vault::Kernel,
+            StoreArg::File => Vault::File,
+        }
+    }
 }
 
 /// What a round of watches (here or in `maildoc serve`) is given.
@@ -141,6 +172,20 @@ pub fn localize_help(cmd: clap::Command, lang: Lang) -> clap::Command {
                     lang,
                 )
             })
+            .mut_subcommand("password", |s| {
+                crate::args::localize_args(
+                    s.about(ui::text("help-watch-password", lang))
+                        .after_help(ui::text("help-watch-password-after", lang)),
+                    &[
+                        ("address", "help-watch-password-address"),
+                        ("password_stdin", "help-password-stdin"),
+                        ("password_file", "help-password-file"),
+                        ("store", "help-watch-password-store"),
+                        ("forget", "help-watch-password-forget"),
+                    ],
+                    lang,
+                )
+            })
             .mut_subcommand("alerts", |s| {
                 crate::args::localize_args(
                     s.about(ui::text("help-watch-alerts", lang)),
@@ -158,6 +203,10 @@ pub fn localize_help(cmd: clap::Command, lang: Lang) -> clap::Command {
 /// history cannot be used, 3 an argument cannot be used.
 pub fn run(args: WatchArgs, lang_flag: Option<&str>, flags: &HistoryFlags) -> ExitCode {
     let lang = crate::args::language(lang_flag);
+    let args = match args.command {
+        WatchCommand::Password(a) => return password(a, lang),
+        command => WatchArgs { command },
+    };
     let runtime = match crate::runtime() {
         Ok(r) => r,
         Err(code) => return code,
@@ -178,6 +227,7 @@ pub fn run(args: WatchArgs, lang_flag: Option<&str>, flags: &HistoryFlags) -> Ex
             },
             WatchCommand::Remove(a) => remove(&history, &a.subject, lang).await,
             WatchCommand::Run(a) => run_once(&history, a, lang).await,
+            WatchCommand::Password(_) => unreachable!("handled before the history is opened"),
             WatchCommand::Alerts(a) => {
                 let Some(since) = crate::history::since(
                     &a.since,
@@ -255,12 +305,32 @@ async fn add(history: &History, a: AddArgs, lang: Lang) -> ExitCode {
             Err(e) => return cannot(&maildoc_report::history::store_error(&e, lang)),
         }
     }
+    let mut hint = None;
+    if let [w] = added.as_slice()
+        && w.kind == Kind::Check
+        && w.login
+        && let Ok(keyring) = keyring(None, lang)
+    {
+        let subject = w.subject.clone();
+        let found = tokio::task::spawn_blocking(move || keyring.find(&subject)).await;
+        if found.is_ok_and(|f| f.password.is_none()) {
+            hint = Some(ui::fill(
+                "watch-password-hint",
+                lang,
+                &[("address", &w.subject)],
+            ));
+        }
+    }
     let text = if added.len() == 1 {
         maildoc_report::history::watches(&added, Format::Human, lang)
     } else {
         ui::fill("watch-added", lang, &[("count", &added.len().to_string())])
     };
-    crate::write_result(&text, false)
+    let code = crate::write_result(&text, false);
+    if let Some(hint) = hint {
+        eprintln!("{hint}");
+    }
+    code
 }
 
 /// The lines of a file (`-`: standard input) that name something: not blank, not `#`.
@@ -299,6 +369,62 @@ async fn remove(history: &History, text: &str, lang: Lang) -> ExitCode {
     }
 }
 
+/// The keyring: every store in order, or the one `only` (else `MAILDOC_KEYRING`) names.
+pub fn keyring(only: Option<Vault>, lang: Lang) -> Result<Keyring, String> {
+    let only = match only {
+        Some(v) => Some(v),
+        None => match std::env::var(keyring::ENV) {
+            Ok(text) if !text.trim().is_empty() => Some(
+                Vault::parse(&text)
+                    .ok_or_else(|| ui::fill("error-keyring-choice", lang, &[("given", &text)]))?,
+            ),
+            _ => None,
+        },
+    };
+    let file =
+        Keyring::default_file().map_err(|e| maildoc_report::history::store_error(&e, lang))?;
+    Ok(Keyring::new(only, file))
+}
+
+/// `maildoc watch password ADDRESS`: keeps (or with `--forget` removes) a watched account's
+/// password in the first keyring store that works, and says which. Exit code 0 done, 2 no
+/// store could keep it, 3 an argument cannot be used.
+fn password(a: PasswordArgs, lang: Lang) -> ExitCode {
+    let address = match crate::history::subject(&a.address) {
+        Ok(s) if s.contains('@') => s,
+        Ok(_) => return crate::usage_error(lang, "error-watch-password-address", &a.address),
+        Err(words) => return crate::usage(&words(lang)),
+    };
+    let keyring = match keyring(a.store.map(Vault::from), lang) {
+        Ok(k) => k,
+        Err(words) => return crate::usage(&words),
+    };
+    if a.forget {
+        let (removed, skipped) = keyring.forget(&address);
+        let text = maildoc_report::history::password_forgotten(&address, &removed, &skipped, lang);
+        return crate::write_result(&text, false);
+    }
+    let sources = crate::password::Sources {
+        stdin: a.password_stdin,
+        file: a.password_file.as_deref(),
+        prompt_name: &address,
+    };
+    let password = match crate::password::obtain_from(sources, lang) {
+        Ok(Some(p)) => p,
+        Ok(None) => return crate::usage(&crate::password::Problem::NoSource.words(lang)),
+        Err(problem) => return crate::usage(&problem.words(lang)),
+    };
+    match keyring.save(&address, password.expose()) {
+        Ok(saved) => crate::write_result(
+            &maildoc_report::history::password_saved(&address, &saved, keyring.file(), lang),
+            false,
+        ),
+        Err(skipped) => {
+            cannot(maildoc_report::history::password_not_saved(&address, &skipped, lang).trim_end())
+        }
+    }
+}
+
 /// This process's name in the watches' leases.
 pub fn owner() -> String {
     let nanos = std::time::SystemTime::now()
@@ -318,6 +444,7 @@ impl RoundArgs {
             .passwords
             .clone()
             .or_else(|| std::env::var_os(PASSWORDS_ENV).map(PathBuf::from));
+        opts.keyring = Some(keyring(None, lang)?);
         if let Some(path) = file {
             opts.passwords = read_passwords(&path).map_err(|detail| {
                 ui::fill(
@@ -359,31 +486,9 @@ impl RoundArgs {
 
 /// A passwords file: TOML, `"address" = "password"` per line, readable by its owner only.
 fn read_passwords(path: &Path) -> Result<Passwords, String> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path)
-            .map_err(|e| e.to_string())?
-            .permissions()
-            .mode();
-        if mode & 0o077 != 0 {
-            return Err(format!(
-                "mode {:o}: others can read it (chmod 600)",
-                mode & 0o777
-            ));
-        }
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    // Parsed as a table and each value checked here: a parser's message about a value that
-    // is not text would quote the value, a password.
-    let table: toml::Table = text
-        .parse()
-        .map_err(|_| "not TOML (\"address\" = \"password\" a line)".to_owned())?;
+    let table = keyring::read_file(path).map_err(|(_, detail)| detail)?;
     let mut passwords = Passwords::default();
-    for (address, value) in table {
-        let toml::Value::String(password) = value else {
-            return Err(format!("the password of {address} is not quoted text"));
-        };
+    for (address, password) in table {
         let address = crate::history::subject(&address).map_err(|words| words(Lang::En))?;
         passwords.insert(&address, Password::new(password));
     }
@@ -492,6 +597,14 @@ mod tests {
                 "watch-removed",
                 "watch-running",
                 "watch-round",
+                "help-watch-password",
+                "help-watch-password-after",
+                "help-watch-password-address",
+                "help-watch-password-store",
+                "help-watch-password-forget",
+                "watch-password-hint",
+                "error-keyring-choice",
+                "error-watch-password-address",
             ] {
                 assert_ne!(ui::text(key, lang), "?", "{key}");
             }

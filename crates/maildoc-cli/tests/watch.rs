@@ -156,3 +156,155 @@ fn a_watch_runs_when_due_and_alerts_on_a_certificate_near_its_end() {
     let bad = maildoc(&db, &["watch", "add", "example.jp", "--every", "5s"]);
     assert_eq!(bad.code, 3);
 }
+
+/// Whether every server logged in (and there was a login at all).
+fn logged_in(outcomes: &[String]) -> bool {
+    !outcomes.is_empty() && outcomes.iter().all(|o| o == "accepted")
+}
+
+/// The outcomes of the `login` steps of the newest kept run.
+fn logins(db: &str, env: &[(&str, &OsStr)]) -> Vec<String> {
+    let with_db = |args: &[&str]| {
+        let mut all = vec![("MAILDOC_DB", OsStr::new(db)), ("LANG", OsStr::new("C"))];
+        all.extend_from_slice(env);
+        run_with_env(BIN, args, b"", &all)
+    };
+    let runs: Value =
+        serde_json::from_str(&with_db(&["history", "--format", "json"]).stdout).unwrap();
+    let id = runs["runs"][0]["id"].to_string();
+    let shown = with_db(&["history", "--show", &id, "--format", "json"]);
+    let report: Value = serde_json::from_str(&shown.stdout).unwrap();
+    report["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["steps"].as_array().unwrap())
+        .filter(|step| step["step"] == "login")
+        .map(|step| step["outcome"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+#[ignore = "needs the lab: lab/lab.sh start"]
+fn a_watch_logs_in_with_the_password_kept_in_the_first_keyring_that_works() {
+    let lab = Lab::get();
+    let dir = Scratch::new("watch-keyring");
+    let db = format!("sqlite:{}", dir.path("history.sqlite3").display());
+    let (dns, ca) = (lab.dns(), lab.ca());
+    let password = lab.password("taro");
+    let data = dir.path("data");
+    let runtime = dir.path("run");
+    std::fs::create_dir_all(&runtime).unwrap();
+    let lab_bus = lab.var("MAILDOC_LAB_DBUS");
+    // No session bus: the Secret Service is passed over.
+    let headless: Vec<(&str, &OsStr)> = vec![
+        ("XDG_DATA_HOME", data.as_os_str()),
+        ("XDG_RUNTIME_DIR", runtime.as_os_str()),
+        ("DBUS_SESSION_BUS_ADDRESS", OsStr::new("")),
+        ("MAILDOC_KEYRING", OsStr::new("")),
+    ];
+    let with = |extra: &[(&'static str, &OsStr)], args: &[&str], input: &str| {
+        let mut env = headless.clone();
+        env.push(("MAILDOC_DB", OsStr::new(&db)));
+        env.push(("LANG", OsStr::new("C")));
+        env.extend_from_slice(extra);
+        run_with_env(BIN, args, input.as_bytes(), &env)
+    };
+    let desktop = [("DBUS_SESSION_BUS_ADDRESS", OsStr::new(&lab_bus))];
+    let keep = ["watch", "password", "taro@lab.example", "--password-stdin"];
+    let forget = ["watch", "password", "taro@lab.example", "--forget"];
+    let round = |extra: &[(&'static str, &OsStr)]| {
+        with(&[], &["watch", "add", "taro@lab.example"], "");
+        let ran = with(
+            extra,
+            &["watch", "run", "--dns-server", &dns, "--ca-file", &ca],
+            "",
+        );
+        assert!(ran.code == 0 || ran.code == 1, "{}", ran.stderr);
+        let mut env = headless.clone();
+        env.extend_from_slice(extra);
+        logins(&db, &env)
+    };
+    for extra in [&desktop[..], &[]] {
+        with(extra, &forget, "");
+    }
+
+    // Without a password anywhere, the watch is added with a hint and checks without login.
+    let added = with(&[], &["watch", "add", "taro@lab.example"], "");
+    assert!(
+        added
+            .stderr
+            .contains("maildoc watch password taro@lab.example"),
+        "{}",
+        added.stderr
+    );
+    assert_eq!(round(&[]), Vec::<String>::new());
+
+    // A desktop session: the Secret Service takes it, and the watch logs in with it.
+    let saved = with(&desktop, &keep, &password);
+    assert_eq!(saved.code, 0, "{}", saved.stderr);
+    assert!(
+        saved
+            .stdout
+            .contains("in the desktop keyring (Secret Service)"),
+        "{}",
+        saved.stdout
+    );
+    assert!(logged_in(&round(&desktop)));
+    let removed = with(&desktop, &forget, "");
+    assert!(
+        removed.stdout.contains("from the desktop keyring"),
+        "{}",
+        removed.stdout
+    );
+
+    // Headless: the kernel keyring takes it, and the output says why not the Secret Service.
+    let saved = with(&[], &keep, &password);
+    assert_eq!(saved.code, 0, "{}", saved.stderr);
+    assert!(
+        saved.stdout.contains("in the kernel keyring"),
+        "{}",
+        saved.stdout
+    );
+    assert!(
+        saved.stdout.contains("gone when this machine restarts"),
+        "{}",
+        saved.stdout
+    );
+    assert!(
+        saved.stdout.contains("no D-Bus session bus"),
+        "{}",
+        saved.stdout
+    );
+    assert!(logged_in(&round(&[])));
+    with(&[], &forget, "");
+
+    // The file, chosen: 0600, and the watch logs in with it.
+    let file_only = [("MAILDOC_KEYRING", OsStr::new("file"))];
+    let saved = with(&file_only, &keep, &password);
+    assert!(
+        saved.stdout.contains("which only you can read"),
+        "{}",
+        saved.stdout
+    );
+    let file = data.join("maildoc").join("watch-passwords.toml");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    assert!(logged_in(&round(&file_only)));
+
+    // A wrong password kept is the one used: the logins are refused.
+    with(&file_only, &keep, "not-the-password");
+    assert!(!round(&file_only).contains(&"accepted".to_owned()));
+
+    // The history never holds it.
+    let bytes = std::fs::read(dir.path("history.sqlite3")).unwrap();
+    assert!(
+        !bytes
+            .windows(password.len())
+            .any(|w| w == password.as_bytes())
+    );
+    with(&file_only, &forget, "");
+}

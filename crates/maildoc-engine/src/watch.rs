@@ -20,6 +20,8 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
+pub use maildoc_store::keyring::{self, Keyring, Vault};
+
 /// How a round runs.
 #[derive(Clone, Debug)]
 pub struct WatchOptions {
@@ -35,6 +37,8 @@ pub struct WatchOptions {
     pub batch: u32,
     /// The passwords of account watches that log in, by address.
     pub passwords: Passwords,
+    /// Where to look for a password not in `passwords`.
+    pub keyring: Option<Keyring>,
 }
 
 impl WatchOptions {
@@ -47,6 +51,7 @@ impl WatchOptions {
             cert_days: 14,
             batch: 20_000,
             passwords: Passwords::default(),
+            keyring: None,
         }
     }
 }
@@ -388,7 +393,11 @@ pub async fn run_round(
 
 /// An account watch's check: without a login unless its password is at hand.
 async fn check_account(env: &Env, opts: &WatchOptions, watch: &Watch) -> Option<Snapshot> {
-    let password = opts.passwords.get(&watch.subject).filter(|_| watch.login);
+    let password = if watch.login {
+        password(opts, &watch.subject).await
+    } else {
+        None
+    };
     let check = CheckOptions {
         settings: AccountSettings {
             address: watch.subject.clone(),
@@ -405,6 +414,20 @@ async fn check_account(env: &Env, opts: &WatchOptions, watch: &Watch) -> Option<
         .await
         .ok()
         .map(|r| Snapshot::Check(Box::new(r)))
+}
+
+/// An account's password: from the passwords given, else from the keyring (asked off the
+/// async threads: the Secret Service may take seconds).
+async fn password(opts: &WatchOptions, address: &str) -> Option<Password> {
+    if let Some(p) = opts.passwords.get(address) {
+        return Some(p);
+    }
+    let keyring = opts.keyring.clone()?;
+    let address = address.to_owned();
+    let found = tokio::task::spawn_blocking(move || keyring.find(&address))
+        .await
+        .ok()?;
+    found.password.map(|(p, _)| Password::new(p))
 }
 
 /// Keeps a chunk of runs: each compared with its subject's previous run for the alerts

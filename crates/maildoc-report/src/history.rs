@@ -9,6 +9,7 @@ use maildoc_engine::history::{
     Subject, TimelineRun, Watch, rfc3339,
 };
 use maildoc_engine::watch::AlertCode;
+use maildoc_engine::watch::keyring::{Saved, Skipped, Vault, Why};
 use maildoc_model::Severity;
 use serde_json::json;
 use std::fmt::Write as _;
@@ -865,6 +866,103 @@ pub fn store_error(err: &StoreError, lang: Lang) -> String {
         ),
         StoreError::Gone => ui::text("error-store-gone", lang).to_owned(),
     }
+}
+
+/// A keyring store's name, in words.
+pub fn vault_name(vault: Vault, lang: Lang) -> &'static str {
+    ui::text(
+        match vault {
+            Vault::SecretService => "keyring-secret-service",
+            Vault::Kernel => "keyring-kernel",
+            Vault::File => "keyring-file",
+        },
+        lang,
+    )
+}
+
+/// The stores passed over, a line each, under a heading.
+fn skipped_lines(out: &mut String, skipped: &[Skipped], lang: Lang) {
+    for s in skipped {
+        let why = ui::text(
+            match s.why {
+                Why::Absent => "keyring-why-absent",
+                Why::Timeout => "keyring-why-timeout",
+                Why::Denied => "keyring-why-denied",
+                Why::Failed => "keyring-why-failed",
+            },
+            lang,
+        );
+        let line = ui::fill(
+            "keyring-skipped",
+            lang,
+            &[
+                ("store", vault_name(s.vault, lang)),
+                ("why", why),
+                ("detail", &s.detail),
+            ],
+        );
+        let _ = writeln!(out, "{line}");
+    }
+}
+
+/// Where a watched account's password was saved, what that store keeps it for, and the
+/// stores passed over before it.
+pub fn password_saved(address: &str, saved: &Saved, file: &std::path::Path, lang: Lang) -> String {
+    let store = vault_name(saved.vault, lang);
+    let mut out = ui::fill(
+        "watch-password-saved",
+        lang,
+        &[("address", address), ("store", store)],
+    );
+    out.push('\n');
+    let kept = match saved.vault {
+        Vault::SecretService => ui::text("keyring-kept-secret-service", lang).to_owned(),
+        Vault::Kernel => ui::text("keyring-kept-kernel", lang).to_owned(),
+        Vault::File => ui::fill(
+            "keyring-kept-file",
+            lang,
+            &[("file", &file.display().to_string())],
+        ),
+    };
+    let _ = writeln!(out, "{kept}");
+    if !saved.skipped.is_empty() {
+        let _ = writeln!(out, "{}", ui::text("watch-password-passed-over", lang));
+        skipped_lines(&mut out, &saved.skipped, lang);
+    }
+    out
+}
+
+/// No store took the password: each store and why.
+pub fn password_not_saved(address: &str, skipped: &[Skipped], lang: Lang) -> String {
+    let mut out = ui::fill("error-keyring-none", lang, &[("address", address)]);
+    out.push('\n');
+    skipped_lines(&mut out, skipped, lang);
+    out
+}
+
+/// The stores a password was removed from (and those that could not be asked).
+pub fn password_forgotten(
+    address: &str,
+    removed: &[Vault],
+    skipped: &[Skipped],
+    lang: Lang,
+) -> String {
+    let mut out = if removed.is_empty() {
+        ui::fill("watch-password-none", lang, &[("address", address)])
+    } else {
+        let stores: Vec<&str> = removed.iter().map(|v| vault_name(*v, lang)).collect();
+        ui::fill(
+            "watch-password-forgotten",
+            lang,
+            &[("address", address), ("stores", &stores.join(", "))],
+        )
+    };
+    out.push('\n');
+    if !skipped.is_empty() {
+        let _ = writeln!(out, "{}", ui::text("watch-password-passed-over", lang));
+        skipped_lines(&mut out, skipped, lang);
+    }
+    out
 }
 
 /// Why a diff or a run cannot be shown, in words.

@@ -13,6 +13,7 @@
 
 pub mod backend;
 mod history;
+pub mod keyring;
 mod location;
 mod postgres;
 mod schema;
