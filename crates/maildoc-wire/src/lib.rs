@@ -9,6 +9,7 @@
 //! * [`secret`]: commands carrying credentials, redacted for transcripts;
 //! * [`date`]: a date-time inside a greeting, for clock checks.
 
+pub mod compose;
 pub mod date;
 pub mod imap;
 pub mod line;

@@ -325,6 +325,10 @@ pub fn rcpt_to(addr: &str) -> String {
     format!("RCPT TO:<{}>\r\n", arg(addr))
 }
 
+pub fn data() -> String {
+    "DATA\r\n".to_owned()
+}
+
 pub fn rset() -> String {
     "RSET\r\n".to_owned()
 }
