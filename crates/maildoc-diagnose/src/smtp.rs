@@ -187,6 +187,20 @@ fn envelope(sv: &ServerView<'_>, out: &mut Vec<Finding>) {
                     out.push(relay_denied());
                 }
             }
+            CommandKind::Rcpt => out.push(
+                sv.finding(Code::SmtpSendRecipientRefused)
+                    .param("reply", refusal.reply)
+                    .param("address", refusal.argument)
+                    .evidence(&step.id),
+            ),
+            CommandKind::Data | CommandKind::EndOfData => {
+                out.push(
+                    sv.finding(Code::SmtpSendRefused)
+                        .param("reply", refusal.reply)
+                        .evidence(&step.id),
+                );
+                return;
+            }
             CommandKind::Getquotaroot | CommandKind::Status | CommandKind::Stat => {}
         }
     }

@@ -124,7 +124,12 @@ fn port_25_blocked(ctx: &Ctx<'_>, sv: &ServerView<'_>, timeout: Finding) -> Opti
 fn command_phase(command: CommandKind) -> Phase {
     match command {
         CommandKind::Getquotaroot | CommandKind::Status | CommandKind::Stat => Phase::Mailbox,
-        CommandKind::MailFrom | CommandKind::RcptOwn | CommandKind::RcptExternal => Phase::Envelope,
+        CommandKind::MailFrom
+        | CommandKind::RcptOwn
+        | CommandKind::RcptExternal
+        | CommandKind::Rcpt
+        | CommandKind::Data
+        | CommandKind::EndOfData => Phase::Envelope,
     }
 }
 

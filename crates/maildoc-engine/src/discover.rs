@@ -464,6 +464,7 @@ pub async fn discover(
         clock: RunClock::new(opts.timeout),
         now_unix: env.clock.now().unix_timestamp(),
         steps: None,
+        delivery: None,
     };
     let mut d = tables(&address, note.into_iter().collect());
     d.timeout_ms = u64::try_from(opts.timeout.as_millis()).unwrap_or(u64::MAX);
@@ -487,6 +488,7 @@ pub(crate) async fn for_check(
         clock,
         now_unix: check.now_unix,
         steps: None,
+        delivery: None,
     };
     let mut d = tables(address, normalizations);
     d.timeout_ms = maildoc_probe::clock::millis(budget);

@@ -11,6 +11,7 @@ pub mod history;
 pub mod karte;
 mod lint;
 pub mod plan;
+pub mod send;
 pub mod triage;
 pub mod watch;
 
@@ -74,6 +75,17 @@ fn account(plan: &Plan, opts: &CheckOptions) -> Account {
 pub async fn check(
     env: &Env,
     opts: CheckOptions,
+    progress: impl FnMut(Event),
+) -> Result<Report, Error> {
+    run(env, opts, None, progress).await
+}
+
+/// A check, or with `delivery` the sending of a message through the account's first
+/// outgoing server (the other servers are not probed).
+async fn run(
+    env: &Env,
+    opts: CheckOptions,
+    delivery: Option<std::sync::Arc<maildoc_probe::context::Delivery>>,
     mut progress: impl FnMut(Event),
 ) -> Result<Report, Error> {
     let mut plan = plan::make(&opts.settings)?;
@@ -87,6 +99,7 @@ pub async fn check(
         clock,
         now_unix: now.unix_timestamp(),
         steps: Some(steps),
+        delivery: None,
     };
     if plan.discover {
         // Discovery may take half of the run: the probes of what it finds need the rest.
@@ -116,6 +129,18 @@ pub async fn check(
     {
         // No server to knock on: guesses would only add noise to the one true answer.
         plan.servers.clear();
+    }
+    if delivery.is_some() {
+        // One message, through one server: the first outgoing server the settings name.
+        let first = plan
+            .servers
+            .iter()
+            .position(|s| s.endpoint.protocol == maildoc_model::Protocol::Smtp);
+        plan.servers = first
+            .map(|i| plan.servers.swap_remove(i))
+            .into_iter()
+            .collect();
+        ctx.delivery = delivery;
     }
     // The settings as typed, linted before any probe: no password goes to a server whose
     // name looks like a typo of a known one.

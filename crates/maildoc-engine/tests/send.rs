@@ -62,6 +62,23 @@ fn every_job_can_be_spawned() {
         let explanation = maildoc_engine::explain::explain("535 5.7.8");
         maildoc_engine::explain::cross_check(&e, &explanation, o, progress).await
     });
+    let e = env.clone();
+    spawnable(&async move {
+        let opts = maildoc_engine::send::SendOptions {
+            settings: AccountSettings {
+                address: "taro@example.jp".into(),
+                username: None,
+                servers: Vec::new(),
+            },
+            password: maildoc_engine::Password::new("pw".into()),
+            allow_plaintext_login: false,
+            recipients: vec!["hanako@example.jp".into()],
+            subject: "s".into(),
+            text: "t".into(),
+            timeout: Duration::from_secs(1),
+        };
+        maildoc_engine::send::send(&e, opts, progress).await
+    });
     spawnable(&async move {
         let mut outcome =
             maildoc_triage::Outcome::new(maildoc_triage::Triage::new("receive").unwrap());

@@ -180,6 +180,10 @@ codes! {
     SmtpSizeLimit = "smtp-size-limit", Warning, Server, [size, size_bytes];
     /// The own mailbox rejects mail (RCPT TO the account's own address failed).
     SmtpRecipientRejected = "smtp-recipient-rejected", Warning, Server, [reply, address];
+    /// A message being sent: the outgoing server refused one of its recipients.
+    SmtpSendRecipientRefused = "smtp-send-recipient-refused", Error, Server, [reply, address];
+    /// A message being sent: the outgoing server refused it (at DATA or after it).
+    SmtpSendRefused = "smtp-send-refused", Error, Server, [reply];
     /// maildoc rewrote what was typed (IDN, full-width characters, spaces).
     InputNormalized = "input-normalized", Info, Account, [field, original, normalized];
     /// The run's deadline ended this server's check before it was done.
@@ -434,7 +438,9 @@ impl Code {
             | SmtpRelayDenied
             | SmtpSenderRejected
             | SmtpSizeLimit
-            | SmtpRecipientRejected => Area::Smtp,
+            | SmtpRecipientRejected
+            | SmtpSendRecipientRefused
+            | SmtpSendRefused => Area::Smtp,
             HostLooksLikeAddress
             | InputNormalized
             | HostTypo

@@ -491,6 +491,12 @@ pub enum CommandKind {
     RcptOwn,
     /// RCPT TO an address at a reserved external domain.
     RcptExternal,
+    /// RCPT TO a recipient of a message being sent.
+    Rcpt,
+    /// DATA, before a message being sent.
+    Data,
+    /// The end of a message being sent: the server's verdict on it.
+    EndOfData,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -190,6 +190,12 @@ impl Conn {
         self.write(&secret.wire).await
     }
 
+    /// Sends a block of bytes (a message after DATA), recorded as `shown`.
+    pub async fn send_block(&mut self, bytes: &[u8], shown: String) -> Result<(), Failure> {
+        self.record(Direction::Sent, shown);
+        self.write(bytes).await
+    }
+
     async fn write(&mut self, bytes: &[u8]) -> Result<(), Failure> {
         self.reply_lines = 0;
         self.reply_bytes = 0;

@@ -104,6 +104,17 @@ pub struct ProbeContext {
     pub now_unix: i64,
     /// Where each server's steps go as they are recorded, when somebody watches.
     pub steps: Option<crate::record::StepSink>,
+    /// A message to send through the SMTP server after logging in, instead of the dry-run
+    /// envelope.
+    pub delivery: Option<Arc<Delivery>>,
+}
+
+/// A message to send, and to whom.
+#[derive(Clone, Debug)]
+pub struct Delivery {
+    pub recipients: Vec<String>,
+    /// The whole message (headers and body), not yet framed for DATA.
+    pub message: Vec<u8>,
 }
 
 #[cfg(test)]

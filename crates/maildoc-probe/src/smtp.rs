@@ -1,10 +1,11 @@
 //! The SMTP session: greeting, EHLO, STARTTLS, AUTH, then a dry-run envelope (MAIL FROM,
 //! RCPT TO the account's own address and an address at a reserved external domain), RSET and
-//! QUIT. DATA is never sent: nothing is ever delivered.
+//! QUIT. DATA is sent only for a message the run was asked to send ([`Delivery`]), and only
+//! after a login the server accepted (or with SMTP authentication turned off by the user).
 
 use crate::clock::StepTimer;
 use crate::conn::{Conn, Failure, REPLY_CAP};
-use crate::context::ProbeContext;
+use crate::context::{Delivery, ProbeContext};
 use crate::record::Record;
 use crate::server::Greeted;
 use crate::session::{self, Attempt, Stop};
@@ -150,6 +151,16 @@ async fn run(ev: &mut Record, mut conn: Conn, ctx: &ProbeContext) -> Result<Opti
         Ok(l) => l,
         Err(f) => return Err((conn, Phase::Login, f)),
     };
+    if let Some(delivery) = &ctx.delivery {
+        let may_send = matches!(
+            login,
+            Login::Accepted | Login::Skipped(LoginSkipReason::SmtpAuthOff)
+        );
+        if may_send && let Err(f) = deliver(ev, &mut conn, ctx, delivery).await {
+            return Err((conn, Phase::Envelope, f));
+        }
+        return Ok(Some(quit(conn).await));
+    }
     let (mail, rcpt_external) = match login {
         Login::Accepted => (true, true),
         Login::Skipped(LoginSkipReason::SmtpAuthOff | LoginSkipReason::NotOffered) => (true, true),
@@ -331,6 +342,86 @@ async fn envelope(
         }
     }
     let _ = command(conn, &smtp::rset()).await;
+    Ok(())
+}
+
+/// Sends a command of the envelope and records its reply as a step; whether it was taken.
+async fn step(
+    ev: &mut Record,
+    conn: &mut Conn,
+    kind: CommandKind,
+    line: &str,
+    argument: String,
+) -> Result<Reply, Failure> {
+    let timer = StepTimer::start(conn.clock());
+    let r = command(conn, line).await?;
+    record(ev, &timer, kind, argument, &r);
+    Ok(r)
+}
+
+fn record(ev: &mut Record, timer: &StepTimer, kind: CommandKind, argument: String, r: &Reply) {
+    // DATA's go-ahead is 354, an intermediate reply.
+    let o = if kind == CommandKind::Data && r.code == 354 {
+        ReplyOutcome::Ok
+    } else {
+        outcome(r)
+    };
+    ev.push(
+        timer.at_ms(),
+        timer.elapsed_ms(),
+        StepKind::Command {
+            command: kind,
+            argument,
+            outcome: o,
+            reply: r.first_line(),
+            code: Some(r.code),
+            status: r.enhanced.clone(),
+        },
+    );
+}
+
+/// Sends the message: MAIL FROM the account, RCPT TO each recipient, DATA, the message
+/// (shown in the transcript by its size only), and the server's verdict. A refusal before
+/// the message ends the envelope with RSET.
+async fn deliver(
+    ev: &mut Record,
+    conn: &mut Conn,
+    ctx: &ProbeContext,
+    delivery: &Delivery,
+) -> Result<(), Failure> {
+    let from = ctx.account.address.clone();
+    let mut taken = step(
+        ev,
+        conn,
+        CommandKind::MailFrom,
+        &smtp::mail_from(&from),
+        from,
+    )
+    .await?
+    .is_positive();
+    if taken {
+        let mut recipients = 0;
+        for to in &delivery.recipients {
+            let r = step(ev, conn, CommandKind::Rcpt, &smtp::rcpt_to(to), to.clone()).await?;
+            recipients += usize::from(r.is_positive());
+        }
+        taken = recipients > 0;
+    }
+    if taken {
+        let r = step(ev, conn, CommandKind::Data, &smtp::data(), String::new()).await?;
+        taken = r.code == 354;
+    }
+    if !taken {
+        let _ = command(conn, &smtp::rset()).await;
+        return Ok(());
+    }
+    let block = maildoc_wire::compose::data_block(&delivery.message);
+    let size = format!("{} bytes", delivery.message.len());
+    let timer = StepTimer::start(conn.clock());
+    conn.send_block(&block, format!("(the message: {size})"))
+        .await?;
+    let r = reply(conn).await?;
+    record(ev, &timer, CommandKind::EndOfData, size, &r);
     Ok(())
 }
 

@@ -34,6 +34,7 @@ pub(super) async fn mx_smtp(
         clock: *clock,
         now_unix: env.clock.now().unix_timestamp(),
         steps: None,
+        delivery: None,
     };
     let mut names: Vec<&str> = Vec::new();
     for h in hosts {
