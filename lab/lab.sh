@@ -45,6 +45,8 @@ USERS=(
     "full@lab.example|MAILDOC_LAB_PASS_FULL|Fl-7xR+lab-Secret-1093|1M"
     "near@lab.example|MAILDOC_LAB_PASS_NEAR|Nr-5mP.lab-Secret-3356|1M"
     "apppw@lab.example|MAILDOC_LAB_PASS_APPPW|Ap-8qL_lab-Secret-6620|100M"
+    # A mailbox only for mail the tests send (a watch's alerts): no other test counts it.
+    "inbox@lab.example|MAILDOC_LAB_PASS_INBOX|Ib-4wN*lab-Secret-7730|100M"
 )
 
 # --- hosts ------------------------------------------------------------------
@@ -296,7 +298,8 @@ seed_message() {
 
 seed_mail() {
     local d=$1 login md n=0
-    for login in taro@lab.example hanako full@lab.example near@lab.example apppw@lab.example; do
+    for login in taro@lab.example hanako full@lab.example near@lab.example apppw@lab.example \
+        inbox@lab.example; do
         md=$d/mail/$login/Maildir
         mkdir -p "$md"/{cur,new,tmp}
     done

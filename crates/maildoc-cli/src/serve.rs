@@ -155,7 +155,7 @@ async fn watch_round(
                     maildoc_report::history::alert_line(alert, lang)
                 );
             }
-            round.deliver(env, &done.alerts, timeout, lang).await;
+            round.deliver(env, opts, &done.alerts, timeout, lang).await;
             if let Err(e) = history.prune(env.clock()).await {
                 eprintln!(
                     "maildoc: {}",

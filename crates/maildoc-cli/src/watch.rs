@@ -9,6 +9,8 @@ use clap::{Args, Subcommand, ValueEnum};
 use maildoc_engine::history::{Alert, History, Kind};
 use maildoc_engine::watch::{Keyring, Passwords, Vault, WatchEvent, WatchOptions, keyring};
 use maildoc_engine::{Env, Password};
+use maildoc_model::Protocol;
+use maildoc_model::settings::AccountSettings;
 use maildoc_report::{Format, Lang, ui};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -95,6 +97,12 @@ pub struct RoundArgs {
     pub cert_days: i64,
     #[arg(long, default_value_t = 64, value_name = "N")]
     pub concurrency: usize,
+    #[arg(long, value_name = "ADDRESS", value_delimiter = ',')]
+    pub mail_to: Vec<String>,
+    #[arg(long, value_name = "ADDRESS", requires = "mail_to")]
+    pub mail_from: Option<String>,
+    #[arg(long, value_name = "HOST[:PORT][/ssl|/starttls]", requires = "mail_to")]
+    pub mail_smtp: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -123,6 +131,9 @@ pub const ROUND_HELP: &[(&str, &str)] = &[
     ("passwords", "help-watch-passwords"),
     ("cert_days", "help-watch-cert-days"),
     ("concurrency", "help-watch-concurrency"),
+    ("mail_to", "help-watch-mail-to"),
+    ("mail_from", "help-watch-mail-from"),
+    ("mail_smtp", "help-watch-mail-smtp"),
 ];
 
 pub fn localize_help(cmd: clap::Command, lang: Lang) -> clap::Command {
@@ -454,12 +465,55 @@ impl RoundArgs {
                 )
             })?;
         }
+        // The alerts' mail account is checked now, not when the first alert comes.
+        if let Some(settings) = self.mail_settings(lang)? {
+            for to in &self.mail_to {
+                maildoc_engine::check_input(to, None)
+                    .map_err(|e| maildoc_report::error::words(&e, lang))?;
+            }
+            if mail_password(&opts, &settings.address).is_none() {
+                return Err(ui::fill(
+                    "error-watch-mail-password",
+                    lang,
+                    &[("address", &settings.address)],
+                ));
+            }
+        }
         Ok(opts)
     }
 
-    /// Posts each alert to the webhook, when one is given; a webhook that fails is said on
-    /// standard error.
-    pub async fn deliver(&self, env: &Env, alerts: &[Alert], timeout: Duration, lang: Lang) {
+    /// The account that mails the alerts (`--mail-from`, else the first `--mail-to`) and its
+    /// outgoing server when `--mail-smtp` names one; none without `--mail-to`.
+    fn mail_settings(&self, lang: Lang) -> Result<Option<AccountSettings>, String> {
+        let Some(first) = self.mail_to.first() else {
+            return Ok(None);
+        };
+        let from = self.mail_from.as_deref().unwrap_or(first);
+        let address = crate::history::subject(from).map_err(|words| words(lang))?;
+        let servers: Vec<(Protocol, &str)> = self
+            .mail_smtp
+            .iter()
+            .map(|s| (Protocol::Smtp, s.as_str()))
+            .collect();
+        AccountSettings::from_texts(&address, None, &servers, true)
+            .map(Some)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Posts each alert to the webhook and mails them all in one message, as configured; a
+    /// delivery that fails is said on standard error.
+    pub async fn deliver(
+        &self,
+        env: &Env,
+        opts: &WatchOptions,
+        alerts: &[Alert],
+        timeout: Duration,
+        lang: Lang,
+    ) {
+        if alerts.is_empty() {
+            return;
+        }
+        self.mail(env, opts, alerts, timeout, lang).await;
         let Some(url) = &self.webhook else {
             return;
         };
@@ -482,6 +536,65 @@ impl RoundArgs {
             }
         }
     }
+}
+
+impl RoundArgs {
+    /// Mails the alerts through the alerts' account, when `--mail-to` is given.
+    async fn mail(
+        &self,
+        env: &Env,
+        opts: &WatchOptions,
+        alerts: &[Alert],
+        timeout: Duration,
+        lang: Lang,
+    ) {
+        let Ok(Some(settings)) = self.mail_settings(lang) else {
+            return;
+        };
+        let (lookup, address) = (opts.clone(), settings.address.clone());
+        let password = tokio::task::spawn_blocking(move || mail_password(&lookup, &address))
+            .await
+            .ok()
+            .flatten();
+        let Some(password) = password else {
+            eprintln!(
+                "maildoc: {}",
+                ui::fill(
+                    "error-watch-mail-password",
+                    lang,
+                    &[("address", &settings.address)]
+                )
+            );
+            return;
+        };
+        let (subject, text) = maildoc_report::history::alerts_mail(alerts, lang);
+        let send = maildoc_engine::send::SendOptions {
+            settings,
+            password,
+            allow_plaintext_login: false,
+            recipients: self.mail_to.clone(),
+            subject,
+            text,
+            timeout,
+        };
+        match maildoc_engine::send::send(env, send, |_| {}).await {
+            Ok(sent) if sent.accepted.is_some() => {}
+            Ok(sent) => eprintln!(
+                "maildoc: {}",
+                maildoc_report::history::mail_failed(&sent.report, lang)
+            ),
+            Err(e) => eprintln!("maildoc: {}", maildoc_report::error::words(&e, lang)),
+        }
+    }
+}
+
+/// The password of the account that mails the alerts: from the passwords file, else the
+/// keyring.
+fn mail_password(opts: &WatchOptions, address: &str) -> Option<Password> {
+    opts.passwords.get(address).or_else(|| {
+        let found = opts.keyring.as_ref()?.find(address);
+        found.password.map(|(p, _)| Password::new(p))
+    })
 }
 
 /// A passwords file: TOML, `"address" = "password"` per line, readable by its owner only.
@@ -523,7 +636,7 @@ async fn run_once(history: &History, a: RunArgs, lang: Lang) -> ExitCode {
     };
     let _ = history.prune(net.env.clock()).await;
     a.round
-        .deliver(&net.env, &round.alerts, net.timeout, lang)
+        .deliver(&net.env, &opts, &round.alerts, net.timeout, lang)
         .await;
     let text = match format {
         Format::Json => maildoc_report::history::alerts(&round.alerts, format, lang),

@@ -308,3 +308,130 @@ fn a_watch_logs_in_with_the_password_kept_in_the_first_keyring_that_works() {
     );
     with(&file_only, &forget, "");
 }
+
+/// The messages in a lab mailbox's `new/`, by file name.
+fn new_mail(lab: &Lab, login: &str) -> Vec<std::path::PathBuf> {
+    let dir = std::path::Path::new(&lab.var("MAILDOC_LAB_DIR"))
+        .join("mail")
+        .join(login)
+        .join("Maildir")
+        .join("new");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+#[test]
+#[ignore = "needs the lab: lab/lab.sh start"]
+fn alerts_are_mailed_through_the_account_and_arrive() {
+    use base64::Engine as _;
+    let lab = Lab::get();
+    let dir = Scratch::new("watch-mail");
+    let db = format!("sqlite:{}", dir.path("history.sqlite3").display());
+    let (dns, ca) = (lab.dns(), lab.ca());
+    let data = dir.path("data");
+    let env: Vec<(&str, &OsStr)> = vec![
+        ("MAILDOC_DB", OsStr::new(&db)),
+        ("LANG", OsStr::new("C")),
+        ("XDG_DATA_HOME", data.as_os_str()),
+        ("MAILDOC_KEYRING", OsStr::new("file")),
+    ];
+    let run = |args: &[&str], input: &str| run_with_env(BIN, args, input.as_bytes(), &env);
+    let round = |extra: &[&str]| {
+        run(&["watch", "add", "taro@lab.example"], "");
+        let mut args = vec![
+            "watch",
+            "run",
+            "--dns-server",
+            &dns,
+            "--ca-file",
+            &ca,
+            "--cert-days",
+            "400",
+            "--mail-to",
+            "inbox@lab.example",
+            "--mail-from",
+            "taro@lab.example",
+        ];
+        args.extend_from_slice(extra);
+        run(&args, "")
+    };
+
+    // No password for the sending account: refused before anything runs.
+    let refused = round(&[]);
+    assert_eq!(refused.code, 3, "{}", refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("maildoc watch password taro@lab.example"),
+        "{}",
+        refused.stderr
+    );
+
+    // With it kept, the round's alerts go out as one message through taro's own server.
+    let kept = run(
+        &["watch", "password", "taro@lab.example", "--password-stdin"],
+        &lab.password("taro"),
+    );
+    assert_eq!(kept.code, 0, "{}", kept.stderr);
+    let before = new_mail(&lab, "inbox@lab.example");
+    let sent = round(&[]);
+    assert_eq!(sent.code, 1, "alerts: {}", sent.stderr);
+    assert!(
+        !sent.stderr.contains("could not be mailed"),
+        "{}",
+        sent.stderr
+    );
+    let mut arrived = Vec::new();
+    for _ in 0..100 {
+        arrived = new_mail(&lab, "inbox@lab.example");
+        arrived.retain(|p| !before.contains(p));
+        if !arrived.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(arrived.len(), 1, "one message for the round");
+    // Dovecot keeps the message with LF line ends.
+    let message = std::fs::read_to_string(&arrived[0])
+        .unwrap()
+        .replace("\r\n", "\n");
+    assert!(
+        message.contains("with ESMTPSA"),
+        "sent logged in: {message}"
+    );
+    assert!(message.contains("\nFrom: taro@lab.example\n"), "{message}");
+    assert!(
+        message.contains("\nAuto-Submitted: auto-generated\n"),
+        "{message}"
+    );
+    let body: String = message.split_once("\n\n").unwrap().1.split('\n').collect();
+    let body = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap();
+    let body = String::from_utf8(body).unwrap();
+    assert!(
+        body.contains("taro@lab.example: the certificate of"),
+        "{body}"
+    );
+    assert!(
+        body.contains("maildoc history taro@lab.example --diff"),
+        "{body}"
+    );
+    assert!(!message.contains(&lab.password("taro")));
+
+    // A server that refuses the login: said on standard error, with the reason.
+    run(
+        &["watch", "password", "taro@lab.example", "--password-stdin"],
+        "wrong-password",
+    );
+    let failed = round(&["--mail-smtp", "smtp.lab.example:465/ssl"]);
+    assert!(
+        failed.stderr.contains("The alerts could not be mailed:"),
+        "{}",
+        failed.stderr
+    );
+    assert_eq!(new_mail(&lab, "inbox@lab.example").len(), before.len() + 1);
+}

@@ -868,6 +868,58 @@ pub fn store_error(err: &StoreError, lang: Lang) -> String {
     }
 }
 
+/// The alerts of a round as one mail: its subject (how many, about what) and its text (each
+/// alert a line, then how to see what changed).
+pub fn alerts_mail(alerts: &[Alert], lang: Lang) -> (String, String) {
+    let mut subjects: Vec<&str> = Vec::new();
+    for a in alerts {
+        if !subjects.contains(&a.subject.as_str()) {
+            subjects.push(&a.subject);
+        }
+    }
+    let mut named = subjects
+        .iter()
+        .take(3)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if subjects.len() > 3 {
+        named.push_str(", …");
+    }
+    let subject = ui::fill(
+        "mail-alerts-subject",
+        lang,
+        &[("count", &alerts.len().to_string()), ("subjects", &named)],
+    );
+    let mut text = format!("{}\n\n", ui::text("mail-alerts-intro", lang));
+    for a in alerts {
+        let _ = writeln!(text, "- {}", alert_line(a, lang));
+    }
+    let _ = writeln!(text, "\n{}", ui::text("mail-alerts-diff", lang));
+    for s in &subjects {
+        let _ = writeln!(text, "  maildoc history {s} --diff");
+    }
+    (subject, text)
+}
+
+/// Why the alerts' mail did not go: the sending server's errors, or that none was found.
+pub fn mail_failed(report: &maildoc_model::Report, lang: Lang) -> String {
+    let reasons: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| crate::finding_title(f, lang))
+        .collect();
+    let reason = if report.servers.is_empty() {
+        ui::text("mail-alerts-no-server", lang).to_owned()
+    } else if reasons.is_empty() {
+        ui::text("mail-alerts-not-taken", lang).to_owned()
+    } else {
+        reasons.join("; ")
+    };
+    ui::fill("error-mail-alerts", lang, &[("detail", &reason)])
+}
+
 /// A keyring store's name, in words.
 pub fn vault_name(vault: Vault, lang: Lang) -> &'static str {
     ui::text(
@@ -1015,5 +1067,72 @@ mod tests {
                 assert_ne!(ui::text(&key, lang), "?", "{key}");
             }
         }
+    }
+
+    fn alert(subject: &str, code: &str, detail: &str) -> Alert {
+        Alert {
+            id: 1,
+            kind: Kind::Domain,
+            subject: subject.into(),
+            run_id: Some(1),
+            at_ms: 1_796_612_970_000,
+            code: code.into(),
+            detail: detail.into(),
+        }
+    }
+
+    #[test]
+    fn a_rounds_alerts_make_one_mail_that_names_them_in_either_language() {
+        let expiring = r#"{"server":"imap","days":5,"not_after":"2026-12-12T00:00:00Z"}"#;
+        let alerts: Vec<Alert> = ["a.jp", "b.jp", "c.jp", "d.jp", "a.jp"]
+            .iter()
+            .map(|s| alert(s, "cert-expiring", expiring))
+            .collect();
+        let (subject, text) = alerts_mail(&alerts, Lang::En);
+        assert_eq!(subject, "maildoc: 5 alerts (a.jp, b.jp, c.jp, …)");
+        assert_eq!(
+            text.matches("\n- a.jp: the certificate of imap expires in 5 days")
+                .count(),
+            2
+        );
+        assert_eq!(text.matches("maildoc history a.jp --diff").count(), 1);
+        assert!(text.contains("maildoc history d.jp --diff"), "{text}");
+        let (subject, text) = alerts_mail(&alerts[..1], Lang::Ja);
+        assert_eq!(subject, "maildoc: 通知 1 件 (a.jp)");
+        assert!(
+            text.contains("imap の証明書の有効期限まであと 5 日"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_saved_password_names_its_store_and_what_was_passed_over() {
+        let saved = Saved {
+            vault: Vault::Kernel,
+            skipped: vec![Skipped {
+                vault: Vault::SecretService,
+                why: Why::Absent,
+                detail: "no D-Bus session bus".into(),
+            }],
+        };
+        let file = std::path::Path::new("/home/t/.local/share/maildoc/watch-passwords.toml");
+        let en = password_saved("taro@example.jp", &saved, file, Lang::En);
+        assert!(en.starts_with("Saved the password of taro@example.jp in the kernel keyring."));
+        assert!(
+            en.contains(
+                "  the desktop keyring (Secret Service): not available here (no D-Bus session bus)"
+            ),
+            "{en}"
+        );
+        let ja = password_saved("taro@example.jp", &saved, file, Lang::Ja);
+        assert!(ja.contains("カーネルのキーリングに保存しました"), "{ja}");
+        let in_file = Saved {
+            vault: Vault::File,
+            skipped: Vec::new(),
+        };
+        assert!(
+            password_saved("t@e.jp", &in_file, file, Lang::En)
+                .contains(&file.display().to_string())
+        );
     }
 }
