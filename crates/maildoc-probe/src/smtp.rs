@@ -1,7 +1,7 @@
 //! The SMTP session: greeting, EHLO, STARTTLS, AUTH, then a dry-run envelope (MAIL FROM,
 //! RCPT TO the account's own address and an address at a reserved external domain), RSET and
 //! QUIT. DATA is sent only for a message the run was asked to send ([`Delivery`]), and only
-//! after a login the server accepted (or with SMTP authentication turned off by the user).
+//! after a login the server accepted.
 
 use crate::clock::StepTimer;
 use crate::conn::{Conn, Failure, REPLY_CAP};
@@ -152,11 +152,9 @@ async fn run(ev: &mut Record, mut conn: Conn, ctx: &ProbeContext) -> Result<Opti
         Err(f) => return Err((conn, Phase::Login, f)),
     };
     if let Some(delivery) = &ctx.delivery {
-        let may_send = matches!(
-            login,
-            Login::Accepted | Login::Skipped(LoginSkipReason::SmtpAuthOff)
-        );
-        if may_send && let Err(f) = deliver(ev, &mut conn, ctx, delivery).await {
+        if matches!(login, Login::Accepted)
+            && let Err(f) = deliver(ev, &mut conn, ctx, delivery).await
+        {
             return Err((conn, Phase::Envelope, f));
         }
         return Ok(Some(quit(conn).await));

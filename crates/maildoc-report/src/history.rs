@@ -8,8 +8,10 @@ use maildoc_engine::history::{
     Alert, Change, Changes, Day, Diff, FactName, FindingRef, HistoryError, Kind, Run, StoreError,
     Subject, TimelineRun, Watch, rfc3339,
 };
+use maildoc_engine::send::Sent;
 use maildoc_engine::watch::AlertCode;
 use maildoc_engine::watch::keyring::{Saved, Skipped, Vault, Why};
+use maildoc_engine::watch::{AlertMail, MailError};
 use maildoc_model::Severity;
 use serde_json::json;
 use std::fmt::Write as _;
@@ -902,22 +904,83 @@ pub fn alerts_mail(alerts: &[Alert], lang: Lang) -> (String, String) {
     (subject, text)
 }
 
-/// Why the alerts' mail did not go: the sending server's errors, or that none was found.
-pub fn mail_failed(report: &maildoc_model::Report, lang: Lang) -> String {
-    let reasons: Vec<String> = report
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .map(|f| crate::finding_title(f, lang))
-        .collect();
-    let reason = if report.servers.is_empty() {
+/// What went wrong in mailing a round's alerts, in words; none when the message went to
+/// every recipient.
+pub fn mail_problems(
+    sent: &Result<Sent, MailError>,
+    mail: &AlertMail,
+    lang: Lang,
+) -> Option<String> {
+    let sent = match sent {
+        Ok(s) => s,
+        Err(MailError::NoPassword(skipped)) => {
+            return Some(mail_no_password(&mail.account.address, skipped, lang));
+        }
+        Err(MailError::Input(e)) => {
+            return Some(ui::fill(
+                "error-mail-alerts",
+                lang,
+                &[("detail", &crate::error::words(e, lang))],
+            ));
+        }
+    };
+    let titles = |pick: &dyn Fn(&maildoc_model::Finding) -> bool| -> Vec<String> {
+        sent.report
+            .findings
+            .iter()
+            .filter(|f| pick(f))
+            .map(|f| crate::finding_title(f, lang))
+            .collect()
+    };
+    if sent.accepted.is_some() {
+        let refused = titles(&|f| f.code == maildoc_model::Code::SmtpSendRecipientRefused);
+        return (!refused.is_empty()).then(|| {
+            ui::fill(
+                "error-mail-alerts-some",
+                lang,
+                &[("detail", &refused.join("; "))],
+            )
+        });
+    }
+    let reasons = titles(&|f| f.severity == Severity::Error);
+    let reason = if sent.report.servers.is_empty() {
         ui::text("mail-alerts-no-server", lang).to_owned()
     } else if reasons.is_empty() {
         ui::text("mail-alerts-not-taken", lang).to_owned()
     } else {
         reasons.join("; ")
     };
-    ui::fill("error-mail-alerts", lang, &[("detail", &reason)])
+    Some(ui::fill("error-mail-alerts", lang, &[("detail", &reason)]))
+}
+
+/// No password of the alerts' account: how to keep one, and the stores that could not be
+/// asked.
+pub fn mail_no_password(address: &str, skipped: &[Skipped], lang: Lang) -> String {
+    let mut out = ui::fill("error-watch-mail-password", lang, &[("address", address)]);
+    let asked: Vec<Skipped> = skipped
+        .iter()
+        .filter(|s| s.why != Why::Absent)
+        .cloned()
+        .collect();
+    if !asked.is_empty() {
+        out.push('\n');
+        skipped_lines(&mut out, &asked, lang);
+    }
+    out.trim_end().to_owned()
+}
+
+/// Accounts whose password a store could not give: each, and why, a line each.
+pub fn passwords_unread(unread: &[(String, Vec<Skipped>)], lang: Lang) -> String {
+    let mut out = String::new();
+    for (address, skipped) in unread {
+        let _ = writeln!(
+            out,
+            "{}",
+            ui::fill("watch-password-unread", lang, &[("address", address)])
+        );
+        skipped_lines(&mut out, skipped, lang);
+    }
+    out
 }
 
 /// A keyring store's name, in words.
@@ -980,6 +1043,22 @@ pub fn password_saved(address: &str, saved: &Saved, file: &std::path::Path, lang
     if !saved.skipped.is_empty() {
         let _ = writeln!(out, "{}", ui::text("watch-password-passed-over", lang));
         skipped_lines(&mut out, &saved.skipped, lang);
+    }
+    if !saved.replaced.is_empty() {
+        let stores: Vec<&str> = saved
+            .replaced
+            .iter()
+            .map(|v| vault_name(*v, lang))
+            .collect();
+        let _ = writeln!(
+            out,
+            "{}",
+            ui::fill(
+                "watch-password-replaced",
+                lang,
+                &[("stores", &stores.join(", "))]
+            )
+        );
     }
     out
 }
@@ -1114,6 +1193,7 @@ mod tests {
                 why: Why::Absent,
                 detail: "no D-Bus session bus".into(),
             }],
+            replaced: vec![Vault::File],
         };
         let file = std::path::Path::new("/home/t/.local/share/maildoc/watch-passwords.toml");
         let en = password_saved("taro@example.jp", &saved, file, Lang::En);
@@ -1124,11 +1204,20 @@ mod tests {
             ),
             "{en}"
         );
+        assert!(
+            en.contains("An older copy in a file only you can read was removed."),
+            "{en}"
+        );
         let ja = password_saved("taro@example.jp", &saved, file, Lang::Ja);
         assert!(ja.contains("カーネルのキーリングに保存しました"), "{ja}");
+        assert!(
+            en.contains("An older copy in a file only you can read was removed."),
+            "{en}"
+        );
         let in_file = Saved {
             vault: Vault::File,
             skipped: Vec::new(),
+            replaced: Vec::new(),
         };
         assert!(
             password_saved("t@e.jp", &in_file, file, Lang::En)

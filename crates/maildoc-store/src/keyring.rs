@@ -7,6 +7,15 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+/// After the Secret Service did not answer in time, it is not asked again for this long:
+/// a locked keyring must not cost every round its wait.
+const SECRET_SERVICE_REST: Duration = Duration::from_secs(600);
+
+/// The largest passwords file read.
+const FILE_MAX: u64 = 1 << 20;
 
 /// The environment variable that names the one store to use (`secret-service`, `kernel`,
 /// `file`) instead of the first that works.
@@ -65,15 +74,18 @@ pub struct Skipped {
     pub detail: String,
 }
 
-/// Where a password was saved, and the stores passed over before it.
+/// Where a password was saved, the stores passed over before it, and the stores after it
+/// an older copy was removed from (a lookup where the store taken is out of reach, a cron
+/// job without the desktop's bus, would find that copy).
 #[derive(Clone, Debug)]
 pub struct Saved {
     pub vault: Vault,
     pub skipped: Vec<Skipped>,
+    pub replaced: Vec<Vault>,
 }
 
-/// A password looked up.
-#[derive(Clone, Debug, Default)]
+/// A password looked up. Its Debug form never shows the password.
+#[derive(Clone, Default)]
 pub struct Found {
     /// The password and the store it came from.
     pub password: Option<(String, Vault)>,
@@ -81,13 +93,25 @@ pub struct Found {
     pub skipped: Vec<Skipped>,
 }
 
-/// The stores to try, in order, and where the file store is.
+impl std::fmt::Debug for Found {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Found")
+            .field("vault", &self.password.as_ref().map(|(_, v)| v))
+            .field("skipped", &self.skipped)
+            .finish()
+    }
+}
+
+/// The stores to try, in order, and where the file store is. Clones share what they learnt
+/// of the Secret Service (that it did not answer).
 #[derive(Clone, Debug)]
 pub struct Keyring {
     vaults: Vec<Vault>,
     file: PathBuf,
     /// Whether this process has a D-Bus session bus to find the Secret Service on.
     bus: bool,
+    /// Until when the Secret Service is not asked.
+    resting: Arc<Mutex<Option<Instant>>>,
 }
 
 impl Keyring {
@@ -100,19 +124,38 @@ impl Keyring {
         let bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|a| !a.is_empty())
             || std::env::var_os("XDG_RUNTIME_DIR")
                 .is_some_and(|dir| Path::new(&dir).join("bus").exists());
-        Keyring { vaults, file, bus }
+        Keyring {
+            vaults,
+            file,
+            bus,
+            resting: Arc::default(),
+        }
     }
 
-    /// The Secret Service needs a session bus; without one it is passed over at once.
-    fn secret_service(&self) -> Result<(), (Why, String)> {
-        if self.bus {
-            Ok(())
-        } else {
-            Err((
+    /// Asks the Secret Service, unless there is no session bus or it did not answer in time
+    /// a moment ago; a call that times out rests it.
+    fn secret_service<T>(
+        &self,
+        call: impl FnOnce() -> Result<T, (Why, String)>,
+    ) -> Result<T, (Why, String)> {
+        if !self.bus {
+            return Err((
                 Why::Absent,
                 "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)".to_owned(),
-            ))
+            ));
         }
+        let mut resting = self.resting.lock().unwrap_or_else(PoisonError::into_inner);
+        if resting.is_some_and(|until| Instant::now() < until) {
+            return Err((
+                Why::Timeout,
+                "it did not answer a moment ago; not asked again for now".to_owned(),
+            ));
+        }
+        let result = call();
+        if matches!(result, Err((Why::Timeout, _))) {
+            *resting = Some(Instant::now() + SECRET_SERVICE_REST);
+        }
+        result
     }
 
     /// `watch-passwords.toml` beside the default history file.
@@ -126,13 +169,25 @@ impl Keyring {
         &self.file
     }
 
-    /// Keeps `password` for `address` in the first store that takes it.
+    /// Keeps `password` for `address` in the first store that takes it, and removes older
+    /// copies from the stores after it.
     pub fn save(&self, address: &str, password: &str) -> Result<Saved, Vec<Skipped>> {
         let address = address.to_lowercase();
         let mut skipped = Vec::new();
-        for &vault in &self.vaults {
+        for (i, &vault) in self.vaults.iter().enumerate() {
             match self.put(vault, &address, password) {
-                Ok(()) => return Ok(Saved { vault, skipped }),
+                Ok(()) => {
+                    let replaced = self.vaults[i + 1..]
+                        .iter()
+                        .copied()
+                        .filter(|&later| self.remove(later, &address) == Ok(true))
+                        .collect();
+                    return Ok(Saved {
+                        vault,
+                        skipped,
+                        replaced,
+                    });
+                }
                 Err((why, detail)) => skipped.push(Skipped { vault, why, detail }),
             }
         }
@@ -174,25 +229,19 @@ impl Keyring {
 
     fn put(&self, vault: Vault, address: &str, password: &str) -> Result<(), (Why, String)> {
         match vault {
-            Vault::SecretService => {
-                self.secret_service()?;
-                secret_service::put(address, password)
-            }
+            Vault::SecretService => self.secret_service(|| secret_service::put(address, password)),
             Vault::Kernel => kernel::put(address, password),
-            Vault::File => {
-                let mut table = read_file_or_empty(&self.file)?;
+            Vault::File => change_file(&self.file, |table| {
                 table.insert(address.to_owned(), password.to_owned());
-                write_file(&self.file, &table).map_err(|e| (Why::Failed, e.to_string()))
-            }
+                true
+            })
+            .map(|_| ()),
         }
     }
 
     fn get(&self, vault: Vault, address: &str) -> Result<Option<String>, (Why, String)> {
         match vault {
-            Vault::SecretService => {
-                self.secret_service()?;
-                secret_service::get(address)
-            }
+            Vault::SecretService => self.secret_service(|| secret_service::get(address)),
             Vault::Kernel => kernel::get(address),
             Vault::File => Ok(read_file_or_empty(&self.file)?.remove(address)),
         }
@@ -200,19 +249,9 @@ impl Keyring {
 
     fn remove(&self, vault: Vault, address: &str) -> Result<bool, (Why, String)> {
         match vault {
-            Vault::SecretService => {
-                self.secret_service()?;
-                secret_service::remove(address)
-            }
+            Vault::SecretService => self.secret_service(|| secret_service::remove(address)),
             Vault::Kernel => kernel::remove(address),
-            Vault::File => {
-                let mut table = read_file_or_empty(&self.file)?;
-                if table.remove(address).is_none() {
-                    return Ok(false);
-                }
-                write_file(&self.file, &table).map_err(|e| (Why::Failed, e.to_string()))?;
-                Ok(true)
-            }
+            Vault::File => change_file(&self.file, |table| table.remove(address).is_some()),
         }
     }
 }
@@ -220,13 +259,16 @@ impl Keyring {
 /// A passwords file: TOML, `"address" = "password"` a line, readable by its owner only.
 /// Addresses are lower-cased. The errors never quote the file's text.
 pub fn read_file(path: &Path) -> Result<BTreeMap<String, String>, (Why, String)> {
+    use std::io::Read;
+    let failed = |e: std::io::Error| (Why::Failed, e.to_string());
+    // The mode is checked on the file opened, not on the name: nothing can be swapped in
+    // between.
+    let file = std::fs::File::open(path).map_err(failed)?;
+    let meta = file.metadata().map_err(failed)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path)
-            .map_err(|e| (Why::Failed, e.to_string()))?
-            .permissions()
-            .mode();
+        let mode = meta.permissions().mode();
         if mode & 0o077 != 0 {
             return Err((
                 Why::Denied,
@@ -234,7 +276,16 @@ pub fn read_file(path: &Path) -> Result<BTreeMap<String, String>, (Why, String)>
             ));
         }
     }
-    let text = std::fs::read_to_string(path).map_err(|e| (Why::Failed, e.to_string()))?;
+    if meta.len() > FILE_MAX {
+        return Err((
+            Why::Failed,
+            format!("{} bytes: larger than a passwords file can be", meta.len()),
+        ));
+    }
+    let mut text = String::new();
+    file.take(FILE_MAX)
+        .read_to_string(&mut text)
+        .map_err(|_| (Why::Failed, "not UTF-8 text".to_owned()))?;
     // Parsed as a table and each value checked here: a parser's message about a value that
     // is not text would quote the value, a password.
     let table: toml::Table = text.parse().map_err(|_| {
@@ -263,18 +314,46 @@ fn read_file_or_empty(path: &Path) -> Result<BTreeMap<String, String>, (Why, Str
     read_file(path)
 }
 
+/// Reads, changes and writes the passwords file under an exclusive lock (a `.lock` file
+/// beside it), so two processes saving at once lose nothing; `change` says whether it
+/// changed anything (nothing written otherwise).
+fn change_file(
+    path: &Path,
+    change: impl FnOnce(&mut BTreeMap<String, String>) -> bool,
+) -> Result<bool, (Why, String)> {
+    let failed = |e: std::io::Error| (Why::Failed, e.to_string());
+    let dir = path.parent().unwrap_or(Path::new("."));
+    crate::sqlite::create_private_dir(dir).map_err(failed)?;
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let lock = options.open(dir.join(name)).map_err(failed)?;
+    lock.lock().map_err(failed)?;
+    let mut table = read_file_or_empty(path)?;
+    if !change(&mut table) {
+        return Ok(false);
+    }
+    write_file(path, &table).map_err(failed)?;
+    Ok(true)
+}
+
 /// Writes the table whole to a new file (mode 0600 from its creation) and renames it over
 /// the old one, so a crash leaves the old file or the new, never half of one.
 fn write_file(path: &Path, table: &BTreeMap<String, String>) -> std::io::Result<()> {
     use std::io::Write;
     let dir = path.parent().unwrap_or(Path::new("."));
-    crate::sqlite::create_private_dir(dir)?;
     let text = toml::to_string(table).map_err(std::io::Error::other)?;
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(format!(".{}.tmp", std::process::id()));
     let temporary = dir.join(name);
+    // A file left by a crashed writer of the same pid goes first: the new one is made
+    // fresh (create_new follows no link), so it has mode 0600 from its first byte.
+    let _ = std::fs::remove_file(&temporary);
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let written = (|| {
@@ -321,7 +400,11 @@ mod secret_service {
             .map_err(|e| (Why::Failed, e.to_string()))?;
         match rx.recv_timeout(LIMIT) {
             Ok(result) => result.map_err(why),
-            Err(_) => Err((
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err((
+                Why::Failed,
+                "the keyring library stopped without an answer".to_owned(),
+            )),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err((
                 Why::Timeout,
                 format!(
                     "no answer within {} s (is the keyring locked?)",
@@ -344,12 +427,53 @@ mod secret_service {
         call(address, move |entry| entry.set_password(&password))
     }
 
+    /// A lookup never asks to unlock (a round has nobody to answer a prompt): a password
+    /// in a locked keyring is refused at once.
     pub fn get(address: &str) -> Result<Option<String>, (Why, String)> {
-        call(address, |entry| match entry.get_password() {
-            Ok(p) => Ok(Some(p)),
-            Err(Error::NoEntry) => Ok(None),
-            Err(e) => Err(e),
-        })
+        use dbus_secret_service::{EncryptionType, SecretService};
+        let address = address.to_owned();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("maildoc-secret-service".to_owned())
+            .spawn(move || {
+                let found = (|| {
+                    let ss = SecretService::connect(EncryptionType::Dh)
+                        .map_err(|e| (Why::Absent, e.to_string()))?;
+                    let attributes = std::collections::HashMap::from([
+                        ("service", SERVICE),
+                        ("username", &address),
+                    ]);
+                    let items = ss
+                        .search_items(attributes)
+                        .map_err(|e| (Why::Failed, e.to_string()))?;
+                    let Some(item) = items.unlocked.first() else {
+                        return if items.locked.is_empty() {
+                            Ok(None)
+                        } else {
+                            Err((Why::Denied, "the keyring is locked".to_owned()))
+                        };
+                    };
+                    let secret = item
+                        .get_secret()
+                        .map_err(|e| (Why::Failed, e.to_string()))?;
+                    String::from_utf8(secret)
+                        .map(Some)
+                        .map_err(|_| (Why::Failed, "the secret is not text".to_owned()))
+                })();
+                let _ = tx.send(found);
+            })
+            .map_err(|e| (Why::Failed, e.to_string()))?;
+        match rx.recv_timeout(LIMIT) {
+            Ok(found) => found,
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err((
+                Why::Failed,
+                "the keyring library stopped without an answer".to_owned(),
+            )),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err((
+                Why::Timeout,
+                format!("no answer within {} s", LIMIT.as_secs()),
+            )),
+        }
     }
 
     pub fn remove(address: &str) -> Result<bool, (Why, String)> {
@@ -502,7 +626,13 @@ mod tests {
             .unwrap()
             .map(|e| e.unwrap().file_name())
             .collect();
-        assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+        // The file and its lock; no temporary file left behind.
+        assert_eq!(leftovers.len(), 2, "{leftovers:?}");
+        assert!(
+            leftovers
+                .iter()
+                .all(|n| !n.to_string_lossy().ends_with(".tmp"))
+        );
     }
 
     #[cfg(unix)]
@@ -547,14 +677,68 @@ mod tests {
     }
 
     #[test]
+    fn saves_at_once_from_many_threads_lose_nothing() {
+        let (_dir, path) = scratch("keyring-race");
+        std::thread::scope(|scope| {
+            for i in 0..8 {
+                let keyring = Keyring::new(Some(Vault::File), path.clone());
+                scope.spawn(move || {
+                    for round in 0..5 {
+                        let address = format!("user{i}@example.jp");
+                        keyring.save(&address, &format!("pw-{i}-{round}")).unwrap();
+                    }
+                });
+            }
+        });
+        let table = read_file(&path).unwrap();
+        assert_eq!(table.len(), 8, "{:?}", table.keys());
+        assert_eq!(table["user3@example.jp"], "pw-3-4");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_save_removes_the_older_copy_a_later_store_held() {
+        let (_dir, path) = scratch("keyring-replaced");
+        let address = format!("replaced-{}@example.jp", std::process::id());
+        Keyring::new(Some(Vault::File), path.clone())
+            .save(&address, "old")
+            .unwrap();
+        let chain = Keyring {
+            vaults: vec![Vault::Kernel, Vault::File],
+            file: path.clone(),
+            bus: false,
+            resting: Arc::default(),
+        };
+        let saved = chain.save(&address, "new").unwrap();
+        assert_eq!(
+            (saved.vault, saved.replaced),
+            (Vault::Kernel, vec![Vault::File])
+        );
+        assert!(!read_file(&path).unwrap().contains_key(&address));
+        assert_eq!(chain.find(&address).password.unwrap().0, "new");
+        chain.forget(&address);
+    }
+
+    #[test]
+    fn a_found_password_is_never_in_its_debug_form() {
+        let found = Found {
+            password: Some(("s3cret-pw".to_owned(), Vault::File)),
+            skipped: Vec::new(),
+        };
+        assert!(!format!("{found:?}").contains("s3cret-pw"));
+    }
+
+    #[test]
     fn without_a_session_bus_the_secret_service_is_passed_over_for_the_next_store() {
         let (_dir, path) = scratch("keyring-chain");
         let keyring = Keyring {
             vaults: vec![Vault::SecretService, Vault::File],
             file: path,
             bus: false,
+            resting: Arc::default(),
         };
         let saved = keyring.save("chain@example.jp", "pw").unwrap();
+        assert!(saved.replaced.is_empty());
         assert_eq!(saved.vault, Vault::File);
         assert_eq!(saved.skipped[0].vault, Vault::SecretService);
         assert_eq!(saved.skipped[0].why, Why::Absent);
