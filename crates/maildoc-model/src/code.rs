@@ -36,6 +36,9 @@ pub enum Scope {
     Domain,
     /// The karte: its devices and their settings.
     Karte,
+    /// A received message (`maildoc message`): its hops, what receivers reported, spam
+    /// verdicts, encodings.
+    Message,
 }
 
 /// Params every finding of a [`Scope::Server`] code may carry: the server it is about.
@@ -333,6 +336,26 @@ codes! {
     KartePop3SeveralDeleting = "karte-pop3-several-deleting", Warning, Karte, [devices];
     /// IMAP is used and no check in the karte's history read the mailbox quota.
     KarteImapQuotaUnchecked = "karte-imap-quota-unchecked", Warning, Karte, [checks];
+    /// The message took long from its first hop to the last.
+    MessageDelayed = "message-delayed", Warning, Message, [total, total_seconds, slowest_hop, slowest_by, slowest_delay, slowest_seconds];
+    /// A hop's time is before the hop before it: a server's clock is off.
+    MessageHopClockSkew = "message-hop-clock-skew", Info, Message, [hop, by, skew, skew_seconds];
+    /// The message crossed the network between two servers without encryption.
+    MessageUnencryptedHop = "message-unencrypted-hop", Warning, Message, [hop, from, by];
+    /// No receiver of the message reported an authentication result.
+    MessageNoAuth = "message-no-auth", Warning, Message, [];
+    /// The receiver reported that SPF failed.
+    MessageSpfFail = "message-spf-fail", Warning, Message, [result, domain, ip, receiver];
+    /// The receiver reported that a DKIM signature failed.
+    MessageDkimFail = "message-dkim-fail", Warning, Message, [result, domain, receiver];
+    /// The receiver reported that DMARC failed.
+    MessageDmarcFail = "message-dmarc-fail", Error, Message, [result, domain, policy, receiver];
+    /// SPF or DKIM passed, but for a domain other than the one in From.
+    MessageNotAligned = "message-not-aligned", Warning, Message, [from_domain, spf_domain, dkim_domain, receiver];
+    /// The receiver's filter marked the message as spam.
+    MessageMarkedSpam = "message-marked-spam", Warning, Message, [header, verdict];
+    /// A header's text is not declared or cannot be decoded: it may show as garbage.
+    MessageEncodingBroken = "message-encoding-broken", Warning, Message, [header, problem];
 }
 
 impl Code {
@@ -398,6 +421,8 @@ pub enum Area {
     Requirements,
     /// Lookups of the domain check that got no definite answer.
     Lookup,
+    /// A received message's headers.
+    Message,
     /// The karte's devices.
     Karte,
 }
@@ -485,6 +510,16 @@ impl Code {
             | KartePop3SingleCopy
             | KartePop3SeveralDeleting
             | KarteImapQuotaUnchecked => Area::Karte,
+            MessageDelayed
+            | MessageHopClockSkew
+            | MessageUnencryptedHop
+            | MessageNoAuth
+            | MessageSpfFail
+            | MessageDkimFail
+            | MessageDmarcFail
+            | MessageNotAligned
+            | MessageMarkedSpam
+            | MessageEncodingBroken => Area::Message,
         }
     }
 }
@@ -549,8 +584,11 @@ mod tests {
             let area = code.area();
             let agrees = match code.scope() {
                 Scope::Server | Scope::Account => account.contains(&area),
-                Scope::Domain => !account.contains(&area) && area != Area::Karte,
+                Scope::Domain => {
+                    !account.contains(&area) && area != Area::Karte && area != Area::Message
+                }
                 Scope::Karte => area == Area::Karte,
+                Scope::Message => area == Area::Message,
             };
             assert!(
                 agrees,

@@ -10,6 +10,7 @@ pub mod evidence;
 pub mod finding;
 pub mod input;
 pub mod karte;
+pub mod message;
 pub mod provider;
 pub mod report;
 pub mod settings;

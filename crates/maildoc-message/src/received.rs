@@ -1,0 +1,333 @@
+//! One Received header as a hop: who handed the message over (`from`, the name it gave, the
+//! name and address the receiver saw), who took it (`by`), how (`with`), whether TLS was
+//! used, and when. The formats in the wild vary (Postfix, Exim, Sendmail, qmail, Exchange,
+//! Gmail): clauses may be missing, the date may lack its `;`, a version number may look like
+//! an address. Only a bracketed address, or a comment that is only an address, is taken as
+//! the sending host's address.
+
+use crate::date::{self, Time};
+use maildoc_model::message::HopTls;
+use std::net::IpAddr;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Received {
+    pub from: Option<String>,
+    pub from_rdns: Option<String>,
+    pub from_ip: Option<IpAddr>,
+    pub by: Option<String>,
+    pub with: Option<String>,
+    pub tls: HopTls,
+    pub tls_detail: Option<String>,
+    /// qmail's `invoked by uid`, Postfix's `from userid`: a program on the host handed the
+    /// message over, not the network.
+    pub local_submission: bool,
+    pub time_text: Option<String>,
+    pub time: Option<Time>,
+}
+
+/// A word or a comment of the header, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Token {
+    Word(String),
+    Comment(String),
+}
+
+fn tokens(text: &str) -> Vec<Token> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let mut comment = String::new();
+    let mut depth = 0usize;
+    let flush = |word: &mut String, out: &mut Vec<Token>| {
+        if !word.is_empty() {
+            out.push(Token::Word(std::mem::take(word)));
+        }
+    };
+    for c in text.chars() {
+        if depth > 0 {
+            match c {
+                '(' => {
+                    depth += 1;
+                    comment.push(c);
+                }
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        out.push(Token::Comment(std::mem::take(&mut comment)));
+                    } else {
+                        comment.push(c);
+                    }
+                }
+                _ => comment.push(c),
+            }
+            continue;
+        }
+        match c {
+            '(' => {
+                flush(&mut word, &mut out);
+                depth = 1;
+            }
+            c if c.is_whitespace() => flush(&mut word, &mut out),
+            c => word.push(c),
+        }
+    }
+    flush(&mut word, &mut out);
+    if depth > 0 && !comment.is_empty() {
+        out.push(Token::Comment(comment));
+    }
+    out
+}
+
+/// The date and the text before it: after the last `;` when that reads as a date, else from
+/// the first weekday or `YYYY-MM-DD` word on that reads as one.
+fn split_date(text: &str) -> (&str, Option<(String, Time)>) {
+    if let Some(i) = text.rfind(';') {
+        let after = text[i + 1..].trim();
+        if let Some(t) = date::parse(after) {
+            return (&text[..i], Some((after.to_owned(), t)));
+        }
+    }
+    let mut at = 0;
+    for word in text.split_inclusive(char::is_whitespace) {
+        let w = word.trim();
+        let looks = w.len() >= 3
+            && (["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+                .iter()
+                .any(|d| w.to_ascii_lowercase().starts_with(d))
+                || (w.len() >= 10
+                    && w.as_bytes()[4] == b'-'
+                    && w.as_bytes()[..4].iter().all(u8::is_ascii_digit)));
+        if looks && let Some(t) = date::parse(&text[at..]) {
+            let before = text[..at].trim_end_matches([' ', ';']);
+            return (before, Some((text[at..].trim().to_owned(), t)));
+        }
+        at += word.len();
+    }
+    (text, None)
+}
+
+fn ip(text: &str) -> Option<IpAddr> {
+    let t = text
+        .trim()
+        .trim_start_matches("IPv6:")
+        .trim_start_matches("ipv6:");
+    t.parse().ok()
+}
+
+/// The address in a comment: `[192.0.2.1]` anywhere, or the comment being an address.
+fn comment_ip(comment: &str) -> Option<IpAddr> {
+    if let (Some(open), Some(close)) = (comment.find('['), comment.find(']'))
+        && open < close
+        && let Some(a) = ip(&comment[open + 1..close])
+    {
+        return Some(a);
+    }
+    ip(comment)
+}
+
+/// A host name as written in a comment: the first word, when it has a dot and is not an
+/// address or a keyword.
+fn comment_host(comment: &str) -> Option<String> {
+    let first = comment.split_whitespace().next()?;
+    let first = first.trim_end_matches([',', ';']);
+    let lower = first.to_ascii_lowercase();
+    if first.starts_with('[')
+        || ip(first).is_some()
+        || !first.contains('.')
+        || ["helo", "ehlo", "unknown", "may", "using"]
+            .iter()
+            .any(|k| lower.starts_with(k))
+    {
+        return None;
+    }
+    Some(first.to_owned())
+}
+
+/// Whether a comment says TLS was used, and what it says.
+fn tls_comment(comment: &str) -> Option<String> {
+    let upper = comment.to_ascii_uppercase();
+    let says = upper.contains("TLS") || upper.contains("SSL") || upper.contains("CIPHER=");
+    let denies = upper.contains("NO TLS") || upper.contains("NOT USING TLS");
+    (says && !denies).then(|| crate::split::unfold(comment))
+}
+
+/// The protocol's word on TLS: `ESMTPS` and the like used it, `SMTP`/`ESMTP` did not.
+fn with_tls(with: &str) -> HopTls {
+    let w = with.to_ascii_uppercase();
+    match w.as_str() {
+        "ESMTPS" | "ESMTPSA" | "SMTPS" | "LMTPS" | "UTF8SMTPS" | "UTF8SMTPSA" | "UTF8LMTPS"
+        | "HTTPS" => HopTls::Tls,
+        "SMTP" | "ESMTP" | "ESMTPA" | "UTF8SMTP" | "UTF8SMTPA" => HopTls::None,
+        _ => HopTls::Unknown,
+    }
+}
+
+pub fn parse(value: &str) -> Received {
+    let text = crate::split::unfold(value);
+    let (clauses, dated) = split_date(&text);
+    let mut r = Received {
+        time_text: dated.as_ref().map(|(t, _)| t.clone()),
+        time: dated.map(|(_, t)| t),
+        ..Received::default()
+    };
+    let mut clause = String::new();
+    let mut expect_value = false;
+    for token in tokens(clauses) {
+        match token {
+            Token::Word(w) => {
+                let lower = w.to_ascii_lowercase();
+                if matches!(
+                    lower.as_str(),
+                    "from" | "by" | "with" | "id" | "for" | "via"
+                ) {
+                    clause = lower;
+                    expect_value = true;
+                    continue;
+                }
+                if !expect_value {
+                    continue;
+                }
+                expect_value = false;
+                let v = w.trim_end_matches(';').to_owned();
+                match clause.as_str() {
+                    "from" => {
+                        if let Some(a) = w.strip_prefix('[').and_then(|x| x.split(']').next()) {
+                            r.from_ip = r.from_ip.or_else(|| ip(a));
+                        }
+                        r.from = Some(v);
+                    }
+                    "by" => r.by = Some(v),
+                    "with" => {
+                        r.tls = with_tls(&v);
+                        r.with = Some(v);
+                    }
+                    _ => {}
+                }
+            }
+            Token::Comment(c) => {
+                let lower = c.to_ascii_lowercase();
+                if lower.contains("invoked by uid")
+                    || lower.contains("from userid")
+                    || lower.contains("invoked from network") && r.from.is_none()
+                {
+                    r.local_submission |= !lower.contains("invoked from network");
+                }
+                if clause == "from" && r.from.is_some() {
+                    r.from_ip = r.from_ip.or_else(|| comment_ip(&c));
+                    if r.from_rdns.is_none() {
+                        r.from_rdns = comment_host(&c);
+                    }
+                    // Exim: `helo=name` inside the comment.
+                    if let Some(h) = lower.find("helo=") {
+                        let helo: String = c[h + 5..]
+                            .chars()
+                            .take_while(|ch| !ch.is_whitespace() && *ch != ')')
+                            .collect();
+                        if !helo.is_empty() && r.from.as_deref().is_some_and(|f| f.starts_with('['))
+                        {
+                            r.from = Some(helo);
+                        }
+                    }
+                }
+                if let Some(detail) = tls_comment(&c) {
+                    r.tls = HopTls::Tls;
+                    r.tls_detail.get_or_insert(detail);
+                }
+            }
+        }
+    }
+    r
+}
+
+/// Whether an address is this host's own or a private network's: a hand-off inside one
+/// provider, not across the internet.
+pub fn is_internal(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(a) => a.is_loopback() || a.is_private() || a.is_link_local(),
+        IpAddr::V6(a) => {
+            a.is_loopback()
+                || (a.segments()[0] & 0xfe00) == 0xfc00
+                || (a.segments()[0] & 0xffc0) == 0xfe80
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn postfix_with_tls_in_a_comment() {
+        let r = parse(
+            "from mail-a.example.com (mail-a.example.com [198.51.100.7])\r\n\t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits))\r\n\t(No client certificate requested)\r\n\tby mx.example.jp (Postfix) with ESMTPS id 4ABC;\r\n\tMon,  7 Dec 2026 12:00:05 +0900 (JST)",
+        );
+        assert_eq!(r.from.as_deref(), Some("mail-a.example.com"));
+        assert_eq!(r.from_rdns.as_deref(), Some("mail-a.example.com"));
+        assert_eq!(r.from_ip, Some("198.51.100.7".parse().unwrap()));
+        assert_eq!(r.by.as_deref(), Some("mx.example.jp"));
+        assert_eq!(r.with.as_deref(), Some("ESMTPS"));
+        assert_eq!(r.tls, HopTls::Tls);
+        assert!(r.tls_detail.unwrap().starts_with("using TLSv1.3"));
+        assert_eq!(r.time.unwrap().unix, 1_796_612_405);
+    }
+
+    #[test]
+    fn gmail_first_hop_has_no_from() {
+        let r = parse(
+            "by 2002:a05:6a20:1234:b0:1a2:3b4:5c6 with SMTP id x12csp1234pzb;\r\n        Mon, 7 Dec 2026 03:00:00 -0800 (PST)",
+        );
+        assert_eq!(r.from, None);
+        assert_eq!(r.by.as_deref(), Some("2002:a05:6a20:1234:b0:1a2:3b4:5c6"));
+        assert_eq!(r.tls, HopTls::None);
+        assert_eq!(r.time.unwrap().offset_min, -480);
+    }
+
+    #[test]
+    fn exchange_version_numbers_are_not_addresses() {
+        let r = parse(
+            "from TY2PR01MB1234.jpnprd01.prod.outlook.com (2603:1096:404:1::12) by OS3PR01MB5678.jpnprd01.prod.outlook.com with Microsoft SMTP Server (version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id 15.20.6002.33; Mon, 7 Dec 2026 03:00:01 +0000",
+        );
+        assert_eq!(r.from_ip, Some("2603:1096:404:1::12".parse().unwrap()));
+        assert_eq!(r.with.as_deref(), Some("Microsoft"));
+        assert_eq!(r.tls, HopTls::Tls);
+        assert!(r.tls_detail.unwrap().contains("version=TLS1_2"));
+        let r = parse(
+            "from EX01.corp.example (10.0.0.5) by EX02.corp.example (10.0.0.6) with Microsoft SMTP Server id 15.1.225.42 via Frontend Transport; Mon, 7 Dec 2026 03:00:01 +0000",
+        );
+        assert_eq!(r.from_ip, Some("10.0.0.5".parse().unwrap()));
+        assert!(is_internal(r.from_ip.unwrap()));
+    }
+
+    #[test]
+    fn exim_helo_and_qmail_without_clauses() {
+        let r = parse(
+            "from [192.0.2.44] (helo=sender.example.org) by mail.example.net with esmtp (Exim 4.96) (envelope-from <a@example.org>) id 1abc; Mon, 07 Dec 2026 03:00:00 +0000",
+        );
+        assert_eq!(r.from.as_deref(), Some("sender.example.org"));
+        assert_eq!(r.from_ip, Some("192.0.2.44".parse().unwrap()));
+        assert_eq!(r.tls, HopTls::None);
+        let r = parse("(qmail 10876 invoked by uid 89); 7 Dec 2026 03:00:00 -0000");
+        assert!(r.local_submission);
+        assert_eq!(r.from, None);
+        assert!(r.time.is_some());
+    }
+
+    #[test]
+    fn a_date_without_its_semicolon_is_found() {
+        let r =
+            parse("from a.example by b.example with SMTP id 123 Mon, 7 Dec 2026 03:00:00 +0000");
+        assert_eq!(r.time.unwrap().unix, 1_796_612_400);
+        assert_eq!(r.by.as_deref(), Some("b.example"));
+        let r = parse(
+            "from a.example by b.example with SMTP id 123 2026-12-07 03:00:00.61 +0000 UTC m=+5.7",
+        );
+        assert_eq!(r.time.unwrap().unix, 1_796_612_400);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_reads_without_panic(text in "\\PC{0,200}") {
+            let _ = parse(&text);
+        }
+    }
+}

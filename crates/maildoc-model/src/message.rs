@@ -1,0 +1,215 @@
+//! A received message read as evidence (`maildoc message`): where it came from hop by hop,
+//! what its receivers reported of its authentication, what spam filters said, and how its
+//! headers are encoded. Its JSON form is versioned.
+
+use crate::finding::Finding;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Bumped whenever the JSON shape changes incompatibly.
+pub const MESSAGE_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MessageReport {
+    pub schema_version: u32,
+    pub maildoc_version: String,
+    pub source: MessageSource,
+    pub summary: MessageSummary,
+    /// Each Received header as a hop, oldest first.
+    pub hops: Vec<Hop>,
+    /// The newest dated hop's time minus the oldest's, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_delay_s: Option<i64>,
+    /// The oldest hop the receiver's own provider added (its number): the hops and reports
+    /// below it were written by servers the receiver does not run, and could be forged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trusted_from_hop: Option<usize>,
+    /// The receiver's organisational domain, as its newest hops name it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receiver: Option<String>,
+    pub auth: MessageAuth,
+    pub spam: Vec<SpamSignal>,
+    pub encoding: Vec<EncodingNote>,
+    pub findings: Vec<Finding>,
+}
+
+/// What was read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MessageSource {
+    /// A whole message (headers and body).
+    Message,
+    /// The first message of an mbox file.
+    Mbox,
+    /// Only a header block (a paste of "show original" without the body).
+    Headers,
+}
+
+/// The headers a person recognises the message by, decoded.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageSummary {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// The domain of the From address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_domain: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// The Date header as written, and as a time (RFC 3339, UTC) when it could be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_unix: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+}
+
+/// One Received header.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hop {
+    /// 1 for the oldest hop.
+    pub number: usize,
+    /// The name the sending host gave (HELO/EHLO).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// The sending host's name as the receiving host found it (reverse DNS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_rdns: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_ip: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// The protocol (`SMTP`, `ESMTPS`, `LMTP`, `HTTP`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub with: Option<String>,
+    pub tls: HopTls,
+    /// What the header says of the encryption (`TLSv1.3 ...`), when it says anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_detail: Option<String>,
+    /// The hop stayed inside one host or one provider (loopback, LMTP, a local hand-off):
+    /// it never crossed the internet.
+    pub local: bool,
+    /// The time as written, and read (RFC 3339, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_unix: Option<i64>,
+    /// Seconds since the previous dated hop (negative: this hop's clock is behind).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_s: Option<i64>,
+    /// The hop's time is more than 2 s before the previous hop's: a clock is off, and the
+    /// difference is not counted as delay.
+    pub clock_skew: bool,
+    /// The header, unfolded (printable characters only).
+    pub raw: String,
+    /// Where the header stands among the message's header fields (0 = topmost).
+    #[serde(skip)]
+    pub header_index: usize,
+}
+
+/// Whether a hop was encrypted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HopTls {
+    /// The header says TLS was used (`ESMTPS`, `using TLS`, `version=TLS1_3`).
+    Tls,
+    /// The header names a protocol without TLS (`SMTP`, `ESMTP`, `ESMTPA`).
+    None,
+    /// The header does not say.
+    #[default]
+    Unknown,
+}
+
+/// What the receivers reported of the message's authentication.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageAuth {
+    pub reported: Vec<ReportedAuth>,
+}
+
+/// One Authentication-Results, ARC-Authentication-Results or Received-SPF header.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportedAuth {
+    /// The header's name.
+    pub header: String,
+    /// Who wrote it (the authserv-id; for Received-SPF the host named in it, if any).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authserv_id: Option<String>,
+    /// Written by the receiver's own provider (the newest header's authserv-id): the others
+    /// may come from anybody.
+    pub trusted: bool,
+    /// The ARC instance (`i=`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<u32>,
+    pub results: Vec<AuthResult>,
+    /// Where the header stands among the message's header fields (0 = topmost).
+    #[serde(skip)]
+    pub header_index: usize,
+}
+
+/// One method's result (`spf=pass smtp.mailfrom=example.jp`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthResult {
+    /// `spf`, `dkim`, `dmarc`, `arc`, `auth`, ...
+    pub method: String,
+    /// `pass`, `fail`, `softfail`, `neutral`, `none`, `temperror`, `permerror`, `policy`, ...
+    pub result: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The properties (`smtp.mailfrom`, `header.d`, `header.from`, `policy.dmarc`, ...).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub props: BTreeMap<String, String>,
+}
+
+/// What a spam filter's header says.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpamSignal {
+    pub header: String,
+    /// The header's value, cut to 200 characters.
+    pub value: String,
+    pub verdict: SpamVerdict,
+    /// The score as written (`7.3`, `100.00%`, `SCL 5`), when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<String>,
+    /// Written by the receiver's own provider (above the trusted line).
+    pub trusted: bool,
+    /// Where the header stands among the message's header fields (0 = topmost).
+    #[serde(skip)]
+    pub header_index: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SpamVerdict {
+    Spam,
+    NotSpam,
+    /// A score or a report without a verdict.
+    Info,
+}
+
+/// How a header's text is encoded, where it is worth knowing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EncodingNote {
+    pub header: String,
+    /// The charsets of its encoded words (`UTF-8`, `ISO-2022-JP`, `Shift_JIS`, ...).
+    pub charsets: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<EncodingProblem>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EncodingProblem {
+    /// Bytes above 0x7F in a header that declares no charset (raw Shift_JIS, EUC-JP or
+    /// UTF-8): each app guesses, and some guess wrong.
+    Undeclared8bit,
+    /// An encoded word names a charset maildoc does not know.
+    UnknownCharset,
+    /// An encoded word that cannot be decoded (bad base64, a broken escape sequence).
+    BadEncodedWord,
+}
