@@ -35,6 +35,7 @@ mod input;
 pub mod karte;
 pub mod lint;
 mod mailbox;
+pub mod message;
 mod smtp;
 mod tcp;
 mod tls;

@@ -296,6 +296,7 @@ const DATA: &[(&str, &str)] = &[
     ("settings.toml", include_str!("../data/settings.toml")),
     ("karte.toml", include_str!("../data/karte.toml")),
     ("domain.toml", include_str!("../data/domain.toml")),
+    ("message.toml", include_str!("../data/message.toml")),
 ];
 
 #[derive(Debug, Deserialize)]

@@ -1,0 +1,358 @@
+//! The rules over a received message's evidence (`maildoc message`).
+//!
+//! First which headers to believe ([`trust`]): the hops the receiver's own provider added are
+//! the newest ones whose `by` host is in the receiver's organisational domain (and the local
+//! hand-offs among them); every header below the oldest of them was there before the message
+//! reached the receiver, and could have been written by anybody, the sender included. Of the
+//! Authentication-Results above that line, only those with the receiver's authserv-id (the
+//! topmost one's, RFC 8601 §5) count. Then the findings ([`diagnose`]), from the trusted
+//! reports only.
+
+use crate::domain::psl::org_domain;
+use maildoc_model::message::{EncodingProblem, HopTls, MessageReport, SpamVerdict};
+use maildoc_model::{Code, Finding};
+
+/// A total delay from this many seconds on is worth a finding.
+const SLOW_TOTAL_S: i64 = 600;
+
+/// The organisational domain of a host name (none for an address or a bare name).
+fn org_of(host: &str) -> Option<String> {
+    if !host.contains('.') || host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
+        return None;
+    }
+    org_domain(&host.to_ascii_lowercase())
+}
+
+/// Marks what the receiver's own provider wrote: the oldest hop it added, and the reports
+/// and spam verdicts above that line.
+pub fn trust(report: &mut MessageReport) {
+    let newest_first: Vec<usize> = (0..report.hops.len()).rev().collect();
+    let receiver = newest_first
+        .iter()
+        .find_map(|&i| report.hops[i].by.as_deref().and_then(org_of));
+    let mut oldest_ours = None;
+    if let Some(receiver) = &receiver {
+        for &i in &newest_first {
+            let hop = &report.hops[i];
+            let by_org = hop.by.as_deref().and_then(org_of);
+            let ours = by_org.as_deref() == Some(receiver.as_str())
+                || (by_org.is_none() && (hop.local || oldest_ours.is_none()));
+            if !ours {
+                break;
+            }
+            oldest_ours = Some(i);
+        }
+    }
+    report.trusted_from_hop = oldest_ours.map(|i| report.hops[i].number);
+    report.receiver = receiver;
+    // What stands above the newest hop the receiver did not add was written after the
+    // message reached the receiver (some receivers put their reports below their own
+    // Received header, none below another's). With no such hop, everything is the receiver's.
+    let line = match oldest_ours {
+        Some(0) => usize::MAX,
+        Some(i) => report.hops[i - 1].header_index,
+        None => report.hops.last().map_or(usize::MAX, |h| h.header_index),
+    };
+    let receiver_id = report
+        .auth
+        .reported
+        .iter()
+        .filter(|r| r.header_index < line && r.header != "Received-SPF")
+        .min_by_key(|r| r.header_index)
+        .map(|r| r.authserv_id.clone());
+    for r in &mut report.auth.reported {
+        // Microsoft writes no authserv-id: then the receiver's reports are those without one.
+        r.trusted = r.header_index < line
+            && (r.header == "Received-SPF"
+                || receiver_id.as_ref().is_some_and(|id| *id == r.authserv_id));
+    }
+    for s in &mut report.spam {
+        // A subject tag is the receiver's filter rewriting the subject in place.
+        s.trusted = s.header_index < line || s.header.eq_ignore_ascii_case("Subject");
+    }
+}
+
+/// The domain of an address or a bare domain (`a@example.jp`, `@example.jp`, `example.jp`).
+fn domain_of(value: &str) -> String {
+    value
+        .rsplit('@')
+        .next()
+        .unwrap_or(value)
+        .trim_matches(|c| c == '<' || c == '>')
+        .to_ascii_lowercase()
+}
+
+pub fn diagnose(report: &MessageReport) -> Vec<Finding> {
+    let mut out = Vec::new();
+    hops(report, &mut out);
+    auth(report, &mut out);
+    for s in report
+        .spam
+        .iter()
+        .filter(|s| s.trusted && s.verdict == SpamVerdict::Spam)
+        .take(1)
+    {
+        out.push(
+            Finding::new(Code::MessageMarkedSpam)
+                .param("header", &s.header)
+                .param("verdict", s.score.as_deref().unwrap_or(&s.value)),
+        );
+    }
+    for note in &report.encoding {
+        if let Some(problem) = note.problem {
+            let problem = match problem {
+                EncodingProblem::Undeclared8bit => "undeclared-8bit",
+                EncodingProblem::UnknownCharset => "unknown-charset",
+                EncodingProblem::BadEncodedWord => "bad-encoded-word",
+            };
+            out.push(
+                Finding::new(Code::MessageEncodingBroken)
+                    .param("header", &note.header)
+                    .param("problem", problem),
+            );
+        }
+    }
+    out
+}
+
+fn hops(report: &MessageReport, out: &mut Vec<Finding>) {
+    if let Some(total) = report.total_delay_s.filter(|t| *t >= SLOW_TOTAL_S) {
+        let mut f = Finding::new(Code::MessageDelayed).param("total_seconds", total.to_string());
+        if let Some(slowest) = report
+            .hops
+            .iter()
+            .filter(|h| !h.clock_skew)
+            .max_by_key(|h| h.delay_s.unwrap_or(i64::MIN))
+            .filter(|h| h.delay_s.is_some_and(|d| d > 0))
+        {
+            // The wait was in the queue of the host that handed the message over: the
+            // previous hop's receiver, or this hop's sender.
+            let holder = report
+                .hops
+                .iter()
+                .find(|h| h.number + 1 == slowest.number)
+                .and_then(|h| h.by.as_deref())
+                .or(slowest.from_rdns.as_deref())
+                .or(slowest.from.as_deref())
+                .unwrap_or("?");
+            f = f
+                .param("slowest_hop", slowest.number.to_string())
+                .param("slowest_by", holder)
+                .param(
+                    "slowest_seconds",
+                    slowest.delay_s.unwrap_or_default().to_string(),
+                );
+        }
+        out.push(f);
+    }
+    for h in report.hops.iter().filter(|h| h.clock_skew) {
+        out.push(
+            Finding::new(Code::MessageHopClockSkew)
+                .param("hop", h.number.to_string())
+                .param("by", h.by.as_deref().unwrap_or("?"))
+                .param(
+                    "skew_seconds",
+                    h.delay_s.unwrap_or_default().unsigned_abs().to_string(),
+                ),
+        );
+    }
+    for h in &report.hops {
+        let smtp = h.with.as_deref().is_some_and(|w| {
+            let w = w.to_ascii_uppercase();
+            w.contains("SMTP") && !w.starts_with("LMTP")
+        });
+        if h.tls == HopTls::None && !h.local && smtp {
+            let from = h
+                .from_rdns
+                .as_deref()
+                .or(h.from.as_deref())
+                .or(h.from_ip.as_deref())
+                .unwrap_or("?");
+            out.push(
+                Finding::new(Code::MessageUnencryptedHop)
+                    .param("hop", h.number.to_string())
+                    .param("from", from)
+                    .param("by", h.by.as_deref().unwrap_or("?")),
+            );
+        }
+    }
+}
+
+fn auth(report: &MessageReport, out: &mut Vec<Finding>) {
+    let trusted: Vec<_> = report.auth.reported.iter().filter(|r| r.trusted).collect();
+    if trusted.iter().all(|r| r.results.is_empty()) {
+        if !report.hops.is_empty() {
+            out.push(Finding::new(Code::MessageNoAuth));
+        }
+        return;
+    }
+    let results: Vec<(&str, &maildoc_model::message::AuthResult)> = trusted
+        .iter()
+        .flat_map(|r| {
+            let id = r.authserv_id.as_deref().unwrap_or("?");
+            r.results.iter().map(move |x| (id, x))
+        })
+        .collect();
+    let find = |method: &str, results_of: &[&str]| {
+        results
+            .iter()
+            .find(|(_, r)| r.method == method && results_of.contains(&r.result.as_str()))
+            .copied()
+    };
+    let prop = |r: &maildoc_model::message::AuthResult, keys: &[&str]| {
+        keys.iter()
+            .find_map(|k| r.props.get(*k))
+            .map(|v| domain_of(v))
+            .unwrap_or_default()
+    };
+    let spf_pass = find("spf", &["pass"]);
+    let dkim_pass = find("dkim", &["pass"]);
+    if let Some((id, r)) = find("spf", &["fail", "softfail", "permerror"]) {
+        // The connecting address: from this result, another trusted report (Received-SPF's
+        // client-ip), or the hop by which the message entered the receiver.
+        let ip_of = |r: &maildoc_model::message::AuthResult| {
+            r.props
+                .get("smtp.remote-ip")
+                .or_else(|| r.props.get("smtp.client-ip"))
+                .cloned()
+        };
+        let entry = report
+            .trusted_from_hop
+            .and_then(|n| report.hops.iter().find(|h| h.number == n))
+            .and_then(|h| h.from_ip.clone());
+        let ip = ip_of(r)
+            .or_else(|| results.iter().find_map(|(_, x)| ip_of(x)))
+            .or(entry)
+            .unwrap_or_else(|| "?".to_owned());
+        out.push(
+            Finding::new(Code::MessageSpfFail)
+                .param("result", &r.result)
+                .param("domain", prop(r, &["smtp.mailfrom", "smtp.helo"]))
+                .param("ip", ip)
+                .param("receiver", id),
+        );
+    }
+    if dkim_pass.is_none()
+        && let Some((id, r)) = find("dkim", &["fail", "permerror"])
+    {
+        out.push(
+            Finding::new(Code::MessageDkimFail)
+                .param("result", &r.result)
+                .param("domain", prop(r, &["header.d", "header.i"]))
+                .param("receiver", id),
+        );
+    }
+    if let Some((id, r)) = find("dmarc", &["fail"]) {
+        let from = prop(r, &["header.from"]);
+        let policy = r
+            .props
+            .get("policy.dmarc")
+            .or_else(|| r.props.get("policy.published-domain-policy"))
+            .or_else(|| r.props.get("action"))
+            .map_or("?", String::as_str);
+        out.push(
+            Finding::new(Code::MessageDmarcFail)
+                .param("result", &r.result)
+                .param("domain", &from)
+                .param("policy", policy)
+                .param("receiver", id),
+        );
+        if spf_pass.is_some() || dkim_pass.is_some() {
+            out.push(
+                Finding::new(Code::MessageNotAligned)
+                    .param("from_domain", &from)
+                    .param(
+                        "spf_domain",
+                        spf_pass.map_or_else(String::new, |(_, r)| prop(r, &["smtp.mailfrom"])),
+                    )
+                    .param(
+                        "dkim_domain",
+                        dkim_pass
+                            .map_or_else(String::new, |(_, r)| prop(r, &["header.d", "header.i"])),
+                    )
+                    .param("receiver", id),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn judged(text: &str) -> (MessageReport, Vec<Code>) {
+        let mut r = maildoc_message_fixture(text);
+        trust(&mut r);
+        let codes = diagnose(&r).iter().map(|f| f.code).collect();
+        (r, codes)
+    }
+
+    /// The evidence as the message crate reads it (built here by hand so the rules are
+    /// tested on their own).
+    fn maildoc_message_fixture(text: &str) -> MessageReport {
+        serde_json::from_str(text).unwrap()
+    }
+
+    fn hop(number: usize, by: &str, extra: &str) -> String {
+        format!(
+            r#"{{"number":{number},"by":"{by}","tls":"tls","local":false,"clock_skew":false,"raw":""{extra}}}"#
+        )
+    }
+
+    #[test]
+    fn only_the_receivers_own_reports_count() {
+        // Hop 2 (index 3) was added by example.net, the receiver; hop 1 by the sender's side.
+        // The forged Authentication-Results below the line (index 5) says dmarc=pass; the
+        // receiver's says fail.
+        let text = format!(
+            r#"{{"schema_version":1,"maildoc_version":"t","source":"message","summary":{{}},
+            "hops":[{},{}],
+            "auth":{{"reported":[
+              {{"header":"Authentication-Results","authserv_id":"mx.example.net","trusted":false,"results":[
+                {{"method":"spf","result":"pass","props":{{"smtp.mailfrom":"bounce@mailer.example.com"}}}},
+                {{"method":"dmarc","result":"fail","props":{{"header.from":"example.jp","policy.dmarc":"reject"}}}}]}},
+              {{"header":"Authentication-Results","authserv_id":"mx.example.net","trusted":false,"results":[
+                {{"method":"dmarc","result":"pass"}}]}}]}},
+            "spam":[],"encoding":[],"findings":[]}}"#,
+            hop(1, "smtp.example.com", ""),
+            hop(2, "mx1.example.net", "")
+        );
+        let mut r = maildoc_message_fixture(&text);
+        r.auth.reported[0].header_index = 1;
+        r.auth.reported[1].header_index = 6;
+        r.hops[0].header_index = 5;
+        r.hops[1].header_index = 3;
+        trust(&mut r);
+        assert_eq!(r.trusted_from_hop, Some(2));
+        assert!(r.auth.reported[0].trusted);
+        assert!(!r.auth.reported[1].trusted, "below the line");
+        let codes: Vec<Code> = diagnose(&r).iter().map(|f| f.code).collect();
+        assert_eq!(codes, [Code::MessageDmarcFail, Code::MessageNotAligned]);
+    }
+
+    #[test]
+    fn no_report_at_all_and_slow_hops() {
+        let text = format!(
+            r#"{{"schema_version":1,"maildoc_version":"t","source":"headers","summary":{{}},
+            "hops":[{},{}],"total_delay_s":1800,
+            "auth":{{"reported":[]}},"spam":[],"encoding":[],"findings":[]}}"#,
+            hop(
+                1,
+                "a.example.com",
+                r#","with":"ESMTP","tls":"none","from":"x.example.org","time_unix":0"#
+            )
+            .replace(r#""tls":"tls","#, ""),
+            hop(2, "b.example.net", r#","delay_s":1800,"time_unix":1800"#)
+        );
+        let (_, codes) = judged(&text);
+        assert_eq!(
+            codes,
+            [
+                Code::MessageDelayed,
+                Code::MessageUnencryptedHop,
+                Code::MessageNoAuth
+            ]
+        );
+    }
+}
