@@ -34,6 +34,7 @@ pub enum Command {
     Serve(crate::serve::ServeArgs),
     History(crate::history::HistoryArgs),
     Watch(crate::watch::WatchArgs),
+    Message(crate::message::MessageArgs),
 }
 
 /// Why the command line cannot be used.
@@ -74,6 +75,7 @@ fn command(lang: Lang) -> clap::Command {
     cmd = crate::domain::localize_help(cmd, lang);
     cmd = crate::serve::localize_help(cmd, lang);
     cmd = crate::history::localize_help(cmd, lang);
+    cmd = crate::message::localize_help(cmd, lang);
     crate::watch::localize_help(cmd, lang)
 }
 

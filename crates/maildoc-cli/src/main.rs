@@ -9,6 +9,7 @@ mod domain;
 mod explain;
 mod history;
 mod karte;
+mod message;
 mod password;
 mod progress;
 mod serve;
@@ -51,6 +52,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args, lang, history),
         Command::History(args) => history::run(args, lang, history),
         Command::Watch(args) => watch::run(args, lang, history),
+        Command::Message(args) => message::run(args, lang),
     }
 }
 

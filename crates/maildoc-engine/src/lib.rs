@@ -10,6 +10,7 @@ pub mod explain;
 pub mod history;
 pub mod karte;
 mod lint;
+pub mod message;
 pub mod plan;
 pub mod send;
 pub mod triage;

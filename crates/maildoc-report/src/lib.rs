@@ -12,6 +12,7 @@ pub mod html;
 pub mod human;
 pub mod karte;
 pub mod markdown;
+pub mod message;
 pub mod triage;
 pub mod ui;
 pub mod web;
@@ -141,7 +142,15 @@ pub fn duration(seconds: u64, lang: Lang) -> String {
         seconds % 3_600 / 60,
         seconds % 60,
     );
-    let part = |n: u64, key: &str| ui::fill(key, lang, &[("n", &n.to_string())]);
+    // `unit-minutes` for many, `unit-minute` for one.
+    let part = |n: u64, key: &str| {
+        let key = if n == 1 {
+            key.trim_end_matches('s')
+        } else {
+            key
+        };
+        ui::fill(key, lang, &[("n", &n.to_string())])
+    };
     let parts: Vec<String> = if d > 0 {
         [(d, "unit-days"), (h, "unit-hours")]
             .iter()
@@ -164,7 +173,10 @@ pub fn duration(seconds: u64, lang: Lang) -> String {
 
 /// Puts the language-neutral values the rules give (phase names, seconds, where a time came
 /// from) into words of `lang`.
-fn localized_params(f: &Finding, lang: Lang) -> std::collections::BTreeMap<String, String> {
+pub(crate) fn localized_params(
+    f: &Finding,
+    lang: Lang,
+) -> std::collections::BTreeMap<String, String> {
     let mut params = f.params.clone();
     for (name, prefix) in [("step", "step-"), ("field", "field-")] {
         if let Some(value) = params.get(name) {
@@ -174,11 +186,15 @@ fn localized_params(f: &Finding, lang: Lang) -> std::collections::BTreeMap<Strin
             }
         }
     }
-    if let Some(secs) = params
-        .get("difference_seconds")
-        .and_then(|s| s.parse::<u64>().ok())
-    {
-        params.insert("difference".into(), duration(secs, lang));
+    for (seconds, words) in [
+        ("difference_seconds", "difference"),
+        ("total_seconds", "total"),
+        ("slowest_seconds", "slowest_delay"),
+        ("skew_seconds", "skew"),
+    ] {
+        if let Some(secs) = params.get(seconds).and_then(|s| s.parse::<u64>().ok()) {
+            params.insert(words.into(), duration(secs, lang));
+        }
     }
     match params.get("reference_kind").map(String::as_str) {
         Some("greeting") => {
@@ -267,6 +283,9 @@ mod tests {
         assert_eq!(duration(3 * 3600 + 5 * 60, Lang::Ja), "3 時間 5 分");
         assert_eq!(duration(2 * 86_400, Lang::En), "2 days");
         assert_eq!(duration(40, Lang::Ja), "40 秒");
+        assert_eq!(duration(3600 + 60, Lang::En), "1 hour 1 minute");
+        assert_eq!(duration(1, Lang::En), "1 second");
+        assert_eq!(duration(86_400, Lang::Ja), "1 日");
     }
 
     #[test]

@@ -20,6 +20,7 @@ const FILES: &[&str] = &[
     include_str!("../data/ui-domain.toml"),
     include_str!("../data/ui-web.toml"),
     include_str!("../data/ui-history.toml"),
+    include_str!("../data/ui-message.toml"),
 ];
 
 fn table() -> &'static BTreeMap<String, Entry> {

@@ -1,0 +1,100 @@
+//! `maildoc message [FILE|-]`: a received message's headers read as evidence: its route and
+//! delays, what its receivers reported of the sender, spam verdicts, encodings
+//! (`maildoc_engine::message`, shown by `maildoc_report::message`). Offline.
+
+use crate::args::{self, FormatArg};
+use clap::Args;
+use maildoc_engine::message::MAX_INPUT;
+use maildoc_model::Severity;
+use maildoc_report::{Format, Lang, ui};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// `maildoc message`.
+#[derive(Debug, Args)]
+pub struct MessageArgs {
+    #[arg(default_value = "-", value_name = "FILE|-")]
+    pub file: PathBuf,
+    #[arg(
+        long,
+        value_enum,
+        default_value = "human",
+        value_name = "human|json|markdown"
+    )]
+    pub format: FormatArg,
+}
+
+const MESSAGE_HELP: &[(&str, &str)] = &[
+    ("file", "help-message-file"),
+    ("format", "help-history-format"),
+];
+
+pub fn localize_help(cmd: clap::Command, lang: Lang) -> clap::Command {
+    cmd.mut_subcommand("message", |sub| {
+        let sub = sub
+            .about(ui::text("help-message", lang))
+            .after_help(ui::text("help-message-after", lang));
+        args::localize_args(sub, MESSAGE_HELP, lang)
+    })
+}
+
+/// The message's bytes, at most [`MAX_INPUT`]: from the file, or standard input for `-`.
+fn read(path: &Path) -> Result<Vec<u8>, (String, Option<u64>)> {
+    let limit = u64::try_from(MAX_INPUT).unwrap_or(u64::MAX);
+    let mut bytes = Vec::new();
+    let read = if path.as_os_str() == "-" {
+        std::io::stdin()
+            .lock()
+            .take(limit + 1)
+            .read_to_end(&mut bytes)
+    } else {
+        std::fs::File::open(path).and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
+    };
+    read.map_err(|e| (format!("{}: {e}", path.display()), None))?;
+    if bytes.len() > MAX_INPUT {
+        return Err((String::new(), Some(limit)));
+    }
+    Ok(bytes)
+}
+
+/// Exit code 0 nothing wrong, 1 a warning or an error found, 3 the message cannot be read.
+pub fn run(args: MessageArgs, lang_flag: Option<&str>) -> ExitCode {
+    let lang = args::language(lang_flag);
+    let bytes = match read(&args.file) {
+        Ok(b) => b,
+        Err((_, Some(limit))) => {
+            return crate::usage(&ui::fill(
+                "error-message-too-large",
+                lang,
+                &[
+                    ("size", &format!("> {limit}")),
+                    ("limit", &limit.to_string()),
+                ],
+            ));
+        }
+        Err((detail, None)) => return crate::usage_error(lang, "error-message-read", &detail),
+    };
+    let report = maildoc_engine::message::analyze(&bytes);
+    let text = match Format::from(args.format) {
+        Format::Json => maildoc_report::message::json(&report),
+        Format::Markdown => maildoc_report::message::markdown(&report, lang),
+        Format::Human => maildoc_report::message::human(&report, lang),
+    };
+    let problems = report.findings.iter().any(|f| f.severity != Severity::Info);
+    crate::write_result(&text, problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_words_exist_in_both_languages() {
+        for lang in [Lang::Ja, Lang::En] {
+            for (_, key) in MESSAGE_HELP {
+                assert_ne!(ui::text(key, lang), "?", "{key}");
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! `maildoc message` as a person runs it: a file or standard input, each format, both
+//! languages, the exit codes, and input that is not a message at all.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use maildoc_testkit::lab::run_with_env;
+use std::ffi::OsStr;
+use std::path::PathBuf;
+
+const BIN: &str = env!("CARGO_BIN_EXE_maildoc");
+
+fn sample(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../maildoc-engine/tests/data/messages")
+        .join(name)
+}
+
+fn maildoc(args: &[&OsStr], input: &[u8]) -> maildoc_testkit::lab::Run {
+    run_with_env(BIN, args, input, &[("LANG", OsStr::new("C"))])
+}
+
+#[test]
+fn a_file_with_findings_exits_1_and_a_clean_paste_on_stdin_exits_0() {
+    let spoofed = sample("outlook-spoofed-junk.eml");
+    let run = maildoc(&["message".as_ref(), spoofed.as_os_str()], b"");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("DMARC failed for bank.example.co.jp"),
+        "{}",
+        run.stdout
+    );
+    let json = maildoc(
+        &[
+            "message".as_ref(),
+            spoofed.as_os_str(),
+            "--format".as_ref(),
+            "json".as_ref(),
+        ],
+        b"",
+    );
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["findings"][0]["code"], "message-dmarc-fail");
+
+    let clean = std::fs::read(sample("gmail-from-a-shop.eml")).unwrap();
+    let run = maildoc(&["message".as_ref(), "-".as_ref()], &clean);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("Subject: ご注文のお知らせ"),
+        "{}",
+        run.stdout
+    );
+    let ja = maildoc(
+        &[
+            "--lang".as_ref(),
+            "ja".as_ref(),
+            "message".as_ref(),
+            "-".as_ref(),
+        ],
+        &clean,
+    );
+    assert!(
+        ja.stdout.contains("ヘッダーに問題は見つかりませんでした"),
+        "{}",
+        ja.stdout
+    );
+    let md = maildoc(
+        &["message".as_ref(), "--format".as_ref(), "markdown".as_ref()],
+        &clean,
+    );
+    assert!(md.stdout.starts_with("# maildoc message"), "{}", md.stdout);
+    assert!(
+        md.stdout
+            .contains("| 2 | mail.shop.example.jp. [203.0.113.25] | mx.google.com |"),
+        "{}",
+        md.stdout
+    );
+}
+
+#[test]
+fn what_is_not_a_message_is_said_or_read_without_panic() {
+    let missing = maildoc(&["message".as_ref(), "/nonexistent/mail.eml".as_ref()], b"");
+    assert_eq!(missing.code, 3);
+    assert!(
+        missing.stderr.contains("cannot be read"),
+        "{}",
+        missing.stderr
+    );
+    let junk: Vec<u8> = (0..=255u8).cycle().take(20_000).collect();
+    let run = maildoc(&["message".as_ref(), "-".as_ref()], &junk);
+    assert!(
+        run.code == 0 || run.code == 1,
+        "{} {}",
+        run.code,
+        run.stderr
+    );
+    assert!(!run.stderr.contains("panicked"));
+    let empty = maildoc(&["message".as_ref()], b"");
+    assert!(empty.code == 0 || empty.code == 1, "{}", empty.stderr);
+    assert!(
+        empty.stdout.contains("No Received headers."),
+        "{}",
+        empty.stdout
+    );
+}

@@ -1,0 +1,402 @@
+//! The screens of `maildoc message`: for a terminal, as Markdown for a support ticket, and as
+//! JSON. The route reads oldest hop first, with the line above which the receiver's own
+//! provider wrote the headers (below it, anything could be forged).
+
+use crate::markdown::cell;
+use crate::{Lang, ui};
+use maildoc_model::message::{
+    Hop, HopTls, MessageReport, MessageSource, ReportedAuth, SpamSignal, SpamVerdict,
+};
+use maildoc_model::{Finding, Severity};
+use std::fmt::Write as _;
+
+pub fn json(r: &MessageReport) -> String {
+    serde_json::to_string_pretty(r).unwrap_or_default()
+}
+
+/// `2026-12-07 03:00:00` (UTC).
+fn utc(unix: i64) -> String {
+    let t = maildoc_engine::history::rfc3339(unix.saturating_mul(1000));
+    match (t.get(..10), t.get(11..19)) {
+        (Some(date), Some(time)) => format!("{date} {time}"),
+        _ => t,
+    }
+}
+
+/// A delay in words: `+5 min`, or `-10 min (clock off)`.
+fn delay(h: &Hop, lang: Lang) -> String {
+    match h.delay_s {
+        Some(d) if d < 0 => {
+            let words = format!("-{}", crate::duration(d.unsigned_abs(), lang));
+            if h.clock_skew {
+                format!("{words} ({})", ui::text("message-clock-off", lang))
+            } else {
+                words
+            }
+        }
+        Some(d) => format!("+{}", crate::duration(d.unsigned_abs(), lang)),
+        None => String::new(),
+    }
+}
+
+/// Who handed the message over: `name [address]`.
+fn sender(h: &Hop) -> String {
+    let name = h.from_rdns.as_deref().or(h.from.as_deref());
+    match (name, h.from_ip.as_deref()) {
+        (Some(n), Some(ip)) if n != ip && n != format!("[{ip}]") => format!("{n} [{ip}]"),
+        (Some(n), _) => n.to_owned(),
+        (None, Some(ip)) => format!("[{ip}]"),
+        (None, None) => "-".to_owned(),
+    }
+}
+
+fn tls(h: &Hop, lang: Lang) -> &'static str {
+    if h.local {
+        return ui::text("message-local", lang);
+    }
+    match h.tls {
+        HopTls::Tls => ui::text("message-tls", lang),
+        HopTls::None => ui::text("message-no-tls", lang),
+        HopTls::Unknown => ui::text("message-tls-unknown", lang),
+    }
+}
+
+/// The organisation the receiver's hops belong to, as the trusted line names it.
+fn receiver(r: &MessageReport) -> String {
+    r.receiver.clone().unwrap_or_else(|| "?".to_owned())
+}
+
+/// One report's results on a line: `spf=pass (smtp.mailfrom=a@example.jp) dkim=...`.
+fn results_line(a: &ReportedAuth) -> String {
+    let parts: Vec<String> = a
+        .results
+        .iter()
+        .map(|x| {
+            let props: Vec<String> = x.props.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            if props.is_empty() {
+                format!("{}={}", x.method, x.result)
+            } else {
+                format!("{}={} ({})", x.method, x.result, props.join(" "))
+            }
+        })
+        .collect();
+    parts.join("  ")
+}
+
+fn verdict(s: &SpamSignal, lang: Lang) -> String {
+    let word = ui::text(
+        match s.verdict {
+            SpamVerdict::Spam => "message-verdict-spam",
+            SpamVerdict::NotSpam => "message-verdict-not-spam",
+            SpamVerdict::Info => "message-verdict-info",
+        },
+        lang,
+    );
+    match &s.score {
+        Some(score) => format!("{word} ({score})"),
+        None => word.to_owned(),
+    }
+}
+
+/// A finding's title, cause and fix, its params in words.
+fn words(f: &Finding, lang: Lang) -> (String, String, String) {
+    let text = maildoc_kb::finding_text(f.code, lang);
+    let params = crate::localized_params(f, lang);
+    (
+        maildoc_kb::fill(&text.title, &params),
+        maildoc_kb::fill(&text.cause, &params),
+        maildoc_kb::fill(&text.fix, &params),
+    )
+}
+
+fn summary_lines(r: &MessageReport, lang: Lang) -> Vec<(String, String)> {
+    let s = &r.summary;
+    let date = s.date.as_ref().map(|d| match s.date_unix {
+        Some(u) => format!("{d} ({} UTC)", utc(u)),
+        None => d.clone(),
+    });
+    [
+        ("message-subject", s.subject.clone()),
+        ("message-from", s.from.clone()),
+        ("message-to", s.to.clone()),
+        ("message-date", date),
+        ("Message-ID", s.message_id.clone()),
+    ]
+    .into_iter()
+    .filter_map(|(key, value)| {
+        let label = if key.starts_with("message-") {
+            ui::text(key, lang).to_owned()
+        } else {
+            key.to_owned()
+        };
+        value.map(|v| (label, v))
+    })
+    .collect()
+}
+
+fn source_note(r: &MessageReport, lang: Lang) -> Option<&'static str> {
+    match r.source {
+        MessageSource::Headers => Some(ui::text("message-headers-only", lang)),
+        MessageSource::Mbox => Some(ui::text("message-mbox", lang)),
+        MessageSource::Message => None,
+    }
+}
+
+/// The screen for a terminal.
+pub fn human(r: &MessageReport, lang: Lang) -> String {
+    let mut out = format!("{}\n", ui::text("message-title", lang));
+    for (label, value) in summary_lines(r, lang) {
+        let _ = writeln!(out, "  {label}: {value}");
+    }
+    if let Some(note) = source_note(r, lang) {
+        let _ = writeln!(out, "  {note}");
+    }
+    let _ = writeln!(out, "\n{}", ui::text("message-route", lang));
+    if r.hops.is_empty() {
+        let _ = writeln!(out, "  {}", ui::text("message-no-hops", lang));
+    }
+    for h in &r.hops {
+        if r.trusted_from_hop == Some(h.number) && h.number > 1 {
+            let line = ui::fill("message-trusted-line", lang, &[("receiver", &receiver(r))]);
+            let _ = writeln!(out, "  {line}");
+        }
+        let time = h.time_unix.map(utc).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {:>2}  {} → {}  {}  {}  {}  {}",
+            h.number,
+            sender(h),
+            h.by.as_deref().unwrap_or("-"),
+            h.with.as_deref().unwrap_or("-"),
+            tls(h, lang),
+            time,
+            delay(h, lang)
+        );
+    }
+    if let Some(total) = r.total_delay_s {
+        let words = if total < 0 {
+            format!("-{}", crate::duration(total.unsigned_abs(), lang))
+        } else {
+            crate::duration(total.unsigned_abs(), lang)
+        };
+        let _ = writeln!(
+            out,
+            "  {}",
+            ui::fill("message-total", lang, &[("total", &words)])
+        );
+    }
+    let _ = writeln!(out, "\n{}", ui::text("message-auth", lang));
+    if r.auth.reported.is_empty() {
+        let _ = writeln!(out, "  {}", ui::text("message-auth-none", lang));
+    }
+    for a in &r.auth.reported {
+        let who = a.authserv_id.as_deref().unwrap_or("?");
+        let mark = if a.trusted {
+            String::new()
+        } else {
+            format!(" {}", ui::text("message-auth-untrusted", lang))
+        };
+        let _ = writeln!(out, "  {} {who}{mark}: {}", a.header, results_line(a));
+    }
+    if !r.spam.is_empty() {
+        let _ = writeln!(out, "\n{}", ui::text("message-spam", lang));
+        for s in &r.spam {
+            let _ = writeln!(out, "  {}: {} → {}", s.header, s.value, verdict(s, lang));
+        }
+    }
+    if !r.encoding.is_empty() {
+        let _ = writeln!(out, "\n{}", ui::text("message-encoding", lang));
+        for n in &r.encoding {
+            let _ = writeln!(out, "  {}: {}", n.header, n.charsets.join(", "));
+        }
+    }
+    out.push('\n');
+    if r.findings.is_empty() {
+        let _ = writeln!(out, "{}", ui::text("message-no-findings", lang));
+    } else {
+        let count = r.findings.len().to_string();
+        let _ = writeln!(
+            out,
+            "{}",
+            ui::fill("message-findings", lang, &[("count", &count)])
+        );
+        for f in &r.findings {
+            let (title, cause, fix) = words(f, lang);
+            let _ = write!(
+                out,
+                "\n[{}] {title} ({})\n  {}: {cause}\n  {}: {fix}\n",
+                crate::severity_word(f.severity, lang),
+                f.code.as_str(),
+                ui::text("cause", lang),
+                ui::text("fix", lang),
+            );
+        }
+    }
+    out
+}
+
+/// The Markdown form, for a support ticket: the findings first, then the route as a table.
+pub fn markdown(r: &MessageReport, lang: Lang) -> String {
+    let mut out = format!("# {}\n\n", ui::text("message-title", lang));
+    for (label, value) in summary_lines(r, lang) {
+        let _ = writeln!(out, "- **{}**: {}", cell(&label), cell(&value));
+    }
+    if let Some(note) = source_note(r, lang) {
+        let _ = writeln!(out, "\n{note}");
+    }
+    let count = r.findings.len().to_string();
+    let heading = if r.findings.is_empty() {
+        ui::text("message-no-findings", lang).to_owned()
+    } else {
+        ui::fill("message-findings", lang, &[("count", &count)])
+    };
+    let _ = writeln!(out, "\n## {heading}\n");
+    for f in &r.findings {
+        let (title, cause, fix) = words(f, lang);
+        let mark = match f.severity {
+            Severity::Error => "🔴",
+            Severity::Warning => "🟡",
+            Severity::Info => "🔵",
+        };
+        let _ = writeln!(
+            out,
+            "### {mark} {title} (`{}`)\n\n{}: {cause}\n\n{}: {fix}\n",
+            f.code.as_str(),
+            ui::text("cause", lang),
+            ui::text("fix", lang)
+        );
+    }
+    let _ = writeln!(out, "## {}\n", ui::text("message-route", lang));
+    if r.hops.is_empty() {
+        let _ = writeln!(out, "{}\n", ui::text("message-no-hops", lang));
+    } else {
+        let columns = [
+            "message-column-hop",
+            "message-column-from",
+            "message-column-by",
+            "message-column-with",
+            "message-tls",
+            "message-column-time",
+            "message-column-delay",
+        ];
+        let head: Vec<&str> = columns.iter().map(|k| ui::text(k, lang)).collect();
+        let _ = writeln!(out, "| {} |", head.join(" | "));
+        let _ = writeln!(out, "|{}", "---|".repeat(columns.len()));
+        for h in &r.hops {
+            if r.trusted_from_hop == Some(h.number) && h.number > 1 {
+                let line = ui::fill("message-trusted-line", lang, &[("receiver", &receiver(r))]);
+                let _ = writeln!(out, "| | {} | | | | | |", cell(&line));
+            }
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                h.number,
+                cell(&sender(h)),
+                cell(h.by.as_deref().unwrap_or("-")),
+                cell(h.with.as_deref().unwrap_or("-")),
+                tls(h, lang),
+                h.time_unix.map(utc).unwrap_or_default(),
+                cell(&delay(h, lang))
+            );
+        }
+        if let Some(total) = r.total_delay_s.filter(|t| *t >= 0) {
+            let words = crate::duration(total.unsigned_abs(), lang);
+            let _ = writeln!(
+                out,
+                "\n{}",
+                ui::fill("message-total", lang, &[("total", &words)])
+            );
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(out, "## {}\n", ui::text("message-auth", lang));
+    if r.auth.reported.is_empty() {
+        let _ = writeln!(out, "{}\n", ui::text("message-auth-none", lang));
+    }
+    for a in &r.auth.reported {
+        let mark = if a.trusted {
+            String::new()
+        } else {
+            format!(" {}", ui::text("message-auth-untrusted", lang))
+        };
+        let _ = writeln!(
+            out,
+            "- `{}` {}{}: {}",
+            a.header,
+            cell(a.authserv_id.as_deref().unwrap_or("?")),
+            mark,
+            cell(&results_line(a))
+        );
+    }
+    if !r.spam.is_empty() {
+        let _ = writeln!(out, "\n## {}\n", ui::text("message-spam", lang));
+        for s in &r.spam {
+            let _ = writeln!(
+                out,
+                "- `{}`: {} → {}",
+                s.header,
+                cell(&s.value),
+                verdict(s, lang)
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RECEIVED: &str = "X-Spam-Flag: YES\r\n\
+Received: from mx.example.net by mbox.example.net with LMTP id a; Mon, 07 Dec 2026 03:40:10 +0000\r\n\
+Authentication-Results: mx.example.net; spf=softfail smtp.mailfrom=a@example.jp smtp.remote-ip=192.0.2.9; dkim=none; dmarc=fail header.from=example.jp policy.dmarc=quarantine\r\n\
+Received: from out.example.jp (out.example.jp [192.0.2.9]) by mx.example.net with ESMTP id b; Mon, 07 Dec 2026 03:40:09 +0000\r\n\
+Received: from pc (unknown [192.0.2.20]) by out.example.jp with ESMTPA id c; Mon, 07 Dec 2026 03:00:00 +0000\r\n\
+Subject: =?UTF-8?B?44OG44K544OI?=\r\n\
+From: a@example.jp\r\n";
+
+    #[test]
+    fn both_languages_show_the_route_the_line_and_the_findings() {
+        let r = maildoc_engine::message::analyze(RECEIVED.as_bytes());
+        let en = human(&r, Lang::En);
+        assert!(en.contains("Subject: テスト"), "{en}");
+        assert!(
+            en.contains("from here on, added by your provider (example.net)"),
+            "{en}"
+        );
+        assert!(en.contains("+40 minutes"), "{en}");
+        assert!(en.contains("Total: 40 minutes"), "{en}");
+        assert!(en.contains("(message-dmarc-fail)"), "{en}");
+        assert!(en.contains("The message took 40 minutes to arrive"), "{en}");
+        let ja = human(&r, Lang::Ja);
+        assert!(
+            ja.contains("メールが届くまでに 40 分かかっています"),
+            "{ja}"
+        );
+        assert!(
+            en.contains("out.example.jp held the message for 40 minutes"),
+            "{en}"
+        );
+        assert!(ja.contains("迷惑メールフィルター"), "{ja}");
+        let md = markdown(&r, Lang::En);
+        assert!(
+            md.contains("| 2 | out.example.jp [192.0.2.9] | mx.example.net | ESMTP | no TLS |"),
+            "{md}"
+        );
+        let parsed: serde_json::Value = serde_json::from_str(&json(&r)).unwrap_or_default();
+        assert_eq!(parsed["schema_version"], 1);
+        assert_eq!(parsed["trusted_from_hop"], 2);
+        let codes: Vec<&str> = r.findings.iter().map(|f| f.code.as_str()).collect();
+        assert_eq!(
+            codes,
+            [
+                "message-dmarc-fail",
+                "message-delayed",
+                "message-unencrypted-hop",
+                "message-unencrypted-hop",
+                "message-spf-fail",
+                "message-marked-spam"
+            ]
+        );
+    }
+}
