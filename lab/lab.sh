@@ -475,12 +475,59 @@ EOF
     DS_SIGNED=${ds[signed]} DS_BOGUS=${ds[island]} DS_EXPIRED=${ds[expired]}
 }
 
+# The lab's DKIM signing key (lab.example): a fresh RSA 2048 key per start in STATE_DIR/dkim
+# (PKCS#8 PEM, mode 0600), its public key served at $DKIM_SELECTOR._domainkey.lab.example
+# (lab.env: MAILDOC_LAB_DKIM_KEY, _SELECTOR, _DOMAIN), so tests can sign a message and have
+# maildoc verify it against the lab's DNS. revoked._domainkey.lab.example has an empty p=.
+DKIM_SELECTOR=sel1
+DKIM_DOMAIN=lab.example
+
+dkim_key() { printf '%s/dkim/%s.key\n' "$1" "$DKIM_SELECTOR"; }
+
+# dkim_keygen DIR: a new key (replacing any). About 0.1-0.5 s of one core.
+dkim_keygen() {
+    local d=$1 key tmp
+    key=$(dkim_key "$d") tmp=$(dkim_key "$d").tmp
+    mkdir -p "$d/dkim"
+    chmod 700 "$d/dkim"
+    (umask 077 && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$tmp" 2>/dev/null) \
+        || die "openssl genpkey (DKIM key) failed"
+    chmod 600 "$tmp"
+    mv "$tmp" "$key"
+}
+
+# dkim_txt DIR: the TXT record data of the key's public half, as quoted strings of at most
+# 255 characters ("v=DKIM1; k=rsa; p=" and base64 of the DER SubjectPublicKeyInfo: about
+# 410 characters, so two strings; resolvers join them).
+dkim_txt() {
+    local value pub i out=
+    pub=$(openssl pkey -in "$(dkim_key "$1")" -pubout -outform DER | base64 -w0) \
+        || die "openssl pkey (DKIM public key) failed"
+    [[ -n $pub ]] || die "empty DKIM public key"
+    value="v=DKIM1; k=rsa; p=$pub"
+    for ((i = 0; i < ${#value}; i += 255)); do
+        out+="${out:+ }\"${value:i:255}\""
+    done
+    printf '%s\n' "$out"
+}
+
+dkim_env() {
+    echo "MAILDOC_LAB_DKIM_KEY=$(dkim_key "$1")"
+    echo "MAILDOC_LAB_DKIM_SELECTOR=$DKIM_SELECTOR"
+    echo "MAILDOC_LAB_DKIM_DOMAIN=$DKIM_DOMAIN"
+}
+
 render_nsd() {
     local d=$1 serial
     serial=$(date -u +%s)
     sign_dnssec_zones "$d" "$serial"
     render "$TEMPLATES/nsd.conf.in" "$d/nsd/nsd.conf" STATE="$d"
-    render "$TEMPLATES/lab.example.zone.in" "$d/nsd/lab.example.zone" SERIAL="$serial"
+    # reload-dns keeps this start's key (tests may hold it); a lab older than the key gets one.
+    [[ -s $(dkim_key "$d") ]] || dkim_keygen "$d"
+    local dkim_txt
+    dkim_txt=$(dkim_txt "$d")
+    render "$TEMPLATES/lab.example.zone.in" "$d/nsd/lab.example.zone" SERIAL="$serial" \
+        DKIM_SELECTOR="$DKIM_SELECTOR" DKIM_TXT="$dkim_txt"
     render "$TEMPLATES/gmail.com.zone.in" "$d/nsd/gmail.com.zone" SERIAL="$serial"
     # The DANE cases of posture.lab.example: TLSA data of the certificates of this start
     # (mx-dane*.posture.lab.example are names of 127.0.2.10, whose Postfix sends the
@@ -597,6 +644,8 @@ write_env() {
         # DBUS_SESSION_BUS_ADDRESS); its login keyring is unlocked, with this password.
         echo "MAILDOC_LAB_DBUS=$(keyring_bus "$d")"
         echo "MAILDOC_LAB_KEYRING_PASSWORD=$KEYRING_PASSWORD"
+        # The DKIM signing key whose public key lab.example's DNS serves (see dkim_keygen).
+        dkim_env "$d"
     } > "$tmp"
     chmod 644 "$tmp"
     mv "$tmp" "$d/lab.env"
@@ -1021,14 +1070,18 @@ cmd_start() {
     mkdir -p "$d"
     chmod 755 "$d"
     pg_remove "$d"
-    rm -rf "${d:?}"/{ca,certs,www,autoconfig,mta-sts,nsd,dovecot,dovecot-legacy,postfix,mail,run,log,keyring} \
+    rm -rf "${d:?}"/{ca,certs,www,autoconfig,mta-sts,nsd,dovecot,dovecot-legacy,postfix,mail,run,log,keyring,dkim} \
         "$d/lab.env"
     mkdir -p "$d"/{nsd,dovecot,dovecot-legacy,postfix/conf,run,log,www,autoconfig,mta-sts}
     chmod 755 "$d"/{nsd,dovecot,dovecot-legacy,postfix,run,log,www,autoconfig,mta-sts}
 
     trap 'start_failed "$d"' EXIT
+    # The DKIM key is made beside the PKI (another core); render_nsd needs it.
+    dkim_keygen "$d" &
+    local dkim_job=$!
     log "generating PKI"
     lab_make_pki "$d"
+    wait "$dkim_job" || die "DKIM key generation failed"
     # PostgreSQL's initdb and start take about a second: they run while the configuration of
     # the others is made (pg_wait collects them before lab.env is written). The PKI comes
     # first: the server starts with its certificate.
@@ -1126,6 +1179,13 @@ cmd_reload_dns() {
     stop_pids "$d/run/nsd.pid|$d/nsd/|nsd"
     nsd -c "$d/nsd/nsd.conf" < /dev/null >> "$d/log/nsd.log" 2>&1 || die "nsd failed to start"
     log "nsd restarted with the current zones"
+    # A lab started before the DKIM key existed: add its lines to lab.env (replaced whole).
+    if ! grep -q '^MAILDOC_LAB_DKIM_KEY=' "$d/lab.env"; then
+        { cat "$d/lab.env"; dkim_env "$d"; } > "$d/lab.env.tmp"
+        chmod 644 "$d/lab.env.tmp"
+        mv "$d/lab.env.tmp" "$d/lab.env"
+        log "lab.env: added the DKIM key's lines"
+    fi
     mkdir -p "$d/mta-sts"
     write_mta_sts "$d"
     if ! pid_alive "$d/run/mta-sts-https.pid" "$d/mta-sts"; then
