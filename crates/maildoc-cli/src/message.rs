@@ -2,7 +2,7 @@
 //! delays, what its receivers reported of the sender, spam verdicts, encodings
 //! (`maildoc_engine::message`, shown by `maildoc_report::message`). Offline.
 
-use crate::args::{self, FormatArg};
+use crate::args::{self, FormatArg, NetArgs};
 use clap::Args;
 use maildoc_engine::message::MAX_INPUT;
 use maildoc_model::Severity;
@@ -16,6 +16,10 @@ use std::process::ExitCode;
 pub struct MessageArgs {
     #[arg(default_value = "-", value_name = "FILE|-")]
     pub file: PathBuf,
+    #[arg(long)]
+    pub offline: bool,
+    #[command(flatten)]
+    pub net: NetArgs,
     #[arg(
         long,
         value_enum,
@@ -27,6 +31,10 @@ pub struct MessageArgs {
 
 const MESSAGE_HELP: &[(&str, &str)] = &[
     ("file", "help-message-file"),
+    ("offline", "help-message-offline"),
+    ("dns_server", "help-dns-server"),
+    ("ca_file", "help-ca-file"),
+    ("timeout", "help-timeout"),
     ("format", "help-history-format"),
 ];
 
@@ -58,7 +66,8 @@ fn read(path: &Path) -> Result<Vec<u8>, (String, Option<u64>)> {
     Ok(bytes)
 }
 
-/// Exit code 0 nothing wrong, 1 a warning or an error found, 3 the message cannot be read.
+/// Exit code 0 nothing wrong, 1 a warning or an error found, 2 maildoc could not run, 3 the
+/// message cannot be read.
 pub fn run(args: MessageArgs, lang_flag: Option<&str>) -> ExitCode {
     let lang = args::language(lang_flag);
     let bytes = match read(&args.file) {
@@ -75,7 +84,23 @@ pub fn run(args: MessageArgs, lang_flag: Option<&str>) -> ExitCode {
         }
         Err((detail, None)) => return crate::usage_error(lang, "error-message-read", &detail),
     };
-    let report = maildoc_engine::message::analyze(&bytes);
+    let report = if args.offline {
+        maildoc_engine::message::analyze(&bytes)
+    } else {
+        let net = match args.net.checked(lang) {
+            Ok(n) => n,
+            Err(code) => return code,
+        };
+        let runtime = match crate::runtime() {
+            Ok(r) => r,
+            Err(code) => return code,
+        };
+        runtime.block_on(maildoc_engine::message::check(
+            &net.env,
+            &bytes,
+            net.timeout,
+        ))
+    };
     let text = match Format::from(args.format) {
         Format::Json => maildoc_report::message::json(&report),
         Format::Markdown => maildoc_report::message::markdown(&report, lang),

@@ -15,8 +15,12 @@ fn sample(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// `maildoc` with `--offline` added: these tests touch no network (the lab's DKIM test
+/// verifies against the lab's DNS).
 fn maildoc(args: &[&OsStr], input: &[u8]) -> maildoc_testkit::lab::Run {
-    run_with_env(BIN, args, input, &[("LANG", OsStr::new("C"))])
+    let mut all: Vec<&OsStr> = args.to_vec();
+    all.push("--offline".as_ref());
+    run_with_env(BIN, &all, input, &[("LANG", OsStr::new("C"))])
 }
 
 #[test]

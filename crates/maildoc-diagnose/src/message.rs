@@ -9,7 +9,7 @@
 //! reports only.
 
 use crate::domain::psl::org_domain;
-use maildoc_model::message::{EncodingProblem, HopTls, MessageReport, SpamVerdict};
+use maildoc_model::message::{DkimVerdict, EncodingProblem, HopTls, MessageReport, SpamVerdict};
 use maildoc_model::{Code, Finding};
 
 /// A total delay from this many seconds on is worth a finding.
@@ -86,6 +86,7 @@ pub fn diagnose(report: &MessageReport) -> Vec<Finding> {
     let mut out = Vec::new();
     hops(report, &mut out);
     auth(report, &mut out);
+    verified(report, &mut out);
     for s in report
         .spam
         .iter()
@@ -175,6 +176,37 @@ fn hops(report: &MessageReport, out: &mut Vec<Finding>) {
                     .param("by", h.by.as_deref().unwrap_or("?")),
             );
         }
+    }
+}
+
+/// What maildoc's own verification found: nothing when any signature passed (DKIM holds);
+/// a changed body for each domain whose body hash failed; a signature that does not verify,
+/// when no receiver said so already. A key that could not be fetched is no verdict.
+fn verified(report: &MessageReport, out: &mut Vec<Finding>) {
+    let v = &report.auth.verified;
+    if v.iter().any(|s| s.result == DkimVerdict::Pass) {
+        return;
+    }
+    let mut domains: Vec<&str> = Vec::new();
+    for s in v.iter().filter(|s| s.result == DkimVerdict::BodyModified) {
+        if !domains.contains(&s.domain.as_str()) {
+            domains.push(&s.domain);
+            out.push(
+                Finding::new(Code::MessageDkimBodyModified)
+                    .param("domain", &s.domain)
+                    .param("selector", &s.selector),
+            );
+        }
+    }
+    if !out.iter().any(|f| f.code == Code::MessageDkimFail)
+        && let Some(s) = v.iter().find(|s| s.result == DkimVerdict::Fail)
+    {
+        out.push(
+            Finding::new(Code::MessageDkimFail)
+                .param("result", "fail")
+                .param("domain", &s.domain)
+                .param("receiver", "maildoc"),
+        );
     }
 }
 

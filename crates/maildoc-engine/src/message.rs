@@ -1,19 +1,224 @@
 //! `maildoc message` as a library call: a received message (an .eml, an mbox, or a pasted
-//! header block) read as evidence by `maildoc_message`, the headers the receiver's own provider
-//! wrote told from the rest, and the rules applied. Nothing here touches the network.
+//! header block) read as evidence by `maildoc_message`, its DKIM signatures verified over its
+//! bytes with the keys from DNS ([`check`]; [`analyze`] stays offline), the headers the
+//! receiver's own provider wrote told from the rest, and the rules applied.
+//!
+//! The keys are fetched through the run's own resolver (its server, deadline and rate cap);
+//! mail-auth only does the cryptography, from a cache filled with what was fetched, and its
+//! own resolver has no server to ask.
 
-use maildoc_model::message::MessageReport;
+use crate::Env;
+use maildoc_model::ResolveOutcome;
+use maildoc_model::message::{DkimVerdict, MessageReport, MessageSource, VerifiedSignature};
+use maildoc_probe::clock::RunClock;
+use std::borrow::Borrow;
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// The largest message read, in bytes: a door refuses more before reading it all.
 pub const MAX_INPUT: usize = 64 << 20;
 
-/// The message's report: its hops, what its receivers reported, spam verdicts, encodings,
-/// and the findings, most severe first.
+/// The most signatures verified in one message.
+const MAX_SIGNATURES: usize = 16;
+
+/// The message's report without the network: its hops, what its receivers reported, spam
+/// verdicts, encodings, and the findings, most severe first.
 pub fn analyze(input: &[u8]) -> MessageReport {
+    judge(maildoc_message::read(input))
+}
+
+/// [`analyze`], and each DKIM signature verified with its key from DNS, within `timeout`.
+pub async fn check(env: &Env, input: &[u8], timeout: Duration) -> MessageReport {
     let mut report = maildoc_message::read(input);
+    report.auth.verified = verify_dkim(env, input, report.source, timeout).await;
+    report.auth.verified_online = true;
+    judge(report)
+}
+
+fn judge(mut report: MessageReport) -> MessageReport {
     maildoc_diagnose::message::trust(&mut report);
     let mut findings = maildoc_diagnose::message::diagnose(&report);
     findings.sort_by_key(|f| f.severity);
     report.findings = findings;
     report
+}
+
+/// mail-auth's record cache, filled by maildoc before it verifies.
+#[derive(Default)]
+struct Fetched(Mutex<HashMap<Box<str>, mail_auth::Txt>>);
+
+impl mail_auth::ResolverCache<Box<str>, mail_auth::Txt> for Fetched {
+    fn get<Q>(&self, name: &Q) -> Option<mail_auth::Txt>
+    where
+        Box<str>: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(name)
+            .cloned()
+    }
+
+    fn remove<Q>(&self, name: &Q) -> Option<mail_auth::Txt>
+    where
+        Box<str>: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(name)
+    }
+
+    fn insert(&self, key: Box<str>, value: mail_auth::Txt, _valid_until: Instant) {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(key, value);
+    }
+}
+
+fn algorithm(a: mail_auth::common::crypto::Algorithm) -> &'static str {
+    use mail_auth::common::crypto::Algorithm;
+    match a {
+        Algorithm::RsaSha1 => "rsa-sha1",
+        Algorithm::RsaSha256 => "rsa-sha256",
+        Algorithm::Ed25519Sha256 => "ed25519-sha256",
+    }
+}
+
+/// What the verifier said, as a verdict.
+fn verdict(result: &mail_auth::DkimResult) -> (DkimVerdict, Option<String>) {
+    use mail_auth::dkim::DkimError;
+    use mail_auth::{DkimResult, Error};
+    match result {
+        DkimResult::Pass => (DkimVerdict::Pass, None),
+        DkimResult::Fail(e)
+        | DkimResult::PermError(e)
+        | DkimResult::TempError(e)
+        | DkimResult::Neutral(e) => {
+            let v = match e {
+                Error::Dkim(DkimError::FailedBodyHashMatch) => DkimVerdict::BodyModified,
+                Error::Dkim(DkimError::SignatureExpired) => DkimVerdict::Expired,
+                Error::Dkim(DkimError::RevokedPublicKey) => DkimVerdict::Revoked,
+                Error::Crypto(_) | Error::Dkim(DkimError::FailedAuidMatch) => DkimVerdict::Fail,
+                Error::Dns(_) => DkimVerdict::KeyUnavailable,
+                _ => DkimVerdict::Unsupported,
+            };
+            (v, Some(e.to_string()))
+        }
+        DkimResult::None => (DkimVerdict::Unsupported, None),
+    }
+}
+
+async fn verify_dkim(
+    env: &Env,
+    input: &[u8],
+    source: MessageSource,
+    timeout: Duration,
+) -> Vec<VerifiedSignature> {
+    let Some(message) = mail_auth::AuthenticatedMessage::parse(input) else {
+        return Vec::new();
+    };
+    let signatures: Vec<&mail_auth::dkim::Signature> = message
+        .dkim_headers
+        .iter()
+        .map(|h| &h.header)
+        .take(MAX_SIGNATURES)
+        .collect();
+    if source == MessageSource::Headers {
+        return signatures
+            .iter()
+            .map(|s| VerifiedSignature {
+                domain: s.d.clone(),
+                selector: s.s.clone(),
+                algorithm: algorithm(s.a).to_owned(),
+                result: DkimVerdict::NoBody,
+                detail: None,
+            })
+            .collect();
+    }
+    // Each key once, all at once, within the run's deadline.
+    let clock = RunClock::new(timeout);
+    let mut names: Vec<String> = signatures
+        .iter()
+        .map(|s| format!("{}._domainkey.{}", s.s, s.d).to_ascii_lowercase())
+        .collect();
+    names.sort();
+    names.dedup();
+    let lookups =
+        futures_util::future::join_all(names.iter().map(|name| env.dns.txt(name, &clock))).await;
+    let fetched = Fetched::default();
+    let mut unfetched: HashMap<String, (DkimVerdict, String)> = HashMap::new();
+    let until = Instant::now() + Duration::from_secs(60);
+    for (name, lookup) in names.iter().zip(lookups) {
+        let key = format!("{name}.").into_boxed_str();
+        let record = lookup
+            .records
+            .iter()
+            .find(|r| r.to_ascii_lowercase().contains("p="))
+            .or(lookup.records.first());
+        match (lookup.outcome, record) {
+            (ResolveOutcome::Found, Some(text)) => {
+                let parsed: mail_auth::Txt = <mail_auth::common::verify::DomainKey as mail_auth::common::parse::TxtRecordParser>::parse(text.as_bytes()).into();
+                mail_auth::ResolverCache::insert(&fetched, key, parsed, until);
+            }
+            (ResolveOutcome::Found | ResolveOutcome::NotFound | ResolveOutcome::NoAddress, _) => {
+                unfetched.insert(
+                    name.clone(),
+                    (DkimVerdict::KeyMissing, "no key in DNS".to_owned()),
+                );
+                mail_auth::ResolverCache::insert(
+                    &fetched,
+                    key,
+                    mail_auth::Txt::Error(mail_auth::Error::ParseError),
+                    until,
+                );
+            }
+            (outcome, _) => {
+                let detail = if lookup.detail.is_empty() {
+                    format!("{outcome:?}")
+                } else {
+                    lookup.detail.clone()
+                };
+                unfetched.insert(name.clone(), (DkimVerdict::KeyUnavailable, detail));
+                mail_auth::ResolverCache::insert(
+                    &fetched,
+                    key,
+                    mail_auth::Txt::Error(mail_auth::Error::ParseError),
+                    until,
+                );
+            }
+        }
+    }
+    // A resolver with no server: everything it is asked is already in the cache.
+    let empty =
+        mail_auth::hickory_resolver::config::ResolverConfig::from_parts(None, vec![], vec![]);
+    let Ok(authenticator) = mail_auth::MessageAuthenticator::new(empty, Default::default()) else {
+        return Vec::new();
+    };
+    let outputs = authenticator
+        .verify_dkim(mail_auth::Parameters::new(&message).with_txt_cache(&fetched))
+        .await;
+    outputs
+        .iter()
+        .filter_map(|o| {
+            let s = o.signature()?;
+            let name = format!("{}._domainkey.{}", s.s, s.d).to_ascii_lowercase();
+            let (result, detail) = match unfetched.get(&name) {
+                Some((v, d)) => (*v, Some(d.clone())),
+                None => verdict(o.result()),
+            };
+            Some(VerifiedSignature {
+                domain: s.d.clone(),
+                selector: s.s.clone(),
+                algorithm: algorithm(s.a).to_owned(),
+                result,
+                detail,
+            })
+        })
+        .collect()
 }

@@ -67,7 +67,10 @@ pub fn read(input: &[u8]) -> MessageReport {
         total_delay_s,
         trusted_from_hop: None,
         receiver: None,
-        auth: MessageAuth { reported },
+        auth: MessageAuth {
+            reported,
+            ..MessageAuth::default()
+        },
         spam,
         encoding,
         findings: Vec::new(),

@@ -348,6 +348,8 @@ codes! {
     MessageSpfFail = "message-spf-fail", Warning, Message, [result, domain, ip, receiver];
     /// The receiver reported that a DKIM signature failed.
     MessageDkimFail = "message-dkim-fail", Warning, Message, [result, domain, receiver];
+    /// maildoc verified a DKIM signature: the body changed after it was signed.
+    MessageDkimBodyModified = "message-dkim-body-modified", Warning, Message, [domain, selector];
     /// The receiver reported that DMARC failed.
     MessageDmarcFail = "message-dmarc-fail", Error, Message, [result, domain, policy, receiver];
     /// SPF or DKIM passed, but for a domain other than the one in From.
@@ -516,6 +518,7 @@ impl Code {
             | MessageNoAuth
             | MessageSpfFail
             | MessageDkimFail
+            | MessageDkimBodyModified
             | MessageDmarcFail
             | MessageNotAligned
             | MessageMarkedSpam

@@ -126,10 +126,56 @@ pub enum HopTls {
     Unknown,
 }
 
-/// What the receivers reported of the message's authentication.
+/// What the receivers reported of the message's authentication, and what maildoc verified
+/// itself.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageAuth {
     pub reported: Vec<ReportedAuth>,
+    /// Whether maildoc verified the signatures itself (false: `--offline`).
+    #[serde(default)]
+    pub verified_online: bool,
+    /// Each DKIM signature, verified over the message's bytes with the key from DNS.
+    #[serde(default)]
+    pub verified: Vec<VerifiedSignature>,
+}
+
+/// A DKIM signature as maildoc verified it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifiedSignature {
+    /// `d=`: the signing domain.
+    pub domain: String,
+    /// `s=`: the selector; the key is at `SELECTOR._domainkey.DOMAIN`.
+    pub selector: String,
+    /// `a=` (`rsa-sha256`, `ed25519-sha256`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub algorithm: String,
+    pub result: DkimVerdict,
+    /// What the verifier or the DNS said, in its words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// What verifying a DKIM signature gave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DkimVerdict {
+    Pass,
+    /// The signature over the headers does not verify with the key.
+    Fail,
+    /// The body was changed after it was signed (its hash differs from `bh=`).
+    BodyModified,
+    /// The signature's `x=` time has passed.
+    Expired,
+    /// The key in DNS is revoked (empty `p=`).
+    Revoked,
+    /// No key at `SELECTOR._domainkey.DOMAIN` (NXDOMAIN or no TXT): unverifiable.
+    KeyMissing,
+    /// The key could not be fetched (timeout, SERVFAIL, refused): unverifiable.
+    KeyUnavailable,
+    /// Only the headers were given: the body hash cannot be checked, so nothing is verified.
+    NoBody,
+    /// The signature cannot be read, or uses what maildoc does not verify.
+    Unsupported,
 }
 
 /// One Authentication-Results, ARC-Authentication-Results or Received-SPF header.

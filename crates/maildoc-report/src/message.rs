@@ -5,7 +5,8 @@
 use crate::markdown::cell;
 use crate::{Lang, ui};
 use maildoc_model::message::{
-    Hop, HopTls, MessageReport, MessageSource, ReportedAuth, SpamSignal, SpamVerdict,
+    DkimVerdict, Hop, HopTls, MessageReport, MessageSource, ReportedAuth, SpamSignal, SpamVerdict,
+    VerifiedSignature,
 };
 use maildoc_model::{Finding, Severity};
 use std::fmt::Write as _;
@@ -81,6 +82,40 @@ fn results_line(a: &ReportedAuth) -> String {
         })
         .collect();
     parts.join("  ")
+}
+
+/// What maildoc's own verification gave, a line each: `d=example.jp s=sel1 (rsa-sha256): pass`.
+fn verified_lines(r: &MessageReport, lang: Lang) -> Vec<String> {
+    if !r.auth.verified_online {
+        return vec![ui::text("message-verified-offline", lang).to_owned()];
+    }
+    if r.auth.verified.is_empty() {
+        return vec![ui::text("message-verified-none", lang).to_owned()];
+    }
+    r.auth
+        .verified
+        .iter()
+        .map(|s: &VerifiedSignature| {
+            let key = match s.result {
+                DkimVerdict::Pass => "dkim-verdict-pass",
+                DkimVerdict::Fail => "dkim-verdict-fail",
+                DkimVerdict::BodyModified => "dkim-verdict-body-modified",
+                DkimVerdict::Expired => "dkim-verdict-expired",
+                DkimVerdict::Revoked => "dkim-verdict-revoked",
+                DkimVerdict::KeyMissing => "dkim-verdict-key-missing",
+                DkimVerdict::KeyUnavailable => "dkim-verdict-key-unavailable",
+                DkimVerdict::NoBody => "dkim-verdict-no-body",
+                DkimVerdict::Unsupported => "dkim-verdict-unsupported",
+            };
+            format!(
+                "d={} s={} ({}): {}",
+                s.domain,
+                s.selector,
+                s.algorithm,
+                ui::text(key, lang)
+            )
+        })
+        .collect()
 }
 
 fn verdict(s: &SpamSignal, lang: Lang) -> String {
@@ -197,6 +232,10 @@ pub fn human(r: &MessageReport, lang: Lang) -> String {
             format!(" {}", ui::text("message-auth-untrusted", lang))
         };
         let _ = writeln!(out, "  {} {who}{mark}: {}", a.header, results_line(a));
+    }
+    let _ = writeln!(out, "\n{}", ui::text("message-verified", lang));
+    for line in verified_lines(r, lang) {
+        let _ = writeln!(out, "  {line}");
     }
     if !r.spam.is_empty() {
         let _ = writeln!(out, "\n{}", ui::text("message-spam", lang));
@@ -327,6 +366,10 @@ pub fn markdown(r: &MessageReport, lang: Lang) -> String {
             mark,
             cell(&results_line(a))
         );
+    }
+    let _ = writeln!(out, "\n## {}\n", ui::text("message-verified", lang));
+    for line in verified_lines(r, lang) {
+        let _ = writeln!(out, "- {}", cell(&line));
     }
     if !r.spam.is_empty() {
         let _ = writeln!(out, "\n## {}\n", ui::text("message-spam", lang));

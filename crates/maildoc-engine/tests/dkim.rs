@@ -1,0 +1,129 @@
+//! DKIM signatures verified by `maildoc_engine::message::check` over a message's bytes, with
+//! the key the lab's DNS serves (`sel1._domainkey.lab.example`, made fresh at each lab start):
+//! a signature that holds, a body changed after signing, a signed header changed, a revoked
+//! key, a key that is not there, and a paste with no body.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use mail_auth::common::crypto::{RsaKey, Sha256};
+use mail_auth::common::headers::HeaderWriter;
+use mail_auth::dkim::DkimSigner;
+use maildoc_engine::Env;
+use maildoc_model::Code;
+use maildoc_model::message::{DkimVerdict, MessageReport};
+use maildoc_testkit::lab::Lab;
+use rustls::pki_types::PrivateKeyDer;
+use rustls::pki_types::pem::PemObject;
+use std::time::Duration;
+
+const MESSAGE: &str = "From: Taro <taro@lab.example>\r\n\
+To: hanako@lab.example\r\n\
+Subject: =?UTF-8?B?44OG44K544OI?=\r\n\
+Date: Mon, 07 Dec 2026 03:00:00 +0000\r\n\
+Message-ID: <dkim-test@lab.example>\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: text/plain; charset=UTF-8\r\n\
+\r\n\
+Hello from the lab.\r\n\
+.A line that starts with a dot.\r\n";
+
+/// `MESSAGE` signed by the lab's key under `selector`.
+fn signed(lab: &Lab, selector: &str) -> String {
+    let pem = std::fs::read(lab.var("MAILDOC_LAB_DKIM_KEY")).unwrap();
+    let der = PrivateKeyDer::from_pem_slice(&pem).unwrap();
+    let key = RsaKey::<Sha256>::from_key_der(der).unwrap();
+    let signature = DkimSigner::from_key(key)
+        .domain(lab.var("MAILDOC_LAB_DKIM_DOMAIN"))
+        .selector(selector)
+        .headers(["From", "To", "Subject", "Date", "Message-ID"])
+        .sign(MESSAGE.as_bytes())
+        .unwrap();
+    format!("{}{MESSAGE}", signature.to_header())
+}
+
+async fn check(lab: &Lab, message: &str) -> MessageReport {
+    let dns = lab.dns().parse().unwrap();
+    let env = Env::new(Some(dns), None).unwrap();
+    maildoc_engine::message::check(&env, message.as_bytes(), Duration::from_secs(8)).await
+}
+
+fn verdicts(r: &MessageReport) -> Vec<DkimVerdict> {
+    r.auth.verified.iter().map(|s| s.result).collect()
+}
+
+fn codes(r: &MessageReport) -> Vec<Code> {
+    r.findings.iter().map(|f| f.code).collect()
+}
+
+#[tokio::test]
+#[ignore = "needs the lab: lab/lab.sh start"]
+async fn signatures_are_verified_with_the_key_in_the_labs_dns() {
+    let lab = Lab::get();
+    let selector = lab.var("MAILDOC_LAB_DKIM_SELECTOR");
+    let good = signed(&lab, &selector);
+
+    let r = check(&lab, &good).await;
+    assert!(r.auth.verified_online);
+    assert_eq!(verdicts(&r), [DkimVerdict::Pass]);
+    assert_eq!(r.auth.verified[0].domain, "lab.example");
+    assert_eq!(r.auth.verified[0].algorithm, "rsa-sha256");
+    assert!(
+        !codes(&r).contains(&Code::MessageDkimFail),
+        "{:?}",
+        codes(&r)
+    );
+
+    // The body changed after signing: told apart from a broken signature.
+    let r = check(
+        &lab,
+        &good.replace("Hello from the lab.", "Hello from a gateway."),
+    )
+    .await;
+    assert_eq!(verdicts(&r), [DkimVerdict::BodyModified]);
+    assert!(
+        codes(&r).contains(&Code::MessageDkimBodyModified),
+        "{:?}",
+        codes(&r)
+    );
+
+    // A signed header changed: the signature itself fails.
+    let r = check(
+        &lab,
+        &good.replace("To: hanako@lab.example", "To: jiro@lab.example"),
+    )
+    .await;
+    assert_eq!(verdicts(&r), [DkimVerdict::Fail]);
+    let fail = r
+        .findings
+        .iter()
+        .find(|f| f.code == Code::MessageDkimFail)
+        .unwrap();
+    assert_eq!(fail.params["receiver"], "maildoc");
+
+    // A revoked key, and a key that is not there: no pass, and no failure claimed for the
+    // missing one.
+    let r = check(&lab, &signed(&lab, "revoked")).await;
+    assert_eq!(verdicts(&r), [DkimVerdict::Revoked]);
+    let r = check(&lab, &signed(&lab, "nosuchselector")).await;
+    assert_eq!(verdicts(&r), [DkimVerdict::KeyMissing]);
+    assert!(
+        !codes(&r).contains(&Code::MessageDkimFail),
+        "{:?}",
+        codes(&r)
+    );
+
+    // Only the headers: nothing can be verified.
+    let head = good.split("\r\n\r\n").next().unwrap();
+    let r = check(&lab, &format!("{head}\r\n")).await;
+    assert_eq!(verdicts(&r), [DkimVerdict::NoBody]);
+}
+
+#[tokio::test]
+#[ignore = "needs the lab: lab/lab.sh start"]
+async fn offline_verifies_nothing() {
+    let lab = Lab::get();
+    let good = signed(&lab, &lab.var("MAILDOC_LAB_DKIM_SELECTOR"));
+    let r = maildoc_engine::message::analyze(good.as_bytes());
+    assert!(!r.auth.verified_online);
+    assert!(r.auth.verified.is_empty());
+}
