@@ -47,7 +47,13 @@ USERS=(
     "apppw@lab.example|MAILDOC_LAB_PASS_APPPW|Ap-8qL_lab-Secret-6620|100M"
     # A mailbox only for mail the tests send (a watch's alerts): no other test counts it.
     "inbox@lab.example|MAILDOC_LAB_PASS_INBOX|Ib-4wN*lab-Secret-7730|100M"
+    # Postfix accepts what this user sends (MAIL FROM held@lab.example, on the submission
+    # ports 587/465) and puts it on hold: 250 at end of data, then never delivered
+    # (see HOLD_SENDERS and render_postfix).
+    "held@lab.example|MAILDOC_LAB_PASS_HELD|Hd-6tK~lab-Secret-5518|100M"
 )
+# Envelope senders whose mail submission (587/465) accepts and holds (postfix/conf/hold_senders).
+HOLD_SENDERS=(held@lab.example)
 
 # --- hosts ------------------------------------------------------------------
 # Hosts with the full service set: Dovecot 143/993/110/995, Postfix 25/587/465.
@@ -299,7 +305,7 @@ seed_message() {
 seed_mail() {
     local d=$1 login md n=0
     for login in taro@lab.example hanako full@lab.example near@lab.example apppw@lab.example \
-        inbox@lab.example; do
+        inbox@lab.example held@lab.example; do
         md=$d/mail/$login/Maildir
         mkdir -p "$md"/{cur,new,tmp}
     done
@@ -368,6 +374,11 @@ smtpd_line() { # smtpd_line IP:PORT HOSTNAME KIND CHAIN_FILE|"" [PARAM=VALUE...]
         notls)      opts+=" -o smtpd_tls_security_level=none -o smtpd_sasl_auth_enable=no" ;;
         notls-auth) opts+=" -o smtpd_tls_security_level=none -o smtpd_sasl_auth_enable=yes -o smtpd_tls_auth_only=no" ;;
     esac
+    # Submission (AUTH offered): mail from HOLD_SENDERS is accepted and held (main.cf).
+    case $kind in
+        submission | smtps | notls-auth)
+            opts+=" -o smtpd_sender_restrictions=\$lab_submission_sender_restrictions" ;;
+    esac
     local extra
     for extra in "$@"; do opts+=" -o $extra"; done
     printf '%-17s inet  n       -       n       -       -       smtpd\n  %s\n' "$listen" "$opts"
@@ -394,6 +405,11 @@ render_postfix() {
     svc+=$(smtpd_line "$IP_OP25B:465" op25b.lab.example smtps "$d/certs/op25b.postfix.pem")$'\n'
     svc+="# smtp.gmail.com (intercepted by the \"security scanner\" CA)"$'\n'
     svc+=$(smtpd_line "$IP_GMAIL:465" smtp.gmail.com smtps "$d/certs/gmail.postfix.pem")
+    local sender
+    : > "$d/postfix/conf/hold_senders"
+    for sender in "${HOLD_SENDERS[@]}"; do
+        printf '%s HOLD maildoc lab: held sender\n' "$sender" >> "$d/postfix/conf/hold_senders"
+    done
     render "$TEMPLATES/postfix-main.cf.in" "$d/postfix/conf/main.cf" STATE="$d"
     render "$TEMPLATES/postfix-master.cf.in" "$d/postfix/conf/master.cf" SMTPD_SERVICES="$svc"
 }

@@ -308,6 +308,56 @@ fn auth(report: &MessageReport, out: &mut Vec<Finding>) {
     }
 }
 
+/// A test message taking this long to reach its own mailbox is worth a finding.
+const SLOW_ROUNDTRIP_S: i64 = 60;
+
+/// The round trip's own findings: not arrived, arrived in the spam folder, arrived late.
+/// (What the outgoing server said, and what the copy's headers show, are judged by the check
+/// and message rules.)
+pub fn roundtrip(r: &maildoc_model::message::RoundtripReport) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if r.accepted.is_none() {
+        return out;
+    }
+    let Some(arrival) = &r.arrival else {
+        // Only when the mailbox could be searched: a login that failed is the check's finding.
+        let searched = r.watched.as_ref().is_some_and(|w| {
+            w.servers.iter().flat_map(|s| &s.steps).any(|step| {
+                matches!(
+                    step.kind,
+                    maildoc_model::StepKind::Command {
+                        command: maildoc_model::CommandKind::List,
+                        ..
+                    }
+                )
+            })
+        });
+        if searched {
+            out.push(
+                Finding::new(Code::RoundtripNotDelivered)
+                    .param("to", &r.to)
+                    .param("seconds", r.waited_at_most_s.to_string()),
+            );
+        }
+        return out;
+    };
+    if arrival.junk {
+        out.push(
+            Finding::new(Code::RoundtripInJunk)
+                .param("to", &r.to)
+                .param("folder", &arrival.folder),
+        );
+    }
+    if let Some(took) = arrival.seconds.filter(|s| *s >= SLOW_ROUNDTRIP_S) {
+        out.push(
+            Finding::new(Code::RoundtripSlow)
+                .param("to", &r.to)
+                .param("took_seconds", took.to_string()),
+        );
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -201,7 +201,13 @@ fn envelope(sv: &ServerView<'_>, out: &mut Vec<Finding>) {
                 );
                 return;
             }
-            CommandKind::Getquotaroot | CommandKind::Status | CommandKind::Stat => {}
+            CommandKind::Getquotaroot
+            | CommandKind::Status
+            | CommandKind::Stat
+            | CommandKind::List
+            | CommandKind::Search
+            | CommandKind::Fetch
+            | CommandKind::Expunge => {}
         }
     }
 }

@@ -123,7 +123,13 @@ fn port_25_blocked(ctx: &Ctx<'_>, sv: &ServerView<'_>, timeout: Finding) -> Opti
 /// The phase a command belongs to.
 fn command_phase(command: CommandKind) -> Phase {
     match command {
-        CommandKind::Getquotaroot | CommandKind::Status | CommandKind::Stat => Phase::Mailbox,
+        CommandKind::Getquotaroot
+        | CommandKind::Status
+        | CommandKind::Stat
+        | CommandKind::List
+        | CommandKind::Search
+        | CommandKind::Fetch
+        | CommandKind::Expunge => Phase::Mailbox,
         CommandKind::MailFrom
         | CommandKind::RcptOwn
         | CommandKind::RcptExternal

@@ -465,6 +465,7 @@ pub async fn discover(
         now_unix: env.clock.now().unix_timestamp(),
         steps: None,
         delivery: None,
+        search: None,
     };
     let mut d = tables(&address, note.into_iter().collect());
     d.timeout_ms = u64::try_from(opts.timeout.as_millis()).unwrap_or(u64::MAX);
@@ -489,6 +490,7 @@ pub(crate) async fn for_check(
         now_unix: check.now_unix,
         steps: None,
         delivery: None,
+        search: None,
     };
     let mut d = tables(address, normalizations);
     d.timeout_ms = maildoc_probe::clock::millis(budget);

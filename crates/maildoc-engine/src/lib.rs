@@ -12,6 +12,7 @@ pub mod karte;
 mod lint;
 pub mod message;
 pub mod plan;
+pub mod roundtrip;
 pub mod send;
 pub mod triage;
 pub mod watch;
@@ -78,15 +79,23 @@ pub async fn check(
     opts: CheckOptions,
     progress: impl FnMut(Event),
 ) -> Result<Report, Error> {
-    run(env, opts, None, progress).await
+    run(env, opts, Mode::Check, progress).await
 }
 
-/// A check, or with `delivery` the sending of a message through the account's first
-/// outgoing server (the other servers are not probed).
+/// What a run does besides checking.
+enum Mode {
+    Check,
+    /// Send a message through the account's first outgoing server (no other is probed).
+    Deliver(std::sync::Arc<maildoc_probe::context::Delivery>),
+    /// Look for a message in the account's first IMAP server (no other is probed).
+    Search(std::sync::Arc<maildoc_probe::context::MailboxSearch>),
+}
+
+/// A check, or one of the other [`Mode`]s on the same plan and probes.
 async fn run(
     env: &Env,
     opts: CheckOptions,
-    delivery: Option<std::sync::Arc<maildoc_probe::context::Delivery>>,
+    mode: Mode,
     mut progress: impl FnMut(Event),
 ) -> Result<Report, Error> {
     let mut plan = plan::make(&opts.settings)?;
@@ -101,6 +110,7 @@ async fn run(
         now_unix: now.unix_timestamp(),
         steps: Some(steps),
         delivery: None,
+        search: None,
     };
     if plan.discover {
         // Discovery may take half of the run: the probes of what it finds need the rest.
@@ -131,17 +141,26 @@ async fn run(
         // No server to knock on: guesses would only add noise to the one true answer.
         plan.servers.clear();
     }
-    if delivery.is_some() {
-        // One message, through one server: the first outgoing server the settings name.
+    // One message, through one server: the first of the protocol the mode needs.
+    let only = match &mode {
+        Mode::Check => None,
+        Mode::Deliver(_) => Some(maildoc_model::Protocol::Smtp),
+        Mode::Search(_) => Some(maildoc_model::Protocol::Imap),
+    };
+    if let Some(protocol) = only {
         let first = plan
             .servers
             .iter()
-            .position(|s| s.endpoint.protocol == maildoc_model::Protocol::Smtp);
+            .position(|s| s.endpoint.protocol == protocol);
         plan.servers = first
             .map(|i| plan.servers.swap_remove(i))
             .into_iter()
             .collect();
-        ctx.delivery = delivery;
+    }
+    match mode {
+        Mode::Check => {}
+        Mode::Deliver(d) => ctx.delivery = Some(d),
+        Mode::Search(s) => ctx.search = Some(s),
     }
     // The settings as typed, linted before any probe: no password goes to a server whose
     // name looks like a typo of a known one.

@@ -25,6 +25,8 @@ pub struct SendOptions {
     pub subject: String,
     /// The text, in UTF-8; any line ends.
     pub text: String,
+    /// The Message-ID (without angle brackets) to give the message; none: a new one.
+    pub message_id: Option<String>,
     /// The whole run's deadline.
     pub timeout: Duration,
 }
@@ -53,14 +55,14 @@ pub async fn send(
         recipients.push(ascii_address(to)?.full());
     }
     let now = env.clock.now();
-    let message_id = format!(
-        "maildoc.{}.{:016x}@{}",
-        now.unix_timestamp(),
-        std::collections::hash_map::RandomState::new()
-            .build_hasher()
-            .finish(),
-        sender.domain
-    );
+    let message_id = opts.message_id.clone().unwrap_or_else(|| {
+        format!(
+            "maildoc.{}.{}@{}",
+            now.unix_timestamp(),
+            token(),
+            sender.domain
+        )
+    });
     let from = sender.full();
     let message = maildoc_wire::compose::compose(&maildoc_wire::compose::Outgoing {
         from: &from,
@@ -83,13 +85,25 @@ pub async fn send(
         recipients,
         message,
     });
-    let report = crate::run(env, check, Some(delivery), progress).await?;
+    let report = crate::run(env, check, crate::Mode::Deliver(delivery), progress).await?;
     let accepted = accepted(&report);
     Ok(Sent {
         report,
         message_id,
         accepted,
     })
+}
+
+/// 16 hex digits no other message has: the process's random hasher keys, mixed with the
+/// time.
+pub fn token() -> String {
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    format!("{:016x}", h.finish())
 }
 
 /// An address that can go into MAIL FROM, RCPT TO and a header as it is: the domain in

@@ -507,6 +507,7 @@ pub async fn mail_alerts(
         recipients: mail.to.clone(),
         subject,
         text,
+        message_id: None,
         timeout: opts.timeout,
     };
     crate::send::send(env, send, |_| {})

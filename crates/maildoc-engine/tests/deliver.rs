@@ -95,6 +95,7 @@ fn options(addr: &str, recipients: &[&str], text: &str) -> SendOptions {
         recipients: recipients.iter().map(|r| (*r).to_owned()).collect(),
         subject: "maildoc: 通知 1 件".into(),
         text: text.into(),
+        message_id: None,
         timeout: Duration::from_secs(8),
     }
 }

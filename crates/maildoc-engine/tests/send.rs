@@ -75,6 +75,7 @@ fn every_job_can_be_spawned() {
             recipients: vec!["hanako@example.jp".into()],
             subject: "s".into(),
             text: "t".into(),
+            message_id: None,
             timeout: Duration::from_secs(1),
         };
         maildoc_engine::send::send(&e, opts, progress).await

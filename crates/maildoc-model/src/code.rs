@@ -358,6 +358,12 @@ codes! {
     MessageMarkedSpam = "message-marked-spam", Warning, Message, [header, verdict];
     /// A header's text is not declared or cannot be decoded: it may show as garbage.
     MessageEncodingBroken = "message-encoding-broken", Warning, Message, [header, problem];
+    /// The outgoing server took the test message, but it did not arrive in time.
+    RoundtripNotDelivered = "roundtrip-not-delivered", Error, Message, [to, seconds];
+    /// The test message arrived in the spam folder.
+    RoundtripInJunk = "roundtrip-in-junk", Warning, Message, [to, folder];
+    /// The test message took long to arrive.
+    RoundtripSlow = "roundtrip-slow", Warning, Message, [to, took, took_seconds];
 }
 
 impl Code {
@@ -522,7 +528,10 @@ impl Code {
             | MessageDmarcFail
             | MessageNotAligned
             | MessageMarkedSpam
-            | MessageEncodingBroken => Area::Message,
+            | MessageEncodingBroken
+            | RoundtripNotDelivered
+            | RoundtripInJunk
+            | RoundtripSlow => Area::Message,
         }
     }
 }

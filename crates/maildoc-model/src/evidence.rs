@@ -497,6 +497,14 @@ pub enum CommandKind {
     Data,
     /// The end of a message being sent: the server's verdict on it.
     EndOfData,
+    /// LIST: the account's folders.
+    List,
+    /// A search of one folder for a message sent.
+    Search,
+    /// FETCH of the message found.
+    Fetch,
+    /// The message found marked deleted and expunged.
+    Expunge,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -259,3 +259,54 @@ pub enum EncodingProblem {
     /// An encoded word that cannot be decoded (bad base64, a broken escape sequence).
     BadEncodedWord,
 }
+
+/// Bumped whenever the round trip's JSON shape changes incompatibly.
+pub const ROUNDTRIP_SCHEMA_VERSION: u32 = 1;
+
+/// A test message sent through the account's own outgoing server and looked for in its
+/// mailbox (`maildoc roundtrip`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RoundtripReport {
+    pub schema_version: u32,
+    pub maildoc_version: String,
+    /// The sending and the receiving account.
+    pub from: String,
+    pub to: String,
+    /// The Message-ID given to the test message (without the angle brackets).
+    pub message_id: String,
+    /// How long maildoc looked for it, at most, in seconds.
+    pub waited_at_most_s: u64,
+    /// The outgoing server's session: how the message was sent.
+    pub sent: crate::report::Report,
+    /// The server's reply to the end of the message, when it took it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted: Option<String>,
+    /// The IMAP session that looked for it, when the message was taken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watched: Option<crate::report::Report>,
+    /// Where and when it arrived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arrival: Option<Arrival>,
+    /// The headers of the copy that arrived, read as `maildoc message` reads them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received: Option<MessageReport>,
+    pub findings: Vec<Finding>,
+}
+
+/// Where the test message was found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Arrival {
+    /// The folder, readable (`INBOX`, `迷惑メール`, `[Gmail]/Spam`).
+    pub folder: String,
+    /// The folder is where the provider files spam (its special use, or its name).
+    pub junk: bool,
+    /// The IMAP INTERNALDATE: when the mailbox took it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub internaldate: Option<String>,
+    /// Seconds from the send to the INTERNALDATE (none when a clock cannot be trusted for
+    /// it: the INTERNALDATE was unreadable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<i64>,
+    /// What became of maildoc's copy: `kept`, `expunged`, `marked-deleted`, `failed`.
+    pub removed: String,
+}

@@ -107,6 +107,52 @@ pub struct ProbeContext {
     /// A message to send through the SMTP server after logging in, instead of the dry-run
     /// envelope.
     pub delivery: Option<Arc<Delivery>>,
+    /// A message to look for in every IMAP folder after logging in, instead of the quota and
+    /// mailbox status.
+    pub search: Option<Arc<MailboxSearch>>,
+}
+
+/// A message to find by its Message-ID, in every folder, until the run's deadline.
+#[derive(Debug)]
+pub struct MailboxSearch {
+    /// With the angle brackets: `<token@domain>`.
+    pub message_id: String,
+    /// Delete the message once it is found (UID EXPUNGE where the server has UIDPLUS).
+    pub delete: bool,
+    /// How long to wait between two searches of every folder.
+    pub every: std::time::Duration,
+    /// What was found, when it was.
+    pub found: std::sync::Mutex<Option<FoundMessage>>,
+}
+
+/// The message found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FoundMessage {
+    /// The folder's name as the server sends it, and readable.
+    pub folder_raw: String,
+    pub folder: String,
+    /// The folder's special use (`\Junk`, `\Inbox`...), upper-cased, when the server says.
+    pub special_use: Vec<String>,
+    pub uid: u64,
+    /// `07-Dec-2026 03:00:00 +0000`: when the server took the message into the folder.
+    pub internaldate: Option<String>,
+    /// The header block of the copy in the mailbox.
+    pub header: String,
+    /// Whether maildoc's copy was removed afterwards.
+    pub removed: Removed,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Removed {
+    /// Not asked to (`--keep`).
+    Kept,
+    /// Marked deleted and expunged by its UID.
+    Expunged,
+    /// Marked deleted; the server has no UIDPLUS, so it was not expunged (an EXPUNGE would
+    /// remove every message marked deleted in that folder, not only maildoc's).
+    MarkedDeleted,
+    /// The server refused.
+    Failed,
 }
 
 /// A message to send, and to whom.

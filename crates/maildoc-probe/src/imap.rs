@@ -1,9 +1,11 @@
 //! The IMAP session: greeting, CAPABILITY, STARTTLS, AUTHENTICATE PLAIN or LOGIN,
-//! GETQUOTAROOT and STATUS of the INBOX, LOGOUT.
+//! GETQUOTAROOT and STATUS of the INBOX, LOGOUT. A run that looks for a message it sent
+//! ([`MailboxSearch`]) searches every folder for it instead, until it is found or the run's
+//! deadline nears, read-only (EXAMINE), then removes only that message.
 
 use crate::clock::StepTimer;
 use crate::conn::{Conn, Failure, REPLY_CAP};
-use crate::context::ProbeContext;
+use crate::context::{FoundMessage, MailboxSearch, ProbeContext, Removed};
 use crate::record::Record;
 use crate::server::Greeted;
 use crate::session::{self, Attempt, Stop};
@@ -267,10 +269,187 @@ async fn run(ev: &mut Record, mut conn: Conn, ctx: &ProbeContext) -> Result<Opti
         Ok(false) => return Ok(Some(logout(conn, &mut tags).await)),
         Err(f) => return Err((conn, Phase::Login, f)),
     }
+    if let Some(search) = &ctx.search {
+        // Servers name their extensions in full only once logged in.
+        let caps = match capability(ev, &mut conn, &mut tags).await {
+            Ok(c) => c,
+            Err(f) => return Err((conn, Phase::Mailbox, f)),
+        };
+        let uidplus = has(&caps, "UIDPLUS");
+        if let Err(f) = find(ev, &mut conn, &mut tags, search, uidplus).await {
+            return Err((conn, Phase::Mailbox, f));
+        }
+        return Ok(Some(logout(conn, &mut tags).await));
+    }
     if let Err(f) = mailbox(ev, &mut conn, &mut tags).await {
         return Err((conn, Phase::Mailbox, f));
     }
     Ok(Some(logout(conn, &mut tags).await))
+}
+
+/// The most folders searched.
+const MAX_FOLDERS: usize = 200;
+
+/// What is left of the run when the search stops: time to fetch, remove and log out.
+const SEARCH_RESERVE: std::time::Duration = std::time::Duration::from_secs(5);
+
+fn step(
+    ev: &mut Record,
+    timer: &StepTimer,
+    command: CommandKind,
+    argument: String,
+    tagged: &Response,
+) {
+    let mut kind = command_step(command, tagged);
+    if let StepKind::Command { argument: a, .. } = &mut kind {
+        *a = argument;
+    }
+    ev.push(timer.at_ms(), timer.elapsed_ms(), kind);
+}
+
+/// Lists the folders (INBOX first, then the junk folders, then the rest), then searches each
+/// for the message's Message-ID, round after round, until it is found or the deadline nears.
+async fn find(
+    ev: &mut Record,
+    conn: &mut Conn,
+    tags: &mut Tagger,
+    search: &MailboxSearch,
+    uidplus: bool,
+) -> Result<(), Failure> {
+    let timer = StepTimer::start(conn.clock());
+    let (data, tagged) = command(conn, tags, imap::list_all).await?;
+    let mut folders: Vec<(Vec<String>, String)> = data
+        .iter()
+        .filter_map(|r| match r {
+            Response::Data { name, text } if name == "LIST" => imap::parse_list(text),
+            _ => None,
+        })
+        .filter(|(flags, _)| {
+            !flags
+                .iter()
+                .any(|f| f == "\\NOSELECT" || f == "\\NONEXISTENT")
+        })
+        .take(MAX_FOLDERS)
+        .collect();
+    step(
+        ev,
+        &timer,
+        CommandKind::List,
+        folders.len().to_string(),
+        &tagged,
+    );
+    let rank = |(flags, name): &(Vec<String>, String)| {
+        if name.eq_ignore_ascii_case("INBOX") {
+            0
+        } else if flags.iter().any(|f| f == "\\JUNK") {
+            1
+        } else {
+            2
+        }
+    };
+    folders.sort_by_key(rank);
+    if folders.is_empty() {
+        folders.push((Vec::new(), "INBOX".to_owned()));
+    }
+    loop {
+        for (flags, folder) in &folders {
+            let (_, selected) = command(conn, tags, |t| imap::select(t, folder, true)).await?;
+            if !matches!(
+                selected,
+                Response::Status {
+                    status: ImapStatus::Ok,
+                    ..
+                }
+            ) {
+                continue;
+            }
+            let timer = StepTimer::start(conn.clock());
+            let (data, tagged) = command(conn, tags, |t| {
+                imap::uid_search_message_id(t, &search.message_id)
+            })
+            .await?;
+            let uid = data.iter().find_map(|r| match r {
+                Response::Data { name, text } if name == "SEARCH" => {
+                    imap::parse_search(text).first().copied()
+                }
+                _ => None,
+            });
+            let Some(uid) = uid else { continue };
+            let readable = imap::decode_mailbox_name(folder);
+            step(ev, &timer, CommandKind::Search, readable.clone(), &tagged);
+            let timer = StepTimer::start(conn.clock());
+            let (data, tagged) = command(conn, tags, |t| imap::uid_fetch_header(t, uid)).await?;
+            step(ev, &timer, CommandKind::Fetch, uid.to_string(), &tagged);
+            let fetched = data
+                .iter()
+                .find_map(|r| match r {
+                    Response::Data { name, text } if name == "FETCH" => imap::parse_fetch(text),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            let removed = if search.delete {
+                remove(ev, conn, tags, folder, uid, uidplus).await?
+            } else {
+                Removed::Kept
+            };
+            let found = FoundMessage {
+                folder_raw: folder.clone(),
+                folder: readable,
+                special_use: flags.clone(),
+                uid,
+                internaldate: fetched.internaldate,
+                header: fetched.header.unwrap_or_default(),
+                removed,
+            };
+            *search
+                .found
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(found);
+            return Ok(());
+        }
+        if conn.clock().remaining() <= SEARCH_RESERVE + search.every {
+            return Ok(());
+        }
+        tokio::time::sleep(search.every).await;
+    }
+}
+
+/// Marks the message deleted and expunges it by its UID; without UIDPLUS it stays marked.
+async fn remove(
+    ev: &mut Record,
+    conn: &mut Conn,
+    tags: &mut Tagger,
+    folder: &str,
+    uid: u64,
+    uidplus: bool,
+) -> Result<Removed, Failure> {
+    let timer = StepTimer::start(conn.clock());
+    let (_, selected) = command(conn, tags, |t| imap::select(t, folder, false)).await?;
+    let (_, stored) = command(conn, tags, |t| imap::uid_store_deleted(t, uid)).await?;
+    let ok = |r: &Response| {
+        matches!(
+            r,
+            Response::Status {
+                status: ImapStatus::Ok,
+                ..
+            }
+        )
+    };
+    if !ok(&selected) || !ok(&stored) {
+        step(ev, &timer, CommandKind::Expunge, uid.to_string(), &stored);
+        return Ok(Removed::Failed);
+    }
+    if !uidplus {
+        step(ev, &timer, CommandKind::Expunge, uid.to_string(), &stored);
+        return Ok(Removed::MarkedDeleted);
+    }
+    let (_, expunged) = command(conn, tags, |t| imap::uid_expunge(t, uid)).await?;
+    step(ev, &timer, CommandKind::Expunge, uid.to_string(), &expunged);
+    Ok(if ok(&expunged) {
+        Removed::Expunged
+    } else {
+        Removed::Failed
+    })
 }
 
 async fn authenticate_plain(

@@ -191,6 +191,7 @@ pub(crate) fn localized_params(
         ("total_seconds", "total"),
         ("slowest_seconds", "slowest_delay"),
         ("skew_seconds", "skew"),
+        ("took_seconds", "took"),
     ] {
         if let Some(secs) = params.get(seconds).and_then(|s| s.parse::<u64>().ok()) {
             params.insert(words.into(), duration(secs, lang));

@@ -498,6 +498,143 @@ pub fn parse_status_data(text: &str) -> Option<(String, Vec<(String, u64)>)> {
     Some((mailbox, items))
 }
 
+/// A LIST response's text: `(\HasNoChildren \Junk) "/" "INBOX/Junk"` → the flags
+/// (upper-cased) and the mailbox name as sent (modified UTF-7, see [`decode_mailbox_name`]).
+pub fn parse_list(text: &str) -> Option<(Vec<String>, String)> {
+    let toks = tokenize(text)?;
+    if toks.first()? != &Tok::Open {
+        return None;
+    }
+    let close = toks.iter().position(|t| *t == Tok::Close)?;
+    let flags = toks[1..close]
+        .iter()
+        .filter_map(|t| t.astring().map(|f| f.to_ascii_uppercase()))
+        .collect();
+    // The delimiter (a string or NIL), then the name.
+    let name = toks.get(close + 2)?.astring()?.to_owned();
+    Some((flags, name))
+}
+
+/// A SEARCH response's text: the numbers found (`4 17 23`).
+pub fn parse_search(text: &str) -> Vec<u64> {
+    text.split_whitespace()
+        .map_while(|w| w.parse().ok())
+        .collect()
+}
+
+/// What a FETCH response carries of the items maildoc asks for.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Fetched {
+    pub uid: Option<u64>,
+    /// `07-Dec-2026 03:00:00 +0000`.
+    pub internaldate: Option<String>,
+    /// `BODY[HEADER]`: the header block.
+    pub header: Option<String>,
+}
+
+/// A FETCH response's text: `12 (UID 40 INTERNALDATE "..." BODY[HEADER] "...")` (literals
+/// arrive inlined as quoted strings).
+pub fn parse_fetch(text: &str) -> Option<Fetched> {
+    let (_, rest) = text.split_once(' ')?;
+    let toks = tokenize(rest)?;
+    let mut f = Fetched::default();
+    let mut i = 0;
+    while i < toks.len() {
+        if let Tok::Atom(name) = &toks[i] {
+            let upper = name.to_ascii_uppercase();
+            let value = toks.get(i + 1);
+            match upper.as_str() {
+                "UID" => f.uid = value.and_then(Tok::number),
+                "INTERNALDATE" => {
+                    f.internaldate = value.and_then(|v| v.astring()).map(str::to_owned)
+                }
+                "BODY[HEADER]" | "RFC822.HEADER" => {
+                    f.header = value.and_then(|v| v.astring()).map(str::to_owned);
+                }
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    Some(f)
+}
+
+/// A mailbox name as sent (IMAP's modified UTF-7, RFC 3501 §5.1.3: `&MPMwwTDrMMgw1A-`) in
+/// readable text (`迷惑メール`); a name that is not valid modified UTF-7 stays as it is.
+pub fn decode_mailbox_name(name: &str) -> String {
+    use base64::Engine as _;
+    let mut out = String::new();
+    let mut rest = name;
+    while let Some(start) = rest.find('&') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('-') else {
+            return name.to_owned();
+        };
+        let encoded = &after[..end];
+        if encoded.is_empty() {
+            out.push('&');
+        } else {
+            let b64 = encoded.replace(',', "/");
+            let Ok(bytes) = base64::engine::general_purpose::STANDARD_NO_PAD.decode(b64) else {
+                return name.to_owned();
+            };
+            if bytes.len() % 2 != 0 {
+                return name.to_owned();
+            }
+            let units: Vec<u16> = bytes
+                .chunks_exact(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                .collect();
+            match String::from_utf16(&units) {
+                Ok(text) => out.push_str(&text),
+                Err(_) => return name.to_owned(),
+            }
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `tag LIST "" "*"\r\n`: every mailbox.
+pub fn list_all(tag: &str) -> String {
+    format!("{} LIST \"\" \"*\"\r\n", arg(tag))
+}
+
+/// `tag EXAMINE mailbox\r\n` (read-only) or `tag SELECT mailbox\r\n`.
+pub fn select(tag: &str, mailbox: &str, read_only: bool) -> String {
+    let verb = if read_only { "EXAMINE" } else { "SELECT" };
+    format!("{} {verb} {}\r\n", arg(tag), astring(mailbox))
+}
+
+/// `tag UID SEARCH HEADER Message-ID "<id>"\r\n`.
+pub fn uid_search_message_id(tag: &str, message_id: &str) -> String {
+    format!(
+        "{} UID SEARCH HEADER Message-ID {}\r\n",
+        arg(tag),
+        quoted(message_id)
+    )
+}
+
+/// `tag UID FETCH uid (UID INTERNALDATE BODY.PEEK[HEADER])\r\n`.
+pub fn uid_fetch_header(tag: &str, uid: u64) -> String {
+    format!(
+        "{} UID FETCH {uid} (UID INTERNALDATE BODY.PEEK[HEADER])\r\n",
+        arg(tag)
+    )
+}
+
+/// `tag UID STORE uid +FLAGS.SILENT (\Deleted)\r\n`.
+pub fn uid_store_deleted(tag: &str, uid: u64) -> String {
+    format!("{} UID STORE {uid} +FLAGS.SILENT (\\Deleted)\r\n", arg(tag))
+}
+
+/// `tag UID EXPUNGE uid\r\n` (UIDPLUS): removes only that message.
+pub fn uid_expunge(tag: &str, uid: u64) -> String {
+    format!("{} UID EXPUNGE {uid}\r\n", arg(tag))
+}
+
 /// Command tags `a1`, `a2`, ...
 #[derive(Clone, Debug, Default)]
 pub struct Tagger {
@@ -640,8 +777,35 @@ pub fn status(tag: &str, mailbox: &str, items: &[&str]) -> String {
 
 #[cfg(test)]
 mod tests {
+
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
+
+    #[test]
+    fn list_search_fetch_and_mailbox_names() {
+        let (flags, name) = super::parse_list(r#"(\HasNoChildren \Junk) "/" "&j,dg0TDhMPww6w-""#)
+            .unwrap_or_default();
+        assert_eq!(flags, ["\\HASNOCHILDREN", "\\JUNK"]);
+        assert_eq!(super::decode_mailbox_name(&name), "迷惑メール");
+        assert_eq!(super::decode_mailbox_name("INBOX.A&-B"), "INBOX.A&B");
+        assert_eq!(super::decode_mailbox_name("bad&%%%-"), "bad&%%%-");
+        let (_, nil) = super::parse_list(r#"(\Noselect) NIL Public"#).unwrap_or_default();
+        assert_eq!(nil, "Public");
+        assert_eq!(super::parse_search("4 17 23"), [4, 17, 23]);
+        assert!(super::parse_search("").is_empty());
+        let f = super::parse_fetch("12 (UID 40 INTERNALDATE \"07-Dec-2026 03:00:00 +0000\" BODY[HEADER] \"Subject: x\r\n\r\n\")")
+            .unwrap_or_default();
+        assert_eq!(f.uid, Some(40));
+        assert_eq!(
+            f.internaldate.as_deref(),
+            Some("07-Dec-2026 03:00:00 +0000")
+        );
+        assert_eq!(f.header.as_deref(), Some("Subject: x\r\n\r\n"));
+        assert_eq!(
+            super::uid_search_message_id("a3", "<x\"y@z>"),
+            "a3 UID SEARCH HEADER Message-ID \"<x\\\"y@z>\"\r\n"
+        );
+    }
 
     fn read_all(input: &[u8]) -> Vec<Response> {
         let mut buf = LineBuffer::new(8192);

@@ -35,6 +35,7 @@ pub(super) async fn mx_smtp(
         now_unix: env.clock.now().unix_timestamp(),
         steps: None,
         delivery: None,
+        search: None,
     };
     let mut names: Vec<&str> = Vec::new();
     for h in hosts {

@@ -1,0 +1,176 @@
+//! `maildoc roundtrip` as a library call: one test message sent through the account's own
+//! outgoing server ([`crate::send`]), then looked for in every folder of the account's IMAP
+//! mailbox until it arrives or the deadline passes, its arrival time taken from the mailbox
+//! (IMAP INTERNALDATE), the headers of the copy read as `maildoc message` reads them, and
+//! maildoc's copy removed unless asked to keep it. The only job that delivers mail to a
+//! mailbox, and only when run explicitly.
+
+use crate::send::{SendOptions, send};
+use crate::{CheckOptions, Env, Error, Event, Mode, Password};
+use maildoc_model::message::{Arrival, ROUNDTRIP_SCHEMA_VERSION, RoundtripReport};
+use maildoc_model::settings::AccountSettings;
+use maildoc_probe::context::{MailboxSearch, Removed};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Debug)]
+pub struct RoundtripOptions {
+    /// The account: it sends the message to itself, and its mailbox is searched.
+    pub settings: AccountSettings,
+    pub password: Password,
+    pub allow_plaintext_login: bool,
+    /// Leave the test message in the mailbox.
+    pub keep: bool,
+    /// The whole run: sending, waiting and removing.
+    pub timeout: Duration,
+    /// How long to wait between two searches of every folder.
+    pub every: Duration,
+}
+
+/// Folder names providers file spam under, for servers that do not mark the folder `\Junk`.
+const JUNK_NAMES: &[&str] = &[
+    "junk",
+    "spam",
+    "bulk",
+    "junk e-mail",
+    "junk email",
+    "迷惑メール",
+    "迷惑メールフォルダ",
+];
+
+fn is_junk(special_use: &[String], folder: &str) -> bool {
+    special_use.iter().any(|f| f == "\\JUNK") || {
+        let last = folder
+            .rsplit(['/', '.'])
+            .next()
+            .unwrap_or(folder)
+            .to_lowercase();
+        JUNK_NAMES.contains(&last.as_str())
+    }
+}
+
+/// `07-Dec-2026 03:00:00 +0000` as Unix seconds.
+fn internaldate(text: &str) -> Option<i64> {
+    let spaced = text.trim().replacen('-', " ", 2);
+    maildoc_message::date::parse(&spaced).map(|t| t.unix)
+}
+
+pub async fn roundtrip(
+    env: &Env,
+    opts: RoundtripOptions,
+    mut progress: impl FnMut(Event),
+) -> Result<RoundtripReport, Error> {
+    let started = Instant::now();
+    let address = crate::check_input(&opts.settings.address, opts.settings.username.as_deref())?;
+    let token = crate::send::token();
+    let message_id = format!("maildoc.roundtrip.{token}@{}", address.domain);
+    let text = format!(
+        "maildoc roundtrip: a test message to see that mail sent from this account arrives in it.\n\
+         maildoc removes it when it has found it.\n\n\
+         maildoc roundtrip: このアカウントから送ったメールが届くか確かめるテストメールです。\n\
+         見つかったら maildoc が削除します。\n\n{token}\n"
+    );
+    let sent_at = env.clock.now().unix_timestamp();
+    let sent = send(
+        env,
+        SendOptions {
+            settings: opts.settings.clone(),
+            password: opts.password.clone(),
+            allow_plaintext_login: opts.allow_plaintext_login,
+            recipients: vec![address.full()],
+            subject: format!("maildoc roundtrip {token}"),
+            text,
+            message_id: Some(message_id.clone()),
+            timeout: opts.timeout,
+        },
+        &mut progress,
+    )
+    .await?;
+    let waited = opts.timeout.saturating_sub(started.elapsed());
+    let mut report = RoundtripReport {
+        schema_version: ROUNDTRIP_SCHEMA_VERSION,
+        maildoc_version: env!("CARGO_PKG_VERSION").to_owned(),
+        from: address.full(),
+        to: address.full(),
+        message_id: message_id.clone(),
+        waited_at_most_s: waited.as_secs(),
+        accepted: sent.accepted.clone(),
+        sent: sent.report,
+        watched: None,
+        arrival: None,
+        received: None,
+        findings: Vec::new(),
+    };
+    if report.accepted.is_some() {
+        let search = Arc::new(MailboxSearch {
+            message_id: format!("<{message_id}>"),
+            delete: !opts.keep,
+            every: opts.every,
+            found: Mutex::new(None),
+        });
+        let check = CheckOptions {
+            settings: opts.settings,
+            password: Some(opts.password),
+            login: true,
+            smtp_auth: true,
+            allow_plaintext_login: opts.allow_plaintext_login,
+            timeout: waited,
+        };
+        let watched =
+            crate::run(env, check, Mode::Search(Arc::clone(&search)), &mut progress).await?;
+        report.watched = Some(watched);
+        let found = search
+            .found
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(found) = found {
+            let arrived = found.internaldate.as_deref().and_then(internaldate);
+            report.arrival = Some(Arrival {
+                junk: is_junk(&found.special_use, &found.folder),
+                folder: found.folder,
+                internaldate: found.internaldate,
+                seconds: arrived.map(|a| a - sent_at),
+                removed: match found.removed {
+                    Removed::Kept => "kept",
+                    Removed::Expunged => "expunged",
+                    Removed::MarkedDeleted => "marked-deleted",
+                    Removed::Failed => "failed",
+                }
+                .to_owned(),
+            });
+            report.received = Some(crate::message::analyze(found.header.as_bytes()));
+        }
+    }
+    let mut findings = maildoc_diagnose::message::roundtrip(&report);
+    findings.extend(report.sent.findings.iter().cloned());
+    if let Some(w) = &report.watched {
+        findings.extend(w.findings.iter().cloned());
+    }
+    findings.sort_by_key(|f| f.severity);
+    report.findings = findings;
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn junk_folders_by_flag_or_name_and_internaldates() {
+        assert!(is_junk(&["\\JUNK".to_owned()], "Whatever"));
+        assert!(is_junk(&[], "INBOX.Junk"));
+        assert!(is_junk(&[], "[Gmail]/Spam"));
+        assert!(is_junk(&[], "迷惑メール"));
+        assert!(!is_junk(&[], "INBOX"));
+        assert_eq!(
+            internaldate("07-Dec-2026 03:00:00 +0000"),
+            Some(1_796_612_400)
+        );
+        assert_eq!(
+            internaldate(" 7-Dec-2026 12:00:00 +0900"),
+            Some(1_796_612_400)
+        );
+        assert_eq!(internaldate("garbage"), None);
+    }
+}
