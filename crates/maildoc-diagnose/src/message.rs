@@ -12,6 +12,9 @@ use crate::domain::psl::org_domain;
 use maildoc_model::message::{DkimVerdict, EncodingProblem, HopTls, MessageReport, SpamVerdict};
 use maildoc_model::{Code, Finding};
 
+/// The most findings of one hop code: a header of thousands of hops says it all in a few.
+const MAX_PER_CODE: usize = 5;
+
 /// A total delay from this many seconds on is worth a finding.
 const SLOW_TOTAL_S: i64 = 600;
 
@@ -23,36 +26,53 @@ fn org_of(host: &str) -> Option<String> {
     org_domain(&host.to_ascii_lowercase())
 }
 
+/// Microsoft's own filter headers, which Exchange Online writes at the bottom of the header
+/// and removes from what arrives from outside (its header firewall).
+const MICROSOFT_HEADERS: &[&str] = &[
+    "x-ms-exchange-organization-",
+    "x-forefront-antispam-report",
+    "x-microsoft-antispam",
+];
+
 /// Marks what the receiver's own provider wrote: the oldest hop it added, and the reports
 /// and spam verdicts above that line.
+///
+/// From the newest hop down, the hops are the receiver's while their `by` host is in the
+/// receiver's organisational domain (the first such domain met), or a local hand-off; a hop
+/// by a bare host name that is not local is the receiver's entry, and nothing below it is.
 pub fn trust(report: &mut MessageReport) {
-    let newest_first: Vec<usize> = (0..report.hops.len()).rev().collect();
-    let receiver = newest_first
-        .iter()
-        .find_map(|&i| report.hops[i].by.as_deref().and_then(org_of));
+    let mut receiver: Option<String> = None;
     let mut oldest_ours = None;
-    if let Some(receiver) = &receiver {
-        for &i in &newest_first {
-            let hop = &report.hops[i];
-            let by_org = hop.by.as_deref().and_then(org_of);
-            let ours = by_org.as_deref() == Some(receiver.as_str())
-                || (by_org.is_none() && (hop.local || oldest_ours.is_none()));
-            if !ours {
+    for i in (0..report.hops.len()).rev() {
+        let hop = &report.hops[i];
+        let by_org = hop.by.as_deref().and_then(org_of);
+        match (&receiver, by_org) {
+            (None, Some(org)) => {
+                receiver = Some(org);
+                oldest_ours = Some(i);
+            }
+            (Some(r), Some(org)) if *r == org => oldest_ours = Some(i),
+            (_, None) if hop.local => oldest_ours = Some(i),
+            (None, None) => {
+                oldest_ours = Some(i);
                 break;
             }
-            oldest_ours = Some(i);
+            _ => break,
         }
     }
     report.trusted_from_hop = oldest_ours.map(|i| report.hops[i].number);
     report.receiver = receiver;
-    // What stands above the newest hop the receiver did not add was written after the
-    // message reached the receiver (some receivers put their reports below their own
+    // Reports: what stands above the newest hop the receiver did not add was written after
+    // the message reached the receiver (some receivers put their reports below their own
     // Received header, none below another's). With no such hop, everything is the receiver's.
     let line = match oldest_ours {
         Some(0) => usize::MAX,
         Some(i) => report.hops[i - 1].header_index,
         None => report.hops.last().map_or(usize::MAX, |h| h.header_index),
     };
+    // Filter verdicts: only above the receiver's entry hop (a sender's own headers sit
+    // between that and the sender's newest hop).
+    let entry_line = oldest_ours.map_or(line, |i| report.hops[i].header_index);
     let receiver_id = report
         .auth
         .reported
@@ -66,9 +86,22 @@ pub fn trust(report: &mut MessageReport) {
             && (r.header == "Received-SPF"
                 || receiver_id.as_ref().is_some_and(|id| *id == r.authserv_id));
     }
+    let microsoft = report.receiver.as_deref() == Some("outlook.com");
     for s in &mut report.spam {
-        // A subject tag is the receiver's filter rewriting the subject in place.
-        s.trusted = s.header_index < line || s.header.eq_ignore_ascii_case("Subject");
+        let name = s.header.to_ascii_lowercase();
+        s.trusted = s.header_index < entry_line
+            || (microsoft && MICROSOFT_HEADERS.iter().any(|m| name.starts_with(m)));
+    }
+    // A subject tag is the receiver's filter rewriting the subject in place: believed when
+    // the same filter also left a header of its own.
+    let filter_spoke = report
+        .spam
+        .iter()
+        .any(|s| s.trusted && !s.header.eq_ignore_ascii_case("Subject"));
+    for s in &mut report.spam {
+        if s.header.eq_ignore_ascii_case("Subject") {
+            s.trusted = filter_spoke;
+        }
     }
 }
 
@@ -146,7 +179,12 @@ fn hops(report: &MessageReport, out: &mut Vec<Finding>) {
         }
         out.push(f);
     }
-    for h in report.hops.iter().filter(|h| h.clock_skew) {
+    for h in report
+        .hops
+        .iter()
+        .filter(|h| h.clock_skew)
+        .take(MAX_PER_CODE)
+    {
         out.push(
             Finding::new(Code::MessageHopClockSkew)
                 .param("hop", h.number.to_string())
@@ -157,7 +195,11 @@ fn hops(report: &MessageReport, out: &mut Vec<Finding>) {
                 ),
         );
     }
+    let mut unencrypted = 0;
     for h in &report.hops {
+        if unencrypted == MAX_PER_CODE {
+            break;
+        }
         let smtp = h.with.as_deref().is_some_and(|w| {
             let w = w.to_ascii_uppercase();
             w.contains("SMTP") && !w.starts_with("LMTP")
@@ -169,6 +211,7 @@ fn hops(report: &MessageReport, out: &mut Vec<Finding>) {
                 .or(h.from.as_deref())
                 .or(h.from_ip.as_deref())
                 .unwrap_or("?");
+            unencrypted += 1;
             out.push(
                 Finding::new(Code::MessageUnencryptedHop)
                     .param("hop", h.number.to_string())
@@ -187,6 +230,22 @@ fn verified(report: &MessageReport, out: &mut Vec<Finding>) {
     if v.iter().any(|s| s.result == DkimVerdict::Pass) {
         return;
     }
+    // A domain the receiver's own check passed: what changed since (a key rotated, a copy
+    // altered after delivery) is not the sender's failure.
+    let passed: Vec<String> = report
+        .auth
+        .reported
+        .iter()
+        .filter(|r| r.trusted)
+        .flat_map(|r| &r.results)
+        .filter(|x| x.method == "dkim" && x.result == "pass")
+        .filter_map(|x| x.props.get("header.d").or_else(|| x.props.get("header.i")))
+        .map(|d| domain_of(d))
+        .collect();
+    let v: Vec<_> = v
+        .iter()
+        .filter(|s| !passed.contains(&s.domain.to_ascii_lowercase()))
+        .collect();
     let mut domains: Vec<&str> = Vec::new();
     for s in v.iter().filter(|s| s.result == DkimVerdict::BodyModified) {
         if !domains.contains(&s.domain.as_str()) {
@@ -218,10 +277,11 @@ fn auth(report: &MessageReport, out: &mut Vec<Finding>) {
         }
         return;
     }
+    let fallback = report.receiver.as_deref().unwrap_or("?");
     let results: Vec<(&str, &maildoc_model::message::AuthResult)> = trusted
         .iter()
         .flat_map(|r| {
-            let id = r.authserv_id.as_deref().unwrap_or("?");
+            let id = r.authserv_id.as_deref().unwrap_or(fallback);
             r.results.iter().map(move |x| (id, x))
         })
         .collect();
@@ -295,12 +355,15 @@ fn auth(report: &MessageReport, out: &mut Vec<Finding>) {
                     .param("from_domain", &from)
                     .param(
                         "spf_domain",
-                        spf_pass.map_or_else(String::new, |(_, r)| prop(r, &["smtp.mailfrom"])),
+                        spf_pass
+                            .map_or_else(|| "-".to_owned(), |(_, r)| prop(r, &["smtp.mailfrom"])),
                     )
                     .param(
                         "dkim_domain",
-                        dkim_pass
-                            .map_or_else(String::new, |(_, r)| prop(r, &["header.d", "header.i"])),
+                        dkim_pass.map_or_else(
+                            || "-".to_owned(),
+                            |(_, r)| prop(r, &["header.d", "header.i"]),
+                        ),
                     )
                     .param("receiver", id),
             );

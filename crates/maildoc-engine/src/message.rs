@@ -23,6 +23,9 @@ pub const MAX_INPUT: usize = 64 << 20;
 /// The most signatures verified in one message.
 const MAX_SIGNATURES: usize = 16;
 
+/// The most headers one verified signature may sign (`h=`).
+const MAX_SIGNED_HEADERS: usize = 100;
+
 /// The message's report without the network: its hops, what its receivers reported, spam
 /// verdicts, encodings, and the findings, most severe first.
 pub fn analyze(input: &[u8]) -> MessageReport {
@@ -32,7 +35,8 @@ pub fn analyze(input: &[u8]) -> MessageReport {
 /// [`analyze`], and each DKIM signature verified with its key from DNS, within `timeout`.
 pub async fn check(env: &Env, input: &[u8], timeout: Duration) -> MessageReport {
     let mut report = maildoc_message::read(input);
-    report.auth.verified = verify_dkim(env, input, report.source, timeout).await;
+    let message = maildoc_message::message_bytes(input);
+    report.auth.verified = verify_dkim(env, message, report.source, timeout).await;
     report.auth.verified_online = true;
     judge(report)
 }
@@ -120,9 +124,15 @@ async fn verify_dkim(
     source: MessageSource,
     timeout: Duration,
 ) -> Vec<VerifiedSignature> {
-    let Some(message) = mail_auth::AuthenticatedMessage::parse(input) else {
+    let Some(mut message) = mail_auth::AuthenticatedMessage::parse(input) else {
         return Vec::new();
     };
+    // Each signature costs a verification over its signed headers: a bounded number, each
+    // with a sane list of headers.
+    message
+        .dkim_headers
+        .retain(|h| h.header.h.len() <= MAX_SIGNED_HEADERS);
+    message.dkim_headers.truncate(MAX_SIGNATURES);
     let signatures: Vec<&mail_auth::dkim::Signature> = message
         .dkim_headers
         .iter()

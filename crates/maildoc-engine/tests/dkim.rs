@@ -73,6 +73,12 @@ async fn signatures_are_verified_with_the_key_in_the_labs_dns() {
         codes(&r)
     );
 
+    // In an mbox, after its From line and before the next message: the same message.
+    let mbox = format!(
+        "From taro@lab.example Mon Dec  7 03:00:00 2026\r\n{good}\r\nFrom x@lab.example Mon Dec  7 03:01:00 2026\r\nSubject: next\r\n\r\nanother\r\n"
+    );
+    assert_eq!(verdicts(&check(&lab, &mbox).await), [DkimVerdict::Pass]);
+
     // The body changed after signing: told apart from a broken signature.
     let r = check(
         &lab,

@@ -89,3 +89,34 @@ fn a_message_cut_anywhere_or_sent_with_lf_gives_no_panic_and_the_same_route() {
         let _ = maildoc_engine::message::analyze(&bytes[..cut]);
     }
 }
+
+#[test]
+fn what_the_sender_wrote_below_the_receivers_entry_is_not_believed() {
+    // The receiver names itself by a bare host name. The sender's server wrote a not-spam
+    // verdict of its own, and a passing Authentication-Results below its own hop. (One
+    // between the two hops, with the receiver's authserv-id, is believed: RFC 8601 has the
+    // receiver remove such headers that come from outside, and Gmail writes its own there.)
+    let text = "Received: from mail.sender.example.co.jp (mail.sender.example.co.jp [198.51.100.7]) by mx with ESMTP id 1; Mon, 07 Dec 2026 03:00:05 +0000\r\n\
+X-Spam-Flag: NO\r\n\
+Received: from [192.0.2.10] (pc.example.net [192.0.2.10]) by mail.sender.example.co.jp with ESMTPSA id 2; Mon, 07 Dec 2026 03:00:00 +0000\r\n\
+Authentication-Results: mx; dmarc=pass header.from=bank.example.co.jp\r\n\
+From: notice@bank.example.co.jp\r\n\
+Subject: [meiwaku] hello\r\n";
+    let r = maildoc_engine::message::analyze(text.as_bytes());
+    assert_eq!(r.trusted_from_hop, Some(2));
+    assert!(r.auth.reported.iter().all(|a| !a.trusted), "{:?}", r.auth);
+    assert!(r.spam.iter().all(|s| !s.trusted), "{:?}", r.spam);
+    let codes: Vec<&str> = r.findings.iter().map(|f| f.code.as_str()).collect();
+    assert!(codes.contains(&"message-no-auth"), "{codes:?}");
+    assert!(!codes.contains(&"message-marked-spam"), "{codes:?}");
+    // The hop into the receiver (plain ESMTP from 198.51.100.7) crossed the network without
+    // TLS; the submission (ESMTPSA) did not.
+    let unencrypted: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.code.as_str() == "message-unencrypted-hop")
+        .map(|f| f.params["hop"].as_str())
+        .collect();
+    assert_eq!(unencrypted, ["2"]);
+    assert_eq!(r.hops[0].from_ip.as_deref(), Some("192.0.2.10"));
+}

@@ -4,16 +4,19 @@
 
 use maildoc_model::message::{AuthResult, ReportedAuth};
 
-/// The value without comments, split at `;` outside quotes.
-fn parts(value: &str) -> Vec<String> {
+/// The value split at `;` outside quotes, each part without its comments, and the comments.
+fn parts_with_comments(value: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut part = String::new();
+    let mut comments = String::new();
     let (mut depth, mut quoted, mut escaped) = (0usize, false, false);
     for c in value.chars() {
         if escaped {
             escaped = false;
             if depth == 0 {
                 part.push(c);
+            } else {
+                comments.push(c);
             }
             continue;
         }
@@ -27,17 +30,46 @@ fn parts(value: &str) -> Vec<String> {
             ')' if !quoted && depth > 0 => {
                 depth -= 1;
                 part.push(' ');
+                comments.push(' ');
             }
-            ';' if !quoted && depth == 0 => out.push(std::mem::take(&mut part)),
-            _ if depth > 0 => {}
+            ';' if !quoted && depth == 0 => {
+                out.push((std::mem::take(&mut part), std::mem::take(&mut comments)));
+            }
+            _ if depth > 0 => comments.push(c),
             _ => part.push(c),
         }
     }
-    out.push(part);
+    out.push((part, comments));
     out.into_iter()
-        .map(|p| crate::split::unfold(&p))
-        .filter(|p| !p.is_empty())
+        .map(|(p, c)| (crate::split::unfold(&p), crate::split::unfold(&c)))
+        .filter(|(p, _)| !p.is_empty())
         .collect()
+}
+
+/// The value without comments, split at `;` outside quotes.
+fn parts(value: &str) -> Vec<String> {
+    parts_with_comments(value)
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect()
+}
+
+/// A DMARC result's policy from its comment (`(p=REJECT sp=NONE dis=NONE)`, as Gmail and
+/// OpenDMARC write it) when no property carries it.
+fn dmarc_policy(result: &mut AuthResult, comments: &str) {
+    if result.method != "dmarc" || result.props.contains_key("policy.dmarc") {
+        return;
+    }
+    let policy = comments
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("p=").or_else(|| w.strip_prefix("P=")))
+        .map(|p| {
+            p.trim_matches(|c: char| !c.is_ascii_alphabetic())
+                .to_ascii_lowercase()
+        });
+    if let Some(p) = policy.filter(|p| !p.is_empty()) {
+        result.props.insert("policy.dmarc".to_owned(), p);
+    }
 }
 
 /// `key=value` words of a part, a quoted value kept whole (without its quotes).
@@ -89,6 +121,20 @@ fn result_of(part: &str) -> Option<AuthResult> {
 
 /// An Authentication-Results or ARC-Authentication-Results value.
 pub fn authentication_results(header: &str, value: &str) -> ReportedAuth {
+    let mut report = results_without_policy(header, value);
+    // The comments, in the same order as the results they follow.
+    let commented: Vec<(String, String)> = parts_with_comments(value);
+    for r in &mut report.results {
+        if let Some((_, comments)) = commented.iter().find(|(p, _)| {
+            p.starts_with(&format!("{}=", r.method)) || p.contains(&format!(" {}=", r.method))
+        }) {
+            dmarc_policy(r, comments);
+        }
+    }
+    report
+}
+
+fn results_without_policy(header: &str, value: &str) -> ReportedAuth {
     let mut parts = parts(value).into_iter();
     let mut instance = None;
     let mut first = parts.next().unwrap_or_default();
@@ -215,6 +261,7 @@ mod tests {
         assert_eq!(a.results[0].props["header.i"], "@example.jp");
         assert_eq!(a.results[1].props["smtp.mailfrom"], "a@example.jp");
         assert_eq!(a.results[2].props["header.from"], "example.jp");
+        assert_eq!(a.results[2].props["policy.dmarc"], "reject");
     }
 
     #[test]

@@ -35,9 +35,17 @@ impl Time {
 /// The earliest and latest years taken as plausible.
 const YEARS: std::ops::RangeInclusive<i32> = 1990..=2200;
 
+/// The most of a text a date is looked for in: a date with its comments is far shorter, and
+/// a caller trying many starting points in a long header stays linear.
+const WINDOW: usize = 200;
+
 /// Reads the first date in `text` (from its start, after comments are removed).
 pub fn parse(text: &str) -> Option<Time> {
-    let cleaned = without_comments(text);
+    let mut end = text.len().min(WINDOW);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let cleaned = without_comments(&text[..end]);
     let tokens: Vec<&str> = cleaned
         .split(|c: char| c.is_whitespace() || c == ',')
         .filter(|t| !t.is_empty())

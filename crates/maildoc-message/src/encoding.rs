@@ -54,29 +54,33 @@ fn q_decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Whether an encoded word decodes cleanly in its charset; None when the charset is unknown.
-fn decodes(charset: &str, enc: char, text: &str) -> Option<bool> {
-    let encoding = encoding_rs::Encoding::for_label(charset.trim().as_bytes())?;
-    let bytes = match enc {
+/// The bytes an encoded word carries; None when its base64 or Q text is broken.
+fn word_bytes(enc: char, text: &str) -> Option<Vec<u8>> {
+    match enc {
         'B' => base64::engine::general_purpose::STANDARD
             .decode(text.trim())
-            .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(text.trim())),
-        _ => q_decode(text).ok_or(base64::DecodeError::InvalidLength(0)),
-    };
-    let Ok(bytes) = bytes else {
-        return Some(false);
-    };
-    let (_, _, had_errors) = encoding.decode(&bytes);
+            .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(text.trim()))
+            .ok(),
+        _ => q_decode(text),
+    }
+}
+
+/// Whether the bytes of adjacent words in one charset decode cleanly; None when the charset
+/// is unknown. (Mail apps join such words first: a character may be split between two.)
+fn decodes(charset: &str, bytes: &[u8]) -> Option<bool> {
+    let encoding = encoding_rs::Encoding::for_label(charset.trim().as_bytes())?;
+    let (_, _, had_errors) = encoding.decode(bytes);
     Some(!had_errors)
 }
 
 /// Bytes that declare no charset and are not UTF-8, read as the legacy Japanese charset
-/// they decode in without error (Shift_JIS, then EUC-JP): what most Japanese mail apps guess.
+/// they decode in without error: EUC-JP first (its text is also valid Shift_JIS, as
+/// half-width katakana; the reverse is rare), then Shift_JIS.
 pub fn guess_legacy(raw: &[u8]) -> Option<(&'static str, String)> {
     if std::str::from_utf8(raw).is_ok() {
         return None;
     }
-    [encoding_rs::SHIFT_JIS, encoding_rs::EUC_JP]
+    [encoding_rs::EUC_JP, encoding_rs::SHIFT_JIS]
         .into_iter()
         .find_map(|e| {
             e.decode_without_bom_handling_and_without_replacement(raw)
@@ -91,12 +95,24 @@ pub fn note(field: &Field<'_>) -> Option<EncodingNote> {
     let words = encoded_words(&text);
     let mut charsets: Vec<String> = Vec::new();
     let mut problem = None;
+    // Runs of words in one charset, their bytes joined.
+    let mut runs: Vec<(&str, Vec<u8>)> = Vec::new();
     for (charset, enc, word) in &words {
         let name = (*charset).to_owned();
         if !charsets.iter().any(|c| c.eq_ignore_ascii_case(&name)) {
             charsets.push(name);
         }
-        match decodes(charset, *enc, word) {
+        let Some(bytes) = word_bytes(*enc, word) else {
+            problem.get_or_insert(EncodingProblem::BadEncodedWord);
+            continue;
+        };
+        match runs.last_mut() {
+            Some((cs, joined)) if cs.eq_ignore_ascii_case(charset) => joined.extend(bytes),
+            _ => runs.push((charset, bytes)),
+        }
+    }
+    for (charset, bytes) in &runs {
+        match decodes(charset, bytes) {
             None => problem = Some(EncodingProblem::UnknownCharset),
             Some(false) => {
                 problem.get_or_insert(EncodingProblem::BadEncodedWord);
@@ -152,6 +168,22 @@ mod tests {
         // Raw UTF-8 is noted, not a problem.
         assert_eq!(read("テスト".as_bytes()).and_then(|n| n.problem), None);
         assert_eq!(read(b" plain ascii"), None);
+    }
+
+    #[test]
+    fn a_character_split_between_two_words_decodes_and_euc_jp_reads_as_itself() {
+        // 「テスト」 in UTF-8, its first character split between two words.
+        let split = read(b" =?UTF-8?B?44OG4w==?= =?UTF-8?B?grnjg4g=?=");
+        assert_eq!(split.and_then(|n| n.problem), None);
+        let euc = "テスト".as_bytes().to_vec();
+        let (encoded, _, _) = encoding_rs::EUC_JP.encode("テスト");
+        assert_ne!(euc, encoded.to_vec());
+        assert_eq!(
+            guess_legacy(&encoded),
+            Some(("EUC-JP", "テスト".to_owned()))
+        );
+        let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode("見積もりの件");
+        assert_eq!(guess_legacy(&sjis).map(|g| g.0), Some("Shift_JIS"));
     }
 
     #[test]

@@ -21,6 +21,13 @@ use maildoc_model::message::{
 /// The most characters of a header kept as its raw text.
 const RAW_MAX: usize = 2_000;
 
+/// The message itself within `input`: from its first header field to the end of its body,
+/// without an mbox's `From ` line and the messages after it, a byte-order mark or the blank
+/// lines of a paste.
+pub fn message_bytes(input: &[u8]) -> &[u8] {
+    split::split(input).message
+}
+
 /// The message's evidence; its findings are left empty.
 pub fn read(input: &[u8]) -> MessageReport {
     let split = split::split(input);

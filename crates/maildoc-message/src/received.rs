@@ -142,11 +142,25 @@ fn comment_host(comment: &str) -> Option<String> {
     Some(first.to_owned())
 }
 
-/// Whether a comment says TLS was used, and what it says.
+/// Whether a comment says TLS was used (in the forms MTAs write it: Postfix's `using TLSv1.3
+/// with cipher`, Gmail's and Exchange's `version=TLS1_3 cipher=`, `(TLS)`), and what it says.
+/// A host name with `ssl` in it says nothing.
 fn tls_comment(comment: &str) -> Option<String> {
-    let upper = comment.to_ascii_uppercase();
-    let says = upper.contains("TLS") || upper.contains("SSL") || upper.contains("CIPHER=");
-    let denies = upper.contains("NO TLS") || upper.contains("NOT USING TLS");
+    let lower = comment.to_ascii_lowercase();
+    let says = [
+        "using tls",
+        "version=tls",
+        "cipher=",
+        "with cipher",
+        "tlsv1",
+        "tls1_",
+        "tls1.",
+        "google transport security",
+    ]
+    .iter()
+    .any(|p| lower.contains(p))
+        || lower.trim() == "tls";
+    let denies = lower.contains("no tls") || lower.contains("not using tls");
     (says && !denies).then(|| crate::split::unfold(comment))
 }
 
@@ -171,6 +185,9 @@ pub fn parse(value: &str) -> Received {
     };
     let mut clause = String::new();
     let mut expect_value = false;
+    // An address given as the HELO name (`from [192.0.2.1]`): only when the receiver's own
+    // record of the address (in the comment) is missing.
+    let mut literal_ip = None;
     for token in tokens(clauses) {
         match token {
             Token::Word(w) => {
@@ -191,13 +208,17 @@ pub fn parse(value: &str) -> Received {
                 match clause.as_str() {
                     "from" => {
                         if let Some(a) = w.strip_prefix('[').and_then(|x| x.split(']').next()) {
-                            r.from_ip = r.from_ip.or_else(|| ip(a));
+                            literal_ip = ip(a);
                         }
                         r.from = Some(v);
                     }
                     "by" => r.by = Some(v),
                     "with" => {
-                        r.tls = with_tls(&v);
+                        // A comment may already have said TLS: the protocol word only adds.
+                        r.tls = match (r.tls, with_tls(&v)) {
+                            (HopTls::Tls, _) | (_, HopTls::Tls) => HopTls::Tls,
+                            (_, said) => said,
+                        };
                         r.with = Some(v);
                     }
                     _ => {}
@@ -228,13 +249,16 @@ pub fn parse(value: &str) -> Received {
                         }
                     }
                 }
-                if let Some(detail) = tls_comment(&c) {
+                // The sender's host name and address say nothing of TLS.
+                let host_comment = clause == "from" && comment_ip(&c).is_some();
+                if !host_comment && let Some(detail) = tls_comment(&c) {
                     r.tls = HopTls::Tls;
                     r.tls_detail.get_or_insert(detail);
                 }
             }
         }
     }
+    r.from_ip = r.from_ip.or(literal_ip);
     r
 }
 
@@ -310,6 +334,35 @@ mod tests {
         assert!(r.local_submission);
         assert_eq!(r.from, None);
         assert!(r.time.is_some());
+    }
+
+    #[test]
+    fn the_receivers_record_wins_and_a_host_name_says_nothing_of_tls() {
+        let r = parse(
+            "from [192.168.1.2] (p1.isp.example.ne.jp [203.0.113.5]) by smtp.isp.example.ne.jp with ESMTPA; Mon, 07 Dec 2026 03:00:00 +0000",
+        );
+        assert_eq!(r.from_ip, Some("203.0.113.5".parse().unwrap()));
+        assert_eq!(r.tls, HopTls::None);
+        let r = parse(
+            "from smtp-ssl.example.jp (smtp-ssl.example.jp [198.51.100.7]) (envelope-from <tls@example.jp>) by mx.example.jp with ESMTP; Mon, 07 Dec 2026 03:00:00 +0000",
+        );
+        assert_eq!(r.tls, HopTls::None);
+        let r = parse(
+            "from a.example (a.example [198.51.100.8]) (using TLSv1.2 with cipher ECDHE-RSA-AES256-GCM-SHA384 (256/256 bits)) by b.example with ESMTP; Mon, 07 Dec 2026 03:00:00 +0000",
+        );
+        assert_eq!(
+            r.tls,
+            HopTls::Tls,
+            "a TLS comment before a plain protocol word"
+        );
+    }
+
+    #[test]
+    fn a_long_header_of_weekdays_is_read_in_linear_time() {
+        // Each weekday tries a date from there on: only a short window of it, or this would
+        // read 50,000 × 200 KB.
+        let text = "Mon ".repeat(50_000);
+        assert!(parse(&text).time.is_none());
     }
 
     #[test]

@@ -39,6 +39,9 @@ pub struct Split<'a> {
     pub head: &'a [u8],
     /// The body, when there is one.
     pub body: Option<&'a [u8]>,
+    /// The message itself: from its first field to the end of its body (without what an
+    /// mbox or a paste put around it), the bytes a signature was made over.
+    pub message: &'a [u8],
     /// Lines in the header block that were neither a field nor a fold.
     pub stray_lines: usize,
 }
@@ -104,12 +107,14 @@ pub fn split(input: &[u8]) -> Split<'_> {
     let mut stray_lines = 0;
     let mut head_end = bytes.len();
     let mut body = None;
+    let mut body_start = bytes.len();
     // The field being read: its name, and where its value starts and ends in `bytes`.
     let mut current: Option<(&str, usize, usize)> = None;
     let mut line_start = 0;
     for (line, next) in lines(bytes) {
         if is_blank(line) {
             head_end = line_start;
+            body_start = next;
             body = Some(&bytes[next..]);
             break;
         }
@@ -148,6 +153,8 @@ pub fn split(input: &[u8]) -> Split<'_> {
             b
         }
     });
+    let message_end = body.map_or(bytes.len(), |b| body_start + b.len());
+    let message = &bytes[..message_end.min(bytes.len())];
     let body = body.filter(|b| !is_blank(b));
     if body.is_none() && source == MessageSource::Message {
         source = MessageSource::Headers;
@@ -157,6 +164,7 @@ pub fn split(input: &[u8]) -> Split<'_> {
         fields,
         head: &bytes[..head_end.min(bytes.len())],
         body,
+        message,
         stray_lines,
     }
 }
@@ -201,6 +209,7 @@ mod tests {
         assert_eq!(s.fields.len(), 1);
         assert_eq!(s.fields[0].text(), "one");
         assert_eq!(s.body.unwrap(), b"body one\r\n\r\n");
+        assert_eq!(s.message, b"Subject: one\r\n\r\nbody one\r\n\r\n");
     }
 
     proptest::proptest! {

@@ -177,8 +177,34 @@ fn source_note(r: &MessageReport, lang: Lang) -> Option<&'static str> {
     }
 }
 
+/// What a message's headers carry may hold control characters (an escape sequence in a
+/// host name would drive the terminal): each is shown as U+FFFD.
+fn printable(text: String) -> String {
+    if !text.chars().any(|c| c.is_control() && c != '\n') {
+        return text;
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 /// The screen for a terminal.
 pub fn human(r: &MessageReport, lang: Lang) -> String {
+    printable(human_text(r, lang))
+}
+
+/// The Markdown form, for a support ticket: the findings first, then the route as a table.
+pub fn markdown(r: &MessageReport, lang: Lang) -> String {
+    printable(markdown_text(r, lang))
+}
+
+fn human_text(r: &MessageReport, lang: Lang) -> String {
     let mut out = format!("{}\n", ui::text("message-title", lang));
     for (label, value) in summary_lines(r, lang) {
         let _ = writeln!(out, "  {label}: {value}");
@@ -274,8 +300,7 @@ pub fn human(r: &MessageReport, lang: Lang) -> String {
     out
 }
 
-/// The Markdown form, for a support ticket: the findings first, then the route as a table.
-pub fn markdown(r: &MessageReport, lang: Lang) -> String {
+fn markdown_text(r: &MessageReport, lang: Lang) -> String {
     let mut out = format!("# {}\n\n", ui::text("message-title", lang));
     for (label, value) in summary_lines(r, lang) {
         let _ = writeln!(out, "- **{}**: {}", cell(&label), cell(&value));
@@ -397,6 +422,19 @@ Received: from out.example.jp (out.example.jp [192.0.2.9]) by mx.example.net wit
 Received: from pc (unknown [192.0.2.20]) by out.example.jp with ESMTPA id c; Mon, 07 Dec 2026 03:00:00 +0000\r\n\
 Subject: =?UTF-8?B?44OG44K544OI?=\r\n\
 From: a@example.jp\r\n";
+
+    #[test]
+    fn control_characters_from_the_headers_never_reach_the_terminal() {
+        let r = maildoc_engine::message::analyze(
+            b"Received: from a.example by b\x1b[31m.example with ESMTP; Mon, 07 Dec 2026 03:00:00 +0000\r\nSubject: x\x1b]0;title\x07\r\n",
+        );
+        for text in [human(&r, Lang::En), markdown(&r, Lang::En)] {
+            assert!(
+                !text.chars().any(|c| c.is_control() && c != '\n'),
+                "{text:?}"
+            );
+        }
+    }
 
     #[test]
     fn both_languages_show_the_route_the_line_and_the_findings() {
