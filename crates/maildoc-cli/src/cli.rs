@@ -35,6 +35,7 @@ pub enum Command {
     History(crate::history::HistoryArgs),
     Watch(crate::watch::WatchArgs),
     Message(crate::message::MessageArgs),
+    Roundtrip(crate::roundtrip::RoundtripArgs),
 }
 
 /// Why the command line cannot be used.
@@ -76,6 +77,7 @@ fn command(lang: Lang) -> clap::Command {
     cmd = crate::serve::localize_help(cmd, lang);
     cmd = crate::history::localize_help(cmd, lang);
     cmd = crate::message::localize_help(cmd, lang);
+    cmd = crate::roundtrip::localize_help(cmd, lang);
     crate::watch::localize_help(cmd, lang)
 }
 

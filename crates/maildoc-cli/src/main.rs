@@ -12,6 +12,7 @@ mod karte;
 mod message;
 mod password;
 mod progress;
+mod roundtrip;
 mod serve;
 mod triage;
 mod watch;
@@ -53,6 +54,7 @@ fn main() -> ExitCode {
         Command::History(args) => history::run(args, lang, history),
         Command::Watch(args) => watch::run(args, lang, history),
         Command::Message(args) => message::run(args, lang),
+        Command::Roundtrip(args) => roundtrip::run(args, lang),
     }
 }
 

@@ -139,7 +139,12 @@ pub async fn roundtrip(
                 }
                 .to_owned(),
             });
-            report.received = Some(crate::message::analyze(found.header.as_bytes()));
+            let left = opts
+                .timeout
+                .saturating_sub(started.elapsed())
+                .max(Duration::from_secs(5));
+            report.received =
+                Some(crate::message::check(env, found.message.as_bytes(), left).await);
         }
     }
     let mut findings = maildoc_diagnose::message::roundtrip(&report);

@@ -136,8 +136,8 @@ pub struct FoundMessage {
     pub uid: u64,
     /// `07-Dec-2026 03:00:00 +0000`: when the server took the message into the folder.
     pub internaldate: Option<String>,
-    /// The header block of the copy in the mailbox.
-    pub header: String,
+    /// The copy in the mailbox: the whole message, or its header when it is too large to read.
+    pub message: String,
     /// Whether maildoc's copy was removed afterwards.
     pub removed: Removed,
 }

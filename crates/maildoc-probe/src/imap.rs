@@ -377,16 +377,23 @@ async fn find(
             let Some(uid) = uid else { continue };
             let readable = imap::decode_mailbox_name(folder);
             step(ev, &timer, CommandKind::Search, readable.clone(), &tagged);
+            let fetched = |data: &[Response]| {
+                data.iter()
+                    .find_map(|r| match r {
+                        Response::Data { name, text } if name == "FETCH" => imap::parse_fetch(text),
+                        _ => None,
+                    })
+                    .unwrap_or_default()
+            };
+            let (data, _) = command(conn, tags, |t| imap::uid_fetch_size(t, uid)).await?;
+            let sized = fetched(&data);
+            // The whole message when it fits what maildoc reads, else its header.
+            let whole = sized.size.is_some_and(|s| s < MAX_LITERAL as u64);
             let timer = StepTimer::start(conn.clock());
-            let (data, tagged) = command(conn, tags, |t| imap::uid_fetch_header(t, uid)).await?;
+            let (data, tagged) =
+                command(conn, tags, |t| imap::uid_fetch_message(t, uid, whole)).await?;
             step(ev, &timer, CommandKind::Fetch, uid.to_string(), &tagged);
-            let fetched = data
-                .iter()
-                .find_map(|r| match r {
-                    Response::Data { name, text } if name == "FETCH" => imap::parse_fetch(text),
-                    _ => None,
-                })
-                .unwrap_or_default();
+            let message = fetched(&data);
             let removed = if search.delete {
                 remove(ev, conn, tags, folder, uid, uidplus).await?
             } else {
@@ -397,8 +404,8 @@ async fn find(
                 folder: readable,
                 special_use: flags.clone(),
                 uid,
-                internaldate: fetched.internaldate,
-                header: fetched.header.unwrap_or_default(),
+                internaldate: sized.internaldate,
+                message: message.header.unwrap_or_default(),
                 removed,
             };
             *search

@@ -1,12 +1,12 @@
-//! The screens of `maildoc message`: for a terminal, as Markdown for a support ticket, and as
-//! JSON. The route reads oldest hop first, with the line above which the receiver's own
-//! provider wrote the headers (below it, anything could be forged).
+//! The screens of `maildoc message` and `maildoc roundtrip`: for a terminal, as Markdown for a
+//! support ticket, and as JSON. The route reads oldest hop first, with the line above which
+//! the receiver's own provider wrote the headers (below it, anything could be forged).
 
 use crate::markdown::cell;
 use crate::{Lang, ui};
 use maildoc_model::message::{
-    DkimVerdict, Hop, HopTls, MessageReport, MessageSource, ReportedAuth, SpamSignal, SpamVerdict,
-    VerifiedSignature,
+    DkimVerdict, Hop, HopTls, MessageReport, MessageSource, ReportedAuth, RoundtripReport,
+    SpamSignal, SpamVerdict, VerifiedSignature,
 };
 use maildoc_model::{Finding, Severity};
 use std::fmt::Write as _;
@@ -276,27 +276,7 @@ fn human_text(r: &MessageReport, lang: Lang) -> String {
         }
     }
     out.push('\n');
-    if r.findings.is_empty() {
-        let _ = writeln!(out, "{}", ui::text("message-no-findings", lang));
-    } else {
-        let count = r.findings.len().to_string();
-        let _ = writeln!(
-            out,
-            "{}",
-            ui::fill("message-findings", lang, &[("count", &count)])
-        );
-        for f in &r.findings {
-            let (title, cause, fix) = words(f, lang);
-            let _ = write!(
-                out,
-                "\n[{}] {title} ({})\n  {}: {cause}\n  {}: {fix}\n",
-                crate::severity_word(f.severity, lang),
-                f.code.as_str(),
-                ui::text("cause", lang),
-                ui::text("fix", lang),
-            );
-        }
-    }
+    findings_text(&mut out, &r.findings, "message-no-findings", lang);
     out
 }
 
@@ -409,6 +389,125 @@ fn markdown_text(r: &MessageReport, lang: Lang) -> String {
         }
     }
     out
+}
+
+/// The round trip for a terminal: sent, arrived (where, how fast), what became of the copy,
+/// the findings, then the headers of the copy as `maildoc message` shows them.
+pub fn roundtrip_human(r: &RoundtripReport, lang: Lang) -> String {
+    let mut out = format!(
+        "{}\n",
+        ui::fill("roundtrip-title", lang, &[("from", &r.from), ("to", &r.to)])
+    );
+    for line in roundtrip_lines(r, lang) {
+        let _ = writeln!(out, "  {line}");
+    }
+    out.push('\n');
+    findings_text(&mut out, &r.findings, "roundtrip-ok", lang);
+    if let Some(received) = &r.received {
+        let _ = writeln!(out, "\n{}", ui::text("roundtrip-copy", lang));
+        out.push_str(&human_text(received, lang));
+    }
+    printable(out)
+}
+
+/// The round trip as Markdown, for a support ticket.
+pub fn roundtrip_markdown(r: &RoundtripReport, lang: Lang) -> String {
+    let mut out = format!(
+        "# {}\n\n",
+        ui::fill("roundtrip-title", lang, &[("from", &r.from), ("to", &r.to)])
+    );
+    for line in roundtrip_lines(r, lang) {
+        let _ = writeln!(out, "- {}", cell(&line));
+    }
+    out.push('\n');
+    for f in &r.findings {
+        let (title, cause, fix) = words(f, lang);
+        let _ = writeln!(
+            out,
+            "### {title} (`{}`)\n\n{}: {cause}\n\n{}: {fix}\n",
+            f.code.as_str(),
+            ui::text("cause", lang),
+            ui::text("fix", lang)
+        );
+    }
+    if let Some(received) = &r.received {
+        let _ = writeln!(out, "## {}\n", ui::text("roundtrip-copy", lang));
+        out.push_str(&markdown_text(received, lang));
+    }
+    printable(out)
+}
+
+pub fn roundtrip_json(r: &RoundtripReport) -> String {
+    serde_json::to_string_pretty(r).unwrap_or_default()
+}
+
+/// Sent, arrived, removed: a line each.
+fn roundtrip_lines(r: &RoundtripReport, lang: Lang) -> Vec<String> {
+    let mut lines = Vec::new();
+    let Some(reply) = &r.accepted else {
+        lines.push(ui::text("roundtrip-not-sent", lang).to_owned());
+        return lines;
+    };
+    let server = r
+        .sent
+        .servers
+        .first()
+        .map(|s| format!("{}:{}", s.endpoint.host, s.endpoint.port))
+        .unwrap_or_default();
+    lines.push(ui::fill(
+        "roundtrip-sent",
+        lang,
+        &[("server", &server), ("reply", reply)],
+    ));
+    match &r.arrival {
+        Some(a) => {
+            let arrived = match (a.seconds, &a.internaldate) {
+                (Some(secs), Some(at)) => ui::fill(
+                    "roundtrip-arrived",
+                    lang,
+                    &[
+                        ("folder", &a.folder),
+                        ("took", &crate::duration(secs.unsigned_abs(), lang)),
+                        ("at", at),
+                    ],
+                ),
+                _ => ui::fill("roundtrip-arrived-untimed", lang, &[("folder", &a.folder)]),
+            };
+            lines.push(arrived);
+            lines.push(ui::text(&format!("roundtrip-removed-{}", a.removed), lang).to_owned());
+        }
+        None => lines.push(ui::fill(
+            "roundtrip-not-found",
+            lang,
+            &[("seconds", &r.waited_at_most_s.to_string())],
+        )),
+    }
+    lines
+}
+
+/// The findings with their cause and fix, or `none_key`'s words.
+fn findings_text(out: &mut String, findings: &[Finding], none_key: &str, lang: Lang) {
+    if findings.is_empty() {
+        let _ = writeln!(out, "{}", ui::text(none_key, lang));
+        return;
+    }
+    let count = findings.len().to_string();
+    let _ = writeln!(
+        out,
+        "{}",
+        ui::fill("message-findings", lang, &[("count", &count)])
+    );
+    for f in findings {
+        let (title, cause, fix) = words(f, lang);
+        let _ = write!(
+            out,
+            "\n[{}] {title} ({})\n  {}: {cause}\n  {}: {fix}\n",
+            crate::severity_word(f.severity, lang),
+            f.code.as_str(),
+            ui::text("cause", lang),
+            ui::text("fix", lang),
+        );
+    }
 }
 
 #[cfg(test)]

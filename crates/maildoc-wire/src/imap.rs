@@ -528,8 +528,10 @@ pub struct Fetched {
     pub uid: Option<u64>,
     /// `07-Dec-2026 03:00:00 +0000`.
     pub internaldate: Option<String>,
-    /// `BODY[HEADER]`: the header block.
+    /// `BODY[HEADER]` or `BODY[]`: the header block, or the whole message.
     pub header: Option<String>,
+    /// `RFC822.SIZE`.
+    pub size: Option<u64>,
 }
 
 /// A FETCH response's text: `12 (UID 40 INTERNALDATE "..." BODY[HEADER] "...")` (literals
@@ -548,7 +550,8 @@ pub fn parse_fetch(text: &str) -> Option<Fetched> {
                 "INTERNALDATE" => {
                     f.internaldate = value.and_then(|v| v.astring()).map(str::to_owned)
                 }
-                "BODY[HEADER]" | "RFC822.HEADER" => {
+                "RFC822.SIZE" => f.size = value.and_then(Tok::number),
+                "BODY[HEADER]" | "RFC822.HEADER" | "BODY[]" | "RFC822" => {
                     f.header = value.and_then(|v| v.astring()).map(str::to_owned);
                 }
                 _ => {}
@@ -617,12 +620,18 @@ pub fn uid_search_message_id(tag: &str, message_id: &str) -> String {
     )
 }
 
-/// `tag UID FETCH uid (UID INTERNALDATE BODY.PEEK[HEADER])\r\n`.
-pub fn uid_fetch_header(tag: &str, uid: u64) -> String {
+/// `tag UID FETCH uid (UID INTERNALDATE RFC822.SIZE)\r\n`.
+pub fn uid_fetch_size(tag: &str, uid: u64) -> String {
     format!(
-        "{} UID FETCH {uid} (UID INTERNALDATE BODY.PEEK[HEADER])\r\n",
+        "{} UID FETCH {uid} (UID INTERNALDATE RFC822.SIZE)\r\n",
         arg(tag)
     )
+}
+
+/// `tag UID FETCH uid (BODY.PEEK[])\r\n`, or only the header (`BODY.PEEK[HEADER]`).
+pub fn uid_fetch_message(tag: &str, uid: u64, whole: bool) -> String {
+    let part = if whole { "" } else { "HEADER" };
+    format!("{} UID FETCH {uid} (UID BODY.PEEK[{part}])\r\n", arg(tag))
 }
 
 /// `tag UID STORE uid +FLAGS.SILENT (\Deleted)\r\n`.
@@ -793,6 +802,8 @@ mod tests {
         assert_eq!(nil, "Public");
         assert_eq!(super::parse_search("4 17 23"), [4, 17, 23]);
         assert!(super::parse_search("").is_empty());
+        let size = super::parse_fetch("12 (UID 40 RFC822.SIZE 2048)").unwrap_or_default();
+        assert_eq!(size.size, Some(2048));
         let f = super::parse_fetch("12 (UID 40 INTERNALDATE \"07-Dec-2026 03:00:00 +0000\" BODY[HEADER] \"Subject: x\r\n\r\n\")")
             .unwrap_or_default();
         assert_eq!(f.uid, Some(40));

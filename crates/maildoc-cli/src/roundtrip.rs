@@ -1,0 +1,140 @@
+//! `maildoc roundtrip ADDRESS`: one test message sent through the account's own server and
+//! looked for in its mailbox (`maildoc_engine::roundtrip`, shown by `maildoc_report::message`).
+//! The one command that sends mail, and only when run.
+
+use crate::args::{self, FormatArg, NetArgs, ServerArgs};
+use clap::Args;
+use maildoc_engine::roundtrip::RoundtripOptions;
+use maildoc_model::Severity;
+use maildoc_report::{Format, Lang, ui};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// `maildoc roundtrip`.
+#[derive(Debug, Args)]
+pub struct RoundtripArgs {
+    pub address: String,
+    #[command(flatten)]
+    pub servers: ServerArgs,
+    #[arg(long, conflicts_with = "password_file")]
+    pub password_stdin: bool,
+    #[arg(long, value_name = "PATH")]
+    pub password_file: Option<PathBuf>,
+    #[arg(long)]
+    pub allow_plaintext_login: bool,
+    #[arg(long)]
+    pub keep: bool,
+    #[arg(long, value_name = "IP[:PORT]")]
+    pub dns_server: Option<String>,
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    #[arg(long, default_value_t = 120, value_name = "SECS")]
+    pub timeout: u64,
+    #[arg(
+        long,
+        value_enum,
+        default_value = "human",
+        value_name = "human|json|markdown"
+    )]
+    pub format: FormatArg,
+}
+
+const ROUNDTRIP_HELP: &[(&str, &str)] = &[
+    ("address", "help-address"),
+    ("imap", "help-imap"),
+    ("pop3", "help-pop3"),
+    ("smtp", "help-smtp"),
+    ("username", "help-username"),
+    ("smtp_auth", "help-smtp-auth"),
+    ("password_stdin", "help-password-stdin"),
+    ("password_file", "help-password-file"),
+    ("allow_plaintext_login", "help-allow-plaintext-login"),
+    ("keep", "help-roundtrip-keep"),
+    ("dns_server", "help-dns-server"),
+    ("ca_file", "help-ca-file"),
+    ("timeout", "help-roundtrip-timeout"),
+    ("format", "help-history-format"),
+];
+
+pub fn localize_help(cmd: clap::Command, lang: Lang) -> clap::Command {
+    cmd.mut_subcommand("roundtrip", |sub| {
+        let sub = sub
+            .about(ui::text("help-roundtrip", lang))
+            .after_help(ui::text("help-roundtrip-after", lang));
+        args::localize_args(sub, ROUNDTRIP_HELP, lang)
+    })
+}
+
+/// Exit code 0 it arrived and nothing is wrong, 1 it did not arrive or a problem was found,
+/// 2 maildoc could not run, 3 usage.
+pub fn run(args: RoundtripArgs, lang_flag: Option<&str>) -> ExitCode {
+    let lang = args::language(lang_flag);
+    if let Some(problem) =
+        crate::address::problem(&args.address, args.servers.username.as_deref(), lang)
+    {
+        return crate::usage(&problem);
+    }
+    let settings = match args.servers.settings(&args.address) {
+        Ok(s) => s,
+        Err(words) => return crate::usage(&words),
+    };
+    let net = NetArgs {
+        dns_server: args.dns_server.clone(),
+        ca_file: args.ca_file.clone(),
+        timeout: args.timeout,
+    };
+    let net = match net.checked(lang) {
+        Ok(n) => n,
+        Err(code) => return code,
+    };
+    let sources = crate::password::Sources {
+        stdin: args.password_stdin,
+        file: args.password_file.as_deref(),
+        prompt_name: args.servers.username.as_deref().unwrap_or(&args.address),
+    };
+    let password = match crate::password::obtain_from(sources, lang) {
+        Ok(Some(p)) => p,
+        Ok(None) => return crate::usage(&crate::password::Problem::NoSource.words(lang)),
+        Err(problem) => return crate::usage(&problem.words(lang)),
+    };
+    let runtime = match crate::runtime() {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let opts = RoundtripOptions {
+        settings,
+        password,
+        allow_plaintext_login: args.allow_plaintext_login,
+        keep: args.keep,
+        timeout: net.timeout,
+        every: Duration::from_secs(2),
+    };
+    let report =
+        match runtime.block_on(maildoc_engine::roundtrip::roundtrip(&net.env, opts, |_| {})) {
+            Ok(r) => r,
+            Err(e) => return crate::job_error(&e, lang),
+        };
+    let text = match Format::from(args.format) {
+        Format::Json => maildoc_report::message::roundtrip_json(&report),
+        Format::Markdown => maildoc_report::message::roundtrip_markdown(&report, lang),
+        Format::Human => maildoc_report::message::roundtrip_human(&report, lang),
+    };
+    let problems =
+        report.arrival.is_none() || report.findings.iter().any(|f| f.severity != Severity::Info);
+    crate::write_result(&text, problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_words_exist_in_both_languages() {
+        for lang in [Lang::Ja, Lang::En] {
+            for (_, key) in ROUNDTRIP_HELP {
+                assert_ne!(ui::text(key, lang), "?", "{key}");
+            }
+        }
+    }
+}
