@@ -16,6 +16,9 @@ use std::process::ExitCode;
 pub struct MessageArgs {
     #[arg(default_value = "-", value_name = "FILE|-")]
     pub file: PathBuf,
+    /// Every message of an mbox, or every file of a directory: JSON Lines.
+    #[arg(long, value_name = "DIR|MBOX")]
+    pub from: Option<PathBuf>,
     #[arg(long)]
     pub offline: bool,
     #[command(flatten)]
@@ -32,6 +35,7 @@ pub struct MessageArgs {
 const MESSAGE_HELP: &[(&str, &str)] = &[
     ("file", "help-message-file"),
     ("offline", "help-message-offline"),
+    ("from", "help-message-from"),
     ("dns_server", "help-dns-server"),
     ("ca_file", "help-ca-file"),
     ("timeout", "help-timeout"),
@@ -66,10 +70,97 @@ fn read(path: &Path) -> Result<Vec<u8>, (String, Option<u64>)> {
     Ok(bytes)
 }
 
+/// One message's report as a JSON line, with where it came from.
+fn json_line(input: &str, report: &maildoc_model::message::MessageReport) -> String {
+    let mut value = serde_json::to_value(report).unwrap_or_default();
+    if let Some(map) = value.as_object_mut() {
+        map.insert("input".to_owned(), serde_json::Value::from(input));
+    }
+    value.to_string()
+}
+
+/// `--from DIR|MBOX`: each message in turn (an mbox is read one message at a time, so memory
+/// stays that of one message), a JSON line each; exit code 1 when one has a warning or an
+/// error, 3 when the path cannot be read.
+fn bulk(path: &Path, offline: bool, net: Option<&args::NetOptions>, lang: Lang) -> ExitCode {
+    use std::io::Write;
+    let runtime = match crate::runtime() {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut problems = false;
+    let mut one = |input: &str, bytes: &[u8]| -> bool {
+        let report = match (offline, net) {
+            (false, Some(net)) => {
+                runtime.block_on(maildoc_engine::message::check(&net.env, bytes, net.timeout))
+            }
+            _ => maildoc_engine::message::analyze(bytes),
+        };
+        problems |= report.findings.iter().any(|f| f.severity != Severity::Info);
+        writeln!(out, "{}", json_line(input, &report)).is_ok()
+    };
+    let failed = |e: std::io::Error| {
+        crate::usage_error(
+            lang,
+            "error-message-read",
+            &format!("{}: {e}", path.display()),
+        )
+    };
+    if path.is_dir() {
+        let mut files: Vec<PathBuf> = match std::fs::read_dir(path) {
+            Ok(d) => d
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_file())
+                .collect(),
+            Err(e) => return failed(e),
+        };
+        files.sort();
+        for file in files {
+            let Ok(bytes) = read(&file) else { continue };
+            if !one(&file.display().to_string(), &bytes) {
+                break;
+            }
+        }
+    } else {
+        let reader = match std::fs::File::open(path) {
+            Ok(f) => std::io::BufReader::new(f),
+            Err(e) => return failed(e),
+        };
+        for (n, message) in messages_of(reader).enumerate() {
+            let Ok(bytes) = message else { break };
+            if !one(&format!("{}#{}", path.display(), n + 1), &bytes) {
+                break;
+            }
+        }
+    }
+    let _ = out.flush();
+    if problems {
+        ExitCode::from(crate::EXIT_PROBLEMS)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The messages of an mbox, each at most [`MAX_INPUT`].
+fn messages_of<R: std::io::BufRead>(reader: R) -> impl Iterator<Item = std::io::Result<Vec<u8>>> {
+    maildoc_engine::message::mbox(reader, MAX_INPUT)
+}
+
 /// Exit code 0 nothing wrong, 1 a warning or an error found, 2 maildoc could not run, 3 the
 /// message cannot be read.
 pub fn run(args: MessageArgs, lang_flag: Option<&str>) -> ExitCode {
     let lang = args::language(lang_flag);
+    if let Some(from) = &args.from {
+        if args.offline {
+            return bulk(from, true, None, lang);
+        }
+        return match args.net.checked(lang) {
+            Ok(net) => bulk(from, false, Some(&net), lang),
+            Err(code) => code,
+        };
+    }
     let bytes = match read(&args.file) {
         Ok(b) => b,
         Err((_, Some(limit))) => {

@@ -107,3 +107,44 @@ fn what_is_not_a_message_is_said_or_read_without_panic() {
         empty.stdout
     );
 }
+
+#[test]
+fn an_mbox_or_a_directory_gives_a_json_line_per_message() {
+    let dir = maildoc_testkit::scratch::Scratch::new("message-bulk");
+    let mut mbox = Vec::new();
+    for name in [
+        "gmail-from-a-shop.eml",
+        "outlook-spoofed-junk.eml",
+        "list-dkim-broken-skew.eml",
+    ] {
+        mbox.extend_from_slice(b"From someone@example.jp Mon Dec  7 03:00:00 2026\r\n");
+        mbox.extend(std::fs::read(sample(name)).unwrap());
+        mbox.extend_from_slice(b"\r\n");
+    }
+    let path = dir.path("all.mbox");
+    std::fs::write(&path, &mbox).unwrap();
+    let run = maildoc(
+        &["message".as_ref(), "--from".as_ref(), path.as_os_str()],
+        b"",
+    );
+    assert_eq!(run.code, 1, "a spoof among them: {}", run.stderr);
+    let lines: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{}", run.stdout);
+    assert!(lines[0]["input"].as_str().unwrap().ends_with("all.mbox#1"));
+    assert_eq!(lines[0]["summary"]["subject"], "ご注文のお知らせ");
+    assert_eq!(lines[1]["findings"][0]["code"], "message-dmarc-fail");
+    assert_eq!(lines[2]["hops"].as_array().unwrap().len(), 4);
+
+    let samples =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../maildoc-engine/tests/data/messages");
+    let run = maildoc(
+        &["message".as_ref(), "--from".as_ref(), samples.as_os_str()],
+        b"",
+    );
+    let files = std::fs::read_dir(&samples).unwrap().count();
+    assert_eq!(run.stdout.lines().count(), files, "{}", run.stderr);
+}

@@ -26,6 +26,14 @@ const MAX_SIGNATURES: usize = 16;
 /// The most headers one verified signature may sign (`h=`).
 const MAX_SIGNED_HEADERS: usize = 100;
 
+/// The messages of an mbox, read one at a time, each cut at `limit` bytes.
+pub fn mbox<R: std::io::BufRead>(
+    reader: R,
+    limit: usize,
+) -> impl Iterator<Item = std::io::Result<Vec<u8>>> {
+    maildoc_message::mbox::Mbox::new(reader, limit)
+}
+
 /// The message's report without the network: its hops, what its receivers reported, spam
 /// verdicts, encodings, and the findings, most severe first.
 pub fn analyze(input: &[u8]) -> MessageReport {

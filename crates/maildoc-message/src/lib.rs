@@ -10,6 +10,7 @@
 pub mod authres;
 pub mod date;
 pub mod encoding;
+pub mod mbox;
 pub mod received;
 pub mod spam;
 pub mod split;

@@ -173,7 +173,7 @@ pub fn split(input: &[u8]) -> Split<'_> {
 fn mbox_end(body: &[u8]) -> &[u8] {
     let mut at = 0;
     for (line, next) in lines(body) {
-        if line.starts_with(b"From ") {
+        if crate::mbox::separator(line) {
             return &body[..at];
         }
         at = next;
