@@ -391,6 +391,131 @@ fn markdown_text(r: &MessageReport, lang: Lang) -> String {
     out
 }
 
+/// The message as HTML, for the web app's `/message` page: the findings first, then the
+/// route as a table (with the trusted line), the sender checks and the spam verdicts.
+pub fn html(r: &MessageReport, lang: Lang) -> String {
+    use crate::html::escape as e;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "<h2>{}</h2>\n<dl class=\"summary\">",
+        e(ui::text("message-title", lang))
+    );
+    for (label, value) in summary_lines(r, lang) {
+        let _ = writeln!(out, "<dt>{}</dt><dd>{}</dd>", e(&label), e(&value));
+    }
+    let _ = writeln!(out, "</dl>");
+    if let Some(note) = source_note(r, lang) {
+        let _ = writeln!(out, "<p>{}</p>", e(note));
+    }
+    let count = r.findings.len().to_string();
+    let heading = if r.findings.is_empty() {
+        ui::text("message-no-findings", lang).to_owned()
+    } else {
+        ui::fill("message-findings", lang, &[("count", &count)])
+    };
+    let _ = writeln!(out, "<h3>{}</h3>", e(&heading));
+    for f in &r.findings {
+        let (title, cause, fix) = words(f, lang);
+        let _ = writeln!(
+            out,
+            "<section class=\"finding {sev}\" data-code=\"{code}\" data-severity=\"{sev}\">\n<h4>{}: {} (<code>{code}</code>)</h4>\n<p><strong>{}</strong>: {}</p>\n<p><strong>{}</strong>: {}</p>\n</section>",
+            e(crate::severity_word(f.severity, lang)),
+            e(&title),
+            e(ui::text("cause", lang)),
+            e(&cause),
+            e(ui::text("fix", lang)),
+            e(&fix),
+            sev = f.severity.as_str(),
+            code = f.code.as_str(),
+        );
+    }
+    let _ = writeln!(out, "<h3>{}</h3>", e(ui::text("message-route", lang)));
+    if r.hops.is_empty() {
+        let _ = writeln!(out, "<p>{}</p>", e(ui::text("message-no-hops", lang)));
+    } else {
+        let columns = [
+            "message-column-hop",
+            "message-column-from",
+            "message-column-by",
+            "message-column-with",
+            "message-tls",
+            "message-column-time",
+            "message-column-delay",
+        ];
+        let _ = write!(out, "<div class=\"scroll\"><table class=\"route\">\n<tr>");
+        for c in columns {
+            let _ = write!(out, "<th>{}</th>", e(ui::text(c, lang)));
+        }
+        let _ = writeln!(out, "</tr>");
+        for h in &r.hops {
+            if r.trusted_from_hop == Some(h.number) && h.number > 1 {
+                let line = ui::fill("message-trusted-line", lang, &[("receiver", &receiver(r))]);
+                let _ = writeln!(
+                    out,
+                    "<tr class=\"trusted-line\"><td colspan=\"7\">{}</td></tr>",
+                    e(&line)
+                );
+            }
+            let _ = writeln!(
+                out,
+                "<tr data-hop=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                h.number,
+                h.number,
+                e(&sender(h)),
+                e(h.by.as_deref().unwrap_or("-")),
+                e(h.with.as_deref().unwrap_or("-")),
+                e(tls(h, lang)),
+                e(&h.time_unix.map(utc).unwrap_or_default()),
+                e(&delay(h, lang))
+            );
+        }
+        let _ = writeln!(out, "</table></div>");
+    }
+    let _ = writeln!(out, "<h3>{}</h3>\n<ul>", e(ui::text("message-auth", lang)));
+    if r.auth.reported.is_empty() {
+        let _ = writeln!(out, "<li>{}</li>", e(ui::text("message-auth-none", lang)));
+    }
+    for a in &r.auth.reported {
+        let mark = if a.trusted {
+            String::new()
+        } else {
+            format!(" {}", ui::text("message-auth-untrusted", lang))
+        };
+        let _ = writeln!(
+            out,
+            "<li><code>{}</code> {}{}: {}</li>",
+            e(&a.header),
+            e(a.authserv_id.as_deref().unwrap_or("?")),
+            e(&mark),
+            e(&results_line(a))
+        );
+    }
+    let _ = writeln!(
+        out,
+        "</ul>\n<h3>{}</h3>\n<ul>",
+        e(ui::text("message-verified", lang))
+    );
+    for line in verified_lines(r, lang) {
+        let _ = writeln!(out, "<li>{}</li>", e(&line));
+    }
+    let _ = writeln!(out, "</ul>");
+    if !r.spam.is_empty() {
+        let _ = writeln!(out, "<h3>{}</h3>\n<ul>", e(ui::text("message-spam", lang)));
+        for s in &r.spam {
+            let _ = writeln!(
+                out,
+                "<li><code>{}</code>: {} → {}</li>",
+                e(&s.header),
+                e(&s.value),
+                e(&verdict(s, lang))
+            );
+        }
+        let _ = writeln!(out, "</ul>");
+    }
+    printable(out)
+}
+
 /// The round trip for a terminal: sent, arrived (where, how fast), what became of the copy,
 /// the findings, then the headers of the copy as `maildoc message` shows them.
 pub fn roundtrip_human(r: &RoundtripReport, lang: Lang) -> String {
@@ -521,6 +646,20 @@ Received: from out.example.jp (out.example.jp [192.0.2.9]) by mx.example.net wit
 Received: from pc (unknown [192.0.2.20]) by out.example.jp with ESMTPA id c; Mon, 07 Dec 2026 03:00:00 +0000\r\n\
 Subject: =?UTF-8?B?44OG44K544OI?=\r\n\
 From: a@example.jp\r\n";
+
+    #[test]
+    fn the_html_form_escapes_what_the_headers_carry() {
+        let r = maildoc_engine::message::analyze(
+            b"Received: from <script>x</script> (a [192.0.2.1]) by b.example with ESMTP; Mon, 07 Dec 2026 03:00:00 +0000\r\nSubject: <b>hi</b>\r\n",
+        );
+        let page = html(&r, Lang::Ja);
+        assert!(
+            !page.contains("<script>") && !page.contains("<b>hi"),
+            "{page}"
+        );
+        assert!(page.contains("&lt;b&gt;hi&lt;/b&gt;"), "{page}");
+        assert!(page.contains("<table class=\"route\">"), "{page}");
+    }
 
     #[test]
     fn control_characters_from_the_headers_never_reach_the_terminal() {

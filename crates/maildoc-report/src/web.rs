@@ -71,6 +71,7 @@ pub fn start(lang: Lang) -> String {
         ("web-symptom-send", format!("/check?symptom=send&lang={l}")),
         ("web-symptom-not-arriving", format!("/triage?lang={l}")),
         ("web-symptom-error", format!("/explain?lang={l}")),
+        ("web-symptom-message", format!("/message?lang={l}")),
         ("web-symptom-new-device", format!("/discover?lang={l}")),
         ("web-symptom-karte", format!("/karte?lang={l}")),
         ("web-symptom-domain", format!("/domain?lang={l}")),
@@ -530,6 +531,36 @@ pub fn explain_page(
         lang,
         ui::text("web-explain-heading", lang),
         "/explain",
+        &body,
+    )
+}
+
+/// The message form (paste the source of a received message), with `error` above it and the
+/// reading (`result`, already HTML) below.
+pub fn received_page(
+    ctx: FormContext<'_>,
+    text: &str,
+    error: Option<&str>,
+    result: Option<&str>,
+) -> String {
+    let lang = ctx.lang;
+    let mut body = intro(lang, "web-message-heading", "web-message-lead", error);
+    let _ = write!(
+        body,
+        "<form class=\"job\" method=\"post\" action=\"/message\">\n{}\n\
+         <p class=\"field\"><label for=\"text\">{}</label>\n\
+         <textarea id=\"text\" name=\"text\" rows=\"12\" required spellcheck=\"false\">{}</textarea></p>\n\
+         <p><button type=\"submit\">{}</button></p>\n</form>\n",
+        ctx.hidden(),
+        e(ui::text("web-field-message", lang)),
+        e(text),
+        e(ui::text("web-submit-message", lang))
+    );
+    results_container(&mut body, result);
+    page(
+        lang,
+        ui::text("web-message-heading", lang),
+        "/message",
         &body,
     )
 }

@@ -67,6 +67,7 @@ pub fn router(config: Config, listen: SocketAddr) -> Router {
     }));
     let explain = Router::new()
         .route("/explain", get(pages::explain_form).post(pages::explain))
+        .route("/message", get(pages::message_form).post(pages::message))
         .route("/api/explain", post(api::explain))
         .layer(DefaultBodyLimit::max(EXPLAIN_BODY_LIMIT));
     Router::new()

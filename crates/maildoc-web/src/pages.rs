@@ -484,6 +484,56 @@ pub(crate) async fn explain(
     .into_response()
 }
 
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct MessageInput {
+    lang: Option<String>,
+    pub(crate) text: String,
+}
+
+pub(crate) async fn message_form(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+) -> Html<String> {
+    let lang = query_lang(&app, &headers, &q);
+    Html(web::received_page(context(&app, lang), "", None, None))
+}
+
+/// `POST /message`: the pasted message read, its DKIM signatures verified with the keys in
+/// DNS within the server's timeout.
+pub(crate) async fn message(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(input): Form<MessageInput>,
+) -> Response {
+    let lang = crate::lang::of_form(&app, &headers, input.lang.as_deref());
+    if input.text.trim().is_empty() {
+        let error = ui::text("error-message-empty", lang);
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Html(web::received_page(
+                context(&app, lang),
+                &input.text,
+                Some(error),
+                None,
+            )),
+        )
+            .into_response();
+    }
+    let config = &app.0.config;
+    let report =
+        maildoc_engine::message::check(&config.env, input.text.as_bytes(), config.timeout).await;
+    let result = maildoc_report::message::html(&report, lang);
+    Html(web::received_page(
+        context(&app, lang),
+        &input.text,
+        None,
+        Some(&result),
+    ))
+    .into_response()
+}
+
 pub(crate) async fn not_found(
     State(app): State<App>,
     headers: HeaderMap,

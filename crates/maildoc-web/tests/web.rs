@@ -63,7 +63,14 @@ fn assert_no_password(what: &str, text: &str) {
 #[test]
 fn every_page_in_both_languages_under_a_strict_policy() {
     let addr = start(config());
-    for path in ["/", "/check", "/domain", "/explain", "/discover"] {
+    for path in [
+        "/",
+        "/check",
+        "/domain",
+        "/explain",
+        "/discover",
+        "/message",
+    ] {
         for (query, header, lang) in [
             ("?lang=ja", None, "ja"),
             ("?lang=en", Some("ja"), "en"),
@@ -964,4 +971,46 @@ fn the_history_pages_show_each_run_and_what_changed() {
     let a = get(off, "/history?lang=en");
     assert_eq!(a.status, 422);
     assert!(a.body.contains("keeps no history"), "{}", a.body);
+}
+
+#[test]
+fn a_pasted_message_is_read_with_its_route_and_findings() {
+    let addr = start(config());
+    let token = csrf(addr);
+    let origin = format!("http://{addr}");
+    let headers = [("Origin", origin.as_str())];
+    let sample = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../maildoc-engine/tests/data/messages/list-dkim-broken-skew.eml"),
+    )
+    .unwrap();
+    let a = post_form(
+        addr,
+        "/message",
+        &headers,
+        &[
+            ("_csrf", token.as_str()),
+            ("lang", "ja"),
+            ("text", sample.as_str()),
+        ],
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert!(a.body.contains("<html lang=\"ja\">"));
+    assert!(a.body.contains("<table class=\"route\">"), "{}", a.body);
+    assert_eq!(
+        data(&a.body, "code"),
+        [
+            "message-dmarc-fail",
+            "message-dkim-fail",
+            "message-not-aligned",
+            "message-hop-clock-skew"
+        ]
+    );
+    let empty = post_form(
+        addr,
+        "/message",
+        &headers,
+        &[("_csrf", token.as_str()), ("text", " ")],
+    );
+    assert_eq!(empty.status, 422);
 }
