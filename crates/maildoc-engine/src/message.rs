@@ -61,17 +61,21 @@ fn judge(mut report: MessageReport) -> MessageReport {
 #[derive(Default)]
 struct Fetched(Mutex<HashMap<Box<str>, mail_auth::Txt>>);
 
+impl Fetched {
+    fn table(&self) -> std::sync::MutexGuard<'_, HashMap<Box<str>, mail_auth::Txt>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 impl mail_auth::ResolverCache<Box<str>, mail_auth::Txt> for Fetched {
     fn get<Q>(&self, name: &Q) -> Option<mail_auth::Txt>
     where
         Box<str>: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(name)
-            .cloned()
+        self.table().get(name).cloned()
     }
 
     fn remove<Q>(&self, name: &Q) -> Option<mail_auth::Txt>
@@ -79,17 +83,11 @@ impl mail_auth::ResolverCache<Box<str>, mail_auth::Txt> for Fetched {
         Box<str>: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(name)
+        self.table().remove(name)
     }
 
     fn insert(&self, key: Box<str>, value: mail_auth::Txt, _valid_until: Instant) {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(key, value);
+        self.table().insert(key, value);
     }
 }
 

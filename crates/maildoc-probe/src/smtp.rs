@@ -320,22 +320,8 @@ async fn envelope(
         ));
     }
     for (kind, line, argument) in steps {
-        let timer = StepTimer::start(conn.clock());
-        let r = command(conn, &line).await?;
-        let o = outcome(&r);
-        ev.push(
-            timer.at_ms(),
-            timer.elapsed_ms(),
-            StepKind::Command {
-                command: kind,
-                argument,
-                outcome: o,
-                reply: r.first_line(),
-                code: Some(r.code),
-                status: r.enhanced.clone(),
-            },
-        );
-        if kind == CommandKind::MailFrom && o != ReplyOutcome::Ok {
+        let r = step(ev, conn, kind, &line, argument).await?;
+        if kind == CommandKind::MailFrom && outcome(&r) != ReplyOutcome::Ok {
             break;
         }
     }
@@ -343,7 +329,7 @@ async fn envelope(
     Ok(())
 }
 
-/// Sends a command of the envelope and records its reply as a step; whether it was taken.
+/// Sends a command of the envelope and records its reply as a step.
 async fn step(
     ev: &mut Record,
     conn: &mut Conn,

@@ -295,21 +295,7 @@ fn markdown_text(r: &MessageReport, lang: Lang) -> String {
         ui::fill("message-findings", lang, &[("count", &count)])
     };
     let _ = writeln!(out, "\n## {heading}\n");
-    for f in &r.findings {
-        let (title, cause, fix) = words(f, lang);
-        let mark = match f.severity {
-            Severity::Error => "🔴",
-            Severity::Warning => "🟡",
-            Severity::Info => "🔵",
-        };
-        let _ = writeln!(
-            out,
-            "### {mark} {title} (`{}`)\n\n{}: {cause}\n\n{}: {fix}\n",
-            f.code.as_str(),
-            ui::text("cause", lang),
-            ui::text("fix", lang)
-        );
-    }
+    findings_markdown(&mut out, &r.findings, lang);
     let _ = writeln!(out, "## {}\n", ui::text("message-route", lang));
     if r.hops.is_empty() {
         let _ = writeln!(out, "{}\n", ui::text("message-no-hops", lang));
@@ -545,16 +531,7 @@ pub fn roundtrip_markdown(r: &RoundtripReport, lang: Lang) -> String {
         let _ = writeln!(out, "- {}", cell(&line));
     }
     out.push('\n');
-    for f in &r.findings {
-        let (title, cause, fix) = words(f, lang);
-        let _ = writeln!(
-            out,
-            "### {title} (`{}`)\n\n{}: {cause}\n\n{}: {fix}\n",
-            f.code.as_str(),
-            ui::text("cause", lang),
-            ui::text("fix", lang)
-        );
-    }
+    findings_markdown(&mut out, &r.findings, lang);
     if let Some(received) = &r.received {
         let _ = writeln!(out, "## {}\n", ui::text("roundtrip-copy", lang));
         out.push_str(&markdown_text(received, lang));
@@ -608,6 +585,25 @@ fn roundtrip_lines(r: &RoundtripReport, lang: Lang) -> Vec<String> {
         )),
     }
     lines
+}
+
+/// Each finding as a Markdown section: severity, title, code, cause and fix.
+fn findings_markdown(out: &mut String, findings: &[Finding], lang: Lang) {
+    for f in findings {
+        let (title, cause, fix) = words(f, lang);
+        let mark = match f.severity {
+            Severity::Error => "🔴",
+            Severity::Warning => "🟡",
+            Severity::Info => "🔵",
+        };
+        let _ = writeln!(
+            out,
+            "### {mark} {title} (`{}`)\n\n{}: {cause}\n\n{}: {fix}\n",
+            f.code.as_str(),
+            ui::text("cause", lang),
+            ui::text("fix", lang)
+        );
+    }
 }
 
 /// The findings with their cause and fix, or `none_key`'s words.
