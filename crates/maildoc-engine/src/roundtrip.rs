@@ -119,6 +119,8 @@ pub async fn roundtrip(
         let watched =
             crate::run(env, check, Mode::Search(Arc::clone(&search)), &mut progress).await?;
         report.watched = Some(watched);
+        // What the report says was waited: from the send to the last search.
+        report.waited_at_most_s = started.elapsed().as_secs();
         let found = search
             .found
             .lock()

@@ -274,7 +274,8 @@ pub struct RoundtripReport {
     pub to: String,
     /// The Message-ID given to the test message (without the angle brackets).
     pub message_id: String,
-    /// How long maildoc looked for it, at most, in seconds.
+    /// Seconds from the start of the send to the end of the search (or, when the message was
+    /// not taken, the time there was to wait).
     pub waited_at_most_s: u64,
     /// The outgoing server's session: how the message was sent.
     pub sent: crate::report::Report,

@@ -291,7 +291,7 @@ async fn run(ev: &mut Record, mut conn: Conn, ctx: &ProbeContext) -> Result<Opti
 const MAX_FOLDERS: usize = 200;
 
 /// What is left of the run when the search stops: time to fetch, remove and log out.
-const SEARCH_RESERVE: std::time::Duration = std::time::Duration::from_secs(5);
+const SEARCH_RESERVE: std::time::Duration = std::time::Duration::from_secs(3);
 
 fn step(
     ev: &mut Record,
