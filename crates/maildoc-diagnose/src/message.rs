@@ -120,6 +120,7 @@ pub fn diagnose(report: &MessageReport) -> Vec<Finding> {
     hops(report, &mut out);
     auth(report, &mut out);
     verified(report, &mut out);
+    rechecked(report, &mut out);
     for s in report
         .spam
         .iter()
@@ -266,6 +267,69 @@ fn verified(report: &MessageReport, out: &mut Vec<Finding>) {
                 .param("domain", &s.domain)
                 .param("receiver", "maildoc"),
         );
+    }
+}
+
+/// SPF and DMARC as maildoc evaluated them, for a method no receiver reported: a failure is
+/// said in maildoc's name. (Where a receiver reported, its verdict at delivery counts; DNS may
+/// have changed since.)
+fn rechecked(report: &MessageReport, out: &mut Vec<Finding>) {
+    let reported = |method: &str| {
+        report
+            .auth
+            .reported
+            .iter()
+            .filter(|r| r.trusted)
+            .flat_map(|r| &r.results)
+            .any(|x| x.method == method)
+    };
+    let has = |out: &[Finding], code: Code| out.iter().any(|f| f.code == code);
+    if let Some(spf) = &report.auth.spf
+        && matches!(spf.result.as_str(), "fail" | "softfail" | "permerror")
+        && !reported("spf")
+        && !has(out, Code::MessageSpfFail)
+    {
+        out.push(
+            Finding::new(Code::MessageSpfFail)
+                .param("result", &spf.result)
+                .param("domain", &spf.domain)
+                .param("ip", &spf.ip)
+                .param("receiver", "maildoc"),
+        );
+    }
+    if let Some(d) = &report.auth.dmarc
+        && d.result == "fail"
+        && !reported("dmarc")
+        && !has(out, Code::MessageDmarcFail)
+    {
+        out.push(
+            Finding::new(Code::MessageDmarcFail)
+                .param("result", "fail")
+                .param("domain", &d.from_domain)
+                .param("policy", d.policy.as_deref().unwrap_or("?"))
+                .param("receiver", "maildoc"),
+        );
+        let spf_pass = report
+            .auth
+            .spf
+            .as_ref()
+            .filter(|s| s.result == "pass")
+            .map(|s| s.domain.clone());
+        let dkim_pass = report
+            .auth
+            .verified
+            .iter()
+            .find(|s| s.result == DkimVerdict::Pass)
+            .map(|s| s.domain.clone());
+        if (spf_pass.is_some() || dkim_pass.is_some()) && !has(out, Code::MessageNotAligned) {
+            out.push(
+                Finding::new(Code::MessageNotAligned)
+                    .param("from_domain", &d.from_domain)
+                    .param("spf_domain", spf_pass.unwrap_or_else(|| "-".to_owned()))
+                    .param("dkim_domain", dkim_pass.unwrap_or_else(|| "-".to_owned()))
+                    .param("receiver", "maildoc"),
+            );
+        }
     }
 }
 

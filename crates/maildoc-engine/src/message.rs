@@ -9,8 +9,11 @@
 
 use crate::Env;
 use maildoc_model::ResolveOutcome;
-use maildoc_model::message::{DkimVerdict, MessageReport, MessageSource, VerifiedSignature};
+use maildoc_model::message::{
+    DkimVerdict, MessageReport, MessageSource, VerifiedDmarc, VerifiedSignature, VerifiedSpf,
+};
 use maildoc_probe::clock::RunClock;
+use maildoc_probe::spf_dns::SpfResolver;
 use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -40,17 +43,28 @@ pub fn analyze(input: &[u8]) -> MessageReport {
     judge(maildoc_message::read(input))
 }
 
-/// [`analyze`], and each DKIM signature verified with its key from DNS, within `timeout`.
+/// [`analyze`], and the sender checked again with what DNS says now, within `timeout`: each
+/// DKIM signature verified with its key, SPF for the address that handed the message to the
+/// receiver, and DMARC for the From domain.
 pub async fn check(env: &Env, input: &[u8], timeout: Duration) -> MessageReport {
     let mut report = maildoc_message::read(input);
+    maildoc_diagnose::message::trust(&mut report);
     let message = maildoc_message::message_bytes(input);
     report.auth.verified = verify_dkim(env, message, report.source, timeout).await;
     report.auth.verified_online = true;
-    judge(report)
+    let clock = RunClock::new(timeout);
+    report.auth.spf = verify_spf(env, &report, &clock).await;
+    report.auth.dmarc = verify_dmarc(env, &report, &clock).await;
+    judged(report)
 }
 
 fn judge(mut report: MessageReport) -> MessageReport {
     maildoc_diagnose::message::trust(&mut report);
+    judged(report)
+}
+
+/// The findings of a report already trusted, most severe first.
+fn judged(mut report: MessageReport) -> MessageReport {
     let mut findings = maildoc_diagnose::message::diagnose(&report);
     findings.sort_by_key(|f| f.severity);
     report.findings = findings;
@@ -237,4 +251,146 @@ async fn verify_dkim(
             })
         })
         .collect()
+}
+
+/// SPF evaluated again for the address that handed the message to the receiver (its entry
+/// hop), with the envelope sender (Return-Path, else what the receiver reported), by maildoc's
+/// own evaluator through the run's resolver. None when the entry is a local hand-off or its
+/// address is not recorded.
+async fn verify_spf(env: &Env, report: &MessageReport, clock: &RunClock) -> Option<VerifiedSpf> {
+    let entry = report
+        .trusted_from_hop
+        .and_then(|n| report.hops.iter().find(|h| h.number == n))?;
+    if entry.local {
+        return None;
+    }
+    let ip: std::net::IpAddr = entry.from_ip.as_deref()?.parse().ok()?;
+    let reported = report
+        .auth
+        .reported
+        .iter()
+        .filter(|r| r.trusted)
+        .flat_map(|r| &r.results)
+        .find_map(|x| x.props.get("smtp.mailfrom"));
+    let mail_from = report
+        .summary
+        .return_path
+        .clone()
+        .or_else(|| reported.cloned())?;
+    let helo = entry.from.clone().unwrap_or_default();
+    // A bounce (empty sender) is checked for its HELO name.
+    let (sender, domain) = match mail_from.rsplit_once('@') {
+        Some((_, d)) if !d.is_empty() => (mail_from.clone(), d.to_ascii_lowercase()),
+        _ => (format!("postmaster@{helo}"), helo.to_ascii_lowercase()),
+    };
+    if domain.is_empty() {
+        return None;
+    }
+    let resolver = SpfResolver::new(&env.dns, clock);
+    let options = maildoc_auth::spf::CheckOptions {
+        timestamp: u64::try_from(env.clock.now().unix_timestamp()).unwrap_or(0),
+        ..Default::default()
+    };
+    let outcome =
+        maildoc_auth::spf::check_host(&resolver, ip, &domain, &sender, &helo, &options).await;
+    Some(VerifiedSpf {
+        ip: ip.to_string(),
+        helo: entry.from.clone(),
+        mail_from,
+        domain,
+        result: outcome.result.as_str().to_owned(),
+        reason: outcome.reason,
+    })
+}
+
+/// Whether `domain` is aligned with `from`: the same name (strict) or the same organisational
+/// domain (relaxed).
+fn aligned(domain: &str, from: &str, strict: bool) -> bool {
+    let (d, f) = (domain.to_ascii_lowercase(), from.to_ascii_lowercase());
+    if strict {
+        return d == f;
+    }
+    d == f
+        || maildoc_diagnose::domain::psl::org_domain(&d)
+            == maildoc_diagnose::domain::psl::org_domain(&f)
+}
+
+/// DMARC evaluated again: the record of the From domain (else of its organisational domain),
+/// and whether SPF (as maildoc evaluated it) or a DKIM signature (as maildoc verified it)
+/// passed for an aligned domain.
+async fn verify_dmarc(
+    env: &Env,
+    report: &MessageReport,
+    clock: &RunClock,
+) -> Option<VerifiedDmarc> {
+    use maildoc_diagnose::domain::records::{is_dmarc, parse_dmarc};
+    let from = report.summary.from_domain.clone()?;
+    let org = maildoc_diagnose::domain::psl::org_domain(&from).unwrap_or_else(|| from.clone());
+    let mut candidates = vec![from.clone()];
+    if org != from {
+        candidates.push(org);
+    }
+    let mut record = None;
+    let mut unavailable = false;
+    for domain in &candidates {
+        let lookup = env.dns.txt(&format!("_dmarc.{domain}"), clock).await;
+        match lookup.outcome {
+            ResolveOutcome::Found => {
+                if let Some(text) = lookup.records.iter().find(|t| is_dmarc(t)) {
+                    record = Some((domain.clone(), parse_dmarc(text).ok()));
+                    break;
+                }
+            }
+            ResolveOutcome::NotFound | ResolveOutcome::NoAddress => {}
+            _ => unavailable = true,
+        }
+    }
+    let spf_domain = report
+        .auth
+        .spf
+        .as_ref()
+        .filter(|s| s.result == "pass")
+        .map(|s| s.domain.clone());
+    let dkim_domains: Vec<&str> = report
+        .auth
+        .verified
+        .iter()
+        .filter(|s| s.result == DkimVerdict::Pass)
+        .map(|s| s.domain.as_str())
+        .collect();
+    let (strict_spf, strict_dkim) = match &record {
+        Some((_, Some(d))) => (d.aspf == 's', d.adkim == 's'),
+        _ => (false, false),
+    };
+    let spf_aligned = spf_domain
+        .as_deref()
+        .is_some_and(|d| aligned(d, &from, strict_spf));
+    let dkim_aligned = dkim_domains.iter().any(|d| aligned(d, &from, strict_dkim));
+    let (record_domain, policy, result) = match record {
+        Some((domain, parsed)) => {
+            let policy = parsed.map(|d| {
+                if domain == from {
+                    d.p
+                } else {
+                    d.sp.unwrap_or(d.p)
+                }
+            });
+            let result = if spf_aligned || dkim_aligned {
+                "pass"
+            } else {
+                "fail"
+            };
+            (Some(domain), policy, result)
+        }
+        None if unavailable => (None, None, "temperror"),
+        None => (None, None, "none"),
+    };
+    Some(VerifiedDmarc {
+        from_domain: from,
+        record_domain,
+        policy,
+        result: result.to_owned(),
+        spf_aligned,
+        dkim_aligned,
+    })
 }

@@ -29,6 +29,11 @@ Hello from the lab.\r\n\
 
 /// `MESSAGE` signed by the lab's key under `selector`.
 fn signed(lab: &Lab, selector: &str) -> String {
+    sign(lab, selector, MESSAGE)
+}
+
+/// `message` signed by the lab's key (d=lab.example) under `selector`.
+fn sign(lab: &Lab, selector: &str, message: &str) -> String {
     let pem = std::fs::read(lab.var("MAILDOC_LAB_DKIM_KEY")).unwrap();
     let der = PrivateKeyDer::from_pem_slice(&pem).unwrap();
     let key = RsaKey::<Sha256>::from_key_der(der).unwrap();
@@ -36,9 +41,9 @@ fn signed(lab: &Lab, selector: &str) -> String {
         .domain(lab.var("MAILDOC_LAB_DKIM_DOMAIN"))
         .selector(selector)
         .headers(["From", "To", "Subject", "Date", "Message-ID"])
-        .sign(MESSAGE.as_bytes())
+        .sign(message.as_bytes())
         .unwrap();
-    format!("{}{MESSAGE}", signature.to_header())
+    format!("{}{message}", signature.to_header())
 }
 
 async fn check(lab: &Lab, message: &str) -> MessageReport {
@@ -132,4 +137,67 @@ async fn offline_verifies_nothing() {
     let r = maildoc_engine::message::analyze(good.as_bytes());
     assert!(!r.auth.verified_online);
     assert!(r.auth.verified.is_empty());
+}
+
+/// A message from good.posture.lab.example (SPF `ip4:192.0.2.60 -all`, DMARC `p=reject`) as
+/// the receiver mx.lab.example took it from `ip`, signed by lab.example (aligned with it,
+/// relaxed) or not.
+fn delivered(lab: &Lab, ip: &str, signed: bool) -> String {
+    let message = MESSAGE.replace(
+        "Taro <taro@lab.example>",
+        "Info <info@good.posture.lab.example>",
+    );
+    let message = if signed {
+        sign(lab, &lab.var("MAILDOC_LAB_DKIM_SELECTOR"), &message)
+    } else {
+        message
+    };
+    format!(
+        "Return-Path: <bounce@good.posture.lab.example>\r\n\
+         Received: from out.good.posture.lab.example (out.good.posture.lab.example [{ip}]) by mx.lab.example with ESMTPS id 1; Mon, 07 Dec 2026 03:00:01 +0000\r\n{message}"
+    )
+}
+
+#[tokio::test]
+#[ignore = "needs the lab: lab/lab.sh start"]
+async fn spf_and_dmarc_are_evaluated_again_for_the_entry_hop() {
+    let lab = Lab::get();
+    let r = check(&lab, &delivered(&lab, "192.0.2.60", true)).await;
+    let spf = r.auth.spf.as_ref().unwrap();
+    assert_eq!(
+        (spf.result.as_str(), spf.domain.as_str()),
+        ("pass", "good.posture.lab.example")
+    );
+    let dmarc = r.auth.dmarc.as_ref().unwrap();
+    assert_eq!(dmarc.result, "pass");
+    assert_eq!(dmarc.policy.as_deref(), Some("reject"));
+    assert!(dmarc.spf_aligned && dmarc.dkim_aligned, "{dmarc:?}");
+    assert!(
+        !codes(&r).contains(&Code::MessageDmarcFail),
+        "{:?}",
+        codes(&r)
+    );
+
+    // From an address the domain does not list, unsigned: both fail, in maildoc's name.
+    let r = check(&lab, &delivered(&lab, "192.0.2.61", false)).await;
+    assert_eq!(r.auth.spf.as_ref().unwrap().result, "fail");
+    assert_eq!(r.auth.dmarc.as_ref().unwrap().result, "fail");
+    let dmarc = r
+        .findings
+        .iter()
+        .find(|f| f.code == Code::MessageDmarcFail)
+        .unwrap();
+    assert_eq!(dmarc.params["receiver"], "maildoc");
+    assert_eq!(dmarc.params["policy"], "reject");
+    assert!(codes(&r).contains(&Code::MessageSpfFail), "{:?}", codes(&r));
+
+    // Signed, from the wrong address: SPF fails, DMARC holds through DKIM.
+    let r = check(&lab, &delivered(&lab, "192.0.2.61", true)).await;
+    assert_eq!(r.auth.dmarc.as_ref().unwrap().result, "pass");
+    assert!(
+        !codes(&r).contains(&Code::MessageDmarcFail),
+        "{:?}",
+        codes(&r)
+    );
+    assert!(codes(&r).contains(&Code::MessageSpfFail), "{:?}", codes(&r));
 }

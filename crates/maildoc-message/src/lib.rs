@@ -166,6 +166,15 @@ fn summary(split: &split::Split<'_>) -> MessageSummary {
             *slot = Some(split::unfold(&text));
         }
     }
+    if let Some(field) = split.fields.iter().find(|f| f.is("Return-Path")) {
+        let text = field.text();
+        s.return_path = Some(
+            text.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_owned(),
+        );
+    }
     if let Some(field) = split.fields.iter().find(|f| f.is("Date")) {
         let text = field.text();
         if let Some(t) = date::parse(&text) {

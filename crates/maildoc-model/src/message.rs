@@ -66,6 +66,9 @@ pub struct MessageSummary {
     pub date_unix: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
+    /// The envelope sender the receiver recorded (`Return-Path`), without the brackets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_path: Option<String>,
 }
 
 /// One Received header.
@@ -137,6 +140,46 @@ pub struct MessageAuth {
     /// Each DKIM signature, verified over the message's bytes with the key from DNS.
     #[serde(default)]
     pub verified: Vec<VerifiedSignature>,
+    /// SPF evaluated again by maildoc for the address that handed the message to the
+    /// receiver, with the envelope sender.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spf: Option<VerifiedSpf>,
+    /// DMARC evaluated again by maildoc: the From domain's policy, and whether SPF or DKIM
+    /// passed for a domain aligned with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dmarc: Option<VerifiedDmarc>,
+}
+
+/// SPF as maildoc evaluated it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifiedSpf {
+    /// The address that handed the message to the receiver (its entry hop).
+    pub ip: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub helo: Option<String>,
+    /// The envelope sender (Return-Path); empty for a bounce.
+    pub mail_from: String,
+    /// The domain whose record was evaluated.
+    pub domain: String,
+    /// `pass`, `fail`, `softfail`, `neutral`, `none`, `permerror`, `temperror`.
+    pub result: String,
+    pub reason: String,
+}
+
+/// DMARC as maildoc evaluated it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifiedDmarc {
+    pub from_domain: String,
+    /// Where the record was found (the From domain, or its organisational domain).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_domain: Option<String>,
+    /// `none`, `quarantine`, `reject` (the subdomain policy where it applies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    /// `pass`, `fail`, `none` (no record), `temperror` (the record could not be fetched).
+    pub result: String,
+    pub spf_aligned: bool,
+    pub dkim_aligned: bool,
 }
 
 /// A DKIM signature as maildoc verified it.

@@ -89,33 +89,61 @@ fn verified_lines(r: &MessageReport, lang: Lang) -> Vec<String> {
     if !r.auth.verified_online {
         return vec![ui::text("message-verified-offline", lang).to_owned()];
     }
-    if r.auth.verified.is_empty() {
-        return vec![ui::text("message-verified-none", lang).to_owned()];
+    let mut lines: Vec<String> = Vec::new();
+    if let Some(spf) = &r.auth.spf {
+        lines.push(ui::fill(
+            "message-verified-spf",
+            lang,
+            &[
+                ("ip", &spf.ip),
+                ("domain", &spf.domain),
+                ("result", &spf.result),
+            ],
+        ));
     }
-    r.auth
-        .verified
-        .iter()
-        .map(|s: &VerifiedSignature| {
-            let key = match s.result {
-                DkimVerdict::Pass => "dkim-verdict-pass",
-                DkimVerdict::Fail => "dkim-verdict-fail",
-                DkimVerdict::BodyModified => "dkim-verdict-body-modified",
-                DkimVerdict::Expired => "dkim-verdict-expired",
-                DkimVerdict::Revoked => "dkim-verdict-revoked",
-                DkimVerdict::KeyMissing => "dkim-verdict-key-missing",
-                DkimVerdict::KeyUnavailable => "dkim-verdict-key-unavailable",
-                DkimVerdict::NoBody => "dkim-verdict-no-body",
-                DkimVerdict::Unsupported => "dkim-verdict-unsupported",
-            };
-            format!(
-                "d={} s={} ({}): {}",
-                s.domain,
-                s.selector,
-                s.algorithm,
-                ui::text(key, lang)
-            )
-        })
-        .collect()
+    if let Some(d) = &r.auth.dmarc {
+        let how = match (d.spf_aligned, d.dkim_aligned) {
+            (true, true) => "SPF, DKIM",
+            (true, false) => "SPF",
+            (false, true) => "DKIM",
+            (false, false) => "-",
+        };
+        lines.push(ui::fill(
+            "message-verified-dmarc",
+            lang,
+            &[
+                ("domain", &d.from_domain),
+                ("policy", d.policy.as_deref().unwrap_or("-")),
+                ("result", &d.result),
+                ("aligned", how),
+            ],
+        ));
+    }
+    if r.auth.verified.is_empty() {
+        lines.push(ui::text("message-verified-none", lang).to_owned());
+        return lines;
+    }
+    lines.extend(r.auth.verified.iter().map(|s: &VerifiedSignature| {
+        let key = match s.result {
+            DkimVerdict::Pass => "dkim-verdict-pass",
+            DkimVerdict::Fail => "dkim-verdict-fail",
+            DkimVerdict::BodyModified => "dkim-verdict-body-modified",
+            DkimVerdict::Expired => "dkim-verdict-expired",
+            DkimVerdict::Revoked => "dkim-verdict-revoked",
+            DkimVerdict::KeyMissing => "dkim-verdict-key-missing",
+            DkimVerdict::KeyUnavailable => "dkim-verdict-key-unavailable",
+            DkimVerdict::NoBody => "dkim-verdict-no-body",
+            DkimVerdict::Unsupported => "dkim-verdict-unsupported",
+        };
+        format!(
+            "DKIM d={} s={} ({}): {}",
+            s.domain,
+            s.selector,
+            s.algorithm,
+            ui::text(key, lang)
+        )
+    }));
+    lines
 }
 
 fn verdict(s: &SpamSignal, lang: Lang) -> String {
