@@ -4,8 +4,11 @@
 
 use crate::args::{self, FormatArg, NetArgs, ServerArgs};
 use clap::Args;
+use maildoc_engine::Password;
 use maildoc_engine::roundtrip::RoundtripOptions;
+use maildoc_model::Protocol;
 use maildoc_model::Severity;
+use maildoc_model::settings::AccountSettings;
 use maildoc_report::{Format, Lang, ui};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,6 +28,17 @@ pub struct RoundtripArgs {
     pub allow_plaintext_login: bool,
     #[arg(long)]
     pub keep: bool,
+    /// Another account to send to (its mailbox is searched instead).
+    #[arg(long, value_name = "ADDRESS")]
+    pub to: Option<String>,
+    #[arg(
+        long,
+        value_name = "HOST[:PORT][/ssl|/starttls|/plain]",
+        requires = "to"
+    )]
+    pub to_imap: Option<String>,
+    #[arg(long, value_name = "PATH", requires = "to")]
+    pub to_password_file: Option<PathBuf>,
     #[arg(long, value_name = "IP[:PORT]")]
     pub dns_server: Option<String>,
     #[arg(long, value_name = "PEM")]
@@ -51,6 +65,9 @@ const ROUNDTRIP_HELP: &[(&str, &str)] = &[
     ("password_file", "help-password-file"),
     ("allow_plaintext_login", "help-allow-plaintext-login"),
     ("keep", "help-roundtrip-keep"),
+    ("to", "help-roundtrip-to"),
+    ("to_imap", "help-roundtrip-to-imap"),
+    ("to_password_file", "help-roundtrip-to-password-file"),
     ("dns_server", "help-dns-server"),
     ("ca_file", "help-ca-file"),
     ("timeout", "help-roundtrip-timeout"),
@@ -98,6 +115,10 @@ pub fn run(args: RoundtripArgs, lang_flag: Option<&str>) -> ExitCode {
         Ok(None) => return crate::usage(&crate::password::Problem::NoSource.words(lang)),
         Err(problem) => return crate::usage(&problem.words(lang)),
     };
+    let to = match recipient(&args, lang) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
     let runtime = match crate::runtime() {
         Ok(r) => r,
         Err(code) => return code,
@@ -105,6 +126,7 @@ pub fn run(args: RoundtripArgs, lang_flag: Option<&str>) -> ExitCode {
     let opts = RoundtripOptions {
         settings,
         password,
+        to,
         allow_plaintext_login: args.allow_plaintext_login,
         keep: args.keep,
         timeout: net.timeout,
@@ -123,6 +145,40 @@ pub fn run(args: RoundtripArgs, lang_flag: Option<&str>) -> ExitCode {
     let problems =
         report.arrival.is_none() || report.findings.iter().any(|f| f.severity != Severity::Info);
     crate::write_result(&text, problems)
+}
+
+/// The other account of `--to`: its settings (`--to-imap`, else found as check finds them)
+/// and its password (`--to-password-file`, else `MAILDOC_TO_PASSWORD`).
+fn recipient(
+    args: &RoundtripArgs,
+    lang: Lang,
+) -> Result<Option<(AccountSettings, Password)>, ExitCode> {
+    let Some(to) = &args.to else {
+        return Ok(None);
+    };
+    if let Some(problem) = crate::address::problem(to, None, lang) {
+        return Err(crate::usage(&problem));
+    }
+    let servers: Vec<(Protocol, &str)> = args
+        .to_imap
+        .iter()
+        .map(|s| (Protocol::Imap, s.as_str()))
+        .collect();
+    let settings = AccountSettings::from_texts(to, None, &servers, true)
+        .map_err(|e| crate::usage(&e.to_string()))?;
+    let password = match &args.to_password_file {
+        Some(path) => std::fs::read_to_string(path)
+            .map(|t| t.lines().next().unwrap_or_default().to_owned())
+            .map_err(|e| {
+                crate::usage(&crate::password::Problem::File(path.clone(), e).words(lang))
+            })?,
+        None => std::env::var("MAILDOC_TO_PASSWORD")
+            .map_err(|_| crate::usage_error(lang, "error-roundtrip-to-password", to))?,
+    };
+    if password.is_empty() {
+        return Err(crate::usage(&crate::password::Problem::Empty.words(lang)));
+    }
+    Ok(Some((settings, Password::new(password))))
 }
 
 #[cfg(test)]

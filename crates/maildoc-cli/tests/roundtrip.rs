@@ -63,6 +63,34 @@ fn the_message_arrives_and_is_removed_and_a_held_one_is_reported() {
         held.stdout
     );
 
+    // To another account, whose mailbox is searched with its own password.
+    let dir = maildoc_testkit::scratch::Scratch::new("roundtrip-to");
+    let file = dir.path("inbox-password");
+    std::fs::write(&file, format!("{}\n", lab.password("inbox"))).unwrap();
+    let file = file.display().to_string();
+    let to = roundtrip(
+        &lab,
+        "taro",
+        &[
+            "--to",
+            "inbox@lab.example",
+            "--to-password-file",
+            &file,
+            "--timeout",
+            "30",
+        ],
+    );
+    assert_eq!(to.code, 0, "{}\n{}", to.stdout, to.stderr);
+    assert!(
+        to.stdout
+            .contains("from taro@lab.example to inbox@lab.example"),
+        "{}",
+        to.stdout
+    );
+    assert!(!to.stdout.contains(&lab.password("inbox")));
+    let no_password = roundtrip(&lab, "taro", &["--to", "inbox@lab.example"]);
+    assert_eq!(no_password.code, 3, "{}", no_password.stderr);
+
     let json = roundtrip(&lab, "held", &["--timeout", "6", "--format", "json"]);
     let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(report["schema_version"], 1);

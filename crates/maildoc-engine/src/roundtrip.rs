@@ -1,6 +1,6 @@
 //! `maildoc roundtrip` as a library call: one test message sent through the account's own
-//! outgoing server ([`crate::send`]), then looked for in every folder of the account's IMAP
-//! mailbox until it arrives or the deadline passes, its arrival time taken from the mailbox
+//! outgoing server ([`crate::send`]), then looked for in every folder of the IMAP mailbox it
+//! was sent to (the same account's, or another one's the caller can log in to) until it arrives or the deadline passes, its arrival time taken from the mailbox
 //! (IMAP INTERNALDATE), the headers of the copy read as `maildoc message` reads them, and
 //! maildoc's copy removed unless asked to keep it. The only job that delivers mail to a
 //! mailbox, and only when run explicitly.
@@ -15,9 +15,11 @@ use std::time::{Duration, Instant};
 
 #[derive(Clone, Debug)]
 pub struct RoundtripOptions {
-    /// The account: it sends the message to itself, and its mailbox is searched.
+    /// The account that sends; its own mailbox is searched unless `to` names another.
     pub settings: AccountSettings,
     pub password: Password,
+    /// Another account to send to, and its password to search its mailbox with.
+    pub to: Option<(AccountSettings, Password)>,
     pub allow_plaintext_login: bool,
     /// Leave the test message in the mailbox.
     pub keep: bool,
@@ -62,6 +64,11 @@ pub async fn roundtrip(
 ) -> Result<RoundtripReport, Error> {
     let started = Instant::now();
     let address = crate::check_input(&opts.settings.address, opts.settings.username.as_deref())?;
+    let (to_settings, to_password) = opts
+        .to
+        .clone()
+        .unwrap_or_else(|| (opts.settings.clone(), opts.password.clone()));
+    let recipient = crate::check_input(&to_settings.address, to_settings.username.as_deref())?;
     let token = crate::send::token();
     let message_id = format!("maildoc.roundtrip.{token}@{}", address.domain);
     let text = format!(
@@ -77,7 +84,7 @@ pub async fn roundtrip(
             settings: opts.settings.clone(),
             password: opts.password.clone(),
             allow_plaintext_login: opts.allow_plaintext_login,
-            recipients: vec![address.full()],
+            recipients: vec![recipient.full()],
             subject: format!("maildoc roundtrip {token}"),
             text,
             message_id: Some(message_id.clone()),
@@ -91,7 +98,7 @@ pub async fn roundtrip(
         schema_version: ROUNDTRIP_SCHEMA_VERSION,
         maildoc_version: env!("CARGO_PKG_VERSION").to_owned(),
         from: address.full(),
-        to: address.full(),
+        to: recipient.full(),
         message_id: message_id.clone(),
         waited_at_most_s: waited.as_secs(),
         accepted: sent.accepted.clone(),
@@ -109,8 +116,8 @@ pub async fn roundtrip(
             found: Mutex::new(None),
         });
         let check = CheckOptions {
-            settings: opts.settings,
-            password: Some(opts.password),
+            settings: to_settings,
+            password: Some(to_password),
             login: true,
             smtp_auth: true,
             allow_plaintext_login: opts.allow_plaintext_login,

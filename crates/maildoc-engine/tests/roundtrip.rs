@@ -23,6 +23,7 @@ fn options(lab: &Lab, user: &str, timeout: u64) -> RoundtripOptions {
             ],
         },
         password: Password::new(lab.password(user)),
+        to: None,
         allow_plaintext_login: false,
         keep: false,
         timeout: Duration::from_secs(timeout),
@@ -79,6 +80,22 @@ async fn the_test_message_arrives_is_timed_and_removed() {
     // Removed: the mailbox holds what it held before.
     assert_eq!(inbox_files(&lab, "inbox@lab.example"), before);
     assert!(!format!("{r:?}").contains(&lab.password("inbox")));
+}
+
+#[tokio::test]
+#[ignore = "needs the lab: lab/lab.sh start"]
+async fn a_message_to_another_account_is_found_in_that_accounts_mailbox() {
+    let lab = Lab::get();
+    let mut opts = options(&lab, "taro", 30);
+    let inbox = options(&lab, "inbox", 30);
+    opts.to = Some((inbox.settings, inbox.password));
+    let r = roundtrip(&env(&lab), opts, |_| {}).await.unwrap();
+    assert_eq!(
+        (r.from.as_str(), r.to.as_str()),
+        ("taro@lab.example", "inbox@lab.example")
+    );
+    let arrival = r.arrival.as_ref().expect("found in inbox@'s mailbox");
+    assert_eq!(arrival.removed, "expunged");
 }
 
 #[tokio::test]
