@@ -80,16 +80,18 @@ fn json_line(input: &str, report: &maildoc_model::message::MessageReport) -> Str
 }
 
 /// `--from DIR|MBOX`: each message in turn (an mbox is read one message at a time, so memory
-/// stays that of one message), a JSON line each; exit code 1 when one has a warning or an
-/// error, 3 when the path cannot be read.
+/// stays that of one message), a JSON line each (`{"input","error"}` for one that cannot be
+/// read); exit code 3 when the path or a message cannot be read, else 1 when one has a warning
+/// or an error.
 fn bulk(path: &Path, offline: bool, net: Option<&args::NetOptions>, lang: Lang) -> ExitCode {
     use std::io::Write;
     let runtime = match crate::runtime() {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let out = std::cell::RefCell::new(std::io::BufWriter::new(std::io::stdout().lock()));
     let mut problems = false;
+    let mut unreadable = false;
     let mut one = |input: &str, bytes: &[u8]| -> bool {
         let report = match (offline, net) {
             (false, Some(net)) => {
@@ -98,7 +100,12 @@ fn bulk(path: &Path, offline: bool, net: Option<&args::NetOptions>, lang: Lang) 
             _ => maildoc_engine::message::analyze(bytes),
         };
         problems |= report.findings.iter().any(|f| f.severity != Severity::Info);
-        writeln!(out, "{}", json_line(input, &report)).is_ok()
+        writeln!(out.borrow_mut(), "{}", json_line(input, &report)).is_ok()
+    };
+    // What cannot be read is a line of its own, and the run goes on.
+    let error_line = |input: &str, detail: &str| {
+        let line = serde_json::json!({ "input": input, "error": detail });
+        let _ = writeln!(out.borrow_mut(), "{line}");
     };
     let failed = |e: std::io::Error| {
         crate::usage_error(
@@ -118,9 +125,18 @@ fn bulk(path: &Path, offline: bool, net: Option<&args::NetOptions>, lang: Lang) 
         };
         files.sort();
         for file in files {
-            let Ok(bytes) = read(&file) else { continue };
-            if !one(&file.display().to_string(), &bytes) {
-                break;
+            let input = file.display().to_string();
+            match read(&file) {
+                Ok(bytes) => {
+                    if !one(&input, &bytes) {
+                        break;
+                    }
+                }
+                Err((detail, limit)) => {
+                    unreadable = true;
+                    let detail = limit.map_or(detail, |l| format!("larger than {l} bytes"));
+                    error_line(&input, &detail);
+                }
             }
         }
     } else {
@@ -129,14 +145,25 @@ fn bulk(path: &Path, offline: bool, net: Option<&args::NetOptions>, lang: Lang) 
             Err(e) => return failed(e),
         };
         for (n, message) in messages_of(reader).enumerate() {
-            let Ok(bytes) = message else { break };
-            if !one(&format!("{}#{}", path.display(), n + 1), &bytes) {
-                break;
+            let input = format!("{}#{}", path.display(), n + 1);
+            match message {
+                Ok(bytes) => {
+                    if !one(&input, &bytes) {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    unreadable = true;
+                    error_line(&input, &e.to_string());
+                    break;
+                }
             }
         }
     }
-    let _ = out.flush();
-    if problems {
+    let _ = out.borrow_mut().flush();
+    if unreadable {
+        ExitCode::from(crate::EXIT_USAGE)
+    } else if problems {
         ExitCode::from(crate::EXIT_PROBLEMS)
     } else {
         ExitCode::SUCCESS

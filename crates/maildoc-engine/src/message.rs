@@ -50,9 +50,10 @@ pub async fn check(env: &Env, input: &[u8], timeout: Duration) -> MessageReport 
     let mut report = maildoc_message::read(input);
     maildoc_diagnose::message::trust(&mut report);
     let message = maildoc_message::message_bytes(input);
-    report.auth.verified = verify_dkim(env, message, report.source, timeout).await;
-    report.auth.verified_online = true;
+    // One deadline for every lookup of the check.
     let clock = RunClock::new(timeout);
+    report.auth.verified = verify_dkim(env, message, report.source, &clock).await;
+    report.auth.verified_online = true;
     report.auth.spf = verify_spf(env, &report, &clock).await;
     report.auth.dmarc = verify_dmarc(env, &report, &clock).await;
     judged(report)
@@ -142,7 +143,7 @@ async fn verify_dkim(
     env: &Env,
     input: &[u8],
     source: MessageSource,
-    timeout: Duration,
+    clock: &RunClock,
 ) -> Vec<VerifiedSignature> {
     let Some(mut message) = mail_auth::AuthenticatedMessage::parse(input) else {
         return Vec::new();
@@ -172,7 +173,6 @@ async fn verify_dkim(
             .collect();
     }
     // Each key once, all at once, within the run's deadline.
-    let clock = RunClock::new(timeout);
     let mut names: Vec<String> = signatures
         .iter()
         .map(|s| format!("{}._domainkey.{}", s.s, s.d).to_ascii_lowercase())
@@ -180,7 +180,7 @@ async fn verify_dkim(
     names.sort();
     names.dedup();
     let lookups =
-        futures_util::future::join_all(names.iter().map(|name| env.dns.txt(name, &clock))).await;
+        futures_util::future::join_all(names.iter().map(|name| env.dns.txt(name, clock))).await;
     let fetched = Fetched::default();
     let mut unfetched: HashMap<String, (DkimVerdict, String)> = HashMap::new();
     let until = Instant::now() + Duration::from_secs(60);
@@ -261,7 +261,13 @@ async fn verify_spf(env: &Env, report: &MessageReport, clock: &RunClock) -> Opti
     let entry = report
         .trusted_from_hop
         .and_then(|n| report.hops.iter().find(|h| h.number == n))?;
-    if entry.local {
+    // A submission (ESMTPA, ESMTPSA: RFC 3848's A) is a user logging in, not a server SPF
+    // speaks about.
+    let authenticated = entry
+        .with
+        .as_deref()
+        .is_some_and(|w| w.to_ascii_uppercase().ends_with('A'));
+    if entry.local || authenticated {
         return None;
     }
     let ip: std::net::IpAddr = entry.from_ip.as_deref()?.parse().ok()?;
@@ -310,9 +316,8 @@ fn aligned(domain: &str, from: &str, strict: bool) -> bool {
     if strict {
         return d == f;
     }
-    d == f
-        || maildoc_diagnose::domain::psl::org_domain(&d)
-            == maildoc_diagnose::domain::psl::org_domain(&f)
+    let org = maildoc_diagnose::domain::psl::org_domain;
+    d == f || org(&d).is_some_and(|o| Some(o) == org(&f))
 }
 
 /// DMARC evaluated again: the record of the From domain (else of its organisational domain),
@@ -366,21 +371,33 @@ async fn verify_dmarc(
         .as_deref()
         .is_some_and(|d| aligned(d, &from, strict_spf));
     let dkim_aligned = dkim_domains.iter().any(|d| aligned(d, &from, strict_dkim));
+    // Fail only when something was judged: SPF evaluated, or a signature verified to a verdict.
+    let judged = report.auth.spf.is_some()
+        || report.auth.verified.iter().any(|s| {
+            !matches!(
+                s.result,
+                DkimVerdict::KeyMissing
+                    | DkimVerdict::KeyUnavailable
+                    | DkimVerdict::NoBody
+                    | DkimVerdict::Unsupported
+            )
+        });
     let (record_domain, policy, result) = match record {
-        Some((domain, parsed)) => {
-            let policy = parsed.map(|d| {
-                if domain == from {
-                    d.p
-                } else {
-                    d.sp.unwrap_or(d.p)
-                }
-            });
+        Some((domain, None)) => (Some(domain), None, "permerror"),
+        Some((domain, Some(parsed))) => {
+            let policy = if domain == from {
+                parsed.p
+            } else {
+                parsed.sp.unwrap_or(parsed.p)
+            };
             let result = if spf_aligned || dkim_aligned {
                 "pass"
-            } else {
+            } else if judged {
                 "fail"
+            } else {
+                "unknown"
             };
-            (Some(domain), policy, result)
+            (Some(domain), Some(policy), result)
         }
         None if unavailable => (None, None, "temperror"),
         None => (None, None, "none"),

@@ -20,6 +20,38 @@ pub(crate) fn separator(line: &[u8]) -> bool {
         })
 }
 
+/// The most of one line kept in memory: a line longer than this (a file with no line ends)
+/// is read through, and only its start is kept.
+const LINE_KEPT: usize = 64 * 1024;
+
+/// Reads one line (through its `\n`) into `line`, keeping at most `kept` bytes of it; the
+/// bytes read.
+fn read_line<R: BufRead>(
+    reader: &mut R,
+    line: &mut Vec<u8>,
+    kept: usize,
+) -> std::io::Result<usize> {
+    let mut total = 0;
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(total);
+        }
+        let (chunk, end) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (&buf[..=i], true),
+            None => (buf, false),
+        };
+        let room = kept.saturating_sub(line.len());
+        line.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        let n = chunk.len();
+        reader.consume(n);
+        total += n;
+        if end {
+            return Ok(total);
+        }
+    }
+}
+
 /// The messages of an mbox, in order.
 #[derive(Debug)]
 pub struct Mbox<R> {
@@ -55,7 +87,7 @@ impl<R: BufRead> Iterator for Mbox<R> {
         let mut started = self.next_from;
         loop {
             line.clear();
-            match self.reader.read_until(b'\n', &mut line) {
+            match read_line(&mut self.reader, &mut line, LINE_KEPT) {
                 Ok(0) => {
                     self.done = true;
                     return started.then_some(Ok(message));
@@ -113,6 +145,11 @@ mod tests {
         assert_eq!(cut.len(), 2);
         assert_eq!(cut[0], b"Subject: o");
         assert!(messages(b"", 100).is_empty());
+        // A line without end is read through, its start kept.
+        let long = [b"Subject: x\n\n".as_slice(), &vec![b'a'; 200_000]].concat();
+        let m = messages(&long, 1 << 20);
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].len(), 12 + LINE_KEPT);
         // A single message without a From line is one message.
         assert_eq!(messages(b"Subject: x\n\nbody\n", 100).len(), 1);
     }

@@ -176,7 +176,9 @@ pub struct VerifiedDmarc {
     /// `none`, `quarantine`, `reject` (the subdomain policy where it applies).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
-    /// `pass`, `fail`, `none` (no record), `temperror` (the record could not be fetched).
+    /// `pass`, `fail`, `none` (no record), `temperror` (the record could not be fetched),
+    /// `permerror` (the record cannot be read), `unknown` (neither SPF nor a signature could be
+    /// judged: a paste without a body, a submission).
     pub result: String,
     pub spf_aligned: bool,
     pub dkim_aligned: bool,

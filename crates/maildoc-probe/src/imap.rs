@@ -288,7 +288,7 @@ async fn run(ev: &mut Record, mut conn: Conn, ctx: &ProbeContext) -> Result<Opti
 }
 
 /// The most folders searched.
-const MAX_FOLDERS: usize = 200;
+const MAX_FOLDERS: usize = 100;
 
 /// What is left of the run when the search stops: time to fetch, remove and log out.
 const SEARCH_RESERVE: std::time::Duration = std::time::Duration::from_secs(3);
@@ -307,8 +307,74 @@ fn step(
     ev.push(timer.at_ms(), timer.elapsed_ms(), kind);
 }
 
-/// Lists the folders (INBOX first, then the junk folders, then the rest), then searches each
-/// for the message's Message-ID, round after round, until it is found or the deadline nears.
+/// Folders where a copy of the message is not an arrival: what the account sent, drafted or
+/// threw away, and Gmail's every-message view.
+fn not_an_arrival(flags: &[String], name: &str) -> bool {
+    const FLAGS: &[&str] = &["\\SENT", "\\DRAFTS", "\\TRASH", "\\ALL"];
+    const NAMES: &[&str] = &[
+        "sent",
+        "sent items",
+        "sent messages",
+        "sent mail",
+        "drafts",
+        "trash",
+        "deleted items",
+        "deleted messages",
+        "all mail",
+        "送信済み",
+        "送信済みメール",
+        "送信済みアイテム",
+        "下書き",
+        "ゴミ箱",
+        "削除済みアイテム",
+    ];
+    let readable = imap::decode_mailbox_name(name);
+    let last = readable
+        .rsplit(['/', '.'])
+        .next()
+        .unwrap_or(&readable)
+        .to_lowercase();
+    flags.iter().any(|f| FLAGS.contains(&f.as_str())) || NAMES.contains(&last.as_str())
+}
+
+/// The UIDVALIDITY an EXAMINE or SELECT answered with.
+fn uidvalidity(data: &[Response]) -> Option<String> {
+    data.iter().find_map(|r| match r {
+        Response::Status {
+            tag: None,
+            code: Some(code),
+            ..
+        } if code.name == "UIDVALIDITY" => Some(code.args.clone()),
+        _ => None,
+    })
+}
+
+fn ok(r: &Response) -> bool {
+    matches!(
+        r,
+        Response::Status {
+            status: ImapStatus::Ok,
+            ..
+        }
+    )
+}
+
+/// The FETCH answer for `uid` among the untagged data (not an unsolicited one for another
+/// message).
+fn fetched(data: &[Response], uid: u64) -> Option<imap::Fetched> {
+    data.iter().find_map(|r| match r {
+        Response::Data { name, text } if name == "FETCH" => {
+            imap::parse_fetch(text).filter(|f| f.uid == Some(uid))
+        }
+        _ => None,
+    })
+}
+
+/// Lists the folders (INBOX first, then the junk folders, then the rest; never the sent,
+/// drafts, trash or all-mail folders), then searches them for the message's Message-ID,
+/// round after round, until it is found or the deadline nears. The inbox and the junk
+/// folders are searched every round, the others every fifth, so a long wait over many
+/// folders stays within the session's byte budget.
 async fn find(
     ev: &mut Record,
     conn: &mut Conn,
@@ -324,20 +390,13 @@ async fn find(
             Response::Data { name, text } if name == "LIST" => imap::parse_list(text),
             _ => None,
         })
-        .filter(|(flags, _)| {
+        .filter(|(flags, name)| {
             !flags
                 .iter()
                 .any(|f| f == "\\NOSELECT" || f == "\\NONEXISTENT")
+                && !not_an_arrival(flags, name)
         })
-        .take(MAX_FOLDERS)
         .collect();
-    step(
-        ev,
-        &timer,
-        CommandKind::List,
-        folders.len().to_string(),
-        &tagged,
-    );
     let rank = |(flags, name): &(Vec<String>, String)| {
         if name.eq_ignore_ascii_case("INBOX") {
             0
@@ -348,80 +407,117 @@ async fn find(
         }
     };
     folders.sort_by_key(rank);
+    folders.truncate(MAX_FOLDERS);
+    step(
+        ev,
+        &timer,
+        CommandKind::List,
+        folders.len().to_string(),
+        &tagged,
+    );
     if folders.is_empty() {
         folders.push((Vec::new(), "INBOX".to_owned()));
     }
-    loop {
+    let left = |conn: &Conn| conn.clock().remaining() > SEARCH_RESERVE;
+    for round in 0usize.. {
         for (flags, folder) in &folders {
-            let (_, selected) = command(conn, tags, |t| imap::select(t, folder, true)).await?;
-            if !matches!(
-                selected,
-                Response::Status {
-                    status: ImapStatus::Ok,
-                    ..
-                }
-            ) {
+            if !left(conn) {
+                return Ok(());
+            }
+            let every_round = rank(&(flags.clone(), folder.clone())) < 2;
+            if !every_round && round % 5 != 0 {
                 continue;
             }
-            let timer = StepTimer::start(conn.clock());
-            let (data, tagged) = command(conn, tags, |t| {
+            let (examined, selected) =
+                command(conn, tags, |t| imap::select(t, folder, true)).await?;
+            if !ok(&selected) {
+                continue;
+            }
+            let validity = uidvalidity(&examined);
+            let search_timer = StepTimer::start(conn.clock());
+            let (data, searched) = command(conn, tags, |t| {
                 imap::uid_search_message_id(t, &search.message_id)
             })
             .await?;
-            let uid = data.iter().find_map(|r| match r {
-                Response::Data { name, text } if name == "SEARCH" => {
-                    imap::parse_search(text).first().copied()
+            let uids: Vec<u64> = data
+                .iter()
+                .filter_map(|r| match r {
+                    Response::Data { name, text } if name == "SEARCH" => {
+                        Some(imap::parse_search(text))
+                    }
+                    _ => None,
+                })
+                .flatten()
+                .take(16)
+                .collect();
+            for uid in uids {
+                let (data, _) = command(conn, tags, |t| imap::uid_fetch_size(t, uid)).await?;
+                let Some(sized) = fetched(&data, uid) else {
+                    continue;
+                };
+                // The whole message when it surely fits what maildoc reads, else its header.
+                let whole = sized.size.is_some_and(|s| s < (MAX_LITERAL / 2) as u64);
+                let timer = StepTimer::start(conn.clock());
+                let (data, tagged) =
+                    command(conn, tags, |t| imap::uid_fetch_message(t, uid, whole)).await?;
+                let message = fetched(&data, uid)
+                    .and_then(|f| f.header)
+                    .unwrap_or_default();
+                // SEARCH HEADER matches a substring: only a copy whose Message-ID is ours.
+                if !message_id_is(&message, &search.message_id) {
+                    continue;
                 }
-                _ => None,
-            });
-            let Some(uid) = uid else { continue };
-            let readable = imap::decode_mailbox_name(folder);
-            step(ev, &timer, CommandKind::Search, readable.clone(), &tagged);
-            let fetched = |data: &[Response]| {
-                data.iter()
-                    .find_map(|r| match r {
-                        Response::Data { name, text } if name == "FETCH" => imap::parse_fetch(text),
-                        _ => None,
-                    })
-                    .unwrap_or_default()
-            };
-            let (data, _) = command(conn, tags, |t| imap::uid_fetch_size(t, uid)).await?;
-            let sized = fetched(&data);
-            // The whole message when it fits what maildoc reads, else its header.
-            let whole = sized.size.is_some_and(|s| s < MAX_LITERAL as u64);
-            let timer = StepTimer::start(conn.clock());
-            let (data, tagged) =
-                command(conn, tags, |t| imap::uid_fetch_message(t, uid, whole)).await?;
-            step(ev, &timer, CommandKind::Fetch, uid.to_string(), &tagged);
-            let message = fetched(&data);
-            let removed = if search.delete {
-                remove(ev, conn, tags, folder, uid, uidplus).await?
-            } else {
-                Removed::Kept
-            };
-            let found = FoundMessage {
-                folder_raw: folder.clone(),
-                folder: readable,
-                special_use: flags.clone(),
-                uid,
-                internaldate: sized.internaldate,
-                message: message.header.unwrap_or_default(),
-                removed,
-            };
-            *search
-                .found
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(found);
-            return Ok(());
+                let readable = imap::decode_mailbox_name(folder);
+                step(
+                    ev,
+                    &search_timer,
+                    CommandKind::Search,
+                    readable.clone(),
+                    &searched,
+                );
+                step(ev, &timer, CommandKind::Fetch, uid.to_string(), &tagged);
+                let removed = if search.delete {
+                    remove(ev, conn, tags, folder, uid, uidplus, validity.as_deref()).await?
+                } else {
+                    Removed::Kept
+                };
+                let found = FoundMessage {
+                    folder_raw: folder.clone(),
+                    folder: readable,
+                    special_use: flags.clone(),
+                    uid,
+                    internaldate: sized.internaldate,
+                    message,
+                    removed,
+                };
+                *search
+                    .found
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(found);
+                return Ok(());
+            }
         }
         if conn.clock().remaining() <= SEARCH_RESERVE + search.every {
             return Ok(());
         }
         tokio::time::sleep(search.every).await;
     }
+    Ok(())
+}
+
+/// Whether a message's header has exactly this Message-ID.
+fn message_id_is(message: &str, id: &str) -> bool {
+    let head = message.split("\r\n\r\n").next().unwrap_or(message);
+    let unfolded = head.replace("\r\n ", " ").replace("\r\n\t", " ");
+    unfolded.lines().any(|line| {
+        line.split_once(':').is_some_and(|(name, value)| {
+            name.trim().eq_ignore_ascii_case("message-id") && value.trim() == id
+        })
+    })
 }
 
 /// Marks the message deleted and expunges it by its UID; without UIDPLUS it stays marked.
+/// Nothing is changed unless the folder opens read-write with the UIDVALIDITY the search saw.
 async fn remove(
     ev: &mut Record,
     conn: &mut Conn,
@@ -429,20 +525,20 @@ async fn remove(
     folder: &str,
     uid: u64,
     uidplus: bool,
+    validity: Option<&str>,
 ) -> Result<Removed, Failure> {
     let timer = StepTimer::start(conn.clock());
-    let (_, selected) = command(conn, tags, |t| imap::select(t, folder, false)).await?;
+    let (opened, selected) = command(conn, tags, |t| imap::select(t, folder, false)).await?;
+    let read_only = matches!(
+        &selected,
+        Response::Status { code: Some(code), .. } if code.name == "READ-ONLY"
+    );
+    if !ok(&selected) || read_only || uidvalidity(&opened).as_deref() != validity {
+        step(ev, &timer, CommandKind::Expunge, uid.to_string(), &selected);
+        return Ok(Removed::Failed);
+    }
     let (_, stored) = command(conn, tags, |t| imap::uid_store_deleted(t, uid)).await?;
-    let ok = |r: &Response| {
-        matches!(
-            r,
-            Response::Status {
-                status: ImapStatus::Ok,
-                ..
-            }
-        )
-    };
-    if !ok(&selected) || !ok(&stored) {
+    if !ok(&stored) {
         step(ev, &timer, CommandKind::Expunge, uid.to_string(), &stored);
         return Ok(Removed::Failed);
     }
@@ -590,4 +686,39 @@ fn command_step(command: CommandKind, tagged: &Response) -> StepKind {
 async fn logout(mut conn: Conn, tags: &mut Tagger) -> Conn {
     let _ = command(&mut conn, tags, imap::logout).await;
     conn
+}
+
+#[cfg(test)]
+mod search_tests {
+    use super::*;
+
+    #[test]
+    fn sent_drafts_trash_and_all_mail_are_not_arrivals() {
+        let flags = |f: &[&str]| f.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert!(not_an_arrival(&flags(&["\\SENT"]), "Whatever"));
+        assert!(not_an_arrival(&[], "Sent Items"));
+        assert!(not_an_arrival(&[], "[Gmail]/All Mail"));
+        assert!(not_an_arrival(&[], "INBOX.Trash"));
+        // 送信済みメール in modified UTF-7.
+        assert!(not_an_arrival(&[], "&kAFP4W4IMH8w4TD8MOs-"));
+        assert!(!not_an_arrival(&flags(&["\\JUNK"]), "Junk"));
+        assert!(!not_an_arrival(&[], "INBOX"));
+    }
+
+    #[test]
+    fn only_a_copy_with_exactly_this_message_id_is_ours() {
+        let id = "<maildoc.roundtrip.1a2b@lab.example>";
+        assert!(message_id_is(
+            "Subject: x\r\nMessage-ID:\r\n <maildoc.roundtrip.1a2b@lab.example>\r\n\r\nbody",
+            id
+        ));
+        assert!(!message_id_is(
+            "Message-ID: <maildoc.roundtrip.1a2b@lab.example.other>\r\n\r\n",
+            id
+        ));
+        assert!(!message_id_is(
+            "Subject: <maildoc.roundtrip.1a2b@lab.example>\r\n\r\n",
+            id
+        ));
+    }
 }

@@ -597,7 +597,11 @@ fn roundtrip_lines(r: &RoundtripReport, lang: Lang) -> Vec<String> {
                     lang,
                     &[
                         ("folder", &a.folder),
-                        ("took", &crate::duration(secs.unsigned_abs(), lang)),
+                        // A mailbox clock a moment behind the sender's: at once.
+                        (
+                            "took",
+                            &crate::duration(u64::try_from(secs).unwrap_or(0), lang),
+                        ),
                         ("at", at),
                     ],
                 ),

@@ -521,6 +521,10 @@ pub(crate) async fn message(
         )
             .into_response();
     }
+    // It asks DNS (the keys, SPF, DMARC): it counts among the jobs running at once.
+    let Ok(_permit) = app.0.jobs.permit() else {
+        return busy(lang);
+    };
     let config = &app.0.config;
     let report =
         maildoc_engine::message::check(&config.env, input.text.as_bytes(), config.timeout).await;
