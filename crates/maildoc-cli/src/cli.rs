@@ -36,6 +36,7 @@ pub enum Command {
     Watch(crate::watch::WatchArgs),
     Message(crate::message::MessageArgs),
     Roundtrip(crate::roundtrip::RoundtripArgs),
+    Status(crate::status::StatusArgs),
 }
 
 /// Why the command line cannot be used.
@@ -78,6 +79,7 @@ fn command(lang: Lang) -> clap::Command {
     cmd = crate::history::localize_help(cmd, lang);
     cmd = crate::message::localize_help(cmd, lang);
     cmd = crate::roundtrip::localize_help(cmd, lang);
+    cmd = crate::status::localize_help(cmd, lang);
     crate::watch::localize_help(cmd, lang)
 }
 

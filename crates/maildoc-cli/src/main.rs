@@ -14,6 +14,7 @@ mod password;
 mod progress;
 mod roundtrip;
 mod serve;
+mod status;
 mod triage;
 mod watch;
 
@@ -55,6 +56,7 @@ fn main() -> ExitCode {
         Command::Watch(args) => watch::run(args, lang, history),
         Command::Message(args) => message::run(args, lang),
         Command::Roundtrip(args) => roundtrip::run(args, lang),
+        Command::Status(args) => status::run(args, lang),
     }
 }
 

@@ -14,6 +14,7 @@ pub mod message;
 pub mod plan;
 pub mod roundtrip;
 pub mod send;
+pub mod status;
 pub mod triage;
 pub mod watch;
 

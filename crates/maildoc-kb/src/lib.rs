@@ -9,6 +9,7 @@
 
 pub mod catalogue;
 pub mod providers;
+pub mod status;
 
 use maildoc_model::Code;
 use serde::Deserialize;

@@ -14,6 +14,7 @@ pub mod message;
 pub mod provider;
 pub mod report;
 pub mod settings;
+pub mod status;
 
 pub use code::{Area, Code, SERVER_PARAMS, Scope, Severity};
 pub use endpoint::{Endpoint, Origin, Protocol, Role, Security};

@@ -161,6 +161,10 @@ pub fn render(report: &Report, lang: Lang, style: Style) -> String {
             );
         }
     }
+    if let Some(line) = crate::status::pointer(report, lang) {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{line}");
+    }
     let has_client_steps = report
         .findings
         .iter()

@@ -13,6 +13,7 @@ pub mod human;
 pub mod karte;
 pub mod markdown;
 pub mod message;
+pub mod status;
 pub mod triage;
 pub mod ui;
 pub mod web;

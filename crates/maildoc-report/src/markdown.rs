@@ -111,6 +111,9 @@ pub fn render(report: &Report, lang: Lang, client: Option<maildoc_kb::Client>) -
         }
         let _ = writeln!(out);
     }
+    if let Some(line) = crate::status::pointer(report, lang) {
+        let _ = writeln!(out, "{}\n", cell(&line));
+    }
     let _ = writeln!(out, "## {}", ui::text("transcripts", lang));
     for s in &report.servers {
         let _ = writeln!(out);
