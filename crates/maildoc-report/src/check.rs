@@ -101,6 +101,9 @@ pub fn html_section(out: &mut String, report: &Report, lang: Lang, client: Optio
         }
         let _ = writeln!(out, "</ul>");
     }
+    if let Some(line) = crate::status::pointer(report, lang) {
+        let _ = writeln!(out, "<p class=\"status-pointer\">{}</p>", e(&line));
+    }
     transcripts(
         out,
         report,

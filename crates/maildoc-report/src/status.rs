@@ -149,6 +149,9 @@ mod tests {
             )
             .contains(&line)
         );
+        let page = crate::check::html(&report, Lang::Ja, None);
+        assert!(page.contains("<p class=\"status-pointer\">"), "{page}");
+        assert!(crate::markdown::render(&report, Lang::Ja, None).contains("maildoc status docomo"));
         report.findings.clear();
         assert_eq!(pointer(&report, Lang::Ja), None, "no server-side failure");
     }
