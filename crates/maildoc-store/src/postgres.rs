@@ -227,10 +227,16 @@ impl Backend for Postgres {
 }
 
 impl Postgres {
-    /// An error in the store's words; one the server did not send marks the connection
-    /// broken, so the store opens a new one before its next request.
+    /// An error in the store's words. One the server did not send, or one that ends the
+    /// session (FATAL or PANIC, an administrator's shutdown or a connection exception:
+    /// SQLSTATE classes 57 and 08, as when the server terminates the backend), marks the
+    /// connection broken, so the store opens a new one before its next request.
     fn failed(&mut self, e: postgres::Error) -> Error {
-        if e.as_db_error().is_none() {
+        let ends_session = e.as_db_error().is_none_or(|d| {
+            let class = d.code().code().get(..2).unwrap_or_default();
+            matches!(d.severity(), "FATAL" | "PANIC") || class == "57" || class == "08"
+        });
+        if ends_session {
             self.broken = true;
         }
         error(e)
