@@ -98,6 +98,41 @@ pub fn human(r: &StatusReport, lang: Lang) -> String {
         .collect()
 }
 
+/// As HTML, for the web app's `/status` page.
+pub fn html(r: &StatusReport, lang: Lang) -> String {
+    use crate::html::escape as e;
+    let state = match r.state {
+        FeedState::Incidents => "warning",
+        FeedState::Unknown => "unknown",
+        _ => "ok",
+    };
+    let mut out = format!(
+        "<p class=\"status {state}\" data-feed-state=\"{}\">{}</p>\n",
+        e(&serde_json::to_value(r.state)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()),
+        e(&state_line(r, lang))
+    );
+    if let Some(detail) = &r.detail {
+        let _ = writeln!(out, "<p>{}</p>", e(detail));
+    }
+    if !r.incidents.is_empty() {
+        let _ = writeln!(out, "<ul>");
+        for line in incident_lines(r, lang) {
+            let _ = writeln!(out, "<li>{}</li>", e(&line));
+        }
+        let _ = writeln!(out, "</ul>");
+    }
+    let _ = writeln!(
+        out,
+        "<p><a href=\"{}\" rel=\"noreferrer\">{}</a></p>",
+        e(&r.page),
+        e(&ui::fill("status-page", lang, &[("page", &r.page)]))
+    );
+    out
+}
+
 /// As Markdown, for a support ticket.
 pub fn markdown(r: &StatusReport, lang: Lang) -> String {
     let mut out = format!("**{}**\n\n", cell(&state_line(r, lang)));

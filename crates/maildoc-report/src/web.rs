@@ -72,6 +72,7 @@ pub fn start(lang: Lang) -> String {
         ("web-symptom-not-arriving", format!("/triage?lang={l}")),
         ("web-symptom-error", format!("/explain?lang={l}")),
         ("web-symptom-message", format!("/message?lang={l}")),
+        ("web-symptom-status", format!("/status?lang={l}")),
         ("web-symptom-new-device", format!("/discover?lang={l}")),
         ("web-symptom-karte", format!("/karte?lang={l}")),
         ("web-symptom-domain", format!("/domain?lang={l}")),
@@ -533,6 +534,31 @@ pub fn explain_page(
         "/explain",
         &body,
     )
+}
+
+/// The provider status form (a provider, an address or a domain), with `error` above it and
+/// what its feed says (`result`, already HTML) below.
+pub fn status_page(
+    ctx: FormContext<'_>,
+    provider: &str,
+    error: Option<&str>,
+    result: Option<&str>,
+) -> String {
+    let lang = ctx.lang;
+    let mut body = intro(lang, "web-status-heading", "web-status-lead", error);
+    let _ = write!(
+        body,
+        "<form class=\"job\" method=\"post\" action=\"/status\">\n{}\n\
+         <p class=\"field\"><label for=\"provider\">{}</label>\n\
+         <input id=\"provider\" name=\"provider\" value=\"{}\" required autocomplete=\"email\"></p>\n\
+         <p><button type=\"submit\">{}</button></p>\n</form>\n",
+        ctx.hidden(),
+        e(ui::text("web-field-provider", lang)),
+        e(provider),
+        e(ui::text("web-submit-status", lang))
+    );
+    results_container(&mut body, result);
+    page(lang, ui::text("web-status-heading", lang), "/status", &body)
 }
 
 /// The message form (paste the source of a received message), with `error` above it and the

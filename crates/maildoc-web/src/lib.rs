@@ -75,6 +75,7 @@ pub fn router(config: Config, listen: SocketAddr) -> Router {
         .route("/check", get(pages::check_form).post(pages::check))
         .route("/domain", get(pages::domain_form).post(pages::domain))
         .route("/discover", get(pages::discover_form).post(pages::discover))
+        .route("/status", get(pages::status_form).post(pages::status))
         .route("/triage", get(pages::triage_form).post(pages::triage))
         .route("/karte", get(pages::karte_form).post(pages::karte))
         .route("/karte/download", post(pages::karte_download))

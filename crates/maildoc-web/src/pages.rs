@@ -538,6 +538,61 @@ pub(crate) async fn message(
     .into_response()
 }
 
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct StatusInput {
+    lang: Option<String>,
+    pub(crate) provider: String,
+}
+
+pub(crate) async fn status_form(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+) -> Html<String> {
+    let lang = query_lang(&app, &headers, &q);
+    Html(web::status_page(context(&app, lang), "", None, None))
+}
+
+/// `POST /status`: what the provider's own feed says now (unknown when it cannot be read).
+pub(crate) async fn status(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(input): Form<StatusInput>,
+) -> Response {
+    let lang = crate::lang::of_form(&app, &headers, input.lang.as_deref());
+    let provider = input.provider.trim();
+    let Ok(_permit) = app.0.jobs.permit() else {
+        return busy(lang);
+    };
+    let config = &app.0.config;
+    match maildoc_engine::status::status(&config.env, provider, None, config.timeout).await {
+        Ok(report) => {
+            let result = maildoc_report::status::html(&report, lang);
+            Html(web::status_page(
+                context(&app, lang),
+                provider,
+                None,
+                Some(&result),
+            ))
+            .into_response()
+        }
+        Err(e) => {
+            let words = maildoc_report::error::words(&e, lang);
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Html(web::status_page(
+                    context(&app, lang),
+                    provider,
+                    Some(&words),
+                    None,
+                )),
+            )
+                .into_response()
+        }
+    }
+}
+
 pub(crate) async fn not_found(
     State(app): State<App>,
     headers: HeaderMap,

@@ -1014,3 +1014,35 @@ fn a_pasted_message_is_read_with_its_route_and_findings() {
     );
     assert_eq!(empty.status, 422);
 }
+
+#[test]
+fn a_providers_status_is_read_or_said_unknown() {
+    let addr = start(config());
+    let token = csrf(addr);
+    let origin = format!("http://{addr}");
+    let headers = [("Origin", origin.as_str())];
+    let post = |provider: &str| {
+        post_form(
+            addr,
+            "/status",
+            &headers,
+            &[
+                ("_csrf", token.as_str()),
+                ("lang", "en"),
+                ("provider", provider),
+            ],
+        )
+    };
+    // The config's DNS answers SERVFAIL: the feed cannot be fetched, so: unknown.
+    let gmail = post("taro@gmail.com");
+    assert_eq!(gmail.status, 200, "{}", gmail.body);
+    assert_eq!(data(&gmail.body, "feed-state"), ["unknown"]);
+    let au = post("au");
+    assert_eq!(data(&au.body, "feed-state"), ["no-feed"]);
+    assert!(
+        au.body.contains("href=\"https://www.au.com/information/\""),
+        "{}",
+        au.body
+    );
+    assert_eq!(post("example.invalid").status, 422);
+}
