@@ -103,6 +103,85 @@ impl HistoryFlags {
     }
 }
 
+/// Runs a bulk run keeps in one transaction.
+const KEEP_BATCH: usize = 500;
+
+/// Keeps the runs of a bulk run in the history, [`KEEP_BATCH`] per transaction, on a runtime
+/// of its own (the writing thread is not async). The history is opened at the first batch
+/// and folded once at the end; a history that fails is said once, and the run goes on
+/// without it.
+pub(crate) struct Keeper<'a> {
+    flags: &'a HistoryFlags,
+    lang: Lang,
+    runtime: Option<tokio::runtime::Runtime>,
+    history: Option<History>,
+    batch: Vec<NewRun>,
+}
+
+impl<'a> Keeper<'a> {
+    pub(crate) fn new(flags: &'a HistoryFlags, lang: Lang) -> Keeper<'a> {
+        let runtime = (!flags.no_history)
+            .then(|| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()
+            })
+            .flatten();
+        Keeper {
+            flags,
+            lang,
+            runtime,
+            history: None,
+            batch: Vec::new(),
+        }
+    }
+
+    pub(crate) fn add(&mut self, run: Option<NewRun>) {
+        if self.runtime.is_some()
+            && let Some(run) = run
+        {
+            self.batch.push(run);
+            if self.batch.len() >= KEEP_BATCH {
+                self.flush();
+            }
+        }
+    }
+
+    fn flush(&mut self) {
+        let Some(rt) = &self.runtime else {
+            return;
+        };
+        let runs = std::mem::take(&mut self.batch);
+        if runs.is_empty() {
+            return;
+        }
+        let kept = rt.block_on(async {
+            if self.history.is_none() {
+                self.history = Some(self.flags.open().await?);
+            }
+            match &self.history {
+                Some(history) => history.keep_all(runs).await.map(|_| ()),
+                None => Ok(()),
+            }
+        });
+        if let Err(e) = kept {
+            not_kept(&e, self.lang);
+            self.runtime = None;
+        }
+    }
+
+    /// Keeps what is left, then folds what is older than the retention.
+    pub(crate) fn finish(mut self) {
+        self.flush();
+        if let (Some(rt), Some(history)) = (&self.runtime, &self.history)
+            && let Err(e) = rt.block_on(history.prune(Clock::System))
+        {
+            not_kept(&e, self.lang);
+        }
+    }
+}
+
 /// Says on standard error that the run was not kept, and why.
 pub(crate) fn not_kept(e: &maildoc_engine::history::StoreError, lang: Lang) {
     not_saved(&maildoc_report::history::store_error(e, lang), lang);
@@ -120,6 +199,8 @@ pub enum KindArg {
     Check,
     Discover,
     Domain,
+    Message,
+    Roundtrip,
 }
 
 impl From<KindArg> for Kind {
@@ -128,6 +209,8 @@ impl From<KindArg> for Kind {
             KindArg::Check => Kind::Check,
             KindArg::Discover => Kind::Discover,
             KindArg::Domain => Kind::Domain,
+            KindArg::Message => Kind::Message,
+            KindArg::Roundtrip => Kind::Roundtrip,
         }
     }
 }
@@ -253,6 +336,14 @@ async fn show(history: &History, id: i64, format: Format, lang: Lang) -> ExitCod
         ),
         Snapshot::Domain(report) => crate::write_result(
             &crate::domain::render(&report, format, lang),
+            report.has_problems(),
+        ),
+        Snapshot::Message(report) => crate::write_result(
+            &maildoc_report::message::render(&report, format, lang),
+            report.has_problems(),
+        ),
+        Snapshot::Roundtrip(report) => crate::write_result(
+            &maildoc_report::message::roundtrip_render(&report, format, lang),
             report.has_problems(),
         ),
     }

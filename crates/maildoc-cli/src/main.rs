@@ -54,8 +54,8 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args, lang, history),
         Command::History(args) => history::run(args, lang, history),
         Command::Watch(args) => watch::run(args, lang, history),
-        Command::Message(args) => message::run(args, lang),
-        Command::Roundtrip(args) => roundtrip::run(args, lang),
+        Command::Message(args) => message::run(args, lang, history),
+        Command::Roundtrip(args) => roundtrip::run(args, lang, history),
         Command::Status(args) => status::run(args, lang),
     }
 }

@@ -4,8 +4,9 @@
 
 use crate::args::{self, FormatArg, NetArgs};
 use clap::Args;
+use maildoc_engine::Clock;
+use maildoc_engine::history::{Origin, Snapshot};
 use maildoc_engine::message::MAX_INPUT;
-use maildoc_model::Severity;
 use maildoc_report::{Format, Lang, ui};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -83,7 +84,13 @@ fn json_line(input: &str, report: &maildoc_model::message::MessageReport) -> Str
 /// stays that of one message), a JSON line each (`{"input","error"}` for one that cannot be
 /// read); exit code 3 when the path or a message cannot be read, else 1 when one has a warning
 /// or an error.
-fn bulk(path: &Path, offline: bool, net: Option<&args::NetOptions>, lang: Lang) -> ExitCode {
+fn bulk(
+    path: &Path,
+    offline: bool,
+    net: Option<&args::NetOptions>,
+    history: &crate::history::HistoryFlags,
+    lang: Lang,
+) -> ExitCode {
     use std::io::Write;
     let runtime = match crate::runtime() {
         Ok(r) => r,
@@ -92,6 +99,7 @@ fn bulk(path: &Path, offline: bool, net: Option<&args::NetOptions>, lang: Lang) 
     let out = std::cell::RefCell::new(std::io::BufWriter::new(std::io::stdout().lock()));
     let mut problems = false;
     let mut unreadable = false;
+    let mut keep = crate::history::Keeper::new(history, lang);
     let mut one = |input: &str, bytes: &[u8]| -> bool {
         let report = match (offline, net) {
             (false, Some(net)) => {
@@ -99,8 +107,12 @@ fn bulk(path: &Path, offline: bool, net: Option<&args::NetOptions>, lang: Lang) 
             }
             _ => maildoc_engine::message::analyze(bytes),
         };
-        problems |= report.findings.iter().any(|f| f.severity != Severity::Info);
-        writeln!(out.borrow_mut(), "{}", json_line(input, &report)).is_ok()
+        problems |= report.has_problems();
+        let written = writeln!(out.borrow_mut(), "{}", json_line(input, &report)).is_ok();
+        keep.add(Some(
+            Snapshot::Message(Box::new(report)).to_run(Clock::System, Origin::Cli),
+        ));
+        written
     };
     // What cannot be read is a line of its own, and the run goes on.
     let error_line = |input: &str, detail: &str| {
@@ -161,6 +173,7 @@ fn bulk(path: &Path, offline: bool, net: Option<&args::NetOptions>, lang: Lang) 
         }
     }
     let _ = out.borrow_mut().flush();
+    keep.finish();
     if unreadable {
         ExitCode::from(crate::EXIT_USAGE)
     } else if problems {
@@ -177,14 +190,18 @@ fn messages_of<R: std::io::BufRead>(reader: R) -> impl Iterator<Item = std::io::
 
 /// Exit code 0 nothing wrong, 1 a warning or an error found, 2 maildoc could not run, 3 the
 /// message cannot be read.
-pub fn run(args: MessageArgs, lang_flag: Option<&str>) -> ExitCode {
+pub fn run(
+    args: MessageArgs,
+    lang_flag: Option<&str>,
+    history: &crate::history::HistoryFlags,
+) -> ExitCode {
     let lang = args::language(lang_flag);
     if let Some(from) = &args.from {
         if args.offline {
-            return bulk(from, true, None, lang);
+            return bulk(from, true, None, history, lang);
         }
         return match args.net.checked(lang) {
-            Ok(net) => bulk(from, false, Some(&net), lang),
+            Ok(net) => bulk(from, false, Some(&net), history, lang),
             Err(code) => code,
         };
     }
@@ -219,12 +236,14 @@ pub fn run(args: MessageArgs, lang_flag: Option<&str>) -> ExitCode {
             net.timeout,
         ))
     };
-    let text = match Format::from(args.format) {
-        Format::Json => maildoc_report::message::json(&report),
-        Format::Markdown => maildoc_report::message::markdown(&report, lang),
-        Format::Human => maildoc_report::message::human(&report, lang),
-    };
-    let problems = report.findings.iter().any(|f| f.severity != Severity::Info);
+    let text = maildoc_report::message::render(&report, Format::from(args.format), lang);
+    let problems = report.has_problems();
+    history.keep_blocking(
+        Clock::System,
+        &[Snapshot::Message(Box::new(report))],
+        Origin::Cli,
+        lang,
+    );
     crate::write_result(&text, problems)
 }
 

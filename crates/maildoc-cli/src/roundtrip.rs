@@ -5,9 +5,9 @@
 use crate::args::{self, FormatArg, NetArgs, ServerArgs};
 use clap::Args;
 use maildoc_engine::Password;
+use maildoc_engine::history::{Origin, Snapshot};
 use maildoc_engine::roundtrip::RoundtripOptions;
 use maildoc_model::Protocol;
-use maildoc_model::Severity;
 use maildoc_model::settings::AccountSettings;
 use maildoc_report::{Format, Lang, ui};
 use std::path::PathBuf;
@@ -85,7 +85,11 @@ pub fn localize_help(cmd: clap::Command, lang: Lang) -> clap::Command {
 
 /// Exit code 0 it arrived and nothing is wrong, 1 it did not arrive or a problem was found,
 /// 2 maildoc could not run, 3 usage.
-pub fn run(args: RoundtripArgs, lang_flag: Option<&str>) -> ExitCode {
+pub fn run(
+    args: RoundtripArgs,
+    lang_flag: Option<&str>,
+    history: &crate::history::HistoryFlags,
+) -> ExitCode {
     let lang = args::language(lang_flag);
     if let Some(problem) =
         crate::address::problem(&args.address, args.servers.username.as_deref(), lang)
@@ -137,13 +141,14 @@ pub fn run(args: RoundtripArgs, lang_flag: Option<&str>) -> ExitCode {
             Ok(r) => r,
             Err(e) => return crate::job_error(&e, lang),
         };
-    let text = match Format::from(args.format) {
-        Format::Json => maildoc_report::message::roundtrip_json(&report),
-        Format::Markdown => maildoc_report::message::roundtrip_markdown(&report, lang),
-        Format::Human => maildoc_report::message::roundtrip_human(&report, lang),
-    };
-    let problems =
-        report.arrival.is_none() || report.findings.iter().any(|f| f.severity != Severity::Info);
+    let text = maildoc_report::message::roundtrip_render(&report, Format::from(args.format), lang);
+    let problems = report.has_problems();
+    runtime.block_on(history.keep(
+        net.env.clock(),
+        &[Snapshot::Roundtrip(Box::new(report))],
+        Origin::Cli,
+        lang,
+    ));
     crate::write_result(&text, problems)
 }
 

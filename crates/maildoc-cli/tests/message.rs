@@ -148,3 +148,64 @@ fn an_mbox_or_a_directory_gives_a_json_line_per_message() {
     let files = std::fs::read_dir(&samples).unwrap().count();
     assert_eq!(run.stdout.lines().count(), files, "{}", run.stderr);
 }
+
+#[test]
+fn each_message_read_is_kept_under_its_sender_unless_told_not_to() {
+    let dir = maildoc_testkit::scratch::Scratch::new("message-history");
+    let db = format!("sqlite:{}", dir.path("h.sqlite3").display());
+    let with_db = |args: &[&OsStr]| {
+        let mut all: Vec<&OsStr> = args.to_vec();
+        if args[0] == "message" {
+            all.push("--offline".as_ref());
+        }
+        run_with_env(
+            BIN,
+            &all,
+            b"",
+            &[("MAILDOC_DB", OsStr::new(&db)), ("LANG", OsStr::new("C"))],
+        )
+    };
+    let spoofed = sample("outlook-spoofed-junk.eml");
+    let run = with_db(&["message".as_ref(), spoofed.as_os_str()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let skipped = with_db(&[
+        "message".as_ref(),
+        spoofed.as_os_str(),
+        "--no-history".as_ref(),
+    ]);
+    assert_eq!(skipped.code, 1, "{}", skipped.stderr);
+    let samples =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../maildoc-engine/tests/data/messages");
+    let bulk = with_db(&["message".as_ref(), "--from".as_ref(), samples.as_os_str()]);
+    assert_eq!(bulk.code, 1, "{}", bulk.stderr);
+
+    let list = with_db(&[
+        "history".as_ref(),
+        "--kind".as_ref(),
+        "message".as_ref(),
+        "--format".as_ref(),
+        "json".as_ref(),
+    ]);
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    let list: serde_json::Value = serde_json::from_str(&list.stdout).unwrap();
+    // The file once, then each of the five samples (the spoof again among them); the
+    // expected facts beside them are read too, as messages from nobody ("-").
+    let runs: Vec<&serde_json::Value> = list["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["subject"] != "-")
+        .collect();
+    assert_eq!(runs.len(), 6, "{list}");
+    let bank: Vec<&serde_json::Value> = runs
+        .iter()
+        .copied()
+        .filter(|r| r["subject"] == "notice@bank.example.co.jp")
+        .collect();
+    assert_eq!(bank.len(), 2, "{list}");
+    assert!(bank[0]["codes"].to_string().contains("message-dmarc-fail"));
+    let id = bank[0]["id"].to_string();
+    let shown = with_db(&["history".as_ref(), "--show".as_ref(), id.as_ref()]);
+    assert_eq!(shown.code, 1, "{}", shown.stderr);
+    assert!(shown.stdout.contains("Example Bank"), "{}", shown.stdout);
+}

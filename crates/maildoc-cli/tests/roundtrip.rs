@@ -9,7 +9,8 @@ use std::ffi::OsStr;
 
 const BIN: &str = env!("CARGO_BIN_EXE_maildoc");
 
-fn roundtrip(lab: &Lab, user: &str, extra: &[&str]) -> maildoc_testkit::lab::Run {
+/// `maildoc roundtrip` from `user`'s account, its run kept in the history `db`.
+fn roundtrip(lab: &Lab, db: &str, user: &str, extra: &[&str]) -> maildoc_testkit::lab::Run {
     let address = lab.var(&format!("MAILDOC_LAB_USER_{}", user.to_ascii_uppercase()));
     let (dns, ca) = (lab.dns(), lab.ca());
     let mut args = vec![
@@ -31,7 +32,7 @@ fn roundtrip(lab: &Lab, user: &str, extra: &[&str]) -> maildoc_testkit::lab::Run
         BIN,
         &args,
         password.as_bytes(),
-        &[("LANG", OsStr::new("C"))],
+        &[("LANG", OsStr::new("C")), ("MAILDOC_DB", OsStr::new(db))],
     );
     assert!(!run.stdout.contains(&password) && !run.stderr.contains(&password));
     run
@@ -41,7 +42,9 @@ fn roundtrip(lab: &Lab, user: &str, extra: &[&str]) -> maildoc_testkit::lab::Run
 #[ignore = "needs the lab: lab/lab.sh start"]
 fn the_message_arrives_and_is_removed_and_a_held_one_is_reported() {
     let lab = Lab::get();
-    let arrived = roundtrip(&lab, "inbox", &["--timeout", "30"]);
+    let history = maildoc_testkit::scratch::Scratch::new("roundtrip-history");
+    let db = format!("sqlite:{}", history.path("h.sqlite3").display());
+    let arrived = roundtrip(&lab, &db, "inbox", &["--timeout", "30"]);
     assert_eq!(arrived.code, 0, "{}\n{}", arrived.stdout, arrived.stderr);
     assert!(
         arrived.stdout.contains("Arrived: in INBOX"),
@@ -54,7 +57,7 @@ fn the_message_arrives_and_is_removed_and_a_held_one_is_reported() {
         arrived.stdout
     );
 
-    let held = roundtrip(&lab, "held", &["--timeout", "8", "--lang", "ja"]);
+    let held = roundtrip(&lab, &db, "held", &["--timeout", "8", "--lang", "ja"]);
     assert_eq!(held.code, 1, "{}", held.stderr);
     assert!(
         held.stdout
@@ -70,6 +73,7 @@ fn the_message_arrives_and_is_removed_and_a_held_one_is_reported() {
     let file = file.display().to_string();
     let to = roundtrip(
         &lab,
+        &db,
         "taro",
         &[
             "--to",
@@ -88,12 +92,43 @@ fn the_message_arrives_and_is_removed_and_a_held_one_is_reported() {
         to.stdout
     );
     assert!(!to.stdout.contains(&lab.password("inbox")));
-    let no_password = roundtrip(&lab, "taro", &["--to", "inbox@lab.example"]);
+    let no_password = roundtrip(&lab, &db, "taro", &["--to", "inbox@lab.example"]);
     assert_eq!(no_password.code, 3, "{}", no_password.stderr);
 
-    let json = roundtrip(&lab, "held", &["--timeout", "6", "--format", "json"]);
+    let json = roundtrip(&lab, &db, "held", &["--timeout", "6", "--format", "json"]);
     let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(report["schema_version"], 1);
     assert!(report["accepted"].as_str().unwrap().starts_with("250"));
     assert_eq!(report["findings"][0]["code"], "roundtrip-not-delivered");
+
+    // Each round trip that ran is kept, under the account that sent; no password is.
+    let list = run_with_env(
+        BIN,
+        &["history", "--kind", "roundtrip", "--format", "json"],
+        b"",
+        &[("MAILDOC_DB", OsStr::new(&db))],
+    );
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    let list: serde_json::Value = serde_json::from_str(&list.stdout).unwrap();
+    let runs: Vec<(String, String)> = list["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["subject"].to_string(), r["codes"].to_string()))
+        .collect();
+    assert_eq!(runs.len(), 4, "{list}");
+    let held: Vec<_> = runs.iter().filter(|r| r.0.contains("held@")).collect();
+    assert_eq!(held.len(), 2, "{list}");
+    assert!(held.iter().all(|r| r.1.contains("roundtrip-not-delivered")));
+    assert!(runs.iter().any(|r| r.0.contains("taro@")));
+    let bytes = std::fs::read(history.path("h.sqlite3")).unwrap();
+    for user in ["inbox", "held", "taro"] {
+        let password = lab.password(user);
+        assert!(
+            !bytes
+                .windows(password.len())
+                .any(|w| w == password.as_bytes()),
+            "{user}'s password is in the history"
+        );
+    }
 }

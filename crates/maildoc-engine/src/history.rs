@@ -15,6 +15,7 @@ pub use maildoc_store::{
 
 use crate::{Clock, Discovery};
 use maildoc_model::domain::DomainReport;
+use maildoc_model::message::{MessageReport, RoundtripReport};
 use maildoc_model::{Code, Finding, Report, Severity};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -35,6 +36,8 @@ pub enum Snapshot {
     Check(Box<Report>),
     Discover(Box<Discovery>),
     Domain(Box<DomainReport>),
+    Message(Box<MessageReport>),
+    Roundtrip(Box<RoundtripReport>),
 }
 
 impl Snapshot {
@@ -43,15 +46,21 @@ impl Snapshot {
             Snapshot::Check(_) => Kind::Check,
             Snapshot::Discover(_) => Kind::Discover,
             Snapshot::Domain(_) => Kind::Domain,
+            Snapshot::Message(_) => Kind::Message,
+            Snapshot::Roundtrip(_) => Kind::Roundtrip,
         }
     }
 
-    /// The address or domain the run was of, lower case (the domain is in A-labels already).
+    /// The address or domain the run was of, lower case (the domain is in A-labels already):
+    /// for a message, its sender (the From address, else its domain, else the envelope
+    /// sender); for a round trip, the account that sent.
     pub fn subject(&self) -> String {
         match self {
             Snapshot::Check(r) => r.target.address.to_lowercase(),
             Snapshot::Discover(d) => d.address.to_lowercase(),
             Snapshot::Domain(r) => r.domain.to_lowercase(),
+            Snapshot::Message(r) => message_sender(r),
+            Snapshot::Roundtrip(r) => r.from.to_lowercase(),
         }
     }
 
@@ -70,6 +79,8 @@ impl Snapshot {
             Snapshot::Check(r) => &r.findings,
             Snapshot::Discover(_) => &[],
             Snapshot::Domain(r) => &r.findings,
+            Snapshot::Message(r) => &r.findings,
+            Snapshot::Roundtrip(r) => &r.findings,
         }
     }
 
@@ -84,6 +95,8 @@ impl Snapshot {
             Snapshot::Check(r) => serde_json::to_string(r),
             Snapshot::Discover(d) => serde_json::to_string(d),
             Snapshot::Domain(r) => serde_json::to_string(r),
+            Snapshot::Message(r) => serde_json::to_string(r),
+            Snapshot::Roundtrip(r) => serde_json::to_string(r),
         };
         json.unwrap_or_default()
     }
@@ -94,19 +107,22 @@ impl Snapshot {
             Kind::Check => serde_json::from_str(json).map(|r| Snapshot::Check(Box::new(r))),
             Kind::Discover => serde_json::from_str(json).map(|d| Snapshot::Discover(Box::new(d))),
             Kind::Domain => serde_json::from_str(json).map(|r| Snapshot::Domain(Box::new(r))),
+            Kind::Message => serde_json::from_str(json).map(|r| Snapshot::Message(Box::new(r))),
+            Kind::Roundtrip => serde_json::from_str(json).map(|r| Snapshot::Roundtrip(Box::new(r))),
         };
         parsed.map_err(|e| e.to_string())
     }
 
-    /// When the run started (Unix milliseconds); a discovery, which records no time, is
-    /// dated by the clock.
+    /// When the run started (Unix milliseconds); a discovery and a message, which record no
+    /// time, are dated by the clock.
     fn at_ms(&self, clock: Clock) -> i64 {
         match self {
             Snapshot::Check(r) => r.started_at_unix.saturating_mul(1000),
             Snapshot::Domain(r) => i64::try_from(r.started_at_unix)
                 .unwrap_or(i64::MAX / 1000)
                 .saturating_mul(1000),
-            Snapshot::Discover(_) => now_ms(clock),
+            Snapshot::Roundtrip(r) => r.sent.started_at_unix.saturating_mul(1000),
+            Snapshot::Discover(_) | Snapshot::Message(_) => now_ms(clock),
         }
     }
 
@@ -114,7 +130,8 @@ impl Snapshot {
         let ms = match self {
             Snapshot::Check(r) => r.elapsed_ms,
             Snapshot::Discover(d) => d.elapsed_ms,
-            Snapshot::Domain(_) => 0,
+            Snapshot::Roundtrip(r) => r.waited_at_most_s.saturating_mul(1000),
+            Snapshot::Domain(_) | Snapshot::Message(_) => 0,
         };
         i64::try_from(ms).unwrap_or(i64::MAX)
     }
@@ -148,7 +165,17 @@ impl Snapshot {
             .into_iter()
             .filter(|f| f.name != FactName::Banner)
             .collect();
-        let text = serde_json::to_string(&(keys, facts)).unwrap_or_default();
+        // Each message is a run of its own, never "the same as before" another message.
+        let identity = match self {
+            Snapshot::Message(r) => r.summary.message_id.clone(),
+            Snapshot::Roundtrip(r) => Some(r.message_id.clone()),
+            _ => None,
+        };
+        let text = match identity {
+            Some(id) => serde_json::to_string(&(keys, facts, id)),
+            None => serde_json::to_string(&(keys, facts)),
+        }
+        .unwrap_or_default();
         let digest = ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
         digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
     }
@@ -172,6 +199,21 @@ impl Snapshot {
             report: self.json(),
         }
     }
+}
+
+/// Whom a message is from, as its history subject: the From address, else its domain, else
+/// the envelope sender, lower case; `-` for a message that names none.
+fn message_sender(report: &MessageReport) -> String {
+    let s = &report.summary;
+    let from = s.from.as_deref().and_then(|f| {
+        let inner = f.rsplit_once('<').map_or(f, |(_, rest)| rest);
+        let address = inner.trim().trim_end_matches('>').trim();
+        address.contains('@').then_some(address)
+    });
+    from.or(s.from_domain.as_deref())
+        .or(s.return_path.as_deref().filter(|r| !r.is_empty()))
+        .unwrap_or("-")
+        .to_lowercase()
 }
 
 /// A finding as compared between two runs (with the values its words fill in).

@@ -293,3 +293,52 @@ async fn the_history_keeps_compares_and_tells_a_timeline() {
     assert_eq!(two.len(), 2);
     assert!(two[1].changes.is_some());
 }
+
+/// A message read, with its Message-ID and From replaced.
+fn message(id: &str, from: &str) -> Snapshot {
+    let eml = include_str!("data/messages/list-dkim-broken-skew.eml");
+    let mut report = maildoc_engine::message::analyze(eml.as_bytes());
+    report.summary.message_id = Some(id.to_owned());
+    report.summary.from = Some(from.to_owned());
+    Snapshot::Message(Box::new(report))
+}
+
+#[tokio::test]
+async fn each_message_read_is_a_run_of_its_sender_even_with_the_same_findings() {
+    let first = message("a@x", "Shop <Info@Shop.Example.JP>");
+    assert_eq!(first.subject(), "info@shop.example.jp");
+    assert!(!first.findings().is_empty());
+    // (Where each header stood is not kept.)
+    let back = Snapshot::parse(first.kind(), &first.json()).unwrap();
+    assert_eq!(back.json(), first.json());
+
+    let dir = maildoc_testkit::scratch::Scratch::new("engine-history-message");
+    let history = History::open(
+        &Location::Sqlite(dir.path("h.sqlite3")),
+        Retention::default(),
+    )
+    .await
+    .unwrap();
+    let mut ids = Vec::new();
+    for snapshot in [
+        first,
+        message("b@x", "info@shop.example.jp"),
+        message("b@x", "info@shop.example.jp"),
+    ] {
+        let run = history
+            .keep(Clock::System, &snapshot, Origin::Cli)
+            .await
+            .unwrap();
+        assert_eq!(run.kind, maildoc_engine::history::Kind::Message);
+        ids.push((run.id, run.changed));
+    }
+    // Two messages with the same findings are two reports; a message read again right after
+    // is the same as before.
+    assert!(ids[0].1 && ids[1].1);
+    assert!(!ids[2].1);
+    let (_, shown) = history.snapshot(ids[1].0).await.unwrap();
+    let Snapshot::Message(shown) = shown else {
+        panic!("not a message: {shown:?}");
+    };
+    assert_eq!(shown.summary.message_id.as_deref(), Some("b@x"));
+}

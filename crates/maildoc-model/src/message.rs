@@ -2,6 +2,7 @@
 //! what its receivers reported of its authentication, what spam filters said, and how its
 //! headers are encoded. Its JSON form is versioned.
 
+use crate::Severity;
 use crate::finding::Finding;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -31,6 +32,13 @@ pub struct MessageReport {
     pub spam: Vec<SpamSignal>,
     pub encoding: Vec<EncodingNote>,
     pub findings: Vec<Finding>,
+}
+
+impl MessageReport {
+    /// True when some finding needs attention (an error or a warning).
+    pub fn has_problems(&self) -> bool {
+        self.findings.iter().any(|f| f.severity != Severity::Info)
+    }
 }
 
 /// What was read.
@@ -337,6 +345,13 @@ pub struct RoundtripReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub received: Option<MessageReport>,
     pub findings: Vec<Finding>,
+}
+
+impl RoundtripReport {
+    /// True when the message did not arrive, or some finding needs attention.
+    pub fn has_problems(&self) -> bool {
+        self.arrival.is_none() || self.findings.iter().any(|f| f.severity != Severity::Info)
+    }
 }
 
 /// Where the test message was found.

@@ -33,16 +33,28 @@ pub enum Kind {
     Check,
     Discover,
     Domain,
+    /// A received message's headers read (`maildoc message`).
+    Message,
+    /// A test message sent and looked for (`maildoc roundtrip`).
+    Roundtrip,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 3] = [Kind::Check, Kind::Discover, Kind::Domain];
+    pub const ALL: [Kind; 5] = [
+        Kind::Check,
+        Kind::Discover,
+        Kind::Domain,
+        Kind::Message,
+        Kind::Roundtrip,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Check => "check",
             Kind::Discover => "discover",
             Kind::Domain => "domain",
+            Kind::Message => "message",
+            Kind::Roundtrip => "roundtrip",
         }
     }
 

@@ -11,7 +11,7 @@ use crate::{EXIT_CANNOT_RUN, EXIT_HEALTHY, EXIT_PROBLEMS, EXIT_USAGE};
 use futures_util::StreamExt;
 use maildoc_engine::Clock;
 use maildoc_engine::domain::{Options, check_many};
-use maildoc_engine::history::{History, NewRun, Origin, Snapshot};
+use maildoc_engine::history::{NewRun, Origin, Snapshot};
 use maildoc_engine::{Env, Error};
 use maildoc_model::domain::DomainReport;
 use maildoc_report::{Lang, ui};
@@ -27,12 +27,9 @@ pub struct Bulk {
     pub opts: Options,
     pub concurrency: usize,
     pub lang: Lang,
-    /// Where each domain's run is kept (in batches of [`KEEP_BATCH`]).
+    /// Where each domain's run is kept (in batches, by [`crate::history::Keeper`]).
     pub history: crate::history::HistoryFlags,
 }
-
-/// Runs kept in the history per transaction.
-const KEEP_BATCH: usize = 500;
 
 /// A line to check: its number and its text.
 type Input = (u64, String);
@@ -262,7 +259,7 @@ impl Bulk {
         drop(out_tx);
 
         let bar = progress_bar(total, lang);
-        let mut keep = Keeper::new(&self.history, lang);
+        let mut keep = crate::history::Keeper::new(&self.history, lang);
         let mut stdout = std::io::stdout().lock();
         let (mut problems, mut not_domains, mut done) = (0u64, 0u64, 0u64);
         let mut failure: Option<String> = None;
@@ -365,82 +362,6 @@ fn progress_bar(total: Option<u64>, lang: Lang) -> Option<indicatif::ProgressBar
     bar.set_message(ui::text("domain-bulk-progress", lang));
     bar.enable_steady_tick(Duration::from_millis(200));
     Some(bar)
-}
-
-/// Keeps the runs of a bulk run in the history, [`KEEP_BATCH`] per transaction, on a runtime
-/// of its own (the writing thread is not async). The history is opened at the first batch
-/// and folded once at the end; a history that fails is said once, and the run goes on
-/// without it.
-struct Keeper<'a> {
-    flags: &'a crate::history::HistoryFlags,
-    lang: Lang,
-    runtime: Option<tokio::runtime::Runtime>,
-    history: Option<History>,
-    batch: Vec<NewRun>,
-}
-
-impl<'a> Keeper<'a> {
-    fn new(flags: &'a crate::history::HistoryFlags, lang: Lang) -> Keeper<'a> {
-        let runtime = (!flags.no_history)
-            .then(|| {
-                tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .ok()
-            })
-            .flatten();
-        Keeper {
-            flags,
-            lang,
-            runtime,
-            history: None,
-            batch: Vec::new(),
-        }
-    }
-
-    fn add(&mut self, run: Option<NewRun>) {
-        if self.runtime.is_some()
-            && let Some(run) = run
-        {
-            self.batch.push(run);
-            if self.batch.len() >= KEEP_BATCH {
-                self.flush();
-            }
-        }
-    }
-
-    fn flush(&mut self) {
-        let Some(rt) = &self.runtime else {
-            return;
-        };
-        let runs = std::mem::take(&mut self.batch);
-        if runs.is_empty() {
-            return;
-        }
-        let kept = rt.block_on(async {
-            if self.history.is_none() {
-                self.history = Some(self.flags.open().await?);
-            }
-            match &self.history {
-                Some(history) => history.keep_all(runs).await.map(|_| ()),
-                None => Ok(()),
-            }
-        });
-        if let Err(e) = kept {
-            crate::history::not_kept(&e, self.lang);
-            self.runtime = None;
-        }
-    }
-
-    /// Keeps what is left, then folds what is older than the retention.
-    fn finish(mut self) {
-        self.flush();
-        if let (Some(rt), Some(history)) = (&self.runtime, &self.history)
-            && let Err(e) = rt.block_on(history.prune(Clock::System))
-        {
-            crate::history::not_kept(&e, self.lang);
-        }
-    }
 }
 
 #[cfg(test)]

@@ -157,6 +157,19 @@ pub fn facts(snapshot: &Snapshot) -> Vec<Fact> {
             }
         }
         Snapshot::Domain(report) => out.domain(report),
+        // The servers the test message went out through and was looked for on; a message's
+        // own changes are its findings.
+        Snapshot::Roundtrip(r) => {
+            for server in r
+                .sent
+                .servers
+                .iter()
+                .chain(r.watched.iter().flat_map(|w| &w.servers))
+            {
+                out.server(server);
+            }
+        }
+        Snapshot::Message(_) => {}
     }
     out.0.sort();
     out.0
