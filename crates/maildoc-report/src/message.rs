@@ -3,13 +3,22 @@
 //! the receiver's own provider wrote the headers (below it, anything could be forged).
 
 use crate::markdown::cell;
-use crate::{Lang, ui};
+use crate::{Format, Lang, ui};
 use maildoc_model::message::{
     DkimVerdict, Hop, HopTls, MessageReport, MessageSource, ReportedAuth, RoundtripReport,
     SpamSignal, SpamVerdict, VerifiedSignature,
 };
 use maildoc_model::{Finding, Severity};
 use std::fmt::Write as _;
+
+/// The message's report in `format`.
+pub fn render(r: &MessageReport, format: Format, lang: Lang) -> String {
+    match format {
+        Format::Json => json(r),
+        Format::Markdown => markdown(r, lang),
+        Format::Human => human(r, lang),
+    }
+}
 
 pub fn json(r: &MessageReport) -> String {
     serde_json::to_string_pretty(r).unwrap_or_default()
@@ -422,28 +431,7 @@ pub fn html(r: &MessageReport, lang: Lang) -> String {
     if let Some(note) = source_note(r, lang) {
         let _ = writeln!(out, "<p>{}</p>", e(note));
     }
-    let count = r.findings.len().to_string();
-    let heading = if r.findings.is_empty() {
-        ui::text("message-no-findings", lang).to_owned()
-    } else {
-        ui::fill("message-findings", lang, &[("count", &count)])
-    };
-    let _ = writeln!(out, "<h3>{}</h3>", e(&heading));
-    for f in &r.findings {
-        let (title, cause, fix) = words(f, lang);
-        let _ = writeln!(
-            out,
-            "<section class=\"finding {sev}\" data-code=\"{code}\" data-severity=\"{sev}\">\n<h4>{}: {} (<code>{code}</code>)</h4>\n<p><strong>{}</strong>: {}</p>\n<p><strong>{}</strong>: {}</p>\n</section>",
-            e(crate::severity_word(f.severity, lang)),
-            e(&title),
-            e(ui::text("cause", lang)),
-            e(&cause),
-            e(ui::text("fix", lang)),
-            e(&fix),
-            sev = f.severity.as_str(),
-            code = f.code.as_str(),
-        );
-    }
+    findings_html(&mut out, &r.findings, "message-no-findings", lang);
     let _ = writeln!(out, "<h3>{}</h3>", e(ui::text("message-route", lang)));
     if r.hops.is_empty() {
         let _ = writeln!(out, "<p>{}</p>", e(ui::text("message-no-hops", lang)));
@@ -528,6 +516,71 @@ pub fn html(r: &MessageReport, lang: Lang) -> String {
         let _ = writeln!(out, "</ul>");
     }
     printable(out)
+}
+
+/// The findings as HTML sections, under a heading with their count (`none`: the words for
+/// no finding).
+fn findings_html(out: &mut String, findings: &[Finding], none: &str, lang: Lang) {
+    use crate::html::escape as e;
+    let count = findings.len().to_string();
+    let heading = if findings.is_empty() {
+        ui::text(none, lang).to_owned()
+    } else {
+        ui::fill("message-findings", lang, &[("count", &count)])
+    };
+    let _ = writeln!(out, "<h3>{}</h3>", e(&heading));
+    for f in findings {
+        let (title, cause, fix) = words(f, lang);
+        let _ = writeln!(
+            out,
+            "<section class=\"finding {sev}\" data-code=\"{code}\" data-severity=\"{sev}\">\n<h4>{}: {} (<code>{code}</code>)</h4>\n<p><strong>{}</strong>: {}</p>\n<p><strong>{}</strong>: {}</p>\n</section>",
+            e(crate::severity_word(f.severity, lang)),
+            e(&title),
+            e(ui::text("cause", lang)),
+            e(&cause),
+            e(ui::text("fix", lang)),
+            e(&fix),
+            sev = f.severity.as_str(),
+            code = f.code.as_str(),
+        );
+    }
+}
+
+/// The round trip as HTML, for the web app's `/check` page: sent, arrived (where, how fast)
+/// and what became of the copy, the findings, then the copy's headers as `/message` shows
+/// them.
+pub fn roundtrip_html(r: &RoundtripReport, lang: Lang) -> String {
+    use crate::html::escape as e;
+    let title = ui::fill("roundtrip-title", lang, &[("from", &r.from), ("to", &r.to)]);
+    let state = if r.arrival.is_some() {
+        "arrived"
+    } else {
+        "missing"
+    };
+    let mut out = format!(
+        "<section class=\"roundtrip\" data-roundtrip=\"{state}\">\n<h2>{}</h2>\n<ul>\n",
+        e(&title)
+    );
+    for line in roundtrip_lines(r, lang) {
+        let _ = writeln!(out, "<li>{}</li>", e(&line));
+    }
+    out.push_str("</ul>\n");
+    findings_html(&mut out, &r.findings, "roundtrip-ok", lang);
+    if let Some(received) = &r.received {
+        let _ = writeln!(out, "<h3>{}</h3>", e(ui::text("roundtrip-copy", lang)));
+        out.push_str(&html(received, lang));
+    }
+    out.push_str("</section>\n");
+    printable(out)
+}
+
+/// The round trip's report in `format`.
+pub fn roundtrip_render(r: &RoundtripReport, format: Format, lang: Lang) -> String {
+    match format {
+        Format::Json => roundtrip_json(r),
+        Format::Markdown => roundtrip_markdown(r, lang),
+        Format::Human => roundtrip_human(r, lang),
+    }
 }
 
 /// The round trip for a terminal: sent, arrived (where, how fast), what became of the copy,

@@ -10,6 +10,7 @@
 use crate::html::escape as e;
 use crate::{Client, Lang, ui};
 use maildoc_model::domain::DomainReport;
+use maildoc_model::message::RoundtripReport;
 use maildoc_model::{Report, ServerStatus, Step};
 use std::fmt::Write as _;
 
@@ -185,10 +186,14 @@ pub fn check_page(
     client_select(&mut body, fields.client, lang);
     let _ = write!(
         body,
-        "<p><button type=\"submit\">{}</button></p>\n</form>\n\
+        "<p class=\"actions\"><button type=\"submit\">{}</button> \
+         <button type=\"submit\" class=\"secondary\" name=\"run\" value=\"roundtrip\">{}</button></p>\n\
+         <p><small>{}</small></p>\n</form>\n\
          <noscript><p class=\"note\">{}</p></noscript>\n\
          <div id=\"live\" hidden data-running=\"{}\"></div>\n",
         e(ui::text("web-submit-check", lang)),
+        e(ui::text("web-submit-roundtrip", lang)),
+        e(ui::text("web-roundtrip-hint", lang)),
         e(&ui::fill(
             "web-noscript",
             lang,
@@ -481,6 +486,12 @@ pub fn domain_page(
 pub fn domain_result(report: &DomainReport, lang: Lang, job: &str) -> String {
     let mut out = String::new();
     crate::domain::html_section(&mut out, report, lang);
+    downloads(&mut out, job, lang);
+    out
+}
+
+/// The buttons under a finished job's result: its report as Markdown and JSON, and print.
+fn downloads(out: &mut String, job: &str, lang: Lang) {
     let _ = writeln!(
         out,
         "<p class=\"actions\"><a class=\"button\" href=\"/jobs/{job}/report.md?lang={l}\" download>{md}</a> \
@@ -492,6 +503,13 @@ pub fn domain_result(report: &DomainReport, lang: Lang, job: &str) -> String {
         json = e(ui::text("web-download-json", lang)),
         print = e(ui::text("web-print", lang)),
     );
+}
+
+/// A finished round trip for the check page: what happened to the test message, with the
+/// downloads of its report.
+pub fn roundtrip_result(report: &RoundtripReport, lang: Lang, job: &str) -> String {
+    let mut out = crate::message::roundtrip_html(report, lang);
+    downloads(&mut out, job, lang);
     out
 }
 

@@ -79,7 +79,7 @@ function follow(form, job) {
     source.close();
     live.hidden = true;
     live.replaceChildren();
-    form.querySelector("button[type=submit]").disabled = false;
+    form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = false; });
   };
   source.addEventListener("done", (m) => {
     end();
@@ -105,9 +105,13 @@ function start() {
   if (!form) return;
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    const button = form.querySelector("button[type=submit]");
-    button.disabled = true;
-    const body = new URLSearchParams(new FormData(form));
+    const buttons = form.querySelectorAll("button[type=submit]");
+    const enable = () => buttons.forEach((b) => { b.disabled = false; });
+    buttons.forEach((b) => { b.disabled = true; });
+    const data = new FormData(form);
+    // The button pressed says which job (a check, or a round trip).
+    if (ev.submitter && ev.submitter.name) data.append(ev.submitter.name, ev.submitter.value);
+    const body = new URLSearchParams(data);
     const password = form.querySelector("input[name=password]");
     if (password) password.value = "";
     let answer;
@@ -119,7 +123,7 @@ function start() {
         credentials: "same-origin",
       });
     } catch (e) {
-      button.disabled = false;
+      enable();
       return;
     }
     const kind = answer.headers.get("content-type") || "";
@@ -131,14 +135,14 @@ function start() {
       box.setAttribute("role", "alert");
       box.append(el("p", "", (await answer.json()).error));
       results.replaceChildren(box);
-      button.disabled = false;
+      enable();
     } else {
       // A refusal as a page (busy, forbidden): its message in place of the result.
       const page = new DOMParser().parseFromString(await answer.text(), "text/html");
       const box = page.querySelector(".error");
       const results = document.getElementById("results");
       if (box) results.replaceChildren(document.importNode(box, true));
-      button.disabled = false;
+      enable();
     }
   });
 }

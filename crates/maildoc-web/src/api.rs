@@ -72,6 +72,7 @@ pub(crate) async fn check(
         Outcome::Domain(report) => {
             document(serde_json::to_string_pretty(&report).unwrap_or_default())
         }
+        Outcome::Roundtrip(report) => document(maildoc_report::message::roundtrip_json(&report)),
         Outcome::Failed(m) => error(StatusCode::UNPROCESSABLE_ENTITY, m),
     }
 }

@@ -13,6 +13,7 @@ use maildoc_engine::history::{Origin, Snapshot};
 use maildoc_engine::{CheckOptions, Event};
 use maildoc_model::Report;
 use maildoc_model::domain::DomainReport;
+use maildoc_model::message::RoundtripReport;
 use maildoc_report::{Client, Lang};
 use serde::Deserialize;
 use serde_json::json;
@@ -41,6 +42,7 @@ pub(crate) struct WebEvent {
 pub(crate) enum Outcome {
     Report(Box<Report>),
     Domain(Box<DomainReport>),
+    Roundtrip(Box<RoundtripReport>),
     /// The check could not start, in the job's language.
     Failed(String),
 }
@@ -92,6 +94,9 @@ impl Job {
             )),
             Outcome::Domain(report) => {
                 Ok(maildoc_report::web::domain_result(report, self.lang, id))
+            }
+            Outcome::Roundtrip(report) => {
+                Ok(maildoc_report::web::roundtrip_result(report, self.lang, id))
             }
             Outcome::Failed(message) => Err(message.clone()),
         }
@@ -192,6 +197,22 @@ impl App {
         })
     }
 
+    /// Starts a round trip as a job (one test message sent, then looked for); its id and
+    /// entry, or [`Busy`].
+    pub(crate) fn start_roundtrip(
+        &self,
+        opts: maildoc_engine::roundtrip::RoundtripOptions,
+        lang: Lang,
+    ) -> Result<(String, Arc<Job>), Busy> {
+        let timeout = opts.timeout;
+        self.spawn_job(lang, None, timeout, move |env, tell| async move {
+            match maildoc_engine::roundtrip::roundtrip(&env, opts, tell).await {
+                Ok(report) => Outcome::Roundtrip(Box::new(report)),
+                Err(e) => Outcome::Failed(maildoc_report::error::words(&e, lang)),
+            }
+        })
+    }
+
     /// Starts a domain check as a job; its id and entry, or [`Busy`].
     pub(crate) fn start_domain(
         &self,
@@ -242,6 +263,7 @@ impl App {
             let snapshot = match &outcome {
                 Outcome::Report(r) => Some(Snapshot::Check(r.clone())),
                 Outcome::Domain(r) => Some(Snapshot::Domain(r.clone())),
+                Outcome::Roundtrip(r) => Some(Snapshot::Roundtrip(r.clone())),
                 Outcome::Failed(_) => None,
             };
             task_job.finish(outcome, &task_id);
@@ -366,6 +388,7 @@ pub(crate) async fn markdown(
         let text = match outcome {
             Outcome::Report(report) => maildoc_report::markdown::render(report, lang, client),
             Outcome::Domain(report) => maildoc_report::domain::markdown(report, lang),
+            Outcome::Roundtrip(report) => maildoc_report::message::roundtrip_markdown(report, lang),
             Outcome::Failed(_) => return None,
         };
         Some(("text/markdown; charset=utf-8", "maildoc-report.md", text))
@@ -378,6 +401,7 @@ pub(crate) async fn json(State(app): State<App>, Path(id): Path<String>) -> Resp
         let text = match outcome {
             Outcome::Report(report) => maildoc_report::json(report),
             Outcome::Domain(report) => serde_json::to_string_pretty(report).unwrap_or_default(),
+            Outcome::Roundtrip(report) => maildoc_report::message::roundtrip_json(report),
             Outcome::Failed(_) => return None,
         };
         Some(("application/json", "maildoc-report.json", text))

@@ -9,6 +9,7 @@ use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use maildoc_engine::history::{Origin, Snapshot};
+use maildoc_engine::roundtrip::RoundtripOptions;
 use maildoc_engine::{CheckOptions, Password};
 use maildoc_model::Protocol;
 use maildoc_model::settings::AccountSettings;
@@ -16,6 +17,7 @@ use maildoc_report::web::{self, CheckFields, FormContext};
 use maildoc_report::{Client, Lang, ui};
 use serde::Deserialize;
 use serde_json::json;
+use std::time::Duration;
 
 /// What a check is given, from the form or from the API's JSON (the same names).
 #[derive(Default, Deserialize)]
@@ -32,6 +34,9 @@ pub(crate) struct CheckInput {
     /// A checkbox (`on`) in a form, `true` in JSON.
     #[serde(rename = "no-login", deserialize_with = "flag")]
     pub(crate) no_login: bool,
+    /// The button pressed: `roundtrip` sends a test message and looks for it; else a check.
+    /// (Not `action`: a form control of that name would hide the form's own `action`.)
+    pub(crate) run: String,
 }
 
 /// The servers of a form as the settings take them: each protocol's text that is not blank.
@@ -100,7 +105,29 @@ impl CheckInput {
             timeout: app.0.config.timeout,
         })
     }
+
+    /// The round trip's options: the check's account, logged in (a test message is never
+    /// sent without one), its own mailbox searched, within [`ROUNDTRIP_TIMEOUT`] or the
+    /// server's deadline when that is longer.
+    fn roundtrip(&self, app: &App, lang: Lang) -> Result<RoundtripOptions, String> {
+        let check = self.options(app, lang)?;
+        let Some(password) = check.password else {
+            return Err(ui::text("web-roundtrip-needs-login", lang).to_string());
+        };
+        Ok(RoundtripOptions {
+            settings: check.settings,
+            password,
+            to: None,
+            allow_plaintext_login: false,
+            keep: false,
+            timeout: app.0.config.timeout.max(ROUNDTRIP_TIMEOUT),
+            every: Duration::from_secs(2),
+        })
+    }
 }
+
+/// How long a round trip started from the page waits for its message at least.
+const ROUNDTRIP_TIMEOUT: Duration = Duration::from_secs(120);
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -173,8 +200,17 @@ pub(crate) async fn check(
         web::check_page(context(&app, lang), &fields, error, result)
     };
     let scripted = scripted(&headers);
-    let opts = match input.options(&app, lang) {
-        Ok(o) => o,
+    let started_job = if input.run == "roundtrip" {
+        input
+            .roundtrip(&app, lang)
+            .map(|opts| app.start_roundtrip(opts, lang))
+    } else {
+        input
+            .options(&app, lang)
+            .map(|opts| app.start_check(opts, lang, fields.client))
+    };
+    let started_job = match started_job {
+        Ok(started) => started,
         Err(message) if scripted => {
             return (
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -190,7 +226,7 @@ pub(crate) async fn check(
                 .into_response();
         }
     };
-    let (id, job) = match app.start_check(opts, lang, fields.client) {
+    let (id, job) = match started_job {
         Ok(started) => started,
         Err(Busy) => return busy(lang),
     };
@@ -351,7 +387,7 @@ impl App {
             .map_err(|Busy| Refusal::Busy)?;
         match job.outcome().await {
             Outcome::Domain(report) => Ok(*report),
-            Outcome::Report(_) => Err(Refusal::Busy),
+            Outcome::Report(_) | Outcome::Roundtrip(_) => Err(Refusal::Busy),
             Outcome::Failed(message) => Err(Refusal::Words(message)),
         }
     }
@@ -529,6 +565,8 @@ pub(crate) async fn message(
     let report =
         maildoc_engine::message::check(&config.env, input.text.as_bytes(), config.timeout).await;
     let result = maildoc_report::message::html(&report, lang);
+    app.keep(&[Snapshot::Message(Box::new(report))], Origin::Web)
+        .await;
     Html(web::received_page(
         context(&app, lang),
         &input.text,

@@ -102,10 +102,38 @@ fn run_check(s: &Session<'_>, case: &Case, scripts: bool) {
     let limit = TIMEOUT + Duration::from_secs(10);
     assert!(
         s.wait_for("#results[data-state=done]", limit),
-        "{} (scripts {scripts}): no result on {}",
+        "{} (scripts {scripts}): no result on {}: {}",
         case.name,
-        s.url()
+        s.url(),
+        s.source()
     );
+}
+
+/// The check form's other button: a test message from inbox@lab.example to itself, sent
+/// through the lab's Postfix and found in its Dovecot mailbox, then removed.
+fn run_roundtrip(s: &Session<'_>, lab: &Lab, scripts: bool) {
+    let password = lab.password("inbox");
+    s.type_into(&s.find("#address"), "inbox@lab.example");
+    s.type_into(&s.find("#password"), &password);
+    s.click(&s.find("#check-form summary"));
+    s.type_into(&s.find("#imap"), "imap.lab.example:993/ssl");
+    s.type_into(&s.find("#smtp"), "smtp.lab.example:465/ssl");
+    s.click(&s.find("#check-form button[value=roundtrip]"));
+    assert!(
+        s.wait_for(
+            "#results[data-state=done] [data-roundtrip=arrived]",
+            Duration::from_secs(40)
+        ),
+        "roundtrip (scripts {scripts}): not found on {}: {}",
+        s.url(),
+        s.source()
+    );
+    let page = s.source();
+    assert!(
+        !page.contains(&password),
+        "the round trip shows the password"
+    );
+    assert!(page.contains("INBOX"), "{page}");
 }
 
 fn assert_no_password(s: &Session<'_>, case: &Case) {
@@ -355,6 +383,9 @@ fn a_person_checks_their_mail_in_the_browser() {
             );
             photograph(&s, &format!("check-{}", case.name), lang);
         }
+        s.goto(&format!("http://{addr}/check?lang={lang}"));
+        run_roundtrip(&s, &lab, true);
+        photograph(&s, "roundtrip", lang);
         for (path, field, value, name) in [
             ("/domain", "#domain", "good.posture.lab.example", "domain"),
             (
@@ -410,4 +441,6 @@ fn a_person_checks_their_mail_in_the_browser() {
         "no copy button without a script"
     );
     photograph(&s, "check-noscript", "ja");
+    s.goto(&format!("http://{addr}/check?lang=ja"));
+    run_roundtrip(&s, &lab, false);
 }

@@ -344,6 +344,26 @@ fn a_refused_check_says_why_in_the_pages_language() {
         assert!(a.body.contains("role=\"alert\""));
         assert_no_password("the refusal", &a.body);
     }
+    // A test message is never sent without logging in.
+    for (lang, words) in [
+        ("en", "Sending a test message needs a login"),
+        ("ja", "テストメールを送るにはログインが必要です"),
+    ] {
+        let a = post_form(
+            addr,
+            "/check",
+            &[],
+            &[
+                ("_csrf", &token),
+                ("lang", lang),
+                ("address", "taro@example.jp"),
+                ("no-login", "on"),
+                ("run", "roundtrip"),
+            ],
+        );
+        assert_eq!(a.status, 422);
+        assert!(a.body.contains(words), "{lang}: {}", a.body);
+    }
 }
 
 /// Posted by the page's script, the check answers at once with its job, whose events come as
