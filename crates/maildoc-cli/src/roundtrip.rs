@@ -37,6 +37,12 @@ pub struct RoundtripArgs {
         requires = "to"
     )]
     pub to_imap: Option<String>,
+    #[arg(
+        long,
+        value_name = "HOST[:PORT][/ssl|/starttls|/plain]",
+        requires = "to"
+    )]
+    pub to_pop3: Option<String>,
     #[arg(long, value_name = "PATH", requires = "to")]
     pub to_password_file: Option<PathBuf>,
     #[arg(long, value_name = "IP[:PORT]")]
@@ -67,6 +73,7 @@ const ROUNDTRIP_HELP: &[(&str, &str)] = &[
     ("keep", "help-roundtrip-keep"),
     ("to", "help-roundtrip-to"),
     ("to_imap", "help-roundtrip-to-imap"),
+    ("to_pop3", "help-roundtrip-to-pop3"),
     ("to_password_file", "help-roundtrip-to-password-file"),
     ("dns_server", "help-dns-server"),
     ("ca_file", "help-ca-file"),
@@ -152,7 +159,8 @@ pub fn run(
     crate::write_result(&text, problems)
 }
 
-/// The other account of `--to`: its settings (`--to-imap`, else found as check finds them)
+/// The other account of `--to`: its settings (`--to-imap`/`--to-pop3`, else found as check
+/// finds them)
 /// and its password (`--to-password-file`, else `MAILDOC_TO_PASSWORD`).
 fn recipient(
     args: &RoundtripArgs,
@@ -164,11 +172,13 @@ fn recipient(
     if let Some(problem) = crate::address::problem(to, None, lang) {
         return Err(crate::usage(&problem));
     }
-    let servers: Vec<(Protocol, &str)> = args
-        .to_imap
-        .iter()
-        .map(|s| (Protocol::Imap, s.as_str()))
-        .collect();
+    let servers: Vec<(Protocol, &str)> = [
+        (Protocol::Imap, &args.to_imap),
+        (Protocol::Pop3, &args.to_pop3),
+    ]
+    .into_iter()
+    .filter_map(|(p, s)| s.as_deref().map(|s| (p, s)))
+    .collect();
     let settings = AccountSettings::from_texts(to, None, &servers, true)
         .map_err(|e| crate::usage(&e.to_string()))?;
     let password = match &args.to_password_file {

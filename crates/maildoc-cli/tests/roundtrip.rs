@@ -92,6 +92,28 @@ fn the_message_arrives_and_is_removed_and_a_held_one_is_reported() {
         to.stdout
     );
     assert!(!to.stdout.contains(&lab.password("inbox")));
+    // The other account read over POP3.
+    let to_pop3 = roundtrip(
+        &lab,
+        &db,
+        "taro",
+        &[
+            "--to",
+            "inbox@lab.example",
+            "--to-pop3",
+            "mail.lab.example:995/ssl",
+            "--to-password-file",
+            &file,
+            "--timeout",
+            "30",
+        ],
+    );
+    assert_eq!(to_pop3.code, 0, "{}\n{}", to_pop3.stdout, to_pop3.stderr);
+    assert!(
+        to_pop3.stdout.contains("Arrived: in INBOX"),
+        "{}",
+        to_pop3.stdout
+    );
     let no_password = roundtrip(&lab, &db, "taro", &["--to", "inbox@lab.example"]);
     assert_eq!(no_password.code, 3, "{}", no_password.stderr);
 
@@ -116,7 +138,7 @@ fn the_message_arrives_and_is_removed_and_a_held_one_is_reported() {
         .iter()
         .map(|r| (r["subject"].to_string(), r["codes"].to_string()))
         .collect();
-    assert_eq!(runs.len(), 4, "{list}");
+    assert_eq!(runs.len(), 5, "{list}");
     let held: Vec<_> = runs.iter().filter(|r| r.0.contains("held@")).collect();
     assert_eq!(held.len(), 2, "{list}");
     assert!(held.iter().all(|r| r.1.contains("roundtrip-not-delivered")));

@@ -447,13 +447,15 @@ pub fn roundtrip(r: &maildoc_model::message::RoundtripReport) -> Vec<Finding> {
         return out;
     }
     let Some(arrival) = &r.arrival else {
-        // Only when the mailbox could be searched: a login that failed is the check's finding.
+        // Only when the mailbox could be searched (its folders listed over IMAP, its newest
+        // messages read over POP3): a login that failed is the check's finding.
         let searched = r.watched.as_ref().is_some_and(|w| {
             w.servers.iter().flat_map(|s| &s.steps).any(|step| {
                 matches!(
                     step.kind,
                     maildoc_model::StepKind::Command {
-                        command: maildoc_model::CommandKind::List,
+                        command: maildoc_model::CommandKind::List
+                            | maildoc_model::CommandKind::Search,
                         ..
                     }
                 )

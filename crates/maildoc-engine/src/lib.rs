@@ -88,7 +88,8 @@ enum Mode {
     Check,
     /// Send a message through the account's first outgoing server (no other is probed).
     Deliver(std::sync::Arc<maildoc_probe::context::Delivery>),
-    /// Look for a message in the account's first IMAP server (no other is probed).
+    /// Look for a message in the account's first IMAP server, else its first POP3 server (no
+    /// other is probed).
     Search(std::sync::Arc<maildoc_probe::context::MailboxSearch>),
 }
 
@@ -142,17 +143,20 @@ async fn run(
         // No server to knock on: guesses would only add noise to the one true answer.
         plan.servers.clear();
     }
-    // One message, through one server: the first of the protocol the mode needs.
-    let only = match &mode {
-        Mode::Check => None,
-        Mode::Deliver(_) => Some(maildoc_model::Protocol::Smtp),
-        Mode::Search(_) => Some(maildoc_model::Protocol::Imap),
+    // One message, through one server: the first of the protocols the mode needs, in the
+    // order given (a search prefers IMAP, which sees every folder, to POP3).
+    use maildoc_model::Protocol;
+    let only: &[Protocol] = match &mode {
+        Mode::Check => &[],
+        Mode::Deliver(_) => &[Protocol::Smtp],
+        Mode::Search(_) => &[Protocol::Imap, Protocol::Pop3],
     };
-    if let Some(protocol) = only {
-        let first = plan
-            .servers
-            .iter()
-            .position(|s| s.endpoint.protocol == protocol);
+    if !only.is_empty() {
+        let first = only.iter().find_map(|protocol| {
+            plan.servers
+                .iter()
+                .position(|s| s.endpoint.protocol == *protocol)
+        });
         plan.servers = first
             .map(|i| plan.servers.swap_remove(i))
             .into_iter()

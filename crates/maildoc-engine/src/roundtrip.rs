@@ -1,9 +1,12 @@
 //! `maildoc roundtrip` as a library call: one test message sent through the account's own
-//! outgoing server ([`crate::send`]), then looked for in every folder of the IMAP mailbox it
-//! was sent to (the same account's, or another one's the caller can log in to) until it arrives or the deadline passes, its arrival time taken from the mailbox
-//! (IMAP INTERNALDATE), the headers of the copy read as `maildoc message` reads them, and
-//! maildoc's copy removed unless asked to keep it. The only job that delivers mail to a
-//! mailbox, and only when run explicitly.
+//! outgoing server ([`crate::send`]), then looked for in the mailbox it was sent to (the same
+//! account's, or another one's the caller can log in to) until it arrives or the deadline
+//! passes: over IMAP in every folder, its arrival time the mailbox's (INTERNALDATE); over
+//! POP3 (an account without IMAP) among the newest messages, one session per round (a POP3
+//! session does not see mail that arrives during it), its arrival time the receiving
+//! server's own Received header. The headers of the copy are read as `maildoc message` reads
+//! them, and maildoc's copy is removed unless asked to keep it. The only job that delivers
+//! mail to a mailbox, and only when run explicitly.
 
 use crate::send::{SendOptions, send};
 use crate::{CheckOptions, Env, Error, Event, Mode, Password};
@@ -49,6 +52,23 @@ fn is_junk(special_use: &[String], folder: &str) -> bool {
             .to_lowercase();
         JUNK_NAMES.contains(&last.as_str())
     }
+}
+
+/// The longest pause between two POP3 sessions of a search (the pause doubles from
+/// [`RoundtripOptions::every`]): providers limit how often an account may log in.
+const POP3_PAUSE_MAX: Duration = Duration::from_secs(15);
+/// What a POP3 round needs at least: connecting, logging in and reading a few headers.
+const POP3_ROUND: Duration = Duration::from_secs(5);
+
+/// Whether a search session logged in and read the mailbox over POP3: another session may
+/// then find what this one could not yet see.
+fn pop3_read(report: &maildoc_model::Report) -> bool {
+    report.servers.iter().any(|s| {
+        s.endpoint.protocol == maildoc_model::Protocol::Pop3
+            && s.steps
+                .iter()
+                .any(|st| matches!(st.kind, maildoc_model::StepKind::Mailbox { .. }))
+    })
 }
 
 /// `07-Dec-2026 03:00:00 +0000` as Unix seconds.
@@ -116,7 +136,7 @@ pub async fn roundtrip(
             every: opts.every,
             found: Mutex::new(None),
         });
-        let check = CheckOptions {
+        let mut check = CheckOptions {
             settings: to_settings,
             password: Some(to_password),
             login: true,
@@ -125,8 +145,36 @@ pub async fn roundtrip(
             allow_plaintext_login: opts.allow_plaintext_login && opts.to.is_none(),
             timeout: waited,
         };
-        let watched =
-            crate::run(env, check, Mode::Search(Arc::clone(&search)), &mut progress).await?;
+        let mut pause = opts.every;
+        let mut first = true;
+        let watched = loop {
+            // A later round's servers are the first round's: only their steps are news.
+            let mut tell = |e: Event| {
+                if first || !matches!(e, Event::Planned { .. } | Event::Discovering { .. }) {
+                    progress(e);
+                }
+            };
+            let watched = crate::run(
+                env,
+                check.clone(),
+                Mode::Search(Arc::clone(&search)),
+                &mut tell,
+            )
+            .await?;
+            first = false;
+            let found = search
+                .found
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .is_some();
+            let left = opts.timeout.saturating_sub(started.elapsed());
+            if found || !pop3_read(&watched) || left < pause + POP3_ROUND {
+                break watched;
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(POP3_PAUSE_MAX);
+            check.timeout = opts.timeout.saturating_sub(started.elapsed());
+        };
         report.watched = Some(watched);
         // What the report says was waited: from the send to the last search.
         report.waited_at_most_s = started.elapsed().as_secs();
@@ -136,12 +184,24 @@ pub async fn roundtrip(
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .take();
         if let Some(found) = found {
-            let arrived = found.internaldate.as_deref().and_then(internaldate);
+            let left = opts.timeout.saturating_sub(started.elapsed());
+            let received = if left.is_zero() {
+                crate::message::analyze(found.message.as_bytes())
+            } else {
+                crate::message::check(env, found.message.as_bytes(), left).await
+            };
+            // The mailbox's time, else (POP3 has none) the newest Received header's: the
+            // receiving server's clock when it took the message.
+            let arrived = found
+                .internaldate
+                .as_deref()
+                .and_then(internaldate)
+                .or_else(|| received.hops.iter().rev().find_map(|h| h.time_unix));
             report.arrival = Some(Arrival {
                 junk: is_junk(&found.special_use, &found.folder),
                 folder: found.folder,
                 internaldate: found.internaldate,
-                seconds: arrived.map(|a| a - sent_at),
+                seconds: arrived.map(|a| (a - sent_at).max(0)),
                 removed: match found.removed {
                     Removed::Kept => "kept",
                     Removed::Expunged => "expunged",
@@ -150,12 +210,7 @@ pub async fn roundtrip(
                 }
                 .to_owned(),
             });
-            let left = opts.timeout.saturating_sub(started.elapsed());
-            report.received = Some(if left.is_zero() {
-                crate::message::analyze(found.message.as_bytes())
-            } else {
-                crate::message::check(env, found.message.as_bytes(), left).await
-            });
+            report.received = Some(received);
         }
     }
     let mut findings = maildoc_diagnose::message::roundtrip(&report);

@@ -117,3 +117,85 @@ async fn a_message_the_server_holds_is_taken_but_not_delivered() {
         .expect("not delivered");
     assert_eq!(missing.params["to"], "held@lab.example");
 }
+
+/// The options of `user` with the mailbox read over POP3 (no IMAP server given).
+fn over_pop3(lab: &Lab, user: &str, timeout: u64) -> RoundtripOptions {
+    let mut opts = options(lab, user, timeout);
+    opts.settings.servers[0] =
+        ServerSetting::parse(Protocol::Pop3, "mail.lab.example:995/ssl").unwrap();
+    opts
+}
+
+#[tokio::test]
+#[ignore = "needs the lab: lab/lab.sh start"]
+async fn over_pop3_the_message_is_found_among_the_newest_and_deleted() {
+    let lab = Lab::get();
+    let before = inbox_files(&lab, "inbox@lab.example");
+    let r = roundtrip(&env(&lab), over_pop3(&lab, "inbox", 30), |_| {})
+        .await
+        .unwrap();
+    let watched = r.watched.as_ref().unwrap();
+    assert_eq!(watched.servers[0].endpoint.protocol, Protocol::Pop3);
+    let arrival = r.arrival.as_ref().expect("found over POP3");
+    assert_eq!(arrival.folder, "INBOX");
+    assert_eq!(arrival.removed, "expunged");
+    // POP3 has no arrival time of its own: the receiving server's Received header gives it.
+    assert!(arrival.internaldate.is_none());
+    assert!(
+        arrival.seconds.is_some_and(|s| (0..30).contains(&s)),
+        "{arrival:?}"
+    );
+    assert!(r.received.as_ref().unwrap().hops.len() >= 2);
+    assert_eq!(inbox_files(&lab, "inbox@lab.example"), before);
+    // Other messages' headers were read to find it, and none of them is in the transcript.
+    let transcript: Vec<&str> = watched.servers[0]
+        .transcript
+        .iter()
+        .map(|l| l.text.as_str())
+        .collect();
+    assert!(
+        transcript.iter().all(|l| !l.starts_with("Received:")),
+        "{transcript:#?}"
+    );
+    assert!(
+        transcript
+            .iter()
+            .any(|l| l.contains("lines of the message, not shown"))
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs the lab: lab/lab.sh start"]
+async fn over_pop3_a_held_message_is_looked_for_in_session_after_session() {
+    let lab = Lab::get();
+    let mut planned = 0;
+    let mut searches = 0;
+    let r = roundtrip(&env(&lab), over_pop3(&lab, "held", 8), |e| match e {
+        maildoc_engine::Event::Planned { .. } => planned += 1,
+        maildoc_engine::Event::Step { step, .. }
+            if matches!(
+                step.kind,
+                maildoc_model::StepKind::Command {
+                    command: maildoc_model::CommandKind::Search,
+                    ..
+                }
+            ) =>
+        {
+            searches += 1;
+        }
+        _ => {}
+    })
+    .await
+    .unwrap();
+    assert!(r.arrival.is_none());
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.code == Code::RoundtripNotDelivered),
+        "{:?}",
+        r.findings
+    );
+    // The send and the search were planned once each; the search ran in several sessions.
+    assert_eq!(planned, 2);
+    assert!(searches >= 3, "{searches} searches");
+}

@@ -270,12 +270,24 @@ impl Conn {
 
     /// Reads one line within `cap`, recording it.
     pub async fn read_line(&mut self, cap: Duration) -> Result<String, Failure> {
+        self.read_line_as(cap, true).await
+    }
+
+    /// Reads one line of a message's text within `cap`, without recording it: it is
+    /// somebody's mail, and the caller notes what it read instead.
+    pub async fn read_message_line(&mut self, cap: Duration) -> Result<String, Failure> {
+        self.read_line_as(cap, false).await
+    }
+
+    async fn read_line_as(&mut self, cap: Duration, recorded: bool) -> Result<String, Failure> {
         let by = self.answer_by(cap);
         loop {
             match self.buf.next_line() {
                 Ok(Some(line)) => {
-                    let shown = maildoc_wire::line::printable(line.as_bytes(), SHOWN_MAX);
-                    self.record(Direction::Received, shown);
+                    if recorded {
+                        let shown = maildoc_wire::line::printable(line.as_bytes(), SHOWN_MAX);
+                        self.record(Direction::Received, shown);
+                    }
                     return Ok(line);
                 }
                 Ok(None) => {}

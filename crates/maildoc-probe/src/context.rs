@@ -125,6 +125,20 @@ pub struct MailboxSearch {
     pub found: std::sync::Mutex<Option<FoundMessage>>,
 }
 
+impl MailboxSearch {
+    /// Whether a message (or its header) has exactly this Message-ID: a server's search
+    /// matches a substring, and a quote of the ID in another header is not the message.
+    pub fn is_ours(&self, message: &str) -> bool {
+        let head = message.split("\r\n\r\n").next().unwrap_or(message);
+        let unfolded = head.replace("\r\n ", " ").replace("\r\n\t", " ");
+        unfolded.lines().any(|line| {
+            line.split_once(':').is_some_and(|(name, value)| {
+                name.trim().eq_ignore_ascii_case("message-id") && value.trim() == self.message_id
+            })
+        })
+    }
+}
+
 /// The message found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FoundMessage {
@@ -194,5 +208,20 @@ mod tests {
             a.may_send_password(true, true).err(),
             Some(LoginSkipReason::NotRequested)
         );
+    }
+
+    #[test]
+    fn only_a_copy_with_exactly_this_message_id_is_ours() {
+        let search = MailboxSearch {
+            message_id: "<maildoc.roundtrip.1a2b@lab.example>".into(),
+            delete: false,
+            every: std::time::Duration::from_secs(1),
+            found: std::sync::Mutex::new(None),
+        };
+        assert!(search.is_ours(
+            "Subject: x\r\nMessage-ID:\r\n <maildoc.roundtrip.1a2b@lab.example>\r\n\r\nbody"
+        ));
+        assert!(!search.is_ours("Message-ID: <maildoc.roundtrip.1a2b@lab.example.other>\r\n\r\n"));
+        assert!(!search.is_ours("Subject: <maildoc.roundtrip.1a2b@lab.example>\r\n\r\n"));
     }
 }

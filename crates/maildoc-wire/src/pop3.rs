@@ -204,6 +204,16 @@ pub fn parse_stat(text: &str) -> Option<(u64, u64)> {
     Some((messages, octets))
 }
 
+/// The size in octets from the text of a one-message LIST reply (`3 1200`; a leading `+OK`
+/// is tolerated).
+pub fn parse_list_one(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let text = strip_ci(text, "+OK").unwrap_or(text);
+    let mut words = text.split_whitespace();
+    words.next()?.parse::<u64>().ok()?;
+    words.next()?.parse().ok()
+}
+
 /// Removes what would end or split a command line (CR, LF, NUL) from an argument.
 fn arg(s: &str) -> String {
     s.chars()
@@ -252,6 +262,26 @@ pub fn noop() -> String {
 
 pub fn quit() -> String {
     "QUIT\r\n".to_owned()
+}
+
+/// `LIST n`: one message's size.
+pub fn list_one(n: u64) -> String {
+    format!("LIST {n}\r\n")
+}
+
+/// `TOP n lines`: a message's header and its first `lines` body lines.
+pub fn top(n: u64, lines: u64) -> String {
+    format!("TOP {n} {lines}\r\n")
+}
+
+/// `RETR n`: a whole message.
+pub fn retr(n: u64) -> String {
+    format!("RETR {n}\r\n")
+}
+
+/// `DELE n`: the message is removed when the session ends with QUIT.
+pub fn dele(n: u64) -> String {
+    format!("DELE {n}\r\n")
 }
 
 #[cfg(test)]
@@ -404,6 +434,10 @@ mod tests {
         assert_eq!(parse_stat("two 320"), None);
         assert_eq!(parse_stat("-1 320"), None);
         assert_eq!(parse_stat("99999999999999999999999 1"), None);
+        assert_eq!(parse_list_one("+OK 3 1200"), Some(1200));
+        assert_eq!(parse_list_one("3 1200 more"), Some(1200));
+        assert_eq!(parse_list_one("3"), None);
+        assert_eq!(parse_list_one("x 1200"), None);
     }
 
     #[test]
@@ -414,6 +448,10 @@ mod tests {
         assert_eq!(user("joe\r\nDELE 1"), "USER joeDELE 1\r\n");
         assert_eq!(stat(), "STAT\r\n");
         assert_eq!(quit(), "QUIT\r\n");
+        assert_eq!(list_one(3), "LIST 3\r\n");
+        assert_eq!(top(3, 0), "TOP 3 0\r\n");
+        assert_eq!(retr(3), "RETR 3\r\n");
+        assert_eq!(dele(3), "DELE 3\r\n");
         let p = pass("correct horse");
         assert_eq!(p.wire, b"PASS correct horse\r\n");
         assert_eq!(p.shown, "PASS <redacted>");

@@ -124,6 +124,7 @@ proptest! {
             let _ = pop3::parse_status(l);
             let _ = pop3::is_continuation(l);
             let _ = pop3::parse_stat(l);
+            let _ = pop3::parse_list_one(l);
             if let Some(got) = m.push_line(l) {
                 prop_assert!(got.len() <= pop3::MAX_MULTILINE);
                 let caps = pop3::parse_capa(&got);
