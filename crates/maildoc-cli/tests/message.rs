@@ -188,7 +188,7 @@ fn each_message_read_is_kept_under_its_sender_unless_told_not_to() {
     ]);
     assert_eq!(list.code, 0, "{}", list.stderr);
     let list: serde_json::Value = serde_json::from_str(&list.stdout).unwrap();
-    // The file once, then each of the five samples (the spoof again among them); the
+    // The file once, then each of the seven samples (the spoof again among them); the
     // expected facts beside them are read too, as messages from nobody ("-").
     let runs: Vec<&serde_json::Value> = list["runs"]
         .as_array()
@@ -196,7 +196,7 @@ fn each_message_read_is_kept_under_its_sender_unless_told_not_to() {
         .iter()
         .filter(|r| r["subject"] != "-")
         .collect();
-    assert_eq!(runs.len(), 6, "{list}");
+    assert_eq!(runs.len(), 8, "{list}");
     let bank: Vec<&serde_json::Value> = runs
         .iter()
         .copied()

@@ -18,12 +18,35 @@ const MAX_PER_CODE: usize = 5;
 /// A total delay from this many seconds on is worth a finding.
 const SLOW_TOTAL_S: i64 = 600;
 
-/// The organisational domain of a host name (none for an address or a bare name).
+/// Providers that name their servers under more than one registered domain: each group is
+/// one receiver (Exchange Online hands a message from `*.mail.protection.outlook.com` to
+/// `*.outlook.office365.com` and on to `*.prod.outlook.com`).
+const ONE_PROVIDER: &[&[&str]] = &[
+    &[
+        "outlook.com",
+        "office365.com",
+        "exchangelabs.com",
+        "hotmail.com",
+        "live.com",
+    ],
+    &["google.com", "gmail.com", "googlemail.com"],
+    &["yahoo.com", "yahoodns.net", "yahoo.net"],
+];
+
+/// The organisational domain of a host name (none for an address or a bare name), one name
+/// for each provider of [`ONE_PROVIDER`].
 fn org_of(host: &str) -> Option<String> {
+    let host = host.trim_end_matches('.');
     if !host.contains('.') || host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
         return None;
     }
-    org_domain(&host.to_ascii_lowercase())
+    let org = org_domain(&host.to_ascii_lowercase())?;
+    Some(
+        ONE_PROVIDER
+            .iter()
+            .find(|group| group.contains(&org.as_str()))
+            .map_or(org, |group| group[0].to_owned()),
+    )
 }
 
 /// Microsoft's own filter headers, which Exchange Online writes at the bottom of the header
@@ -62,6 +85,7 @@ pub fn trust(report: &mut MessageReport) {
     }
     report.trusted_from_hop = oldest_ours.map(|i| report.hops[i].number);
     report.receiver = receiver;
+    report.total_delay_s = total_delay(report);
     // Reports: what stands above the newest hop the receiver did not add was written after
     // the message reached the receiver (some receivers put their reports below their own
     // Received header, none below another's). With no such hop, everything is the receiver's.
@@ -105,6 +129,65 @@ pub fn trust(report: &mut MessageReport) {
     }
 }
 
+/// Which hops join up with the receiver's: the receiver's own, and below them each hop whose
+/// `by` host is the `from` of the hop above it (the same name, or the same organisational
+/// domain; a name or an address that cannot be compared counts as joined). Below a hop that
+/// does not join, the headers are somebody's invention (spam often adds a made-up route), and
+/// nothing is concluded from them.
+fn linked(report: &MessageReport) -> Vec<bool> {
+    let line = report.trusted_from_hop.unwrap_or(1);
+    let mut out = vec![false; report.hops.len()];
+    let mut joined = true;
+    for i in (0..report.hops.len()).rev() {
+        if report.hops[i].number < line && joined {
+            joined = joins(report.hops[i].by.as_deref(), &report.hops[i + 1]);
+        }
+        out[i] = joined;
+    }
+    out
+}
+
+/// Whether the host that took a message (`by`) is the one that handed it to the next hop.
+fn joins(by: Option<&str>, above: &maildoc_model::message::Hop) -> bool {
+    let Some(by_org) = by.and_then(org_of) else {
+        return true;
+    };
+    let by = by.unwrap_or_default().trim_end_matches('.');
+    let names: Vec<&str> = [above.from.as_deref(), above.from_rdns.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    // A host that hands a message to itself (a list server expanding it, a filter putting
+    // it back) names only itself: who handed it the message is not said.
+    let to_itself = above
+        .by
+        .as_deref()
+        .is_some_and(|b| names.iter().any(|n| n.eq_ignore_ascii_case(b)));
+    names.is_empty()
+        || to_itself
+        || names.iter().any(|n| {
+            n.trim_end_matches('.').eq_ignore_ascii_case(by)
+                || org_of(n).is_none_or(|o| o == by_org)
+        })
+}
+
+/// The newest joined hop's time minus the oldest's; none with fewer than two dated hops, or
+/// when the clocks disagree so much that it would be negative.
+fn total_delay(report: &MessageReport) -> Option<i64> {
+    let linked = linked(report);
+    let times: Vec<i64> = report
+        .hops
+        .iter()
+        .zip(&linked)
+        .filter(|(_, l)| **l)
+        .filter_map(|(h, _)| h.time_unix)
+        .collect();
+    match (times.first(), times.last()) {
+        (Some(first), Some(last)) if times.len() > 1 && last >= first => Some(last - first),
+        _ => None,
+    }
+}
+
 /// The domain of an address or a bare domain (`a@example.jp`, `@example.jp`, `example.jp`).
 fn domain_of(value: &str) -> String {
     value
@@ -121,10 +204,18 @@ pub fn diagnose(report: &MessageReport) -> Vec<Finding> {
     auth(report, &mut out);
     verified(report, &mut out);
     rechecked(report, &mut out);
+    // Exchange says where it delivered: a message scored as spam that it still put in the
+    // inbox (a safe sender, a rule) was not filed as spam.
+    let delivered_to_inbox = report.spam.iter().any(|s| {
+        s.trusted
+            && s.verdict == SpamVerdict::NotSpam
+            && s.header
+                .eq_ignore_ascii_case("X-Microsoft-Antispam-Mailbox-Delivery")
+    });
     for s in report
         .spam
         .iter()
-        .filter(|s| s.trusted && s.verdict == SpamVerdict::Spam)
+        .filter(|s| s.trusted && s.verdict == SpamVerdict::Spam && !delivered_to_inbox)
         .take(1)
     {
         out.push(
@@ -151,41 +242,59 @@ pub fn diagnose(report: &MessageReport) -> Vec<Finding> {
 }
 
 fn hops(report: &MessageReport, out: &mut Vec<Finding>) {
-    if let Some(total) = report.total_delay_s.filter(|t| *t >= SLOW_TOTAL_S) {
-        let mut f = Finding::new(Code::MessageDelayed).param("total_seconds", total.to_string());
-        if let Some(slowest) = report
-            .hops
-            .iter()
-            .filter(|h| !h.clock_skew)
-            .max_by_key(|h| h.delay_s.unwrap_or(i64::MIN))
-            .filter(|h| h.delay_s.is_some_and(|d| d > 0))
-        {
-            // The wait was in the queue of the host that handed the message over: the
-            // previous hop's receiver, or this hop's sender.
-            let holder = report
-                .hops
-                .iter()
-                .find(|h| h.number + 1 == slowest.number)
-                .and_then(|h| h.by.as_deref())
-                .or(slowest.from_rdns.as_deref())
-                .or(slowest.from.as_deref())
-                .unwrap_or("?");
-            f = f
-                .param("slowest_hop", slowest.number.to_string())
-                .param("slowest_by", holder)
-                .param(
-                    "slowest_seconds",
-                    slowest.delay_s.unwrap_or_default().to_string(),
-                );
-        }
-        out.push(f);
-    }
-    for h in report
+    let linked = linked(report);
+    let joined: Vec<&maildoc_model::message::Hop> = report
         .hops
         .iter()
-        .filter(|h| h.clock_skew)
-        .take(MAX_PER_CODE)
-    {
+        .zip(&linked)
+        .filter(|(_, l)| **l)
+        .map(|(h, _)| h)
+        .collect();
+    if let Some(total) = report.total_delay_s.filter(|t| *t >= SLOW_TOTAL_S) {
+        // A wait just before a clock that runs behind is that clock's error as likely as a
+        // wait: when the longest is such a one, how long the message waited is not known.
+        let uncertain = |n: usize| {
+            report
+                .hops
+                .iter()
+                .any(|h| h.number == n + 1 && h.clock_skew)
+        };
+        let slowest = joined
+            .iter()
+            .filter(|h| !h.clock_skew && h.delay_s.is_some_and(|d| d > 0))
+            .max_by_key(|h| h.delay_s.unwrap_or(i64::MIN));
+        let known = !slowest.is_some_and(|h| uncertain(h.number) || h.delay_s.unwrap_or(0) > total);
+        if known {
+            let mut f =
+                Finding::new(Code::MessageDelayed).param("total_seconds", total.to_string());
+            if let Some(slowest) = slowest {
+                // The wait was in the queue of the host that handed the message over: the
+                // previous hop's receiver, or this hop's sender.
+                let holder = report
+                    .hops
+                    .iter()
+                    .find(|h| h.number + 1 == slowest.number)
+                    .and_then(|h| h.by.as_deref())
+                    .or(slowest.from_rdns.as_deref())
+                    .or(slowest.from.as_deref())
+                    .unwrap_or("?");
+                f = f
+                    .param("slowest_hop", slowest.number.to_string())
+                    .param("slowest_by", holder)
+                    .param(
+                        "slowest_seconds",
+                        slowest.delay_s.unwrap_or_default().to_string(),
+                    );
+            }
+            out.push(f);
+        }
+    }
+    unencrypted_and_skew(&joined, out);
+}
+
+/// The clocks that run behind and the unencrypted hops, of the hops that join up.
+fn unencrypted_and_skew(joined: &[&maildoc_model::message::Hop], out: &mut Vec<Finding>) {
+    for h in joined.iter().filter(|h| h.clock_skew).take(MAX_PER_CODE) {
         out.push(
             Finding::new(Code::MessageHopClockSkew)
                 .param("hop", h.number.to_string())
@@ -197,7 +306,7 @@ fn hops(report: &MessageReport, out: &mut Vec<Finding>) {
         );
     }
     let mut unencrypted = 0;
-    for h in &report.hops {
+    for h in joined {
         if unencrypted == MAX_PER_CODE {
             break;
         }
@@ -334,7 +443,16 @@ fn rechecked(report: &MessageReport, out: &mut Vec<Finding>) {
 }
 
 fn auth(report: &MessageReport, out: &mut Vec<Finding>) {
+    // The receiver's Authentication-Results say what it found at delivery; its ARC copies
+    // (of this delivery or an earlier one, before a forward) count only without them.
     let trusted: Vec<_> = report.auth.reported.iter().filter(|r| r.trusted).collect();
+    let delivery = trusted
+        .iter()
+        .any(|r| r.header.eq_ignore_ascii_case("Authentication-Results"));
+    let trusted: Vec<_> = trusted
+        .into_iter()
+        .filter(|r| !delivery || !r.header.eq_ignore_ascii_case("ARC-Authentication-Results"))
+        .collect();
     if trusted.iter().all(|r| r.results.is_empty()) {
         if !report.hops.is_empty() {
             out.push(Finding::new(Code::MessageNoAuth));
@@ -349,11 +467,28 @@ fn auth(report: &MessageReport, out: &mut Vec<Finding>) {
             r.results.iter().map(move |x| (id, x))
         })
         .collect();
-    let find = |method: &str, results_of: &[&str]| {
-        results
+    // Each method's verdict is the newest report's that has it (a message delivered twice
+    // to one provider, before and after a forward, carries both deliveries' reports), an
+    // Authentication-Results before a Received-SPF, which says less.
+    let newest = |method: &str| {
+        let has = |r: &&&maildoc_model::message::ReportedAuth| {
+            r.results.iter().any(|x| x.method == method)
+        };
+        let by_age = |r: &&&maildoc_model::message::ReportedAuth| r.header_index;
+        trusted
             .iter()
-            .find(|(_, r)| r.method == method && results_of.contains(&r.result.as_str()))
-            .copied()
+            .filter(|r| r.header != "Received-SPF")
+            .filter(has)
+            .min_by_key(by_age)
+            .or_else(|| trusted.iter().filter(has).min_by_key(by_age))
+    };
+    let find = |method: &str, results_of: &[&str]| {
+        let r = newest(method)?;
+        let id = r.authserv_id.as_deref().unwrap_or(fallback);
+        r.results
+            .iter()
+            .find(|x| x.method == method && results_of.contains(&x.result.as_str()))
+            .map(|x| (id, x))
     };
     let prop = |r: &maildoc_model::message::AuthResult, keys: &[&str]| {
         keys.iter()
@@ -540,6 +675,62 @@ mod tests {
         assert!(!r.auth.reported[1].trusted, "below the line");
         let codes: Vec<Code> = diagnose(&r).iter().map(|f| f.code).collect();
         assert_eq!(codes, [Code::MessageDmarcFail, Code::MessageNotAligned]);
+    }
+
+    #[test]
+    fn of_two_deliveries_by_one_provider_the_newest_report_counts() {
+        // A message forwarded from one mailbox to another at the same provider carries the
+        // first delivery's report (SPF passed for the shop) below the second's (SPF neutral
+        // for the forwarder's envelope): the verdict is the second's.
+        let text = format!(
+            r#"{{"schema_version":1,"maildoc_version":"t","source":"message","summary":{{}},
+            "hops":[{},{}],
+            "auth":{{"reported":[
+              {{"header":"Authentication-Results","authserv_id":"mx.google.com","trusted":false,"results":[
+                {{"method":"dkim","result":"pass","props":{{"header.i":"@forwarder.example"}}}},
+                {{"method":"spf","result":"neutral","props":{{"smtp.mailfrom":"a+caf@forwarder.example"}}}},
+                {{"method":"dmarc","result":"fail","props":{{"header.from":"shop.example.jp","policy.dmarc":"reject"}}}}]}},
+              {{"header":"Received-SPF","trusted":false,"results":[
+                {{"method":"spf","result":"pass","props":{{"smtp.remote-ip":"203.0.113.5"}}}}]}},
+              {{"header":"Authentication-Results","authserv_id":"mx.google.com","trusted":false,"results":[
+                {{"method":"spf","result":"pass","props":{{"smtp.mailfrom":"news@shop.example.jp"}}}},
+                {{"method":"dmarc","result":"pass","props":{{"header.from":"shop.example.jp"}}}}]}}]}},
+            "spam":[],"encoding":[],"findings":[]}}"#,
+            hop(1, "mx.google.com", ""),
+            hop(2, "mx.google.com", "")
+        );
+        let mut r = maildoc_message_fixture(&text);
+        for (i, at) in [1, 4, 5].into_iter().enumerate() {
+            r.auth.reported[i].header_index = at;
+        }
+        r.hops[0].header_index = 6;
+        r.hops[1].header_index = 2;
+        trust(&mut r);
+        assert!(r.auth.reported.iter().all(|a| a.trusted));
+        let findings = diagnose(&r);
+        let not_aligned = findings
+            .iter()
+            .find(|f| f.code == Code::MessageNotAligned)
+            .unwrap();
+        assert_eq!(not_aligned.params["spf_domain"], "-");
+        assert_eq!(not_aligned.params["dkim_domain"], "forwarder.example");
+    }
+
+    #[test]
+    fn providers_under_several_domains_are_one_receiver() {
+        assert_eq!(
+            org_of("TYAPR01CA0042.outlook.office365.com").as_deref(),
+            Some("outlook.com")
+        );
+        assert_eq!(
+            org_of("OS1PEPF00001234.mail.protection.outlook.com").as_deref(),
+            Some("outlook.com")
+        );
+        assert_eq!(
+            org_of("mail-sor-f41.google.com.").as_deref(),
+            Some("google.com")
+        );
+        assert_eq!(org_of("mx.example.co.jp").as_deref(), Some("example.co.jp"));
     }
 
     #[test]

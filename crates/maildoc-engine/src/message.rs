@@ -40,13 +40,17 @@ pub fn mbox<R: std::io::BufRead>(
 /// The message's report without the network: its hops, what its receivers reported, spam
 /// verdicts, encodings, and the findings, most severe first.
 pub fn analyze(input: &[u8]) -> MessageReport {
-    judge(maildoc_message::read(input))
+    judge(maildoc_message::read(&maildoc_message::with_line_feeds(
+        input,
+    )))
 }
 
 /// [`analyze`], and the sender checked again with what DNS says now, within `timeout`: each
 /// DKIM signature verified with its key, SPF for the address that handed the message to the
 /// receiver, and DMARC for the From domain.
 pub async fn check(env: &Env, input: &[u8], timeout: Duration) -> MessageReport {
+    let input = maildoc_message::with_line_feeds(input);
+    let input = input.as_ref();
     let mut report = maildoc_message::read(input);
     maildoc_diagnose::message::trust(&mut report);
     let message = maildoc_message::message_bytes(input);

@@ -1,7 +1,9 @@
 //! `maildoc_engine::message::analyze` over a set of messages shaped like those in the wild
 //! (Gmail receiving from a shop's Postfix, Exchange Online filing a spoof as junk, a Japanese
-//! ISP with SpamAssassin and a raw Shift_JIS subject, a mailing list that breaks DKIM, and a
-//! message the lab's Postfix delivered to its Dovecot), each beside the facts expected of it
+//! ISP with SpamAssassin and a raw Shift_JIS subject, a mailing list that breaks DKIM, a
+//! message the lab's Postfix delivered to its Dovecot, Exchange Online delivering a bulk
+//! message to the inbox under a made-up route, and clocks that disagree in a file saved with
+//! the old Mac's CR line ends), each beside the facts expected of it
 //! (`NAME.expected.json`): the hops, their encryption and delays, which hop the receiver's
 //! provider wrote from, what it reported, the spam verdicts and the finding codes.
 

@@ -22,6 +22,23 @@ use maildoc_model::message::{
 /// The most characters of a header kept as its raw text.
 const RAW_MAX: usize = 2_000;
 
+/// `input` with its line ends made CRLF when every one is a CR alone (files saved by the old
+/// Mac OS, and some archives of them); any other input as it is.
+pub fn with_line_feeds(input: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if input.contains(&b'\r') && !input.contains(&b'\n') {
+        let mut out = Vec::with_capacity(input.len() + input.len() / 32);
+        for &b in input {
+            out.push(b);
+            if b == b'\r' {
+                out.push(b'\n');
+            }
+        }
+        std::borrow::Cow::Owned(out)
+    } else {
+        std::borrow::Cow::Borrowed(input)
+    }
+}
+
 /// The message itself within `input`: from its first header field to the end of its body,
 /// without an mbox's `From ` line and the messages after it, a byte-order mark or the blank
 /// lines of a paste.
@@ -93,9 +110,19 @@ fn hops_oldest_first(fields: Vec<(usize, String)>) -> Vec<Hop> {
     for (number, (index, text)) in fields.into_iter().rev().enumerate() {
         let r = received::parse(&text);
         let with = r.with.as_deref().unwrap_or("").to_ascii_uppercase();
+        let localhost = |name: &Option<String>| {
+            name.as_deref().is_some_and(|n| {
+                let n = n.trim_end_matches('.').to_ascii_lowercase();
+                n == "localhost" || n.starts_with("localhost.")
+            })
+        };
+        // A filter on the same host (amavis, a milter) takes the message `by localhost`,
+        // however it names the client it got it from.
         let local = r.local_submission
             || r.from.is_none()
             || r.from_ip.is_some_and(received::is_internal)
+            || (r.from_ip.is_none() && localhost(&r.from))
+            || localhost(&r.by)
             || with.starts_with("LMTP")
             || with == "LOCAL"
             || with == "MAPI";

@@ -113,15 +113,23 @@ fn ip(text: &str) -> Option<IpAddr> {
     t.parse().ok()
 }
 
-/// The address in a comment: `[192.0.2.1]` anywhere, or the comment being an address.
+/// The address in a comment: `[192.0.2.1]` anywhere but in Exim's `helo=` (what the client
+/// claimed, not where it connected from), qmail's `user@192.0.2.1`, or the comment being an
+/// address.
 fn comment_ip(comment: &str) -> Option<IpAddr> {
-    if let (Some(open), Some(close)) = (comment.find('['), comment.find(']'))
+    let seen = comment
+        .to_ascii_lowercase()
+        .find("helo=")
+        .map_or(comment, |h| &comment[..h]);
+    if let (Some(open), Some(close)) = (seen.find('['), seen.find(']'))
         && open < close
-        && let Some(a) = ip(&comment[open + 1..close])
+        && let Some(a) = ip(&seen[open + 1..close])
     {
         return Some(a);
     }
-    ip(comment)
+    seen.split_whitespace()
+        .find_map(|w| w.split_once('@').and_then(|(_, a)| ip(a)))
+        .or_else(|| ip(comment))
 }
 
 /// A host name as written in a comment: the first word, when it has a dot and is not an
@@ -164,6 +172,12 @@ fn tls_comment(comment: &str) -> Option<String> {
     (says && !denies).then(|| crate::split::unfold(comment))
 }
 
+/// Whether the words after `with` say the session was encrypted: MessageLabs writes the
+/// cipher and then `encrypted SMTP`.
+fn encrypted_words(clauses: &str) -> bool {
+    clauses.to_ascii_lowercase().contains(" encrypted smtp")
+}
+
 /// The protocol's word on TLS: `ESMTPS` and the like used it, `SMTP`/`ESMTP` did not.
 fn with_tls(with: &str) -> HopTls {
     let w = with.to_ascii_uppercase();
@@ -200,7 +214,20 @@ pub fn parse(value: &str) -> Received {
                     expect_value = true;
                     continue;
                 }
+                let after_from = clause == "from" && r.from.is_some();
+                if !(expect_value || after_from) {
+                    continue;
+                }
                 if !expect_value {
+                    // ZoneMTA, fetchmail: `from name [192.0.2.1]`, the address the receiver
+                    // saw as a word of its own.
+                    if let Some(a) = w
+                        .strip_prefix('[')
+                        .and_then(|x| x.strip_suffix(']'))
+                        .and_then(ip)
+                    {
+                        r.from_ip = r.from_ip.or(Some(a));
+                    }
                     continue;
                 }
                 expect_value = false;
@@ -232,6 +259,10 @@ pub fn parse(value: &str) -> Received {
                 {
                     r.local_submission |= !lower.contains("invoked from network");
                 }
+                // `from (unknown [192.0.2.4])`: no name given, only the receiver's record.
+                if clause == "from" && r.from.is_none() && expect_value {
+                    r.from_ip = r.from_ip.or_else(|| comment_ip(&c));
+                }
                 if clause == "from" && r.from.is_some() {
                     r.from_ip = r.from_ip.or_else(|| comment_ip(&c));
                     if r.from_rdns.is_none() {
@@ -259,6 +290,18 @@ pub fn parse(value: &str) -> Received {
         }
     }
     r.from_ip = r.from_ip.or(literal_ip);
+    if r.tls != HopTls::Tls && encrypted_words(clauses) {
+        r.tls = HopTls::Tls;
+        r.tls_detail = r.with.clone();
+    }
+    // Exchange writes `with Microsoft SMTP Server (version=TLS1_2, cipher=...)` when the
+    // session was encrypted; without that comment, it was not.
+    if r.with.as_deref() == Some("Microsoft") && clauses.contains("Microsoft SMTP Server") {
+        r.with = Some("Microsoft SMTP Server".to_owned());
+        if r.tls == HopTls::Unknown {
+            r.tls = HopTls::None;
+        }
+    }
     r
 }
 
@@ -312,14 +355,47 @@ mod tests {
             "from TY2PR01MB1234.jpnprd01.prod.outlook.com (2603:1096:404:1::12) by OS3PR01MB5678.jpnprd01.prod.outlook.com with Microsoft SMTP Server (version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id 15.20.6002.33; Mon, 7 Dec 2026 03:00:01 +0000",
         );
         assert_eq!(r.from_ip, Some("2603:1096:404:1::12".parse().unwrap()));
-        assert_eq!(r.with.as_deref(), Some("Microsoft"));
+        assert_eq!(r.with.as_deref(), Some("Microsoft SMTP Server"));
         assert_eq!(r.tls, HopTls::Tls);
         assert!(r.tls_detail.unwrap().contains("version=TLS1_2"));
+        // Without the version comment, Exchange took the message unencrypted.
         let r = parse(
             "from EX01.corp.example (10.0.0.5) by EX02.corp.example (10.0.0.6) with Microsoft SMTP Server id 15.1.225.42 via Frontend Transport; Mon, 7 Dec 2026 03:00:01 +0000",
         );
         assert_eq!(r.from_ip, Some("10.0.0.5".parse().unwrap()));
         assert!(is_internal(r.from_ip.unwrap()));
+        assert_eq!(r.tls, HopTls::None);
+    }
+
+    #[test]
+    fn the_forms_of_exim_zonemta_qmail_and_messagelabs() {
+        // Exim: the bracketed address is where the client connected from; `helo=` is only
+        // what it claimed.
+        let r = parse(
+            "from [110.174.147.37] (port=52874 helo=[192.168.100.126]) by mx.example.net with esmtp (Exim 4.96); Mon, 07 Dec 2026 03:00:00 +0000",
+        );
+        assert_eq!(r.from_ip, Some("110.174.147.37".parse().unwrap()));
+        assert_eq!(r.from.as_deref(), Some("[192.168.100.126]"));
+        // ZoneMTA and fetchmail: the address as a word of its own.
+        let r = parse(
+            "from foo [127.0.0.1] by srs3.zonevs.eu (ZoneMTA Forwarder) with ESMTP id 1; Mon, 07 Dec 2026 03:00:00 +0000",
+        );
+        assert_eq!(r.from_ip, Some("127.0.0.1".parse().unwrap()));
+        // No name, only the receiver's record.
+        let r = parse(
+            "from (unknown [192.0.2.4]) by mpps.example.co.jp with smtp; Mon, 07 Dec 2026 03:00:00 +0000",
+        );
+        assert_eq!(r.from_ip, Some("192.0.2.4".parse().unwrap()));
+        // qmail: the address after the login name.
+        let r = parse(
+            "from unknown (HELO localhost) (someone@219.133.84.88 with login) by smtp011.mail.yahoo.com with SMTP; 9 Jun 2008 19:24:02 -0000",
+        );
+        assert_eq!(r.from_ip, Some("219.133.84.88".parse().unwrap()));
+        // MessageLabs: the cipher, then `encrypted SMTP`.
+        let r = parse(
+            "from mail.example.jp (mail.example.jp [198.51.100.20]) by server-0.tower-0.messagelabs.com with DHE-RSA-AES256-GCM-SHA384 encrypted SMTP; Mon, 07 Dec 2026 03:00:00 +0000",
+        );
+        assert_eq!(r.tls, HopTls::Tls);
     }
 
     #[test]
