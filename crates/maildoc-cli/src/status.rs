@@ -13,6 +13,9 @@ pub struct StatusArgs {
     pub provider: String,
     #[arg(long, value_name = "URL")]
     pub feed: Option<String>,
+    /// How the `--feed` is written (else the provider's own feed's format).
+    #[arg(long, value_parser = maildoc_engine::status::FORMATS, value_name = "apple|google|rss|statuspage", requires = "feed")]
+    pub feed_format: Option<String>,
     #[command(flatten)]
     pub net: NetArgs,
     #[arg(
@@ -27,6 +30,7 @@ pub struct StatusArgs {
 const STATUS_HELP: &[(&str, &str)] = &[
     ("provider", "help-status-provider"),
     ("feed", "help-status-feed"),
+    ("feed_format", "help-status-feed-format"),
     ("dns_server", "help-dns-server"),
     ("ca_file", "help-ca-file"),
     ("timeout", "help-timeout"),
@@ -57,7 +61,10 @@ pub fn run(args: StatusArgs, lang_flag: Option<&str>) -> ExitCode {
     let report = match runtime.block_on(maildoc_engine::status::status(
         &net.env,
         &args.provider,
-        args.feed.as_deref(),
+        maildoc_engine::status::FeedOverride {
+            url: args.feed.as_deref(),
+            format: args.feed_format.as_deref(),
+        },
         net.timeout,
     )) {
         Ok(r) => r,

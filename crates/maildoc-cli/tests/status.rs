@@ -60,5 +60,45 @@ fn the_providers_own_feed_is_read_and_a_failed_fetch_says_unknown() {
         no_feed.stdout
     );
     assert_eq!(status(&lab, &["example.invalid"]).code, 3);
+
+    // Microsoft's feed: an item per service with its own status.
+    std::fs::write(
+        root.join("mac.xml"),
+        r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Status</title><item><title>Microsoft 365 suite</title><status>Available</status></item><item><title>Outlook.com</title><status>Service degradation</status></item></channel></rss>"#,
+    )
+    .unwrap();
+    let feed = format!("https://{host}/status-test/mac.xml");
+    let outlook = status(
+        &lab,
+        &["taro@outlook.jp", "--feed", &feed, "--format", "json"],
+    );
+    assert_eq!(outlook.code, 1, "{}\n{}", outlook.stdout, outlook.stderr);
+    let report: serde_json::Value = serde_json::from_str(&outlook.stdout).unwrap();
+    assert_eq!(report["incidents"][0]["title"], "Outlook.com");
+
+    // A hoster's own Statuspage, for a provider without a feed in maildoc's table.
+    std::fs::write(
+        root.join("summary.json"),
+        r#"{"page":{"url":"https://status.example.jp"},"components":[{"name":"Mail","status":"operational"}],"incidents":[]}"#,
+    )
+    .unwrap();
+    let feed = format!("https://{host}/status-test/summary.json");
+    let hoster = status(
+        &lab,
+        &["xserver", "--feed", &feed, "--feed-format", "statuspage"],
+    );
+    assert_eq!(hoster.code, 0, "{}\n{}", hoster.stdout, hoster.stderr);
+    assert!(
+        hoster
+            .stdout
+            .contains("(XServer): its own status feed shows no mail incident"),
+        "{}",
+        hoster.stdout
+    );
+    assert_eq!(
+        status(&lab, &["xserver", "--feed", &feed, "--feed-format", "csv"]).code,
+        3,
+        "an unknown format is a usage error"
+    );
     std::fs::remove_dir_all(&root).unwrap();
 }

@@ -1,5 +1,6 @@
 //! `maildoc status PROVIDER|ADDRESS` as a library call: the provider's own status feed read
-//! now (Apple's system status, Google Workspace's incidents, docomo's network notices), its
+//! now (Apple's system status, Google Workspace's incidents, an RSS or Atom feed such as
+//! Microsoft 365's status or docomo's network notices, an Atlassian Statuspage's summary), its
 //! incidents for mail folded out of it, and "unknown" whenever the feed cannot be read or
 //! understood: a fetch that failed says nothing about the provider.
 
@@ -36,31 +37,65 @@ pub fn source_for(text: &str) -> Option<(&'static StatusSource, String)> {
     named(&provider.id)
 }
 
-/// The status of the provider `text` names; `feed` overrides where its feed is read (tests).
+/// Where to read a provider's status instead of its own feed: a URL, and the feed's format
+/// (else the provider's).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FeedOverride<'a> {
+    pub url: Option<&'a str>,
+    pub format: Option<&'a str>,
+}
+
+/// The feed formats maildoc reads.
+pub const FORMATS: [&str; 4] = ["apple", "google", "rss", "statuspage"];
+
+/// The status of the provider `text` names; `feed` overrides where and how its feed is read
+/// (a hoster's own Statuspage, tests).
 pub async fn status(
     env: &Env,
     text: &str,
-    feed: Option<&str>,
+    feed: FeedOverride<'_>,
     timeout: Duration,
 ) -> Result<StatusReport, Error> {
-    let Some((source, name)) = source_for(text) else {
-        return Err(Error::Domain {
-            typed: text.to_owned(),
-            detail: format!("maildoc knows no status page for {text}"),
-        });
+    let known = source_for(text);
+    // A provider without a status page of its own in maildoc's table is read from the feed
+    // given for it (a hoster's Statuspage), its page being that feed.
+    let (provider, name, page, own_feed, own_format, services) = match (&known, feed.url) {
+        (Some((source, name)), _) => (
+            source.provider.clone(),
+            name.clone(),
+            source.page.clone(),
+            source.feed.clone(),
+            source.format.as_deref(),
+            source.services.as_slice(),
+        ),
+        (None, Some(url)) => {
+            let id = text.trim().to_ascii_lowercase();
+            let name = maildoc_kb::providers::all()
+                .iter()
+                .find(|p| p.id == id)
+                .map_or_else(|| id.clone(), |p| p.name.clone());
+            (id, name, url.to_owned(), None, None, &[][..])
+        }
+        (None, None) => {
+            return Err(Error::Domain {
+                typed: text.to_owned(),
+                detail: format!("maildoc knows no status page for {text}"),
+            });
+        }
     };
     let mut report = StatusReport {
         schema_version: STATUS_SCHEMA_VERSION,
         maildoc_version: env!("CARGO_PKG_VERSION").to_owned(),
-        provider: source.provider.clone(),
+        provider,
         name,
-        page: source.page.clone(),
-        feed: feed.map(str::to_owned).or_else(|| source.feed.clone()),
+        page,
+        feed: feed.url.map(str::to_owned).or(own_feed),
         state: FeedState::NoFeed,
         incidents: Vec::new(),
         detail: None,
     };
-    let (Some(url), Some(format)) = (report.feed.clone(), source.format.as_deref()) else {
+    let format = feed.format.or(own_format);
+    let (Some(url), Some(format)) = (report.feed.clone(), format) else {
         return Ok(report);
     };
     let clock = RunClock::new(timeout);
@@ -72,7 +107,7 @@ pub async fn status(
         return Ok(report);
     }
     let body = String::from_utf8_lossy(&fetched.body);
-    match parse(format, &body, &source.services) {
+    match parse(format, &body, services) {
         Ok((state, mut incidents)) => {
             incidents.truncate(MAX_INCIDENTS);
             report.state = state;
@@ -95,7 +130,8 @@ pub fn parse(
     match format {
         "apple" => apple(body, services),
         "google" => google(body, services),
-        "rdf" => rdf(body),
+        "rss" => rss(body, services),
+        "statuspage" => statuspage(body, services),
         other => Err(format!("unknown feed format {other}")),
     }
 }
@@ -190,53 +226,76 @@ fn google(body: &str, services: &[String]) -> Result<(FeedState, Vec<Incident>),
     Ok((state_of(&incidents), incidents))
 }
 
-/// An RSS 1.0 (RDF) feed of notices (docomo's network feed): its items, newest first, as
-/// notices: the feed has no state of its own, so none is called ongoing.
-fn rdf(body: &str) -> Result<(FeedState, Vec<Incident>), String> {
+/// What a feed item's own status says when the service is working again, or works.
+const CALM: &[&str] = &[
+    "available",
+    "operational",
+    "normal",
+    "resolved",
+    "restored",
+    "service restored",
+    "false positive",
+    "post-incident report published",
+    "completed",
+];
+
+/// An RSS feed (2.0, or 1.0 as RDF) or an Atom feed: its items, newest first. An item with a
+/// status of its own (Microsoft's) is an incident while that status is not a calm one, and
+/// left out when it is; an item without one (docomo's notices) is a notice, never called
+/// ongoing. With `services`, only the items whose title names one of them.
+fn rss(body: &str, services: &[String]) -> Result<(FeedState, Vec<Incident>), String> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_str(body);
-    let mut incidents = Vec::new();
+    let mut items = Vec::new();
     let mut in_item = false;
     let mut field = String::new();
-    let mut current = Incident {
+    let blank = Incident {
         title: String::new(),
         status: None,
         since: None,
         ongoing: false,
         link: None,
     };
-    let mut channel_seen = false;
+    let mut current = blank.clone();
+    let mut feed_seen = false;
     loop {
         match reader.read_event() {
             Ok(Event::Start(e)) => {
                 let name = e.local_name().as_ref().to_string();
                 match name.as_str() {
-                    "item" => {
+                    "item" | "entry" => {
                         in_item = true;
-                        current.title.clear();
-                        current.since = None;
-                        current.link = None;
+                        current = blank.clone();
                     }
-                    "channel" | "RDF" | "rss" => channel_seen = true,
+                    "channel" | "RDF" | "rss" | "feed" => feed_seen = true,
                     _ => {}
                 }
                 field = name;
             }
+            // Atom's link is an empty element with its address in `href`.
+            Ok(Event::Empty(e)) if in_item && e.local_name().as_ref() == "link" => {
+                if let Ok(Some(href)) = e.try_get_attribute("href") {
+                    current.link = Some(href.value.to_string());
+                }
+            }
             Ok(Event::Text(t)) if in_item => {
                 let text = t.xml10_content().into_owned();
-                let text = text.trim().to_owned();
+                let text = text.trim();
                 match field.as_str() {
-                    "title" => current.title.push_str(&text),
-                    "link" => current.link = Some(text),
-                    "date" | "pubDate" => current.since = Some(text),
+                    "title" => current.title.push_str(text),
+                    "link" => current.link = Some(text.to_owned()),
+                    "date" | "pubDate" | "updated" | "published" => {
+                        current.since = Some(text.to_owned());
+                    }
+                    "status" => current.status = Some(text.to_owned()),
                     _ => {}
                 }
             }
             Ok(Event::End(e)) => {
-                if e.local_name().as_ref() == "item" {
+                if matches!(e.local_name().as_ref(), "item" | "entry") {
                     in_item = false;
                     if !current.title.is_empty() {
-                        incidents.push(current.clone());
+                        items.push(std::mem::replace(&mut current, blank.clone()));
                     }
                 }
                 field.clear();
@@ -245,15 +304,99 @@ fn rdf(body: &str) -> Result<(FeedState, Vec<Incident>), String> {
             Err(e) => return Err(format!("not XML: {e}")),
             _ => {}
         }
-        if incidents.len() > 1000 {
+        if items.len() > 1000 {
             break;
         }
     }
-    if !channel_seen {
-        return Err("not an RSS feed".to_owned());
+    if !feed_seen {
+        return Err("not an RSS or Atom feed".to_owned());
     }
-    incidents.sort_by(|a, b| b.since.cmp(&a.since));
-    let state = if incidents.is_empty() {
+    let names = |title: &str| {
+        services.is_empty()
+            || services
+                .iter()
+                .any(|s| title.to_lowercase().contains(&s.to_lowercase()))
+    };
+    let mut incidents: Vec<Incident> = items
+        .into_iter()
+        .filter(|i| names(&i.title))
+        .filter_map(|mut i| match &i.status {
+            Some(status) if CALM.contains(&status.trim().to_lowercase().as_str()) => None,
+            Some(_) => {
+                i.ongoing = true;
+                Some(i)
+            }
+            None => Some(i),
+        })
+        .collect();
+    incidents.sort_by(|a, b| b.ongoing.cmp(&a.ongoing).then(b.since.cmp(&a.since)));
+    let state = if incidents.iter().any(|i| i.ongoing) {
+        FeedState::Incidents
+    } else if incidents.is_empty() {
+        FeedState::Normal
+    } else {
+        FeedState::Notices
+    };
+    Ok((state, incidents))
+}
+
+/// An Atlassian Statuspage's summary (`/api/v2/summary.json`): its unresolved incidents, and
+/// its components that are not operational; with `services`, only those that name one.
+fn statuspage(body: &str, services: &[String]) -> Result<(FeedState, Vec<Incident>), String> {
+    let json: serde_json::Value =
+        serde_json::from_str(body).map_err(|e| format!("not JSON: {e}"))?;
+    let (Some(components), Some(list)) =
+        (json["components"].as_array(), json["incidents"].as_array())
+    else {
+        return Err("not a Statuspage summary".to_owned());
+    };
+    let names = |name: &str| {
+        services.is_empty()
+            || services
+                .iter()
+                .any(|s| name.to_lowercase().contains(&s.to_lowercase()))
+    };
+    let page = json["page"]["url"].as_str().map(str::to_owned);
+    let mut incidents = Vec::new();
+    for item in list {
+        let status = item["status"].as_str().unwrap_or_default();
+        let affected: Vec<&str> = item["components"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c["name"].as_str())
+            .collect();
+        let title = item["name"].as_str().unwrap_or("?");
+        if !(names(title) || affected.iter().any(|c| names(c))) {
+            continue;
+        }
+        incidents.push(Incident {
+            title: title.to_owned(),
+            status: Some(status.to_owned()),
+            since: item["created_at"].as_str().map(str::to_owned),
+            ongoing: !matches!(status, "resolved" | "postmortem" | "completed"),
+            link: item["shortlink"].as_str().map(str::to_owned),
+        });
+    }
+    for c in components {
+        let status = c["status"].as_str().unwrap_or_default();
+        let name = c["name"].as_str().unwrap_or("?");
+        if matches!(status, "operational" | "") || !names(name) {
+            continue;
+        }
+        incidents.push(Incident {
+            title: name.to_owned(),
+            status: Some(status.to_owned()),
+            since: c["updated_at"].as_str().map(str::to_owned),
+            // Planned work is announced, not an outage.
+            ongoing: status != "under_maintenance",
+            link: page.clone(),
+        });
+    }
+    incidents.sort_by_key(|i| std::cmp::Reverse(i.ongoing));
+    let state = if incidents.iter().any(|i| i.ongoing) {
+        FeedState::Incidents
+    } else if incidents.is_empty() {
         FeedState::Normal
     } else {
         FeedState::Notices
@@ -313,14 +456,69 @@ mod tests {
 <item rdf:about="https://www.docomo.ne.jp/info/notice/a.html"><title>一部地域でドコモメールが利用しづらい状況について</title><link>https://www.docomo.ne.jp/info/notice/a.html</link><dc:date>2026-12-07T10:00:00+09:00</dc:date></item>
 <item rdf:about="https://www.docomo.ne.jp/info/notice/b.html"><title>以前のお知らせ</title><link>https://www.docomo.ne.jp/info/notice/b.html</link><dc:date>2026-11-30T10:00:00+09:00</dc:date></item>
 </rdf:RDF>"#;
-        let (state, incidents) = parse("rdf", body, &[]).unwrap_or_else(|e| panic!("{e}"));
+        let (state, incidents) = parse("rss", body, &[]).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(state, FeedState::Notices);
         assert_eq!(
             incidents[0].title,
             "一部地域でドコモメールが利用しづらい状況について"
         );
         assert!(!incidents[0].ongoing);
-        assert!(parse("rdf", "not xml <", &[]).is_err());
+        assert!(parse("rss", "not xml <", &[]).is_err());
+    }
+
+    #[test]
+    fn an_rss_item_with_a_status_is_an_incident_until_it_is_calm() {
+        let body = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Status</title>
+<item><title>Microsoft 365 suite</title><status>Available</status><pubDate>Mon, 07 Dec 2026 03:00:00 GMT</pubDate></item>
+<item><title>Exchange Online</title><status>Service degradation</status><link>https://status.example/ex</link><pubDate>Mon, 07 Dec 2026 02:00:00 GMT</pubDate></item>
+<item><title>Teams</title><status>Investigating</status></item>
+</channel></rss>"#;
+        let (state, incidents) = parse("rss", body, &[]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(state, FeedState::Incidents);
+        assert_eq!(incidents.len(), 2, "the calm item is left out");
+        assert!(incidents.iter().all(|i| i.ongoing));
+        let (_, exchange) =
+            parse("rss", body, &services("Exchange")).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(exchange.len(), 1);
+        assert_eq!(
+            exchange[0].link.as_deref(),
+            Some("https://status.example/ex")
+        );
+        let calm = r#"<rss><channel><item><title>Exchange Online</title><status>Available</status></item></channel></rss>"#;
+        assert_eq!(parse("rss", calm, &[]).map(|r| r.0), Ok(FeedState::Normal));
+        // Atom: entries with their link in href.
+        let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><title>Mail delays</title><link href="https://status.example/1"/><updated>2026-12-07T03:00:00Z</updated></entry></feed>"#;
+        let (state, notices) = parse("rss", atom, &[]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(state, FeedState::Notices);
+        assert_eq!(notices[0].link.as_deref(), Some("https://status.example/1"));
+        assert!(parse("rss", r#"{"json": true}"#, &[]).is_err());
+    }
+
+    #[test]
+    fn a_statuspage_summary_gives_its_incidents_and_broken_components() {
+        let body = r#"{"page":{"url":"https://status.example.jp"},"status":{"indicator":"minor"},
+"components":[{"name":"Mail (IMAP/POP)","status":"partial_outage","updated_at":"2026-12-07T03:00:00Z"},
+{"name":"Web","status":"operational"},{"name":"Mail (SMTP)","status":"under_maintenance"}],
+"incidents":[{"name":"Delays receiving mail","status":"investigating","created_at":"2026-12-07T02:50:00Z","shortlink":"https://stspg.io/x","components":[{"name":"Mail (IMAP/POP)"}]},
+{"name":"Control panel slow","status":"monitoring","components":[{"name":"Web"}]}]}"#;
+        let (state, incidents) =
+            parse("statuspage", body, &services("mail")).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(state, FeedState::Incidents);
+        let titles: Vec<&str> = incidents.iter().map(|i| i.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            ["Delays receiving mail", "Mail (IMAP/POP)", "Mail (SMTP)"]
+        );
+        assert!(
+            !incidents[2].ongoing,
+            "maintenance is announced, not an outage"
+        );
+        let calm = r#"{"components":[{"name":"Mail","status":"operational"}],"incidents":[]}"#;
+        assert_eq!(
+            parse("statuspage", calm, &[]).map(|r| r.0),
+            Ok(FeedState::Normal)
+        );
+        assert!(parse("statuspage", "[]", &[]).is_err());
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub struct StatusSource {
     pub page_ja: Option<String>,
     #[serde(default)]
     pub feed: Option<String>,
-    /// `apple`, `google` or `rdf`, with a feed.
+    /// `apple`, `google`, `rss` or `statuspage`, with a feed.
     #[serde(default)]
     pub format: Option<String>,
     /// The mail services' names in the feed.
@@ -69,7 +69,7 @@ mod tests {
             assert!(s.page.starts_with("https://"), "{}", s.provider);
             match (&s.feed, s.format.as_deref()) {
                 (None, None) => {}
-                (Some(feed), Some("apple" | "google" | "rdf")) => {
+                (Some(feed), Some("apple" | "google" | "rss" | "statuspage")) => {
                     assert!(feed.starts_with("https://"), "{}", s.provider);
                 }
                 other => panic!("{}: feed and format go together: {other:?}", s.provider),

@@ -604,7 +604,14 @@ pub(crate) async fn status(
         return busy(lang);
     };
     let config = &app.0.config;
-    match maildoc_engine::status::status(&config.env, provider, None, config.timeout).await {
+    match maildoc_engine::status::status(
+        &config.env,
+        provider,
+        maildoc_engine::status::FeedOverride::default(),
+        config.timeout,
+    )
+    .await
+    {
         Ok(report) => {
             let result = maildoc_report::status::html(&report, lang);
             Html(web::status_page(
