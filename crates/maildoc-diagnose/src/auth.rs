@@ -119,7 +119,14 @@ pub(crate) fn classify(login: &LoginEvidence) -> Option<Code> {
     {
         return Some(Code::AccountLockedOrThrottled);
     }
-    if unavailable || login.code.is_some_and(|c| (400..500).contains(&c)) {
+    // IMAP's BYE in answer to a login is the server ending the session (shutting down,
+    // overloaded), not a verdict on the password.
+    let bye = login
+        .reply
+        .trim_start()
+        .get(..5)
+        .is_some_and(|head| head.eq_ignore_ascii_case("* BYE"));
+    if unavailable || bye || login.code.is_some_and(|c| (400..500).contains(&c)) {
         return Some(Code::ServerUnavailable);
     }
     None
@@ -187,11 +194,15 @@ fn skipped(sv: &ServerView<'_>, out: &mut Vec<Finding>) {
     });
 }
 
-/// A finding of a classified rejection: params `reply` and `username`.
+/// A finding of a classified rejection: params `reply`, and `username` where the code's
+/// words use it (a server that is unavailable is so for every user name).
 fn classified(sv: &ServerView<'_>, code: Code, login: &LoginEvidence) -> Finding {
-    sv.finding(code)
-        .param("reply", &login.reply)
-        .param("username", &login.username)
+    let finding = sv.finding(code).param("reply", &login.reply);
+    if code.declares("username") {
+        finding.param("username", &login.username)
+    } else {
+        finding
+    }
 }
 
 fn auth_failed(sv: &ServerView<'_>, tried: &[(&Step, &LoginEvidence)]) -> Finding {
@@ -428,6 +439,12 @@ mod tests {
                 "451 4.3.0 Temporary failure",
                 Some("4.3.0"),
                 Some(451),
+                Some(Code::ServerUnavailable),
+            ),
+            (
+                "* BYE Server shutting down",
+                None,
+                None,
                 Some(Code::ServerUnavailable),
             ),
             (

@@ -2,7 +2,9 @@
 //!
 //! - Silence on a plaintext-first setting, then an established implicit-TLS handshake on a
 //!   new connection: the port wants TLS from the first byte (`plaintext-on-ssl-port`). Silence
-//!   without that confirmation is `no-greeting`.
+//!   to which the TLS hello got no answer either (not a byte, in time) is a slow or stuck
+//!   server, not the settings (`server-slow`): a TLS port answers a hello at once. Other
+//!   silence is `no-greeting`.
 //! - Another mail protocol (or HTTP) answering is `wrong-protocol-on-port`; TLS bytes are
 //!   `plaintext-on-ssl-port`; bytes of no known protocol are `garbled-response`.
 //! - A refusal is `server-unavailable`, or `too-many-connections` when it says so; so is a
@@ -71,11 +73,20 @@ fn greeting(
                     }
                     _ => None,
                 });
-            match confirmed {
-                Some(tls_step) => port_pair(sv, sv.finding(Code::PlaintextOnSslPort))
+            // The same extra handshake, which got nothing back in time.
+            let unanswered = sv.ev.steps.get(index + 1).filter(
+                |next| matches!(&next.kind, StepKind::Tls(tls) if crate::tls::unanswered(tls)),
+            );
+            match (confirmed, unanswered) {
+                (Some(tls_step), _) => port_pair(sv, sv.finding(Code::PlaintextOnSslPort))
                     .evidence(&step.id)
                     .evidence(&tls_step.id),
-                None => sv.finding(Code::NoGreeting),
+                (None, Some(tls_step)) => sv
+                    .finding(Code::ServerSlow)
+                    .param("seconds", crate::fmt::seconds(step.elapsed_ms))
+                    .param("step", "greeting")
+                    .evidence(&tls_step.id),
+                (None, None) => sv.finding(Code::NoGreeting),
             }
         }
         GreetingOutcome::OtherProtocol => {
@@ -144,6 +155,20 @@ mod tests {
         assert_eq!(codes(&run(vec![smtp.build()])), ["no-greeting@smtp"]);
         let smtp = greeted(Srv::smtp_submission(), GreetingOutcome::Silent, "", None);
         assert_eq!(codes(&run(vec![smtp.build()])), ["no-greeting@smtp"]);
+
+        // Silent, and the TLS hello got no answer either: a slow server on a right pairing.
+        let mut tls = tls_valid("smtp.example.jp", TlsMode::Implicit);
+        tls.handshake = TlsHandshake::Failed;
+        tls.failure = Some(TlsFailure {
+            kind: TlsFailureKind::Timeout,
+            detail: "no TLS answer within 6000 ms".into(),
+            received_text: None,
+            received_spoken: None,
+        });
+        let smtp = greeted(Srv::smtp_submission(), GreetingOutcome::Silent, "", None).tls(tls);
+        let f = run(vec![smtp.build()]);
+        assert_eq!(codes(&f), ["server-slow@smtp"]);
+        assert_eq!(f[0].params["step"], "greeting");
     }
 
     #[test]

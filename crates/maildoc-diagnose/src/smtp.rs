@@ -14,6 +14,8 @@
 //!   `554`, or an authentication demand): `smtp-relay-denied`. Refusals about the test address
 //!   itself (`5.1.x` / `4.1.x`: it is at a reserved domain) say nothing and are ignored.
 //! - A refused MAIL FROM ends the envelope: its RCPTs are not judged.
+//! - RCPT TO the external address accepted without a login (authentication off in the app,
+//!   or not offered at all): `smtp-open-relay`.
 //! - On a connection the settings leave unencrypted, a refusal that asks for STARTTLS first
 //!   (`530 5.7.0 Must issue a STARTTLS command first`) is the consequence of that, which the
 //!   encryption area reports (`encryption-off`), and is not judged here.
@@ -56,8 +58,34 @@ pub(crate) fn rules(ctx: &Ctx<'_>) -> Vec<Finding> {
             });
         }
         envelope(sv, &mut out);
+        open_relay(sv, &mut out);
     }
     out
+}
+
+/// `smtp-open-relay`: without a login, the server accepted the test recipient at an outside
+/// (reserved) domain. No message follows: maildoc resets the envelope.
+fn open_relay(sv: &ServerView<'_>, out: &mut Vec<Finding>) {
+    if sv.logged_in() {
+        return;
+    }
+    for step in sv.live {
+        if let StepKind::Command {
+            command: CommandKind::RcptExternal,
+            argument,
+            outcome: ReplyOutcome::Ok,
+            reply,
+            ..
+        } = &step.kind
+        {
+            out.push(
+                sv.finding(Code::SmtpOpenRelay)
+                    .param("reply", reply)
+                    .param("recipient", argument)
+                    .evidence(&step.id),
+            );
+        }
+    }
 }
 
 /// `SIZE n` with 0 < n < 10 MB: params `size` (`5 MB`) and `size_bytes`.
@@ -424,6 +452,41 @@ mod tests {
             "550 5.1.2 Bad destination domain",
             550,
             "5.1.2",
+        );
+        assert!(run(vec![smtp.build()]).is_empty());
+    }
+
+    #[test]
+    fn an_outside_recipient_taken_without_a_login_is_an_open_relay() {
+        for skipped in [LoginSkipReason::SmtpAuthOff, LoginSkipReason::NotOffered] {
+            let smtp = ok(
+                ok(
+                    ok(
+                        Srv::smtp_submission().up().skip(skipped),
+                        CommandKind::MailFrom,
+                        ME,
+                    ),
+                    CommandKind::RcptOwn,
+                    ME,
+                ),
+                CommandKind::RcptExternal,
+                THEM,
+            );
+            let f = run(vec![smtp.build()]);
+            let relay: Vec<_> = f.iter().filter(|f| f.code == Code::SmtpOpenRelay).collect();
+            assert_eq!(relay.len(), 1, "{skipped:?}: {:?}", codes(&f));
+            assert_eq!(relay[0].params["recipient"], THEM);
+            assert_eq!(relay[0].severity, Severity::Error);
+        }
+        // After a login, relaying is what the server is for.
+        let smtp = ok(
+            ok(
+                ok(logged_in(), CommandKind::MailFrom, ME),
+                CommandKind::RcptOwn,
+                ME,
+            ),
+            CommandKind::RcptExternal,
+            THEM,
         );
         assert!(run(vec![smtp.build()]).is_empty());
     }

@@ -176,6 +176,13 @@ pub(crate) fn port_pair(sv: &ServerView<'_>, finding: Finding) -> Finding {
 /// including plaintext after an accepted STARTTLS, is `tls-handshake-failed`.
 fn failed_handshake(sv: &ServerView<'_>, step: &Step, tls: &TlsEvidence) -> Finding {
     let detail = tls.failure.as_ref().map_or("", |f| f.detail.as_str());
+    if unanswered(tls) {
+        return sv
+            .finding(Code::ServerSlow)
+            .param("seconds", fmt::seconds(step.elapsed_ms))
+            .param("step", "tls")
+            .evidence(&step.id);
+    }
     let Some(failure) = &tls.failure else {
         return sv
             .finding(Code::TlsHandshakeFailed)
@@ -212,6 +219,16 @@ fn failed_handshake(sv: &ServerView<'_>, step: &Step, tls: &TlsEvidence) -> Find
             .evidence(&step.id)
             .param("detail", detail),
     }
+}
+
+/// A handshake to which the server sent nothing at all before the time ran out: the server
+/// is slow or stuck (a plaintext port would have greeted, a TLS port answered the hello).
+pub(crate) fn unanswered(tls: &TlsEvidence) -> bool {
+    tls.handshake == TlsHandshake::Failed
+        && tls
+            .failure
+            .as_ref()
+            .is_some_and(|f| f.kind == TlsFailureKind::Timeout && f.received_text.is_none())
 }
 
 /// Whether a host is (under) a big public provider.
@@ -540,13 +557,20 @@ mod tests {
             (TlsFailureKind::PeerIncompatible, "tls-legacy-only@imap"),
             (TlsFailureKind::Alert, "tls-handshake-failed@imap"),
             (TlsFailureKind::Closed, "tls-handshake-failed@imap"),
-            (TlsFailureKind::Timeout, "tls-handshake-failed@imap"),
         ] {
             let imap = Srv::imap_ssl().resolved().connected().tls(failed(kind));
             let f = run(vec![imap.build()]);
             assert_eq!(codes(&f), [code], "{kind:?}");
             assert_eq!(f[0].params["detail"], "alert");
         }
+        // Not a byte back before the time ran out: a slow server, not the settings.
+        let imap = Srv::imap_ssl()
+            .resolved()
+            .connected()
+            .tls(failed(TlsFailureKind::Timeout));
+        let f = run(vec![imap.build()]);
+        assert_eq!(codes(&f), ["server-slow@imap"]);
+        assert_eq!(f[0].params["step"], "tls");
     }
 
     #[test]

@@ -167,6 +167,19 @@ async fn a_failing_dns_server_claims_nothing_is_missing() {
 }
 
 #[tokio::test]
+async fn a_domain_whose_names_loop_is_one_failed_lookup_not_missing_records() {
+    let (env, opts) = hostile(DnsBehaviour::CnameLoop, Duration::from_secs(5));
+    let r = check(&env, &name("loop.example.jp"), &opts, |_| {}).await;
+    assert_eq!(
+        codes(&r),
+        vec![Code::DomainLookupFailed],
+        "{:#?}",
+        r.findings
+    );
+    assert!(r.findings[0].params["detail"].contains("loop"));
+}
+
+#[tokio::test]
 async fn forged_answers_are_not_taken() {
     let (env, opts) = hostile(DnsBehaviour::Forged, Duration::from_secs(2));
     let r = check(&env, &name("good.posture.lab.example"), &opts, |_| {}).await;

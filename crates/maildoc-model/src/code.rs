@@ -177,6 +177,8 @@ codes! {
     SmtpAuthNotOffered = "smtp-auth-not-offered", Error, Server, [];
     /// The outgoing server refuses to relay to other domains.
     SmtpRelayDenied = "smtp-relay-denied", Error, Server, [reply];
+    /// The outgoing server took mail for an outside address without a login: an open relay.
+    SmtpOpenRelay = "smtp-open-relay", Error, Server, [reply, recipient];
     /// The outgoing server rejects the sender address.
     SmtpSenderRejected = "smtp-sender-rejected", Error, Server, [reply, address];
     /// The outgoing server has a small message size limit.
@@ -469,6 +471,7 @@ impl Code {
             MailboxOverQuota | MailboxNearQuota => Area::Mailbox,
             SmtpAuthNotOffered
             | SmtpRelayDenied
+            | SmtpOpenRelay
             | SmtpSenderRejected
             | SmtpSizeLimit
             | SmtpRecipientRejected

@@ -405,14 +405,42 @@ impl Dns {
         rtype: RecordType,
         clock: &RunClock,
     ) -> (ResolveOutcome, Vec<RData>, String, bool) {
-        classify(self.exchange(name, rtype, false, clock).await, rtype)
+        classify(self.exchange(name, rtype, false, clock).await, name, rtype)
     }
+}
+
+/// The most CNAMEs followed from one name: resolvers give up after a handful.
+const MAX_CNAME_CHAIN: usize = 8;
+
+/// The CNAME chain from `name` in an answer, when it goes round in a loop (or on past any
+/// sensible length): `a → b → a`. A chain that ends is none.
+fn cname_loop(answers: &[hickory_resolver::proto::rr::Record], name: &str) -> Option<String> {
+    let targets: Vec<(String, String)> = answers
+        .iter()
+        .filter_map(|r| match &r.data {
+            RData::CNAME(c) => Some((host_of(&r.name.to_ascii()), host_of(&c.0.to_ascii()))),
+            _ => None,
+        })
+        .collect();
+    let mut chain = vec![host_of(name)];
+    while let Some((_, next)) = targets
+        .iter()
+        .find(|(owner, _)| chain.last().is_some_and(|last| last == owner))
+    {
+        let looped = chain.contains(next);
+        chain.push(next.clone());
+        if looped || chain.len() > MAX_CNAME_CHAIN {
+            return Some(chain.join(" → "));
+        }
+    }
+    None
 }
 
 /// An answer (or why there is none) as the outcome, the answers of the type asked for, a
 /// detail for people and the AD bit. NOERROR without such an answer is NODATA (`NoAddress`).
 fn classify(
     outcome: Result<Message, (ResolveOutcome, String)>,
+    name: &str,
     rtype: RecordType,
 ) -> (ResolveOutcome, Vec<RData>, String, bool) {
     match outcome {
@@ -421,6 +449,16 @@ fn classify(
             let ad = answer.metadata.authentic_data;
             match answer.metadata.response_code {
                 ResponseCode::NoError => {
+                    // A loop of CNAMEs has no answer to give: as a resolver would, it is a
+                    // failure of the lookup, not a name without records.
+                    if let Some(chain) = cname_loop(&answer.answers, name) {
+                        return (
+                            ResolveOutcome::ServerFailure,
+                            Vec::new(),
+                            format!("the name's CNAME records go round in a loop: {chain}"),
+                            false,
+                        );
+                    }
                     let data: Vec<RData> = answer
                         .answers
                         .into_iter()
@@ -535,6 +573,38 @@ fn rcode_name(code: u16) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cname_chain_that_comes_back_is_a_loop() {
+        use hickory_resolver::proto::rr::rdata::CNAME;
+        use hickory_resolver::proto::rr::{Name, Record};
+        let cname = |from: &str, to: &str| {
+            let name = |n: &str| Name::from_ascii(n).unwrap_or_default();
+            Record::from_rdata(name(from), 60, RData::CNAME(CNAME(name(to))))
+        };
+        let looped = [
+            cname("loop.example.jp.", "loop2.example.jp."),
+            cname("loop2.example.jp.", "Loop.example.jp."),
+        ];
+        assert_eq!(
+            cname_loop(&looped, "loop.example.jp").as_deref(),
+            Some("loop.example.jp → loop2.example.jp → loop.example.jp")
+        );
+        let ends = [cname("www.example.jp.", "host.example.net.")];
+        assert_eq!(cname_loop(&ends, "www.example.jp"), None);
+        let long: Vec<Record> = (0..20)
+            .map(|i| {
+                cname(
+                    &format!("n{i}.example.jp."),
+                    &format!("n{}.example.jp.", i + 1),
+                )
+            })
+            .collect();
+        assert!(
+            cname_loop(&long, "n0.example.jp").is_some(),
+            "too long a chain"
+        );
+    }
 
     #[test]
     fn reverse_names() {

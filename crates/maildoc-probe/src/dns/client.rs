@@ -660,7 +660,7 @@ mod props {
                 let _ = host_of(&r.name.to_ascii());
                 let _ = names_of(&r.data);
             }
-            let (outcome, data, _, _) = classify(Ok(message), rtype);
+            let (outcome, data, _, _) = classify(Ok(message), "x.example.jp", rtype);
             prop_assert_eq!(outcome == ResolveOutcome::Found, !data.is_empty());
             prop_assert!(data.iter().all(|d| d.record_type() == rtype));
         }

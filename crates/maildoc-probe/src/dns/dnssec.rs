@@ -166,8 +166,9 @@ fn judge(zone: &str, ds_answer: Answer, key_answer: &Answer, now: u64) -> Dnssec
             .collect(),
         Err(_) => Vec::new(),
     };
-    let (ds_outcome, ds_data, ds_detail, ds_ad) = classify(ds_answer, RecordType::DS);
-    let (key_outcome, _, key_detail, key_ad) = classify(key_answer.clone(), RecordType::DNSKEY);
+    let (ds_outcome, ds_data, ds_detail, ds_ad) = classify(ds_answer, zone, RecordType::DS);
+    let (key_outcome, _, key_detail, key_ad) =
+        classify(key_answer.clone(), zone, RecordType::DNSKEY);
     let ds: Vec<DS> = ds_data
         .into_iter()
         .filter_map(|d| match d {
