@@ -104,11 +104,25 @@ pub fn trust(report: &mut MessageReport) {
         .filter(|r| r.header_index < line && r.header != "Received-SPF")
         .min_by_key(|r| r.header_index)
         .map(|r| r.authserv_id.clone());
+    let receiver = report.receiver.clone();
+    let ours = |id: &Option<String>| {
+        id.as_deref()
+            .and_then(org_of)
+            .is_some_and(|org| receiver.as_deref() == Some(org.as_str()))
+    };
+    // Below every Received header: appended by a filter (a milter, Rspamd) after delivery.
+    let bottom = report.hops.iter().map(|h| h.header_index).max();
     for r in &mut report.auth.reported {
         // Microsoft writes no authserv-id: then the receiver's reports are those without one.
-        r.trusted = r.header_index < line
+        let above = r.header_index < line
             && (r.header == "Received-SPF"
-                || receiver_id.as_ref().is_some_and(|id| *id == r.authserv_id));
+                || receiver_id.as_ref().is_some_and(|id| *id == r.authserv_id)
+                || ours(&r.authserv_id));
+        let appended = receiver_id.is_none()
+            && bottom.is_some_and(|b| r.header_index > b)
+            && r.header == "Authentication-Results"
+            && ours(&r.authserv_id);
+        r.trusted = above || appended;
     }
     let microsoft = report.receiver.as_deref() == Some("outlook.com");
     for s in &mut report.spam {
@@ -129,49 +143,32 @@ pub fn trust(report: &mut MessageReport) {
     }
 }
 
-/// Which hops join up with the receiver's: the receiver's own, and below them each hop whose
-/// `by` host is the `from` of the hop above it (the same name, or the same organisational
-/// domain; a name or an address that cannot be compared counts as joined). Below a hop that
-/// does not join, the headers are somebody's invention (spam often adds a made-up route), and
-/// nothing is concluded from them.
+/// Which hops can be read as a route: the receiver's own, and below them each hop down to
+/// the first that is plainly made up (spam often adds an invented route beneath the real
+/// one), which ends it: nothing is concluded from that hop or the ones below it.
 fn linked(report: &MessageReport) -> Vec<bool> {
     let line = report.trusted_from_hop.unwrap_or(1);
     let mut out = vec![false; report.hops.len()];
-    let mut joined = true;
+    let mut real = true;
     for i in (0..report.hops.len()).rev() {
-        if report.hops[i].number < line && joined {
-            joined = joins(report.hops[i].by.as_deref(), &report.hops[i + 1]);
-        }
-        out[i] = joined;
+        let hop = &report.hops[i];
+        real &= hop.number >= line || !made_up(hop);
+        out[i] = real;
     }
     out
 }
 
-/// Whether the host that took a message (`by`) is the one that handed it to the next hop.
-fn joins(by: Option<&str>, above: &maildoc_model::message::Hop) -> bool {
-    let Some(by_org) = by.and_then(org_of) else {
-        return true;
-    };
-    let by = by.unwrap_or_default().trim_end_matches('.');
-    let names: Vec<&str> = [above.from.as_deref(), above.from_rdns.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect();
-    // A host that hands a message to itself (a list server expanding it, a filter putting
-    // it back) names only itself: who handed it the message is not said.
-    let to_itself = above
-        .by
-        .as_deref()
-        .is_some_and(|b| names.iter().any(|n| n.eq_ignore_ascii_case(b)));
-    names.is_empty()
-        || to_itself
-        || names.iter().any(|n| {
-            n.trim_end_matches('.').eq_ignore_ascii_case(by)
-                || org_of(n).is_none_or(|o| o == by_org)
-        })
+/// A hop no MTA wrote: a date where the sender's address belongs (`from relay
+/// ([Thu, 28 Sep 2023 05:27:01 -0700])`), a template's slip no server makes. (An odd
+/// protocol word says nothing: Yahoo! JAPAN writes `with NNFMP`.)
+fn made_up(hop: &maildoc_model::message::Hop) -> bool {
+    const DAYS: [&str; 7] = ["mon,", "tue,", "wed,", "thu,", "fri,", "sat,", "sun,"];
+    let raw = hop.raw.to_ascii_lowercase();
+    raw.match_indices("([")
+        .any(|(at, _)| DAYS.iter().any(|d| raw[at + 2..].starts_with(d)))
 }
 
-/// The newest joined hop's time minus the oldest's; none with fewer than two dated hops, or
+/// The newest route hop's time minus the oldest's; none with fewer than two dated hops, or
 /// when the clocks disagree so much that it would be negative.
 fn total_delay(report: &MessageReport) -> Option<i64> {
     let linked = linked(report);
@@ -314,7 +311,11 @@ fn unencrypted_and_skew(joined: &[&maildoc_model::message::Hop], out: &mut Vec<F
             let w = w.to_ascii_uppercase();
             w.contains("SMTP") && !w.starts_with("LMTP")
         });
-        if h.tls == HopTls::None && !h.local && smtp {
+        // A hand-off between two servers of one organisation is its internal traffic (the
+        // sender's name as the receiver found it, not the name it gave).
+        let sender = h.from_rdns.as_deref().and_then(org_of);
+        let internal = sender.is_some() && sender == h.by.as_deref().and_then(org_of);
+        if h.tls == HopTls::None && !h.local && !internal && smtp {
             let from = h
                 .from_rdns
                 .as_deref()
@@ -714,6 +715,62 @@ mod tests {
             .unwrap();
         assert_eq!(not_aligned.params["spf_domain"], "-");
         assert_eq!(not_aligned.params["dkim_domain"], "forwarder.example");
+    }
+
+    #[test]
+    fn a_report_a_filter_appended_below_every_hop_is_the_receivers() {
+        // Rspamd appends its Authentication-Results at the bottom of the header, with the
+        // receiving host as its authserv-id; a report from another host there is not taken.
+        let text = format!(
+            r#"{{"schema_version":1,"maildoc_version":"t","source":"message","summary":{{}},
+            "hops":[{},{}],
+            "auth":{{"reported":[
+              {{"header":"Authentication-Results","authserv_id":"mail.receiver.example","trusted":false,"results":[
+                {{"method":"dmarc","result":"fail","props":{{"header.from":"outlook.com","policy.dmarc":"none"}}}}]}},
+              {{"header":"Authentication-Results","authserv_id":"mx.elsewhere.example","trusted":false,"results":[
+                {{"method":"dmarc","result":"pass"}}]}}]}},
+            "spam":[],"encoding":[],"findings":[]}}"#,
+            hop(
+                1,
+                "list.freebsd.example",
+                r#","from":"a.example","from_rdns":"a.example","with":"ESMTP","tls":"none""#
+            )
+            .replace(r#""tls":"tls","#, ""),
+            hop(2, "mail.receiver.example", "")
+        );
+        let mut r = maildoc_message_fixture(&text);
+        r.auth.reported[0].header_index = 9;
+        r.auth.reported[1].header_index = 10;
+        r.hops[0].header_index = 1;
+        r.hops[1].header_index = 0;
+        trust(&mut r);
+        assert!(r.auth.reported[0].trusted);
+        assert!(!r.auth.reported[1].trusted);
+        let codes: Vec<Code> = diagnose(&r).iter().map(|f| f.code).collect();
+        assert!(codes.contains(&Code::MessageDmarcFail), "{codes:?}");
+        assert!(!codes.contains(&Code::MessageNoAuth), "{codes:?}");
+    }
+
+    #[test]
+    fn a_hand_off_inside_one_organisation_is_not_an_unencrypted_hop() {
+        let text = format!(
+            r#"{{"schema_version":1,"maildoc_version":"t","source":"headers","summary":{{}},
+            "hops":[{},{}],
+            "auth":{{"reported":[]}},"spam":[],"encoding":[],"findings":[]}}"#,
+            hop(1, "sdl99w.sdl.hitachi.example.jp", r#","from":"mailb","from_rdns":"sdl99b.yrl.hitachi.example.jp","with":"ESMTP","tls":"none""#)
+                .replace(r#""tls":"tls","#, ""),
+            hop(2, "mx.receiver.example", r#","from":"mail7.hitachi.example.jp","from_rdns":"mail7.hitachi.example.jp","with":"ESMTP","tls":"none""#)
+                .replace(r#""tls":"tls","#, ""),
+        );
+        let (_, codes) = judged(&text);
+        let unencrypted = codes
+            .iter()
+            .filter(|c| **c == Code::MessageUnencryptedHop)
+            .count();
+        assert_eq!(
+            unencrypted, 1,
+            "only the hop between organisations: {codes:?}"
+        );
     }
 
     #[test]

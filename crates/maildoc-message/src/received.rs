@@ -130,6 +130,8 @@ fn comment_ip(comment: &str) -> Option<IpAddr> {
     seen.split_whitespace()
         .find_map(|w| w.split_once('@').and_then(|(_, a)| ip(a)))
         .or_else(|| ip(comment))
+        // Yahoo! JAPAN: `(192.0.2.1 with )`, the address then words.
+        .or_else(|| seen.split_whitespace().next().and_then(ip))
 }
 
 /// A host name as written in a comment: the first word, when it has a dot and is not an
@@ -139,6 +141,7 @@ fn comment_host(comment: &str) -> Option<String> {
     let first = first.trim_end_matches([',', ';']);
     let lower = first.to_ascii_lowercase();
     if first.starts_with('[')
+        || first.contains('@')
         || ip(first).is_some()
         || !first.contains('.')
         || ["helo", "ehlo", "unknown", "may", "using"]
@@ -178,9 +181,16 @@ fn encrypted_words(clauses: &str) -> bool {
     clauses.to_ascii_lowercase().contains(" encrypted smtp")
 }
 
-/// The protocol's word on TLS: `ESMTPS` and the like used it, `SMTP`/`ESMTP` did not.
+/// The protocol's word on TLS: `ESMTPS` and the like used it, `SMTP`/`ESMTP` did not;
+/// IronPort writes `ESMTP/TLS/<cipher>`.
 fn with_tls(with: &str) -> HopTls {
     let w = with.to_ascii_uppercase();
+    if w.split('/')
+        .skip(1)
+        .any(|part| part == "TLS" || part.starts_with("TLSV"))
+    {
+        return HopTls::Tls;
+    }
     match w.as_str() {
         "ESMTPS" | "ESMTPSA" | "SMTPS" | "LMTPS" | "UTF8SMTPS" | "UTF8SMTPSA" | "UTF8LMTPS"
         | "HTTPS" => HopTls::Tls,
@@ -234,9 +244,11 @@ pub fn parse(value: &str) -> Received {
                 let v = w.trim_end_matches(';').to_owned();
                 match clause.as_str() {
                     "from" => {
-                        if let Some(a) = w.strip_prefix('[').and_then(|x| x.split(']').next()) {
-                            literal_ip = ip(a);
-                        }
+                        // `from [192.0.2.1]`, and Yahoo's `from 192.0.2.1 (EHLO name)`.
+                        literal_ip = w
+                            .strip_prefix('[')
+                            .and_then(|x| x.split(']').next())
+                            .map_or_else(|| ip(&v), ip);
                         r.from = Some(v);
                     }
                     "by" => r.by = Some(v),
@@ -394,6 +406,26 @@ mod tests {
         // MessageLabs: the cipher, then `encrypted SMTP`.
         let r = parse(
             "from mail.example.jp (mail.example.jp [198.51.100.20]) by server-0.tower-0.messagelabs.com with DHE-RSA-AES256-GCM-SHA384 encrypted SMTP; Mon, 07 Dec 2026 03:00:00 +0000",
+        );
+        assert_eq!(r.tls, HopTls::Tls);
+        // Yahoo: the address as the `from` word; Yahoo! JAPAN: the address, then words.
+        let r = parse(
+            "from 44.232.64.129 (EHLO mail.example.net) by 10.197.37.10 with SMTPs; Mon, 07 Dec 2026 03:00:00 +0000",
+        );
+        assert_eq!(r.from_ip, Some("44.232.64.129".parse().unwrap()));
+        let r = parse(
+            "from mail.example.jp (192.0.2.32 with ) by mta.mail.yahoo.co.jp with NNFMP; Mon, 07 Dec 2026 03:00:00 +0000",
+        );
+        assert_eq!(r.from_ip, Some("192.0.2.32".parse().unwrap()));
+        // qmail's `(user@address)` is not a host name.
+        let r = parse(
+            "from unknown (root@130.183.70.10) by mx.example.de with SMTP; 7 Dec 2026 03:00:00 -0000",
+        );
+        assert_eq!(r.from_rdns, None);
+        assert_eq!(r.from_ip, Some("130.183.70.10".parse().unwrap()));
+        // IronPort: the protocol, TLS and the cipher in one word.
+        let r = parse(
+            "from a.example (a.example [198.51.100.8]) by esa.example.com with ESMTP/TLS/ECDHE-RSA-AES256-GCM-SHA384; Mon, 07 Dec 2026 03:00:00 +0000",
         );
         assert_eq!(r.tls, HopTls::Tls);
     }

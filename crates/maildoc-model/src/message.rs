@@ -18,9 +18,8 @@ pub struct MessageReport {
     pub summary: MessageSummary,
     /// Each Received header as a hop, oldest first.
     pub hops: Vec<Hop>,
-    /// The newest dated hop's time minus the oldest's, in seconds, over the hops that join
-    /// up with the receiver's (a made-up route below them is left out); none when the clocks
-    /// make it negative.
+    /// The newest dated hop's time minus the oldest's, in seconds (a made-up route below the
+    /// receiver's hops is left out); none when the clocks make it negative.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_delay_s: Option<i64>,
     /// The oldest hop the receiver's own provider added (its number): the hops and reports
