@@ -75,6 +75,21 @@ IP_CLOSED=127.0.2.19
 IP_OP25B=127.0.2.20
 IP_POPONIMAP=127.0.2.23
 IP_LEGACY=127.0.2.24
+# The fault hosts (one certificate, lib/certs.sh "faults", names them all):
+# slow.lab.example: Postfix 25/587/465 accepts at once and sends its 220 only after
+# SLOW_GREETING seconds (on 465 the TLS handshake comes first, then the wait).
+IP_SLOW=127.0.2.25
+SLOW_GREETING=40
+# relay.lab.example: Postfix 25/587 takes RCPT TO an outside domain without AUTH (an
+# open relay as the client sees it); what it takes is held, and would be discarded.
+IP_RELAY=127.0.2.26
+# clientcert.lab.example: IMAPS 993/POP3S 995 (a Dovecot instance of its own) send a
+# CertificateRequest and fail the handshake without a client certificate; SMTP 465/587
+# (Postfix, smtpd_tls_req_ccert) finish the handshake, then answer 421 4.7.1.
+IP_CLIENTCERT=127.0.2.27
+# sslonly.lab.example: 993, 995 and 465 refused; 143, 110, 25 and 587 offer STARTTLS
+# (the main Dovecot and Postfix: the same users as mail.lab.example).
+IP_SSLONLY=127.0.2.28
 IP_AIA=127.0.2.16
 IP_GMAIL=127.0.2.40
 IP_AUTOCONFIG=127.0.2.42
@@ -347,6 +362,9 @@ render_dovecot() {
     blocks+="local $IP_GMAIL {  # imap.gmail.com (intercepted)"$'\n'
     blocks+="  ssl_cert = <$d/certs/gmail.chain.pem"$'\n'
     blocks+="  ssl_key = <$d/certs/gmail.key"$'\n}\n'
+    blocks+="local $IP_SSLONLY {  # sslonly.lab.example (STARTTLS on 143/110 only)"$'\n'
+    blocks+="  ssl_cert = <$d/certs/faults.chain.pem"$'\n'
+    blocks+="  ssl_key = <$d/certs/faults.key"$'\n}\n'
     # nostarttls.lab.example: no TLS at all on 143/110, and (like a badly run
     # server) it accepts passwords in the clear there.
     blocks+="local $IP_NOSTARTTLS {  # nostarttls.lab.example"$'\n'
@@ -354,11 +372,14 @@ render_dovecot() {
     blocks+="  disable_plaintext_auth = no"$'\n}'
     render "$TEMPLATES/dovecot.conf.in" "$d/dovecot/dovecot.conf" \
         STATE="$d" UID="$uid" GID="$gid" LOCAL_BLOCKS="$blocks" \
-        IMAP_ADDRS="$full_ips $IP_NOSTARTTLS" IMAPS_ADDRS="$full_ips $IP_GMAIL" \
-        POP3_ADDRS="$full_ips $IP_NOSTARTTLS" POP3S_ADDRS="$full_ips"
+        IMAP_ADDRS="$full_ips $IP_NOSTARTTLS $IP_SSLONLY" IMAPS_ADDRS="$full_ips $IP_GMAIL" \
+        POP3_ADDRS="$full_ips $IP_NOSTARTTLS $IP_SSLONLY" POP3S_ADDRS="$full_ips"
     render "$TEMPLATES/dovecot-legacy.conf.in" "$d/dovecot-legacy/dovecot.conf" \
         STATE="$d" UID="$uid" GID="$gid"
     render "$TEMPLATES/openssl-legacy.cnf.in" "$d/dovecot-legacy/openssl.cnf"
+    render "$TEMPLATES/dovecot-clientcert.conf.in" "$d/dovecot-clientcert/dovecot.conf" \
+        STATE="$d" UID="$uid" GID="$gid" IP="$IP_CLIENTCERT"
+    render "$TEMPLATES/openssl-clientcert.cnf.in" "$d/dovecot-clientcert/openssl.cnf"
 }
 
 # Postfix: one smtpd per address:port.
@@ -403,6 +424,33 @@ render_postfix() {
     svc+="# op25b.lab.example: 587/465 only; 25 is filtered (see filter_start)"$'\n'
     svc+=$(smtpd_line "$IP_OP25B:587" op25b.lab.example submission "$d/certs/op25b.postfix.pem")$'\n'
     svc+=$(smtpd_line "$IP_OP25B:465" op25b.lab.example smtps "$d/certs/op25b.postfix.pem")$'\n'
+    local faults=$d/certs/faults.postfix.pem
+    # slow.lab.example: with smtpd_delay_reject=no the client restrictions run at connect,
+    # before the 220; "sleep" holds the greeting back (on 465 after the TLS handshake).
+    local -a slow=(smtpd_delay_reject=no "smtpd_client_restrictions=sleep,$SLOW_GREETING")
+    svc+="# slow.lab.example: the 220 comes $SLOW_GREETING s after the connection is accepted"$'\n'
+    svc+=$(smtpd_line "$IP_SLOW:25" slow.lab.example mx "$faults" "${slow[@]}")$'\n'
+    svc+=$(smtpd_line "$IP_SLOW:587" slow.lab.example submission "$faults" "${slow[@]}")$'\n'
+    svc+=$(smtpd_line "$IP_SLOW:465" slow.lab.example smtps "$faults" "${slow[@]}")$'\n'
+    # relay.lab.example: the classic open relay, a mynetworks that takes in every client
+    # (all of loopback here) before reject_unauth_destination: RCPT TO any domain without
+    # AUTH. Every message is held (main.cf lab_relay_recipient_restrictions) and outside
+    # domains would go to discard anyway.
+    local -a relay=(mynetworks=127.0.0.0/8
+        "smtpd_relay_restrictions=permit_mynetworks,permit_sasl_authenticated,reject_unauth_destination"
+        "smtpd_recipient_restrictions=\$lab_relay_recipient_restrictions")
+    svc+="# relay.lab.example: an open relay as the client sees it (held, never delivered)"$'\n'
+    svc+=$(smtpd_line "$IP_RELAY:25" relay.lab.example mx "$faults" "${relay[@]}")$'\n'
+    svc+=$(smtpd_line "$IP_RELAY:587" relay.lab.example submission "$faults" "${relay[@]}")$'\n'
+    # clientcert.lab.example: Postfix asks for a client certificate, finishes the handshake
+    # without one and then answers "421 4.7.1 ... Error: No client certificate presented".
+    local -a ccert=(smtpd_tls_ask_ccert=yes smtpd_tls_req_ccert=yes "smtpd_tls_CAfile=$d/ca/root.crt")
+    svc+="# clientcert.lab.example: client certificate required (421 after the handshake)"$'\n'
+    svc+=$(smtpd_line "$IP_CLIENTCERT:465" clientcert.lab.example smtps "$faults" "${ccert[@]}")$'\n'
+    svc+=$(smtpd_line "$IP_CLIENTCERT:587" clientcert.lab.example submission "$faults" "${ccert[@]}")$'\n'
+    svc+="# sslonly.lab.example: STARTTLS on 25 and 587; nothing on 465"$'\n'
+    svc+=$(smtpd_line "$IP_SSLONLY:25" sslonly.lab.example mx "$faults")$'\n'
+    svc+=$(smtpd_line "$IP_SSLONLY:587" sslonly.lab.example submission "$faults")$'\n'
     svc+="# smtp.gmail.com (intercepted by the \"security scanner\" CA)"$'\n'
     svc+=$(smtpd_line "$IP_GMAIL:465" smtp.gmail.com smtps "$d/certs/gmail.postfix.pem")
     local sender
@@ -645,6 +693,8 @@ write_env() {
         echo "MAILDOC_LAB_FILTERED=$IP_OP25B:25"
         echo "MAILDOC_LAB_FILTER_MECHANISM=$(cat "$d/run/filter.mode")"
         echo "MAILDOC_LAB_LEGACY_TLS=$(cat "$d/run/legacy.mode")"
+        # slow.lab.example's SMTP greeting comes this many seconds after the connection.
+        echo "MAILDOC_LAB_SLOW_GREETING=$SLOW_GREETING"
         for entry in "${USERS[@]}"; do
             IFS='|' read -r login key pass quota <<<"$entry"
             echo "${key/PASS/USER}=$login"
@@ -994,6 +1044,12 @@ probe_specs() {
     done
     echo "nostarttls-imap=banner:$IP_NOSTARTTLS:143" "nostarttls-pop3=banner:$IP_NOSTARTTLS:110"
     echo "nostarttls-smtp=banner:$IP_NOSTARTTLS:25" "nostarttls-submission=banner:$IP_NOSTARTTLS:587"
+    echo "slow-smtp=silent:$IP_SLOW:25" "slow-submission=silent:$IP_SLOW:587" "slow-smtps=tls-silent:$IP_SLOW:465"
+    echo "relay-smtp=openrelay:$IP_RELAY:25" "relay-submission=banner:$IP_RELAY:587"
+    echo "clientcert-imaps=tls-nocert:$IP_CLIENTCERT:993" "clientcert-pop3s=tls-nocert:$IP_CLIENTCERT:995"
+    echo "clientcert-smtps=tls-refusal:$IP_CLIENTCERT:465" "clientcert-submission=banner:$IP_CLIENTCERT:587"
+    echo "sslonly-imap=banner:$IP_SSLONLY:143" "sslonly-pop3=banner:$IP_SSLONLY:110"
+    echo "sslonly-smtp=banner:$IP_SSLONLY:25" "sslonly-submission=banner:$IP_SSLONLY:587"
     echo "op25b-submission=banner:$IP_OP25B:587" "op25b-smtps=tls:$IP_OP25B:465"
     echo "pop-on-imap-143=banner:$IP_POPONIMAP:143" "pop-on-imap-993=tls:$IP_POPONIMAP:993"
     echo "aia-http=http:$IP_AIA:80"
@@ -1002,10 +1058,17 @@ probe_specs() {
     echo "mta-sts-https=https:$IP_MTASTS:443"
 }
 
-# Probes that must *not* answer; slow (time-outs), so only in `status`.
+# Probes that must *not* answer; some are slow (time-outs), so only in `status`.
 negative_specs() {
     echo "op25b-smtp-filtered=filtered:$IP_OP25B:25" "closed-imaps=closed:$IP_CLOSED:993" \
         "closed-smtp=closed:$IP_CLOSED:25"
+    local ip name
+    for ip in "$IP_NOSTARTTLS" "$IP_SSLONLY"; do
+        name=nostarttls
+        [[ $ip == "$IP_SSLONLY" ]] && name=sslonly
+        echo "$name-imaps-closed=closed:$ip:993" "$name-pop3s-closed=closed:$ip:995" \
+            "$name-smtps-closed=closed:$ip:465"
+    done
 }
 
 # ============================================================================
@@ -1015,6 +1078,7 @@ any_running() {
     local d=$1
     pid_alive "$d/run/nsd.pid" "$d/nsd/" || pid_alive "$d/run/dovecot.pid" "$d/dovecot/" ||
         pid_alive "$d/run/dovecot-legacy.pid" "$d/dovecot-legacy/" ||
+        pid_alive "$d/run/dovecot-clientcert.pid" "$d/dovecot-clientcert/" ||
         pid_alive "$d/run/postfix.pid" "$d/postfix/" || pid_alive "$d/run/aia-http.pid" "$d/www" ||
         pid_alive "$d/run/autoconfig-https.pid" "$d/autoconfig" ||
         pid_alive "$d/run/mta-sts-https.pid" "$d/mta-sts" ||
@@ -1027,7 +1091,7 @@ any_running() {
 adopt_native_pids() {
     local d=$1 name native
     for name in dovecot:dovecot/run/master.pid dovecot-legacy:dovecot-legacy/run/master.pid \
-        postfix:postfix/spool/pid/master.pid; do
+        dovecot-clientcert:dovecot-clientcert/run/master.pid postfix:postfix/spool/pid/master.pid; do
         native=$d/${name#*:}
         if [[ ! -s $d/run/${name%%:*}.pid && -s $native ]]; then
             { tr -dc '0-9' < "$native"; echo; } > "$d/run/${name%%:*}.pid"
@@ -1043,6 +1107,7 @@ cmd_stop() {
     pg_stop "$d"
     stop_pids "$d/run/postfix.pid|$d/postfix/|postfix master" \
         "$d/run/dovecot-legacy.pid|$d/dovecot-legacy/|dovecot (legacy)" \
+        "$d/run/dovecot-clientcert.pid|$d/dovecot-clientcert/|dovecot (clientcert)" \
         "$d/run/dovecot.pid|$d/dovecot/|dovecot" \
         "$d/run/nsd.pid|$d/nsd/|nsd" \
         "$d/run/aia-http.pid|$d/www|aia http server" \
@@ -1062,6 +1127,8 @@ start_failed() {
     log "start failed; stopping what was started (logs: $1/log)"
     # Let a PostgreSQL still being set up finish first, so that it is stopped too.
     if [[ -n ${PG_JOB:-} ]]; then wait "$PG_JOB" 2>/dev/null || true; fi
+    # Likewise the clientcert Dovecot's start (it runs in the background, see cmd_start).
+    if [[ -n ${CLIENTCERT_JOB:-} ]]; then wait "$CLIENTCERT_JOB" 2>/dev/null || true; fi
     cmd_stop "$1" || true
 }
 
@@ -1086,10 +1153,10 @@ cmd_start() {
     mkdir -p "$d"
     chmod 755 "$d"
     pg_remove "$d"
-    rm -rf "${d:?}"/{ca,certs,www,autoconfig,mta-sts,nsd,dovecot,dovecot-legacy,postfix,mail,run,log,keyring,dkim} \
+    rm -rf "${d:?}"/{ca,certs,www,autoconfig,mta-sts,nsd,dovecot,dovecot-legacy,dovecot-clientcert,postfix,mail,run,log,keyring,dkim} \
         "$d/lab.env"
-    mkdir -p "$d"/{nsd,dovecot,dovecot-legacy,postfix/conf,run,log,www,autoconfig,mta-sts}
-    chmod 755 "$d"/{nsd,dovecot,dovecot-legacy,postfix,run,log,www,autoconfig,mta-sts}
+    mkdir -p "$d"/{nsd,dovecot,dovecot-legacy,dovecot-clientcert,postfix/conf,run,log,www,autoconfig,mta-sts}
+    chmod 755 "$d"/{nsd,dovecot,dovecot-legacy,dovecot-clientcert,postfix,run,log,www,autoconfig,mta-sts}
 
     trap 'start_failed "$d"' EXIT
     # The DKIM key is made beside the PKI (another core); render_nsd needs it.
@@ -1119,6 +1186,10 @@ cmd_start() {
     # Daemons get no inherited stdio: a caller piping our output (| tail) must
     # not wait for them. They log into $d/log.
     nsd -c "$d/nsd/nsd.conf" < /dev/null >> "$d/log/nsd.log" 2>&1
+    # The clientcert Dovecot instance starts beside the others (collected before the probes).
+    OPENSSL_CONF=$d/dovecot-clientcert/openssl.cnf MAILDOC_LAB_APPPW_REASON=$APPPW_REASON \
+        dovecot -c "$d/dovecot-clientcert/dovecot.conf" < /dev/null >> "$d/log/dovecot-clientcert.log" 2>&1 &
+    CLIENTCERT_JOB=$!
     MAILDOC_LAB_APPPW_REASON=$APPPW_REASON dovecot -c "$d/dovecot/dovecot.conf" \
         < /dev/null >> "$d/log/dovecot.log" 2>&1
     if ! OPENSSL_CONF=$d/dovecot-legacy/openssl.cnf MAILDOC_LAB_APPPW_REASON=$APPPW_REASON \
@@ -1140,6 +1211,10 @@ cmd_start() {
     "$POSTFIX_MASTER" -c "$d/postfix/conf" -w < /dev/null >> "$d/log/postfix.log" 2>&1 \
         || die "postfix master failed (its early errors have no log file: is another process on a lab address? try: ss -ltnp | grep 127.0.2.)"
 
+    local cc_rc=0
+    wait "$CLIENTCERT_JOB" || cc_rc=$?
+    CLIENTCERT_JOB=
+    ((cc_rc == 0)) || die "the clientcert Dovecot instance failed to start (log: $d/log/dovecot-clientcert.log)"
     local -a specs
     mapfile -t specs < <(probe_specs | tr ' ' '\n')
     [[ $legacy == absent ]] || specs+=("legacy-imaps=tls:$IP_LEGACY:993")
@@ -1170,10 +1245,10 @@ cmd_status() {
     fi
     echo "state dir: $d"
     local p
-    for p in nsd dovecot dovecot-legacy postfix aia-http autoconfig-https mta-sts-https filter postgres \
+    for p in nsd dovecot dovecot-legacy dovecot-clientcert postfix aia-http autoconfig-https mta-sts-https filter postgres \
         dbus gnome-keyring; do
         if [[ -s $d/run/$p.pid ]]; then
-            printf 'pid %-15s %s\n' "$p" "$(cat "$d/run/$p.pid")"
+            printf 'pid %-18s %s\n' "$p" "$(cat "$d/run/$p.pid")"
         fi
     done
     [[ -f $d/run/filter.mode ]] && echo "filtered port mechanism: $(cat "$d/run/filter.mode")"

@@ -231,6 +231,8 @@ lab_make_pki() {
     _leaf soon         soon.lab.example         "DNS:soon.lab.example"         "-355 days" "+10 days"  inter
     _leaf pop-on-imap  pop-on-imap.lab.example  "DNS:pop-on-imap.lab.example"  "-1 day"    "+365 days" inter
     _leaf legacy       legacy.lab.example       "DNS:legacy.lab.example"       "-1 day"    "+365 days" inter
+    # One valid certificate for the four fault hosts (one leaf instead of four: start-up time).
+    _leaf faults       faults.lab.example       "DNS:slow.lab.example,DNS:relay.lab.example,DNS:clientcert.lab.example,DNS:sslonly.lab.example" "-1 day" "+365 days" inter
     _leaf gmail        imap.gmail.com           "DNS:imap.gmail.com,DNS:smtp.gmail.com"                     "-1 day" "+365 days" scanner
     _leaf autoconfig   autoconfig.auto.lab.example "DNS:autoconfig.auto.lab.example,DNS:auto.lab.example,DNS:wellknown.lab.example" "-1 day" "+365 days" inter
     # The lab's PostgreSQL (lab.sh copies it into the cluster's directory for the server).

@@ -19,6 +19,14 @@ A SPEC is  LABEL=KIND:IP:PORT  with KIND one of
   https    HTTPS HEAD / (any status; certificate not checked)
   filtered connect must time out (SYN dropped)
   closed   connect must be refused (nothing listens)
+  silent   plain TCP accepted at once, but no greeting within the window
+           (1 s, 0.1 s in `wait`; slow.lab.example greets only after 40 s)
+  tls-silent  implicit TLS handshake completes, then no greeting within the window
+  tls-nocert  implicit TLS without a client certificate: the server must send a
+           CertificateRequest and then fail the handshake or close before any greeting
+  tls-refusal implicit TLS completes, then the greeting is a refusal (SMTP 4xx/5xx)
+  openrelay plain SMTP: EHLO, MAIL FROM, RCPT TO an outside address must get 250
+           (then RSET and QUIT: no DATA, nothing is ever sent)
 Only loopback addresses are accepted.
 """
 
@@ -31,6 +39,9 @@ import threading
 import time
 
 DNS_SERVER = ("127.0.2.53", 53)
+# How long silent / tls-silent wait for a greeting that must not come: 1 s when
+# checking, shorter while `wait` polls at start (any answer within it is a failure).
+SILENT_WINDOW = 1.0
 
 
 def _loopback_only(ip):
@@ -121,9 +132,51 @@ def _first_line(text):
     return text.splitlines()[0] if text else ""
 
 
+def _tls_client(record=None):
+    """A client context that checks nothing; record, when given, collects the
+    handshake message types the server sends (CertificateRequest is 13)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    if record is not None and hasattr(ctx, "_msg_callback"):
+        def seen(conn, direction, version, content_type, msg_type, data):
+            if direction == "read" and content_type == ssl._TLSContentType.HANDSHAKE:
+                record.append(msg_type)
+        ctx._msg_callback = seen
+    return ctx
+
+
+def _smtp_reply(f):
+    """One SMTP reply (all its lines) from a file object, as (code, last line)."""
+    while True:
+        line = f.readline(4096).decode("utf-8", "replace").rstrip("\r\n")
+        if len(line) < 4 or line[3] != "-":
+            return line[:3], line
+
+
+def _open_relay(raw, timeout):
+    raw.settimeout(timeout)
+    f = raw.makefile("rb")
+    steps = [(None, "220"), (b"EHLO probe.lab.example", "250"),
+             (b"MAIL FROM:<probe@lab.example>", "250"),
+             (b"RCPT TO:<maildoc-lab-probe@example.com>", "250")]
+    line = ""
+    for cmd, want in steps:
+        if cmd is not None:
+            raw.sendall(cmd + b"\r\n")
+        code, line = _smtp_reply(f)
+        if code != want:
+            return False, f"{(cmd or b'greeting').decode()} -> {line}"
+    raw.sendall(b"RSET\r\n")
+    _smtp_reply(f)
+    raw.sendall(b"QUIT\r\n")
+    return True, f"RCPT TO an outside address: {line}"
+
+
 def probe(kind, ip, port, timeout=2.0):
     """Return (ok, detail)."""
     _loopback_only(ip)
+    window = min(timeout, SILENT_WINDOW)
     try:
         if kind == "dns":
             rcode, ans = dns_query("lab.example", "SOA", timeout)
@@ -145,6 +198,29 @@ def probe(kind, ip, port, timeout=2.0):
             except OSError as e:
                 return False, str(e)
         with socket.create_connection((ip, port), timeout=timeout) as raw:
+            if kind == "openrelay":
+                return _open_relay(raw, timeout)
+            if kind in ("silent", "tls-silent"):
+                conn = _tls_client().wrap_socket(raw) if kind == "tls-silent" else raw
+                tls = f"{conn.version()} " if kind == "tls-silent" else ""
+                conn.settimeout(window)
+                try:
+                    data = conn.recv(1024)
+                except (socket.timeout, TimeoutError):
+                    return True, f"{tls}connected, no greeting within {window:.1f}s"
+                return False, f"{tls}answered at once: {_first_line(data.decode('utf-8', 'replace'))!r}"
+            if kind == "tls-nocert":
+                seen = []
+                try:
+                    with _tls_client(seen).wrap_socket(raw) as tls:
+                        # TLS 1.3: the client's side of the handshake ends before the
+                        # server has read its (empty) Certificate; the failure shows here.
+                        line = _first_line(_readline(tls, timeout))
+                        outcome = f"greeting {line!r}" if line else "closed before any greeting"
+                except (ssl.SSLError, OSError) as e:
+                    line, outcome = "", f"handshake failed: {type(e).__name__}: {e}"
+                asked = 13 in seen
+                return asked and not line, f"{'CertificateRequest' if asked else 'no CertificateRequest'}, {outcome}"
             if kind == "http":
                 raw.sendall(b"HEAD / HTTP/1.0\r\nHost: aia.lab.example\r\n\r\n")
                 return True, _first_line(_readline(raw, timeout))
@@ -165,6 +241,10 @@ def probe(kind, ip, port, timeout=2.0):
                 with ctx.wrap_socket(raw) as tls:
                     line = _first_line(_readline(tls, timeout))
                     return bool(line), f"{tls.version()} {line}"
+            if kind == "tls-refusal":
+                with _tls_client().wrap_socket(raw) as tls:
+                    line = _first_line(_readline(tls, timeout))
+                    return line[:1] in ("4", "5"), f"{tls.version()} {line}"
             line = _first_line(_readline(raw, timeout))
             return bool(line), line
     except Exception as e:  # noqa: BLE001 - any failure is "not answering"
@@ -201,6 +281,8 @@ def cmd_check(specs, timeout=2.0):
 
 
 def cmd_wait(seconds, specs):
+    global SILENT_WINDOW
+    SILENT_WINDOW = 0.1
     deadline = time.monotonic() + seconds
     pending = list(specs)
     while True:
