@@ -42,6 +42,9 @@ impl CheckProgress {
                     &[("count", &servers.len().to_string())],
                 ));
             }
+            Event::Alternatives { servers, .. } => {
+                self.bar.inc_length(servers.len() as u64);
+            }
             Event::ServerDone { evidence, .. } => {
                 self.bar.inc(1);
                 self.bar.set_message(ui::fill(

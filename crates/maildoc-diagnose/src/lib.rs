@@ -24,6 +24,7 @@ use maildoc_model::{Finding, Report};
 
 pub use lint::lint;
 
+mod alternatives;
 mod auth;
 mod clock;
 mod dns;
@@ -57,5 +58,6 @@ pub fn diagnose(report: &Report) -> Vec<Finding> {
     findings.extend(auth::rules(&ctx));
     findings.extend(mailbox::rules(&ctx));
     findings.extend(smtp::rules(&ctx));
-    ctx.finish(tls::client_cert_explains(findings))
+    findings.extend(alternatives::rules(&ctx));
+    ctx.finish(alternatives::explains(tls::client_cert_explains(findings)))
 }

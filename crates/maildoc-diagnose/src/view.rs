@@ -15,6 +15,9 @@ pub(crate) struct Ctx<'a> {
     pub(crate) servers: Vec<ServerView<'a>>,
     /// TCP-only companion probes (587/465 beside port 25). Evidence only, never judged.
     pub(crate) companions: Vec<&'a ServerEvidence>,
+    /// Other standard ports tried for a server that failed at the door, without a password.
+    /// Judged only as what they tell of that server (see `alternatives`).
+    pub(crate) alternatives: Vec<&'a ServerEvidence>,
     /// Whether any server gave a date in its greeting.
     pub(crate) has_reference_time: bool,
     /// This computer's clock disagrees with a server's greeting date.
@@ -32,9 +35,11 @@ pub(crate) struct ServerView<'a> {
     pub(crate) live: &'a [Step],
 }
 
-/// Whether a server is judged: a full probe of a configured server (not a companion).
+/// Whether a server is judged: a full probe of a configured server (not a companion, not
+/// another port tried for one).
 fn judged(ev: &ServerEvidence) -> bool {
-    ev.depth == ProbeDepth::Full && ev.origin != Origin::Companion
+    ev.depth == ProbeDepth::Full
+        && !matches!(ev.origin, Origin::Companion | Origin::Alternative { .. })
 }
 
 /// How many leading steps count. The conversation ends (inclusively) at:
@@ -75,10 +80,13 @@ impl<'a> Ctx<'a> {
     pub(crate) fn new(report: &'a Report) -> Self {
         let mut servers = Vec::new();
         let mut companions = Vec::new();
+        let mut alternatives = Vec::new();
         for (rank, ev) in report.servers.iter().enumerate() {
             if judged(ev) {
                 let live = &ev.steps[..live_len(&ev.steps)];
                 servers.push(ServerView { ev, rank, live });
+            } else if matches!(ev.origin, Origin::Alternative { .. }) {
+                alternatives.push(ev);
             } else {
                 companions.push(ev);
             }
@@ -88,6 +96,7 @@ impl<'a> Ctx<'a> {
             report,
             servers,
             companions,
+            alternatives,
             has_reference_time,
             skew,
         }

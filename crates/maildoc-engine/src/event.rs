@@ -12,6 +12,11 @@ pub enum Event {
     Discovering { domain: String },
     /// The servers about to be checked, in the report's order.
     Planned { servers: Vec<PlannedServer> },
+    /// The other standard ports of a server that failed (its id `of`), about to be tried too.
+    Alternatives {
+        of: String,
+        servers: Vec<PlannedServer>,
+    },
     /// One server has done one step (the step as the report will hold it).
     Step { server: String, step: Step },
     /// One server is done: its whole evidence, and its dot judged on its own (the report's

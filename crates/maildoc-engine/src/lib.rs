@@ -162,6 +162,7 @@ async fn run(
             .into_iter()
             .collect();
     }
+    let checking = matches!(mode, Mode::Check);
     match mode {
         Mode::Check => {}
         Mode::Deliver(d) => ctx.delivery = Some(d),
@@ -218,24 +219,31 @@ async fn run(
     for ev in servers.iter().flatten() {
         progress(done(ev));
     }
+    // One server's probe, owning what it needs.
+    let start = |index: usize, s: &plan::PlannedServer| {
+        let mut ctx = ctx.clone();
+        ctx.account.username = s.username.clone();
+        ctx.account.suspect_host = linted.suspect_host(&s.id);
+        if matches!(s.origin, maildoc_model::Origin::Alternative { .. }) {
+            // Another port is tried without the password.
+            ctx.account.password = None;
+            ctx.account.login = false;
+        }
+        let server_plan = ServerPlan {
+            id: s.id.clone(),
+            endpoint: s.endpoint.clone(),
+            origin: s.origin.clone(),
+            depth: s.depth,
+        };
+        async move { (index, server::probe(server_plan, &ctx).await) }
+    };
     // All probes run at once on this task: they wait on the network, not the CPU.
     let mut running: FuturesUnordered<_> = plan
         .servers
         .iter()
         .enumerate()
         .filter(|(_, s)| s.known.is_none())
-        .map(|(index, s)| {
-            let mut ctx = ctx.clone();
-            ctx.account.username = s.username.clone();
-            ctx.account.suspect_host = linted.suspect_host(&s.id);
-            let server_plan = ServerPlan {
-                id: s.id.clone(),
-                endpoint: s.endpoint.clone(),
-                origin: s.origin.clone(),
-                depth: s.depth,
-            };
-            async move { (index, server::probe(server_plan, &ctx).await) }
-        })
+        .map(|(index, s)| start(index, s))
         .collect();
     // Every probe stops itself at the deadline; the extra second only guards against a
     // probe that could not be polled in time.
@@ -254,11 +262,35 @@ async fn run(
             progress(Event::Step { server, step });
         }
         progress(done(&ev));
+        // A server that failed at the door: its other standard ports, at once, within the
+        // same deadline (a search or a delivery needs the configured server alone).
+        let others = if checking {
+            plan::alternatives(&ev, &plan.servers)
+        } else {
+            Vec::new()
+        };
+        if !others.is_empty() {
+            progress(Event::Alternatives {
+                of: ev.id.clone(),
+                servers: others
+                    .iter()
+                    .map(|s| PlannedServer {
+                        id: s.id.clone(),
+                        endpoint: s.endpoint.clone(),
+                    })
+                    .collect(),
+            });
+            for s in others {
+                let index = plan.servers.len();
+                running.push(start(index, &s));
+                plan.servers.push(s);
+                servers.push(None);
+            }
+        }
         if let Some(slot) = servers.get_mut(index) {
             *slot = Some(ev);
         }
     }
-    drop(running);
     let servers: Vec<ServerEvidence> = servers
         .into_iter()
         .zip(&plan.servers)

@@ -328,6 +328,97 @@ fn finish(
     }
 }
 
+/// The standard ports of a protocol, each with its encryption.
+fn standard_ports(protocol: Protocol) -> &'static [(u16, Security)] {
+    match protocol {
+        Protocol::Imap => &[(993, Security::Tls), (143, Security::Starttls)],
+        Protocol::Pop3 => &[(995, Security::Tls), (110, Security::Starttls)],
+        Protocol::Smtp => &[
+            (465, Security::Tls),
+            (587, Security::Starttls),
+            (25, Security::Starttls),
+        ],
+    }
+}
+
+/// Whether a server's conversation failed where another port could have gone on: its host
+/// was found, but connecting, TLS, the greeting or STARTTLS failed.
+fn failed_at_the_door(ev: &ServerEvidence) -> bool {
+    use maildoc_model::{
+        ConnectOutcome, GreetingOutcome, ResolveOutcome, StarttlsOutcome, StepKind, TlsHandshake,
+    };
+    let resolved = ev.steps.iter().any(|s| {
+        matches!(&s.kind, StepKind::Resolve { outcome, .. } if *outcome == ResolveOutcome::Found)
+    });
+    let connected = ev.steps.iter().any(|s| {
+        matches!(&s.kind, StepKind::Connect { outcome, .. } if *outcome == ConnectOutcome::Connected)
+    });
+    let stopped = ev.steps.iter().any(|s| match &s.kind {
+        StepKind::Tls(tls) => tls.handshake == TlsHandshake::Failed,
+        StepKind::Greeting { outcome, .. } => *outcome != GreetingOutcome::Ready,
+        StepKind::Starttls { outcome, .. } => *outcome != StarttlsOutcome::Accepted,
+        _ => false,
+    });
+    resolved && (!connected || stopped)
+}
+
+/// The servers to try for a configured server that failed at the door
+/// ([`failed_at_the_door`]): the other standard ports of its protocol on the same host, each
+/// probed without a password (`ProbeDepth::Transport`), as a mail app's connection doctor
+/// tries them. None that the plan already probes (a port-25 companion, a configured server).
+pub fn alternatives(failed: &ServerEvidence, planned: &[PlannedServer]) -> Vec<PlannedServer> {
+    let judged = failed.depth == ProbeDepth::Full
+        && matches!(
+            failed.origin,
+            Origin::Flag
+                | Origin::Provider { .. }
+                | Origin::Autoconfig { .. }
+                | Origin::Srv { .. }
+                | Origin::Guess
+        );
+    if !judged || !failed_at_the_door(failed) {
+        return Vec::new();
+    }
+    let endpoint = &failed.endpoint;
+    let mut taken: Vec<String> = planned.iter().map(|s| s.id.clone()).collect();
+    let Some(username) = planned
+        .iter()
+        .find(|s| s.id == failed.id)
+        .map(|s| s.username.clone())
+    else {
+        return Vec::new();
+    };
+    standard_ports(endpoint.protocol)
+        .iter()
+        .filter(|(port, _)| {
+            *port != endpoint.port
+                && !planned.iter().any(|s| {
+                    s.endpoint.host.eq_ignore_ascii_case(&endpoint.host) && s.endpoint.port == *port
+                })
+        })
+        .map(|&(port, security)| {
+            let base = format!("{}-{port}", endpoint.protocol.as_str());
+            let mut id = base.clone();
+            let mut n = 1;
+            while taken.contains(&id) {
+                n += 1;
+                id = format!("{base}-{n}");
+            }
+            taken.push(id.clone());
+            PlannedServer {
+                id,
+                endpoint: Endpoint::new(endpoint.protocol, endpoint.host.clone(), port, security),
+                origin: Origin::Alternative {
+                    of: failed.id.clone(),
+                },
+                depth: ProbeDepth::Transport,
+                username: username.clone(),
+                known: None,
+            }
+        })
+        .collect()
+}
+
 /// `imap`, `imap-2`, ...; companions are named by their port: `smtp-587`.
 fn assign_ids(servers: &mut [PlannedServer]) {
     let mut counts: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
@@ -379,6 +470,77 @@ mod tests {
         let ids: Vec<&str> = plan.servers.iter().map(|s| s.id.as_str()).collect();
         assert_eq!(ids, ["imap", "imap-2", "smtp", "smtp-587", "smtp-465"]);
         assert_eq!(plan.settings_source, SettingsSource::Flags);
+    }
+
+    #[test]
+    fn a_server_that_failed_at_the_door_gets_its_other_standard_ports() {
+        use maildoc_model::{ConnectOutcome, ResolveOutcome, StepKind};
+        let plan = make(&flags(
+            "taro@example.jp",
+            &[(Protocol::Smtp, "smtp.example.jp:465/ssl")],
+        ))
+        .unwrap_or_else(|e| panic!("{e}"));
+        let mut ev = ServerEvidence::new(
+            "smtp",
+            plan.servers[0].endpoint.clone(),
+            Origin::Flag,
+            ProbeDepth::Full,
+        );
+        ev.push(
+            0,
+            1,
+            StepKind::Resolve {
+                host: "smtp.example.jp".into(),
+                outcome: ResolveOutcome::Found,
+                addresses: vec![std::net::IpAddr::from([192, 0, 2, 1])],
+                detail: String::new(),
+            },
+        );
+        let refused = StepKind::Connect {
+            address: std::net::SocketAddr::from(([192, 0, 2, 1], 465)),
+            outcome: ConnectOutcome::Refused,
+            detail: String::new(),
+        };
+        ev.push(1, 1, refused);
+        let alternatives = alternatives(&ev, &plan.servers);
+        let tried: Vec<(&str, u16)> = alternatives
+            .iter()
+            .map(|s| (s.id.as_str(), s.endpoint.port))
+            .collect();
+        assert_eq!(tried, [("smtp-587", 587), ("smtp-25", 25)]);
+        assert_eq!(alternatives[0].depth, ProbeDepth::Transport);
+        assert_eq!(
+            alternatives[0].origin,
+            Origin::Alternative { of: "smtp".into() }
+        );
+        // A host that was not found has no other port worth trying.
+        let mut unknown = ServerEvidence::new(
+            "smtp",
+            plan.servers[0].endpoint.clone(),
+            Origin::Flag,
+            ProbeDepth::Full,
+        );
+        unknown.push(
+            0,
+            1,
+            StepKind::Resolve {
+                host: "smtp.example.jp".into(),
+                outcome: ResolveOutcome::NotFound,
+                addresses: Vec::new(),
+                detail: String::new(),
+            },
+        );
+        assert!(super::alternatives(&unknown, &plan.servers).is_empty());
+        // A port the plan probes already is not tried again (port 25's companions).
+        let with_25 = make(&flags(
+            "taro@example.jp",
+            &[
+                (Protocol::Smtp, "smtp.example.jp:465/ssl"),
+                (Protocol::Smtp, "smtp.example.jp:25/plain"),
+            ],
+        ))
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(super::alternatives(&ev, &with_25.servers).is_empty());
     }
 
     #[test]

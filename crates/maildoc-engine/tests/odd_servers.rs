@@ -39,7 +39,11 @@ async fn bye_in_answer_to_the_login_is_the_server_going_away_not_a_wrong_passwor
         .on("* LOGIN", &["* BYE Server shutting down"]);
     let server = Hostile::start(Behaviour::Script(Duration::ZERO, script));
     let r = checked(Protocol::Imap, server.spec("plain"), 8).await;
-    assert!(codes(&r).contains(&Code::ServerUnavailable), "{:?}", codes(&r));
+    assert!(
+        codes(&r).contains(&Code::ServerUnavailable),
+        "{:?}",
+        codes(&r)
+    );
     assert!(!codes(&r).contains(&Code::AuthFailed), "{:?}", codes(&r));
 }
 

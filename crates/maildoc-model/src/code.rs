@@ -149,6 +149,8 @@ codes! {
     PlaintextLoginDisabled = "plaintext-login-disabled", Error, Server, [reply, username];
     /// The server offers no encryption at all.
     PlaintextOnlyServer = "plaintext-only-server", Warning, Server, [];
+    /// The configured port failed, another standard port of the same server works encrypted.
+    UseOtherPort = "use-other-port", Error, Server, [alt_port, alt_security];
     /// The settings turn encryption off although the server supports it.
     EncryptionOff = "encryption-off", Error, Server, [];
     /// None of the server's login mechanisms can be used.
@@ -456,6 +458,7 @@ impl Code {
             | ClientCertRequired
             | TlsInterceptionSuspected
             | PlaintextOnlyServer
+            | UseOtherPort
             | EncryptionOff => Area::Tls,
             CertExpired | CertExpiresSoon | CertNotYetValid | CertNameMismatch | CertSelfSigned
             | CertUnknownIssuer | CertChainIncomplete | CertForHostingServer => Area::Certificate,

@@ -160,4 +160,7 @@ pub enum Origin {
     Guess,
     /// Added by maildoc to tell a blocked port apart (e.g. 587/465 beside port 25).
     Companion,
+    /// Another standard port of the same protocol and host, tried by maildoc (without a
+    /// password) because the server `of` (its id) failed at connecting, TLS or the greeting.
+    Alternative { of: String },
 }

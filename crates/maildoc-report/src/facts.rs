@@ -4,7 +4,7 @@ use crate::ui;
 use maildoc_kb::Lang;
 use maildoc_model::{
     CertVerification, ConnectOutcome, GreetingOutcome, LoginOutcome, ResolveOutcome,
-    ServerEvidence, StepKind, TlsHandshake,
+    ServerEvidence, StarttlsOutcome, StepKind, TlsHandshake,
 };
 
 /// `now_unix` is the run's clock reading, for the days left on the certificate.
@@ -62,7 +62,15 @@ pub fn summary(ev: &ServerEvidence, now_unix: i64, lang: Lang) -> Vec<String> {
                     _ => "fact-login-failed",
                 });
             }
-            StepKind::LoginSkipped { .. } => login = Some("fact-login-skipped"),
+            // Another port is tried without the password: not logging in is the point.
+            StepKind::LoginSkipped { .. }
+                if !matches!(ev.origin, maildoc_model::Origin::Alternative { .. }) =>
+            {
+                login = Some("fact-login-skipped");
+            }
+            StepKind::Starttls { outcome, .. } if *outcome != StarttlsOutcome::Accepted => {
+                facts.push(ui::text("fact-no-starttls", lang).into());
+            }
             StepKind::Mailbox {
                 messages: Some(n), ..
             } => mailbox.push(ui::fill(

@@ -79,6 +79,9 @@ pub fn render(report: &Report, lang: Lang, style: Style) -> String {
     );
     let _ = writeln!(out);
     for server in &report.servers {
+        if matches!(server.origin, Origin::Alternative { .. }) {
+            continue;
+        }
         let status = report.server_status(&server.id);
         let companion = server.depth == ProbeDepth::PortOnly || server.origin == Origin::Companion;
         let mut facts = facts::summary(server, report.started_at_unix, lang);
@@ -93,6 +96,24 @@ pub fn render(report: &Report, lang: Lang, style: Style) -> String {
             status_word(status, lang),
             paint(style, DIM, &facts.join(", "))
         );
+        // The other ports tried for it, a line each under its dot.
+        for alt in report
+            .servers
+            .iter()
+            .filter(|a| matches!(&a.origin, Origin::Alternative { of } if *of == server.id))
+        {
+            let facts = facts::summary(alt, report.started_at_unix, lang);
+            let _ = writeln!(
+                out,
+                "    {} {}",
+                ui::fill(
+                    "alternative-tried",
+                    lang,
+                    &[("server", &alt.endpoint.describe())]
+                ),
+                paint(style, DIM, &facts.join(", "))
+            );
+        }
     }
     let findings = report.sorted_findings();
     let _ = writeln!(out);

@@ -1,0 +1,173 @@
+//! Other ports, Connection-Doctor style: when a server failed at the door (connecting, TLS,
+//! the greeting, STARTTLS), the engine tries the other standard ports of its protocol on the
+//! same host without a password (IMAP 993/143, POP3 995/110, SMTP 465/587/25). What they
+//! showed concludes:
+//!
+//! - one of them is encrypted (SSL/TLS, or STARTTLS taken up) with a valid certificate and a
+//!   ready greeting: `use-other-port`, naming it;
+//! - else, one of them (or the server itself) answers only without encryption (no STARTTLS
+//!   offered): `plaintext-only-server` for it, which also says what `starttls-not-offered`
+//!   would on the same server;
+//! - else (none answers, or none usefully): nothing more.
+
+use crate::view::{Ctx, ServerView};
+use maildoc_model::{
+    CertVerification, Code, Finding, GreetingOutcome, Origin, Security, ServerEvidence,
+    StarttlsOutcome, StepKind, TlsHandshake,
+};
+
+pub(crate) fn rules(ctx: &Ctx<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for sv in &ctx.servers {
+        let tried: Vec<&ServerEvidence> = ctx
+            .alternatives
+            .iter()
+            .copied()
+            .filter(|a| matches!(&a.origin, Origin::Alternative { of } if *of == sv.ev.id))
+            .collect();
+        if tried.is_empty() {
+            continue;
+        }
+        if let Some(good) = tried.iter().find(|a| encrypted_and_verified(a)) {
+            let e = &good.endpoint;
+            let mut finding = sv
+                .finding(Code::UseOtherPort)
+                .param("alt_port", e.port)
+                .param("alt_security", e.security.label());
+            for step in &good.steps {
+                finding = finding.evidence(&step.id);
+            }
+            out.push(finding);
+            continue;
+        }
+        let own = plaintext_only(sv.ev).then_some(sv.ev);
+        if let Some(plain) = own.or_else(|| tried.iter().copied().find(|a| plaintext_only(a))) {
+            let view = ServerView {
+                ev: plain,
+                rank: sv.rank,
+                live: &plain.steps,
+            };
+            let mut finding = view.finding(Code::PlaintextOnlyServer);
+            for step in plain
+                .steps
+                .iter()
+                .chain(tried.iter().flat_map(|a| &a.steps))
+            {
+                finding = finding.evidence(&step.id);
+            }
+            out.push(finding);
+        }
+    }
+    out
+}
+
+/// Drops `starttls-not-offered` on a server that `plaintext-only-server` is about: no port
+/// of it is encrypted, which says more.
+pub(crate) fn explains(findings: Vec<Finding>) -> Vec<Finding> {
+    let plain: Vec<Option<String>> = findings
+        .iter()
+        .filter(|f| f.code == Code::PlaintextOnlyServer)
+        .map(|f| f.server.clone())
+        .collect();
+    findings
+        .into_iter()
+        .filter(|f| !(f.code == Code::StarttlsNotOffered && plain.contains(&f.server)))
+        .collect()
+}
+
+/// The server spoke its protocol over an encrypted connection with a valid certificate.
+fn encrypted_and_verified(ev: &ServerEvidence) -> bool {
+    let verified = ev.steps.iter().any(|s| {
+        matches!(&s.kind, StepKind::Tls(tls)
+            if tls.handshake == TlsHandshake::Established
+                && tls.verification == CertVerification::Valid)
+    });
+    let greeted = ev.steps.iter().any(|s| {
+        matches!(&s.kind, StepKind::Greeting { outcome, .. } if *outcome == GreetingOutcome::Ready)
+    });
+    let upgraded = ev.endpoint.security == Security::Tls
+        || ev.steps.iter().any(|s| {
+            matches!(&s.kind, StepKind::Starttls { outcome, .. }
+                if *outcome == StarttlsOutcome::Accepted)
+        });
+    verified && greeted && upgraded
+}
+
+/// The server greeted without encryption and offers no STARTTLS.
+fn plaintext_only(ev: &ServerEvidence) -> bool {
+    ev.endpoint.security != Security::Tls
+        && ev.steps.iter().any(|s| {
+            matches!(&s.kind, StepKind::Starttls { outcome, .. }
+                if *outcome == StarttlsOutcome::NotOffered)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use crate::fixtures::*;
+    use maildoc_model::*;
+
+    /// Another port of `imap.example.jp`, tried for the server `imap`.
+    fn alt(id: &str, port: u16, security: Security) -> Srv {
+        Srv::new(id, Protocol::Imap, "imap.example.jp", port, security)
+            .origin(Origin::Alternative { of: "imap".into() })
+    }
+
+    fn no_starttls(srv: Srv) -> Srv {
+        srv.resolved()
+            .connected()
+            .greeting(GreetingOutcome::Ready, "* OK ready", Some(Spoken::Imap))
+            .caps(&["IMAP4rev1", "AUTH=PLAIN"], false)
+            .step(
+                1,
+                StepKind::Starttls {
+                    outcome: StarttlsOutcome::NotOffered,
+                    reply: String::new(),
+                },
+            )
+    }
+
+    #[test]
+    fn a_refused_port_beside_one_that_works_encrypted_says_use_it() {
+        let refused = Srv::imap_ssl().resolved().connect(ConnectOutcome::Refused);
+        let works = alt("imap-143", 143, Security::Starttls).up();
+        let f = run(vec![refused.build(), works.build()]);
+        assert_eq!(codes(&f), ["connect-refused@imap", "use-other-port@imap"]);
+        assert_eq!(f[1].params["alt_port"], "143");
+        assert_eq!(f[1].params["alt_security"], "STARTTLS");
+        assert!(f[1].evidence.iter().any(|e| e.starts_with("imap-143.")));
+    }
+
+    #[test]
+    fn when_only_plaintext_answers_the_server_cannot_be_used_safely() {
+        // 993 refused, 143 answers without STARTTLS.
+        let refused = Srv::imap_ssl().resolved().connect(ConnectOutcome::Refused);
+        let plain = no_starttls(alt("imap-143", 143, Security::Starttls));
+        let f = run(vec![refused.build(), plain.build()]);
+        assert_eq!(
+            codes(&f),
+            ["connect-refused@imap", "plaintext-only-server@imap-143"]
+        );
+        assert_eq!(f[1].params["port"], "143");
+
+        // 143 configured without STARTTLS on offer, 993 refused: it says more than
+        // starttls-not-offered, which it replaces.
+        let own = no_starttls(Srv::imap_starttls());
+        let refused = alt("imap-993", 993, Security::Tls)
+            .resolved()
+            .connect(ConnectOutcome::Refused);
+        let f = run(vec![own.build(), refused.build()]);
+        assert_eq!(codes(&f), ["plaintext-only-server@imap"]);
+    }
+
+    #[test]
+    fn alternatives_that_do_not_answer_add_nothing() {
+        let refused = Srv::imap_ssl().resolved().connect(ConnectOutcome::Refused);
+        let also = alt("imap-143", 143, Security::Starttls)
+            .resolved()
+            .connect(ConnectOutcome::Refused);
+        let f = run(vec![refused.build(), also.build()]);
+        assert_eq!(codes(&f), ["connect-refused@imap"]);
+    }
+}
