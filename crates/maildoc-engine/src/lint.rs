@@ -50,7 +50,7 @@ pub(crate) fn run(opts: &CheckOptions, plan: &Plan) -> Linted {
     let provider = maildoc_kb::providers::for_domain(&plan.address.domain);
     let retired: BTreeSet<&str> = maildoc_kb::providers::all()
         .iter()
-        .flat_map(|p| p.retired_hosts.iter().map(String::as_str))
+        .flat_map(maildoc_kb::providers::retired_names)
         .collect();
     let known: Vec<&str> = maildoc_kb::providers::known_hosts()
         .into_iter()
