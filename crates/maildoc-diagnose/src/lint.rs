@@ -19,7 +19,12 @@
 //!   - IP addresses get no name checks. Names are compared in ASCII and lower case; a name
 //!     with non-ASCII letters (an IDN such as `mail.日本語.jp`) or an A-label (`xn--`) is never
 //!     compared, so internationalized names give no false alarms;
-//!   - a name the provider no longer documents (`provider.retired_hosts`): `host-retired`;
+//!   - a setting the provider no longer accepts (`provider.retired`), with its replacement
+//!     (the provider's server of that protocol, else of that direction) and the date the
+//!     sources give: `host-retired` for an old host name (`*.mail.plala.or.jp`), or
+//!     `setting-retired` for an old port and security on a current host (BIGLOBE's POP3 on
+//!     110 without SSL: this one only when port and security were both given, as the port
+//!     rules below);
 //!   - a name that equals a known one except for look-alike characters — `1`, `l`, `I` and
 //!     `|`; `0`, `o` and `O`; Cyrillic and Greek letters that look Latin — `host-look-alike`;
 //!   - a name one edit (Damerau-Levenshtein 1: a letter changed, added, dropped, or two
@@ -66,7 +71,7 @@
 //! giving one finding (see there).
 
 use maildoc_model::input::{self, Address};
-use maildoc_model::provider::{ProviderInfo, UsernameRule};
+use maildoc_model::provider::{ProviderInfo, ProviderServer, UsernameRule};
 use maildoc_model::settings::{AccountSettings, ServerSetting};
 use maildoc_model::{Code, Finding, Protocol, Report, Security, ServerEvidence, StepKind};
 use std::collections::BTreeSet;
@@ -257,27 +262,45 @@ impl<'a> Lint<'a> {
         if name.is_empty() || is_ip(name) {
             return out;
         }
-        if let Some(f) = self.name_rule(name, setting.protocol, base) {
+        if let Some(f) = self
+            .retired_rule(name, setting, base)
+            .or_else(|| self.name_rule(name, base))
+        {
             out.push(f);
         }
         out
     }
 
-    /// Retired, look-alike or typo: at most one, in that order.
-    fn name_rule(&self, name: &str, protocol: Protocol, base: &Base) -> Option<Finding> {
+    /// A setting the provider no longer accepts, with its replacement. An old port or
+    /// security is judged only when both were given.
+    fn retired_rule(&self, name: &str, setting: &ServerSetting, base: &Base) -> Option<Finding> {
+        let p = self.provider?;
+        let given = setting.port.is_some() && setting.security.is_some();
+        let retired = p.retired.iter().find(|r| {
+            (r.is_host() || given) && r.matches(base.protocol, name, base.port, base.security)
+        })?;
+        let new = replacement(p, base.protocol)?;
+        let host = new.host.as_deref()?;
+        // An old name is `host-retired` unless the replacement keeps it (then only the port
+        // or security changed).
+        let code = if retired.is_host() && !host.eq_ignore_ascii_case(name) {
+            Code::HostRetired
+        } else {
+            Code::SettingRetired
+        };
+        Some(
+            base.finding(code)
+                .param("suggestion", host)
+                .param("suggested_port", new.port)
+                .param("suggested_security", new.security.label())
+                .param("since", &retired.since)
+                .param("provider", &p.name),
+        )
+    }
+
+    /// Look-alike or typo: at most one, in that order.
+    fn name_rule(&self, name: &str, base: &Base) -> Option<Finding> {
         let lower = name.to_ascii_lowercase();
-        if let Some(p) = self.provider
-            && p.retired_hosts
-                .iter()
-                .any(|h| h.eq_ignore_ascii_case(&lower))
-            && let Some(documented) = documented_host(p, protocol)
-        {
-            return Some(
-                base.finding(Code::HostRetired)
-                    .param("suggestion", documented)
-                    .param("provider", &p.name),
-            );
-        }
         // Compare only plain ASCII names: IDNs and A-labels are never look-alikes or typos.
         let latin = to_latin(name)?;
         if lower.split('.').any(|l| l.starts_with("xn--")) {
@@ -449,14 +472,18 @@ impl<'a> Lint<'a> {
     }
 }
 
-/// The provider's documented host for a protocol, else for the same direction.
-fn documented_host(p: &ProviderInfo, protocol: Protocol) -> Option<String> {
-    let by = |f: &dyn Fn(Protocol) -> bool| {
-        p.servers
-            .iter()
-            .filter(|s| f(s.protocol))
-            .find_map(|s| s.host.clone())
+/// What replaces a retired setting: the provider's first server with a host for the
+/// protocol, else for the same direction, that is not retired itself.
+fn replacement(p: &ProviderInfo, protocol: Protocol) -> Option<&ProviderServer> {
+    let current = |s: &&ProviderServer| {
+        s.host.as_deref().is_some_and(|h| {
+            !p.retired
+                .iter()
+                .any(|r| r.matches(s.protocol, h, s.port, s.security))
+        })
     };
+    let by =
+        |f: &dyn Fn(Protocol) -> bool| p.servers.iter().filter(|s| f(s.protocol)).find(current);
     by(&|q| q == protocol).or_else(|| by(&|q| q.role() == protocol.role()))
 }
 

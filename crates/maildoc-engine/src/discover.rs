@@ -33,7 +33,7 @@ use maildoc_kb::Lang;
 use maildoc_kb::providers;
 use maildoc_model::SettingsSource;
 use maildoc_model::input::{self, Address, Normalization};
-use maildoc_model::provider::{ProviderInfo, ProviderSource, UsernameRule};
+use maildoc_model::provider::{Grade, ProviderInfo, ProviderServer, ProviderSource, UsernameRule};
 use maildoc_model::{
     CertVerification, ConnectOutcome, Endpoint, GreetingOutcome, Origin, ProbeDepth, Protocol,
     ResolveOutcome, Security, ServerEvidence, StarttlsOutcome, StepKind, TlsHandshake,
@@ -192,11 +192,30 @@ pub struct Server {
     /// The authentication an autoconfig file names (`password-cleartext`, `OAuth2`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authentication: Option<String>,
+    /// From the provider tables: how sure they are of host, port and security (A the
+    /// provider's page, B an open-source client's table, C a third party, D real
+    /// configurations). C and D have been seen working but are not confirmed by the provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grade: Option<Grade>,
+    /// From the provider tables: how sure they are of the user-name form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username_grade: Option<Grade>,
 }
 
 impl Server {
     pub fn endpoint(&self) -> Endpoint {
         Endpoint::new(self.protocol, self.host.clone(), self.port, self.security)
+    }
+
+    /// Whether the provider tables hold its host, port and security only from a third party
+    /// or from real configurations (grade C or D): seen working, not confirmed.
+    pub fn unconfirmed(&self) -> bool {
+        self.grade.is_some_and(|g| !g.confirmed())
+    }
+
+    /// Whether the tables hold its user-name form only from grade C or D.
+    pub fn username_unconfirmed(&self) -> bool {
+        self.username_grade.is_some_and(|g| !g.confirmed())
     }
 }
 
@@ -335,6 +354,11 @@ pub struct FoundProvider {
     /// The address cannot be used from a mail app at all (e.g. softbank.ne.jp is MMS).
     pub not_for_mail_apps: bool,
     pub notes: Vec<Note>,
+    /// The provider's servers whose host name depends on the customer's contract (hosting
+    /// companies): port, security, user name and grades are known, the host is to be copied
+    /// from where the notes say (the control panel, the mail sent at sign-up).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub per_contract: Vec<ProviderServer>,
 }
 
 /// Everything discovery found. Its JSON form is versioned (`schema_version`).
@@ -577,6 +601,12 @@ fn provider_detail(p: &ProviderInfo) -> String {
 
 fn found_provider(p: &ProviderInfo, found_by: FoundBy) -> FoundProvider {
     FoundProvider {
+        per_contract: p
+            .servers
+            .iter()
+            .filter(|s| s.host.is_none())
+            .cloned()
+            .collect(),
         id: p.id.clone(),
         name: p.name.clone(),
         found_by,
@@ -620,6 +650,8 @@ fn add_provider_servers(
                 username: providers::username_for(s, address),
                 username_rule: s.username.clone(),
                 authentication: None,
+                grade: Some(s.grade),
+                username_grade: Some(s.username_grade),
             },
             source: kind,
             from: p.name.clone(),
@@ -839,6 +871,8 @@ async fn network(d: &mut Discovery, address: &Address, ctx: &ProbeContext, need:
                     username: Some(full.clone()),
                     username_rule: UsernameRule::Address,
                     authentication: None,
+                    grade: None,
+                    username_grade: None,
                 },
                 source: SourceKind::Guess,
                 from: host.clone(),
@@ -1044,6 +1078,8 @@ fn autoconfig_done(
                 username,
                 username_rule,
                 authentication: s.authentication.clone(),
+                grade: None,
+                username_grade: None,
             },
             source: SourceKind::Autoconfig,
             from: url.clone(),
@@ -1127,6 +1163,8 @@ fn srv_done(
                 username: Some(address.to_string()),
                 username_rule: UsernameRule::Address,
                 authentication: None,
+                grade: None,
+                username_grade: None,
             },
             source: SourceKind::Srv,
             from: d.sources[source].target.clone(),

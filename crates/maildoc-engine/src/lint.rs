@@ -50,7 +50,7 @@ pub(crate) fn run(opts: &CheckOptions, plan: &Plan) -> Linted {
     let provider = maildoc_kb::providers::for_domain(&plan.address.domain);
     let retired: BTreeSet<&str> = maildoc_kb::providers::all()
         .iter()
-        .flat_map(|p| p.retired_hosts.iter().map(String::as_str))
+        .flat_map(maildoc_kb::providers::retired_names)
         .collect();
     let known: Vec<&str> = maildoc_kb::providers::known_hosts()
         .into_iter()
@@ -152,6 +152,102 @@ mod tests {
         // The plan probes the host without the space, and notes no normalization for it.
         assert_eq!(plan.servers[0].endpoint.host, "imap.example.jp");
         assert!(plan.normalizations.is_empty());
+    }
+
+    #[test]
+    fn retired_settings_of_real_providers_name_the_replacement_and_the_date() {
+        use maildoc_kb::{Lang, fill, finding_text};
+        let cases = [
+            // plala's per-subdomain hosts: the outgoing server of real configurations.
+            (
+                "taro@plala.or.jp",
+                Protocol::Smtp,
+                "violet.mail.plala.or.jp:587/plain",
+                Code::HostRetired,
+                ("secure.plala.or.jp", "587", "STARTTLS", "2022-11-19"),
+            ),
+            // goo's old hosts: the ISPDB's update.
+            (
+                "taro@goo.jp",
+                Protocol::Pop3,
+                "pop.mail.goo.ne.jp:110/plain",
+                Code::HostRetired,
+                ("pop.mail.goo.jp", "995", "SSL/TLS", "2025-03-31"),
+            ),
+            // BIGLOBE: the host stays, POP3 on 110 without SSL is gone.
+            (
+                "taro@biglobe.ne.jp",
+                Protocol::Pop3,
+                "mail.biglobe.ne.jp:110/plain",
+                Code::SettingRetired,
+                ("mail.biglobe.ne.jp", "995", "SSL/TLS", "2022-04-03"),
+            ),
+            // plala: submission on port 25 ended with OP25B.
+            (
+                "taro@plala.or.jp",
+                Protocol::Smtp,
+                "secure.plala.or.jp:25/starttls",
+                Code::SettingRetired,
+                ("secure.plala.or.jp", "587", "STARTTLS", "2006-07-26"),
+            ),
+        ];
+        for (address, protocol, typed, code, (host, port, security, since)) in cases {
+            let o = opts(address, &[(protocol, typed)], None);
+            let plan = plan::make(&o.settings).unwrap_or_else(|e| panic!("{e}"));
+            let findings = run(&o, &plan).findings;
+            let f = findings
+                .iter()
+                .find(|f| f.code == code)
+                .unwrap_or_else(|| panic!("{typed}: no {code}: {findings:#?}"));
+            assert_eq!(f.params["suggestion"], host, "{typed}");
+            assert_eq!(f.params["suggested_port"], port, "{typed}");
+            assert_eq!(f.params["suggested_security"], security, "{typed}");
+            assert_eq!(f.params["since"], since, "{typed}");
+            // The words name the replacement and the date, in both languages.
+            for lang in [Lang::Ja, Lang::En] {
+                let text = finding_text(code, lang);
+                let words = format!(
+                    "{} {}",
+                    fill(&text.cause, &f.params),
+                    fill(&text.fix, &f.params)
+                );
+                for part in [host, port, security, since] {
+                    assert!(words.contains(part), "{typed} {lang:?}: {part} in {words}");
+                }
+            }
+        }
+        // The current settings give nothing of the kind; a retired name is never suggested
+        // as a typo fix for another.
+        for (address, protocol, typed) in [
+            ("taro@goo.jp", Protocol::Pop3, "pop.mail.goo.jp:995/ssl"),
+            (
+                "taro@biglobe.ne.jp",
+                Protocol::Pop3,
+                "mail.biglobe.ne.jp:995/ssl",
+            ),
+            (
+                "taro@plala.or.jp",
+                Protocol::Smtp,
+                "secure.plala.or.jp:587/starttls",
+            ),
+            (
+                "taro@goo.jp",
+                Protocol::Pop3,
+                "pop.mail.goo.ne.jq:110/plain",
+            ),
+        ] {
+            let o = opts(address, &[(protocol, typed)], None);
+            let plan = plan::make(&o.settings).unwrap_or_else(|e| panic!("{e}"));
+            let findings = run(&o, &plan).findings;
+            assert!(
+                findings.iter().all(|f| !matches!(
+                    f.code,
+                    Code::HostRetired | Code::SettingRetired
+                ) && f.params.get("suggestion").map(String::as_str)
+                    != Some("pop.mail.goo.ne.jp")),
+                "{typed}: {findings:#?}"
+            );
+        }
     }
 
     #[test]

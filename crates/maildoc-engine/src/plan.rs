@@ -234,6 +234,8 @@ fn fallback(
             username: Some(address.full()),
             username_rule: maildoc_model::provider::UsernameRule::Address,
             authentication: None,
+            grade: None,
+            username_grade: None,
         };
         return PlannedServer {
             id: String::new(),

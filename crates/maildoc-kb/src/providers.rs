@@ -10,7 +10,9 @@
 //! (`mail.%EMAILDOMAIN%`). [`host_for`] and [`username_for`] do that.
 
 use crate::Lang;
-use maildoc_model::provider::{ProviderInfo, ProviderServer, ProviderSource, UsernameRule};
+use maildoc_model::provider::{
+    Grade, ProviderInfo, ProviderServer, ProviderSource, RetiredSetting, UsernameRule,
+};
 use maildoc_model::{Protocol, Security};
 use quick_xml::events::{BytesStart, Event};
 use serde::Deserialize;
@@ -113,8 +115,9 @@ pub fn note(id: &str, lang: Lang) -> Option<&'static str> {
 }
 
 /// Every host name documented by a provider (own table and ISPDB, servers and retired hosts),
-/// lowercase, sorted and without duplicates. Templates (`mail.%EMAILDOMAIN%`) are left out.
-/// Meant for typo detection (`imap.gmial.com`).
+/// lowercase, sorted and without duplicates. Templates (`mail.%EMAILDOMAIN%`) and retired
+/// name patterns (`*.mail.plala.or.jp`) are left out. Meant for typo detection
+/// (`imap.gmial.com`).
 pub fn known_hosts() -> Vec<&'static str> {
     let mut hosts: BTreeSet<&'static str> = BTreeSet::new();
     for p in all() {
@@ -123,11 +126,17 @@ pub fn known_hosts() -> Vec<&'static str> {
                 hosts.insert(h);
             }
         }
-        for h in &p.retired_hosts {
-            hosts.insert(h);
-        }
+        hosts.extend(retired_names(p));
     }
     hosts.into_iter().collect()
+}
+
+/// The retired host names of a provider that are names, not `*.` patterns.
+pub fn retired_names(p: &ProviderInfo) -> impl Iterator<Item = &str> {
+    p.retired
+        .iter()
+        .filter_map(|r| r.host.as_deref())
+        .filter(|h| !h.starts_with("*."))
 }
 
 /// The host to connect to for `server` and `address`: ISPDB host templates
@@ -291,7 +300,7 @@ struct RawProvider {
     #[serde(default)]
     cert_patterns: Vec<String>,
     #[serde(default)]
-    retired_hosts: Vec<String>,
+    retired: Vec<RawRetired>,
     #[serde(default)]
     notes: Vec<String>,
     #[serde(default)]
@@ -309,6 +318,19 @@ struct RawServer {
     security: Security,
     username: RawUsername,
     username_other: Option<String>,
+    grade: Grade,
+    username_grade: Option<Grade>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRetired {
+    host: Option<String>,
+    protocol: Option<Protocol>,
+    port: Option<u16>,
+    security: Option<Security>,
+    since: String,
+    grade: Grade,
 }
 
 #[derive(Debug, Deserialize)]
@@ -352,6 +374,30 @@ impl RawProvider {
                     port: s.port,
                     security: s.security,
                     username,
+                    grade: s.grade,
+                    username_grade: s.username_grade.unwrap_or(s.grade),
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let retired = self
+            .retired
+            .into_iter()
+            .map(|r| {
+                if r.host.is_none() && r.port.is_none() && r.security.is_none() {
+                    return Err(format!(
+                        "{id}: a retired setting names no host, port or security"
+                    ));
+                }
+                if r.since.trim().is_empty() {
+                    return Err(format!("{id}: a retired setting without `since`"));
+                }
+                Ok(RetiredSetting {
+                    host: r.host.map(|h| normalize(&h)),
+                    protocol: r.protocol,
+                    port: r.port,
+                    security: r.security,
+                    since: r.since.trim().to_string(),
+                    grade: r.grade,
                 })
             })
             .collect::<Result<Vec<_>, String>>()?;
@@ -361,7 +407,7 @@ impl RawProvider {
             domains: self.domains.iter().map(|d| normalize(d)).collect(),
             mx_suffixes: self.mx_suffixes.iter().map(|d| normalize(d)).collect(),
             servers,
-            retired_hosts: self.retired_hosts.iter().map(|d| normalize(d)).collect(),
+            retired,
             notes: self.notes,
             not_for_mail_apps: self.not_for_mail_apps,
             id,
@@ -522,7 +568,7 @@ fn parse_ispdb(file: &str, xml: &str) -> Result<ProviderInfo, String> {
         domains,
         mx_suffixes: mx_domains,
         servers,
-        retired_hosts: Vec::new(),
+        retired: Vec::new(),
         notes: Vec::new(),
         not_for_mail_apps: false,
         id,
@@ -569,12 +615,15 @@ fn convert_server(s: &XmlServer, default_username: &str) -> Option<ProviderServe
         "%EMAILLOCALPART%" => UsernameRule::LocalPart,
         other => UsernameRule::Other(other.to_string()),
     };
+    // An open-source client's table: grade B by definition.
     Some(ProviderServer {
         protocol,
         host: Some(host),
         port,
         security,
         username,
+        grade: Grade::B,
+        username_grade: Grade::B,
     })
 }
 
@@ -593,12 +642,19 @@ pub fn providers_markdown() -> String {
         "maildoc knows mail providers from two embedded sources, with no network: its own \
          table, written from the providers' public pages, and the Thunderbird ISPDB snapshot \
          (MPL-2.0, see `crates/maildoc-kb/data/ispdb/SOURCE.md`). The own table wins over the \
-         ISPDB for the same domain or MX. Where a fact could not be confirmed on a public \
-         page it is left out, and the entry's notes say where to look.\n\n",
+         ISPDB for the same domain or MX. Where a fact could not be found in a source it is \
+         left out, and the entry's notes say where to look.\n\n\
+         Every server carries a grade for its host, port and security, and one for its user \
+         name (shown after a slash when it differs): **A** the provider's own page, **B** an \
+         open-source mail client's provider table (every ISPDB value is B), **C** a \
+         third-party page, **D** real configurations in public code. `maildoc discover` shows \
+         C and D values as seen working but not confirmed by the provider. Retired settings \
+         feed the settings lint (`host-retired`, `setting-retired`), with the date the \
+         sources give.\n\n",
     );
     md.push_str("## Own table\n\n");
-    md.push_str("| id | name | domains | MX suffixes | servers | notes | sources |\n");
-    md.push_str("|---|---|---|---|---|---|---|\n");
+    md.push_str("| id | name | domains | MX suffixes | servers | retired | notes | sources |\n");
+    md.push_str("|---|---|---|---|---|---|---|---|\n");
     for p in &db.providers[..db.own_count] {
         let servers: Vec<String> = p
             .servers
@@ -609,13 +665,37 @@ pub fn providers_markdown() -> String {
                     UsernameRule::LocalPart => "local part".to_string(),
                     UsernameRule::Other(o) => o.clone(),
                 };
+                let grade = if s.username_grade == s.grade {
+                    s.grade.as_str().to_string()
+                } else {
+                    format!("{}/{}", s.grade.as_str(), s.username_grade.as_str())
+                };
                 format!(
-                    "{} {}:{} {} ({})",
+                    "{} {}:{} {} ({}) {grade}",
                     s.protocol.label(),
                     s.host.as_deref().unwrap_or("(per contract)"),
                     s.port,
                     s.security.as_str(),
                     user
+                )
+            })
+            .collect();
+        let retired: Vec<String> = p
+            .retired
+            .iter()
+            .map(|r| {
+                let what = [
+                    r.protocol.map(|p| p.label().to_string()),
+                    r.host.clone(),
+                    r.port.map(|p| format!("port {p}")),
+                    r.security.map(|s| s.as_str().to_string()),
+                ];
+                let what: Vec<String> = what.into_iter().flatten().collect();
+                format!(
+                    "{} (since {}) {}",
+                    what.join(" "),
+                    r.since,
+                    r.grade.as_str()
                 )
             })
             .collect();
@@ -629,12 +709,13 @@ pub fn providers_markdown() -> String {
             .map(|u| u.iter().map(|u| format!("<{u}>")).collect())
             .unwrap_or_default();
         md.push_str(&format!(
-            "| `{}` | {} | {} | {} | {} | {} | {} |\n",
+            "| `{}` | {} | {} | {} | {} | {} | {} | {} |\n",
             p.id,
             p.name.replace('|', "\\|"),
             domains,
             p.mx_suffixes.join(", "),
             servers.join("<br>"),
+            retired.join("<br>"),
             p.notes
                 .iter()
                 .map(|n| format!("`{n}`"))

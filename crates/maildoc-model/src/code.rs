@@ -213,7 +213,9 @@ codes! {
     /// The user name has another form than the provider documents (address, local part, ID).
     UsernameFormUnexpected = "username-form-unexpected", Warning, Server, [username, expected, provider];
     /// The server name is one the provider no longer documents.
-    HostRetired = "host-retired", Warning, Server, [suggestion, provider];
+    HostRetired = "host-retired", Warning, Server, [suggestion, suggested_port, suggested_security, since, provider];
+    /// The provider no longer accepts this port and security (e.g. POP3 on 110 without SSL).
+    SettingRetired = "setting-retired", Error, Server, [suggestion, suggested_port, suggested_security, since, provider];
     /// The certificate names the hosting company's server, not the host used (shared hosting).
     CertForHostingServer = "cert-for-hosting-server", Error, Server, [names, hosting_domain, suggestion, server_name];
     /// The address belongs to a service that mail apps cannot use (e.g. SoftBank's MMS).
@@ -490,7 +492,8 @@ impl Code {
             | PortOfOtherProtocol
             | SmtpAuthOff
             | UsernameFormUnexpected
-            | HostRetired => Area::Settings,
+            | HostRetired
+            | SettingRetired => Area::Settings,
             ProviderNotForMailApps | SettingsNotFound => Area::Discovery,
             MxMissing | MxNull | MxCname | MxHostUnresolvable | MxDuplicateHost | MxIpLiteral
             | MxPrivateAddress => Area::Mx,

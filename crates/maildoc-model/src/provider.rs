@@ -1,6 +1,7 @@
 //! What maildoc knows about a mail provider: its servers, the user-name form it expects,
-//! host names it no longer documents, and where that knowledge came from. Texts about a
-//! provider (notes people must read) live in the knowledge base, keyed by `note` ids.
+//! settings it no longer accepts, how sure maildoc is of each value, and where that knowledge
+//! came from. Texts about a provider (notes people must read) live in the knowledge base,
+//! keyed by `note` ids.
 
 use crate::endpoint::{Protocol, Security};
 use serde::{Deserialize, Serialize};
@@ -18,6 +19,37 @@ pub enum UsernameRule {
     Other(String),
 }
 
+/// How sure maildoc is of a value, by the kind of source it comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Grade {
+    /// The provider's own page, or an archive of it.
+    A,
+    /// An open-source mail client's provider table (the Thunderbird ISPDB, FairEmail, K-9,
+    /// Delta Chat).
+    B,
+    /// A third-party article or table.
+    C,
+    /// Real configurations in public code: seen working at some date, nothing official.
+    D,
+}
+
+impl Grade {
+    /// Whether the value is settled: from the provider or a maintained client table. C and D
+    /// values have been seen working but are not confirmed by the provider, and are shown so.
+    pub fn confirmed(self) -> bool {
+        matches!(self, Grade::A | Grade::B)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grade::A => "A",
+            Grade::B => "B",
+            Grade::C => "C",
+            Grade::D => "D",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProviderServer {
     pub protocol: Protocol,
@@ -26,6 +58,55 @@ pub struct ProviderServer {
     pub port: u16,
     pub security: Security,
     pub username: UsernameRule,
+    /// How sure the host, port and security are.
+    pub grade: Grade,
+    /// How sure the user-name form is.
+    pub username_grade: Grade,
+}
+
+/// A setting a provider no longer accepts: an old host name, or an old port and security on
+/// its current hosts (e.g. POP3 on 110 without encryption).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetiredSetting {
+    /// The old host name; `*.parent` stands for every name under `parent`. `None`: any host.
+    pub host: Option<String>,
+    /// Only for this protocol; `None`: any.
+    pub protocol: Option<Protocol>,
+    /// Only on this port; `None`: any.
+    pub port: Option<u16>,
+    /// Only with this security; `None`: any.
+    pub security: Option<Security>,
+    /// When it ended, or when the sources found it out of use (`2022-04-03`, `2019-10`).
+    pub since: String,
+    /// How sure maildoc is of it.
+    pub grade: Grade,
+}
+
+impl RetiredSetting {
+    /// Whether a setting of `protocol` at `host:port` with `security` is this retired one.
+    /// `host` is compared in ASCII lower case.
+    pub fn matches(&self, protocol: Protocol, host: &str, port: u16, security: Security) -> bool {
+        let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+        let host_matches = match self.host.as_deref() {
+            None => true,
+            Some(pattern) => match pattern.strip_prefix("*.") {
+                Some(parent) => host
+                    .strip_suffix(parent)
+                    .and_then(|head| head.strip_suffix('.'))
+                    .is_some_and(|head| !head.is_empty()),
+                None => host == pattern,
+            },
+        };
+        host_matches
+            && self.protocol.is_none_or(|p| p == protocol)
+            && self.port.is_none_or(|p| p == port)
+            && self.security.is_none_or(|s| s == security)
+    }
+
+    /// Whether it names an old host (not only an old port or security).
+    pub fn is_host(&self) -> bool {
+        self.host.is_some()
+    }
 }
 
 /// Where the provider's settings come from.
@@ -49,9 +130,9 @@ pub struct ProviderInfo {
     #[serde(default)]
     pub mx_suffixes: Vec<String>,
     pub servers: Vec<ProviderServer>,
-    /// Host names the provider used to document and no longer does.
+    /// Settings the provider no longer accepts: old host names, old ports and security.
     #[serde(default)]
-    pub retired_hosts: Vec<String>,
+    pub retired: Vec<RetiredSetting>,
     /// Knowledge-base note ids people must read (e.g. "softbank-mms-only").
     #[serde(default)]
     pub notes: Vec<String>,

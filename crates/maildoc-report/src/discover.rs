@@ -8,7 +8,7 @@ use maildoc_engine::discover::{
     Candidate, CandidateStatus, Discovery, FoundBy, Recommendation, Server, Source, SourceKind,
     SourceOutcome,
 };
-use maildoc_model::provider::UsernameRule;
+use maildoc_model::provider::{Grade, ProviderServer, UsernameRule};
 use maildoc_model::{Protocol, Security};
 use std::fmt::Write as _;
 
@@ -123,6 +123,71 @@ fn server_line(lang: Lang, s: &Server) -> String {
     )
 }
 
+/// How sure the provider tables are of a value, in words: A and B settled, C and D seen
+/// working but not confirmed by the provider. Empty for values from other sources.
+fn grade_words(lang: Lang, grade: Option<Grade>) -> String {
+    grade
+        .map(|g| ui::text(&format!("discover-grade-{}", g.as_str()), lang).to_string())
+        .unwrap_or_default()
+}
+
+/// What a C or D value comes from, for the cautions.
+fn grade_kind(lang: Lang, grade: Option<Grade>) -> &'static str {
+    match grade {
+        Some(Grade::D) => ui::text("discover-grade-kind-D", lang),
+        _ => ui::text("discover-grade-kind-C", lang),
+    }
+}
+
+/// The provider's servers whose name depends on the contract: a heading and one line each
+/// (role, port, security, user name and how sure the tables are); `None` when there are none.
+fn per_contract(d: &Discovery, lang: Lang) -> Option<(String, Vec<String>)> {
+    let servers: &[ProviderServer] = d.provider.as_ref().map(|p| &p.per_contract[..])?;
+    if servers.is_empty() {
+        return None;
+    }
+    let lines = servers
+        .iter()
+        .map(|s| {
+            let role = match s.protocol {
+                Protocol::Smtp => "discover-outgoing",
+                _ => "discover-incoming",
+            };
+            let username = maildoc_kb::providers::username_for(s, &d.address)
+                .or_else(|| match &s.username {
+                    UsernameRule::Other(what) => Some(what.clone()),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            let line = ui::fill(
+                "discover-server-line",
+                lang,
+                &[
+                    ("host", ui::text("discover-per-contract-host", lang)),
+                    ("port", &s.port.to_string()),
+                    ("security", &security(lang, s.security)),
+                    ("username", &username),
+                ],
+            );
+            let mut grade = grade_words(lang, Some(s.grade));
+            if s.username_grade != s.grade {
+                let _ = write!(
+                    grade,
+                    "; {}: {}",
+                    ui::text("discover-md-username", lang),
+                    grade_words(lang, Some(s.username_grade))
+                );
+            }
+            format!(
+                "{} ({}): {line}  [{grade}]",
+                ui::text(role, lang),
+                s.protocol.label(),
+            )
+        })
+        .collect();
+    Some((ui::text("discover-per-contract", lang).to_string(), lines))
+}
+
 /// The recommended servers: incoming, outgoing, then the alternative.
 fn recommended(d: &Discovery) -> Vec<&Recommendation> {
     [&d.incoming, &d.outgoing, &d.alternative]
@@ -146,6 +211,26 @@ fn cautions(d: &Discovery, lang: Lang) -> Vec<String> {
     others.dedup();
     for what in others {
         out.push(ui::fill("discover-username-other", lang, &[("what", what)]));
+    }
+    // Values the tables hold only from third parties or real configurations are never
+    // shown as certain.
+    for r in &chosen {
+        let s = &r.server;
+        let (key, grade) = if s.unconfirmed() {
+            ("discover-unconfirmed", s.grade)
+        } else if s.username_unconfirmed() {
+            ("discover-username-unconfirmed", s.username_grade)
+        } else {
+            continue;
+        };
+        out.push(ui::fill(
+            key,
+            lang,
+            &[
+                ("server", &s.endpoint().describe()),
+                ("kind", grade_kind(lang, grade)),
+            ],
+        ));
     }
     if chosen
         .iter()
@@ -440,6 +525,10 @@ pub fn html(d: &Discovery, lang: Lang) -> String {
         .chain(notes(d, lang))
         .collect();
     list(&mut out, &head);
+    if let Some((heading, lines)) = per_contract(d, lang) {
+        let _ = writeln!(out, "<h3>{}</h3>", e(&heading));
+        list(&mut out, &lines);
+    }
     let _ = writeln!(
         out,
         "<h3>{}</h3>",
@@ -556,6 +645,12 @@ fn human_head(out: &mut String, d: &Discovery, lang: Lang) {
             let _ = writeln!(out, "  - {n}");
         }
     }
+    if let Some((heading, lines)) = per_contract(d, lang) {
+        let _ = writeln!(out, "{heading}:");
+        for line in lines {
+            let _ = writeln!(out, "  - {line}");
+        }
+    }
     let _ = writeln!(out);
 }
 
@@ -574,6 +669,14 @@ fn human_recommended(out: &mut String, d: &Discovery, lang: Lang) {
         for (label, r) in main.chain(alternative) {
             let _ = writeln!(out, "  {label}: {}", server_line(lang, &r.server));
             let _ = writeln!(out, "    {}", from_line(lang, r));
+            if r.server.grade.is_some() {
+                let _ = writeln!(
+                    out,
+                    "    {}: {}",
+                    ui::text("discover-md-grade", lang),
+                    grade_words(lang, r.server.grade)
+                );
+            }
         }
         for c in cautions(d, lang) {
             let _ = writeln!(out, "  * {c}");
@@ -640,6 +743,9 @@ fn human_candidates(out: &mut String, d: &Discovery, lang: Lang) {
             let detail: String = c.detail.chars().take(120).collect();
             let _ = write!(line, " ({detail})");
         }
+        if c.server.grade.is_some() {
+            let _ = write!(line, " [{}]", grade_words(lang, c.server.grade));
+        }
         if let Some(e) = c.elapsed_ms {
             let _ = write!(line, "  {}", ms(lang, e));
         }
@@ -690,6 +796,12 @@ fn markdown_head(out: &mut String, d: &Discovery, lang: Lang) {
     for n in notes(d, lang) {
         let _ = writeln!(out, "- {}: {n}", ui::text("discover-notes", lang));
     }
+    if let Some((heading, lines)) = per_contract(d, lang) {
+        let _ = writeln!(out, "- {heading}:");
+        for line in lines {
+            let _ = writeln!(out, "  - {}", cell(&line));
+        }
+    }
     let _ = writeln!(out);
 }
 
@@ -720,7 +832,7 @@ fn settings_table(d: &Discovery, lang: Lang) -> Option<SettingsTable> {
             }
         })
         .collect();
-    let items: [(&str, Row); 7] = [
+    let mut items: Vec<(&str, Row)> = vec![
         (
             "discover-md-protocol",
             Box::new(|r| r.server.protocol.label().to_string()),
@@ -741,6 +853,12 @@ fn settings_table(d: &Discovery, lang: Lang) -> Option<SettingsTable> {
             Box::new(|r| format!("{} ({})", kind(lang, r.source), r.from)),
         ),
     ];
+    if columns.iter().any(|r| r.server.grade.is_some()) {
+        items.push((
+            "discover-md-grade",
+            Box::new(|r| grade_words(lang, r.server.grade)),
+        ));
+    }
     let rows = items
         .iter()
         .map(|(key, value)| (*key, columns.iter().map(|r| value(r)).collect()))
@@ -849,6 +967,11 @@ fn markdown_candidates(out: &mut String, d: &Discovery, lang: Lang) {
         } else {
             c.detail.chars().take(160).collect()
         };
+        let detail = [detail, grade_words(lang, c.server.grade)]
+            .into_iter()
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+            .join(" / ");
         let _ = writeln!(
             out,
             "| `{}`{star} | {} | {} | {} | {} |",

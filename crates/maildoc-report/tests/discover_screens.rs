@@ -4,11 +4,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use maildoc_engine::discover::Discovery;
+use maildoc_engine::discover::{Discovery, FoundBy, FoundProvider, Note};
 use maildoc_kb::Lang;
 use maildoc_model::input::parse_address;
 use maildoc_report::Format;
-use maildoc_report::discover::{human, markdown, render};
+use maildoc_report::discover::{html, human, markdown, render};
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -140,6 +140,36 @@ fn tables(address: &str) -> Discovery {
     d
 }
 
+/// A customer's own domain whose MX is at Sakura: no settings found, the provider known by
+/// the MX with its per-contract servers and notes, as discovery gives them.
+fn sakura_customer() -> Discovery {
+    let mut d = tables("taro@shop.example.jp");
+    let p = maildoc_kb::providers::all()
+        .iter()
+        .find(|p| p.id == "sakura")
+        .expect("sakura");
+    d.provider = Some(FoundProvider {
+        id: p.id.clone(),
+        name: p.name.clone(),
+        found_by: FoundBy::Mx {
+            exchange: "www1234.sakura.ne.jp".into(),
+        },
+        source: p.source.clone(),
+        not_for_mail_apps: false,
+        notes: p
+            .notes
+            .iter()
+            .map(|id| Note {
+                id: id.clone(),
+                ja: maildoc_kb::providers::note(id, Lang::Ja).unwrap().into(),
+                en: maildoc_kb::providers::note(id, Lang::En).unwrap().into(),
+            })
+            .collect(),
+        per_contract: p.servers.clone(),
+    });
+    d
+}
+
 fn compare(name: &str, got: &str) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden/discover")
@@ -158,6 +188,9 @@ fn golden_screens_in_both_languages() {
         ("nothing", nothing()),
         ("gmail", tables("taro@gmail.com")),
         ("softbank", tables("taro@softbank.ne.jp")),
+        ("au", tables("taro@au.com")),
+        ("nifty", tables("taro@nifty.com")),
+        ("sakura-customer", sakura_customer()),
     ];
     for (name, d) in &cases {
         for &lang in Lang::ALL {
@@ -168,9 +201,140 @@ fn golden_screens_in_both_languages() {
     }
 }
 
+/// The words of each grade, in every format: C and D as seen working but not confirmed by
+/// the provider, A and B as settled.
+const UNCONFIRMED: [(Lang, &str); 2] = [
+    (
+        Lang::Ja,
+        "の値は、動作の報告はありますが、プロバイダーの公式情報では確認できていません",
+    ),
+    (
+        Lang::En,
+        "these values have been seen working, but the provider's own information does not confirm them",
+    ),
+];
+const NOT_CONFIRMED_GRADE: [(Lang, &str); 2] = [
+    (Lang::Ja, "動作の報告あり・プロバイダー未確認"),
+    (Lang::En, "seen working, not confirmed by the provider"),
+];
+const SETTLED_GRADE: [(Lang, &str); 2] = [(Lang::Ja, "確認済み"), (Lang::En, "settled")];
+
+fn words(list: &[(Lang, &'static str)], lang: Lang) -> &'static str {
+    list.iter()
+        .find(|(l, _)| *l == lang)
+        .map(|(_, w)| *w)
+        .unwrap()
+}
+
+/// The screens of a discovery in `lang`, with the HTML's text unescaped.
+fn screens(d: &Discovery, lang: Lang) -> [String; 3] {
+    let page = html(d, lang).replace("&#39;", "'").replace("&quot;", "\"");
+    [human(d, lang), markdown(d, lang), page]
+}
+
+#[test]
+fn unconfirmed_values_are_never_shown_as_certain() {
+    // au: every value from real configurations (D).
+    let au = tables("taro@au.com");
+    for &lang in Lang::ALL {
+        let html = html(&au, lang);
+        for text in screens(&au, lang) {
+            assert!(text.contains(words(&UNCONFIRMED, lang)), "{text}");
+            assert!(text.contains(words(&NOT_CONFIRMED_GRADE, lang)), "{text}");
+            assert!(!text.contains(words(&SETTLED_GRADE, lang)), "{text}");
+        }
+        // The HTML names the grade in the settings table, beside the values.
+        assert!(
+            html.contains(&format!(
+                "<td>{}</td>",
+                maildoc_report::html::escape(&format!(
+                    "{} (D: {})",
+                    words(&NOT_CONFIRMED_GRADE, lang),
+                    if lang == Lang::Ja {
+                        "実際の設定例"
+                    } else {
+                        "real configurations"
+                    }
+                ))
+            )),
+            "{html}"
+        );
+    }
+    // Gmail: settled values, no caution.
+    let gmail = tables("taro@gmail.com");
+    for &lang in Lang::ALL {
+        for text in [
+            human(&gmail, lang),
+            markdown(&gmail, lang),
+            html(&gmail, lang),
+        ] {
+            assert!(text.contains(words(&SETTLED_GRADE, lang)), "{text}");
+            assert!(!text.contains(words(&UNCONFIRMED, lang)), "{text}");
+        }
+    }
+    // BIGLOBE: only its IMAP server (C) gets the caution; POP3 (A) and SMTP (B) do not.
+    let biglobe = tables("taro@biglobe.ne.jp");
+    let text = human(&biglobe, Lang::En);
+    let cautions: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains(words(&UNCONFIRMED, Lang::En)))
+        .collect();
+    assert_eq!(cautions.len(), 1, "{text}");
+    assert!(cautions[0].contains("mail.biglobe.ne.jp:993"), "{text}");
+    // Settled values with a user-name form seen only in real configurations: the user name
+    // alone gets the caution.
+    let mut d = tables("taro@gmail.com");
+    if let Some(r) = d.incoming.as_mut() {
+        r.server.username_grade = Some(maildoc_model::provider::Grade::D);
+    }
+    for (lang, said) in [
+        (Lang::Ja, "ユーザー名の形式は、動作の報告はありますが"),
+        (Lang::En, "the form of the user name has been seen working"),
+    ] {
+        let text = human(&d, lang);
+        assert!(text.contains(said), "{text}");
+        assert!(!text.contains(words(&UNCONFIRMED, lang)), "{text}");
+    }
+    // JSON carries the grade as a field.
+    let json: serde_json::Value =
+        serde_json::from_str(&render(&au, Format::Json, Lang::En)).unwrap();
+    assert_eq!(json["incoming"]["grade"], "D");
+    assert_eq!(json["outgoing"]["username_grade"], "D");
+}
+
+#[test]
+fn per_contract_servers_say_where_the_name_is() {
+    let d = sakura_customer();
+    for &lang in Lang::ALL {
+        let heading = if lang == Lang::Ja {
+            "契約ごとに違うサーバー名"
+        } else {
+            "Server names that depend on your contract"
+        };
+        let place = if lang == Lang::Ja {
+            "コントロールパネル"
+        } else {
+            "control panel"
+        };
+        for text in screens(&d, lang) {
+            assert!(text.contains(heading), "{text}");
+            assert!(text.contains(place), "{text}");
+            assert!(text.contains(words(&NOT_CONFIRMED_GRADE, lang)), "{text}");
+            assert!(
+                !text.contains("sakura.ne.jp  "),
+                "a server name was made up: {text}"
+            );
+        }
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&render(&d, Format::Json, Lang::En)).unwrap();
+    assert_eq!(json["provider"]["per_contract"][2]["port"], 587);
+    assert_eq!(json["provider"]["per_contract"][2]["grade"], "C");
+}
+
 #[test]
 fn nothing_unfilled_or_missing() {
-    for d in [mixed(), nothing()] {
+    for d in [mixed(), nothing(), tables("taro@au.com"), sakura_customer()] {
         for &lang in Lang::ALL {
             for text in [human(&d, lang), markdown(&d, lang)] {
                 assert!(!text.contains('{'), "an unfilled placeholder:\n{text}");

@@ -1,6 +1,7 @@
 //! Test-only kit: the lab of real servers started by `lab/lab.sh`, hostile in-process
-//! servers for misbehaviour real servers will not produce, a delaying TCP proxy, the edits
-//! property tests make to real inputs, and scratch directories.
+//! servers for misbehaviour real servers will not produce, a DNS server with a few MX records
+//! (`zone`), a delaying TCP proxy, the edits property tests make to real inputs, and scratch
+//! directories.
 //! Everything here listens on and connects to loopback only.
 
 #![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
@@ -14,6 +15,7 @@ pub mod proxy;
 pub mod reports;
 pub mod scratch;
 pub mod webdriver;
+pub mod zone;
 
 /// The history store the `maildoc` binaries of the tests keep their runs in (`MAILDOC_DB`):
 /// one SQLite file under the temporary directory, shared by every test process (SQLite lets

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::fixtures::{self, Srv, codes, tls_valid};
-use maildoc_model::provider::{ProviderServer, ProviderSource};
+use maildoc_model::provider::{Grade, ProviderServer, ProviderSource, RetiredSetting};
 use maildoc_model::*;
 
 /// Known server names as the engine passes them.
@@ -67,6 +67,22 @@ fn only<'a>(f: &'a [Finding], code: &str) -> &'a Finding {
     &f[0]
 }
 
+fn retired(
+    host: Option<&str>,
+    port: Option<u16>,
+    security: Option<Security>,
+    since: &str,
+) -> RetiredSetting {
+    RetiredSetting {
+        host: host.map(str::to_string),
+        protocol: port.map(|_| Protocol::Imap),
+        port,
+        security,
+        since: since.into(),
+        grade: Grade::B,
+    }
+}
+
 fn provider(rule_imap: UsernameRule, rule_smtp: UsernameRule) -> ProviderInfo {
     ProviderInfo {
         id: "example-isp".into(),
@@ -83,6 +99,8 @@ fn provider(rule_imap: UsernameRule, rule_smtp: UsernameRule) -> ProviderInfo {
                 port: 993,
                 security: Security::Tls,
                 username: rule_imap,
+                grade: Grade::A,
+                username_grade: Grade::A,
             },
             ProviderServer {
                 protocol: Protocol::Smtp,
@@ -90,11 +108,15 @@ fn provider(rule_imap: UsernameRule, rule_smtp: UsernameRule) -> ProviderInfo {
                 port: 587,
                 security: Security::Starttls,
                 username: rule_smtp,
+                grade: Grade::C,
+                username_grade: Grade::A,
             },
         ],
-        retired_hosts: vec![
-            "mail.isp-old.example.jp".into(),
-            "pop.isp.example.jp".into(),
+        retired: vec![
+            retired(Some("mail.isp-old.example.jp"), None, None, "2020-01"),
+            retired(Some("pop.isp.example.jp"), None, None, "2021-04-01"),
+            retired(Some("*.mail.isp.example.jp"), None, None, "2022-11-19"),
+            retired(None, Some(143), Some(Security::Plain), "2019-10"),
         ],
         notes: vec![],
         not_for_mail_apps: false,
@@ -632,16 +654,110 @@ fn retired_hosts_point_to_the_documented_one() {
         ]
     );
     assert_eq!(f[0].params["suggestion"], "imap.isp.example.jp");
+    assert_eq!(f[0].params["suggested_port"], "993");
+    assert_eq!(f[0].params["suggested_security"], "SSL/TLS");
+    assert_eq!(f[0].params["since"], "2020-01");
     // No POP3 server documented: the incoming one.
     assert_eq!(f[1].params["suggestion"], "imap.isp.example.jp");
+    assert_eq!(f[1].params["since"], "2021-04-01");
     assert_eq!(f[2].params["suggestion"], "smtp.isp.example.jp");
+    assert_eq!(f[2].params["suggested_port"], "587");
+    assert_eq!(f[2].params["suggested_security"], "STARTTLS");
     assert_eq!(f[0].params["provider"], "Example ISP");
     assert_eq!(f[0].severity, Severity::Warning);
+    // A pattern covers every name under its parent, not the parent itself.
+    let s = account(
+        "taro@isp.example.jp",
+        vec![
+            imap("violet.mail.isp.example.jp"),
+            imap("mail.isp.example.jp"),
+        ],
+    );
+    let f = lint(&s, Some(&p), &[]);
+    assert_eq!(codes(&f), ["host-retired@imap"]);
+    assert_eq!(f[0].params["since"], "2022-11-19");
     // The provider's hosts are known hosts too.
     let s = account("taro@isp.example.jp", vec![imap("imap.isp.exmaple.jp")]);
     let f = lint(&s, Some(&p), &[]);
     assert_eq!(codes(&f), ["host-typo@imap"]);
     assert_eq!(f[0].params["suggestion"], "imap.isp.example.jp");
+}
+
+#[test]
+fn a_retired_port_and_security_names_the_current_setting() {
+    let p = provider(UsernameRule::Address, UsernameRule::Address);
+    let plain_143 = srv(
+        Protocol::Imap,
+        "imap.isp.example.jp",
+        Some(143),
+        Some(Security::Plain),
+    );
+    let s = account("taro@isp.example.jp", vec![plain_143]);
+    let f = lint(&s, Some(&p), &[]);
+    let f = only(&f, "setting-retired");
+    assert_eq!(f.params["suggestion"], "imap.isp.example.jp");
+    assert_eq!(f.params["suggested_port"], "993");
+    assert_eq!(f.params["suggested_security"], "SSL/TLS");
+    assert_eq!(f.params["since"], "2019-10");
+    assert_eq!(f.params["port"], "143");
+    assert_eq!(f.severity, Severity::Error);
+    // Only when port and security were both given: 143 alone is completed to STARTTLS, and
+    // the retired combination is not what the app uses.
+    let s = account(
+        "taro@isp.example.jp",
+        vec![srv(Protocol::Imap, "imap.isp.example.jp", Some(143), None)],
+    );
+    assert!(lint(&s, Some(&p), &[]).is_empty());
+    // Other protocols and ports are not this retired setting.
+    let s = account(
+        "taro@isp.example.jp",
+        vec![srv(
+            Protocol::Smtp,
+            "smtp.isp.example.jp",
+            Some(587),
+            Some(Security::Starttls),
+        )],
+    );
+    assert!(lint(&s, Some(&p), &[]).is_empty());
+    // Without the provider, nothing is known to be retired.
+    let s = account(
+        "taro@isp.example.jp",
+        vec![srv(
+            Protocol::Imap,
+            "imap.isp.example.jp",
+            Some(143),
+            Some(Security::Plain),
+        )],
+    );
+    assert!(
+        lint(&s, None, &[])
+            .iter()
+            .all(|f| f.code.as_str() != "setting-retired")
+    );
+}
+
+#[test]
+fn a_retired_server_is_never_the_replacement() {
+    let mut p = provider(UsernameRule::Address, UsernameRule::Address);
+    // The first IMAP server is itself on a retired host: the next one replaces.
+    p.servers.insert(
+        0,
+        ProviderServer {
+            protocol: Protocol::Imap,
+            host: Some("mail.isp-old.example.jp".into()),
+            port: 993,
+            security: Security::Tls,
+            username: UsernameRule::Address,
+            grade: Grade::D,
+            username_grade: Grade::D,
+        },
+    );
+    let s = account("taro@isp.example.jp", vec![imap("pop.isp.example.jp")]);
+    let f = lint(&s, Some(&p), &[]);
+    assert_eq!(
+        only(&f, "host-retired").params["suggestion"],
+        "imap.isp.example.jp"
+    );
 }
 
 // --- ports and security ------------------------------------------------------------------------

@@ -92,8 +92,8 @@ fn unknown_domains_and_providers_without_servers_need_the_network() {
     assert!(d.provider.is_none());
     assert_eq!(d.sources.len(), 1);
     assert_eq!(d.sources[0].outcome, SourceOutcome::NotListed);
-    // A provider the tables know only by its notes (au: settings per customer).
-    let d = tables(&address("taro@au.com"), Vec::new());
+    // A provider the tables know only by its notes (au one net: names per address).
+    let d = tables(&address("taro@ab.auone-net.jp"), Vec::new());
     assert!(d.provider.is_some());
     assert!(!d.settled_by_tables());
 }
@@ -199,6 +199,8 @@ fn candidate(
             username: Some("taro@example.jp".into()),
             username_rule: UsernameRule::Address,
             authentication: None,
+            grade: None,
+            username_grade: None,
         },
         source,
         from: host.into(),
@@ -548,4 +550,205 @@ fn json_round_trip() {
     assert_eq!(value["incoming"]["security"], "tls");
     assert_eq!(value["incoming"]["source"], "provider");
     assert_eq!(value["sources"][1]["outcome"], "skipped");
+    // The tables' grades are fields of the JSON; other sources have none.
+    assert_eq!(value["incoming"]["grade"], "B");
+    assert_eq!(value["incoming"]["username_grade"], "B");
+    let mut guess = empty();
+    guess.add(
+        1,
+        candidate(
+            Protocol::Imap,
+            "imap.example.jp",
+            Security::Tls,
+            SourceKind::Guess,
+            1000,
+            CandidateStatus::Answered,
+        ),
+    );
+    let value = serde_json::to_value(&guess).unwrap_or_else(|e| panic!("{e}"));
+    assert!(value["candidates"][0].get("grade").is_none());
+}
+
+// --- Japanese providers, through `discover` itself ----------------------------------------------
+
+/// An environment whose DNS server (in this process) knows only the MX records `mx` and
+/// answers NXDOMAIN to everything else: nothing leaves the machine.
+fn env_with_mx(mx: &[(&str, &str)]) -> Env {
+    Env::new(Some(maildoc_testkit::zone::mx_only(mx)), None).unwrap_or_else(|e| panic!("{e}"))
+}
+
+async fn run(env: &Env, address: &str) -> Discovery {
+    let opts = DiscoverOptions {
+        timeout: Duration::from_secs(10),
+    };
+    discover(env, address, &opts)
+        .await
+        .unwrap_or_else(|e| panic!("{address}: {e}"))
+}
+
+/// Host, port, security and the grades of a recommended server.
+type Graded<'a> = (&'a str, u16, Security, Option<Grade>, Option<Grade>);
+
+fn graded(r: &Option<Recommendation>) -> Option<Graded<'_>> {
+    r.as_ref().map(|r| {
+        (
+            r.server.host.as_str(),
+            r.server.port,
+            r.server.security,
+            r.server.grade,
+            r.server.username_grade,
+        )
+    })
+}
+
+fn note_ids(d: &Discovery) -> Vec<&str> {
+    d.provider
+        .iter()
+        .flat_map(|p| &p.notes)
+        .map(|n| n.id.as_str())
+        .collect()
+}
+
+#[tokio::test]
+async fn japanese_providers_answer_with_their_values_and_grades() {
+    use Grade::{B, C, D};
+    let env = env_with_mx(&[]);
+    // au, both domains: the ezweb hosts seen in real configurations (D), and a user name that
+    // is an ID of au's, named and not invented. No network source is asked.
+    for address in ["taro@au.com", "taro@ezweb.ne.jp"] {
+        let d = run(&env, address).await;
+        assert!(d.found(), "{address}");
+        assert_eq!(
+            graded(&d.incoming),
+            Some(("imap.ezweb.ne.jp", 993, Security::Tls, Some(D), Some(D)))
+        );
+        assert_eq!(
+            graded(&d.outgoing),
+            Some(("smtp.ezweb.ne.jp", 465, Security::Tls, Some(D), Some(D)))
+        );
+        let imap = &d.incoming.as_ref().unwrap_or_else(|| panic!("imap")).server;
+        assert!(imap.unconfirmed() && imap.username_unconfirmed());
+        assert_eq!(imap.username, None);
+        assert!(matches!(&imap.username_rule, UsernameRule::Other(what) if what.contains("au")));
+        assert!(
+            d.sources[1..]
+                .iter()
+                .all(|s| s.outcome == SourceOutcome::Skipped)
+        );
+        assert_eq!(note_ids(&d), ["au-settings-unconfirmed"]);
+    }
+    // So-net: IMAP from a third-party table (C) with POP3 beside it, sending from real
+    // configurations (D); the user name, the whole address, from real configurations too.
+    let d = run(&env, "taro@aa2.so-net.ne.jp").await;
+    assert_eq!(
+        graded(&d.incoming),
+        Some(("imap.so-net.ne.jp", 993, Security::Tls, Some(C), Some(D)))
+    );
+    assert_eq!(
+        graded(&d.alternative),
+        Some(("pop.so-net.ne.jp", 995, Security::Tls, Some(C), Some(D)))
+    );
+    assert_eq!(
+        graded(&d.outgoing),
+        Some((
+            "mail.so-net.ne.jp",
+            587,
+            Security::Starttls,
+            Some(D),
+            Some(D)
+        ))
+    );
+    assert_eq!(
+        d.outgoing
+            .as_ref()
+            .and_then(|r| r.server.username.as_deref()),
+        Some("taro@aa2.so-net.ne.jp")
+    );
+    assert_eq!(note_ids(&d), ["so-net-subdomain", "so-net-imap-option"]);
+    // @nifty: IMAP and SMTP over SSL/TLS from third parties (C), POP3 from the ISPDB's
+    // pending update (B); the ISPDB's plain 587 is a candidate, never the recommendation.
+    let d = run(&env, "taro@nifty.com").await;
+    assert_eq!(
+        graded(&d.incoming),
+        Some(("imap.nifty.com", 993, Security::Tls, Some(C), Some(B)))
+    );
+    assert_eq!(
+        graded(&d.alternative),
+        Some(("pop.nifty.com", 995, Security::Tls, Some(B), Some(B)))
+    );
+    assert_eq!(
+        graded(&d.outgoing),
+        Some(("smtp.nifty.com", 465, Security::Tls, Some(C), Some(B)))
+    );
+    assert!(
+        d.candidates
+            .iter()
+            .any(|c| c.server.port == 587 && c.server.security == Security::Plain)
+    );
+    // plala: only the outgoing server is known (D). The network is asked for the rest and,
+    // finding nothing, discovery says so; the notes say what is known about incoming mail.
+    let d = run(&env, "taro@violet.plala.or.jp").await;
+    assert!(!d.settled_by_tables());
+    assert_eq!(d.incoming, None);
+    assert_eq!(
+        graded(&d.outgoing),
+        Some((
+            "secure.plala.or.jp",
+            587,
+            Security::Starttls,
+            Some(D),
+            Some(D)
+        ))
+    );
+    assert_eq!(
+        d.outgoing.as_ref().map(|r| r.source),
+        Some(SourceKind::Provider)
+    );
+    let p = d.provider.as_ref().unwrap_or_else(|| panic!("plala"));
+    assert!(p.notes[0].ja.contains("受信サーバー名") && p.notes[0].en.contains("incoming"));
+}
+
+#[tokio::test]
+async fn a_customer_domain_at_a_hosting_company_says_where_the_server_name_is() {
+    use Grade::{C, D};
+    // The customer's own domain, whose MX is the contract's initial domain at Sakura.
+    let env = env_with_mx(&[("shop.example.jp", "www1234.sakura.ne.jp")]);
+    let d = run(&env, "taro@shop.example.jp").await;
+    let p = d.provider.as_ref().unwrap_or_else(|| panic!("no provider"));
+    assert_eq!(p.id, "sakura");
+    assert_eq!(
+        p.found_by,
+        FoundBy::Mx {
+            exchange: "www1234.sakura.ne.jp".into()
+        }
+    );
+    // No server name is guessed from the MX: the per-contract servers keep their ports,
+    // security and grades, and the note says where the name is.
+    assert!(p.per_contract.iter().all(|s| s.host.is_none()));
+    let per_contract: Vec<(Protocol, u16, Security, Grade, Grade)> = p
+        .per_contract
+        .iter()
+        .map(|s| (s.protocol, s.port, s.security, s.grade, s.username_grade))
+        .collect();
+    assert_eq!(
+        per_contract,
+        [
+            (Protocol::Imap, 993, Security::Tls, C, D),
+            (Protocol::Pop3, 995, Security::Tls, C, D),
+            (Protocol::Smtp, 587, Security::Starttls, C, D),
+        ]
+    );
+    assert!(
+        d.candidates
+            .iter()
+            .all(|c| c.source != SourceKind::Mx && !c.server.host.ends_with("sakura.ne.jp"))
+    );
+    assert_eq!(note_ids(&d), ["sakura-server-name"]);
+    let note = &p.notes[0];
+    assert!(note.ja.contains("コントロールパネル") && note.ja.contains("初期ドメイン"));
+    assert!(note.en.contains("control panel") && note.en.contains("initial domain"));
+    // Nothing else answered: no settings are made up.
+    assert!(!d.found());
+    let mx = d.sources.iter().find(|s| s.kind == SourceKind::Mx);
+    assert_eq!(mx.map(|s| s.outcome), Some(SourceOutcome::Found));
 }

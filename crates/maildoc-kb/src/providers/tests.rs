@@ -6,6 +6,7 @@
 use super::*;
 use Protocol::{Imap, Pop3, Smtp};
 use Security::{Plain, Starttls, Tls};
+use maildoc_model::provider::Grade;
 use std::path::{Path, PathBuf};
 
 fn data_dir() -> PathBuf {
@@ -190,41 +191,81 @@ enum U {
     O(&'static str),
 }
 
-type Server = (Protocol, Option<&'static str>, u16, Security, U);
+/// Protocol, host, port, security, user name, grade of the server and of the user name.
+type Server = (
+    Protocol,
+    Option<&'static str>,
+    u16,
+    Security,
+    U,
+    Grade,
+    Grade,
+);
 
-const D_ACCOUNT: U = U::O("dアカウントのID (d ACCOUNT ID)");
+use Grade::{A, B, C, D};
 
+const DOCOMO_ID: U = U::O("IMAP専用ID (IMAP-only ID, in My docomo)");
+const AU_ID: U = U::O("au が発行した ID (the ID au issued, not the address)");
+const KAGOYA_ID: U = U::O("KAGOYA のメールアカウント名 (mail account name, e.g. kir000000.info)");
+
+const AU: &[Server] = &[
+    (Imap, Some("imap.ezweb.ne.jp"), 993, Tls, AU_ID, D, D),
+    (Smtp, Some("smtp.ezweb.ne.jp"), 465, Tls, AU_ID, D, D),
+];
+const SO_NET: &[Server] = &[
+    (Imap, Some("imap.so-net.ne.jp"), 993, Tls, U::A, C, D),
+    (Pop3, Some("pop.so-net.ne.jp"), 995, Tls, U::A, C, D),
+    (Smtp, Some("mail.so-net.ne.jp"), 587, Starttls, U::A, D, D),
+];
+const PLALA: &[Server] = &[(Smtp, Some("secure.plala.or.jp"), 587, Starttls, U::A, D, D)];
 const ICLOUD: &[Server] = &[
-    (Imap, Some("imap.mail.me.com"), 993, Tls, U::L),
-    (Smtp, Some("smtp.mail.me.com"), 587, Starttls, U::A),
+    (Imap, Some("imap.mail.me.com"), 993, Tls, U::L, B, B),
+    (Smtp, Some("smtp.mail.me.com"), 587, Starttls, U::A, B, B),
 ];
 const GMAIL: &[Server] = &[
-    (Imap, Some("imap.gmail.com"), 993, Tls, U::A),
-    (Pop3, Some("pop.gmail.com"), 995, Tls, U::A),
-    (Smtp, Some("smtp.gmail.com"), 465, Tls, U::A),
-    (Smtp, Some("smtp.gmail.com"), 587, Starttls, U::A),
+    (Imap, Some("imap.gmail.com"), 993, Tls, U::A, B, B),
+    (Pop3, Some("pop.gmail.com"), 995, Tls, U::A, B, B),
+    (Smtp, Some("smtp.gmail.com"), 465, Tls, U::A, B, B),
+    (Smtp, Some("smtp.gmail.com"), 587, Starttls, U::A, C, B),
 ];
 const OUTLOOK_COM: &[Server] = &[
-    (Imap, Some("outlook.office365.com"), 993, Tls, U::A),
-    (Pop3, Some("outlook.office365.com"), 995, Tls, U::A),
-    (Smtp, Some("smtp-mail.outlook.com"), 587, Starttls, U::A),
+    (Imap, Some("outlook.office365.com"), 993, Tls, U::A, A, A),
+    (Pop3, Some("outlook.office365.com"), 995, Tls, U::A, A, A),
+    (
+        Smtp,
+        Some("smtp-mail.outlook.com"),
+        587,
+        Starttls,
+        U::A,
+        A,
+        A,
+    ),
 ];
 const M365: &[Server] = &[
-    (Imap, Some("outlook.office365.com"), 993, Tls, U::A),
-    (Pop3, Some("outlook.office365.com"), 995, Tls, U::A),
-    (Smtp, Some("smtp.office365.com"), 587, Starttls, U::A),
+    (Imap, Some("outlook.office365.com"), 993, Tls, U::A, A, A),
+    (Pop3, Some("outlook.office365.com"), 995, Tls, U::A, A, A),
+    (Smtp, Some("smtp.office365.com"), 587, Starttls, U::A, A, A),
 ];
 const BIGLOBE: &[Server] = &[
-    (Pop3, Some("mail.biglobe.ne.jp"), 995, Tls, U::A),
-    (Smtp, Some("mail.biglobe.ne.jp"), 465, Tls, U::A),
+    (Imap, Some("mail.biglobe.ne.jp"), 993, Tls, U::A, C, A),
+    (Pop3, Some("mail.biglobe.ne.jp"), 995, Tls, U::A, A, A),
+    (Smtp, Some("mail.biglobe.ne.jp"), 465, Tls, U::A, B, A),
 ];
 const NIFTY: &[Server] = &[
-    (Pop3, Some("pop.nifty.com"), 995, Tls, U::A),
-    (Smtp, Some("smtp.nifty.com"), 587, Starttls, U::A),
+    (Imap, Some("imap.nifty.com"), 993, Tls, U::A, C, B),
+    (Pop3, Some("pop.nifty.com"), 995, Tls, U::A, B, B),
+    (Smtp, Some("smtp.nifty.com"), 465, Tls, U::A, C, B),
+    (Smtp, Some("smtp.nifty.com"), 587, Plain, U::A, B, B),
 ];
 const OCN: &[Server] = &[
-    (Pop3, Some("pop.ocn.ne.jp"), 995, Tls, U::A),
-    (Smtp, Some("smtp.ocn.ne.jp"), 465, Tls, U::A),
+    (Imap, Some("imap.ocn.ne.jp"), 993, Tls, U::A, C, B),
+    (Pop3, Some("pop.ocn.ne.jp"), 995, Tls, U::A, B, B),
+    (Smtp, Some("smtp.ocn.ne.jp"), 465, Tls, U::A, B, B),
+];
+const GOO: &[Server] = &[
+    (Imap, Some("imap.mail.goo.jp"), 993, Tls, U::A, B, B),
+    (Pop3, Some("pop.mail.goo.jp"), 995, Tls, U::A, B, B),
+    (Smtp, Some("smtp.mail.goo.jp"), 465, Tls, U::A, B, B),
 ];
 
 /// Every domain of the own table (wildcards as an example subdomain): the provider it must
@@ -234,21 +275,49 @@ const GOLDEN: &[(&str, &str, &[Server])] = &[
         "docomo.ne.jp",
         "docomo",
         &[
-            (Imap, Some("imap.spmode.ne.jp"), 993, Tls, D_ACCOUNT),
-            (Smtp, Some("smtp.spmode.ne.jp"), 465, Tls, D_ACCOUNT),
+            (Imap, Some("imap.spmode.ne.jp"), 993, Tls, DOCOMO_ID, C, A),
+            (Smtp, Some("smtp.spmode.ne.jp"), 465, Tls, DOCOMO_ID, C, A),
         ],
     ),
-    ("au.com", "au", &[]),
-    ("ezweb.ne.jp", "au", &[]),
+    ("au.com", "au", AU),
+    ("ezweb.ne.jp", "au", AU),
+    (
+        "i.softbank.jp",
+        "softbank-i",
+        &[
+            (Imap, Some("imap.softbank.jp"), 993, Tls, U::L, B, B),
+            (Smtp, Some("smtp.softbank.jp"), 465, Tls, U::L, B, B),
+        ],
+    ),
     ("softbank.ne.jp", "softbank-mms", &[]),
-    ("so-net.ne.jp", "so-net", &[]),
-    ("aa2.so-net.ne.jp", "so-net", &[]),
-    ("plala.or.jp", "plala", &[]),
-    ("violet.plala.or.jp", "plala", &[]),
+    ("ab.auone-net.jp", "au-one-net", &[]),
+    ("ab.dion.ne.jp", "au-one-net", &[]),
+    ("so-net.ne.jp", "so-net", SO_NET),
+    ("aa2.so-net.ne.jp", "so-net", SO_NET),
+    ("plala.or.jp", "plala", PLALA),
+    ("violet.plala.or.jp", "plala", PLALA),
+    ("ocn.ne.jp", "ocn", OCN),
     ("biglobe.ne.jp", "biglobe", BIGLOBE),
     ("abc.biglobe.ne.jp", "biglobe", BIGLOBE),
-    ("ocn.ne.jp", "ocn", OCN),
     ("nifty.com", "nifty", NIFTY),
+    ("goo.jp", "goo", GOO),
+    (
+        "yahoo.co.jp",
+        "yahoo-japan",
+        &[
+            (Imap, Some("imap.mail.yahoo.co.jp"), 993, Tls, U::L, B, B),
+            (Pop3, Some("pop.mail.yahoo.co.jp"), 995, Tls, U::L, B, B),
+            (Smtp, Some("smtp.mail.yahoo.co.jp"), 465, Tls, U::L, B, B),
+        ],
+    ),
+    (
+        "ybb.ne.jp",
+        "yahoo-bb",
+        &[
+            (Pop3, Some("ybbpop.mail.yahoo.co.jp"), 995, Tls, U::L, B, B),
+            (Smtp, Some("ybbsmtp.mail.yahoo.co.jp"), 465, Tls, U::L, B, B),
+        ],
+    ),
     ("icloud.com", "icloud", ICLOUD),
     ("me.com", "icloud", ICLOUD),
     ("mac.com", "icloud", ICLOUD),
@@ -269,39 +338,189 @@ const GOLDEN_HOSTERS: &[(&str, &[Server])] = &[
     (
         "xserver",
         &[
-            (Imap, None, 993, Tls, U::A),
-            (Pop3, None, 995, Tls, U::A),
-            (Smtp, None, 465, Tls, U::A),
-            (Smtp, None, 587, Starttls, U::A),
+            (Imap, None, 993, Tls, U::A, C, C),
+            (Imap, None, 143, Starttls, U::A, C, C),
+            (Pop3, None, 995, Tls, U::A, C, C),
+            (Pop3, None, 110, Starttls, U::A, C, C),
+            (Smtp, None, 465, Tls, U::A, C, C),
+            (Smtp, None, 587, Starttls, U::A, C, C),
         ],
     ),
-    ("sakura", &[]),
+    (
+        "sakura",
+        &[
+            (Imap, None, 993, Tls, U::A, C, D),
+            (Pop3, None, 995, Tls, U::A, C, D),
+            (Smtp, None, 587, Starttls, U::A, C, D),
+        ],
+    ),
     (
         "lolipop",
         &[
-            (Imap, Some("imap.lolipop.jp"), 993, Tls, U::A),
-            (Smtp, Some("smtp.lolipop.jp"), 465, Tls, U::A),
+            (Imap, Some("imap.lolipop.jp"), 993, Tls, U::A, D, D),
+            (Pop3, Some("pop3.lolipop.jp"), 995, Tls, U::A, D, D),
+            (Smtp, Some("smtp.lolipop.jp"), 465, Tls, U::A, D, D),
         ],
     ),
-    ("kagoya", &[]),
-    ("conoha-wing", &[]),
+    (
+        "kagoya",
+        &[
+            (Imap, Some("imap.kagoya.net"), 993, Tls, KAGOYA_ID, D, A),
+            (
+                Smtp,
+                Some("smtp.kagoya.net"),
+                587,
+                Starttls,
+                KAGOYA_ID,
+                D,
+                A,
+            ),
+            (Smtp, Some("smtp.kagoya.net"), 465, Tls, KAGOYA_ID, D, A),
+        ],
+    ),
+    ("conoha-wing", &[(Smtp, None, 587, Starttls, U::A, D, D)]),
+];
+
+/// Every retired setting of the own table: provider, host, protocol, port, security, since,
+/// grade.
+type Retired = (
+    &'static str,
+    Option<&'static str>,
+    Option<Protocol>,
+    Option<u16>,
+    Option<Security>,
+    &'static str,
+    Grade,
+);
+
+const GOLDEN_RETIRED: &[Retired] = &[
+    (
+        "plala",
+        Some("*.mail.plala.or.jp"),
+        None,
+        None,
+        None,
+        "2022-11-19",
+        B,
+    ),
+    ("plala", None, Some(Smtp), Some(25), None, "2006-07-26", A),
+    ("ocn", None, None, None, Some(Plain), "2019-10", C),
+    (
+        "biglobe",
+        None,
+        Some(Pop3),
+        Some(110),
+        Some(Plain),
+        "2022-04-03",
+        B,
+    ),
+    (
+        "biglobe",
+        None,
+        Some(Smtp),
+        Some(587),
+        Some(Plain),
+        "2022-04-03",
+        B,
+    ),
+    (
+        "goo",
+        Some("pop.mail.goo.ne.jp"),
+        None,
+        None,
+        None,
+        "2025-03-31",
+        B,
+    ),
+    (
+        "goo",
+        Some("smtp.mail.goo.ne.jp"),
+        None,
+        None,
+        None,
+        "2025-03-31",
+        B,
+    ),
 ];
 
 fn expected(servers: &[Server]) -> Vec<ProviderServer> {
     servers
         .iter()
-        .map(|(protocol, host, port, security, user)| ProviderServer {
-            protocol: *protocol,
-            host: host.map(str::to_string),
-            port: *port,
-            security: *security,
-            username: match user {
-                U::A => UsernameRule::Address,
-                U::L => UsernameRule::LocalPart,
-                U::O(s) => UsernameRule::Other(s.to_string()),
+        .map(
+            |(protocol, host, port, security, user, grade, username_grade)| ProviderServer {
+                protocol: *protocol,
+                host: host.map(str::to_string),
+                port: *port,
+                security: *security,
+                username: match user {
+                    U::A => UsernameRule::Address,
+                    U::L => UsernameRule::LocalPart,
+                    U::O(s) => UsernameRule::Other(s.to_string()),
+                },
+                grade: *grade,
+                username_grade: *username_grade,
             },
-        })
+        )
         .collect()
+}
+
+#[test]
+fn every_retired_setting_is_in_the_golden_table() {
+    let got: Vec<Retired> = own()
+        .iter()
+        .flat_map(|p| {
+            p.retired.iter().map(|r| {
+                (
+                    p.id.as_str(),
+                    r.host.as_deref(),
+                    r.protocol,
+                    r.port,
+                    r.security,
+                    r.since.as_str(),
+                    r.grade,
+                )
+            })
+        })
+        .collect();
+    assert_eq!(got, GOLDEN_RETIRED);
+    // Only plain names are known hosts; patterns are not.
+    let hosts = known_hosts();
+    assert!(hosts.contains(&"pop.mail.goo.ne.jp"));
+    assert!(!hosts.iter().any(|h| h.starts_with("*.")));
+    // Every provider with a retired setting has a current server to name instead.
+    for p in own().iter().filter(|p| !p.retired.is_empty()) {
+        assert!(
+            p.servers.iter().any(|s| s.host.is_some()),
+            "{}: retired settings but no server to name",
+            p.id
+        );
+    }
+}
+
+#[test]
+fn values_from_third_parties_and_real_configs_are_graded_so() {
+    // Where the sources have no official value, nothing is graded A or B.
+    for id in [
+        "au",
+        "so-net",
+        "plala",
+        "lolipop",
+        "conoha-wing",
+        "sakura",
+        "xserver",
+    ] {
+        for s in &by_id(id).servers {
+            assert!(!s.grade.confirmed(), "{id}: {s:?}");
+        }
+    }
+    // Every ISPDB value is B.
+    assert!(
+        ispdb()
+            .iter()
+            .flat_map(|p| &p.servers)
+            .all(|s| s.grade == B && s.username_grade == B)
+    );
+    assert!(A.confirmed() && B.confirmed() && !C.confirmed() && !D.confirmed());
 }
 
 #[test]
@@ -440,10 +659,11 @@ fn softbank_mms_is_not_for_mail_apps() {
     for &lang in Lang::ALL {
         assert!(note("softbank-mms-only", lang).is_some_and(|t| t.contains("i.softbank.jp")));
     }
-    // The iPhone address of SoftBank is a mail address, from the ISPDB.
+    // The iPhone address of SoftBank is a mail address, with the ISPDB's servers.
     let i = for_domain("i.softbank.jp").unwrap_or_else(|| panic!("i.softbank.jp"));
     assert!(!i.not_for_mail_apps);
-    assert_eq!(i.id, "i.softbank.jp");
+    assert_eq!(i.id, "softbank-i");
+    assert_eq!(i.servers, by_id("i.softbank.jp").servers);
 }
 
 #[test]
@@ -470,12 +690,15 @@ fn domain_lookup_rules() {
     assert_eq!(id("ocn.ne.jp"), Some("ocn"));
     // ISPDB-only domains come from the ISPDB (ocn.ad.jp is in the ISPDB's OCN file only).
     assert_eq!(id("ocn.ad.jp"), Some("ocn.ne.jp"));
-    // The own OCN entry takes its servers from the ISPDB file it cites, unchanged.
-    assert_eq!(by_id("ocn").servers, by_id("ocn.ne.jp").servers);
+    // The own OCN entry takes POP3 and SMTP from the ISPDB file it cites, unchanged, and adds
+    // IMAP from other sources.
+    assert_eq!(by_id("ocn").servers[1..], by_id("ocn.ne.jp").servers[..]);
     // The own @nifty entry replaces the snapshot's outdated file (POP3 on 110 without TLS).
     assert_eq!(id("nifty.com"), Some("nifty"));
     assert_ne!(by_id("nifty").servers, by_id("nifty.com").servers);
-    assert_eq!(id("yahoo.co.jp"), Some("yahoo.co.jp"));
+    assert_eq!(id("yahoo.co.jp"), Some("yahoo-japan"));
+    // The own goo entry replaces the snapshot's old hosts.
+    assert_eq!(id("goo.jp"), Some("goo"));
     assert_eq!(id("gmx.de"), Some("gmx.net"));
     // A wildcard covers subdomains, not look-alikes; plain domains cover no subdomains.
     assert_eq!(id("x.y.so-net.ne.jp"), Some("so-net"));
@@ -507,6 +730,10 @@ fn mx_lookup_works() {
     assert_eq!(id("mx-eu.mail.am0.yahoodns.net"), Some("yahoo.com"));
     assert_eq!(id("mx.mail.gm0.yahoodns.net"), Some("aol.com"));
     assert_eq!(id("bgmgate1.biglobe.ne.jp"), Some("biglobe.ne.jp"));
+    // Hosting companies, by the parent of their server names.
+    assert_eq!(id("www1234.sakura.ne.jp"), Some("sakura"));
+    assert_eq!(id("sv1234.xserver.jp"), Some("xserver"));
+    assert_eq!(id("smtp.mail1234.conoha.ne.jp"), Some("conoha-wing"));
     // Not a suffix match.
     assert_eq!(id("notgoogle.com"), None);
     assert_eq!(id("mail.example.jp"), None);
