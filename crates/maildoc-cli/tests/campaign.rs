@@ -257,12 +257,16 @@ fn cases() -> Vec<Case> {
         Case {
             name: "discovery: every name a CNAME to itself",
             target: Target::Discover(DnsBehaviour::CnameLoop),
-            fitting: &[Code::DnsNoAddress, Code::SettingsNotFound],
+            fitting: &[
+                Code::DnsNoAddress,
+                Code::DnsResolverFailure,
+                Code::SettingsNotFound,
+            ],
         },
         Case {
             name: "domain: every name a CNAME to itself",
             target: Target::Domain(DnsBehaviour::CnameLoop),
-            fitting: &[Code::MxMissing],
+            fitting: &[Code::DomainLookupFailed],
         },
         Case {
             name: "domain: truncated, and TCP never answers",
@@ -282,7 +286,7 @@ fn cases() -> Vec<Case> {
         Case {
             name: "DNS: a CNAME to itself",
             target: Target::Dns(DnsBehaviour::CnameLoop),
-            fitting: &[Code::DnsNoAddress],
+            fitting: &[Code::DnsResolverFailure],
         },
         Case {
             name: "DNS: truncated, and TCP never answers",
