@@ -42,13 +42,21 @@ pub fn html_section(out: &mut String, report: &Report, lang: Lang, client: Optio
         e(ui::text("md-server", lang)),
         e(ui::text("md-details", lang))
     );
-    for s in &report.servers {
+    for (s, tried) in crate::server_rows(report) {
         let _ = writeln!(
             out,
             "<tr><td>{}</td><td>{}</td></tr>",
             e(&s.endpoint.describe()),
             e(&crate::facts::summary(s, report.started_at_unix, lang).join(", "))
         );
+        for alt in tried {
+            let _ = writeln!(
+                out,
+                "<tr class=\"alternative\"><td>{}</td><td>{}</td></tr>",
+                e(&crate::alternative_label(alt, lang)),
+                e(&crate::facts::summary(alt, report.started_at_unix, lang).join(", "))
+            );
+        }
     }
     let _ = writeln!(out, "</table>");
     let findings = report.sorted_findings();

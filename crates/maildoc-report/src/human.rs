@@ -78,10 +78,7 @@ pub fn render(report: &Report, lang: Lang, style: Style) -> String {
         ui::fill("username", lang, &[("username", &report.target.username)])
     );
     let _ = writeln!(out);
-    for server in &report.servers {
-        if matches!(server.origin, Origin::Alternative { .. }) {
-            continue;
-        }
+    for (server, tried) in crate::server_rows(report) {
         let status = report.server_status(&server.id);
         let companion = server.depth == ProbeDepth::PortOnly || server.origin == Origin::Companion;
         let mut facts = facts::summary(server, report.started_at_unix, lang);
@@ -97,20 +94,12 @@ pub fn render(report: &Report, lang: Lang, style: Style) -> String {
             paint(style, DIM, &facts.join(", "))
         );
         // The other ports tried for it, a line each under its dot.
-        for alt in report
-            .servers
-            .iter()
-            .filter(|a| matches!(&a.origin, Origin::Alternative { of } if *of == server.id))
-        {
+        for alt in tried {
             let facts = facts::summary(alt, report.started_at_unix, lang);
             let _ = writeln!(
                 out,
                 "    {} {}",
-                ui::fill(
-                    "alternative-tried",
-                    lang,
-                    &[("server", &alt.endpoint.describe())]
-                ),
+                crate::alternative_label(alt, lang),
                 paint(style, DIM, &facts.join(", "))
             );
         }

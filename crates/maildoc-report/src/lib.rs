@@ -19,7 +19,7 @@ pub mod ui;
 pub mod web;
 
 pub use maildoc_kb::{Client, Lang};
-use maildoc_model::{Finding, Report, SettingsSource, Severity, Step};
+use maildoc_model::{Finding, Origin, Report, ServerEvidence, SettingsSource, Severity, Step};
 
 /// `--format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,6 +108,33 @@ pub fn timeline(server: &maildoc_model::ServerEvidence) -> Vec<String> {
         .iter()
         .map(|l| format!("{:>6} ms  {} {}", l.at_ms, l.dir.marker(), l.text));
     steps.chain(lines).collect()
+}
+
+/// The servers a report's screens list as rows, each with the other ports tried for it (a
+/// line under its row: they were tried without the password and judged only through it).
+pub(crate) fn server_rows(report: &Report) -> Vec<(&ServerEvidence, Vec<&ServerEvidence>)> {
+    report
+        .servers
+        .iter()
+        .filter(|s| !matches!(s.origin, Origin::Alternative { .. }))
+        .map(|s| {
+            let tried = report
+                .servers
+                .iter()
+                .filter(|a| matches!(&a.origin, Origin::Alternative { of } if *of == s.id))
+                .collect();
+            (s, tried)
+        })
+        .collect()
+}
+
+/// `↳ also tried imap.example.jp:143 STARTTLS (without the password):`
+pub(crate) fn alternative_label(alt: &ServerEvidence, lang: Lang) -> String {
+    ui::fill(
+        "alternative-tried",
+        lang,
+        &[("server", &alt.endpoint.describe())],
+    )
 }
 
 /// A finding in words, ready for any renderer.

@@ -56,7 +56,7 @@ pub fn render(report: &Report, lang: Lang, client: Option<maildoc_kb::Client>) -
         ui::text("md-details", lang)
     );
     let _ = writeln!(out, "|---|---|---|");
-    for s in &report.servers {
+    for (s, tried) in crate::server_rows(report) {
         let status = report.server_status(&s.id);
         let word = ui::text(
             match status {
@@ -73,6 +73,14 @@ pub fn render(report: &Report, lang: Lang, client: Option<maildoc_kb::Client>) -
             word,
             cell(&facts::summary(s, report.started_at_unix, lang).join(", "))
         );
+        for alt in tried {
+            let _ = writeln!(
+                out,
+                "| {} |  | {} |",
+                cell(&crate::alternative_label(alt, lang)),
+                cell(&facts::summary(alt, report.started_at_unix, lang).join(", "))
+            );
+        }
     }
     let _ = writeln!(out);
     let findings = report.sorted_findings();

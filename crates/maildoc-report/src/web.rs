@@ -313,19 +313,31 @@ pub fn check_result(report: &Report, lang: Lang, client: Option<Client>, job: &s
         e(&crate::source_line(report, lang)),
         e(ui::text("web-servers", lang))
     );
-    for s in &report.servers {
+    for (s, tried) in crate::server_rows(report) {
         let key = status_key(report.server_status(&s.id));
-        let _ = writeln!(
+        let _ = write!(
             out,
             "<li class=\"server\" data-server=\"{}\" data-host=\"{}\" data-status=\"{key}\">\
              <span class=\"dot\" aria-hidden=\"true\"></span> <strong class=\"state\">{}</strong> \
-             <span class=\"endpoint\">{}</span>\n<br><small>{}</small></li>",
+             <span class=\"endpoint\">{}</span>\n<br><small>{}</small>",
             s.endpoint.protocol.as_str(),
             e(&s.endpoint.host),
             e(status_word(key, lang)),
             e(&s.endpoint.describe()),
             e(&crate::facts::summary(s, report.started_at_unix, lang).join(", "))
         );
+        // The other ports tried for it: a line each, without a dot of their own (they are
+        // judged only through the server they stand in for).
+        for alt in tried {
+            let _ = write!(
+                out,
+                "\n<br><small class=\"alternative\" data-alternative=\"{}\">{} {}</small>",
+                alt.endpoint.port,
+                e(&crate::alternative_label(alt, lang)),
+                e(&crate::facts::summary(alt, report.started_at_unix, lang).join(", "))
+            );
+        }
+        out.push_str("</li>\n");
     }
     out.push_str("</ul>\n");
     let _ = writeln!(
