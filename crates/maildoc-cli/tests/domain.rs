@@ -441,6 +441,17 @@ fn a_failing_dns_server_claims_nothing_is_missing_but_says_so() {
 /// certificate from the lab's CA.
 #[test]
 #[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
+fn a_domain_whose_name_loops_is_one_failed_lookup() {
+    // loop.lab.example: a CNAME to loop2.lab.example, which is a CNAME back.
+    let r = domain_raw("loop.lab.example", &["--format", "json"]);
+    let report: DomainReport = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(codes(&report), [Code::DomainLookupFailed], "{}", r.stdout);
+    assert!(param(&report, Code::DomainLookupFailed, "detail").contains("loop"));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+}
+
+#[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
 fn mta_sts_policies_over_https() {
     let (r, run) = case("stsok", &[]);
     assert!(

@@ -7,7 +7,7 @@
 #![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
 
 use maildoc_model::{
-    Code, LoginOutcome, LoginSkipReason, ProbeDepth, Severity, StepKind, UsernameForm,
+    Code, LoginOutcome, LoginSkipReason, Origin, ProbeDepth, Severity, StepKind, UsernameForm,
 };
 use maildoc_testkit::lab::{Checked, Lab};
 use std::time::Duration;
@@ -39,6 +39,11 @@ fn logged_in(c: &Checked, id: &str) {
 /// and the transcript shows no command that could carry one.
 fn no_password_sent(c: &Checked, id: &str, reason: LoginSkipReason) {
     assert_eq!(c.login_skipped(id), Some(reason), "{id}\n{}", c.summary());
+    no_credential_sent(c, id);
+}
+
+/// No login step on the server, and no command in its transcript that could carry a password.
+fn no_credential_sent(c: &Checked, id: &str) {
     assert!(c.logins(id).is_empty(), "{id}: no login\n{}", c.summary());
     for line in c.sent(id) {
         let upper = line.to_ascii_uppercase();
@@ -397,7 +402,9 @@ fn public_provider_with_a_scanner_certificate_is_interception() {
 
 #[test]
 #[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
-fn starttls_not_offered() {
+fn starttls_offered_nowhere_is_a_plaintext_only_server() {
+    // STARTTLS set, and the server offers none; its SSL/TLS ports, tried beside, are
+    // refused: no port of it is encrypted, which says more than "STARTTLS not offered".
     let c = check_taro(&[
         "--imap",
         "nostarttls.lab.example:143/starttls",
@@ -407,10 +414,11 @@ fn starttls_not_offered() {
         "nostarttls.lab.example:587/starttls",
     ]);
     c.assert_problems(&[
-        ("imap", Code::StarttlsNotOffered),
-        ("pop3", Code::StarttlsNotOffered),
-        ("smtp", Code::StarttlsNotOffered),
+        ("imap", Code::PlaintextOnlyServer),
+        ("pop3", Code::PlaintextOnlyServer),
+        ("smtp", Code::PlaintextOnlyServer),
     ]);
+    assert_eq!(alternatives_of(&c, "imap"), ["imap-993"]);
     c.assert_exit(1);
     for id in ["imap", "pop3", "smtp"] {
         assert!(c.logins(id).is_empty(), "{}", c.summary());
@@ -647,6 +655,166 @@ fn host_without_address() {
     ]);
     c.assert_problems(&[("imap", Code::DnsNoAddress), ("smtp", Code::DnsNoAddress)]);
     c.assert_exit(1);
+}
+
+// --- fault hosts: what a connection doctor would try -------------------------------------------
+
+/// The other standard ports tried for `of`, by id.
+fn alternatives_of(c: &Checked, of: &str) -> Vec<String> {
+    c.report
+        .servers
+        .iter()
+        .filter(|s| matches!(&s.origin, Origin::Alternative { of: o } if o == of))
+        .map(|s| s.id.clone())
+        .collect()
+}
+
+#[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
+fn refused_ssl_ports_beside_working_starttls_ports_say_use_them() {
+    // sslonly.lab.example refuses 993, 995 and 465; its STARTTLS ports work.
+    let c = check_taro(&[
+        "--imap",
+        "sslonly.lab.example:993/ssl",
+        "--pop3",
+        "sslonly.lab.example:995/ssl",
+        "--smtp",
+        "sslonly.lab.example:465/ssl",
+    ]);
+    c.assert_problems(&[
+        ("imap", Code::ConnectRefused),
+        ("imap", Code::UseOtherPort),
+        ("pop3", Code::ConnectRefused),
+        ("pop3", Code::UseOtherPort),
+        ("smtp", Code::ConnectRefused),
+        ("smtp", Code::UseOtherPort),
+    ]);
+    c.assert_exit(1);
+    for (id, port) in [("imap", "143"), ("pop3", "110"), ("smtp", "587")] {
+        let f = c.finding(id, Code::UseOtherPort);
+        assert_eq!(f.params["alt_port"], port, "{}", c.summary());
+        assert_eq!(f.params["alt_security"], "STARTTLS");
+    }
+    assert_eq!(alternatives_of(&c, "imap"), ["imap-143"]);
+    assert_eq!(alternatives_of(&c, "pop3"), ["pop3-110"]);
+    assert_eq!(alternatives_of(&c, "smtp"), ["smtp-587", "smtp-25"]);
+    // The password went to none of them.
+    for id in ["imap-143", "pop3-110", "smtp-587", "smtp-25"] {
+        assert_eq!(c.server(id).depth, ProbeDepth::Transport);
+        no_credential_sent(&c, id);
+    }
+}
+
+#[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
+fn a_refused_ssl_port_beside_a_plaintext_only_port_is_a_plaintext_only_server() {
+    // nostarttls.lab.example: 993 refused, 143 answers without STARTTLS.
+    let c = check_taro(&["--imap", "nostarttls.lab.example:993/ssl"]);
+    c.assert_problems(&[
+        ("imap", Code::ConnectRefused),
+        ("imap-143", Code::PlaintextOnlyServer),
+    ]);
+    c.assert_exit(1);
+    no_credential_sent(&c, "imap-143");
+    // A working server tries nothing else.
+    let c = check_taro(&["--imap", "imap.lab.example:993/ssl"]);
+    c.assert_problems(&[]);
+    assert!(alternatives_of(&c, "imap").is_empty(), "{}", c.summary());
+}
+
+#[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
+fn when_no_other_port_answers_nothing_more_is_said() {
+    let c = check_taro(&["--imap", "closed.lab.example:993/ssl"]);
+    c.assert_problems(&[("imap", Code::ConnectRefused)]);
+    assert_eq!(alternatives_of(&c, "imap"), ["imap-143"]);
+}
+
+#[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
+fn a_slow_greeting_on_the_right_port_is_server_slow() {
+    // slow.lab.example accepts at once and greets only after 40 s (on 465 after the TLS
+    // handshake); with --timeout 10 the greeting gets 5 s.
+    let c = check_taro(&[
+        "--smtp",
+        "slow.lab.example:587/starttls",
+        "--smtp",
+        "slow.lab.example:465/ssl",
+        "--timeout",
+        "10",
+    ]);
+    c.assert_problems(&[("smtp", Code::ServerSlow), ("smtp-2", Code::ServerSlow)]);
+    c.assert_exit(1);
+    for id in ["smtp", "smtp-2"] {
+        assert!(c.logins(id).is_empty(), "{}", c.summary());
+    }
+    assert!(
+        c.run.elapsed < Duration::from_secs(12),
+        "took {:?} with --timeout 10\n{}",
+        c.run.elapsed,
+        c.summary()
+    );
+}
+
+#[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
+fn a_server_that_relays_for_anyone_is_an_open_relay() {
+    let c = check_taro(&[
+        "--smtp",
+        "relay.lab.example:587/starttls",
+        "--smtp-auth",
+        "none",
+    ]);
+    c.assert_problems(&[("smtp", Code::SmtpOpenRelay), ("smtp", Code::SmtpAuthOff)]);
+    c.assert_exit(1);
+    let f = c.finding("smtp", Code::SmtpOpenRelay);
+    assert!(f.params["reply"].starts_with("250"), "{}", c.summary());
+    assert!(f.params["recipient"].ends_with("@example.com"));
+    no_password_sent(&c, "smtp", LoginSkipReason::SmtpAuthOff);
+    // With a login the relay test is not run: the server is used as it should be.
+    let c = check_taro(&["--smtp", "relay.lab.example:587/starttls"]);
+    c.assert_problems(&[]);
+    logged_in(&c, "smtp");
+}
+
+#[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
+fn a_server_that_wants_a_client_certificate_says_so() {
+    // Dovecot fails the handshake without one; Postfix finishes it, then answers 421.
+    let c = check_taro(&[
+        "--imap",
+        "clientcert.lab.example:993/ssl",
+        "--pop3",
+        "clientcert.lab.example:995/ssl",
+        "--smtp",
+        "clientcert.lab.example:465/ssl",
+    ]);
+    c.assert_problems(&[
+        ("imap", Code::ClientCertRequired),
+        ("pop3", Code::ClientCertRequired),
+        ("smtp", Code::ClientCertRequired),
+    ]);
+    c.assert_exit(1);
+    for id in ["imap", "pop3", "smtp"] {
+        assert!(c.logins(id).is_empty(), "{}", c.summary());
+    }
+}
+
+#[test]
+#[ignore = "needs the lab (lab/lab.sh start); scripts/test.sh runs it"]
+fn an_address_whose_domain_loops_is_a_failed_lookup_not_a_missing_host() {
+    // loop.lab.example is a CNAME to loop2, which is a CNAME back: the lookups fail (the
+    // detail names the loop); nothing says a host does not exist.
+    let lab = Lab::get();
+    let c = lab.check(BIN, "taro@loop.lab.example", &["--no-login"], None);
+    c.assert_problems(&[
+        ("", Code::SettingsNotFound),
+        ("imap", Code::DnsResolverFailure),
+        ("pop3", Code::DnsResolverFailure),
+        ("smtp", Code::DnsResolverFailure),
+    ]);
+    let f = c.finding("imap", Code::DnsResolverFailure);
+    assert!(f.params["detail"].contains("loop"), "{}", c.summary());
 }
 
 // --- mailbox and sending ----------------------------------------------------------------------

@@ -61,36 +61,60 @@ pub(crate) fn rules(ctx: &Ctx<'_>) -> Vec<Finding> {
     out
 }
 
-/// Drops `starttls-not-offered` on a server that `plaintext-only-server` is about: no port
-/// of it is encrypted, which says more.
+/// Drops what is said better elsewhere on the same server: `starttls-not-offered` where
+/// `plaintext-only-server` says no port of it is encrypted, and `use-other-port` where a
+/// wrong pairing of port and encryption (`ssl-on-plaintext-port`, `plaintext-on-ssl-port`)
+/// already names the setting that works.
 pub(crate) fn explains(findings: Vec<Finding>) -> Vec<Finding> {
-    let plain: Vec<Option<String>> = findings
-        .iter()
-        .filter(|f| f.code == Code::PlaintextOnlyServer)
-        .map(|f| f.server.clone())
-        .collect();
+    let servers_with = |code: Code| -> Vec<Option<String>> {
+        findings
+            .iter()
+            .filter(|f| f.code == code)
+            .map(|f| f.server.clone())
+            .collect()
+    };
+    let plain = servers_with(Code::PlaintextOnlyServer);
+    let mut paired = servers_with(Code::SslOnPlaintextPort);
+    paired.extend(servers_with(Code::PlaintextOnSslPort));
     findings
         .into_iter()
-        .filter(|f| !(f.code == Code::StarttlsNotOffered && plain.contains(&f.server)))
+        .filter(|f| match f.code {
+            Code::StarttlsNotOffered => !plain.contains(&f.server),
+            Code::UseOtherPort => !paired.contains(&f.server),
+            _ => true,
+        })
         .collect()
 }
 
-/// The server spoke its protocol over an encrypted connection with a valid certificate.
+/// The server spoke its protocol over an encrypted connection with a valid certificate: after
+/// the handshake it greeted or listed its capabilities, and nothing went wrong (a server
+/// that asks for a client certificate and then answers 421 does not count).
 fn encrypted_and_verified(ev: &ServerEvidence) -> bool {
-    let verified = ev.steps.iter().any(|s| {
+    let Some(at) = ev.steps.iter().position(|s| {
         matches!(&s.kind, StepKind::Tls(tls)
             if tls.handshake == TlsHandshake::Established
                 && tls.verification == CertVerification::Valid)
-    });
+    }) else {
+        return false;
+    };
     let greeted = ev.steps.iter().any(|s| {
         matches!(&s.kind, StepKind::Greeting { outcome, .. } if *outcome == GreetingOutcome::Ready)
     });
+    let spoke_after = ev.steps[at + 1..].iter().any(|s| {
+        matches!(&s.kind,
+            StepKind::Greeting { outcome, .. } if *outcome == GreetingOutcome::Ready)
+            || matches!(s.kind, StepKind::Capabilities { .. })
+    });
+    let trouble = ev
+        .steps
+        .iter()
+        .any(|s| matches!(s.kind, StepKind::Trouble { .. }));
     let upgraded = ev.endpoint.security == Security::Tls
         || ev.steps.iter().any(|s| {
             matches!(&s.kind, StepKind::Starttls { outcome, .. }
                 if *outcome == StarttlsOutcome::Accepted)
         });
-    verified && greeted && upgraded
+    greeted && spoke_after && !trouble && upgraded
 }
 
 /// The server greeted without encryption and offers no STARTTLS.
@@ -137,6 +161,58 @@ mod tests {
         assert_eq!(f[1].params["alt_port"], "143");
         assert_eq!(f[1].params["alt_security"], "STARTTLS");
         assert!(f[1].evidence.iter().any(|e| e.starts_with("imap-143.")));
+    }
+
+    #[test]
+    fn a_port_that_takes_tls_and_then_turns_the_client_away_is_no_way_out() {
+        // 993 refused; 143 takes STARTTLS, asks for a client certificate, then answers 421.
+        let refused = Srv::imap_ssl().resolved().connect(ConnectOutcome::Refused);
+        let mut tls = tls_valid("imap.example.jp", TlsMode::Starttls);
+        tls.client_cert_requested = true;
+        let turned_away = alt("imap-143", 143, Security::Starttls)
+            .resolved()
+            .connected()
+            .greeting(GreetingOutcome::Ready, "* OK ready", Some(Spoken::Imap))
+            .caps(&["IMAP4rev1", "STARTTLS"], false)
+            .step(
+                1,
+                StepKind::Starttls {
+                    outcome: StarttlsOutcome::Accepted,
+                    reply: "a2 OK Begin TLS".into(),
+                },
+            )
+            .tls(tls)
+            .step(
+                1,
+                StepKind::Trouble {
+                    phase: Phase::Capabilities,
+                    trouble: Trouble::Unavailable,
+                    detail: "* BYE No client certificate".into(),
+                },
+            );
+        let f = run(vec![refused.build(), turned_away.build()]);
+        assert_eq!(codes(&f), ["connect-refused@imap"]);
+    }
+
+    #[test]
+    fn a_wrong_pairing_names_the_fix_itself() {
+        // SSL/TLS set on 143: the server answered in plain text; 993 works.
+        let paired = Srv::new(
+            "imap",
+            Protocol::Imap,
+            "imap.example.jp",
+            143,
+            Security::Tls,
+        )
+        .resolved()
+        .connected()
+        .tls(not_tls(Spoken::Imap, "* OK IMAP ready"));
+        let works = alt("imap-993", 993, Security::Tls).up();
+        let f = run(vec![paired.build(), works.build()]);
+        assert!(
+            !codes(&f).contains(&"use-other-port@imap".to_string()),
+            "{f:?}"
+        );
     }
 
     #[test]

@@ -87,7 +87,7 @@ pub fn diagnose(report: &DomainReport) -> Vec<Finding> {
     out.extend(dnsbl::rules(&view));
     out.extend(mx_smtp::rules(&view));
     out.extend(lookups::rules(&view));
-    out
+    lookups::explains(report, out)
 }
 
 #[cfg(test)]

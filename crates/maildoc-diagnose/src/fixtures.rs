@@ -339,6 +339,21 @@ pub(crate) fn leaf(host: &str) -> CertInfo {
     }
 }
 
+/// A TLS hello answered in plain text: what an SSL/TLS client sees on a plaintext port.
+pub(crate) fn not_tls(spoken: Spoken, text: &str) -> TlsEvidence {
+    let mut tls = tls_valid("imap.example.jp", TlsMode::Implicit);
+    tls.handshake = TlsHandshake::Failed;
+    tls.chain.clear();
+    tls.verification = CertVerification::NotChecked;
+    tls.failure = Some(TlsFailure {
+        kind: TlsFailureKind::NotTls,
+        detail: "received plaintext".into(),
+        received_text: Some(text.into()),
+        received_spoken: Some(spoken),
+    });
+    tls
+}
+
 /// An established handshake with a valid certificate for `host`.
 pub(crate) fn tls_valid(host: &str, mode: TlsMode) -> TlsEvidence {
     TlsEvidence {

@@ -77,7 +77,13 @@ fn greeting(
             let unanswered = sv.ev.steps.get(index + 1).filter(
                 |next| matches!(&next.kind, StepKind::Tls(tls) if crate::tls::unanswered(tls)),
             );
-            match (confirmed, unanswered) {
+            // On an SSL/TLS port: the handshake before the silence worked, so the pairing
+            // of port and encryption is right.
+            let handshake_done = sv.ev.steps[..index].iter().rev().find(|s| {
+                matches!(&s.kind, StepKind::Tls(tls)
+                    if tls.mode == TlsMode::Implicit && tls.handshake == TlsHandshake::Established)
+            });
+            match (confirmed, unanswered.or(handshake_done)) {
                 (Some(tls_step), _) => port_pair(sv, sv.finding(Code::PlaintextOnSslPort))
                     .evidence(&step.id)
                     .evidence(&tls_step.id),
@@ -169,6 +175,19 @@ mod tests {
         let f = run(vec![smtp.build()]);
         assert_eq!(codes(&f), ["server-slow@smtp"]);
         assert_eq!(f[0].params["step"], "greeting");
+    }
+
+    #[test]
+    fn silence_after_a_working_handshake_on_an_ssl_port_is_a_slow_server() {
+        let imap = Srv::imap_ssl()
+            .resolved()
+            .connected()
+            .tls(tls_valid("imap.example.jp", TlsMode::Implicit))
+            .greeting(GreetingOutcome::Silent, "", None);
+        let f = run(vec![imap.build()]);
+        assert_eq!(codes(&f), ["server-slow@imap"]);
+        assert_eq!(f[0].params["step"], "greeting");
+        assert_eq!(f[0].evidence, ["imap.3", "imap.4"]);
     }
 
     #[test]

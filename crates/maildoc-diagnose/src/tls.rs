@@ -116,7 +116,8 @@ fn client_cert(sv: &ServerView<'_>, out: &mut Vec<Finding>) {
 }
 
 /// Drops what `client-cert-required` explains on the same server: the dropped connection,
-/// the failed handshake, the garbled first read.
+/// the failed handshake, the garbled first read, the 421 that some servers send instead of
+/// closing.
 pub(crate) fn client_cert_explains(findings: Vec<Finding>) -> Vec<Finding> {
     let servers: Vec<Option<String>> = findings
         .iter()
@@ -133,6 +134,7 @@ pub(crate) fn client_cert_explains(findings: Vec<Finding>) -> Vec<Finding> {
                         | Code::TlsHandshakeFailed
                         | Code::TlsLegacyOnly
                         | Code::GarbledResponse
+                        | Code::ServerUnavailable
                 ))
         })
         .collect()
@@ -434,20 +436,6 @@ mod tests {
     use super::public_provider;
     use crate::fixtures::*;
     use maildoc_model::*;
-
-    fn not_tls(spoken: Spoken, text: &str) -> TlsEvidence {
-        let mut tls = tls_valid("imap.example.jp", TlsMode::Implicit);
-        tls.handshake = TlsHandshake::Failed;
-        tls.chain.clear();
-        tls.verification = CertVerification::NotChecked;
-        tls.failure = Some(TlsFailure {
-            kind: TlsFailureKind::NotTls,
-            detail: "received plaintext".into(),
-            received_text: Some(text.into()),
-            received_spoken: Some(spoken),
-        });
-        tls
-    }
 
     fn failed(kind: TlsFailureKind) -> TlsEvidence {
         let mut tls = not_tls(Spoken::Unknown, "");

@@ -38,3 +38,18 @@ fn failed(report: &DomainReport) -> Option<Finding> {
             .param("detail", &first.detail),
     )
 }
+
+/// When the domain's own name gave no definite answer (its MX lookup failed: a CNAME loop, a
+/// SERVFAIL), the records below it say nothing a reader can act on yet: the lookup failure
+/// is the one finding, not every record "missing" beside it.
+pub(super) fn explains(report: &DomainReport, findings: Vec<Finding>) -> Vec<Finding> {
+    if !report.mx.is_inconclusive() {
+        return findings;
+    }
+    findings
+        .into_iter()
+        .filter(|f| {
+            !(f.code.as_str().ends_with("-missing") || f.code == Code::SenderRequirementsUnmet)
+        })
+        .collect()
+}

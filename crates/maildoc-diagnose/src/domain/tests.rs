@@ -267,6 +267,22 @@ fn dmarc_missing_multiple_invalid_and_inherited() {
 }
 
 #[test]
+fn a_domain_whose_own_name_fails_is_one_lookup_failure_not_missing_records() {
+    // The MX lookup of the name itself failed (a CNAME loop); the names below it answered
+    // NXDOMAIN, which says nothing about the domain's intent.
+    let mut r = good();
+    r.mx = absent("example.jp", "MX", ResolveOutcome::ServerFailure);
+    r.dmarc.lookup = nx("_dmarc.example.jp", "TXT");
+    r.tlsrpt = nx("_smtp._tls.example.jp", "TXT");
+    assert_eq!(codes(&r), vec!["domain-lookup-failed"]);
+    // The same records missing beside a working name are said.
+    let mut r = good();
+    r.dmarc.lookup = nx("_dmarc.example.jp", "TXT");
+    r.dmarc.org_lookup = None;
+    assert!(codes(&r).contains(&"dmarc-missing"), "{:?}", codes(&r));
+}
+
+#[test]
 fn dmarc_policy_none_and_report_authorisation() {
     let mut r = good();
     r.dmarc.lookup.records = vec!["v=DMARC1; p=none".into()];
