@@ -36,6 +36,15 @@ pub const FILES: &[(&str, &str)] = &[
     ),
     ("smtp", include_str!("../data/catalogue/smtp.toml")),
     ("carriers", include_str!("../data/catalogue/carriers.toml")),
+    (
+        "imap-pop3",
+        include_str!("../data/catalogue/imap-pop3.toml"),
+    ),
+    (
+        "libraries",
+        include_str!("../data/catalogue/libraries.toml"),
+    ),
+    ("vendors", include_str!("../data/catalogue/vendors.toml")),
 ];
 
 const ENHANCED: &str = include_str!("../data/enhanced-status.toml");
