@@ -12,7 +12,7 @@
 
 use crate::view::{Ctx, ServerView};
 use maildoc_model::{
-    CertVerification, Code, Finding, GreetingOutcome, Origin, Security, ServerEvidence,
+    CertVerification, Code, Finding, GreetingOutcome, Origin, Security, ServerEvidence, Severity,
     StarttlsOutcome, StepKind, TlsHandshake,
 };
 
@@ -34,7 +34,8 @@ pub(crate) fn rules(ctx: &Ctx<'_>) -> Vec<Finding> {
                 .finding(Code::UseOtherPort)
                 .param("alt_port", e.port)
                 .param("alt_security", e.security.label());
-            for step in &good.steps {
+            // What failed on the port set, then what the other port showed.
+            for step in sv.ev.steps.last().into_iter().chain(&good.steps) {
                 finding = finding.evidence(&step.id);
             }
             out.push(finding);
@@ -48,9 +49,16 @@ pub(crate) fn rules(ctx: &Ctx<'_>) -> Vec<Finding> {
                 live: &plain.steps,
             };
             let mut finding = view.finding(Code::PlaintextOnlyServer);
-            for step in plain
-                .steps
-                .iter()
+            if plain.id != sv.ev.id {
+                // Said of the server set, whose port cannot work: the only port that answers
+                // is unencrypted, which makes it an error, not a warning about a risk taken.
+                finding.server = Some(sv.ev.id.clone());
+                finding.severity = Severity::Error;
+            }
+            let failed = (plain.id != sv.ev.id).then(|| sv.ev.steps.last()).flatten();
+            for step in failed
+                .into_iter()
+                .chain(&plain.steps)
                 .chain(tried.iter().flat_map(|a| &a.steps))
             {
                 finding = finding.evidence(&step.id);
@@ -62,10 +70,12 @@ pub(crate) fn rules(ctx: &Ctx<'_>) -> Vec<Finding> {
 }
 
 /// Drops what is said better elsewhere on the same server: `starttls-not-offered` where
-/// `plaintext-only-server` says no port of it is encrypted, and `use-other-port` where a
-/// wrong pairing of port and encryption (`ssl-on-plaintext-port`, `plaintext-on-ssl-port`)
-/// already names the setting that works.
-pub(crate) fn explains(findings: Vec<Finding>) -> Vec<Finding> {
+/// `plaintext-only-server` says no port of it is encrypted; `use-other-port` where a wrong
+/// pairing of port and encryption (`ssl-on-plaintext-port`, `plaintext-on-ssl-port`) already
+/// names the setting that works; and the refused or timed-out connection of a server whose
+/// other ports concluded (`use-other-port`, `plaintext-only-server`): what they showed is the
+/// answer, and "check the port" is not.
+pub(crate) fn explains(ctx: &Ctx<'_>, findings: Vec<Finding>) -> Vec<Finding> {
     let servers_with = |code: Code| -> Vec<Option<String>> {
         findings
             .iter()
@@ -76,11 +86,24 @@ pub(crate) fn explains(findings: Vec<Finding>) -> Vec<Finding> {
     let plain = servers_with(Code::PlaintextOnlyServer);
     let mut paired = servers_with(Code::SslOnPlaintextPort);
     paired.extend(servers_with(Code::PlaintextOnSslPort));
+    // The servers whose other ports concluded (the conclusions are said of the server set).
+    let concluded: Vec<Option<String>> = findings
+        .iter()
+        .filter(|f| {
+            (f.code == Code::UseOtherPort && !paired.contains(&f.server))
+                || (f.code == Code::PlaintextOnlyServer
+                    && ctx.alternatives.iter().any(|a| {
+                        matches!(&a.origin, Origin::Alternative { of } if Some(of) == f.server.as_ref())
+                    }))
+        })
+        .map(|f| f.server.clone())
+        .collect();
     findings
         .into_iter()
         .filter(|f| match f.code {
             Code::StarttlsNotOffered => !plain.contains(&f.server),
             Code::UseOtherPort => !paired.contains(&f.server),
+            Code::ConnectRefused | Code::ConnectTimeout => !concluded.contains(&f.server),
             _ => true,
         })
         .collect()
@@ -157,10 +180,12 @@ mod tests {
         let refused = Srv::imap_ssl().resolved().connect(ConnectOutcome::Refused);
         let works = alt("imap-143", 143, Security::Starttls).up();
         let f = run(vec![refused.build(), works.build()]);
-        assert_eq!(codes(&f), ["connect-refused@imap", "use-other-port@imap"]);
-        assert_eq!(f[1].params["alt_port"], "143");
-        assert_eq!(f[1].params["alt_security"], "STARTTLS");
-        assert!(f[1].evidence.iter().any(|e| e.starts_with("imap-143.")));
+        // The port that works is the answer; "check the port" is not.
+        assert_eq!(codes(&f), ["use-other-port@imap"]);
+        assert_eq!(f[0].params["alt_port"], "143");
+        assert_eq!(f[0].params["alt_security"], "STARTTLS");
+        assert_eq!(f[0].evidence[0], "imap.2", "the refused connection first");
+        assert!(f[0].evidence.iter().any(|e| e.starts_with("imap-143.")));
     }
 
     #[test]
@@ -221,11 +246,10 @@ mod tests {
         let refused = Srv::imap_ssl().resolved().connect(ConnectOutcome::Refused);
         let plain = no_starttls(alt("imap-143", 143, Security::Starttls));
         let f = run(vec![refused.build(), plain.build()]);
-        assert_eq!(
-            codes(&f),
-            ["connect-refused@imap", "plaintext-only-server@imap-143"]
-        );
-        assert_eq!(f[1].params["port"], "143");
+        assert_eq!(codes(&f), ["plaintext-only-server@imap"]);
+        assert_eq!(f[0].params["port"], "143");
+        assert_eq!(f[0].severity, Severity::Error, "the port set cannot work");
+        assert_eq!(f[0].evidence[0], "imap.2", "the refused connection first");
 
         // 143 configured without STARTTLS on offer, 993 refused: it says more than
         // starttls-not-offered, which it replaces.

@@ -59,5 +59,8 @@ pub fn diagnose(report: &Report) -> Vec<Finding> {
     findings.extend(mailbox::rules(&ctx));
     findings.extend(smtp::rules(&ctx));
     findings.extend(alternatives::rules(&ctx));
-    ctx.finish(alternatives::explains(tls::client_cert_explains(findings)))
+    ctx.finish(alternatives::explains(
+        &ctx,
+        tls::client_cert_explains(findings),
+    ))
 }

@@ -1,7 +1,7 @@
 //! The screens of `maildoc check` where other ports were tried (human and Markdown, both
 //! languages), on reports recorded against the lab's sslonly and nostarttls hosts with the
-//! names changed to example.jp, compared with golden files; `docs/check-alternatives.md`
-//! shows the same human screens. Refresh with
+//! names changed to example.jp, diagnosed again from their evidence with today's rules, and
+//! compared with golden files; `docs/check-alternatives.md` shows the same human screens. Refresh with
 //! `MAILDOC_BLESS=1 cargo test -p maildoc-report --test check_screens` and read the diff.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -18,7 +18,10 @@ const CASES: [&str; 2] = ["check-use-other-port", "check-plaintext-only"];
 fn report(name: &str) -> Report {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/data/{name}.json"));
     let text = std::fs::read_to_string(&path).unwrap();
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    let mut report: Report =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    report.findings = maildoc_diagnose::diagnose(&report);
+    report
 }
 
 fn golden(file: &str) -> PathBuf {
