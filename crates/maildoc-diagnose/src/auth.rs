@@ -53,6 +53,10 @@ pub(crate) const TOO_MANY_CONNECTIONS: &[&str] = &[
     "connection limit",
     "too many simultaneous connections",
     "too many concurrent connections",
+    "[inuse]",
+    "[in-use]",
+    "mailbox in use",
+    "unable to lock maildrop",
 ];
 
 const LOCKED: &[&str] = &[

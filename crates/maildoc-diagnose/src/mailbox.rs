@@ -8,6 +8,11 @@
 //! "mailbox full") gives `mailbox-over-quota` with `used`, `limit` and `percent` set to `?`
 //! (unknown) and the server's `reply`. It is left out when an incoming server's quota already
 //! says the mailbox is over quota: one full mailbox, one finding.
+//!
+//! An incoming server that took the login and then refused to open the mailbox (IMAP `STATUS
+//! INBOX`, POP3 `STAT` answered `NO`/`-ERR`) gives what its reply says: the server unavailable
+//! (`[SERVERBUG]`, "internal error"), too many connections (`[INUSE]`, "in use"), or the
+//! mailbox over quota. A mail app could not read mail there, whatever the login said.
 
 use crate::fmt;
 use crate::view::{Ctx, mentions};
@@ -71,6 +76,40 @@ pub(crate) fn rules(ctx: &Ctx<'_>) -> Vec<Finding> {
                 .evidence(&step.id),
         );
     }
+    for sv in ctx
+        .servers
+        .iter()
+        .filter(|s| s.protocol() != Protocol::Smtp)
+    {
+        let refused = sv.live.iter().find_map(|step| match &step.kind {
+            StepKind::Command {
+                command: CommandKind::Status | CommandKind::Stat,
+                outcome: ReplyOutcome::PermFail | ReplyOutcome::TempFail,
+                reply,
+                ..
+            } => Some((step, reply)),
+            _ => None,
+        });
+        let Some((step, reply)) = refused else {
+            continue;
+        };
+        let full = out
+            .iter()
+            .any(|f| f.code == Code::MailboxOverQuota && f.server.as_deref() == Some(&sv.ev.id));
+        if full {
+            continue;
+        }
+        let finding = if mentions(reply, &["overquota", "over quota", "quota exceeded"]) {
+            sv.finding(Code::MailboxOverQuota)
+                .param("used", "?")
+                .param("limit", "?")
+                .param("percent", "?")
+                .param("reply", reply)
+        } else {
+            crate::greeting::refused(sv, reply)
+        };
+        out.push(finding.evidence(&step.id));
+    }
     let quota_says_full = out.iter().any(|f| f.code == Code::MailboxOverQuota);
     if !quota_says_full {
         for sv in ctx
@@ -121,6 +160,33 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use crate::fixtures::*;
     use maildoc_model::*;
+
+    #[test]
+    fn a_mailbox_the_server_will_not_open_after_the_login_is_not_fine() {
+        let imap = logged_in_imap().command(
+            CommandKind::Status,
+            "INBOX",
+            ReplyOutcome::PermFail,
+            "a3 NO [SERVERBUG] Internal error occurred. Refer to server log for more information.",
+            None,
+            Some("SERVERBUG"),
+        );
+        let f = run(vec![imap.build()]);
+        assert_eq!(codes(&f), ["server-unavailable@imap"]);
+        assert!(f[0].params["reply"].contains("SERVERBUG"));
+        let imap = logged_in_imap().command(
+            CommandKind::Status,
+            "INBOX",
+            ReplyOutcome::PermFail,
+            "a3 NO [INUSE] Mailbox in use",
+            None,
+            Some("INUSE"),
+        );
+        assert_eq!(
+            codes(&run(vec![imap.build()])),
+            ["too-many-connections@imap"]
+        );
+    }
 
     fn quota(srv: Srv, resource: &str, usage: u64, limit: u64) -> Srv {
         srv.step(

@@ -41,6 +41,14 @@ const AUTH_REQUIRED: &[&str] = &[
 
 /// Words of a refusal that wants the connection encrypted first.
 const TLS_REQUIRED: &[&str] = &["starttls", "encryption required", "tls required"];
+/// Replies that refuse the sender address (often only at RCPT TO).
+const SENDER_REFUSED: &[&str] = &[
+    "sender address rejected",
+    "not owned by user",
+    "sender login mismatch",
+    "sender rejected",
+    "sender not allowed",
+];
 
 pub(crate) fn rules(ctx: &Ctx<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -134,6 +142,12 @@ impl Refusal<'_> {
             || matches!(self.code, Some(550 | 554))
     }
 
+    /// The refusal names the sender address, wherever it came (Postfix refuses a sender at
+    /// RCPT TO unless `smtpd_delay_reject = no`).
+    fn about_sender(&self) -> bool {
+        mentions(self.reply, SENDER_REFUSED) || matches!(self.status, Some("5.1.7" | "5.1.8"))
+    }
+
     /// The refusal asks for STARTTLS (encryption) first.
     fn tls_required(&self) -> bool {
         mentions(self.reply, TLS_REQUIRED) || self.status == Some("5.7.11")
@@ -177,6 +191,27 @@ fn envelope(sv: &ServerView<'_>, out: &mut Vec<Finding>) {
                 return;
             }
             continue;
+        }
+        if refusal.command != CommandKind::MailFrom && refusal.about_sender() {
+            let sender = sv
+                .live
+                .iter()
+                .find_map(|s| match &s.kind {
+                    StepKind::Command {
+                        command: CommandKind::MailFrom,
+                        argument,
+                        ..
+                    } => Some(argument.as_str()),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            out.push(
+                sv.finding(Code::SmtpSenderRejected)
+                    .param("reply", refusal.reply)
+                    .param("address", sender)
+                    .evidence(&step.id),
+            );
+            return;
         }
         let relay_denied = || {
             sv.finding(Code::SmtpRelayDenied)
@@ -425,6 +460,25 @@ mod tests {
         let f = run(vec![smtp.build()]);
         assert_eq!(codes(&f), ["smtp-recipient-rejected@smtp"]);
         assert_eq!(f[0].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn a_sender_refused_at_rcpt_is_the_sender_not_the_relay() {
+        // Postfix with smtpd_delay_reject = yes: MAIL FROM passes, the sender is refused at
+        // the first RCPT TO.
+        let reply = "553 5.7.1 <taro@outside.test>: Sender address rejected: not owned by user taro@example.jp";
+        let smtp = no(
+            ok(logged_in(), CommandKind::MailFrom, "taro@outside.test"),
+            CommandKind::RcptOwn,
+            ME,
+            reply,
+            553,
+            "5.7.1",
+        );
+        let smtp = no(smtp, CommandKind::RcptExternal, THEM, reply, 553, "5.7.1");
+        let f = run(vec![smtp.build()]);
+        assert_eq!(codes(&f), ["smtp-sender-rejected@smtp"]);
+        assert_eq!(f[0].params["address"], "taro@outside.test");
     }
 
     #[test]

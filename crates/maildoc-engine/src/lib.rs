@@ -35,6 +35,9 @@ pub use event::{DomainPart, Event, PlannedServer};
 pub use maildoc_probe::context::Password;
 pub use plan::Plan;
 
+/// The least time left in the run for the other ports of a failed server to be tried.
+const ALTERNATIVES_MIN_TIME: Duration = Duration::from_secs(2);
+
 /// Everything a check needs besides the [`Env`].
 #[derive(Clone, Debug)]
 pub struct CheckOptions {
@@ -263,8 +266,9 @@ async fn run(
         }
         progress(done(&ev));
         // A server that failed at the door: its other standard ports, at once, within the
-        // same deadline (a search or a delivery needs the configured server alone).
-        let others = if checking {
+        // same deadline (a search or a delivery needs the configured server alone), when
+        // there is still time for them to show something rather than to run out of it.
+        let others = if checking && clock.remaining() >= ALTERNATIVES_MIN_TIME {
             plan::alternatives(&ev, &plan.servers)
         } else {
             Vec::new()

@@ -45,6 +45,11 @@ impl RunClock {
         self.deadline
     }
 
+    /// The whole run, start to deadline.
+    pub fn total(&self) -> Duration {
+        self.deadline.saturating_duration_since(self.start)
+    }
+
     pub fn remaining(&self) -> Duration {
         self.deadline.saturating_duration_since(Instant::now())
     }

@@ -13,7 +13,9 @@ use maildoc_model::{
 };
 use std::time::Duration;
 
-/// How long a server may take to greet before it counts as silent.
+/// How long a server may take to greet before it counts as silent, at least: a third of the
+/// run's time (5 s with the default 15 s), so that a longer `--timeout` waits longer for a
+/// slow server and still leaves time for what follows a silence.
 pub const GREETING_CAP: Duration = Duration::from_secs(5);
 /// The same, on a port that speaks TLS from the first byte while the settings say otherwise.
 pub const SILENT_TLS_PORT_CAP: Duration = Duration::from_secs(2);
@@ -70,7 +72,7 @@ pub async fn greeting(
     {
         SILENT_TLS_PORT_CAP
     } else {
-        GREETING_CAP
+        GREETING_CAP.max(conn.clock().total() / 3)
     };
     let read = conn.read_line(cap).await;
     if let Err(f) = &read
