@@ -163,6 +163,37 @@ fn slow_greeting_is_server_slow() {
 }
 
 #[test]
+fn a_longer_timeout_waits_longer_for_the_greeting() {
+    // The greeting gets a third of the run: 8 s of --timeout 24, so a greeting after 5.5 s
+    // is heard (and said to be slow), not taken for silence.
+    let s = Hostile::start(Behaviour::Script(
+        Duration::from_millis(5500),
+        Script::smtp("220 hostile.test ESMTP", &["STARTTLS"]),
+    ));
+    let r = check(&["--smtp", &s.spec("plain")], 24);
+    let report = r.report();
+    let greeting = report.servers[0]
+        .steps
+        .iter()
+        .find_map(|s| match &s.kind {
+            StepKind::Greeting { outcome, .. } => Some(*outcome),
+            _ => None,
+        })
+        .expect("a greeting step");
+    assert_eq!(
+        greeting,
+        maildoc_model::GreetingOutcome::Ready,
+        "{}",
+        r.stdout
+    );
+    assert!(
+        codes_of(&r).contains(&Code::ServerSlow),
+        "{:?}",
+        codes_of(&r)
+    );
+}
+
+#[test]
 fn dns_that_never_answers_is_dns_timeout_within_the_deadline() {
     let server = dns(DnsBehaviour::Silent).to_string();
     let r = check(&["--dns-server", &server, "--imap", "imap.hostile.test"], 4);

@@ -11,6 +11,10 @@
 //! host or user name. Error numbers match as whole hex words with or without `0x`. SMTP
 //! replies and RFC 3463 enhanced status codes are parsed wherever they occur.
 
+mod parts;
+
+pub use parts::{Part, PartKind};
+
 use maildoc_kb::catalogue::{self, Bilingual, Entry};
 use maildoc_model::Code;
 use serde::{Deserialize, Serialize};
@@ -49,6 +53,10 @@ pub struct Explanation {
     pub future_codes: Vec<String>,
     /// For unknown text: the closest entries.
     pub suggestions: Vec<Suggestion>,
+    /// What was recognised in the text before any phrase: response codes, socket errors,
+    /// library identifiers, blocklists, addresses and hosts.
+    #[serde(default)]
+    pub parts: Vec<Part>,
 }
 
 /// One matched catalogue entry.
@@ -201,6 +209,7 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
     } else {
         Vec::new()
     };
+    let raw: Vec<&str> = lines.iter().map(|l| l.raw.as_str()).collect();
     Explanation {
         schema_version: SCHEMA_VERSION,
         unknown,
@@ -210,6 +219,7 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
         key_lines,
         future_codes,
         suggestions,
+        parts: parts::parts(&raw),
     }
 }
 

@@ -48,6 +48,7 @@ pub const FILES: &[(&str, &str)] = &[
 ];
 
 const ENHANCED: &str = include_str!("../data/enhanced-status.toml");
+const PARTS: &str = include_str!("../data/parts.toml");
 
 /// A text in both languages.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -226,6 +227,64 @@ pub fn status_detail(subject: u16, detail: u16) -> Option<&'static Bilingual> {
     enhanced()?.detail.get(&format!("{subject}.{detail}"))
 }
 
+/// The kinds of part `maildoc explain` recognises, as in `data/parts.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawParts {
+    response: BTreeMap<String, Bilingual>,
+    socket: BTreeMap<String, Bilingual>,
+    library: BTreeMap<String, Bilingual>,
+    blocklist: BTreeMap<String, Bilingual>,
+}
+
+fn parts() -> Option<&'static RawParts> {
+    static TABLE: OnceLock<Option<RawParts>> = OnceLock::new();
+    TABLE.get_or_init(|| toml::from_str(PARTS).ok()).as_ref()
+}
+
+/// A kind of recognised part with its own meanings in `data/parts.toml`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PartTable {
+    /// IMAP/POP3 response codes and providers' bracketed codes (`AUTHENTICATIONFAILED`).
+    Response,
+    /// Socket errors (`ECONNREFUSED`, `WSAETIMEDOUT`).
+    Socket,
+    /// Library error identifiers (`ERR_TLS_CERT_ALTNAME_INVALID`).
+    Library,
+    /// Blocklists by their short name (`spamhaus`).
+    Blocklist,
+}
+
+fn part_table(table: PartTable) -> Option<&'static BTreeMap<String, Bilingual>> {
+    let t = parts()?;
+    Some(match table {
+        PartTable::Response => &t.response,
+        PartTable::Socket => &t.socket,
+        PartTable::Library => &t.library,
+        PartTable::Blocklist => &t.blocklist,
+    })
+}
+
+/// The meaning of a recognised part (`key` as in the table: upper-case response codes,
+/// errno and WSA names, library identifiers as the library spells them, lower-case
+/// blocklist names).
+pub fn part_meaning(table: PartTable, key: &str) -> Option<&'static Bilingual> {
+    part_table(table)?.get(key)
+}
+
+/// Every key of a part table.
+pub fn part_keys(table: PartTable) -> impl Iterator<Item = &'static str> {
+    part_table(table)
+        .into_iter()
+        .flat_map(|t| t.keys().map(String::as_str))
+}
+
+/// Parses the parts table; used by the tests.
+pub fn parts_table_ok() -> Result<usize, String> {
+    let t: RawParts = toml::from_str(PARTS).map_err(|e| format!("data/parts.toml: {e}"))?;
+    Ok(t.response.len() + t.socket.len() + t.library.len() + t.blocklist.len())
+}
+
 /// Parses the enhanced status table; used by the tests.
 pub fn enhanced_table_ok() -> Result<(usize, usize, usize), String> {
     let t: RawEnhanced =
@@ -317,6 +376,25 @@ mod tests {
                 "{family}"
             );
         }
+    }
+
+    #[test]
+    fn the_parts_table_is_complete_in_both_languages() {
+        let n = parts_table_ok().unwrap_or_else(|e| panic!("{e}"));
+        assert!(n > 60, "{n}");
+        for table in [
+            PartTable::Response,
+            PartTable::Socket,
+            PartTable::Library,
+            PartTable::Blocklist,
+        ] {
+            for key in part_keys(table) {
+                let m = part_meaning(table, key).unwrap_or_else(|| panic!("{key}"));
+                assert!(has_japanese(&m.ja) && !has_japanese(&m.en), "{key}: {m:?}");
+            }
+        }
+        assert!(part_meaning(PartTable::Response, "AUTHENTICATIONFAILED").is_some());
+        assert!(part_meaning(PartTable::Blocklist, "spamhaus").is_some());
     }
 
     #[test]

@@ -143,10 +143,14 @@ fn build(input: Input<'_>, lang: Lang, client: Option<Client>) -> Doc {
     } = input;
     let title = ui::fill("explain-title", lang, &[("input", &short_input(text))]);
     if e.unknown || e.matches.is_empty() && e.statuses.is_empty() {
-        return Doc {
-            title,
-            sections: vec![(String::new(), unknown_items(e, lang))],
-        };
+        let mut sections = vec![(String::new(), unknown_items(e, lang))];
+        if !e.parts.is_empty() {
+            sections.push((
+                ui::text("explain-heading-parts", lang).to_string(),
+                part_items(e, lang),
+            ));
+        }
+        return Doc { title, sections };
     }
     let mut doc = Doc {
         title,
@@ -164,6 +168,12 @@ fn build(input: Input<'_>, lang: Lang, client: Option<Client>) -> Doc {
         doc.sections.push((
             ui::text("explain-heading-status", lang).to_string(),
             status_items(e, lang),
+        ));
+    }
+    if !e.parts.is_empty() {
+        doc.sections.push((
+            ui::text("explain-heading-parts", lang).to_string(),
+            part_items(e, lang),
         ));
     }
     doc.sections.push((
@@ -202,6 +212,22 @@ fn build(input: Input<'_>, lang: Lang, client: Option<Client>) -> Doc {
             .push((ui::text("explain-note", lang).to_string(), notes));
     }
     doc
+}
+
+/// What was recognised in the text, each with its meaning: `[AUTHENTICATIONFAILED]: ...`.
+fn part_items(e: &Explanation, lang: Lang) -> Vec<Item> {
+    e.parts
+        .iter()
+        .map(|p| {
+            let meaning = match (p.kind.table(), &p.key) {
+                (Some(table), Some(key)) => catalogue::part_meaning(table, key)
+                    .map(|m| m.get(lang).to_string())
+                    .unwrap_or_default(),
+                _ => ui::text(&format!("explain-part-{}", p.kind.as_str()), lang).to_string(),
+            };
+            Item::Bullet(format!("{}: {meaning}", p.value))
+        })
+        .collect()
 }
 
 /// Nothing matched: say so, and name the closest entries.

@@ -1,0 +1,331 @@
+//! The parts of a text read before any phrase is matched: IMAP/POP3 response codes in
+//! brackets, socket errors, library error identifiers, blocklists named, IP addresses and the
+//! host names a bounce names as the other side. Each comes with the line it was found in;
+//! the meanings are in the knowledge base (`data/parts.toml`), looked up by the renderers.
+
+use maildoc_kb::catalogue::{PartTable, part_meaning};
+use serde::{Deserialize, Serialize};
+use std::net::{IpAddr, Ipv4Addr};
+
+/// At most this many parts of one kind are kept.
+const MAX_PER_KIND: usize = 5;
+
+/// A part of the text that maildoc recognised.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Part {
+    pub kind: PartKind,
+    /// As the text writes it (`[AUTHENTICATIONFAILED]`, `10061`, `zen.spamhaus.org`).
+    pub value: String,
+    /// The key of its meaning in the knowledge base's table for its kind
+    /// (`AUTHENTICATIONFAILED`, `WSAECONNREFUSED`, `spamhaus`); none for addresses and hosts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// The line it was found in (trimmed).
+    pub line: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PartKind {
+    /// An IMAP or POP3 response code, or a provider's bracketed code (`[TSS04]`).
+    ResponseCode,
+    /// An operating system's socket error (`ECONNREFUSED`, Windows `10060`).
+    SocketError,
+    /// A library's error identifier (`ERR_TLS_CERT_ALTNAME_INVALID`).
+    LibraryError,
+    /// A blocklist named in a refusal.
+    Blocklist,
+    /// An IP address (of a sending or receiving server).
+    IpAddress,
+    /// A host name the text names as the other side (`host mx.example.jp said`).
+    Host,
+}
+
+impl PartKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PartKind::ResponseCode => "response-code",
+            PartKind::SocketError => "socket-error",
+            PartKind::LibraryError => "library-error",
+            PartKind::Blocklist => "blocklist",
+            PartKind::IpAddress => "ip-address",
+            PartKind::Host => "host",
+        }
+    }
+
+    /// The knowledge base's table of meanings for this kind.
+    pub fn table(self) -> Option<PartTable> {
+        match self {
+            PartKind::ResponseCode => Some(PartTable::Response),
+            PartKind::SocketError => Some(PartTable::Socket),
+            PartKind::LibraryError => Some(PartTable::Library),
+            PartKind::Blocklist => Some(PartTable::Blocklist),
+            PartKind::IpAddress | PartKind::Host => None,
+        }
+    }
+}
+
+/// Windows socket error numbers and their WSA names.
+const WSA_NUMBERS: &[(&str, &str)] = &[
+    ("10060", "WSAETIMEDOUT"),
+    ("10061", "WSAECONNREFUSED"),
+    ("10054", "WSAECONNRESET"),
+    ("11001", "WSAHOST_NOT_FOUND"),
+];
+
+/// Blocklists by the word that names them in a reply.
+const BLOCKLISTS: &[&str] = &[
+    "spamhaus",
+    "spamcop",
+    "barracuda",
+    "uceprotect",
+    "sorbs",
+    "cloudmark",
+    "mailspike",
+    "psbl",
+];
+
+/// The parts of `lines`, in order of appearance, each once.
+pub(crate) fn parts(lines: &[&str]) -> Vec<Part> {
+    let mut out: Vec<Part> = Vec::new();
+    for line in lines {
+        response_codes(line, &mut out);
+        words(line, &mut out);
+        blocklists(line, &mut out);
+        addresses(line, &mut out);
+        hosts(line, &mut out);
+    }
+    out
+}
+
+fn push(out: &mut Vec<Part>, kind: PartKind, value: &str, key: Option<&str>, line: &str) {
+    if out.iter().filter(|p| p.kind == kind).count() >= MAX_PER_KIND
+        || out.iter().any(|p| {
+            p.kind == kind && (p.value == value || (key.is_some() && p.key.as_deref() == key))
+        })
+    {
+        return;
+    }
+    out.push(Part {
+        kind,
+        value: value.to_string(),
+        key: key.map(str::to_string),
+        line: line.to_string(),
+    });
+}
+
+/// `[WORD]`, `[SYS/TEMP]`, `[IN-USE]`: known codes only (a bracket holds many things).
+fn response_codes(line: &str, out: &mut Vec<Part>) {
+    let mut rest = line;
+    while let Some(open) = rest.find('[') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find(']') else { break };
+        let inner = &after[..close];
+        let code_like = !inner.is_empty()
+            && inner.len() <= 32
+            && inner
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '/' || c == '-');
+        if code_like {
+            let key = inner.to_ascii_uppercase();
+            if part_meaning(PartTable::Response, &key).is_some() {
+                push(
+                    out,
+                    PartKind::ResponseCode,
+                    &format!("[{key}]"),
+                    Some(&key),
+                    line,
+                );
+            }
+        }
+        rest = &after[close + 1..];
+    }
+}
+
+/// Socket errors and library identifiers, as whole words.
+fn words(line: &str, out: &mut Vec<Part>) {
+    let lower = line.to_ascii_lowercase();
+    let about_sockets = ["socket", "wsa", "error", "errno", "winsock"]
+        .iter()
+        .any(|w| lower.contains(w));
+    for word in line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+        if word.is_empty() {
+            continue;
+        }
+        if part_meaning(PartTable::Socket, word).is_some() {
+            push(out, PartKind::SocketError, word, Some(word), line);
+        } else if let Some((_, name)) = WSA_NUMBERS.iter().find(|(n, _)| *n == word)
+            && about_sockets
+        {
+            push(out, PartKind::SocketError, word, Some(name), line);
+        } else if part_meaning(PartTable::Library, word).is_some() {
+            push(out, PartKind::LibraryError, word, Some(word), line);
+        }
+    }
+}
+
+/// A blocklist named in the line: its zone when the line has one, else its name.
+fn blocklists(line: &str, out: &mut Vec<Part>) {
+    let lower = line.to_ascii_lowercase();
+    for name in BLOCKLISTS {
+        if !lower.contains(name) {
+            continue;
+        }
+        let zone = lower
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+            .find(|w| w.contains(name) && w.contains('.') && !w.starts_with("www."))
+            .map(|w| w.trim_matches('.'));
+        let value = zone.unwrap_or(name);
+        push(out, PartKind::Blocklist, value, Some(name), line);
+    }
+}
+
+/// IPv4 addresses (dotted quads), and IPv6 addresses in brackets or after `IPv6:`.
+fn addresses(line: &str, out: &mut Vec<Part>) {
+    for word in line.split(|c: char| !(c.is_ascii_digit() || c == '.')) {
+        let word = word.trim_matches('.');
+        if word.split('.').count() == 4
+            && let Ok(ip) = word.parse::<Ipv4Addr>()
+        {
+            push(out, PartKind::IpAddress, &ip.to_string(), None, line);
+        }
+    }
+    // `[IPv6:2001:db8::1]` (RFC 5321's address literal): the tag is no part of the address.
+    let unlabeled = line.replace("IPv6:", " ").replace("ipv6:", " ");
+    for word in unlabeled.split(|c: char| !(c.is_ascii_hexdigit() || c == ':')) {
+        if word.matches(':').count() >= 2
+            && let Ok(IpAddr::V6(ip)) = word.parse::<IpAddr>()
+        {
+            push(out, PartKind::IpAddress, &ip.to_string(), None, line);
+        }
+    }
+}
+
+/// The other side's host name where a bounce names it: `host mx.example.jp[...] said`,
+/// `Remote-MTA: dns; mx.example.jp`, `connect to mx.example.jp[...]`.
+fn hosts(line: &str, out: &mut Vec<Part>) {
+    let lower = line.to_ascii_lowercase();
+    for lead in [
+        "host ",
+        "remote-mta: dns; ",
+        "remote-mta: dns;",
+        "connect to ",
+    ] {
+        let mut from = 0;
+        while let Some(at) = lower[from..].find(lead) {
+            let start = from + at + lead.len();
+            let name: String = line[start..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
+                .collect();
+            let name = name.trim_end_matches('.');
+            if is_host_name(name) {
+                push(out, PartKind::Host, &name.to_ascii_lowercase(), None, line);
+            }
+            from = start;
+        }
+    }
+}
+
+fn is_host_name(name: &str) -> bool {
+    let labels: Vec<&str> = name.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|l| !l.is_empty() && l.len() <= 63)
+        && labels
+            .last()
+            .is_some_and(|tld| tld.chars().all(|c| c.is_ascii_alphabetic()) && tld.len() >= 2)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use super::*;
+
+    fn read(text: &str) -> Vec<(PartKind, String, Option<String>)> {
+        let lines: Vec<&str> = text.lines().collect();
+        parts(&lines)
+            .into_iter()
+            .map(|p| (p.kind, p.value, p.key))
+            .collect()
+    }
+
+    #[test]
+    fn response_codes_known_to_the_knowledge_base() {
+        let got = read("a1 NO [AUTHENTICATIONFAILED] Invalid credentials (Failure)");
+        assert_eq!(
+            got,
+            [(
+                PartKind::ResponseCode,
+                "[AUTHENTICATIONFAILED]".into(),
+                Some("AUTHENTICATIONFAILED".into())
+            )]
+        );
+        let got = read("-ERR [sys/temp] Internal error");
+        assert_eq!(got[0].1, "[SYS/TEMP]");
+        // A bracket that is no code says nothing.
+        assert!(
+            read("[SSL: CERTIFICATE_VERIFY_FAILED]")
+                .iter()
+                .all(|p| p.0 != PartKind::ResponseCode)
+        );
+        assert!(read("see [RFC 5321] and [x]").is_empty());
+    }
+
+    #[test]
+    fn socket_errors_by_name_and_by_windows_number() {
+        let got = read("Error: connect ECONNREFUSED 127.0.0.1:465");
+        assert_eq!(
+            got[0],
+            (
+                PartKind::SocketError,
+                "ECONNREFUSED".into(),
+                Some("ECONNREFUSED".into())
+            )
+        );
+        assert_eq!(got[1].0, PartKind::IpAddress);
+        let got = read("Socket error # 10060 Connection timed out.");
+        assert_eq!(
+            got[0],
+            (
+                PartKind::SocketError,
+                "10060".into(),
+                Some("WSAETIMEDOUT".into())
+            )
+        );
+        // A number alone is no socket error.
+        assert!(read("Order 10061 shipped").is_empty());
+    }
+
+    #[test]
+    fn library_identifiers_blocklists_addresses_and_hosts() {
+        let got = read("javax.mail.AuthenticationFailedException: 535-5.7.8");
+        assert_eq!(got[0].0, PartKind::LibraryError);
+        assert_eq!(got[0].1, "AuthenticationFailedException");
+        let got = read(
+            "host mx.example.jp[192.0.2.7] said: 554 5.7.1 Service unavailable; Client host \
+             [192.0.2.9] blocked using zen.spamhaus.org",
+        );
+        let kinds: Vec<PartKind> = got.iter().map(|p| p.0).collect();
+        assert!(kinds.contains(&PartKind::Blocklist));
+        assert!(got.contains(&(
+            PartKind::Blocklist,
+            "zen.spamhaus.org".into(),
+            Some("spamhaus".into())
+        )));
+        assert!(got.contains(&(PartKind::IpAddress, "192.0.2.7".into(), None)));
+        assert!(got.contains(&(PartKind::IpAddress, "192.0.2.9".into(), None)));
+        assert!(got.contains(&(PartKind::Host, "mx.example.jp".into(), None)));
+        // Not an address: a version or a date.
+        assert!(read("version 1.2.3 on 2024.01.02").is_empty());
+        let got = read("Remote-MTA: dns; mx.example.jp");
+        assert_eq!(got, [(PartKind::Host, "mx.example.jp".into(), None)]);
+        let got = read("from [IPv6:2001:db8::1]");
+        assert_eq!(got, [(PartKind::IpAddress, "2001:db8::1".into(), None)]);
+    }
+
+    #[test]
+    fn each_kind_is_bounded() {
+        let many: String = (1..=50).map(|i| format!("192.0.2.{i} ")).collect();
+        assert_eq!(read(&many).len(), MAX_PER_KIND);
+    }
+}
