@@ -32,6 +32,11 @@ const MAX_MATCHES: usize = 6;
 const MAX_SUGGESTIONS: usize = 3;
 /// The longest input read (characters); the rest of a huge paste is ignored.
 const MAX_INPUT: usize = 64 * 1024;
+/// In a bounce, the share of the likelihood that the delivery status's own findings get.
+const BOUNCE_STATUS_SHARE: f64 = 0.4;
+/// Only the first lines of a paste are tried for a message cut off at either end: a cut
+/// paste is short, and a whole bounce's later lines are its headers and quoted message.
+const PARTIAL_LINES: usize = 12;
 /// The most characters a `*` in a phrase may stand for.
 const MAX_GAP: usize = 120;
 
@@ -124,12 +129,20 @@ pub fn explain(input: &str) -> Explanation {
 /// Explains `input` against `entries` (tests use their own).
 pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
     let input: String = input.chars().take(MAX_INPUT).collect();
-    let lines: Vec<Line> = input
+    let mut lines: Vec<Line> = input
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .map(Line::new)
         .collect();
+    // A bounce that returns the message: only what comes before the message says why.
+    if let Some(cut) = returned_message_at(&lines) {
+        lines.truncate(cut);
+    }
+    let bounce = lines.iter().any(|l| {
+        let low = l.nfkc_lower();
+        low.starts_with("diagnostic-code:") || low.starts_with("status:")
+    });
     // A phrase broken over two lines of a paste still matches in the joined text.
     let joined = Line::new(
         &lines
@@ -139,6 +152,8 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
             .join(" "),
     );
     let statuses = parse_statuses(&lines);
+    let raw: Vec<&str> = lines.iter().map(|l| l.raw.as_str()).collect();
+    let parts = parts::parts(&raw);
 
     let mut found: Vec<(Match, How)> = entries
         .iter()
@@ -165,7 +180,15 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
     }
     matches.truncate(MAX_MATCHES);
 
-    let candidates = merge(&matches, entries);
+    let mut candidates = merge(&matches, entries);
+    // No entry fits: what the parts and statuses point to, if anything. In a delivery status
+    // notification the status is the server's own verdict: it counts beside the words.
+    let from_structure = structural(&parts, &statuses);
+    if candidates.is_empty() {
+        candidates = from_structure;
+    } else if bounce && !from_structure.is_empty() {
+        candidates = blend(candidates, from_structure, BOUNCE_STATUS_SHARE);
+    }
     let mut future_codes: Vec<String> = Vec::new();
     for m in &matches {
         if let Some(e) = entries.iter().find(|e| e.id == m.id) {
@@ -203,13 +226,12 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
     for m in &matches {
         push_line(&m.line);
     }
-    let unknown = matches.is_empty() && statuses.is_empty();
+    let unknown = matches.is_empty() && statuses.is_empty() && candidates.is_empty();
     let suggestions = if matches.is_empty() {
         suggest(&joined, entries)
     } else {
         Vec::new()
     };
-    let raw: Vec<&str> = lines.iter().map(|l| l.raw.as_str()).collect();
     Explanation {
         schema_version: SCHEMA_VERSION,
         unknown,
@@ -219,7 +241,7 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
         key_lines,
         future_codes,
         suggestions,
-        parts: parts::parts(&raw),
+        parts,
     }
 }
 
@@ -355,7 +377,7 @@ fn match_entry(
             );
         } else if let Some((l, n)) = lines
             .iter()
-            .take(50)
+            .take(PARTIAL_LINES)
             .filter_map(|l| partial_parts(&l.squashed, &parts).map(|n| (l, n)))
             .max_by_key(|(_, n)| *n)
         {
@@ -539,6 +561,117 @@ fn merge(matches: &[Match], entries: &[Entry]) -> Vec<Candidate> {
                     en: String::new(),
                 }),
             }
+        })
+        .collect();
+    out.sort_by(|a, b| b.likelihood.cmp(&a.likelihood).then(a.code.cmp(&b.code)));
+    out
+}
+
+/// Where a bounce starts returning the original message (its headers and text say nothing
+/// about why it bounced, yet may hold any phrase): the line of the marker, when some line
+/// comes before it.
+fn returned_message_at(lines: &[Line]) -> Option<usize> {
+    const MARKERS: &[&str] = &[
+        "content-type: message/rfc822",
+        "content-type: text/rfc822-headers",
+        "content-type: message/rfc822-headers",
+        "content-type: message/global",
+        "------ this is a copy of the message",
+        "--- below this line is a copy of the message",
+        "----- original message -----",
+        "-----original message-----",
+        "------ original message ------",
+        "--- the header of the original message is following",
+        "----- the following is the original message",
+        "original message follows",
+        "-----元のメッセージ-----",
+        "----- 元のメッセージ -----",
+        "元のメッセージ",
+    ];
+    lines
+        .iter()
+        .position(|l| {
+            let low = l.nfkc_lower();
+            MARKERS.iter().any(|m| low.starts_with(m))
+        })
+        .filter(|&at| at > 0)
+}
+
+/// `a` and `b` mixed, `b` with `share` of the weight; a code in both sums.
+fn blend(a: Vec<Candidate>, b: Vec<Candidate>, share: f64) -> Vec<Candidate> {
+    let mut out: Vec<Candidate> = Vec::new();
+    for (list, w) in [(a, 1.0 - share), (b, share)] {
+        for c in list {
+            let add = f64::from(c.likelihood) * w;
+            match out.iter_mut().find(|o| o.code == c.code) {
+                Some(o) => {
+                    let sum = f64::from(o.likelihood) + add;
+                    o.likelihood = sum.round().clamp(1.0, 100.0) as u8;
+                    for e in c.entries {
+                        if !o.entries.contains(&e) {
+                            o.entries.push(e);
+                        }
+                    }
+                }
+                None => out.push(Candidate {
+                    likelihood: add.round().clamp(1.0, 100.0) as u8,
+                    ..c
+                }),
+            }
+        }
+    }
+    out.sort_by(|a, b| b.likelihood.cmp(&a.likelihood).then(a.code.cmp(&b.code)));
+    out
+}
+
+/// Candidates from the structure of the text alone: each recognised part and each enhanced
+/// status with findings in the knowledge base is one source; within a source the first
+/// finding weighs most (one: 100; two: 60, 40; three: 50, 30, 20), and the sources count
+/// alike.
+fn structural(parts: &[Part], statuses: &[SmtpStatus]) -> Vec<Candidate> {
+    let mut sources: Vec<(String, &'static [Code])> = Vec::new();
+    for p in parts {
+        if let (Some(table), Some(key)) = (p.kind.table(), &p.key) {
+            let codes = catalogue::part_codes(table, key);
+            if !codes.is_empty() {
+                sources.push((p.value.clone(), codes));
+            }
+        }
+    }
+    for s in statuses {
+        if let Some((class, subject, detail)) = s.enhanced_parts() {
+            let codes = catalogue::status_codes(class, subject, detail);
+            if !codes.is_empty() {
+                sources.push((s.enhanced.clone().unwrap_or_default(), codes));
+            }
+        }
+    }
+    if sources.is_empty() {
+        return Vec::new();
+    }
+    let shares: [&[f64]; 3] = [&[100.0], &[60.0, 40.0], &[50.0, 30.0, 20.0]];
+    let mut acc: BTreeMap<Code, (f64, Vec<String>)> = BTreeMap::new();
+    for (label, codes) in &sources {
+        let weights = shares[codes.len().clamp(1, 3) - 1];
+        for (code, w) in codes.iter().zip(weights) {
+            let slot = acc.entry(*code).or_insert((0.0, Vec::new()));
+            slot.0 += w;
+            if !slot.1.contains(label) {
+                slot.1.push(label.clone());
+            }
+        }
+    }
+    let n = sources.len() as f64;
+    let mut out: Vec<Candidate> = acc
+        .into_iter()
+        .map(|(code, (sum, entries))| Candidate {
+            code,
+            likelihood: (sum / n).round().clamp(1.0, 100.0) as u8,
+            entries,
+            check: Bilingual {
+                ja: String::new(),
+                en: String::new(),
+            },
         })
         .collect();
     out.sort_by(|a, b| b.likelihood.cmp(&a.likelihood).then(a.code.cmp(&b.code)));

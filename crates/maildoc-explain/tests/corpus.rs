@@ -24,13 +24,13 @@ struct Case {
 
 /// The files of texts quoted from public pages: every case names its source, and they are
 /// scored rather than passed case by case.
-const QUOTED: [&str; 3] = ["imap-pop3.txt", "libraries.txt", "vendors.txt"];
+const QUOTED: [&str; 4] = ["field.txt", "imap-pop3.txt", "libraries.txt", "vendors.txt"];
 /// The share of quoted cases whose expected cause is the first candidate, at least.
-const FLOOR_TOP1: f64 = 0.80;
+const FLOOR_TOP1: f64 = 0.82;
 /// The share of quoted cases with an expected cause among the first three, at least.
-const FLOOR_TOP3: f64 = 0.93;
+const FLOOR_TOP3: f64 = 0.94;
 /// The share of quoted cases that pass as their header says (every listed code, the mode).
-const FLOOR_STRICT: f64 = 0.68;
+const FLOOR_STRICT: f64 = 0.73;
 
 fn cases() -> Vec<Case> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
@@ -119,6 +119,20 @@ fn check(case: &Case) -> Result<(), String> {
                 Err(format!("expected unknown; {ctx}"))
             };
         }
+        "any3" => {
+            let want: Vec<Code> = case
+                .codes
+                .iter()
+                .map(|c| Code::parse(c).ok_or_else(|| format!("`{c}` is not a code")))
+                .collect::<Result<_, _>>()?;
+            if want.is_empty() {
+                return Err("no expected code".into());
+            }
+            if !got.iter().take(3).any(|c| want.contains(c)) {
+                return Err(format!("none of them in the top 3; {ctx}"));
+            }
+            0
+        }
         "status" => {
             for want in &case.codes {
                 if !e
@@ -201,7 +215,7 @@ fn the_corpus_explains_as_expected() {
     }
     let scored: Vec<&&Case> = quoted
         .iter()
-        .filter(|c| matches!(c.mode.as_str(), "top1" | "top3" | "top5"))
+        .filter(|c| matches!(c.mode.as_str(), "top1" | "top3" | "top5" | "any3"))
         .collect();
     let (mut first, mut three) = (0usize, 0usize);
     let mut missed: Vec<String> = Vec::new();

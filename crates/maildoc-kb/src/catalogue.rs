@@ -204,6 +204,8 @@ struct RawEnhanced {
     class: BTreeMap<String, Bilingual>,
     subject: BTreeMap<String, Bilingual>,
     detail: BTreeMap<String, Bilingual>,
+    #[serde(default)]
+    codes: BTreeMap<String, Vec<Code>>,
 }
 
 fn enhanced() -> Option<&'static RawEnhanced> {
@@ -231,10 +233,20 @@ pub fn status_detail(subject: u16, detail: u16) -> Option<&'static Bilingual> {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawParts {
-    response: BTreeMap<String, Bilingual>,
-    socket: BTreeMap<String, Bilingual>,
-    library: BTreeMap<String, Bilingual>,
-    blocklist: BTreeMap<String, Bilingual>,
+    response: BTreeMap<String, PartEntry>,
+    socket: BTreeMap<String, PartEntry>,
+    library: BTreeMap<String, PartEntry>,
+    blocklist: BTreeMap<String, PartEntry>,
+}
+
+/// One recognised part's meaning and the findings it points to.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PartEntry {
+    ja: String,
+    en: String,
+    #[serde(default)]
+    codes: Vec<Code>,
 }
 
 fn parts() -> Option<&'static RawParts> {
@@ -255,7 +267,7 @@ pub enum PartTable {
     Blocklist,
 }
 
-fn part_table(table: PartTable) -> Option<&'static BTreeMap<String, Bilingual>> {
+fn part_table(table: PartTable) -> Option<&'static BTreeMap<String, PartEntry>> {
     let t = parts()?;
     Some(match table {
         PartTable::Response => &t.response,
@@ -268,8 +280,18 @@ fn part_table(table: PartTable) -> Option<&'static BTreeMap<String, Bilingual>> 
 /// The meaning of a recognised part (`key` as in the table: upper-case response codes,
 /// errno and WSA names, library identifiers as the library spells them, lower-case
 /// blocklist names).
-pub fn part_meaning(table: PartTable, key: &str) -> Option<&'static Bilingual> {
-    part_table(table)?.get(key)
+pub fn part_meaning(table: PartTable, key: &str) -> Option<Bilingual> {
+    part_table(table)?.get(key).map(|p| Bilingual {
+        ja: p.ja.clone(),
+        en: p.en.clone(),
+    })
+}
+
+/// The findings a recognised part points to, most likely first.
+pub fn part_codes(table: PartTable, key: &str) -> &'static [Code] {
+    part_table(table)
+        .and_then(|t| t.get(key))
+        .map_or(&[], |p| p.codes.as_slice())
 }
 
 /// Every key of a part table.
@@ -283,6 +305,16 @@ pub fn part_keys(table: PartTable) -> impl Iterator<Item = &'static str> {
 pub fn parts_table_ok() -> Result<usize, String> {
     let t: RawParts = toml::from_str(PARTS).map_err(|e| format!("data/parts.toml: {e}"))?;
     Ok(t.response.len() + t.socket.len() + t.library.len() + t.blocklist.len())
+}
+
+/// The findings an enhanced status code points to, most likely first (empty when the table
+/// names none): `class.subject.detail` first, then the same for any class.
+pub fn status_codes(class: u16, subject: u16, detail: u16) -> &'static [Code] {
+    let Some(t) = enhanced() else { return &[] };
+    t.codes
+        .get(&format!("{class}.{subject}.{detail}"))
+        .or_else(|| t.codes.get(&format!("x.{subject}.{detail}")))
+        .map_or(&[], Vec::as_slice)
 }
 
 /// Parses the enhanced status table; used by the tests.
@@ -394,6 +426,10 @@ mod tests {
             }
         }
         assert!(part_meaning(PartTable::Response, "AUTHENTICATIONFAILED").is_some());
+        assert_eq!(
+            part_codes(PartTable::Socket, "ECONNREFUSED").first(),
+            Some(&Code::ConnectRefused)
+        );
         assert!(part_meaning(PartTable::Blocklist, "spamhaus").is_some());
     }
 
@@ -411,6 +447,8 @@ mod tests {
             assert!(has_japanese(&t.ja) && !has_japanese(&t.en), "{t:?}");
         }
         assert!(status_detail(7, 8).is_some());
+        assert_eq!(status_codes(5, 2, 2), [Code::MailboxOverQuota]);
+        assert!(status_codes(5, 9, 9).is_empty());
         assert!(status_class(5).is_some());
     }
 }

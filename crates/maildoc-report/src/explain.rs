@@ -142,7 +142,7 @@ fn build(input: Input<'_>, lang: Lang, client: Option<Client>) -> Doc {
         check,
     } = input;
     let title = ui::fill("explain-title", lang, &[("input", &short_input(text))]);
-    if e.unknown || e.matches.is_empty() && e.statuses.is_empty() {
+    if e.unknown || e.matches.is_empty() && e.statuses.is_empty() && e.candidates.is_empty() {
         let mut sections = vec![(String::new(), unknown_items(e, lang))];
         if !e.parts.is_empty() {
             sections.push((
@@ -345,16 +345,18 @@ fn cause_items(
             };
             let _ = write!(head, " — {mark}");
         }
-        let mut lines = vec![
-            (
+        // A cause read from the text's structure alone has no check of its own.
+        let mut lines: Vec<(String, String)> = Vec::new();
+        if !c.check.get(lang).is_empty() {
+            lines.push((
                 ui::text("explain-how-to-confirm", lang).to_string(),
                 c.check.get(lang).to_string(),
-            ),
-            (
-                ui::text("explain-fix", lang).to_string(),
-                fill_finding(&t.fix, c.code, check, lang),
-            ),
-        ];
+            ));
+        }
+        lines.push((
+            ui::text("explain-fix", lang).to_string(),
+            fill_finding(&t.fix, c.code, check, lang),
+        ));
         if let Some(want) = client
             && let Some((_, steps)) = t.clients.iter().find(|(cl, _)| *cl == want)
         {
