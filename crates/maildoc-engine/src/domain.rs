@@ -24,7 +24,7 @@ use std::net::IpAddr;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-pub use bulk::check_many;
+pub use bulk::{BulkError, LineDone, Lines, check_lines, check_many};
 
 /// A domain name ready to be looked up: trimmed, without a final dot or an address's local
 /// part, in its ASCII form, lower case.

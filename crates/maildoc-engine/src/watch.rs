@@ -355,7 +355,8 @@ pub async fn run_round(
             env,
             inputs,
             &domain_opts,
-            opts.concurrency
+            opts.concurrency,
+            |_, _| {}
         ));
         while let Some((watch, outcome)) = results.next().await {
             let snapshot = outcome.ok().map(|r| Snapshot::Domain(Box::new(r)));

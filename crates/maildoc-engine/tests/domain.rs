@@ -5,7 +5,7 @@
 #![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
 
 use futures_util::StreamExt;
-use maildoc_engine::domain::{DomainName, Options, check, check_many};
+use maildoc_engine::domain::{DomainName, LineDone, Options, check, check_lines, check_many};
 use maildoc_engine::{Clock, DomainPart, Env, Event};
 use maildoc_model::Code;
 use maildoc_model::ResolveOutcome;
@@ -119,9 +119,23 @@ async fn many_domains_each_once_with_what_the_caller_knows_them_by() {
     ];
     let stream =
         futures_util::stream::iter(inputs.iter().enumerate().map(|(i, s)| (i, s.to_string())));
+    let heard = std::sync::Mutex::new(Vec::new());
     let mut done: Vec<(usize, Result<DomainReport, maildoc_engine::Error>)> =
-        check_many(&env, stream, &opts, 2).collect().await;
+        check_many(&env, stream, &opts, 2, |i, e| {
+            if let Event::DomainPart { part, .. } = e {
+                heard.lock().unwrap().push((*i, part));
+            }
+        })
+        .collect()
+        .await;
     done.sort_by_key(|(i, _)| *i);
+    // Each domain's parts are heard with its key; the line that is no domain has none.
+    let heard = heard.into_inner().unwrap();
+    for i in [0, 2, 3] {
+        assert!(heard.contains(&(i, DomainPart::Mx)), "{i}: {heard:?}");
+        assert!(heard.contains(&(i, DomainPart::Dmarc)), "{i}: {heard:?}");
+    }
+    assert!(!heard.iter().any(|(i, _)| *i == 1), "{heard:?}");
     assert_eq!(done.len(), inputs.len());
     let report = |i: usize| done[i].1.as_ref().unwrap_or_else(|e| panic!("{i}: {e}"));
     assert_eq!(report(0).domain, "good.posture.lab.example");
@@ -214,7 +228,9 @@ async fn many_domains_under_a_silent_server_each_end_by_their_deadline() {
     let stream = futures_util::stream::iter(inputs.map(|s| (s, s.to_string())));
     let started = Instant::now();
     let done: Vec<(&str, Result<DomainReport, maildoc_engine::Error>)> =
-        check_many(&env, stream, &opts, 8).collect().await;
+        check_many(&env, stream, &opts, 8, |_, _| {})
+            .collect()
+            .await;
     assert!(
         started.elapsed() < timeout + Duration::from_secs(2),
         "took {:?}",
@@ -228,4 +244,30 @@ async fn many_domains_under_a_silent_server_each_end_by_their_deadline() {
         assert_eq!(r.domain, *input);
         assert_eq!(codes(r), vec![Code::DomainLookupFailed], "{input}");
     }
+}
+
+/// The lines of a file checked on every core: each line with its number, comments and blank
+/// lines skipped, a line that is not UTF-8 answered as such, `finish` run on every outcome.
+#[test]
+fn the_lines_of_a_file_each_come_back_once_with_their_number() {
+    let (env, opts) = hostile(DnsBehaviour::ServFail, Duration::from_secs(5));
+    let input: &[u8] = b"a.example\n\n# a comment\nnot a domain\n\xff\xfe.example\nb.example\n";
+    let lines = check_lines(input, &env, &opts, 4, |d: LineDone| {
+        let codes = d.outcome.as_ref().map(codes).map_err(|e| e.to_string());
+        (d.line, d.input, codes)
+    });
+    let mut done: Vec<_> = lines.map(|r| r.expect("the input is read")).collect();
+    done.sort_by_key(|(line, _, _)| *line);
+    let numbers: Vec<u64> = done.iter().map(|(line, _, _)| *line).collect();
+    assert_eq!(numbers, vec![1, 4, 5, 6], "{done:?}");
+    assert_eq!(done[0].2, Ok(vec![Code::DomainLookupFailed]));
+    assert!(
+        done[1].2.as_ref().is_err_and(|e| e.contains("space")),
+        "{done:?}"
+    );
+    assert!(
+        done[2].2.as_ref().is_err_and(|e| e.contains("UTF-8")),
+        "{done:?}"
+    );
+    assert_eq!(done[3].1, "b.example");
 }

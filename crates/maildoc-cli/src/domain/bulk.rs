@@ -1,25 +1,20 @@
 //! `maildoc domain --from FILE|-`: many domains, one JSON line each (JSON Lines), with the
-//! same checks and findings as a single domain (`maildoc_engine::domain::check_many`).
-//!
-//! Memory stays flat whatever the number of domains: a reader thread passes the lines on
-//! through a bounded channel to one shard per core, at most `--concurrency` domains are in
-//! flight in all, and each result is written out as soon as it is done, in the order the
-//! domains finish (every line carries its input line number). The DNS server is spared by
-//! the resolver's own query cap (`--rate`), shared by the shards.
+//! same checks and findings as a single domain, run by `maildoc_engine::domain::check_lines`
+//! on every core with flat memory. Each result is written out as soon as it is done, in the
+//! order the domains finish (every line carries its input line number); the DNS server is
+//! spared by the resolver's own query cap (`--rate`).
 
 use crate::{EXIT_CANNOT_RUN, EXIT_HEALTHY, EXIT_PROBLEMS, EXIT_USAGE};
-use futures_util::StreamExt;
 use maildoc_engine::Clock;
-use maildoc_engine::domain::{Options, check_many};
+use maildoc_engine::Env;
+use maildoc_engine::domain::{BulkError, LineDone, Options, check_lines};
 use maildoc_engine::history::{NewRun, Origin, Snapshot};
-use maildoc_engine::{Env, Error};
 use maildoc_model::domain::DomainReport;
 use maildoc_report::{Lang, ui};
 use serde::Serialize;
 use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// A bulk run: the options every domain shares.
@@ -30,9 +25,6 @@ pub struct Bulk {
     /// Where each domain's run is kept (in batches, by [`crate::history::Keeper`]).
     pub history: crate::history::HistoryFlags,
 }
-
-/// A line to check: its number and its text.
-type Input = (u64, String);
 
 /// One output line: the input line's number and text, then the domain's report or why the
 /// line is not a domain.
@@ -66,56 +58,14 @@ enum Kind {
     NotADomain,
 }
 
-/// What one input line came to, or why the run must stop.
-type Produced = Result<Done, String>;
-
-/// The lines of `reader`: blank lines and `#` comments are skipped, the others go to the
-/// shards through `tx`; a line that is not UTF-8 is answered at once through `out`, and so
-/// is an input that cannot be read further (which ends the reading).
-fn read_items(
-    reader: impl Read,
-    tx: tokio::sync::mpsc::Sender<Input>,
-    out: tokio::sync::mpsc::Sender<Produced>,
-) {
-    for (index, raw) in BufReader::new(reader).split(b'\n').enumerate() {
-        let line = index as u64 + 1;
-        let sent = match raw {
-            Err(e) => {
-                let _ = out.blocking_send(Err(e.to_string()));
-                return;
-            }
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Err(e) => {
-                    let input = String::from_utf8_lossy(e.as_bytes()).trim().to_string();
-                    let outcome = Err(Error::Domain {
-                        typed: input.clone(),
-                        detail: "the line is not UTF-8 text".to_string(),
-                    });
-                    out.blocking_send(Ok(done(line, &input, outcome, Clock::System)))
-                        .is_ok()
-                }
-                Ok(text) => {
-                    let input = text.trim();
-                    if input.is_empty() || input.starts_with('#') {
-                        continue;
-                    }
-                    tx.blocking_send((line, input.to_string())).is_ok()
-                }
-            },
-        };
-        if !sent {
-            return;
-        }
-    }
-}
-
 /// The JSON line of one input line and what it came to.
-fn done(line: u64, input: &str, outcome: Result<DomainReport, Error>, clock: Clock) -> Done {
-    let run = outcome
+fn done(d: LineDone, clock: Clock) -> Done {
+    let run = d
+        .outcome
         .as_ref()
         .ok()
         .map(|report| Snapshot::Domain(Box::new(report.clone())).to_run(clock, Origin::Cli));
-    let (outcome, kind) = match &outcome {
+    let (outcome, kind) = match &d.outcome {
         Ok(report) if report.has_problems() => (Outcome::Report(report), Kind::Problems),
         Ok(report) => (Outcome::Report(report), Kind::Healthy),
         Err(e) => (
@@ -126,82 +76,12 @@ fn done(line: u64, input: &str, outcome: Result<DomainReport, Error>, clock: Clo
         ),
     };
     let json = serde_json::to_string(&Line {
-        line,
-        input,
+        line: d.line,
+        input: &d.input,
         outcome,
     })
     .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
     Done { json, kind, run }
-}
-
-/// Puts the calling thread in the SCHED_BATCH policy (sched(7)): bulk checking is batch
-/// work, and a batch thread does not preempt the running one each time an answer wakes it.
-/// Without it, every DNS answer on a busy machine was a pair of context switches between the
-/// shard and a DNS server on the same core; with it, bulk runs took about a quarter less
-/// time on the 2-core bench machine. The policy change also sets the thread's niceness, so
-/// it is made only for a thread at the default niceness (0), which it keeps. Best effort:
-/// where the policy cannot be set, the run is only slower.
-fn batch_scheduling() {
-    if thread_stat(19).as_deref() == Some("0") {
-        use thread_priority::{
-            NormalThreadSchedulePolicy, ThreadPriority, ThreadPriorityOsValue,
-            ThreadSchedulePolicy, set_thread_priority_and_policy, thread_native_id,
-        };
-        let _ = set_thread_priority_and_policy(
-            thread_native_id(),
-            ThreadPriority::Os(ThreadPriorityOsValue::default()),
-            ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Batch),
-        );
-    }
-}
-
-/// Field `n` (1-based, as proc_pid_stat(5) numbers them, from 3 on) of the calling thread's
-/// /proc stat line.
-fn thread_stat(n: usize) -> Option<String> {
-    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
-    // The fields after the ")" that ends field 2 (the thread's name, which may hold spaces).
-    let rest = stat.get(stat.rfind(')')? + 2..)?;
-    rest.split(' ').nth(n.checked_sub(3)?).map(str::to_string)
-}
-
-/// One shard: a thread with a runtime of its own and sockets of its own, taking lines from
-/// the shared queue, with at most `concurrency` domains in flight. Nothing crosses threads
-/// but the lines in and the results out, so no wake-up goes from one core to the other for
-/// every DNS answer.
-fn shard(
-    queue: Arc<tokio::sync::Mutex<tokio::sync::mpsc::Receiver<Input>>>,
-    out: tokio::sync::mpsc::Sender<Produced>,
-    (opts, env): (Options, Env),
-    concurrency: usize,
-) {
-    batch_scheduling();
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            let _ = out.blocking_send(Err(e.to_string()));
-            return;
-        }
-    };
-    runtime.block_on(async {
-        let inputs = futures_util::stream::unfold(queue, |queue| async move {
-            let input = queue.lock().await.recv().await;
-            // Each line is known by its number and its text, and checked by its text.
-            input.map(|(line, text)| (((line, text.clone()), text), queue))
-        });
-        let mut results = std::pin::pin!(check_many(&env, inputs, &opts, concurrency));
-        while let Some(((line, input), outcome)) = results.next().await {
-            if out
-                .send(Ok(done(line, &input, outcome, env.clock())))
-                .await
-                .is_err()
-            {
-                return;
-            }
-        }
-    });
 }
 
 impl Bulk {
@@ -209,8 +89,8 @@ impl Bulk {
     /// JSON line per input line. Exit code: 3 when a line was not a domain, else 1 when a
     /// domain has problems, else 0; 2 when the input or the output failed.
     ///
-    /// The domains are shared out among one shard per core ([`shard`]), all of them under
-    /// the one `--rate` cap of `env`.
+    /// The domains are shared out among the cores, all of them under the one `--rate` cap
+    /// of `env`.
     pub fn run(self, from: &Path, env: Env) -> ExitCode {
         let lang = self.lang;
         let (reader, total): (Box<dyn Read + Send>, Option<u64>) = if from.as_os_str() == "-" {
@@ -235,35 +115,18 @@ impl Bulk {
                 }
             }
         };
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let shards = cores.min(self.concurrency).max(1);
-        let per_shard = self.concurrency.div_ceil(shards);
-        let (tx, rx) = tokio::sync::mpsc::channel::<Input>(self.concurrency * 2);
-        let (out_tx, mut out_rx) = tokio::sync::mpsc::channel::<Produced>(self.concurrency * 2);
-        // Every thread of the run is batch work: the readers, the shards, and this one,
-        // which writes the results.
-        batch_scheduling();
-        let reader_out = out_tx.clone();
-        let reader_thread = std::thread::spawn(move || {
-            batch_scheduling();
-            read_items(reader, tx, reader_out)
+        let clock = env.clock();
+        let lines = check_lines(reader, &env, &self.opts, self.concurrency, move |d| {
+            done(d, clock)
         });
-        let queue = Arc::new(tokio::sync::Mutex::new(rx));
-        let workers: Vec<_> = (0..shards)
-            .map(|_| {
-                let work = (self.opts.clone(), env.with_own_sockets());
-                let (queue, out) = (Arc::clone(&queue), out_tx.clone());
-                std::thread::spawn(move || shard(queue, out, work, per_shard))
-            })
-            .collect();
-        drop(out_tx);
 
         let bar = progress_bar(total, lang);
         let mut keep = crate::history::Keeper::new(&self.history, lang);
         let mut stdout = std::io::stdout().lock();
         let (mut problems, mut not_domains, mut done) = (0u64, 0u64, 0u64);
-        let mut failure: Option<String> = None;
-        while let Some(result) = out_rx.blocking_recv() {
+        let mut failure: Option<BulkError> = None;
+        let mut lines = lines;
+        for result in lines.by_ref() {
             match result {
                 Ok(d) => {
                     if writeln!(stdout, "{}", d.json)
@@ -287,12 +150,9 @@ impl Bulk {
                 Err(e) => failure = Some(e),
             }
         }
-        for w in workers {
-            if w.join().is_err() {
-                failure = Some("a worker thread stopped".into());
-            }
+        if let Err(e) = lines.join() {
+            failure = Some(e);
         }
-        let _ = reader_thread.join();
         keep.finish();
         if let Some(bar) = &bar {
             bar.finish_and_clear();
@@ -308,9 +168,10 @@ impl Bulk {
             eprintln!("{summary}");
         }
         if let Some(e) = failure {
+            let detail = e.to_string();
             eprintln!(
                 "maildoc: {}",
-                ui::fill("error-domain-from", lang, &[("detail", &e)])
+                ui::fill("error-domain-from", lang, &[("detail", &detail)])
             );
             return ExitCode::from(EXIT_CANNOT_RUN);
         }
@@ -362,29 +223,4 @@ fn progress_bar(total: Option<u64>, lang: Lang) -> Option<indicatif::ProgressBar
     bar.set_message(ui::text("domain-bulk-progress", lang));
     bar.enable_steady_tick(Duration::from_millis(200));
     Some(bar)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A thread at the default niceness goes to SCHED_BATCH (policy 3, field 41) and keeps
-    /// its niceness; a thread that was given another niceness is left alone.
-    #[test]
-    fn bulk_threads_are_batch_threads() {
-        let (policy, nice) = std::thread::spawn(|| {
-            let before = thread_stat(19);
-            batch_scheduling();
-            (thread_stat(41), (before, thread_stat(19)))
-        })
-        .join()
-        .unwrap_or_default();
-        let (before, after) = nice;
-        assert_eq!(before, after, "the niceness does not change");
-        if before.as_deref() == Some("0") {
-            assert_eq!(policy.as_deref(), Some("3"), "SCHED_BATCH");
-        } else {
-            assert_eq!(policy.as_deref(), Some("0"), "left alone");
-        }
-    }
 }
