@@ -111,7 +111,7 @@ pub fn run(
         Ok(r) => r,
         Err(code) => return code,
     };
-    let progress = crate::progress::CheckProgress::new(format, lang);
+    let progress = crate::progress::Progress::new(format, lang);
     let result = runtime.block_on(maildoc_engine::check(&net.env, opts, |e| {
         progress.event(&e)
     }));

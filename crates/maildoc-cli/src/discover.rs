@@ -2,6 +2,7 @@
 //! Outlook and Thunderbird, then every source consulted (`maildoc_report::discover`).
 
 use crate::args::{self, FormatArg, NetArgs};
+use crate::progress::Progress;
 use clap::Args;
 use maildoc_engine::discover::DiscoverOptions;
 use maildoc_engine::history::{Origin, Snapshot};
@@ -61,11 +62,19 @@ pub fn run(
         Ok(r) => r,
         Err(code) => return code,
     };
-    let found = match runtime.block_on(maildoc_engine::discover(&net.env, &args.address, &opts)) {
+    let format = Format::from(args.format);
+    let progress = Progress::discovering(format, lang);
+    let found = runtime.block_on(maildoc_engine::discover(
+        &net.env,
+        &args.address,
+        &opts,
+        |e| progress.event(&e),
+    ));
+    progress.finish();
+    let found = match found {
         Ok(d) => d,
         Err(e) => return crate::job_error(&e, lang),
     };
-    let format = Format::from(args.format);
     let text = maildoc_report::discover::render(&found, format, lang);
     let code = crate::write_result(&text, !found.found());
     let kept = [Snapshot::Discover(Box::new(found))];

@@ -324,7 +324,7 @@ fn check(args: CheckArgs, lang: Lang, history: &crate::history::HistoryFlags) ->
         Ok(r) => r,
         Err(code) => return code,
     };
-    let progress = crate::progress::CheckProgress::new(format, lang);
+    let progress = crate::progress::Progress::new(format, lang);
     let result = runtime.block_on(maildoc_engine::karte::check(&env, &mut karte, opts, |e| {
         progress.event(&e)
     }));
@@ -689,7 +689,7 @@ fn new(a: NewArgs, lang: Lang) -> ExitCode {
             let opts = maildoc_engine::DiscoverOptions {
                 timeout: net.timeout,
             };
-            match rt.block_on(maildoc_engine::discover(&net.env, &full, &opts)) {
+            match rt.block_on(maildoc_engine::discover(&net.env, &full, &opts, |_| {})) {
                 Ok(d) => d,
                 Err(e) => return crate::job_error(&e, lang),
             }

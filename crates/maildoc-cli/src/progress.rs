@@ -1,5 +1,5 @@
-//! The spinner a check shows on standard error while it runs: only for the human format on
-//! a terminal, hidden otherwise.
+//! The spinner a check or a discovery shows on standard error while it runs: only for the
+//! human format on a terminal, hidden otherwise.
 
 use maildoc_engine::Event;
 use maildoc_report::{Format, Lang, ui};
@@ -7,24 +7,32 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 #[derive(Debug)]
-pub struct CheckProgress {
+pub struct Progress {
     bar: indicatif::ProgressBar,
     lang: Lang,
 }
 
-impl CheckProgress {
-    pub fn new(format: Format, lang: Lang) -> CheckProgress {
+impl Progress {
+    /// A check's spinner: servers done of those planned.
+    pub fn new(format: Format, lang: Lang) -> Progress {
+        Progress::with_template(format, lang, "{spinner} {msg} [{pos}/{len}]")
+    }
+
+    /// A discovery's spinner: what it last heard from.
+    pub fn discovering(format: Format, lang: Lang) -> Progress {
+        Progress::with_template(format, lang, "{spinner} {msg}")
+    }
+
+    fn with_template(format: Format, lang: Lang, template: &str) -> Progress {
         let bar = indicatif::ProgressBar::hidden();
         if format == Format::Human && std::io::stderr().is_terminal() {
             bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-            if let Ok(style) =
-                indicatif::ProgressStyle::with_template("{spinner} {msg} [{pos}/{len}]")
-            {
+            if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
                 bar.set_style(style);
             }
             bar.enable_steady_tick(Duration::from_millis(100));
         }
-        CheckProgress { bar, lang }
+        Progress { bar, lang }
     }
 
     /// Shows what the engine reports.
@@ -51,6 +59,17 @@ impl CheckProgress {
                     "progress-done",
                     lang,
                     &[("server", &evidence.endpoint.describe())],
+                ));
+            }
+            Event::DiscoverySource { target, .. } => {
+                self.bar
+                    .set_message(ui::fill("progress-done", lang, &[("server", target)]));
+            }
+            Event::DiscoveryGuess { endpoint, .. } => {
+                self.bar.set_message(ui::fill(
+                    "progress-done",
+                    lang,
+                    &[("server", &endpoint.describe())],
                 ));
             }
             Event::Step { .. } | Event::DomainPart { .. } => {}

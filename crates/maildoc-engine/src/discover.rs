@@ -25,7 +25,7 @@
 
 pub mod autoconfig;
 
-use crate::{Env, Error};
+use crate::{Env, Error, Event};
 use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
 use futures_util::stream::FuturesUnordered;
@@ -471,11 +471,14 @@ impl Discovery {
 }
 
 /// Discovers the settings of `address`. Remote failures are outcomes in the result; only
-/// an address that cannot be used is an error.
+/// an address that cannot be used is an error. When the tables do not know the domain,
+/// `progress` hears [`Event::Discovering`], then each source and each guessed server as it
+/// is done.
 pub async fn discover(
     env: &Env,
     address: &str,
     opts: &DiscoverOptions,
+    mut progress: impl FnMut(Event) + Send,
 ) -> Result<Discovery, Error> {
     let (address, note) = input::parse_address(address).map_err(|error| Error::Address {
         typed: address.to_string(),
@@ -493,7 +496,7 @@ pub async fn discover(
     };
     let mut d = tables(&address, note.into_iter().collect());
     d.timeout_ms = u64::try_from(opts.timeout.as_millis()).unwrap_or(u64::MAX);
-    finish(&mut d, &address, &ctx, Need::All).await;
+    finish(&mut d, &address, &ctx, Need::All, &mut progress).await;
     Ok(d)
 }
 
@@ -518,7 +521,7 @@ pub(crate) async fn for_check(
     };
     let mut d = tables(address, normalizations);
     d.timeout_ms = maildoc_probe::clock::millis(budget);
-    finish(&mut d, address, &ctx, Need::Check).await;
+    finish(&mut d, address, &ctx, Need::Check, &mut |_| {}).await;
     d
 }
 
@@ -537,12 +540,21 @@ fn probe_account(address: &Address) -> Account {
 }
 
 /// Asks the network unless the tables have answered, then recommends.
-async fn finish(d: &mut Discovery, address: &Address, ctx: &ProbeContext, need: Need) {
+async fn finish(
+    d: &mut Discovery,
+    address: &Address,
+    ctx: &ProbeContext,
+    need: Need,
+    progress: &mut (dyn FnMut(Event) + Send),
+) {
     d.dns_server = ctx.dns.server().map(|s| s.to_string());
     if d.settled_by_tables() {
         skip_network(d, &address.domain);
     } else {
-        network(d, address, ctx, need).await;
+        progress(Event::Discovering {
+            domain: address.domain.clone(),
+        });
+        network(d, address, ctx, need, progress).await;
         d.sort_candidates();
         d.recommend();
     }
@@ -792,7 +804,13 @@ fn source(kind: SourceKind, target: String, at_ms: u64) -> Source {
 
 /// Consults every network source at once and waits until the recommendation is settled,
 /// every source has answered, or the deadline has passed.
-async fn network(d: &mut Discovery, address: &Address, ctx: &ProbeContext, need: Need) {
+async fn network(
+    d: &mut Discovery,
+    address: &Address,
+    ctx: &ProbeContext,
+    need: Need,
+    progress: &mut (dyn FnMut(Event) + Send),
+) {
     let domain = address.domain.clone();
     let clock = ctx.clock;
     let start = clock.at_ms();
@@ -930,8 +948,22 @@ async fn network(d: &mut Discovery, address: &Address, ctx: &ProbeContext, need:
             Done::Guess(ev) => {
                 if let Some(i) = contributors[c].candidate {
                     guess_done(&mut d.candidates[i], *ev);
+                    let guess = &d.candidates[i];
+                    progress(Event::DiscoveryGuess {
+                        endpoint: guess.server.endpoint(),
+                        status: guess.status,
+                    });
                 }
+                continue;
             }
+        }
+        if let Some(s) = d.sources.get(source) {
+            progress(Event::DiscoverySource {
+                kind: s.kind,
+                target: s.target.clone(),
+                outcome: s.outcome,
+                elapsed_ms: s.elapsed_ms,
+            });
         }
     }
     drop(running);

@@ -1,6 +1,7 @@
 //! What a job tells a progress display while it runs: typed events, owned and serializable,
 //! so that a door can draw them on a terminal or forward them to a web page as they come.
 
+use crate::discover::{CandidateStatus, SourceKind, SourceOutcome};
 use maildoc_model::{Endpoint, ServerEvidence, ServerStatus, Step};
 use serde::Serialize;
 
@@ -10,6 +11,19 @@ use serde::Serialize;
 pub enum Event {
     /// The tables do not know the settings of `domain`: discovery asks the network.
     Discovering { domain: String },
+    /// Discovery has heard from one of its sources (an autoconfig file, an SRV record, the
+    /// MX records), as the report will hold it.
+    DiscoverySource {
+        kind: SourceKind,
+        target: String,
+        outcome: SourceOutcome,
+        elapsed_ms: u64,
+    },
+    /// Discovery has tried one guessed server.
+    DiscoveryGuess {
+        endpoint: Endpoint,
+        status: CandidateStatus,
+    },
     /// The servers about to be checked, in the report's order.
     Planned { servers: Vec<PlannedServer> },
     /// The other standard ports of a server that failed (its id `of`), about to be tried too.

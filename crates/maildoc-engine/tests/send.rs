@@ -37,6 +37,7 @@ fn every_job_can_be_spawned() {
             &DiscoverOptions {
                 timeout: Duration::from_secs(1),
             },
+            |_| {},
         )
         .await
     });

@@ -278,6 +278,8 @@ impl App {
 fn web_event(e: &Event, lang: Lang) -> Option<WebEvent> {
     let (name, data) = match e {
         Event::Discovering { domain } => ("discovering", json!({ "domain": domain })),
+        // Discovery is a page of its own, shown when it is done.
+        Event::DiscoverySource { .. } | Event::DiscoveryGuess { .. } => return None,
         // Another port tried for a server that failed: more rows, as the plan's are.
         Event::Planned { servers } | Event::Alternatives { servers, .. } => (
             "planned",

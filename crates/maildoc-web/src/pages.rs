@@ -403,7 +403,7 @@ impl App {
         let opts = maildoc_engine::DiscoverOptions {
             timeout: self.0.config.timeout,
         };
-        let found = maildoc_engine::discover(&self.0.config.env, address, &opts)
+        let found = maildoc_engine::discover(&self.0.config.env, address, &opts, |_| {})
             .await
             .map_err(|e| unusable(&e, lang))?;
         self.keep(&[Snapshot::Discover(Box::new(found.clone()))], Origin::Web)

@@ -581,7 +581,7 @@ async fn run(env: &Env, address: &str) -> Discovery {
     let opts = DiscoverOptions {
         timeout: Duration::from_secs(10),
     };
-    discover(env, address, &opts)
+    discover(env, address, &opts, |_| {})
         .await
         .unwrap_or_else(|e| panic!("{address}: {e}"))
 }
@@ -751,4 +751,62 @@ async fn a_customer_domain_at_a_hosting_company_says_where_the_server_name_is() 
     assert!(!d.found());
     let mx = d.sources.iter().find(|s| s.kind == SourceKind::Mx);
     assert_eq!(mx.map(|s| s.outcome), Some(SourceOutcome::Found));
+}
+
+#[tokio::test]
+async fn discovery_tells_each_source_and_guess_as_it_is_done() {
+    let env = env_with_mx(&[("shop.example.jp", "mx.shop.example.jp")]);
+    let opts = DiscoverOptions {
+        timeout: Duration::from_secs(10),
+    };
+    let mut heard = Vec::new();
+    let d = discover(&env, "taro@shop.example.jp", &opts, |e| heard.push(e))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        heard.first(),
+        Some(&Event::Discovering {
+            domain: "shop.example.jp".into()
+        })
+    );
+    // Each source asked over the network is told as the report holds it.
+    let told: Vec<(SourceKind, &str, SourceOutcome)> = heard
+        .iter()
+        .filter_map(|e| match e {
+            Event::DiscoverySource {
+                kind,
+                target,
+                outcome,
+                ..
+            } => Some((*kind, target.as_str(), *outcome)),
+            _ => None,
+        })
+        .collect();
+    let held: Vec<(SourceKind, &str, SourceOutcome)> = d
+        .sources
+        .iter()
+        .filter(|s| !matches!(s.kind, SourceKind::Guess | SourceKind::Provider))
+        .map(|s| (s.kind, s.target.as_str(), s.outcome))
+        .collect();
+    assert_eq!(told.len(), held.len(), "{told:?} / {held:?}");
+    assert!(told.iter().all(|t| held.contains(t)), "{told:?} / {held:?}");
+    assert!(told.iter().any(|(kind, _, _)| *kind == SourceKind::Mx));
+    // The guessed servers were tried too, each told once.
+    let guesses = heard
+        .iter()
+        .filter(|e| matches!(e, Event::DiscoveryGuess { .. }))
+        .count();
+    let tried = d
+        .candidates
+        .iter()
+        .filter(|c| c.source == SourceKind::Guess)
+        .filter(|c| {
+            !matches!(
+                c.status,
+                CandidateStatus::NotNeeded | CandidateStatus::Deadline
+            )
+        })
+        .count();
+    assert!(guesses > 0);
+    assert_eq!(guesses, tried, "{heard:#?}");
 }
