@@ -52,8 +52,16 @@ pub fn localize_help(cmd: clap::Command, lang: Lang) -> clap::Command {
     })
 }
 
+/// Why a message could not be read.
+enum Unread {
+    /// The file or standard input failed (the path and the system's words).
+    Failed(String),
+    /// It is larger than the limit (bytes).
+    TooLarge(u64),
+}
+
 /// The message's bytes, at most [`MAX_INPUT`]: from the file, or standard input for `-`.
-fn read(path: &Path) -> Result<Vec<u8>, (String, Option<u64>)> {
+fn read(path: &Path) -> Result<Vec<u8>, Unread> {
     let limit = u64::try_from(MAX_INPUT).unwrap_or(u64::MAX);
     let mut bytes = Vec::new();
     let read = if path.as_os_str() == "-" {
@@ -64,9 +72,9 @@ fn read(path: &Path) -> Result<Vec<u8>, (String, Option<u64>)> {
     } else {
         std::fs::File::open(path).and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
     };
-    read.map_err(|e| (format!("{}: {e}", path.display()), None))?;
+    read.map_err(|e| Unread::Failed(format!("{}: {e}", path.display())))?;
     if bytes.len() > MAX_INPUT {
-        return Err((String::new(), Some(limit)));
+        return Err(Unread::TooLarge(limit));
     }
     Ok(bytes)
 }
@@ -144,9 +152,12 @@ fn bulk(
                         break;
                     }
                 }
-                Err((detail, limit)) => {
+                Err(unread) => {
                     unreadable = true;
-                    let detail = limit.map_or(detail, |l| format!("larger than {l} bytes"));
+                    let detail = match unread {
+                        Unread::Failed(detail) => detail,
+                        Unread::TooLarge(l) => format!("larger than {l} bytes"),
+                    };
                     error_line(&input, &detail);
                 }
             }
@@ -207,7 +218,7 @@ pub fn run(
     }
     let bytes = match read(&args.file) {
         Ok(b) => b,
-        Err((_, Some(limit))) => {
+        Err(Unread::TooLarge(limit)) => {
             return crate::usage(&ui::fill(
                 "error-message-too-large",
                 lang,
@@ -217,7 +228,9 @@ pub fn run(
                 ],
             ));
         }
-        Err((detail, None)) => return crate::usage_error(lang, "error-message-read", &detail),
+        Err(Unread::Failed(detail)) => {
+            return crate::usage_error(lang, "error-message-read", &detail);
+        }
     };
     let report = if args.offline {
         maildoc_engine::message::analyze(&bytes)

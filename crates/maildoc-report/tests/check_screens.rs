@@ -54,6 +54,12 @@ fn the_other_ports_tried_read_as_lines_under_their_server() {
                 &md,
                 REFRESH,
             );
+            let page = maildoc_report::check::html(&report, lang, None);
+            maildoc_testkit::golden::compare(
+                &golden(&format!("{name}.{}.html", lang.as_str())),
+                &page,
+                REFRESH,
+            );
         }
     }
 }

@@ -9,7 +9,7 @@ use maildoc_engine::explain::CheckOutcome;
 use maildoc_kb::{Client, Lang};
 use maildoc_model::{Code, Report};
 use maildoc_report::Format;
-use maildoc_report::explain::{Input, human, json, markdown, render};
+use maildoc_report::explain::{Input, html, human, json, markdown, render};
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -93,6 +93,7 @@ fn golden_screens_in_both_languages() {
             let l = lang.as_str();
             compare(&format!("{name}.{l}.txt"), &human(input, lang, client));
             compare(&format!("{name}.{l}.md"), &markdown(input, lang, client));
+            compare(&format!("{name}.{l}.html"), &html(input, lang, client));
         }
     }
 }

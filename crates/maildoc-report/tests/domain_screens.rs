@@ -1,6 +1,7 @@
-//! Golden tests of the HTML page of `maildoc domain` in both languages, from evidence built
-//! here by hand. The files under `tests/golden/` are compared byte for byte; refresh them with
-//! `MAILDOC_BLESS=1 cargo test -p maildoc-report --test domain_html` and read the diff.
+//! Golden tests of `maildoc domain`'s screens (text, Markdown, HTML) in both languages, from
+//! evidence built here by hand. The files under `tests/golden/` are compared byte for byte;
+//! refresh them with `MAILDOC_BLESS=1 cargo test -p maildoc-report --test domain_screens` and
+//! read the diff.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -127,7 +128,35 @@ fn the_page_in_both_languages() {
                 lang.as_str()
             )),
             &page,
-            "cargo test -p maildoc-report --test domain_html",
+            "cargo test -p maildoc-report --test domain_screens",
         );
+    }
+}
+
+#[test]
+fn the_text_and_markdown_in_both_languages() {
+    let r = report();
+    for lang in [Lang::Ja, Lang::En] {
+        for (ext, screen) in [
+            ("txt", maildoc_report::domain::human(&r, lang)),
+            ("md", maildoc_report::domain::markdown(&r, lang)),
+        ] {
+            // The most severe finding comes first, each finding once.
+            let at = |needle: &str| screen.find(needle).unwrap_or_else(|| panic!("{needle}"));
+            assert!(
+                at("sender-requirements-unmet") < at("ptr-missing"),
+                "{screen}"
+            );
+            assert!(at("ptr-missing") < at("tlsrpt-missing"), "{screen}");
+            assert_eq!(screen.matches("dmarc-policy-none").count(), 1, "{screen}");
+            maildoc_testkit::golden::compare(
+                &Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(
+                    "tests/golden/domain-example.{}.{ext}",
+                    lang.as_str()
+                )),
+                &screen,
+                "cargo test -p maildoc-report --test domain_screens",
+            );
+        }
     }
 }
