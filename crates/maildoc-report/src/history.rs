@@ -431,8 +431,13 @@ fn status(worst: Option<Severity>) -> &'static str {
     }
 }
 
-/// The timeline's address of a subject.
+/// The timeline's address of a subject, in `lang`.
 pub fn subject_href(subject: &str, lang: Lang) -> String {
+    format!("{}&lang={}", subject_path(subject), lang.as_str())
+}
+
+/// The timeline's address of a subject, without a language.
+fn subject_path(subject: &str) -> String {
     let mut encoded = String::new();
     for b in subject.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
@@ -441,7 +446,7 @@ pub fn subject_href(subject: &str, lang: Lang) -> String {
             let _ = write!(encoded, "%{b:02X}");
         }
     }
-    format!("/history?subject={encoded}&lang={}", lang.as_str())
+    format!("/history?subject={encoded}")
 }
 
 /// The look-up form of the history pages (a GET form: it changes nothing).
@@ -691,7 +696,7 @@ pub fn timeline_page(
         }
         body.push_str("</table></div>\n");
     }
-    crate::web::page(lang, &title, "/history", &body)
+    crate::web::page(lang, &title, &subject_path(subject), &body)
 }
 
 /// An alert in one sentence (with what it is about), in `lang`.

@@ -33,8 +33,8 @@ impl FormContext<'_> {
     }
 }
 
-/// A whole page: `<html lang>`, the header with the language switch (to `here` in the other
-/// language), and `body` in `<main>`.
+/// A whole page: `<html lang>`, the header with the language switch (to `here`, a path with
+/// or without a query, in the other language), and `body` in `<main>`.
 pub fn page(lang: Lang, title: &str, here: &str, body: &str) -> String {
     let other = match lang {
         Lang::Ja => Lang::En,
@@ -49,12 +49,13 @@ pub fn page(lang: Lang, title: &str, here: &str, body: &str) -> String {
          <script src=\"/assets/app.js\" defer></script>\n</head>\n<body>\n\
          <a class=\"skip\" href=\"#main\">{skip}</a>\n<header>\n\
          <a class=\"home\" href=\"/?lang={lang}\">maildoc</a>\n\
-         <a class=\"lang\" href=\"{here}?lang={other}\" hreflang=\"{other}\" lang=\"{other}\">{switch}</a>\n\
+         <a class=\"lang\" href=\"{here}{sep}lang={other}\" hreflang=\"{other}\" lang=\"{other}\">{switch}</a>\n\
          </header>\n<main id=\"main\">\n{body}</main>\n</body>\n</html>\n",
         lang = lang.as_str(),
         title = e(title),
         skip = e(ui::text("web-skip", lang)),
         here = e(here),
+        sep = if here.contains('?') { "&amp;" } else { "?" },
         other = other.as_str(),
         switch = e(ui::text("web-lang-switch", lang)),
     );
@@ -65,11 +66,8 @@ pub fn page(lang: Lang, title: &str, here: &str, body: &str) -> String {
 pub fn start(lang: Lang) -> String {
     let l = lang.as_str();
     let buttons = [
-        (
-            "web-symptom-receive",
-            format!("/check?symptom=receive&lang={l}"),
-        ),
-        ("web-symptom-send", format!("/check?symptom=send&lang={l}")),
+        ("web-symptom-receive", format!("/check?lang={l}")),
+        ("web-symptom-send", format!("/check?lang={l}")),
         ("web-symptom-not-arriving", format!("/triage?lang={l}")),
         ("web-symptom-error", format!("/explain?lang={l}")),
         ("web-symptom-message", format!("/message?lang={l}")),
@@ -190,7 +188,7 @@ pub fn check_page(
          <button type=\"submit\" class=\"secondary\" name=\"run\" value=\"roundtrip\">{}</button></p>\n\
          <p><small>{}</small></p>\n</form>\n\
          <noscript><p class=\"note\">{}</p></noscript>\n\
-         <div id=\"live\" hidden data-running=\"{}\"></div>\n",
+         <div id=\"live\" hidden aria-live=\"polite\" data-running=\"{}\"></div>\n",
         e(ui::text("web-submit-check", lang)),
         e(ui::text("web-submit-roundtrip", lang)),
         e(ui::text("web-roundtrip-hint", lang)),
@@ -482,7 +480,7 @@ pub fn domain_page(
     );
     let _ = writeln!(
         body,
-        "<div id=\"live\" hidden data-running=\"{}\"></div>",
+        "<div id=\"live\" hidden aria-live=\"polite\" data-running=\"{}\"></div>",
         e(&ui::fill(
             "web-running",
             lang,
@@ -748,7 +746,8 @@ pub fn triage_question(
         e(ui::text("web-triage-causes", lang)),
         causes_list(triage, lang)
     );
-    page(lang, ui::text("web-triage-heading", lang), "/triage", &body)
+    let here = format!("/triage?symptom={}", triage.symptom().id);
+    page(lang, ui::text("web-triage-heading", lang), &here, &body)
 }
 
 fn causes_list(triage: &maildoc_triage::Triage, lang: Lang) -> String {

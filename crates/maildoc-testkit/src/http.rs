@@ -96,11 +96,42 @@ pub fn post_form(
 /// The events of an SSE stream at `path` as (name, data), until one named `last` or `limit`
 /// has passed.
 pub fn events(addr: SocketAddr, path: &str, last: &str, limit: Duration) -> Vec<(String, String)> {
+    let head = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n");
+    read_events(addr, head.as_bytes(), last, limit)
+}
+
+/// The events a `POST` of `body` to `path` answers with, as [`events`] reads them.
+pub fn post_events(
+    addr: SocketAddr,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    last: &str,
+    limit: Duration,
+) -> Vec<(String, String)> {
+    let mut head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    let mut sent = head.into_bytes();
+    sent.extend_from_slice(body);
+    read_events(addr, &sent, last, limit)
+}
+
+fn read_events(
+    addr: SocketAddr,
+    sent: &[u8],
+    last: &str,
+    limit: Duration,
+) -> Vec<(String, String)> {
     let mut conn = TcpStream::connect(addr).expect("connect to the web app");
     conn.set_read_timeout(Some(Duration::from_millis(200)))
         .expect("read timeout");
-    let head = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n");
-    conn.write_all(head.as_bytes()).expect("send the head");
+    conn.write_all(sent).expect("send the request");
     let started = Instant::now();
     let mut raw = Vec::new();
     let mut chunk = [0u8; 8192];

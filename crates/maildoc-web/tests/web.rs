@@ -9,7 +9,7 @@ use maildoc_model::Protocol;
 use maildoc_model::settings::AccountSettings;
 use maildoc_report::Lang;
 use maildoc_testkit::hostile::{Behaviour, DnsBehaviour, Echo, Hostile, dns, reveal};
-use maildoc_testkit::http::{Answer, events, post_form, request};
+use maildoc_testkit::http::{Answer, events, post_events, post_form, request};
 use maildoc_web::Config;
 
 mod common;
@@ -98,7 +98,9 @@ fn every_page_in_both_languages_under_a_strict_policy() {
     }
     let start_page = get(addr, "/?lang=ja").body;
     assert!(start_page.contains("メールを受信できない"));
-    assert!(start_page.contains("href=\"/check?symptom=receive&amp;lang=ja\""));
+    assert!(start_page.contains("href=\"/check?lang=ja\""));
+    // The language switch goes to the same page in the other language.
+    assert!(start_page.contains("class=\"lang\" href=\"/?lang=en\""));
     for asset in ["/assets/app.css", "/assets/app.js"] {
         let a = get(addr, asset);
         assert_eq!(a.status, 200, "{asset}");
@@ -421,6 +423,60 @@ fn a_scripted_check_streams_its_steps() {
     assert_eq!(again.len(), told.len());
 }
 
+/// `POST /api/check/stream`: the job first, then the same events as the page's stream, and
+/// the report at the job's address; no password anywhere, though the server echoes it.
+#[test]
+fn the_api_streams_a_check_as_it_runs() {
+    let addr = start(config());
+    let token = csrf(addr);
+    let headers = [
+        ("Content-Type", "application/json"),
+        ("X-CSRF-Token", token.as_str()),
+    ];
+    let echo = Hostile::start(Behaviour::Echo(Echo::ImapPlain));
+    let body = serde_json::json!({
+        "address": "taro@example.jp",
+        "password": PASSWORD,
+        "imap": echo.spec("plain"),
+    })
+    .to_string();
+    let told = post_events(
+        addr,
+        "/api/check/stream",
+        &headers,
+        body.as_bytes(),
+        "done",
+        Duration::from_secs(20),
+    );
+    let names: Vec<&str> = told.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names.first(), Some(&"job"), "{names:?}");
+    assert_eq!(names.get(1), Some(&"planned"), "{names:?}");
+    assert!(
+        names.contains(&"step") && names.contains(&"server-done"),
+        "{names:?}"
+    );
+    assert_eq!(names.last(), Some(&"done"), "{names:?}");
+    for (name, data) in &told {
+        assert_no_password(name, data);
+    }
+    let job: serde_json::Value = serde_json::from_str(&told[0].1).unwrap();
+    let report_path = job["report"].as_str().unwrap();
+    let report = get(addr, report_path);
+    assert_eq!(report.status, 200, "{}", report.body);
+    assert_no_password("report", &report.body);
+    let report: maildoc_model::Report = serde_json::from_str(&report.body).unwrap();
+    assert_eq!(report.servers.len(), 1);
+    // Without the token the stream is not started.
+    let refused = request(
+        addr,
+        "POST",
+        "/api/check/stream",
+        &[("Content-Type", "application/json")],
+        body.as_bytes(),
+    );
+    assert_eq!(refused.status, 403, "{}", refused.body);
+}
+
 /// More checks than `max_jobs` at once are refused until one ends.
 #[test]
 fn a_flood_of_checks_is_refused_beyond_the_limit() {
@@ -533,6 +589,14 @@ fn a_whole_triage_from_the_symptom_to_the_summary() {
     let addr = start(config());
     for lang in ["ja", "en"] {
         let mut page = get(addr, &format!("/triage?symptom=one-sender&lang={lang}")).body;
+        // The language switch keeps the symptom: the same first question in the other language.
+        let other = if lang == "ja" { "en" } else { "ja" };
+        assert!(
+            page.contains(&format!(
+                "class=\"lang\" href=\"/triage?symptom=one-sender&amp;lang={other}\""
+            )),
+            "{page}"
+        );
         let mut asked = Vec::new();
         for _ in 0..40 {
             if page.contains("name=\"run\"") {
@@ -922,6 +986,14 @@ fn the_history_pages_show_each_run_and_what_changed() {
 
     let timeline = get(addr, "/history?subject=TARO%40example.jp&lang=en");
     assert_eq!(timeline.status, 200, "{}", timeline.body);
+    // The language switch keeps the subject.
+    assert!(
+        timeline
+            .body
+            .contains("class=\"lang\" href=\"/history?subject=taro%40example.jp&amp;lang=ja\""),
+        "{}",
+        timeline.body
+    );
     assert_eq!(data(&timeline.body, "run").len(), 3);
     assert_eq!(
         data(&timeline.body, "changed"),
