@@ -89,7 +89,7 @@ timed = [timed_check() for _ in range(runs)]
 time.sleep(1)
 idle_after = rss_kb("VmRSS")
 
-pages = ["/", "/check", "/domain", "/explain", "/discover"]
+pages = ["/", "/check", "/domain", "/explain", "/discover", "/triage", "/karte", "/message", "/status", "/history"]
 weights = {p: len(page_body(p + "?lang=ja")) for p in pages}
 assets = len(page_body("/assets/app.css")) + len(page_body("/assets/app.js"))
 

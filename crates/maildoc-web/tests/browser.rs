@@ -33,12 +33,20 @@ fn screenshots() -> PathBuf {
 }
 
 /// The page now, photographed at desktop and at phone width (at its result, when it has one).
+/// At either width nothing is wider than the window: no page scrolls sideways.
 fn photograph(s: &Session<'_>, name: &str, lang: &str) {
     for (width, height) in [(1280, 900), (390, 844)] {
         s.resize(width, height);
         s.execute(
             "const r = document.querySelector('#results[data-state=done]'); \
              if (r) r.scrollIntoView();",
+        );
+        let overflow = s.execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+        );
+        assert!(
+            overflow.as_i64().is_some_and(|px| px <= 0),
+            "{name} ({lang}) at {width} px scrolls sideways by {overflow} px"
         );
         s.screenshot(&screenshots().join(format!("{name}-{lang}-{width}.png")));
     }
@@ -327,6 +335,15 @@ fn a_person_checks_their_mail_in_the_browser() {
             smtp: "op25b.lab.example:25",
         },
     ];
+    // A received message's source as a person pastes it (typed keys: a tab would move the
+    // focus, so folded lines start with a space).
+    let message = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../maildoc-engine/tests/data/messages/lab-postfix-dovecot.eml"),
+    )
+    .expect("the sample message")
+    .replace("\r\n", "\n")
+    .replace('\t', " ");
     for lang in ["ja", "en"] {
         let s = driver.session(lang, true);
         s.goto(&format!("http://{addr}/?lang={lang}"));
@@ -395,6 +412,9 @@ fn a_person_checks_their_mail_in_the_browser() {
                 "explain",
             ),
             ("/discover", "#address", "someone@icloud.com", "discover"),
+            ("/message", "#text", message.as_str(), "message"),
+            // A provider without a status feed: answered from the tables, no network.
+            ("/status", "#provider", "au", "status"),
         ] {
             s.goto(&format!("http://{addr}{path}?lang={lang}"));
             s.type_into(&s.find(field), value);
@@ -405,6 +425,12 @@ fn a_person_checks_their_mail_in_the_browser() {
                 s.url(),
                 s.source()
             );
+            if name == "message" {
+                // The whole message arrived, body and all, not only its headers.
+                let l = if lang == "ja" { Lang::Ja } else { Lang::En };
+                let headers_only = maildoc_report::ui::text("message-headers-only", l);
+                assert!(!s.source().contains(headers_only), "{}", s.source());
+            }
             photograph(&s, name, lang);
         }
         walk_a_triage(&s, addr, lang);
@@ -443,4 +469,26 @@ fn a_person_checks_their_mail_in_the_browser() {
     photograph(&s, "check-noscript", "ja");
     s.goto(&format!("http://{addr}/check?lang=ja"));
     run_roundtrip(&s, &lab, false);
+    // With the keyboard alone: the first Tab reaches the skip link, Enter in the password
+    // field sends the form.
+    let k = driver.session("en", true);
+    k.goto(&format!("http://{addr}/check?lang=en"));
+    k.type_into(&k.find("body"), TAB);
+    assert_eq!(
+        k.execute("return document.activeElement.className"),
+        serde_json::json!("skip")
+    );
+    k.type_into(&k.find("#address"), "taro@lab.example");
+    k.type_into(&k.find("#password"), &format!("{}{ENTER}", cases[1].password));
+    assert!(
+        k.wait_for("#results[data-state=done]", TIMEOUT + Duration::from_secs(10)),
+        "Enter sent no form: {}",
+        k.source()
+    );
+    let codes = attributes(&k, "#results [data-code]", "data-code");
+    assert!(!codes.is_empty(), "{codes:?}");
 }
+
+/// The WebDriver codes of the Tab and Enter keys.
+const TAB: &str = "\u{E004}";
+const ENTER: &str = "\u{E007}";
