@@ -1,6 +1,6 @@
-//! Issue 4's "done when": every listed Outlook code and every client message family has a
-//! catalogue entry, in both languages, that `explain` finds from the Japanese and the English
-//! wording.
+//! Coverage of the mail apps' own messages: every listed Outlook code and every client
+//! message family has a catalogue entry, in both languages, that `explain` finds from the
+//! Japanese and the English wording.
 
 #![allow(clippy::panic, clippy::unwrap_used)]
 
