@@ -37,6 +37,9 @@ const BOUNCE_STATUS_SHARE: f64 = 0.4;
 /// Only the first lines of a paste are tried for a message cut off at either end: a cut
 /// paste is short, and a whole bounce's later lines are its headers and quoted message.
 const PARTIAL_LINES: usize = 12;
+/// How sure a guess from the words alone may be, at most (a share of 100 %).
+const TOPIC_SHARE: f64 = 0.5;
+
 /// The most characters a `*` in a phrase may stand for.
 const MAX_GAP: usize = 120;
 
@@ -44,7 +47,9 @@ const MAX_GAP: usize = 120;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Explanation {
     pub schema_version: u32,
-    /// Nothing in the catalogue matched and no SMTP status was found.
+    /// Nothing in the catalogue matched and no SMTP status or part pointed anywhere; the
+    /// candidates, if any, are then guesses from the words the text speaks of (its parts of
+    /// kind [`PartKind::Topic`]).
     pub unknown: bool,
     /// The matched catalogue entries, best first.
     pub matches: Vec<Match>,
@@ -153,7 +158,7 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
     );
     let statuses = parse_statuses(&lines);
     let raw: Vec<&str> = lines.iter().map(|l| l.raw.as_str()).collect();
-    let parts = parts::parts(&raw);
+    let mut parts = parts::parts(&raw);
 
     let mut found: Vec<(Match, How)> = entries
         .iter()
@@ -188,6 +193,23 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
         candidates = from_structure;
     } else if bounce && !from_structure.is_empty() {
         candidates = blend(candidates, from_structure, BOUNCE_STATUS_SHARE);
+    }
+    // Unknown is what matched nothing: a guess from the words below does not make it known.
+    let unknown = matches.is_empty() && statuses.is_empty() && candidates.is_empty();
+    // Nothing more precise: what the words speak of, as a guess (at most TOPIC_SHARE sure),
+    // with the topics shown among the parts.
+    if candidates.is_empty() {
+        let topics = parts::topics(&raw);
+        let sources: Vec<(String, &'static [Code], f64)> = topics
+            .iter()
+            .filter_map(|(p, groups)| {
+                let key = p.key.as_deref()?;
+                let codes = catalogue::part_codes(catalogue::PartTable::Topic, key);
+                (!codes.is_empty()).then(|| (key.to_string(), codes, *groups as f64))
+            })
+            .collect();
+        candidates = weighted(&sources, TOPIC_SHARE);
+        parts.extend(topics.into_iter().map(|(p, _)| p));
     }
     let mut future_codes: Vec<String> = Vec::new();
     for m in &matches {
@@ -226,7 +248,6 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
     for m in &matches {
         push_line(&m.line);
     }
-    let unknown = matches.is_empty() && statuses.is_empty() && candidates.is_empty();
     let suggestions = if matches.is_empty() {
         suggest(&joined, entries)
     } else {
@@ -629,12 +650,12 @@ fn blend(a: Vec<Candidate>, b: Vec<Candidate>, share: f64) -> Vec<Candidate> {
 /// finding weighs most (one: 100; two: 60, 40; three: 50, 30, 20), and the sources count
 /// alike.
 fn structural(parts: &[Part], statuses: &[SmtpStatus]) -> Vec<Candidate> {
-    let mut sources: Vec<(String, &'static [Code])> = Vec::new();
+    let mut sources: Vec<(String, &'static [Code], f64)> = Vec::new();
     for p in parts {
         if let (Some(table), Some(key)) = (p.kind.table(), &p.key) {
             let codes = catalogue::part_codes(table, key);
             if !codes.is_empty() {
-                sources.push((p.value.clone(), codes));
+                sources.push((p.value.clone(), codes, 1.0));
             }
         }
     }
@@ -642,31 +663,38 @@ fn structural(parts: &[Part], statuses: &[SmtpStatus]) -> Vec<Candidate> {
         if let Some((class, subject, detail)) = s.enhanced_parts() {
             let codes = catalogue::status_codes(class, subject, detail);
             if !codes.is_empty() {
-                sources.push((s.enhanced.clone().unwrap_or_default(), codes));
+                sources.push((s.enhanced.clone().unwrap_or_default(), codes, 1.0));
             }
         }
     }
-    if sources.is_empty() {
+    weighted(&sources, 1.0)
+}
+
+/// Candidates from sources of codes, each `(label, codes, weight)`: within a source the first
+/// code weighs most (one: 100; two: 60, 40; three: 50, 30, 20), a source counts by its
+/// weight, and the likelihoods are `share` of what they would be.
+fn weighted(sources: &[(String, &'static [Code], f64)], share: f64) -> Vec<Candidate> {
+    let total: f64 = sources.iter().map(|(_, _, w)| w).sum();
+    if sources.is_empty() || total <= 0.0 {
         return Vec::new();
     }
     let shares: [&[f64]; 3] = [&[100.0], &[60.0, 40.0], &[50.0, 30.0, 20.0]];
     let mut acc: BTreeMap<Code, (f64, Vec<String>)> = BTreeMap::new();
-    for (label, codes) in &sources {
-        let weights = shares[codes.len().clamp(1, 3) - 1];
-        for (code, w) in codes.iter().zip(weights) {
+    for (label, codes, weight) in sources {
+        let portions = shares[codes.len().clamp(1, 3) - 1];
+        for (code, p) in codes.iter().zip(portions) {
             let slot = acc.entry(*code).or_insert((0.0, Vec::new()));
-            slot.0 += w;
+            slot.0 += p * weight;
             if !slot.1.contains(label) {
                 slot.1.push(label.clone());
             }
         }
     }
-    let n = sources.len() as f64;
     let mut out: Vec<Candidate> = acc
         .into_iter()
         .map(|(code, (sum, entries))| Candidate {
             code,
-            likelihood: (sum / n).round().clamp(1.0, 100.0) as u8,
+            likelihood: (sum / total * share).round().clamp(1.0, 100.0) as u8,
             entries,
             check: Bilingual {
                 ja: String::new(),

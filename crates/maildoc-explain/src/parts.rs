@@ -39,6 +39,9 @@ pub enum PartKind {
     IpAddress,
     /// A host name the text names as the other side (`host mx.example.jp said`).
     Host,
+    /// What the words of the text speak of (`login-refused`), read only when nothing more
+    /// precise fits.
+    Topic,
 }
 
 impl PartKind {
@@ -50,6 +53,7 @@ impl PartKind {
             PartKind::Blocklist => "blocklist",
             PartKind::IpAddress => "ip-address",
             PartKind::Host => "host",
+            PartKind::Topic => "topic",
         }
     }
 
@@ -60,6 +64,7 @@ impl PartKind {
             PartKind::SocketError => Some(PartTable::Socket),
             PartKind::LibraryError => Some(PartTable::Library),
             PartKind::Blocklist => Some(PartTable::Blocklist),
+            PartKind::Topic => Some(PartTable::Topic),
             PartKind::IpAddress | PartKind::Host => None,
         }
     }
@@ -95,6 +100,45 @@ pub(crate) fn parts(lines: &[&str]) -> Vec<Part> {
         addresses(line, &mut out);
         hosts(line, &mut out);
     }
+    out
+}
+
+/// The topics the words of `lines` speak of, each with the words found (one of each group,
+/// as the text writes them where it can) and the first line that has them; the topics with
+/// the most groups first.
+pub(crate) fn topics(lines: &[&str]) -> Vec<(Part, usize)> {
+    let squashed: Vec<String> = lines.iter().map(|l| crate::squash(l)).collect();
+    let joined: String = squashed.concat();
+    let mut out: Vec<(Part, usize)> = Vec::new();
+    for (id, groups) in maildoc_kb::catalogue::topics() {
+        let mut found: Vec<&str> = Vec::new();
+        for group in groups {
+            match group
+                .iter()
+                .find(|w| joined.contains(crate::squash(w).as_str()))
+            {
+                Some(w) => found.push(w),
+                None => break,
+            }
+        }
+        if found.len() < groups.len() {
+            continue;
+        }
+        let first = crate::squash(found[0]);
+        let line = squashed
+            .iter()
+            .position(|l| l.contains(first.as_str()))
+            .and_then(|i| lines.get(i))
+            .map_or("", |l| l.trim());
+        let part = Part {
+            kind: PartKind::Topic,
+            value: found.join(" … "),
+            key: Some(id.to_string()),
+            line: line.to_string(),
+        };
+        out.push((part, groups.len()));
+    }
+    out.sort_by_key(|t| std::cmp::Reverse(t.1));
     out
 }
 

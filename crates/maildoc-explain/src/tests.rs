@@ -146,3 +146,37 @@ fn partial_pastes_still_match() {
     assert!(e.unknown);
     assert!(e.suggestions.iter().any(|s| s.id == "outlook-0x800ccc0e"));
 }
+
+#[test]
+fn words_alone_give_guesses_and_the_text_stays_unknown() {
+    let e = explain("My mail program keeps saying the login was denied");
+    assert!(e.unknown, "no entry knows this text: {:?}", e.matches);
+    assert_eq!(e.candidates.first().map(|c| c.code), Some(Code::AuthFailed));
+    assert!(
+        e.candidates
+            .iter()
+            .all(|c| f64::from(c.likelihood) <= TOPIC_SHARE * 100.0)
+    );
+    let topic = e.parts.iter().find(|p| p.kind == PartKind::Topic);
+    assert_eq!(
+        topic.and_then(|p| p.key.as_deref()),
+        Some("login-refused"),
+        "{:?}",
+        e.parts
+    );
+    // A topic of more groups says more: the way of authenticating, not a wrong password.
+    let e = explain("サーバーはこの認証方式をサポートしていないようです");
+    assert_eq!(
+        e.candidates.first().map(|c| c.code),
+        Some(Code::AuthMechanismUnsupported),
+        "{:?}",
+        e.candidates
+    );
+    // Known text is explained by its entry: no topic is read.
+    let e = explain("0x800CCC0E");
+    assert!(!e.unknown);
+    assert!(e.parts.iter().all(|p| p.kind != PartKind::Topic));
+    // Words that speak of nothing known stay without a guess.
+    let e = explain("the frobnicator exploded");
+    assert!(e.unknown && e.candidates.is_empty());
+}

@@ -237,6 +237,7 @@ struct RawParts {
     socket: BTreeMap<String, PartEntry>,
     library: BTreeMap<String, PartEntry>,
     blocklist: BTreeMap<String, PartEntry>,
+    topic: BTreeMap<String, PartEntry>,
 }
 
 /// One recognised part's meaning and the findings it points to.
@@ -247,6 +248,9 @@ struct PartEntry {
     en: String,
     #[serde(default)]
     codes: Vec<Code>,
+    /// A topic's words: groups that must each have one of their words in the text.
+    #[serde(default)]
+    words: Vec<Vec<String>>,
 }
 
 fn parts() -> Option<&'static RawParts> {
@@ -265,6 +269,8 @@ pub enum PartTable {
     Library,
     /// Blocklists by their short name (`spamhaus`).
     Blocklist,
+    /// What the words of a text speak of (`login-refused`), when nothing more precise fits.
+    Topic,
 }
 
 fn part_table(table: PartTable) -> Option<&'static BTreeMap<String, PartEntry>> {
@@ -274,6 +280,17 @@ fn part_table(table: PartTable) -> Option<&'static BTreeMap<String, PartEntry>> 
         PartTable::Socket => &t.socket,
         PartTable::Library => &t.library,
         PartTable::Blocklist => &t.blocklist,
+        PartTable::Topic => &t.topic,
+    })
+}
+
+/// Every topic with its groups of words: a text speaks of the topic when each group has one
+/// of its words in it.
+pub fn topics() -> impl Iterator<Item = (&'static str, &'static [Vec<String>])> {
+    parts().into_iter().flat_map(|t| {
+        t.topic
+            .iter()
+            .map(|(id, p)| (id.as_str(), p.words.as_slice()))
     })
 }
 
@@ -304,7 +321,7 @@ pub fn part_keys(table: PartTable) -> impl Iterator<Item = &'static str> {
 /// Parses the parts table; used by the tests.
 pub fn parts_table_ok() -> Result<usize, String> {
     let t: RawParts = toml::from_str(PARTS).map_err(|e| format!("data/parts.toml: {e}"))?;
-    Ok(t.response.len() + t.socket.len() + t.library.len() + t.blocklist.len())
+    Ok(t.response.len() + t.socket.len() + t.library.len() + t.blocklist.len() + t.topic.len())
 }
 
 /// The findings an enhanced status code points to, most likely first (empty when the table
@@ -419,11 +436,28 @@ mod tests {
             PartTable::Socket,
             PartTable::Library,
             PartTable::Blocklist,
+            PartTable::Topic,
         ] {
             for key in part_keys(table) {
                 let m = part_meaning(table, key).unwrap_or_else(|| panic!("{key}"));
                 assert!(has_japanese(&m.ja) && !has_japanese(&m.en), "{key}: {m:?}");
             }
+        }
+        // Each topic has words in every group and findings to point to; no other part has
+        // words.
+        let all = parts().unwrap_or_else(|| panic!("parts.toml"));
+        assert!(all.topic.len() >= 20, "{}", all.topic.len());
+        for (id, p) in &all.topic {
+            assert!(!p.words.is_empty() && !p.codes.is_empty(), "{id}");
+            assert!(p.words.iter().all(|g| !g.is_empty()), "{id}");
+            let shortest = p.words.iter().flatten().map(|w| w.chars().count()).min();
+            assert!(
+                shortest.is_some_and(|n| n >= 2),
+                "{id}: a word too short to mean anything"
+            );
+        }
+        for table in [&all.response, &all.socket, &all.library, &all.blocklist] {
+            assert!(table.values().all(|p| p.words.is_empty()));
         }
         assert!(part_meaning(PartTable::Response, "AUTHENTICATIONFAILED").is_some());
         assert_eq!(

@@ -150,6 +150,13 @@ fn build(input: Input<'_>, lang: Lang, client: Option<Client>) -> Doc {
                 part_items(e, lang),
             ));
         }
+        if !e.candidates.is_empty() {
+            // Guesses from the words the text speaks of: said to be guesses.
+            let mut items = vec![Item::Para(ui::text("explain-guess-lead", lang).to_string())];
+            items.extend(cause_items(e, check, lang, client, Vec::new()));
+            items.push(Item::Para(ui::text("explain-check-hint", lang).to_string()));
+            sections.push((ui::text("explain-heading-guesses", lang).to_string(), items));
+        }
         return Doc { title, sections };
     }
     let mut doc = Doc {

@@ -75,12 +75,18 @@ fn compare(name: &str, got: &str) {
 #[test]
 fn golden_screens_in_both_languages() {
     let checked = outcome(CANNOT_CONNECT);
-    let cases: [(&str, &str, bool, Option<Client>); 5] = [
+    let cases: [(&str, &str, bool, Option<Client>); 6] = [
         ("cannot-connect", CANNOT_CONNECT, false, None),
         ("cannot-connect-checked", CANNOT_CONNECT, true, None),
         ("bounce-iphone", BOUNCE, false, Some(Client::Iphone)),
         ("unknown", "cannot get mal", false, None),
         ("nothing-known", "the frobnicator exploded", false, None),
+        (
+            "guessed",
+            "My mail program keeps saying the login was denied",
+            false,
+            None,
+        ),
     ];
     for (name, text, with_check, client) in cases {
         let explanation = maildoc_explain::explain(text);
