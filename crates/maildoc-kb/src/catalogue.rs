@@ -450,6 +450,12 @@ mod tests {
         for (id, p) in &all.topic {
             assert!(!p.words.is_empty() && !p.codes.is_empty(), "{id}");
             assert!(p.words.iter().all(|g| !g.is_empty()), "{id}");
+            // One word cannot stand for two groups.
+            for (i, group) in p.words.iter().enumerate() {
+                for other in &p.words[i + 1..] {
+                    assert!(group.iter().all(|w| !other.contains(w)), "{id}: {group:?}");
+                }
+            }
             let shortest = p.words.iter().flatten().map(|w| w.chars().count()).min();
             assert!(
                 shortest.is_some_and(|n| n >= 2),
