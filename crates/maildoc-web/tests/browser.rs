@@ -479,9 +479,15 @@ fn a_person_checks_their_mail_in_the_browser() {
         serde_json::json!("skip")
     );
     k.type_into(&k.find("#address"), "taro@lab.example");
-    k.type_into(&k.find("#password"), &format!("{}{ENTER}", cases[1].password));
+    k.type_into(
+        &k.find("#password"),
+        &format!("{}{ENTER}", cases[1].password),
+    );
     assert!(
-        k.wait_for("#results[data-state=done]", TIMEOUT + Duration::from_secs(10)),
+        k.wait_for(
+            "#results[data-state=done]",
+            TIMEOUT + Duration::from_secs(10)
+        ),
         "Enter sent no form: {}",
         k.source()
     );
