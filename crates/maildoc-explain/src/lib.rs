@@ -377,19 +377,16 @@ fn match_entry(
         }
     }
     for phrase in &e.phrases {
-        let parts: Vec<String> = phrase
-            .split('*')
-            .map(squash)
-            .filter(|p| !p.is_empty())
-            .collect();
+        let parts = phrase_parts(phrase);
+        let parts: &[String] = &parts;
         if parts.is_empty() {
             continue;
         }
         let len: usize = parts.iter().map(|p| p.chars().count()).sum();
         let score = 40 + u32::try_from(len.min(40)).unwrap_or(40);
-        if let Some(l) = lines.iter().find(|l| has_parts(&l.squashed, &parts)) {
+        if let Some(l) = lines.iter().find(|l| has_parts(&l.squashed, parts)) {
             consider(score, phrase, &l.raw, How::Phrase);
-        } else if has_parts(&joined.squashed, &parts) {
+        } else if has_parts(&joined.squashed, parts) {
             consider(
                 score,
                 phrase,
@@ -399,7 +396,7 @@ fn match_entry(
         } else if let Some((l, n)) = lines
             .iter()
             .take(PARTIAL_LINES)
-            .filter_map(|l| partial_parts(&l.squashed, &parts).map(|n| (l, n)))
+            .filter_map(|l| partial_parts(&l.squashed, parts).map(|n| (l, n)))
             .max_by_key(|(_, n)| *n)
         {
             // A paste cut off at either end still names its message, with less weight.
@@ -431,6 +428,30 @@ fn match_entry(
         },
         how,
     ))
+}
+
+/// A phrase's pieces between its `*`s, squashed; for the embedded catalogue's phrases made
+/// once and kept (squashing is most of the cost of matching a short text).
+fn phrase_parts(phrase: &str) -> std::borrow::Cow<'static, [String]> {
+    static KEPT: std::sync::OnceLock<std::collections::HashMap<&'static str, Vec<String>>> =
+        std::sync::OnceLock::new();
+    let split = |p: &str| -> Vec<String> {
+        p.split('*')
+            .map(squash)
+            .filter(|piece| !piece.is_empty())
+            .collect()
+    };
+    let kept = KEPT.get_or_init(|| {
+        catalogue::entries()
+            .iter()
+            .flat_map(|e| &e.phrases)
+            .map(|p| (p.as_str(), split(p)))
+            .collect()
+    });
+    match kept.get(phrase) {
+        Some(parts) => std::borrow::Cow::Borrowed(parts.as_slice()),
+        None => std::borrow::Cow::Owned(split(phrase)),
+    }
 }
 
 fn first_line_with<'a>(lines: &'a [Line], part: &str) -> &'a str {
@@ -479,20 +500,19 @@ fn partial_parts(text: &str, parts: &[String]) -> Option<usize> {
             break;
         }
     }
-    // The text ends with the beginning of the first part.
-    let chars: Vec<char> = first.chars().collect();
-    for n in (MIN_PARTIAL..chars.len()).rev() {
-        let head: String = chars[..n].iter().collect();
-        if text.ends_with(&head) {
+    // The text ends with the beginning of the first part: its first n characters, n from
+    // the longest down (`starts[n]` is where character n starts).
+    let starts: Vec<usize> = first.char_indices().map(|(i, _)| i).collect();
+    for n in (MIN_PARTIAL..starts.len()).rev() {
+        if text.ends_with(&first[..starts[n]]) {
             best = best.max(n);
             break;
         }
     }
-    // The text starts with the end of the last part.
-    let chars: Vec<char> = last.chars().collect();
-    for n in (MIN_PARTIAL..chars.len()).rev() {
-        let tail: String = chars[chars.len() - n..].iter().collect();
-        if text.starts_with(&tail) {
+    // The text starts with the end of the last part: its last n characters.
+    let starts: Vec<usize> = last.char_indices().map(|(i, _)| i).collect();
+    for n in (MIN_PARTIAL..starts.len()).rev() {
+        if text.starts_with(&last[starts[starts.len() - n]..]) {
             best = best.max(n);
             break;
         }

@@ -110,13 +110,10 @@ pub(crate) fn topics(lines: &[&str]) -> Vec<(Part, usize)> {
     let squashed: Vec<String> = lines.iter().map(|l| crate::squash(l)).collect();
     let joined: String = squashed.concat();
     let mut out: Vec<(Part, usize)> = Vec::new();
-    for (id, groups) in maildoc_kb::catalogue::topics() {
-        let mut found: Vec<&str> = Vec::new();
+    for (id, groups) in squashed_topics() {
+        let mut found: Vec<&(String, String)> = Vec::new();
         for group in groups {
-            match group
-                .iter()
-                .find(|w| joined.contains(crate::squash(w).as_str()))
-            {
+            match group.iter().find(|(_, w)| joined.contains(w.as_str())) {
                 Some(w) => found.push(w),
                 None => break,
             }
@@ -124,15 +121,16 @@ pub(crate) fn topics(lines: &[&str]) -> Vec<(Part, usize)> {
         if found.len() < groups.len() {
             continue;
         }
-        let first = crate::squash(found[0]);
+        let first = &found[0].1;
         let line = squashed
             .iter()
             .position(|l| l.contains(first.as_str()))
             .and_then(|i| lines.get(i))
             .map_or("", |l| l.trim());
+        let words: Vec<&str> = found.iter().map(|(w, _)| w.as_str()).collect();
         let part = Part {
             kind: PartKind::Topic,
-            value: found.join(" … "),
+            value: words.join(" … "),
             key: Some(id.to_string()),
             line: line.to_string(),
         };
@@ -140,6 +138,25 @@ pub(crate) fn topics(lines: &[&str]) -> Vec<(Part, usize)> {
     }
     out.sort_by_key(|t| std::cmp::Reverse(t.1));
     out
+}
+
+/// A topic's id and its groups of words, each word as written and squashed.
+type Topic = (&'static str, Vec<Vec<(String, String)>>);
+
+/// The topics with their words squashed, once.
+fn squashed_topics() -> &'static [Topic] {
+    static TOPICS: std::sync::OnceLock<Vec<Topic>> = std::sync::OnceLock::new();
+    TOPICS.get_or_init(|| {
+        maildoc_kb::catalogue::topics()
+            .map(|(id, groups)| {
+                let groups = groups
+                    .iter()
+                    .map(|g| g.iter().map(|w| (w.clone(), crate::squash(w))).collect())
+                    .collect();
+                (id, groups)
+            })
+            .collect()
+    })
 }
 
 fn push(out: &mut Vec<Part>, kind: PartKind, value: &str, key: Option<&str>, line: &str) {
