@@ -160,9 +160,10 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
     let raw: Vec<&str> = lines.iter().map(|l| l.raw.as_str()).collect();
     let mut parts = parts::parts(&raw);
 
+    let whole: String = lines.iter().map(|l| l.squashed.as_str()).collect();
     let mut found: Vec<(Match, How)> = entries
         .iter()
-        .filter_map(|e| match_entry(e, &lines, &joined, &statuses))
+        .filter_map(|e| match_entry(e, &lines, &joined, &whole, &statuses))
         .collect();
     // An error number in the text settles which numbered entry is meant: numbered entries
     // that matched only by words (`An unknown error has occurred`) step back.
@@ -354,10 +355,12 @@ enum How {
     Smtp,
 }
 
+/// `whole` is every line's squashed form, one after the other.
 fn match_entry(
     e: &Entry,
     lines: &[Line],
     joined: &Line,
+    whole: &str,
     statuses: &[SmtpStatus],
 ) -> Option<(Match, How)> {
     let mut best: Option<(u32, String, String, How)> = None;
@@ -384,9 +387,15 @@ fn match_entry(
         }
         let len: usize = parts.iter().map(|p| p.chars().count()).sum();
         let score = 40 + u32::try_from(len.min(40)).unwrap_or(40);
-        if let Some(l) = lines.iter().find(|l| has_parts(&l.squashed, parts)) {
+        // Most phrases are nowhere in the text: one search of all its lines says so.
+        let anywhere = has_parts(whole, parts);
+        if let Some(l) = lines
+            .iter()
+            .filter(|_| anywhere)
+            .find(|l| has_parts(&l.squashed, parts))
+        {
             consider(score, phrase, &l.raw, How::Phrase);
-        } else if has_parts(&joined.squashed, parts) {
+        } else if anywhere && has_parts(&joined.squashed, parts) {
             consider(
                 score,
                 phrase,
