@@ -493,6 +493,14 @@ fn has_parts(text: &str, parts: &[String]) -> bool {
 
 /// The shortest cut-off piece of a phrase that counts as a partial paste (characters).
 const MIN_PARTIAL: usize = 10;
+/// The same for a piece in Latin letters alone, whose characters say less each: a text that
+/// merely starts with "connection" or "certificate" is no cut-off paste.
+const MIN_PARTIAL_ASCII: usize = 18;
+
+/// A cut-off piece of `n` characters long enough to count.
+fn enough(piece: &str, n: usize) -> bool {
+    n >= MIN_PARTIAL && (n >= MIN_PARTIAL_ASCII || !piece.is_ascii())
+}
 
 /// How many characters of the phrase a paste cut off at its end or its start shows: the
 /// text ends in the phrase's beginning (or after its first parts), or starts with its end.
@@ -504,8 +512,9 @@ fn partial_parts(text: &str, parts: &[String]) -> Option<usize> {
     for k in (1..parts.len()).rev() {
         if has_parts(text, &parts[..k]) {
             let at = text.rfind(parts[k - 1].as_str()).unwrap_or(0) + parts[k - 1].len();
-            if text[at..].chars().count() <= MAX_GAP {
-                best = best.max(parts[..k].iter().map(|p| p.chars().count()).sum());
+            let n = parts[..k].iter().map(|p| p.chars().count()).sum();
+            if text[at..].chars().count() <= MAX_GAP && enough(&parts[..k].concat(), n) {
+                best = best.max(n);
             }
             break;
         }
@@ -514,16 +523,22 @@ fn partial_parts(text: &str, parts: &[String]) -> Option<usize> {
     // the longest down (`starts[n]` is where character n starts).
     let starts: Vec<usize> = first.char_indices().map(|(i, _)| i).collect();
     for n in (MIN_PARTIAL..starts.len()).rev() {
-        if text.ends_with(&first[..starts[n]]) {
-            best = best.max(n);
+        let piece = &first[..starts[n]];
+        if text.ends_with(piece) {
+            if enough(piece, n) {
+                best = best.max(n);
+            }
             break;
         }
     }
     // The text starts with the end of the last part: its last n characters.
     let starts: Vec<usize> = last.char_indices().map(|(i, _)| i).collect();
     for n in (MIN_PARTIAL..starts.len()).rev() {
-        if text.starts_with(&last[starts[starts.len() - n]..]) {
-            best = best.max(n);
+        let piece = &last[starts[starts.len() - n]..];
+        if text.starts_with(piece) {
+            if enough(piece, n) {
+                best = best.max(n);
+            }
             break;
         }
     }

@@ -180,3 +180,18 @@ fn words_alone_give_guesses_and_the_text_stays_unknown() {
     let e = explain("the frobnicator exploded");
     assert!(e.unknown && e.candidates.is_empty());
 }
+
+#[test]
+fn a_text_that_starts_with_a_phrases_last_word_is_no_cut_off_paste() {
+    // "connection" ends several phrases; a text that merely starts with it is not one of them.
+    let e = explain("Connection to smtp.example.jp:25 timed out.");
+    assert!(e.matches.is_empty(), "{:?}", e.matches);
+    assert_eq!(
+        e.candidates.first().map(|c| c.code),
+        Some(Code::ConnectTimeout)
+    );
+    // A Japanese piece says more per character: ten of them still count.
+    assert!(enough("接続がタイムアウトしまし", 12));
+    assert!(!enough("connection", 10));
+    assert!(enough("the connection was refus", 24));
+}
