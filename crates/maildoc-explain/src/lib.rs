@@ -200,13 +200,13 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
     // Nothing more precise: what the words speak of, as a guess (at most TOPIC_SHARE sure),
     // with the topics shown among the parts.
     if candidates.is_empty() {
-        let topics = parts::topics(&raw);
-        let sources: Vec<(String, &'static [Code], f64)> = topics
+        let squashed: Vec<&str> = lines.iter().map(|l| l.squashed.as_str()).collect();
+        let topics = parts::topics(&raw, &squashed, &whole);
+        let sources: Vec<Source> = topics
             .iter()
             .filter_map(|(p, groups)| {
-                let key = p.key.as_deref()?;
-                let codes = catalogue::part_codes(catalogue::PartTable::Topic, key);
-                (!codes.is_empty()).then(|| (key.to_string(), codes, *groups as f64))
+                let key = p.key.clone()?;
+                source_of(p, key, *groups as f64)
             })
             .collect();
         candidates = weighted(&sources, TOPIC_SHARE);
@@ -497,9 +497,10 @@ const MIN_PARTIAL: usize = 10;
 /// merely starts with "connection" or "certificate" is no cut-off paste.
 const MIN_PARTIAL_ASCII: usize = 18;
 
-/// A cut-off piece of `n` characters long enough to count.
-fn enough(piece: &str, n: usize) -> bool {
-    n >= MIN_PARTIAL && (n >= MIN_PARTIAL_ASCII || !piece.is_ascii())
+/// A cut-off piece of `n` characters (`ascii`: all of them Latin letters and the like) long
+/// enough to count.
+fn enough(n: usize, ascii: bool) -> bool {
+    n >= MIN_PARTIAL && (n >= MIN_PARTIAL_ASCII || !ascii)
 }
 
 /// How many characters of the phrase a paste cut off at its end or its start shows: the
@@ -513,7 +514,9 @@ fn partial_parts(text: &str, parts: &[String]) -> Option<usize> {
         if has_parts(text, &parts[..k]) {
             let at = text.rfind(parts[k - 1].as_str()).unwrap_or(0) + parts[k - 1].len();
             let n = parts[..k].iter().map(|p| p.chars().count()).sum();
-            if text[at..].chars().count() <= MAX_GAP && enough(&parts[..k].concat(), n) {
+            if text[at..].chars().count() <= MAX_GAP
+                && enough(n, parts[..k].iter().all(|p| p.is_ascii()))
+            {
                 best = best.max(n);
             }
             break;
@@ -525,7 +528,7 @@ fn partial_parts(text: &str, parts: &[String]) -> Option<usize> {
     for n in (MIN_PARTIAL..starts.len()).rev() {
         let piece = &first[..starts[n]];
         if text.ends_with(piece) {
-            if enough(piece, n) {
+            if enough(n, piece.is_ascii()) {
                 best = best.max(n);
             }
             break;
@@ -536,7 +539,7 @@ fn partial_parts(text: &str, parts: &[String]) -> Option<usize> {
     for n in (MIN_PARTIAL..starts.len()).rev() {
         let piece = &last[starts[starts.len() - n]..];
         if text.starts_with(piece) {
-            if enough(piece, n) {
+            if enough(n, piece.is_ascii()) {
                 best = best.max(n);
             }
             break;
@@ -695,15 +698,10 @@ fn blend(a: Vec<Candidate>, b: Vec<Candidate>, share: f64) -> Vec<Candidate> {
 /// finding weighs most (one: 100; two: 60, 40; three: 50, 30, 20), and the sources count
 /// alike.
 fn structural(parts: &[Part], statuses: &[SmtpStatus]) -> Vec<Candidate> {
-    let mut sources: Vec<(String, &'static [Code], f64)> = Vec::new();
-    for p in parts {
-        if let (Some(table), Some(key)) = (p.kind.table(), &p.key) {
-            let codes = catalogue::part_codes(table, key);
-            if !codes.is_empty() {
-                sources.push((p.value.clone(), codes, 1.0));
-            }
-        }
-    }
+    let mut sources: Vec<Source> = parts
+        .iter()
+        .filter_map(|p| source_of(p, p.value.clone(), 1.0))
+        .collect();
     for s in statuses {
         if let Some((class, subject, detail)) = s.enhanced_parts() {
             let codes = catalogue::status_codes(class, subject, detail);
@@ -715,12 +713,21 @@ fn structural(parts: &[Part], statuses: &[SmtpStatus]) -> Vec<Candidate> {
     weighted(&sources, 1.0)
 }
 
+/// A source of candidates: its label, the findings it points to, and its weight.
+type Source = (String, &'static [Code], f64);
+
+/// A recognised part as a source labelled `label`, when its table names findings for it.
+fn source_of(p: &Part, label: String, weight: f64) -> Option<Source> {
+    let codes = catalogue::part_codes(p.kind.table()?, p.key.as_deref()?);
+    (!codes.is_empty()).then_some((label, codes, weight))
+}
+
 /// Candidates from sources of codes, each `(label, codes, weight)`: within a source the first
 /// code weighs most (one: 100; two: 60, 40; three: 50, 30, 20), a source counts by its
 /// weight, and the likelihoods are `share` of what they would be.
-fn weighted(sources: &[(String, &'static [Code], f64)], share: f64) -> Vec<Candidate> {
+fn weighted(sources: &[Source], share: f64) -> Vec<Candidate> {
     let total: f64 = sources.iter().map(|(_, _, w)| w).sum();
-    if sources.is_empty() || total <= 0.0 {
+    if total <= 0.0 {
         return Vec::new();
     }
     let shares: [&[f64]; 3] = [&[100.0], &[60.0, 40.0], &[50.0, 30.0, 20.0]];

@@ -105,15 +105,14 @@ pub(crate) fn parts(lines: &[&str]) -> Vec<Part> {
 
 /// The topics the words of `lines` speak of, each with the words found (one of each group,
 /// as the text writes them where it can) and the first line that has them; the topics with
-/// the most groups first.
-pub(crate) fn topics(lines: &[&str]) -> Vec<(Part, usize)> {
-    let squashed: Vec<String> = lines.iter().map(|l| crate::squash(l)).collect();
-    let joined: String = squashed.concat();
+/// the most groups first. `squashed` holds each line [`crate::squash`]ed, `whole` all of them
+/// one after the other.
+pub(crate) fn topics(lines: &[&str], squashed: &[&str], whole: &str) -> Vec<(Part, usize)> {
     let mut out: Vec<(Part, usize)> = Vec::new();
     for (id, groups) in squashed_topics() {
         let mut found: Vec<&(String, String)> = Vec::new();
         for group in groups {
-            match group.iter().find(|(_, w)| joined.contains(w.as_str())) {
+            match group.iter().find(|(_, w)| whole.contains(w.as_str())) {
                 Some(w) => found.push(w),
                 None => break,
             }
