@@ -35,6 +35,23 @@ pub fn request(
     let mut conn = TcpStream::connect(addr).expect("connect to the web app");
     conn.set_read_timeout(Some(Duration::from_secs(60)))
         .expect("read timeout");
+    let mut all = headers.to_vec();
+    all.push(("Connection", "close"));
+    let head = request_head(addr, method, path, &all, body.len());
+    conn.write_all(head.as_bytes()).expect("send the head");
+    conn.write_all(body).expect("send the body");
+    parse(&read_answer(&mut conn))
+}
+
+/// A request's head: `Host` is the address unless `headers` names one; then `headers` and the
+/// body's length.
+fn request_head(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body_len: usize,
+) -> String {
     let mut head = format!("{method} {path} HTTP/1.1\r\n");
     if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
         head.push_str(&format!("Host: {addr}\r\n"));
@@ -42,13 +59,8 @@ pub fn request(
     for (n, v) in headers {
         head.push_str(&format!("{n}: {v}\r\n"));
     }
-    head.push_str(&format!(
-        "Content-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    ));
-    conn.write_all(head.as_bytes()).expect("send the head");
-    conn.write_all(body).expect("send the body");
-    parse(&read_answer(&mut conn))
+    head.push_str(&format!("Content-Length: {body_len}\r\n\r\n"));
+    head
 }
 
 /// An answer's bytes: up to its Content-Length, or the end of its chunked body, or until the
@@ -96,7 +108,7 @@ pub fn post_form(
 /// The events of an SSE stream at `path` as (name, data), until one named `last` or `limit`
 /// has passed.
 pub fn events(addr: SocketAddr, path: &str, last: &str, limit: Duration) -> Vec<(String, String)> {
-    let head = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n");
+    let head = request_head(addr, "GET", path, &[("Accept", "text/event-stream")], 0);
     read_events(addr, head.as_bytes(), last, limit)
 }
 
@@ -109,15 +121,9 @@ pub fn post_events(
     last: &str,
     limit: Duration,
 ) -> Vec<(String, String)> {
-    let mut head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str("\r\n");
-    let mut sent = head.into_bytes();
+    let mut all = headers.to_vec();
+    all.push(("Accept", "text/event-stream"));
+    let mut sent = request_head(addr, "POST", path, &all, body.len()).into_bytes();
     sent.extend_from_slice(body);
     read_events(addr, &sent, last, limit)
 }
