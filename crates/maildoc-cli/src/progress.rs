@@ -55,25 +55,18 @@ impl Progress {
             }
             Event::ServerDone { evidence, .. } => {
                 self.bar.inc(1);
-                self.bar.set_message(ui::fill(
-                    "progress-done",
-                    lang,
-                    &[("server", &evidence.endpoint.describe())],
-                ));
+                self.done(&evidence.endpoint.describe());
             }
-            Event::DiscoverySource { target, .. } => {
-                self.bar
-                    .set_message(ui::fill("progress-done", lang, &[("server", target)]));
-            }
-            Event::DiscoveryGuess { endpoint, .. } => {
-                self.bar.set_message(ui::fill(
-                    "progress-done",
-                    lang,
-                    &[("server", &endpoint.describe())],
-                ));
-            }
+            Event::DiscoverySource { target, .. } => self.done(target),
+            Event::DiscoveryGuess { endpoint, .. } => self.done(&endpoint.describe()),
             Event::Step { .. } | Event::DomainPart { .. } => {}
         }
+    }
+
+    /// Says that `server` (or a source asked) is done.
+    fn done(&self, server: &str) {
+        self.bar
+            .set_message(ui::fill("progress-done", self.lang, &[("server", server)]));
     }
 
     /// Clears the spinner before the result is printed.

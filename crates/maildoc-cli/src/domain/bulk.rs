@@ -116,7 +116,7 @@ impl Bulk {
             }
         };
         let clock = env.clock();
-        let lines = check_lines(reader, &env, &self.opts, self.concurrency, move |d| {
+        let mut lines = check_lines(reader, &env, &self.opts, self.concurrency, move |d| {
             done(d, clock)
         });
 
@@ -125,7 +125,6 @@ impl Bulk {
         let mut stdout = std::io::stdout().lock();
         let (mut problems, mut not_domains, mut done) = (0u64, 0u64, 0u64);
         let mut failure: Option<BulkError> = None;
-        let mut lines = lines;
         for result in lines.by_ref() {
             match result {
                 Ok(d) => {
