@@ -39,6 +39,14 @@ const BOUNCE_STATUS_SHARE: f64 = 0.4;
 const PARTIAL_LINES: usize = 12;
 /// How sure a guess from the words alone may be, at most (a share of 100 %).
 const TOPIC_SHARE: f64 = 0.5;
+/// A generic message ("sending failed") beside a more specific entry weighs this share of
+/// its score.
+const GENERIC_SCORE: f64 = 0.5;
+/// When only generic messages matched, the share of the likelihood that the topics the
+/// other words speak of get.
+const GENERIC_TOPIC_SHARE: f64 = 0.6;
+/// A topic whose first cause is among a generic message's first this many says nothing new.
+const GENERIC_LEADS: usize = 2;
 
 /// The most characters a `*` in a phrase may stand for.
 const MAX_GAP: usize = 120;
@@ -171,6 +179,19 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
     if found.iter().any(|(_, how)| *how == How::Number) {
         found.retain(|(m, how)| *how == How::Number || !numbered(&m.id));
     }
+    // "Sending failed" says less than an entry that names the problem (its error number
+    // says more: that is the message the app showed).
+    let generic = |id: &str| entries.iter().any(|e| e.id == id && e.generic);
+    if found
+        .iter()
+        .any(|(m, how)| !generic(&m.id) && *how != How::Partial)
+    {
+        for (m, how) in &mut found {
+            if generic(&m.id) && *how != How::Number {
+                m.score = (f64::from(m.score) * GENERIC_SCORE).round() as u32;
+            }
+        }
+    }
     // A reply code alone says less than words that name the problem.
     if found.iter().any(|(_, how)| *how != How::Smtp) {
         for (m, how) in &mut found {
@@ -197,11 +218,28 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
     }
     // Unknown is what matched nothing: a guess from the words below does not make it known.
     let unknown = matches.is_empty() && statuses.is_empty() && candidates.is_empty();
-    // Nothing more precise: what the words speak of, as a guess (at most TOPIC_SHARE sure),
-    // with the topics shown among the parts.
-    if candidates.is_empty() {
+    // Nothing more precise, or only a generic message: what the words speak of, as a guess
+    // (at most TOPIC_SHARE sure), or beside the generic message's causes; the topics are
+    // shown among the parts.
+    let only_generic = !matches.is_empty() && matches.iter().all(|m| generic(&m.id));
+    if candidates.is_empty() || only_generic {
         let squashed: Vec<&str> = lines.iter().map(|l| l.squashed.as_str()).collect();
-        let topics = parts::topics(&raw, &squashed, &whole);
+        let mut topics = parts::topics(&raw, &squashed, &whole);
+        // Beside a generic message, a topic counts when it says something the message's
+        // causes do not already lead with.
+        let leading: Vec<Code> = candidates
+            .iter()
+            .take(GENERIC_LEADS)
+            .map(|c| c.code)
+            .collect();
+        topics.retain(|(p, _)| {
+            let first = p
+                .key
+                .as_deref()
+                .and_then(|k| p.kind.table().map(|t| catalogue::part_codes(t, k)))
+                .and_then(|codes| codes.first());
+            first.is_some_and(|c| !leading.contains(c))
+        });
         let sources: Vec<Source> = topics
             .iter()
             .filter_map(|(p, groups)| {
@@ -209,7 +247,13 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
                 source_of(p, key, *groups as f64)
             })
             .collect();
-        candidates = weighted(&sources, TOPIC_SHARE);
+        candidates = if candidates.is_empty() {
+            weighted(&sources, TOPIC_SHARE)
+        } else if sources.is_empty() {
+            candidates
+        } else {
+            blend(candidates, weighted(&sources, 1.0), GENERIC_TOPIC_SHARE)
+        };
         parts.extend(topics.into_iter().map(|(p, _)| p));
     }
     let mut future_codes: Vec<String> = Vec::new();
@@ -352,6 +396,8 @@ pub fn squash(s: &str) -> String {
 enum How {
     Number,
     Phrase,
+    /// A phrase cut off at either end of a paste.
+    Partial,
     Smtp,
 }
 
@@ -410,7 +456,7 @@ fn match_entry(
         {
             // A paste cut off at either end still names its message, with less weight.
             let n = u32::try_from(n.min(50)).unwrap_or(50);
-            consider(25 + n / 2, phrase, &l.raw, How::Phrase);
+            consider(25 + n / 2, phrase, &l.raw, How::Partial);
         }
     }
     let mut smtp_best: Option<(u32, &str, &str)> = None;

@@ -195,3 +195,32 @@ fn a_text_that_starts_with_a_phrases_last_word_is_no_cut_off_paste() {
     assert!(!enough("connection".len(), true));
     assert!(enough("the connection was refus".len(), true));
 }
+
+#[test]
+fn a_message_that_only_says_it_failed_yields_to_what_the_words_name() {
+    // Beside an entry that names the problem, the generic message steps back.
+    let e = explain(
+        "An error occurred while sending mail (Net::ReadTimeout with #<TCPSocket:(closed)>)",
+    );
+    assert_eq!(e.matches[0].id, "lib-connection-timeout", "{:?}", e.matches);
+    // Beside nothing more precise, the topics the other words speak of come first, and
+    // are shown among the parts.
+    let e =
+        explain("メッセージの送信に失敗しました。1 日に送信できるメッセージの上限を超えました。");
+    assert_eq!(
+        e.matches[0].id, "thunderbird-sending-failed",
+        "{:?}",
+        e.matches
+    );
+    assert_eq!(
+        e.codes()[0],
+        Code::AccountLockedOrThrottled,
+        "{:?}",
+        e.candidates
+    );
+    assert!(e.parts.iter().any(|p| p.kind == PartKind::Topic));
+    // The generic message alone keeps its own causes.
+    let alone = explain("メッセージの送信に失敗しました。");
+    assert!(alone.parts.iter().all(|p| p.kind != PartKind::Topic));
+    assert_ne!(alone.codes()[0], Code::AccountLockedOrThrottled);
+}

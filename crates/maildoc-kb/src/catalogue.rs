@@ -116,6 +116,9 @@ pub struct Entry {
     pub note: Option<Bilingual>,
     /// Where to fix it, per mail app, when that differs from the finding texts' steps.
     pub fix: Vec<(Client, Bilingual)>,
+    /// The message says only that something failed (sending, connecting, getting mail); the
+    /// words around it in a paste say more, so what they name comes first.
+    pub generic: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -139,6 +142,8 @@ struct RawEntry {
     note: Option<Bilingual>,
     #[serde(default)]
     fix: BTreeMap<String, Bilingual>,
+    #[serde(default)]
+    generic: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -181,6 +186,7 @@ pub fn load() -> Result<Vec<Entry>, String> {
                 future_codes: e.future_codes,
                 note: e.note,
                 fix,
+                generic: e.generic,
             });
         }
     }
