@@ -242,9 +242,9 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
         });
         let sources: Vec<Source> = topics
             .iter()
-            .filter_map(|(p, groups)| {
+            .filter_map(|(p, said)| {
                 let key = p.key.clone()?;
-                source_of(p, key, *groups as f64)
+                source_of(p, key, *said as f64)
             })
             .collect();
         candidates = if candidates.is_empty() {

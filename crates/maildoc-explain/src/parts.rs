@@ -103,16 +103,21 @@ pub(crate) fn parts(lines: &[&str]) -> Vec<Part> {
     out
 }
 
-/// The topics the words of `lines` speak of, each with the words found (one of each group,
-/// as the text writes them where it can) and the first line that has them; the topics with
-/// the most groups first. `squashed` holds each line [`crate::squash`]ed, `whole` all of them
-/// one after the other.
+/// The topics the words of `lines` speak of, each with the words found (the longest of each
+/// group, as the text writes them where it can), the first line that has them, and how much
+/// the words say: their length, a character of Japanese counting as [`WIDE_CHAR`] Latin
+/// letters, each word at most [`WORD_CAP`]. The topics whose words say most come first.
+/// `squashed` holds each line [`crate::squash`]ed, `whole` all of them one after the other.
 pub(crate) fn topics(lines: &[&str], squashed: &[&str], whole: &str) -> Vec<(Part, usize)> {
     let mut out: Vec<(Part, usize)> = Vec::new();
-    for (id, groups) in squashed_topics() {
+    for (id, groups, broad) in squashed_topics() {
         let mut found: Vec<&(String, String)> = Vec::new();
         for group in groups {
-            match group.iter().find(|(_, w)| whole.contains(w.as_str())) {
+            match group
+                .iter()
+                .filter(|(_, w)| whole.contains(w.as_str()))
+                .max_by_key(|(_, w)| weight(w))
+            {
                 Some(w) => found.push(w),
                 None => break,
             }
@@ -133,26 +138,43 @@ pub(crate) fn topics(lines: &[&str], squashed: &[&str], whole: &str) -> Vec<(Par
             key: Some(id.to_string()),
             line: line.to_string(),
         };
-        out.push((part, groups.len()));
+        let said: usize = found.iter().map(|(_, w)| weight(w)).sum();
+        out.push((part, if *broad { said / BROAD_SHARE } else { said }));
     }
     out.sort_by_key(|t| std::cmp::Reverse(t.1));
     out
 }
 
-/// A topic's id and its groups of words, each word as written and squashed.
-type Topic = (&'static str, Vec<Vec<(String, String)>>);
+/// A broad topic (an area, not a cause) says this many times less than its words.
+const BROAD_SHARE: usize = 2;
+/// A character of Japanese says about as much as this many Latin letters.
+const WIDE_CHAR: usize = 3;
+/// A topic's word counts for at most this much.
+const WORD_CAP: usize = 24;
+
+/// How much a squashed word says.
+fn weight(word: &str) -> usize {
+    word.chars()
+        .map(|c| if c.is_ascii() { 1 } else { WIDE_CHAR })
+        .sum::<usize>()
+        .min(WORD_CAP)
+}
+
+/// A topic's id, its groups of words (each word as written and squashed) and whether it is
+/// broad.
+type Topic = (&'static str, Vec<Vec<(String, String)>>, bool);
 
 /// The topics with their words squashed, once.
 fn squashed_topics() -> &'static [Topic] {
     static TOPICS: std::sync::OnceLock<Vec<Topic>> = std::sync::OnceLock::new();
     TOPICS.get_or_init(|| {
         maildoc_kb::catalogue::topics()
-            .map(|(id, groups)| {
+            .map(|(id, groups, broad)| {
                 let groups = groups
                     .iter()
                     .map(|g| g.iter().map(|w| (w.clone(), crate::squash(w))).collect())
                     .collect();
-                (id, groups)
+                (id, groups, broad)
             })
             .collect()
     })

@@ -224,3 +224,18 @@ fn a_message_that_only_says_it_failed_yields_to_what_the_words_name() {
     assert!(alone.parts.iter().all(|p| p.kind != PartKind::Topic));
     assert_ne!(alone.codes()[0], Code::AccountLockedOrThrottled);
 }
+
+#[test]
+fn a_topic_that_names_a_cause_outweighs_one_that_names_an_area() {
+    // "connection ... cannot" names an area (broad), "bad certificate" a cause.
+    let e = explain("cannot upgrade connection: remote error: tls: bad certificate");
+    assert!(e.unknown);
+    assert_eq!(e.codes()[0], Code::CertUnknownIssuer, "{:?}", e.candidates);
+    let topics: Vec<&str> = e
+        .parts
+        .iter()
+        .filter(|p| p.kind == PartKind::Topic)
+        .filter_map(|p| p.key.as_deref())
+        .collect();
+    assert_eq!(topics, ["cert-untrusted", "connect-failed"]);
+}

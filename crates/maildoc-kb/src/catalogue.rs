@@ -257,6 +257,9 @@ struct PartEntry {
     /// A topic's words: groups that must each have one of their words in the text.
     #[serde(default)]
     words: Vec<Vec<String>>,
+    /// A topic that names an area (a connection, a login) rather than a cause.
+    #[serde(default)]
+    broad: bool,
 }
 
 fn parts() -> Option<&'static RawParts> {
@@ -290,13 +293,14 @@ fn part_table(table: PartTable) -> Option<&'static BTreeMap<String, PartEntry>> 
     })
 }
 
-/// Every topic with its groups of words: a text speaks of the topic when each group has one
-/// of its words in it.
-pub fn topics() -> impl Iterator<Item = (&'static str, &'static [Vec<String>])> {
+/// Every topic with its groups of words (a text speaks of the topic when each group has one
+/// of its words in it) and whether it is broad: it names an area (a connection, a login)
+/// rather than a cause, and says less than a topic that names one.
+pub fn topics() -> impl Iterator<Item = (&'static str, &'static [Vec<String>], bool)> {
     parts().into_iter().flat_map(|t| {
         t.topic
             .iter()
-            .map(|(id, p)| (id.as_str(), p.words.as_slice()))
+            .map(|(id, p)| (id.as_str(), p.words.as_slice(), p.broad))
     })
 }
 
