@@ -45,6 +45,9 @@ const GENERIC_SCORE: f64 = 0.5;
 /// When only generic messages matched, the share of the likelihood that the topics the
 /// other words speak of get.
 const GENERIC_TOPIC_SHARE: f64 = 0.6;
+/// When only the structure (a status, a response code) says anything, the share of the
+/// likelihood that the topics the words speak of get.
+const STRUCTURE_TOPIC_SHARE: f64 = 0.5;
 /// A topic whose first cause is among a generic message's first this many says nothing new.
 const GENERIC_LEADS: usize = 2;
 
@@ -222,29 +225,31 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
     // (at most TOPIC_SHARE sure), or beside the generic message's causes; the topics are
     // shown among the parts.
     let only_generic = !matches.is_empty() && matches.iter().all(|m| generic(&m.id));
-    if candidates.is_empty() || only_generic {
+    let only_structure = matches.is_empty() && !candidates.is_empty();
+    if candidates.is_empty() || only_generic || only_structure {
         let squashed: Vec<&str> = lines.iter().map(|l| l.squashed.as_str()).collect();
         let mut topics = parts::topics(&raw, &squashed, &whole);
-        // Beside a generic message, a topic counts when it says something the message's
-        // causes do not already lead with.
+        // Beside a generic message or a status, a topic counts when it names a cause that
+        // the causes found do not already lead with.
         let leading: Vec<Code> = candidates
             .iter()
             .take(GENERIC_LEADS)
             .map(|c| c.code)
             .collect();
-        topics.retain(|(p, _)| {
+        topics.retain(|t| {
+            let p = &t.part;
             let first = p
                 .key
                 .as_deref()
                 .and_then(|k| p.kind.table().map(|t| catalogue::part_codes(t, k)))
                 .and_then(|codes| codes.first());
-            first.is_some_and(|c| !leading.contains(c))
+            candidates.is_empty() || (!t.broad && first.is_some_and(|c| !leading.contains(c)))
         });
         let sources: Vec<Source> = topics
             .iter()
-            .filter_map(|(p, said)| {
-                let key = p.key.clone()?;
-                source_of(p, key, *said as f64)
+            .filter_map(|t| {
+                let key = t.part.key.clone()?;
+                source_of(&t.part, key, t.said as f64)
             })
             .collect();
         candidates = if candidates.is_empty() {
@@ -252,9 +257,14 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
         } else if sources.is_empty() {
             candidates
         } else {
-            blend(candidates, weighted(&sources, 1.0), GENERIC_TOPIC_SHARE)
+            let share = if only_generic {
+                GENERIC_TOPIC_SHARE
+            } else {
+                STRUCTURE_TOPIC_SHARE
+            };
+            blend(candidates, weighted(&sources, 1.0), share)
         };
-        parts.extend(topics.into_iter().map(|(p, _)| p));
+        parts.extend(topics.into_iter().map(|t| t.part));
     }
     let mut future_codes: Vec<String> = Vec::new();
     for m in &matches {

@@ -108,8 +108,8 @@ pub(crate) fn parts(lines: &[&str]) -> Vec<Part> {
 /// the words say: their length, a character of Japanese counting as [`WIDE_CHAR`] Latin
 /// letters, each word at most [`WORD_CAP`]. The topics whose words say most come first.
 /// `squashed` holds each line [`crate::squash`]ed, `whole` all of them one after the other.
-pub(crate) fn topics(lines: &[&str], squashed: &[&str], whole: &str) -> Vec<(Part, usize)> {
-    let mut out: Vec<(Part, usize)> = Vec::new();
+pub(crate) fn topics(lines: &[&str], squashed: &[&str], whole: &str) -> Vec<FoundTopic> {
+    let mut out: Vec<FoundTopic> = Vec::new();
     for (id, groups, broad) in squashed_topics() {
         let mut found: Vec<&(String, String)> = Vec::new();
         for group in groups {
@@ -139,10 +139,23 @@ pub(crate) fn topics(lines: &[&str], squashed: &[&str], whole: &str) -> Vec<(Par
             line: line.to_string(),
         };
         let said: usize = found.iter().map(|(_, w)| weight(w)).sum();
-        out.push((part, if *broad { said / BROAD_SHARE } else { said }));
+        out.push(FoundTopic {
+            part,
+            said: if *broad { said / BROAD_SHARE } else { said },
+            broad: *broad,
+        });
     }
-    out.sort_by_key(|t| std::cmp::Reverse(t.1));
+    out.sort_by_key(|t| std::cmp::Reverse(t.said));
     out
+}
+
+/// A topic the words of a text speak of.
+pub(crate) struct FoundTopic {
+    pub(crate) part: Part,
+    /// How much its words say.
+    pub(crate) said: usize,
+    /// It names an area (a connection, a login) rather than a cause.
+    pub(crate) broad: bool,
 }
 
 /// A broad topic (an area, not a cause) says this many times less than its words.

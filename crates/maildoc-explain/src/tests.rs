@@ -239,3 +239,22 @@ fn a_topic_that_names_a_cause_outweighs_one_that_names_an_area() {
         .collect();
     assert_eq!(topics, ["cert-untrusted", "connect-failed"]);
 }
+
+#[test]
+fn beside_a_bare_status_the_words_count_too() {
+    let e = explain("response: '550 5.2.0 Spam message rejected'");
+    assert!(e.matches.is_empty(), "{:?}", e.matches);
+    assert!(
+        e.codes()[..3].contains(&Code::MessageMarkedSpam),
+        "{:?}",
+        e.candidates
+    );
+    assert!(e.parts.iter().any(|p| p.key.as_deref() == Some("spam")));
+    // A broad topic (a user, something invalid) adds nothing beside a status.
+    let e = explain("550 5.1.0 someuser: invalid");
+    assert!(
+        e.parts.iter().all(|p| p.kind != PartKind::Topic),
+        "{:?}",
+        e.parts
+    );
+}
