@@ -42,8 +42,8 @@ const TOPIC_SHARE: f64 = 0.5;
 /// A generic message ("sending failed") beside a more specific entry weighs this share of
 /// its score.
 const GENERIC_SCORE: f64 = 0.5;
-/// When only generic messages matched, the share of the likelihood that the topics the
-/// other words speak of get.
+/// When only generic messages matched, the share of the likelihood that the parts and the
+/// topics the other words speak of get.
 const GENERIC_TOPIC_SHARE: f64 = 0.6;
 /// When only the structure (a status, a response code) says anything, the share of the
 /// likelihood that the topics the words speak of get.
@@ -212,19 +212,22 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
 
     let mut candidates = merge(&matches, entries);
     // No entry fits: what the parts and statuses point to, if anything. In a delivery status
-    // notification the status is the server's own verdict: it counts beside the words.
+    // notification the status is the server's own verdict: it counts beside the words; so
+    // do the parts beside a message that only says something failed.
+    let only_generic = !matches.is_empty() && matches.iter().all(|m| generic(&m.id));
     let from_structure = structural(&parts, &statuses);
     if candidates.is_empty() {
         candidates = from_structure;
     } else if bounce && !from_structure.is_empty() {
         candidates = blend(candidates, from_structure, BOUNCE_STATUS_SHARE);
+    } else if only_generic && !from_structure.is_empty() {
+        candidates = blend(candidates, from_structure, GENERIC_TOPIC_SHARE);
     }
     // Unknown is what matched nothing: a guess from the words below does not make it known.
     let unknown = matches.is_empty() && statuses.is_empty() && candidates.is_empty();
     // Nothing more precise, or only a generic message: what the words speak of, as a guess
     // (at most TOPIC_SHARE sure), or beside the generic message's causes; the topics are
     // shown among the parts.
-    let only_generic = !matches.is_empty() && matches.iter().all(|m| generic(&m.id));
     let only_structure = matches.is_empty() && !candidates.is_empty();
     if candidates.is_empty() || only_generic || only_structure {
         let squashed: Vec<&str> = lines.iter().map(|l| l.squashed.as_str()).collect();
