@@ -904,7 +904,7 @@ fn push_status(
     }
 }
 
-/// A reply code (`[2-5][0-5][0-9]`) at `i`, followed by a space, `-`, or the end.
+/// A reply code (`[2-5][0-5][0-9]`) at `i`, followed by a space, `-`, `)` or the end.
 fn reply_at(chars: &[char], i: usize) -> Option<(u16, usize)> {
     let d: Vec<u32> = chars
         .get(i..i + 3)?
@@ -914,7 +914,10 @@ fn reply_at(chars: &[char], i: usize) -> Option<(u16, usize)> {
     if !(2..=5).contains(&d[0]) || d[1] > 5 {
         return None;
     }
-    if chars.get(i + 3).is_some_and(|c| !matches!(c, ' ' | '-')) {
+    if chars
+        .get(i + 3)
+        .is_some_and(|c| !matches!(c, ' ' | '-' | ')'))
+    {
         return None;
     }
     Some((u16::try_from(d[0] * 100 + d[1] * 10 + d[2]).ok()?, 3))

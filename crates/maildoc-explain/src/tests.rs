@@ -39,6 +39,11 @@ fn statuses_are_parsed_from_bounce_lines() {
     assert_eq!(s[0].reply, Some(421));
     assert!(statuses_in("version 10.0.1 on port 587 and 2025").is_empty());
     assert_eq!(
+        statuses_in("Error: permanent error (535)")[0].reply,
+        Some(535)
+    );
+    assert!(statuses_in("listening (on 2525)").is_empty());
+    assert_eq!(
         statuses_in("550 5.7.26 Unauthenticated")[0]
             .enhanced
             .as_deref(),
