@@ -88,6 +88,7 @@ const BLOCKLISTS: &[&str] = &[
     "cloudmark",
     "mailspike",
     "psbl",
+    "trendmicro",
 ];
 
 /// The parts of `lines`, in order of appearance, each once.
