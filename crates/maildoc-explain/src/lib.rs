@@ -216,9 +216,10 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
     // do the parts beside a message that only says something failed.
     let only_generic = !matches.is_empty() && matches.iter().all(|m| generic(&m.id));
     let from_structure = structural(&parts, &statuses);
+    let named_blocklist = parts.iter().any(|p| p.kind == PartKind::Blocklist);
     if candidates.is_empty() {
         candidates = from_structure;
-    } else if bounce && !from_structure.is_empty() {
+    } else if (bounce || named_blocklist) && !from_structure.is_empty() {
         candidates = blend(candidates, from_structure, BOUNCE_STATUS_SHARE);
     } else if only_generic && !from_structure.is_empty() {
         candidates = blend(candidates, from_structure, GENERIC_TOPIC_SHARE);

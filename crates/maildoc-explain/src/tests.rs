@@ -263,3 +263,17 @@ fn beside_a_bare_status_the_words_count_too() {
         e.parts
     );
 }
+
+#[test]
+fn a_blocklist_named_counts_beside_the_words() {
+    let e = explain(
+        "554 5.7.1 Recipient address rejected: refused because the sender IP is listed, see \
+         https://servicecentral.trendmicro.com/en-US/ers/",
+    );
+    assert!(!e.matches.is_empty());
+    assert!(
+        e.codes()[..3].contains(&Code::DnsblListed),
+        "{:?}",
+        e.candidates
+    );
+}
