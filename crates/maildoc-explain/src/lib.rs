@@ -203,6 +203,12 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
             }
         }
     }
+    // Entries that matched by a reply or status code alone: they say what a bare status says.
+    let by_code: Vec<String> = found
+        .iter()
+        .filter(|(_, how)| *how == How::Smtp)
+        .map(|(m, _)| m.id.clone())
+        .collect();
     let mut matches: Vec<Match> = found.into_iter().map(|(m, _)| m).collect();
     matches.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
     if let Some(top) = matches.first().map(|m| m.score) {
@@ -216,10 +222,13 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
     // do the parts beside a message that only says something failed.
     let only_generic = !matches.is_empty() && matches.iter().all(|m| generic(&m.id));
     let from_structure = structural(&parts, &statuses);
-    let named_blocklist = parts.iter().any(|p| p.kind == PartKind::Blocklist);
+    // A blocklist or a library's error named in the text says as much as a bounce's status.
+    let named = parts
+        .iter()
+        .any(|p| matches!(p.kind, PartKind::Blocklist | PartKind::LibraryError) && p.key.is_some());
     if candidates.is_empty() {
         candidates = from_structure;
-    } else if (bounce || named_blocklist) && !from_structure.is_empty() {
+    } else if (bounce || named) && !from_structure.is_empty() {
         candidates = blend(candidates, from_structure, BOUNCE_STATUS_SHARE);
     } else if only_generic && !from_structure.is_empty() {
         candidates = blend(candidates, from_structure, GENERIC_TOPIC_SHARE);
@@ -229,7 +238,7 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
     // Nothing more precise, or only a generic message: what the words speak of, as a guess
     // (at most TOPIC_SHARE sure), or beside the generic message's causes; the topics are
     // shown among the parts.
-    let only_structure = matches.is_empty() && !candidates.is_empty();
+    let only_structure = !candidates.is_empty() && matches.iter().all(|m| by_code.contains(&m.id));
     if candidates.is_empty() || only_generic || only_structure {
         let squashed: Vec<&str> = lines.iter().map(|l| l.squashed.as_str()).collect();
         let mut topics = parts::topics(&raw, &squashed, &whole);

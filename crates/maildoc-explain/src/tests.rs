@@ -277,3 +277,15 @@ fn a_blocklist_named_counts_beside_the_words() {
         e.candidates
     );
 }
+
+#[test]
+fn beside_entries_matched_by_a_reply_code_alone_the_words_count_too() {
+    let e =
+        explain("550 5.7.1 Our system has detected an unusual amount of email from your address");
+    assert!(!e.matches.is_empty());
+    assert!(
+        e.codes()[..3].contains(&Code::AccountLockedOrThrottled),
+        "{:?}",
+        e.candidates
+    );
+}
