@@ -235,49 +235,19 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
     }
     // Unknown is what matched nothing: a guess from the words below does not make it known.
     let unknown = matches.is_empty() && statuses.is_empty() && candidates.is_empty();
-    // Nothing more precise, or only a generic message: what the words speak of, as a guess
-    // (at most TOPIC_SHARE sure), or beside the generic message's causes; the topics are
-    // shown among the parts.
-    let only_structure = !candidates.is_empty() && matches.iter().all(|m| by_code.contains(&m.id));
-    if candidates.is_empty() || only_generic || only_structure {
+    // Nothing more precise, only a generic message, or only a status or entries matched by a
+    // reply code: what the words speak of counts too, as a guess (at most TOPIC_SHARE sure)
+    // or beside those causes; the topics are shown among the parts.
+    let only_codes = !candidates.is_empty() && matches.iter().all(|m| by_code.contains(&m.id));
+    if candidates.is_empty() || only_generic || only_codes {
         let squashed: Vec<&str> = lines.iter().map(|l| l.squashed.as_str()).collect();
-        let mut topics = parts::topics(&raw, &squashed, &whole);
-        // Beside a generic message or a status, a topic counts when it names a cause that
-        // the causes found do not already lead with.
-        let leading: Vec<Code> = candidates
-            .iter()
-            .take(GENERIC_LEADS)
-            .map(|c| c.code)
-            .collect();
-        topics.retain(|t| {
-            let p = &t.part;
-            let first = p
-                .key
-                .as_deref()
-                .and_then(|k| p.kind.table().map(|t| catalogue::part_codes(t, k)))
-                .and_then(|codes| codes.first());
-            candidates.is_empty() || (!t.broad && first.is_some_and(|c| !leading.contains(c)))
-        });
-        let sources: Vec<Source> = topics
-            .iter()
-            .filter_map(|t| {
-                let key = t.part.key.clone()?;
-                source_of(&t.part, key, t.said as f64)
-            })
-            .collect();
-        candidates = if candidates.is_empty() {
-            weighted(&sources, TOPIC_SHARE)
-        } else if sources.is_empty() {
-            candidates
+        let topics = parts::topics(&raw, &squashed, &whole);
+        let share = if only_generic {
+            GENERIC_TOPIC_SHARE
         } else {
-            let share = if only_generic {
-                GENERIC_TOPIC_SHARE
-            } else {
-                STRUCTURE_TOPIC_SHARE
-            };
-            blend(candidates, weighted(&sources, 1.0), share)
+            STRUCTURE_TOPIC_SHARE
         };
-        parts.extend(topics.into_iter().map(|t| t.part));
+        candidates = with_topics(candidates, topics, share, &mut parts);
     }
     let mut future_codes: Vec<String> = Vec::new();
     for m in &matches {
@@ -780,6 +750,47 @@ fn structural(parts: &[Part], statuses: &[SmtpStatus]) -> Vec<Candidate> {
         }
     }
     weighted(&sources, 1.0)
+}
+
+/// `candidates` with the topics the words speak of: alone, as guesses, when there are no
+/// candidates; else beside them with `share` of the likelihood, and then only the topics that
+/// name a cause (not broad) which the candidates do not already lead with. The topics that
+/// count are added to `parts`.
+fn with_topics(
+    candidates: Vec<Candidate>,
+    mut topics: Vec<parts::FoundTopic>,
+    share: f64,
+    parts: &mut Vec<Part>,
+) -> Vec<Candidate> {
+    let leading: Vec<Code> = candidates
+        .iter()
+        .take(GENERIC_LEADS)
+        .map(|c| c.code)
+        .collect();
+    topics.retain(|t| {
+        let p = &t.part;
+        let first = p
+            .key
+            .as_deref()
+            .and_then(|k| p.kind.table().map(|t| catalogue::part_codes(t, k)))
+            .and_then(|codes| codes.first());
+        candidates.is_empty() || (!t.broad && first.is_some_and(|c| !leading.contains(c)))
+    });
+    let sources: Vec<Source> = topics
+        .iter()
+        .filter_map(|t| {
+            let key = t.part.key.clone()?;
+            source_of(&t.part, key, t.said as f64)
+        })
+        .collect();
+    parts.extend(topics.into_iter().map(|t| t.part));
+    if candidates.is_empty() {
+        weighted(&sources, TOPIC_SHARE)
+    } else if sources.is_empty() {
+        candidates
+    } else {
+        blend(candidates, weighted(&sources, 1.0), share)
+    }
 }
 
 /// A source of candidates: its label, the findings it points to, and its weight.
