@@ -289,3 +289,22 @@ fn beside_entries_matched_by_a_reply_code_alone_the_words_count_too() {
         e.candidates
     );
 }
+
+#[test]
+fn the_step_a_server_refused_at_counts() {
+    // After the message text: its content or its authentication, not relaying.
+    let e = explain("said: 554 5.7.1 Rejected (in reply to end of DATA command)");
+    assert!(
+        e.codes()[..3].contains(&Code::SmtpSendRefused),
+        "{:?}",
+        e.candidates
+    );
+    assert!(
+        e.parts
+            .iter()
+            .any(|p| p.key.as_deref() == Some("refused-after-data"))
+    );
+    // At MAIL FROM: the sender.
+    let e = explain("host mx.example.com said: 550 Rejected (in reply to MAIL FROM command)");
+    assert_eq!(e.codes()[0], Code::SmtpSenderRejected, "{:?}", e.candidates);
+}
