@@ -247,7 +247,7 @@ fn a_topic_that_names_a_cause_outweighs_one_that_names_an_area() {
 
 #[test]
 fn beside_a_bare_status_the_words_count_too() {
-    let e = explain("response: '550 5.2.0 Spam message rejected'");
+    let e = explain("response: '550 5.2.0 Your mail was refused: it contains spam'");
     assert!(e.matches.is_empty(), "{:?}", e.matches);
     assert!(
         e.codes()[..3].contains(&Code::MessageMarkedSpam),
