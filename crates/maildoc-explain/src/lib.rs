@@ -225,7 +225,7 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
     // A blocklist or a library's error named in the text says as much as a bounce's status.
     let named = parts
         .iter()
-        .any(|p| matches!(p.kind, PartKind::Blocklist | PartKind::LibraryError) && p.key.is_some());
+        .any(|p| matches!(p.kind, PartKind::Blocklist | PartKind::LibraryError));
     if candidates.is_empty() {
         candidates = from_structure;
     } else if (bounce || named) && !from_structure.is_empty() {
@@ -758,7 +758,7 @@ fn structural(parts: &[Part], statuses: &[SmtpStatus]) -> Vec<Candidate> {
 /// count are added to `parts`.
 fn with_topics(
     candidates: Vec<Candidate>,
-    mut topics: Vec<parts::FoundTopic>,
+    topics: Vec<parts::FoundTopic>,
     share: f64,
     parts: &mut Vec<Part>,
 ) -> Vec<Candidate> {
@@ -767,23 +767,19 @@ fn with_topics(
         .take(GENERIC_LEADS)
         .map(|c| c.code)
         .collect();
-    topics.retain(|t| {
-        let p = &t.part;
-        let first = p
+    let mut sources: Vec<Source> = Vec::new();
+    for t in topics {
+        let source = t
+            .part
             .key
-            .as_deref()
-            .and_then(|k| p.kind.table().map(|t| catalogue::part_codes(t, k)))
-            .and_then(|codes| codes.first());
-        candidates.is_empty() || (!t.broad && first.is_some_and(|c| !leading.contains(c)))
-    });
-    let sources: Vec<Source> = topics
-        .iter()
-        .filter_map(|t| {
-            let key = t.part.key.clone()?;
-            source_of(&t.part, key, t.said as f64)
-        })
-        .collect();
-    parts.extend(topics.into_iter().map(|t| t.part));
+            .clone()
+            .and_then(|key| source_of(&t.part, key, t.said as f64));
+        let first = source.as_ref().and_then(|(_, codes, _)| codes.first());
+        if candidates.is_empty() || (!t.broad && first.is_some_and(|c| !leading.contains(c))) {
+            sources.extend(source);
+            parts.push(t.part);
+        }
+    }
     if candidates.is_empty() {
         weighted(&sources, TOPIC_SHARE)
     } else if sources.is_empty() {

@@ -39,8 +39,8 @@ pub enum PartKind {
     IpAddress,
     /// A host name the text names as the other side (`host mx.example.jp said`).
     Host,
-    /// What the words of the text speak of (`login-refused`), read only when nothing more
-    /// precise fits.
+    /// What the words of the text speak of (`login-refused`), read when nothing more precise
+    /// fits, or beside a generic message or a bare status.
     Topic,
 }
 

@@ -278,7 +278,7 @@ pub enum PartTable {
     Library,
     /// Blocklists by their short name (`spamhaus`).
     Blocklist,
-    /// What the words of a text speak of (`login-refused`), when nothing more precise fits.
+    /// What the words of a text speak of (`login-refused`).
     Topic,
 }
 
