@@ -48,6 +48,12 @@ const GENERIC_TOPIC_SHARE: f64 = 0.6;
 /// When only the structure (a status, a response code) says anything, the share of the
 /// likelihood that the topics the words speak of get.
 const STRUCTURE_TOPIC_SHARE: f64 = 0.5;
+/// The same beside a library's error or a blocklist that the text names, which say more
+/// than words around them (a traceback's `email.sender`).
+const NAMED_TOPIC_SHARE: f64 = 0.3;
+/// Beside the messages matched, the share of the likelihood that a topic counting beside
+/// them (what is known of a provider named) gets.
+const BESIDE_TOPIC_SHARE: f64 = 0.3;
 /// A topic whose first cause is among a generic message's first this many says nothing new.
 const GENERIC_LEADS: usize = 2;
 
@@ -237,17 +243,25 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
     let unknown = matches.is_empty() && statuses.is_empty() && candidates.is_empty();
     // Nothing more precise, only a generic message, or only a status or entries matched by a
     // reply code: what the words speak of counts too, as a guess (at most TOPIC_SHARE sure)
-    // or beside those causes; the topics are shown among the parts.
+    // or beside those causes; the topics are shown among the parts. Beside anything else
+    // only what is known of a provider named counts.
     let only_codes = !candidates.is_empty() && matches.iter().all(|m| by_code.contains(&m.id));
+    let squashed: Vec<&str> = lines.iter().map(|l| l.squashed.as_str()).collect();
+    let (beside, topics): (Vec<_>, Vec<_>) = parts::topics(&raw, &squashed, &whole)
+        .into_iter()
+        .partition(|t| t.beside);
     if candidates.is_empty() || only_generic || only_codes {
-        let squashed: Vec<&str> = lines.iter().map(|l| l.squashed.as_str()).collect();
-        let topics = parts::topics(&raw, &squashed, &whole);
+        let topics = topics.into_iter().chain(beside).collect();
         let share = if only_generic {
             GENERIC_TOPIC_SHARE
+        } else if named && matches.is_empty() {
+            NAMED_TOPIC_SHARE
         } else {
             STRUCTURE_TOPIC_SHARE
         };
         candidates = with_topics(candidates, topics, share, &mut parts);
+    } else if !beside.is_empty() {
+        candidates = with_topics(candidates, beside, BESIDE_TOPIC_SHARE, &mut parts);
     }
     let mut future_codes: Vec<String> = Vec::new();
     for m in &matches {
@@ -426,6 +440,16 @@ fn match_entry(
         }
         let len: usize = parts.iter().map(|p| p.chars().count()).sum();
         let score = 40 + u32::try_from(len.min(40)).unwrap_or(40);
+        // A short word (`spf`, `rbl`) counts only as a word of its own: squashed, the text's
+        // words run together (`error: DNS` holds `rdns`).
+        if let [word] = parts
+            && is_short_word(word)
+        {
+            if let Some(l) = lines.iter().find(|l| has_word(&l.spaced, word)) {
+                consider(score, phrase, &l.raw, How::Phrase);
+            }
+            continue;
+        }
         // Most phrases are nowhere in the text: one search of all its lines says so.
         let anywhere = has_parts(whole, parts);
         if let Some(l) = lines
@@ -585,6 +609,28 @@ fn partial_parts(text: &str, parts: &[String]) -> Option<usize> {
         }
     }
     (best >= MIN_PARTIAL).then_some(best)
+}
+
+/// The longest phrase that must stand as a word of its own to count.
+const SHORT_WORD: usize = 5;
+
+/// `word` is a short run of Latin letters and digits (`spf`, `rdns`, `s3150`).
+fn is_short_word(word: &str) -> bool {
+    word.len() <= SHORT_WORD && word.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// `word` occurs in `text` (lower case) with no letter or digit on either side.
+fn has_word(text: &str, word: &str) -> bool {
+    text.match_indices(word).any(|(i, _)| {
+        !text[..i]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric)
+            && !text[i + word.len()..]
+                .chars()
+                .next()
+                .is_some_and(char::is_alphanumeric)
+    })
 }
 
 /// `code` (`0x800CCC0E`) occurs in `text` (lower case) as a whole hex word, `0x` optional.
@@ -864,17 +910,21 @@ fn parse_statuses(lines: &[Line]) -> Vec<SmtpStatus> {
                 // A reply code counts when an enhanced code follows it, or when it starts the
                 // line or follows `:`, `;`, `(` or a quote (not when it is just a number).
                 let after = i + len;
-                let enhanced = enhanced_at(&chars, after + 1)
-                    .filter(|_| matches!(chars.get(after), Some(' ' | '-')));
                 let lead = chars[..i]
                     .iter()
                     .rev()
                     .find(|c| !c.is_whitespace())
                     .copied();
+                // Python's smtplib shows a reply as a tuple: `(535, b'5.7.8 Username ...')`.
+                let tuple = lead == Some('(') && chars.get(after) == Some(&',');
+                let gap = if tuple { tuple_gap(&chars[after..]) } else { 1 };
+                let enhanced = enhanced_at(&chars, after + gap)
+                    .filter(|_| tuple || matches!(chars.get(after), Some(' ' | '-')));
                 let starts =
                     lead.is_none_or(|c| matches!(c, ':' | ';' | '(' | '"' | '\'' | '>' | '#'));
-                if enhanced.is_some() || starts {
-                    let end = enhanced.as_ref().map_or(after, |(_, n)| after + 1 + n);
+                let comma = chars.get(after) == Some(&',');
+                if (enhanced.is_some() || starts) && (tuple || !comma) {
+                    let end = enhanced.as_ref().map_or(after, |(_, n)| after + gap + n);
                     push_status(&mut out, Some(reply), enhanced.map(|(e, _)| e), &l.raw);
                     i = end;
                     continue;
@@ -921,7 +971,23 @@ fn push_status(
     }
 }
 
-/// A reply code (`[2-5][0-5][0-9]`) at `i`, followed by a space, `-`, `)` or the end.
+/// How far the text of a reply shown as a Python tuple starts after its code: past `, `,
+/// a bytes prefix and the quote (`, b'`).
+fn tuple_gap(rest: &[char]) -> usize {
+    let mut n = 1;
+    while rest.get(n) == Some(&' ') {
+        n += 1;
+    }
+    if rest.get(n) == Some(&'b') {
+        n += 1;
+    }
+    if matches!(rest.get(n), Some('\'' | '"')) {
+        n += 1;
+    }
+    n
+}
+
+/// A reply code (`[2-5][0-5][0-9]`) at `i`, followed by a space, `-`, `)`, `,` or the end.
 fn reply_at(chars: &[char], i: usize) -> Option<(u16, usize)> {
     let d: Vec<u32> = chars
         .get(i..i + 3)?
@@ -933,7 +999,7 @@ fn reply_at(chars: &[char], i: usize) -> Option<(u16, usize)> {
     }
     if chars
         .get(i + 3)
-        .is_some_and(|c| !matches!(c, ' ' | '-' | ')'))
+        .is_some_and(|c| !matches!(c, ' ' | '-' | ')' | ','))
     {
         return None;
     }

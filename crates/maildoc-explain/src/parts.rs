@@ -111,7 +111,13 @@ pub(crate) fn parts(lines: &[&str]) -> Vec<Part> {
 /// `squashed` holds each line [`crate::squash`]ed, `whole` all of them one after the other.
 pub(crate) fn topics(lines: &[&str], squashed: &[&str], whole: &str) -> Vec<FoundTopic> {
     let mut out: Vec<FoundTopic> = Vec::new();
-    for (id, groups, broad) in squashed_topics() {
+    for Topic {
+        id,
+        groups,
+        broad,
+        beside,
+    } in squashed_topics()
+    {
         let mut found: Vec<&(String, String)> = Vec::new();
         for group in groups {
             match group
@@ -144,6 +150,7 @@ pub(crate) fn topics(lines: &[&str], squashed: &[&str], whole: &str) -> Vec<Foun
             part,
             said: if *broad { said / BROAD_SHARE } else { said },
             broad: *broad,
+            beside: *beside,
         });
     }
     out.sort_by_key(|t| std::cmp::Reverse(t.said));
@@ -157,6 +164,8 @@ pub(crate) struct FoundTopic {
     pub(crate) said: usize,
     /// It names an area (a connection, a login) rather than a cause.
     pub(crate) broad: bool,
+    /// It counts beside any message matched.
+    pub(crate) beside: bool,
 }
 
 /// A broad topic (an area, not a cause) says this many times less than its words.
@@ -174,21 +183,28 @@ fn weight(word: &str) -> usize {
         .min(WORD_CAP)
 }
 
-/// A topic's id, its groups of words (each word as written and squashed) and whether it is
-/// broad.
-type Topic = (&'static str, Vec<Vec<(String, String)>>, bool);
+/// A topic with its groups of words, each word as written and squashed.
+struct Topic {
+    id: &'static str,
+    groups: Vec<Vec<(String, String)>>,
+    broad: bool,
+    beside: bool,
+}
 
 /// The topics with their words squashed, once.
 fn squashed_topics() -> &'static [Topic] {
     static TOPICS: std::sync::OnceLock<Vec<Topic>> = std::sync::OnceLock::new();
     TOPICS.get_or_init(|| {
         maildoc_kb::catalogue::topics()
-            .map(|(id, groups, broad)| {
-                let groups = groups
+            .map(|t| Topic {
+                id: t.id,
+                groups: t
+                    .words
                     .iter()
                     .map(|g| g.iter().map(|w| (w.clone(), crate::squash(w))).collect())
-                    .collect();
-                (id, groups, broad)
+                    .collect(),
+                broad: t.broad,
+                beside: t.beside,
             })
             .collect()
     })

@@ -49,6 +49,30 @@ fn statuses_are_parsed_from_bounce_lines() {
             .as_deref(),
         Some("5.7.26")
     );
+    // Python's smtplib shows a reply as a tuple; a number before a comma elsewhere is none.
+    let s = statuses_in("SMTPRecipientsRefused: {'a@b.example': (501, '5.1.5 Recipient')}");
+    assert_eq!(s[0].reply, Some(501));
+    assert_eq!(s[0].enhanced.as_deref(), Some("5.1.5"));
+    let s = statuses_in("SMTPAuthenticationError: (535, b'5.7.8 Username and Password')");
+    assert_eq!(
+        (s[0].reply, s[0].enhanced.as_deref()),
+        (Some(535), Some("5.7.8"))
+    );
+    assert!(statuses_in("ports: 465, 587").is_empty());
+}
+
+#[test]
+fn a_short_word_in_a_phrase_list_counts_only_as_a_word() {
+    assert!(has_word("rejected: see spf record", "spf"));
+    assert!(has_word("x-spam: spf_pass", "spf"));
+    assert!(!has_word("openspf", "spf"));
+    // `error: DNS` squashed holds `rdns`; reverse DNS is not what it says.
+    let e = explain("421 SPF Temporary Error: DNS: no working nameservers found");
+    assert!(
+        e.matches.iter().all(|m| m.id != "smtp-ptr-reject"),
+        "{:?}",
+        e.matches
+    );
 }
 
 #[test]
@@ -307,4 +331,44 @@ fn the_step_a_server_refused_at_counts() {
     // At MAIL FROM: the sender.
     let e = explain("host mx.example.com said: 550 Rejected (in reply to MAIL FROM command)");
     assert_eq!(e.codes()[0], Code::SmtpSenderRejected, "{:?}", e.candidates);
+}
+
+#[test]
+fn a_library_error_named_outweighs_the_words_of_a_traceback() {
+    // `email.sender` and `Refused` in the frames speak of a sender; the exception is about
+    // the recipients.
+    let e = explain(
+        "smtpserver.sess.sendmail(email.sender, recipient.recipient, encode(message))\n\
+         SMTPRecipientsRefused: {'a@b.example': (501, '5.1.5 Recipient address reserved')}",
+    );
+    assert_eq!(
+        e.candidates[0].code,
+        Code::SmtpRecipientRejected,
+        "{:?}",
+        e.candidates
+    );
+}
+
+#[test]
+fn what_is_known_of_a_provider_named_counts_beside_the_message() {
+    let top3 = |t: &str| top(t).into_iter().take(3).collect::<Vec<_>>();
+    let microsoft = "Login to server outlook.office365.com with username taro@example.com failed.";
+    assert!(
+        top3(microsoft).contains(&Code::OauthRequired),
+        "{:?}",
+        top(microsoft)
+    );
+    let other = "Login to server mail.example.jp with username taro@example.jp failed.";
+    assert!(
+        !top3(other).contains(&Code::OauthRequired),
+        "{:?}",
+        top(other)
+    );
+    // An address at a provider is no login to its servers.
+    let bounce = "to=<taro@gmail.com>, status=deferred (SASL authentication failed; \
+                  cannot authenticate to server smtp.example.com: no mechanism available)";
+    assert_eq!(top(bounce), top(&bounce.replace("gmail.com", "example.jp")));
+    // Gmail's own server is.
+    let gmail = bounce.replace("smtp.example.com", "smtp.gmail.com");
+    assert_ne!(top(&gmail), top(bounce));
 }

@@ -260,6 +260,10 @@ struct PartEntry {
     /// A topic that names an area (a connection, a login) rather than a cause.
     #[serde(default)]
     broad: bool,
+    /// A topic that counts beside any message matched: what is known of a provider named
+    /// (its password logins turned off) that no message of the text says.
+    #[serde(default)]
+    beside: bool,
 }
 
 fn parts() -> Option<&'static RawParts> {
@@ -293,14 +297,28 @@ fn part_table(table: PartTable) -> Option<&'static BTreeMap<String, PartEntry>> 
     })
 }
 
-/// Every topic with its groups of words (a text speaks of the topic when each group has one
-/// of its words in it) and whether it is broad: it names an area (a connection, a login)
-/// rather than a cause, and says less than a topic that names one.
-pub fn topics() -> impl Iterator<Item = (&'static str, &'static [Vec<String>], bool)> {
+/// A topic of `data/parts.toml`: what a text speaks of when each group of its words has one
+/// of its words in the text.
+#[derive(Debug)]
+pub struct TopicWords {
+    pub id: &'static str,
+    pub words: &'static [Vec<String>],
+    /// It names an area (a connection, a login) rather than a cause, and says less than a
+    /// topic that names one.
+    pub broad: bool,
+    /// It counts beside any message matched (what is known of a provider named).
+    pub beside: bool,
+}
+
+/// Every topic.
+pub fn topics() -> impl Iterator<Item = TopicWords> {
     parts().into_iter().flat_map(|t| {
-        t.topic
-            .iter()
-            .map(|(id, p)| (id.as_str(), p.words.as_slice(), p.broad))
+        t.topic.iter().map(|(id, p)| TopicWords {
+            id: id.as_str(),
+            words: p.words.as_slice(),
+            broad: p.broad,
+            beside: p.beside,
+        })
     })
 }
 
