@@ -52,7 +52,7 @@ const STRUCTURE_TOPIC_SHARE: f64 = 0.5;
 /// than words around them (a traceback's `email.sender`).
 const NAMED_TOPIC_SHARE: f64 = 0.3;
 /// Beside the messages matched, the share of the likelihood that a topic counting beside
-/// them (what is known of a provider named) gets.
+/// them (a fact the text shows) gets.
 const BESIDE_TOPIC_SHARE: f64 = 0.3;
 /// A topic whose first cause is among a generic message's first this many says nothing new.
 const GENERIC_LEADS: usize = 2;
@@ -191,6 +191,24 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
     // "Sending failed" says less than an entry that names the problem (its error number
     // says more: that is the message the app showed).
     let generic = |id: &str| entries.iter().any(|e| e.id == id && e.generic);
+    // Words found only inside a longer phrase that another entry matched belong to that
+    // phrase: "authentication failed" in "SPF authentication failed with a permanent error".
+    let within: Vec<usize> = (0..found.len())
+        .filter(|&b| {
+            found.iter().enumerate().any(|(a, (long, how))| {
+                a != b
+                    && *how == How::Phrase
+                    && found[b].1 == How::Phrase
+                    && !generic(&long.id)
+                    && within_phrase(&found[b].0.pattern, &long.pattern, &whole)
+            })
+        })
+        .collect();
+    let mut at = 0;
+    found.retain(|_| {
+        at += 1;
+        !within.contains(&(at - 1))
+    });
     if found
         .iter()
         .any(|(m, how)| !generic(&m.id) && *how != How::Partial)
@@ -244,7 +262,8 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
     // Nothing more precise, only a generic message, or only a status or entries matched by a
     // reply code: what the words speak of counts too, as a guess (at most TOPIC_SHARE sure)
     // or beside those causes; the topics are shown among the parts. Beside anything else
-    // only what is known of a provider named counts.
+    // only the topics of facts the text shows (a provider's server, a port and an
+    // encryption that do not go together) count.
     let only_codes = !candidates.is_empty() && matches.iter().all(|m| by_code.contains(&m.id));
     let squashed: Vec<&str> = lines.iter().map(|l| l.squashed.as_str()).collect();
     let (beside, topics): (Vec<_>, Vec<_>) = parts::topics(&raw, &squashed, &whole)
@@ -525,6 +544,21 @@ fn phrase_parts(phrase: &str) -> std::borrow::Cow<'static, [String]> {
         Some(parts) => std::borrow::Cow::Borrowed(parts.as_slice()),
         None => std::borrow::Cow::Owned(split(phrase)),
     }
+}
+
+/// The single-piece phrase `short` occurs in `whole` only inside the single-piece phrase
+/// `long`, which holds it.
+fn within_phrase(short: &str, long: &str, whole: &str) -> bool {
+    let (short, long) = (phrase_parts(short), phrase_parts(long));
+    let ([short], [long]) = (&short[..], &long[..]) else {
+        return false;
+    };
+    long.len() > short.len()
+        && long.contains(short.as_str())
+        && whole.contains(long.as_str())
+        && !whole
+            .replace(long.as_str(), "\u{0}")
+            .contains(short.as_str())
 }
 
 fn first_line_with<'a>(lines: &'a [Line], part: &str) -> &'a str {
@@ -920,8 +954,9 @@ fn parse_statuses(lines: &[Line]) -> Vec<SmtpStatus> {
                 let gap = if tuple { tuple_gap(&chars[after..]) } else { 1 };
                 let enhanced = enhanced_at(&chars, after + gap)
                     .filter(|_| tuple || matches!(chars.get(after), Some(' ' | '-')));
-                let starts =
-                    lead.is_none_or(|c| matches!(c, ':' | ';' | '(' | '"' | '\'' | '>' | '#'));
+                let starts = lead
+                    .is_none_or(|c| matches!(c, ':' | ';' | '(' | '"' | '\'' | '>' | '#'))
+                    || REPLY_LEADS.contains(&word_before(&chars[..i]).as_str());
                 let comma = chars.get(after) == Some(&',');
                 if (enhanced.is_some() || starts) && (tuple || !comma) {
                     let end = enhanced.as_ref().map_or(after, |(_, n)| after + gap + n);
@@ -969,6 +1004,31 @@ fn push_status(
     if !out.contains(&s) {
         out.push(s);
     }
+}
+
+/// Words after which a number is a reply code: `got 552`, `returned 535`.
+const REPLY_LEADS: &[&str] = &[
+    "code",
+    "got",
+    "returned",
+    "received",
+    "response",
+    "reply",
+    "responded",
+    "said",
+];
+
+/// The word (letters) just before `chars`' trailing spaces, lower case.
+fn word_before(chars: &[char]) -> String {
+    let end = chars
+        .iter()
+        .rposition(|c| !c.is_whitespace())
+        .map_or(0, |i| i + 1);
+    let start = chars[..end]
+        .iter()
+        .rposition(|c| !c.is_alphabetic())
+        .map_or(0, |i| i + 1);
+    chars[start..end].iter().collect::<String>().to_lowercase()
 }
 
 /// How far the text of a reply shown as a Python tuple starts after its code: past `, `,

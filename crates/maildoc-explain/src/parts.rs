@@ -164,7 +164,7 @@ pub(crate) struct FoundTopic {
     pub(crate) said: usize,
     /// It names an area (a connection, a login) rather than a cause.
     pub(crate) broad: bool,
-    /// It counts beside any message matched.
+    /// It counts beside any message matched: a fact the text shows.
     pub(crate) beside: bool,
 }
 

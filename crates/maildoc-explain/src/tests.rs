@@ -59,6 +59,26 @@ fn statuses_are_parsed_from_bounce_lines() {
         (Some(535), Some("5.7.8"))
     );
     assert!(statuses_in("ports: 465, 587").is_empty());
+    // A number after `got` or `code` is a reply; one after other words is not.
+    let s = statuses_in("Error: Expected smtp code 250, got 552");
+    assert_eq!(s.iter().map(|s| s.reply).collect::<Vec<_>>(), [Some(552)]);
+    assert!(statuses_in("listening on 587 and 465").is_empty());
+}
+
+#[test]
+fn words_inside_a_longer_phrase_matched_belong_to_it() {
+    let e = explain(
+        "smtp: DATA error {\"reason\":\"multiple matching DNS records\",\"smtp_code\":550,\
+         \"smtp_msg\":\"SPF authentication failed with a permanent error\"}",
+    );
+    assert!(
+        e.matches
+            .iter()
+            .all(|m| m.pattern != "authentication failed"),
+        "{:?}",
+        e.matches
+    );
+    assert_ne!(e.candidates[0].code, Code::AuthFailed, "{:?}", e.candidates);
 }
 
 #[test]
@@ -371,4 +391,23 @@ fn what_is_known_of_a_provider_named_counts_beside_the_message() {
     // Gmail's own server is.
     let gmail = bounce.replace("smtp.example.com", "smtp.gmail.com");
     assert_ne!(top(&gmail), top(bounce));
+}
+
+#[test]
+fn a_port_and_an_encryption_that_do_not_go_together_count_beside_the_message() {
+    let with = |url: &str| {
+        top(&format!(
+            "Connected to {url}\nERROR: The SMTP server has unexpectedly disconnected."
+        ))
+    };
+    let starttls_on_465 = with("smtp://smtp.example.jp:465/?starttls=always");
+    assert!(
+        starttls_on_465[..3].contains(&Code::PlaintextOnSslPort),
+        "{starttls_on_465:?}"
+    );
+    let starttls_on_587 = with("smtp://smtp.example.jp:587/?starttls=always");
+    assert!(
+        !starttls_on_587[..3].contains(&Code::PlaintextOnSslPort),
+        "{starttls_on_587:?}"
+    );
 }

@@ -260,8 +260,9 @@ struct PartEntry {
     /// A topic that names an area (a connection, a login) rather than a cause.
     #[serde(default)]
     broad: bool,
-    /// A topic that counts beside any message matched: what is known of a provider named
-    /// (its password logins turned off) that no message of the text says.
+    /// A topic that counts beside any message matched: a fact the text shows that its
+    /// message does not say (a provider's server named, whose password logins are off; a
+    /// port and an encryption that do not go together).
     #[serde(default)]
     beside: bool,
 }
@@ -306,7 +307,7 @@ pub struct TopicWords {
     /// It names an area (a connection, a login) rather than a cause, and says less than a
     /// topic that names one.
     pub broad: bool,
-    /// It counts beside any message matched (what is known of a provider named).
+    /// It counts beside any message matched (a fact the text shows).
     pub beside: bool,
 }
 
