@@ -266,11 +266,9 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
     // encryption that do not go together) count.
     let only_codes = !candidates.is_empty() && matches.iter().all(|m| by_code.contains(&m.id));
     let squashed: Vec<&str> = lines.iter().map(|l| l.squashed.as_str()).collect();
-    let (beside, topics): (Vec<_>, Vec<_>) = parts::topics(&raw, &squashed, &whole)
-        .into_iter()
-        .partition(|t| t.beside);
-    if candidates.is_empty() || only_generic || only_codes {
-        let topics = topics.into_iter().chain(beside).collect();
+    let all_topics = candidates.is_empty() || only_generic || only_codes;
+    let topics = parts::topics(&raw, &squashed, &whole, !all_topics);
+    if all_topics {
         let share = if only_generic {
             GENERIC_TOPIC_SHARE
         } else if named && matches.is_empty() {
@@ -279,8 +277,8 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
             STRUCTURE_TOPIC_SHARE
         };
         candidates = with_topics(candidates, topics, share, &mut parts);
-    } else if !beside.is_empty() {
-        candidates = with_topics(candidates, beside, BESIDE_TOPIC_SHARE, &mut parts);
+    } else if !topics.is_empty() {
+        candidates = with_topics(candidates, topics, BESIDE_TOPIC_SHARE, &mut parts);
     }
     let mut future_codes: Vec<String> = Vec::new();
     for m in &matches {

@@ -108,8 +108,14 @@ pub(crate) fn parts(lines: &[&str]) -> Vec<Part> {
 /// group, as the text writes them where it can), the first line that has them, and how much
 /// the words say: their length, a character of Japanese counting as [`WIDE_CHAR`] Latin
 /// letters, each word at most [`WORD_CAP`]. The topics whose words say most come first.
-/// `squashed` holds each line [`crate::squash`]ed, `whole` all of them one after the other.
-pub(crate) fn topics(lines: &[&str], squashed: &[&str], whole: &str) -> Vec<FoundTopic> {
+/// `squashed` holds each line [`crate::squash`]ed, `whole` all of them one after the other;
+/// with `beside_only`, only the topics that count beside any message.
+pub(crate) fn topics(
+    lines: &[&str],
+    squashed: &[&str],
+    whole: &str,
+    beside_only: bool,
+) -> Vec<FoundTopic> {
     let mut out: Vec<FoundTopic> = Vec::new();
     for Topic {
         id,
@@ -118,6 +124,9 @@ pub(crate) fn topics(lines: &[&str], squashed: &[&str], whole: &str) -> Vec<Foun
         beside,
     } in squashed_topics()
     {
+        if beside_only && !beside {
+            continue;
+        }
         let mut found: Vec<&(String, String)> = Vec::new();
         for group in groups {
             match group
@@ -150,7 +159,6 @@ pub(crate) fn topics(lines: &[&str], squashed: &[&str], whole: &str) -> Vec<Foun
             part,
             said: if *broad { said / BROAD_SHARE } else { said },
             broad: *broad,
-            beside: *beside,
         });
     }
     out.sort_by_key(|t| std::cmp::Reverse(t.said));
@@ -164,8 +172,6 @@ pub(crate) struct FoundTopic {
     pub(crate) said: usize,
     /// It names an area (a connection, a login) rather than a cause.
     pub(crate) broad: bool,
-    /// It counts beside any message matched: a fact the text shows.
-    pub(crate) beside: bool,
 }
 
 /// A broad topic (an area, not a cause) says this many times less than its words.
