@@ -269,10 +269,10 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
     let all_topics = candidates.is_empty() || only_generic || only_codes;
     let topics = parts::topics(&raw, &squashed, &whole, !all_topics);
     if all_topics {
-        let share = if only_generic {
-            GENERIC_TOPIC_SHARE
-        } else if named && matches.is_empty() {
+        let share = if named && (matches.is_empty() || only_generic) {
             NAMED_TOPIC_SHARE
+        } else if only_generic {
+            GENERIC_TOPIC_SHARE
         } else {
             STRUCTURE_TOPIC_SHARE
         };

@@ -367,6 +367,12 @@ fn a_library_error_named_outweighs_the_words_of_a_traceback() {
         "{:?}",
         e.candidates
     );
+    // Beside a message that only says a network error happened, too.
+    let codes = top(
+        r#"{"name":"Internal Server Error","message":"timed out waiting for
+        connection: network error: invalid certificate: UnknownIssuer"}"#,
+    );
+    assert!(codes[..3].contains(&Code::CertUnknownIssuer), "{codes:?}");
 }
 
 #[test]
