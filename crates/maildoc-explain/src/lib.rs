@@ -154,7 +154,7 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
     let mut lines: Vec<Line> = input
         .lines()
         .map(str::trim)
-        .filter(|l| !l.is_empty())
+        .filter(|l| !l.is_empty() && !passed_spf(l))
         .map(Line::new)
         .collect();
     // A bounce that returns the message: only what comes before the message says why.
@@ -333,6 +333,18 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
         suggestions,
         parts,
     }
+}
+
+/// A bounce's own `Received-SPF:` header that reports no failure (`pass`, `none`,
+/// `neutral`): its words ("does not designate permitted sender hosts") are no refusal.
+fn passed_spf(line: &str) -> bool {
+    let low = line.to_ascii_lowercase();
+    low.strip_prefix("received-spf:").is_some_and(|rest| {
+        let result = rest.trim_start();
+        ["pass", "none", "neutral"]
+            .iter()
+            .any(|r| result.starts_with(r))
+    })
 }
 
 // ---------------------------------------------------------------------------------------

@@ -417,3 +417,16 @@ fn a_port_and_an_encryption_that_do_not_go_together_count_beside_the_message() {
         "{starttls_on_587:?}"
     );
 }
+
+#[test]
+fn a_bounces_own_spf_header_that_reports_no_failure_is_no_refusal() {
+    let header = "Received-SPF: none (domain of mx.example.jp does not designate permitted \
+                  sender hosts)";
+    assert!(
+        explain(header).matches.is_empty(),
+        "{:?}",
+        explain(header).matches
+    );
+    let fail = header.replace("none", "fail");
+    assert!(!explain(&fail).matches.is_empty());
+}
