@@ -122,9 +122,10 @@ pub(crate) fn topics(
         groups,
         broad,
         beside,
+        unless,
     } in squashed_topics()
     {
-        if beside_only && !beside {
+        if (beside_only && !beside) || unless.iter().any(|w| whole.contains(w.as_str())) {
             continue;
         }
         let mut found: Vec<&(String, String)> = Vec::new();
@@ -189,12 +190,14 @@ fn weight(word: &str) -> usize {
         .min(WORD_CAP)
 }
 
-/// A topic with its groups of words, each word as written and squashed.
+/// A topic with its groups of words, each word as written and squashed, and the words
+/// (squashed) that rule it out.
 struct Topic {
     id: &'static str,
     groups: Vec<Vec<(String, String)>>,
     broad: bool,
     beside: bool,
+    unless: Vec<String>,
 }
 
 /// The topics with their words squashed, once.
@@ -211,6 +214,7 @@ fn squashed_topics() -> &'static [Topic] {
                     .collect(),
                 broad: t.broad,
                 beside: t.beside,
+                unless: t.unless.iter().map(|w| crate::squash(w)).collect(),
             })
             .collect()
     })

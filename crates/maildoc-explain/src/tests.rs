@@ -430,3 +430,21 @@ fn a_bounces_own_spf_header_that_reports_no_failure_is_no_refusal() {
     let fail = header.replace("none", "fail");
     assert!(!explain(&fail).matches.is_empty());
 }
+
+#[test]
+fn a_capability_list_without_auth_says_the_server_offers_no_login() {
+    let ehlo = |auth: &str| {
+        top(&format!(
+            "220 smtp.example.jp ESMTP\nEHLO pc\n250-smtp.example.jp\n250-PIPELINING\n\
+             250-SIZE 10240000\n{auth}250-STARTTLS\n250 8BITMIME\n\
+             SMTP Error: Could not authenticate."
+        ))
+    };
+    let without = ehlo("");
+    assert!(
+        without[..3].contains(&Code::SmtpAuthNotOffered),
+        "{without:?}"
+    );
+    let with = ehlo("250-AUTH PLAIN LOGIN\n");
+    assert!(!with[..3].contains(&Code::SmtpAuthNotOffered), "{with:?}");
+}

@@ -260,6 +260,10 @@ struct PartEntry {
     /// A topic that names an area (a connection, a login) rather than a cause.
     #[serde(default)]
     broad: bool,
+    /// Words that must not be in the text for the topic to count (a capability list without
+    /// `AUTH`).
+    #[serde(default)]
+    unless: Vec<String>,
     /// A topic that counts beside any message matched: a fact the text shows that its
     /// message does not say (a provider's server named, whose password logins are off; a
     /// port and an encryption that do not go together).
@@ -309,6 +313,8 @@ pub struct TopicWords {
     pub broad: bool,
     /// It counts beside any message matched (a fact the text shows).
     pub beside: bool,
+    /// It does not count when one of these words is in the text.
+    pub unless: &'static [String],
 }
 
 /// Every topic.
@@ -319,6 +325,7 @@ pub fn topics() -> impl Iterator<Item = TopicWords> {
             words: p.words.as_slice(),
             broad: p.broad,
             beside: p.beside,
+            unless: p.unless.as_slice(),
         })
     })
 }
@@ -485,6 +492,12 @@ mod tests {
                     assert!(group.iter().all(|w| !other.contains(w)), "{id}: {group:?}");
                 }
             }
+            assert!(
+                p.unless
+                    .iter()
+                    .all(|u| p.words.iter().all(|g| !g.contains(u))),
+                "{id}: a word both needed and ruled out"
+            );
             let shortest = p.words.iter().flatten().map(|w| w.chars().count()).min();
             assert!(
                 shortest.is_some_and(|n| n >= 2),
