@@ -154,8 +154,9 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
     let mut lines: Vec<Line> = input
         .lines()
         .map(str::trim)
-        .filter(|l| !l.is_empty() && !passed_spf(l))
+        .filter(|l| !l.is_empty())
         .map(Line::new)
+        .filter(|l| !passed_spf(l.nfkc_lower()))
         .collect();
     // A bounce that returns the message: only what comes before the message says why.
     if let Some(cut) = returned_message_at(&lines) {
@@ -335,10 +336,10 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
     }
 }
 
-/// A bounce's own `Received-SPF:` header that reports no failure (`pass`, `none`,
-/// `neutral`): its words ("does not designate permitted sender hosts") are no refusal.
-fn passed_spf(line: &str) -> bool {
-    let low = line.to_ascii_lowercase();
+/// A bounce's own `Received-SPF:` header (`low`: lower case) that reports no failure
+/// (`pass`, `none`, `neutral`): its words ("does not designate permitted sender hosts") are
+/// no refusal.
+fn passed_spf(low: &str) -> bool {
     low.strip_prefix("received-spf:").is_some_and(|rest| {
         let result = rest.trim_start();
         ["pass", "none", "neutral"]
@@ -960,14 +961,14 @@ fn parse_statuses(lines: &[Line]) -> Vec<SmtpStatus> {
                     .find(|c| !c.is_whitespace())
                     .copied();
                 // Python's smtplib shows a reply as a tuple: `(535, b'5.7.8 Username ...')`.
-                let tuple = lead == Some('(') && chars.get(after) == Some(&',');
+                let comma = chars.get(after) == Some(&',');
+                let tuple = lead == Some('(') && comma;
                 let gap = if tuple { tuple_gap(&chars[after..]) } else { 1 };
                 let enhanced = enhanced_at(&chars, after + gap)
                     .filter(|_| tuple || matches!(chars.get(after), Some(' ' | '-')));
                 let starts = lead
                     .is_none_or(|c| matches!(c, ':' | ';' | '(' | '"' | '\'' | '>' | '#'))
                     || REPLY_LEADS.contains(&word_before(&chars[..i]).as_str());
-                let comma = chars.get(after) == Some(&',');
                 if (enhanced.is_some() || starts) && (tuple || !comma) {
                     let end = enhanced.as_ref().map_or(after, |(_, n)| after + gap + n);
                     push_status(&mut out, Some(reply), enhanced.map(|(e, _)| e), &l.raw);
