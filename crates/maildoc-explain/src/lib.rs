@@ -200,7 +200,6 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
                 a != b
                     && *how == How::Phrase
                     && found[b].1 == How::Phrase
-                    && !generic(&long.id)
                     && within_phrase(&found[b].0.pattern, &long.pattern, &whole)
             })
         })
@@ -363,9 +362,10 @@ struct Line {
 impl Line {
     fn new(raw: &str) -> Line {
         let raw: String = raw.chars().take(2000).collect();
+        let read = without_local_parts(&raw);
         Line {
-            spaced: nfkc_lower(&raw),
-            squashed: squash(&raw),
+            spaced: nfkc_lower(&read),
+            squashed: squash(&read),
             raw,
         }
     }
@@ -373,6 +373,36 @@ impl Line {
     fn nfkc_lower(&self) -> &str {
         &self.spaced
     }
+}
+
+/// `s` without the local part of each mail address (`<no-such-user@example.jp>` reads
+/// `<@example.jp>`): the words someone chose for an address name no problem.
+fn without_local_parts(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains('@') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let local = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-');
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    // Up to `copied` the text is in `out`.
+    let mut copied = 0;
+    for (at, _) in chars.iter().enumerate().filter(|(_, c)| **c == '@') {
+        let domain: String = chars[at + 1..]
+            .iter()
+            .take_while(|c| c.is_alphanumeric() || matches!(c, '.' | '-'))
+            .collect();
+        if !domain.starts_with(char::is_alphanumeric) || !domain.contains('.') {
+            continue;
+        }
+        let mut start = at;
+        while start > copied && local(chars[start - 1]) {
+            start -= 1;
+        }
+        out.extend(&chars[copied..start]);
+        copied = at;
+    }
+    out.extend(&chars[copied..]);
+    std::borrow::Cow::Owned(out)
 }
 
 fn nfkc_lower(s: &str) -> String {

@@ -416,6 +416,63 @@ fn a_port_and_an_encryption_that_do_not_go_together_count_beside_the_message() {
         !starttls_on_587[..3].contains(&Code::PlaintextOnSslPort),
         "{starttls_on_587:?}"
     );
+    // PHP's `ssl://` speaks TLS from the first byte: on 587 the server waits for EHLO.
+    let php = |port: u16| {
+        top(&format!(
+            "Failed to connect with fsockopen host=ssl://smtp.example.jp port={port}"
+        ))
+    };
+    let ssl_on_587 = php(587);
+    assert!(
+        ssl_on_587[..3].contains(&Code::SslOnPlaintextPort),
+        "{ssl_on_587:?}"
+    );
+    let ssl_on_465 = php(465);
+    assert!(
+        !ssl_on_465.contains(&Code::SslOnPlaintextPort),
+        "{ssl_on_465:?}"
+    );
+}
+
+#[test]
+fn the_words_of_an_address_name_no_problem() {
+    assert_eq!(
+        without_local_parts("<no-such-user@example.jp> said"),
+        "<@example.jp> said"
+    );
+    // Not an address: no dot after `@`, nothing after it, or no local part before it.
+    for kept in [
+        "a@b",
+        "x@",
+        "@example.jp",
+        "@@",
+        "ユーザー@example.jp",
+        "a@.jp",
+    ] {
+        assert_eq!(without_local_parts(kept), kept);
+    }
+    assert_eq!(without_local_parts("a.b@c.jp, d@e.jp"), "@c.jp, @e.jp");
+    let bounce = "Remote host is not responding.\n\
+                  <this-local-part-does-not-exist@ezweb.ne.jp>";
+    let e = explain(bounce);
+    assert!(
+        e.matches.iter().all(|m| m.id != "smtp-user-unknown"),
+        "{:?}",
+        e.matches
+    );
+    assert_eq!(
+        e.codes().first(),
+        Some(&Code::ConnectTimeout),
+        "{:?}",
+        e.candidates
+    );
+    // The line shown is the text as given.
+    let e = explain("550 5.1.1 <taro@example.jp>: Recipient address rejected");
+    assert!(
+        e.matches[0].line.contains("taro@example.jp"),
+        "{:?}",
+        e.matches
+    );
 }
 
 #[test]
@@ -447,4 +504,23 @@ fn a_capability_list_without_auth_says_the_server_offers_no_login() {
     );
     let with = ehlo("250-AUTH PLAIN LOGIN\n");
     assert!(!with[..3].contains(&Code::SmtpAuthNotOffered), "{with:?}");
+}
+
+#[test]
+fn words_inside_a_generic_messages_longer_phrase_belong_to_it() {
+    // Thunderbird's TLS error reads "<host> への接続中にエラーが発生しました"; a webmail's
+    // "SMTP サーバーへの接続中に…" holds those words and says only that connecting failed.
+    let e = explain("メッセージを送信できません: SMTPサーバーへの接続中にエラーが発生しました。");
+    assert!(
+        e.matches
+            .iter()
+            .all(|m| m.id != "thunderbird-tls-connection-error"),
+        "{:?}",
+        e.matches
+    );
+    assert!(
+        e.codes()[..3].contains(&Code::ConnectTimeout),
+        "{:?}",
+        e.candidates
+    );
 }
