@@ -246,10 +246,14 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
     // do the parts beside a message that only says something failed.
     let only_generic = !matches.is_empty() && matches.iter().all(|m| generic(&m.id));
     let from_structure = structural(&parts, &statuses);
-    // A blocklist or a library's error named in the text says as much as a bounce's status.
-    let named = parts
-        .iter()
-        .any(|p| matches!(p.kind, PartKind::Blocklist | PartKind::LibraryError));
+    // A blocklist or a library's error named in the text, or a server name typed with what no
+    // name holds, says as much as a bounce's status.
+    let named = parts.iter().any(|p| {
+        matches!(
+            p.kind,
+            PartKind::Blocklist | PartKind::LibraryError | PartKind::Typed
+        )
+    });
     if candidates.is_empty() {
         candidates = from_structure;
     } else if (bounce || named) && !from_structure.is_empty() {

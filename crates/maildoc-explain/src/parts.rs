@@ -35,6 +35,9 @@ pub enum PartKind {
     LibraryError,
     /// A blocklist named in a refusal.
     Blocklist,
+    /// A server name with what no server name holds (spaces around it, full-width or
+    /// invisible characters), as a failed lookup quotes it.
+    Typed,
     /// An IP address (of a sending or receiving server).
     IpAddress,
     /// A host name the text names as the other side (`host mx.example.jp said`).
@@ -51,6 +54,7 @@ impl PartKind {
             PartKind::SocketError => "socket-error",
             PartKind::LibraryError => "library-error",
             PartKind::Blocklist => "blocklist",
+            PartKind::Typed => "typed",
             PartKind::IpAddress => "ip-address",
             PartKind::Host => "host",
             PartKind::Topic => "topic",
@@ -64,6 +68,7 @@ impl PartKind {
             PartKind::SocketError => Some(PartTable::Socket),
             PartKind::LibraryError => Some(PartTable::Library),
             PartKind::Blocklist => Some(PartTable::Blocklist),
+            PartKind::Typed => Some(PartTable::Typed),
             PartKind::Topic => Some(PartTable::Topic),
             PartKind::IpAddress | PartKind::Host => None,
         }
@@ -100,6 +105,7 @@ pub(crate) fn parts(lines: &[&str]) -> Vec<Part> {
         blocklists(line, &mut out);
         addresses(line, &mut out);
         hosts(line, &mut out);
+        typed_hosts(line, &mut out);
     }
     out
 }
@@ -349,6 +355,99 @@ fn hosts(line: &str, out: &mut Vec<Part>) {
     }
 }
 
+/// Words that say a name lookup failed, in the forms libraries write them.
+const LOOKUP_FAILED: &[&str] = &[
+    "no such host",
+    "enotfound",
+    "unknownhostexception",
+    "name or service not known",
+    "nodename nor servname",
+    "could not resolve",
+    "getaddrinfo",
+    "host not found",
+    "unknown host",
+    "名前解決",
+];
+
+/// A full-width ASCII character (`ｓ`, `．`) or the ideographic space.
+fn is_wide(c: char) -> bool {
+    ('\u{FF01}'..='\u{FF5E}').contains(&c) || c == '\u{3000}'
+}
+
+/// A character that shows as nothing or as a plain space: zero-width characters, the
+/// word joiner, the byte order mark, the no-break space.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00A0}'
+    )
+}
+
+/// In a line that says a lookup failed, a server name that carries what no server name
+/// holds: spaces around it (`lookup  smtp.example.jp : no such host`: two spaces before it,
+/// or a space before the colon after it), full-width or invisible characters.
+fn typed_hosts(line: &str, out: &mut Vec<Part>) {
+    let lower = line.to_lowercase();
+    if !LOOKUP_FAILED.iter().any(|w| lower.contains(w)) {
+        return;
+    }
+    let chars: Vec<char> = line.chars().collect();
+    let in_name = |c: char| {
+        c.is_ascii_alphanumeric() || matches!(c, '.' | '-') || is_wide(c) || is_invisible(c)
+    };
+    let mut i = 0;
+    while i < chars.len() {
+        if !in_name(chars[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && in_name(chars[i]) {
+            i += 1;
+        }
+        // Invisible characters and wide spaces at the ends belong around the name.
+        let word = &chars[start..i];
+        let plain: String = word
+            .iter()
+            .filter(|c| !is_invisible(**c) && **c != '\u{3000}')
+            .map(|c| match *c {
+                c if is_wide(c) => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                c => c,
+            })
+            .collect();
+        if !is_host_name(plain.trim_matches(|c| c == '.' || c == '-')) {
+            continue;
+        }
+        let before = chars[..start]
+            .iter()
+            .rev()
+            .take_while(|c| **c == ' ')
+            .count();
+        let after = chars[i..].iter().take_while(|c| **c == ' ').count();
+        let closes = chars
+            .get(i + after)
+            .is_some_and(|c| matches!(c, ':' | '"' | '\''));
+        let (key, from, to) = if word.iter().any(|c| is_wide(*c) && *c != '\u{3000}') {
+            ("full-width-host", start, i)
+        } else if word.iter().any(|c| is_invisible(*c) || *c == '\u{3000}') {
+            ("invisible-in-host", start, i)
+        } else if before >= 2 || (after > 0 && closes) {
+            // Shown with its spaces: they are the point.
+            ("spaces-around-host", start - before, i + after)
+        } else {
+            continue;
+        };
+        let shown: String = chars[from..to].iter().collect();
+        push(
+            out,
+            PartKind::Typed,
+            &format!("\"{shown}\""),
+            Some(key),
+            line,
+        );
+    }
+}
+
 fn is_host_name(name: &str) -> bool {
     let labels: Vec<&str> = name.split('.').collect();
     labels.len() >= 2
@@ -443,6 +542,43 @@ mod tests {
         assert_eq!(got, [(PartKind::Host, "mx.example.jp".into(), None)]);
         let got = read("from [IPv6:2001:db8::1]");
         assert_eq!(got, [(PartKind::IpAddress, "2001:db8::1".into(), None)]);
+    }
+
+    #[test]
+    fn a_server_name_typed_with_what_no_name_holds() {
+        let typed = |text: &str| -> Vec<(String, Option<String>)> {
+            read(text)
+                .into_iter()
+                .filter(|p| p.0 == PartKind::Typed)
+                .map(|p| (p.1, p.2))
+                .collect()
+        };
+        let key = |k: &str| Some(k.to_string());
+        assert_eq!(
+            typed("dial tcp: lookup  smtp.example.com : no such host"),
+            [("\"  smtp.example.com \"".into(), key("spaces-around-host"))]
+        );
+        assert_eq!(
+            typed("getaddrinfo ENOTFOUND ｓｍｔｐ.example.jp"),
+            [("\"ｓｍｔｐ.example.jp\"".into(), key("full-width-host"))]
+        );
+        assert_eq!(
+            typed("getaddrinfo ENOTFOUND smtp.example.jp\u{200B}"),
+            [(
+                "\"smtp.example.jp\u{200B}\"".into(),
+                key("invisible-in-host")
+            )]
+        );
+        // A name as libraries write it, or spaces where no lookup failed, say nothing.
+        for plain in [
+            "dial tcp: lookup smtp.example.com: no such host",
+            "dial tcp: lookup smtp.example.com on 127.0.0.53:53: no such host",
+            "getaddrinfo ENOTFOUND smtp.example.jp",
+            "Connected to  smtp.example.jp : 587",
+            "getaddrinfo ENOTFOUND ｓｍｔｐ",
+        ] {
+            assert!(typed(plain).is_empty(), "{plain}");
+        }
     }
 
     #[test]

@@ -524,3 +524,15 @@ fn words_inside_a_generic_messages_longer_phrase_belong_to_it() {
         e.candidates
     );
 }
+
+#[test]
+fn a_server_name_with_spaces_around_it_counts_beside_the_lookup_failure() {
+    let spaced = top("dial tcp: lookup  smtp.example.com : no such host");
+    assert_eq!(
+        spaced[..2],
+        [Code::InvisibleCharacters, Code::DnsHostNotFound],
+        "{spaced:?}"
+    );
+    let plain = top("dial tcp: lookup smtp.example.com: no such host");
+    assert!(!plain.contains(&Code::InvisibleCharacters), "{plain:?}");
+}

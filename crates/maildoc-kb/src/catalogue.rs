@@ -243,6 +243,7 @@ struct RawParts {
     socket: BTreeMap<String, PartEntry>,
     library: BTreeMap<String, PartEntry>,
     blocklist: BTreeMap<String, PartEntry>,
+    typed: BTreeMap<String, PartEntry>,
     topic: BTreeMap<String, PartEntry>,
 }
 
@@ -287,6 +288,8 @@ pub enum PartTable {
     Library,
     /// Blocklists by their short name (`spamhaus`).
     Blocklist,
+    /// What a server name field held, as a failed lookup quotes it (`spaces-around-host`).
+    Typed,
     /// What the words of a text speak of (`login-refused`).
     Topic,
 }
@@ -298,6 +301,7 @@ fn part_table(table: PartTable) -> Option<&'static BTreeMap<String, PartEntry>> 
         PartTable::Socket => &t.socket,
         PartTable::Library => &t.library,
         PartTable::Blocklist => &t.blocklist,
+        PartTable::Typed => &t.typed,
         PartTable::Topic => &t.topic,
     })
 }
@@ -472,6 +476,7 @@ mod tests {
             PartTable::Socket,
             PartTable::Library,
             PartTable::Blocklist,
+            PartTable::Typed,
             PartTable::Topic,
         ] {
             for key in part_keys(table) {
