@@ -432,6 +432,18 @@ fn a_port_and_an_encryption_that_do_not_go_together_count_beside_the_message() {
         !ssl_on_465.contains(&Code::SslOnPlaintextPort),
         "{ssl_on_465:?}"
     );
+    // PHP's imap_open mailbox: `/ssl` asks for TLS from the first byte, its absence for none.
+    let mailbox = |spec: &str| top(&format!("imap_open(): Couldn't open stream {{{spec}}}"));
+    let plain_on_993 = mailbox("imap.example.jp:993/imap");
+    assert!(
+        plain_on_993[..1].contains(&Code::PlaintextOnSslPort),
+        "{plain_on_993:?}"
+    );
+    let ssl_on_993 = mailbox("imap.example.jp:993/imap/ssl");
+    assert!(
+        !ssl_on_993.contains(&Code::PlaintextOnSslPort),
+        "{ssl_on_993:?}"
+    );
 }
 
 #[test]
