@@ -548,3 +548,29 @@ fn a_server_name_with_spaces_around_it_counts_beside_the_lookup_failure() {
     let plain = top("dial tcp: lookup smtp.example.com: no such host");
     assert!(!plain.contains(&Code::InvisibleCharacters), "{plain:?}");
 }
+
+#[test]
+fn the_words_of_other_languages_give_guesses_too() {
+    for (text, code) in [
+        (
+            "SMTP-Fehler: Authentifizierung fehlgeschlagen.",
+            Code::AuthFailed,
+        ),
+        (
+            "impossible de se connecter à pop.example.fr, port 995 : Connexion refusée",
+            Code::ConnectRefused,
+        ),
+        ("Die Absenderadresse war ungültig", Code::SmtpSenderRejected),
+        (
+            "Ошибка SMTP: не удается подключиться к SMTP-серверу.",
+            Code::ConnectTimeout,
+        ),
+        (
+            "msmtp: 无法定位主机 smtp.example.cn：未知的名称或服务",
+            Code::DnsHostNotFound,
+        ),
+    ] {
+        let got = top(text);
+        assert_eq!(got.first(), Some(&code), "{text}: {got:?}");
+    }
+}
