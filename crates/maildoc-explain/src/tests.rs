@@ -6,6 +6,10 @@ fn top(input: &str) -> Vec<Code> {
     explain(input).codes()
 }
 
+fn among_first_three(e: &Explanation, code: Code) {
+    assert!(e.codes()[..3].contains(&code), "{code}: {:?}", e.candidates);
+}
+
 #[test]
 fn squash_is_tolerant_of_width_case_quotes_and_long_vowels() {
     assert_eq!(squash("ＣＡＮＮＯＴ　Ｇｅｔ Mail"), "cannotgetmail");
@@ -293,11 +297,7 @@ fn a_topic_that_names_a_cause_outweighs_one_that_names_an_area() {
 fn beside_a_bare_status_the_words_count_too() {
     let e = explain("response: '550 5.2.0 Your mail was refused: it contains spam'");
     assert!(e.matches.is_empty(), "{:?}", e.matches);
-    assert!(
-        e.codes()[..3].contains(&Code::MessageMarkedSpam),
-        "{:?}",
-        e.candidates
-    );
+    among_first_three(&e, Code::MessageMarkedSpam);
     assert!(e.parts.iter().any(|p| p.key.as_deref() == Some("spam")));
     // A broad topic (a user, something invalid) adds nothing beside a status.
     let e = explain("550 5.1.0 someuser: invalid");
@@ -315,11 +315,7 @@ fn a_blocklist_named_counts_beside_the_words() {
          https://servicecentral.trendmicro.com/en-US/ers/",
     );
     assert!(!e.matches.is_empty());
-    assert!(
-        e.codes()[..3].contains(&Code::DnsblListed),
-        "{:?}",
-        e.candidates
-    );
+    among_first_three(&e, Code::DnsblListed);
 }
 
 #[test]
@@ -327,22 +323,14 @@ fn beside_entries_matched_by_a_reply_code_alone_the_words_count_too() {
     let e =
         explain("550 5.7.1 Our system has detected an unusual amount of email from your address");
     assert!(!e.matches.is_empty());
-    assert!(
-        e.codes()[..3].contains(&Code::AccountLockedOrThrottled),
-        "{:?}",
-        e.candidates
-    );
+    among_first_three(&e, Code::AccountLockedOrThrottled);
 }
 
 #[test]
 fn the_step_a_server_refused_at_counts() {
     // After the message text: its content or its authentication, not relaying.
     let e = explain("said: 554 5.7.1 Rejected (in reply to end of DATA command)");
-    assert!(
-        e.codes()[..3].contains(&Code::SmtpSendRefused),
-        "{:?}",
-        e.candidates
-    );
+    among_first_three(&e, Code::SmtpSendRefused);
     assert!(
         e.parts
             .iter()
@@ -530,11 +518,7 @@ fn words_inside_a_generic_messages_longer_phrase_belong_to_it() {
         "{:?}",
         e.matches
     );
-    assert!(
-        e.codes()[..3].contains(&Code::ConnectTimeout),
-        "{:?}",
-        e.candidates
-    );
+    among_first_three(&e, Code::ConnectTimeout);
 }
 
 #[test]
