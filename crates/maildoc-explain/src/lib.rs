@@ -409,7 +409,7 @@ fn without_local_parts(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-fn nfkc_lower(s: &str) -> String {
+pub(crate) fn nfkc_lower(s: &str) -> String {
     s.nfkc().collect::<String>().to_lowercase()
 }
 

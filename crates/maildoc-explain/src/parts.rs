@@ -405,15 +405,11 @@ fn typed_hosts(line: &str, out: &mut Vec<Part>) {
         while i < chars.len() && in_name(chars[i]) {
             i += 1;
         }
-        // Invisible characters and wide spaces at the ends belong around the name.
+        // Read as NFKC (full-width letters as ASCII), without what shows as nothing.
         let word = &chars[start..i];
-        let plain: String = word
-            .iter()
-            .filter(|c| !is_invisible(**c) && **c != '\u{3000}')
-            .map(|c| match *c {
-                c if is_wide(c) => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-                c => c,
-            })
+        let plain: String = crate::nfkc_lower(&word.iter().collect::<String>())
+            .chars()
+            .filter(|c| !is_invisible(*c) && !c.is_whitespace())
             .collect();
         if !is_host_name(plain.trim_matches(|c| c == '.' || c == '-')) {
             continue;
