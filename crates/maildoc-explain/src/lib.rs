@@ -60,6 +60,10 @@ const GENERIC_LEADS: usize = 2;
 /// The most characters a `*` in a phrase may stand for.
 const MAX_GAP: usize = 120;
 
+/// How much more a server name typed wrong (`smtp.ｇmail.com`, an address) counts than other
+/// parts: it is what the lookup was asked, not a guess.
+const TYPED_WEIGHT: f64 = 3.0;
+
 /// What a text means.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Explanation {
@@ -219,11 +223,13 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
             }
         }
     }
-    // A reply code alone says less than words that name the problem.
+    // A reply code alone says less than words that name the problem, and the entries it
+    // matched say it together, once.
+    let by_code_only = found.iter().filter(|(_, how)| *how == How::Smtp).count() as u32;
     if found.iter().any(|(_, how)| *how != How::Smtp) {
         for (m, how) in &mut found {
             if *how == How::Smtp {
-                m.score = m.score * 3 / 5;
+                m.score = m.score * 3 / (5 * by_code_only);
             }
         }
     }
@@ -246,6 +252,7 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
     // do the parts beside a message that only says something failed.
     let only_generic = !matches.is_empty() && matches.iter().all(|m| generic(&m.id));
     let from_structure = structural(&parts, &statuses);
+    let only_replies = matches.is_empty() && from_structure.is_empty();
     // A blocklist or a library's error named in the text, or a server name typed with what no
     // name holds, says as much as a bounce's status.
     let named = parts.iter().any(|p| {
@@ -283,6 +290,19 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
         candidates = with_topics(candidates, topics, share, &mut parts);
     } else if !topics.is_empty() {
         candidates = with_topics(candidates, topics, BESIDE_TOPIC_SHARE, &mut parts);
+    }
+    // Nothing but a bare reply code (`553 ...` in words no entry knows): what such a reply
+    // usually means, as a guess; after what the words speak of, when they speak of something.
+    if only_replies {
+        let floor = candidates.last().map(|c| c.likelihood);
+        for mut c in from_replies(&statuses, TOPIC_SHARE) {
+            if !candidates.iter().any(|o| o.code == c.code) {
+                if let Some(floor) = floor {
+                    c.likelihood = c.likelihood.min(floor.saturating_sub(1)).max(1);
+                }
+                candidates.push(c);
+            }
+        }
     }
     let mut future_codes: Vec<String> = Vec::new();
     for m in &matches {
@@ -767,7 +787,13 @@ fn merge(matches: &[Match], entries: &[Entry]) -> Vec<Candidate> {
         let Some(e) = entries.iter().find(|e| e.id == m.id) else {
             continue;
         };
-        let w = f64::from(m.score) / top;
+        // Entries that matched the same words share them: the words are one piece of
+        // evidence, whichever entries know them.
+        let sharing = matches
+            .iter()
+            .filter(|o| squash(&o.pattern) == squash(&m.pattern))
+            .count();
+        let w = f64::from(m.score) / top / sharing as f64;
         total += w;
         for c in &e.causes {
             let slot = acc.entry(c.code).or_insert((0.0, Vec::new(), None));
@@ -857,14 +883,34 @@ fn blend(a: Vec<Candidate>, b: Vec<Candidate>, share: f64) -> Vec<Candidate> {
     out
 }
 
+/// Candidates from the bare reply codes (`553`) alone, each one source, `share` sure.
+fn from_replies(statuses: &[SmtpStatus], share: f64) -> Vec<Candidate> {
+    let sources: Vec<Source> = statuses
+        .iter()
+        .filter_map(|s| {
+            let reply = s.reply?;
+            let codes = catalogue::reply_codes(reply);
+            (!codes.is_empty()).then(|| (reply.to_string(), codes, 1.0))
+        })
+        .collect();
+    weighted(&sources, share)
+}
+
 /// Candidates from the structure of the text alone: each recognised part and each enhanced
 /// status with findings in the knowledge base is one source; within a source the first
 /// finding weighs most (one: 100; two: 60, 40; three: 50, 30, 20), and the sources count
-/// alike.
+/// alike, but for a server name typed wrong, which counts `TYPED_WEIGHT` times.
 fn structural(parts: &[Part], statuses: &[SmtpStatus]) -> Vec<Candidate> {
     let mut sources: Vec<Source> = parts
         .iter()
-        .filter_map(|p| source_of(p, p.value.clone(), 1.0))
+        .filter_map(|p| {
+            let weight = if p.kind == PartKind::Typed {
+                TYPED_WEIGHT
+            } else {
+                1.0
+            };
+            source_of(p, p.value.clone(), weight)
+        })
         .collect();
     for s in statuses {
         if let Some((class, subject, detail)) = s.enhanced_parts() {

@@ -106,6 +106,7 @@ pub(crate) fn parts(lines: &[&str]) -> Vec<Part> {
         addresses(line, &mut out);
         hosts(line, &mut out);
         typed_hosts(line, &mut out);
+        address_hosts(line, &mut out);
     }
     out
 }
@@ -441,6 +442,52 @@ fn typed_hosts(line: &str, out: &mut Vec<Part>) {
             Some(key),
             line,
         );
+    }
+}
+
+/// Words after which a line names the server it tried to reach (lower case).
+const SERVER_BEFORE: &[&str] = &[
+    "connection to",
+    "connect to",
+    "host",
+    "server",
+    "enotfound",
+    "lookup",
+    "resolve",
+    "getaddrinfo",
+];
+
+/// A mail address where a line names the server it connects to or looks up (`unable to
+/// establish SMTP connection to (user@smtp.example.jp)`, `getaddrinfo ENOTFOUND
+/// user@example.jp`): an address typed into the server field.
+fn address_hosts(line: &str, out: &mut Vec<Part>) {
+    let chars: Vec<char> = line.chars().collect();
+    let in_local = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '+' | '-');
+    let in_name = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-');
+    for (at, _) in chars.iter().enumerate().filter(|(_, c)| **c == '@') {
+        let start = chars[..at]
+            .iter()
+            .rev()
+            .take_while(|c| in_local(**c))
+            .count();
+        let end = chars[at + 1..].iter().take_while(|c| in_name(**c)).count();
+        let name: String = chars[at + 1..at + 1 + end].iter().collect();
+        if start == 0 || !is_host_name(name.trim_end_matches(['.', '-'])) {
+            continue;
+        }
+        let from = at - start;
+        let before: String = chars[..from].iter().collect::<String>().to_lowercase();
+        let before = before.trim_end_matches([' ', '(', '[', '<', '"', '\'', ':', '=']);
+        if SERVER_BEFORE.iter().any(|w| before.ends_with(w)) {
+            let shown: String = chars[from..at + 1 + end].iter().collect();
+            push(
+                out,
+                PartKind::Typed,
+                &format!("\"{shown}\""),
+                Some("address-as-host"),
+                line,
+            );
+        }
     }
 }
 

@@ -212,6 +212,8 @@ struct RawEnhanced {
     detail: BTreeMap<String, Bilingual>,
     #[serde(default)]
     codes: BTreeMap<String, Vec<Code>>,
+    #[serde(default)]
+    replies: BTreeMap<String, Vec<Code>>,
 }
 
 fn enhanced() -> Option<&'static RawEnhanced> {
@@ -371,6 +373,14 @@ pub fn status_codes(class: u16, subject: u16, detail: u16) -> &'static [Code] {
     t.codes
         .get(&format!("{class}.{subject}.{detail}"))
         .or_else(|| t.codes.get(&format!("x.{subject}.{detail}")))
+        .map_or(&[], Vec::as_slice)
+}
+
+/// The findings a bare reply code (`553`) points to, most likely first (empty when the table
+/// names none).
+pub fn reply_codes(reply: u16) -> &'static [Code] {
+    enhanced()
+        .and_then(|t| t.replies.get(&reply.to_string()))
         .map_or(&[], Vec::as_slice)
 }
 
@@ -536,6 +546,8 @@ mod tests {
         assert!(status_detail(7, 8).is_some());
         assert_eq!(status_codes(5, 2, 2), [Code::MailboxOverQuota]);
         assert!(status_codes(5, 9, 9).is_empty());
+        assert_eq!(reply_codes(504), [Code::AuthMechanismUnsupported]);
+        assert!(reply_codes(250).is_empty());
         assert!(status_class(5).is_some());
     }
 }
