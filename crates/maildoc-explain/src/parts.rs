@@ -457,10 +457,27 @@ const SERVER_BEFORE: &[&str] = &[
     "getaddrinfo",
 ];
 
-/// A mail address where a line names the server it connects to or looks up (`unable to
-/// establish SMTP connection to (user@smtp.example.jp)`, `getaddrinfo ENOTFOUND
+/// Words of a line that says a connection or a lookup failed (lower case).
+const REACHING: &[&str] = &[
+    "connect",
+    "lookup",
+    "resolv",
+    "enotfound",
+    "getaddrinfo",
+    "no such host",
+    "unknown host",
+    "host not found",
+    "not known",
+];
+
+/// A mail address where a line that says a connection or a lookup failed names the server
+/// (`unable to establish SMTP connection to (user@smtp.example.jp)`, `getaddrinfo ENOTFOUND
 /// user@example.jp`): an address typed into the server field.
 fn address_hosts(line: &str, out: &mut Vec<Part>) {
+    let lower = line.to_lowercase();
+    if !REACHING.iter().any(|w| lower.contains(w)) {
+        return;
+    }
     let chars: Vec<char> = line.chars().collect();
     let in_local = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '+' | '-');
     let in_name = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-');

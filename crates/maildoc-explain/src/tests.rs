@@ -573,12 +573,17 @@ fn an_address_where_the_server_belongs_says_the_server_field_holds_an_address() 
         among_first_three(&e, Code::HostLooksLikeAddress);
     }
     // An address that is the sender or a recipient is no server.
-    let e = explain("Failed to send to user@example.com: connection refused");
-    assert!(
-        !e.codes().contains(&Code::HostLooksLikeAddress),
-        "{:?}",
-        e.candidates
-    );
+    for text in [
+        "Failed to send to user@example.com: connection refused",
+        "550 5.1.6 recipient no longer on server: user@example.com",
+    ] {
+        let e = explain(text);
+        assert!(
+            !e.codes().contains(&Code::HostLooksLikeAddress),
+            "{text}: {:?}",
+            e.candidates
+        );
+    }
 }
 
 #[test]
