@@ -35,13 +35,13 @@ const QUOTED: [&str; 5] = [
 /// measured before entries were written for it: scored on their own.
 const OUTSIDE: &str = "outside.txt";
 /// The share of quoted cases whose expected cause is the first candidate, at least.
-const FLOOR_TOP1: f64 = 0.89;
+const FLOOR_TOP1: f64 = 0.88;
 /// The share of quoted cases with an expected cause among the first three, at least.
 const FLOOR_TOP3: f64 = 1.0;
 /// The share of quoted cases that pass as their header says (every listed code, the mode).
-const FLOOR_STRICT: f64 = 0.79;
+const FLOOR_STRICT: f64 = 0.78;
 /// The same floors for the outside rounds: first, among the first three.
-const FLOOR_OUTSIDE_TOP1: f64 = 0.77;
+const FLOOR_OUTSIDE_TOP1: f64 = 0.80;
 const FLOOR_OUTSIDE_TOP3: f64 = 0.95;
 
 fn cases() -> Vec<Case> {
