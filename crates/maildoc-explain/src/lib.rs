@@ -223,22 +223,22 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
             }
         }
     }
-    // A reply code alone says less than words that name the problem, and the entries it
-    // matched say it together, once.
-    let by_code_only = found.iter().filter(|(_, how)| *how == How::Smtp).count() as u32;
-    if found.iter().any(|(_, how)| *how != How::Smtp) {
-        for (m, how) in &mut found {
-            if *how == How::Smtp {
-                m.score = m.score * 3 / (5 * by_code_only);
-            }
-        }
-    }
     // Entries that matched by a reply or status code alone: they say what a bare status says.
     let by_code: Vec<String> = found
         .iter()
         .filter(|(_, how)| *how == How::Smtp)
         .map(|(m, _)| m.id.clone())
         .collect();
+    // A reply code alone says less than words that name the problem, and the entries it
+    // matched say it together, once.
+    if found.iter().any(|(_, how)| *how != How::Smtp) {
+        let sharing = by_code.len() as u32;
+        for (m, how) in &mut found {
+            if *how == How::Smtp {
+                m.score = m.score * 3 / (5 * sharing);
+            }
+        }
+    }
     let mut matches: Vec<Match> = found.into_iter().map(|(m, _)| m).collect();
     matches.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
     if let Some(top) = matches.first().map(|m| m.score) {
@@ -789,9 +789,10 @@ fn merge(matches: &[Match], entries: &[Entry]) -> Vec<Candidate> {
         };
         // Entries that matched the same words share them: the words are one piece of
         // evidence, whichever entries know them.
+        let words = squash(&m.pattern);
         let sharing = matches
             .iter()
-            .filter(|o| squash(&o.pattern) == squash(&m.pattern))
+            .filter(|o| squash(&o.pattern) == words)
             .count();
         let w = f64::from(m.score) / top / sharing as f64;
         total += w;
