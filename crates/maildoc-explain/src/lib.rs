@@ -12,6 +12,7 @@
 //! replies and RFC 3463 enhanced status codes are parsed wherever they occur.
 
 mod parts;
+mod resemble;
 
 pub use parts::{Part, PartKind};
 
@@ -56,6 +57,8 @@ const NAMED_TOPIC_SHARE: f64 = 0.3;
 const BESIDE_TOPIC_SHARE: f64 = 0.3;
 /// A topic whose first cause is among a generic message's first this many says nothing new.
 const GENERIC_LEADS: usize = 2;
+/// Beside the guesses of parts and topics, the entries the words resemble count this share.
+const RESEMBLING_SHARE: f64 = 0.3;
 
 /// The most characters a `*` in a phrase may stand for.
 const MAX_GAP: usize = 120;
@@ -70,7 +73,8 @@ pub struct Explanation {
     pub schema_version: u32,
     /// Nothing in the catalogue matched and no SMTP status or part pointed anywhere; the
     /// candidates, if any, are then guesses from the words the text speaks of (its parts of
-    /// kind [`PartKind::Topic`]).
+    /// kind [`PartKind::Topic`]) and from the entries whose phrases its words resemble (the
+    /// first of the suggestions).
     pub unknown: bool,
     /// The matched catalogue entries, best first.
     pub matches: Vec<Match>,
@@ -82,7 +86,8 @@ pub struct Explanation {
     pub key_lines: Vec<String>,
     /// Codes a later maildoc will know (SPF, DMARC, ...), named by the matched entries.
     pub future_codes: Vec<String>,
-    /// For unknown text: the closest entries.
+    /// When no phrase matched: the closest entries, those whose phrases share the text's
+    /// rarer words first, then those spelled most alike.
     pub suggestions: Vec<Suggestion>,
     /// What was recognised in the text before any phrase: response codes, socket errors,
     /// library identifiers, blocklists, addresses and hosts.
@@ -304,6 +309,31 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
             }
         }
     }
+    // No phrase is in the text: the entries whose phrases share its rarer words count as
+    // guesses too, beside what its parts and topics point to.
+    let resembling = if matches.is_empty() {
+        resemble::resemble(joined.nfkc_lower(), entries)
+    } else {
+        Vec::new()
+    };
+    if !resembling.is_empty() {
+        let close: Vec<Match> = resembling
+            .iter()
+            .map(|r| Match {
+                id: r.id.clone(),
+                family: String::new(),
+                pattern: r.phrase.clone(),
+                line: String::new(),
+                score: (r.score * 100.0).round() as u32,
+            })
+            .collect();
+        let guesses = merge(&close, entries);
+        candidates = if candidates.is_empty() {
+            blend(Vec::new(), guesses, TOPIC_SHARE)
+        } else {
+            blend(candidates, guesses, RESEMBLING_SHARE)
+        };
+    }
     let mut future_codes: Vec<String> = Vec::new();
     for m in &matches {
         if let Some(e) = entries.iter().find(|e| e.id == m.id) {
@@ -341,11 +371,22 @@ pub fn explain_with(input: &str, entries: &[Entry]) -> Explanation {
     for m in &matches {
         push_line(&m.line);
     }
-    let suggestions = if matches.is_empty() {
-        suggest(&joined, entries)
-    } else {
-        Vec::new()
-    };
+    // The entries the words resemble come first among the closest: the guesses are theirs.
+    let mut suggestions: Vec<Suggestion> = resembling
+        .iter()
+        .map(|r| Suggestion {
+            id: r.id.clone(),
+            similarity: (r.cover * 100.0).round().clamp(0.0, 100.0) as u8,
+        })
+        .collect();
+    if matches.is_empty() {
+        for s in suggest(&joined, entries) {
+            if !suggestions.iter().any(|o| o.id == s.id) {
+                suggestions.push(s);
+            }
+        }
+        suggestions.truncate(MAX_SUGGESTIONS);
+    }
     Explanation {
         schema_version: SCHEMA_VERSION,
         unknown,

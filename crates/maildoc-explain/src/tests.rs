@@ -239,6 +239,32 @@ fn words_alone_give_guesses_and_the_text_stays_unknown() {
 }
 
 #[test]
+fn words_close_to_an_entrys_phrase_give_its_causes_as_guesses() {
+    // No phrase is in the text, but its words are those of the full-mailbox entries.
+    let e = explain("the mailbox for this user is full right now");
+    assert!(e.matches.is_empty(), "{:?}", e.matches);
+    assert!(e.unknown);
+    assert_eq!(
+        e.candidates.first().map(|c| c.code),
+        Some(Code::MailboxOverQuota)
+    );
+    // They are guesses, at most TOPIC_SHARE sure, and the entries they come from are the
+    // closest ones shown.
+    assert!(
+        e.candidates
+            .iter()
+            .all(|c| f64::from(c.likelihood) <= TOPIC_SHARE * 100.0)
+    );
+    let first = e.suggestions.first().expect("a closest entry");
+    assert!(
+        e.candidates[0].entries.contains(&first.id),
+        "{:?} {:?}",
+        e.suggestions,
+        e.candidates
+    );
+}
+
+#[test]
 fn a_text_that_starts_with_a_phrases_last_word_is_no_cut_off_paste() {
     // "connection" ends several phrases; a text that merely starts with it is not one of them.
     let e = explain("Connection to smtp.example.jp:25 timed out.");

@@ -41,7 +41,7 @@ const FLOOR_TOP3: f64 = 1.0;
 /// The share of quoted cases that pass as their header says (every listed code, the mode).
 const FLOOR_STRICT: f64 = 0.78;
 /// The same floors for the outside rounds: first, among the first three.
-const FLOOR_OUTSIDE_TOP1: f64 = 0.80;
+const FLOOR_OUTSIDE_TOP1: f64 = 0.79;
 const FLOOR_OUTSIDE_TOP3: f64 = 0.95;
 
 fn cases() -> Vec<Case> {

@@ -1,0 +1,229 @@
+//! Which entries a text resembles when none of their phrases is in it: the words it shares
+//! with a phrase, the rarer among the catalogue's phrases the more each counts ("connection
+//! terminated" shares two words with "the connection was terminated by the server").
+//!
+//! Words are Latin words of three letters or more, a light suffix cut off (`terminated`,
+//! `terminate`), runs of katakana without the long-vowel mark (`サーバー` = `サーバ`), and each two kanji side by side
+//! (`存在`, `在不`); hiragana and a few very common words carry no meaning of their own here.
+
+use maildoc_kb::catalogue::{self, Entry};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+/// Words that say nothing about a cause.
+const STOP: &[&str] = &[
+    "the", "and", "for", "are", "was", "were", "been", "this", "that", "with", "from", "its",
+    "you", "your", "can", "could", "please",
+];
+
+/// A phrase counts when the text holds at least this share of its weight.
+const MIN_COVER: f64 = 0.5;
+
+/// Entries scoring below this share of the closest one's score are dropped.
+const KEEP_SHARE: f64 = 0.5;
+
+/// At most this many entries are named.
+const MAX_RESEMBLING: usize = 3;
+
+/// An entry the text resembles.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Resemblance {
+    pub id: String,
+    /// Its phrase the text comes closest to.
+    pub phrase: String,
+    /// The weight of the shared words, times how much of the phrase and of the text they are.
+    pub score: f64,
+    /// The share of the phrase's weight in the text (0..=1).
+    pub cover: f64,
+}
+
+/// The words of `s` (already NFKC and lower case).
+pub(crate) fn words(s: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut latin = String::new();
+    let mut kana = String::new();
+    let mut kanji: Vec<char> = Vec::new();
+    let mut flush = |latin: &mut String, kana: &mut String, kanji: &mut Vec<char>| {
+        if latin.chars().count() >= 3
+            && latin.starts_with(|c: char| c.is_alphabetic())
+            && !STOP.contains(&latin.as_str())
+        {
+            out.insert(stem(latin));
+        }
+        if kana.chars().count() >= 2 {
+            out.insert(kana.clone());
+        }
+        for w in kanji.windows(2) {
+            out.insert(w.iter().collect());
+        }
+        latin.clear();
+        kana.clear();
+        kanji.clear();
+    };
+    for c in s.chars() {
+        let (is_latin, is_kana, is_kanji) = (
+            c.is_ascii_alphanumeric() || (c.is_alphabetic() && (c as u32) < 0x2000),
+            ('\u{30a1}'..='\u{30fa}').contains(&c),
+            ('\u{3400}'..='\u{4dbf}').contains(&c) || ('\u{4e00}'..='\u{9fff}').contains(&c),
+        );
+        // The long-vowel mark is not written alike by all.
+        if c == 'ー' && !kana.is_empty() {
+            continue;
+        }
+        if !(is_latin && kana.is_empty() && kanji.is_empty()
+            || is_kana && latin.is_empty() && kanji.is_empty()
+            || is_kanji && latin.is_empty() && kana.is_empty())
+        {
+            flush(&mut latin, &mut kana, &mut kanji);
+        }
+        if is_latin {
+            latin.push(c);
+        } else if is_kana {
+            kana.push(c);
+        } else if is_kanji {
+            kanji.push(c);
+        }
+    }
+    flush(&mut latin, &mut kana, &mut kanji);
+    out
+}
+
+/// `word` without a plural or tense ending, when enough is left.
+fn stem(word: &str) -> String {
+    for end in ["ing", "ed", "es", "s"] {
+        if let Some(root) = word.strip_suffix(end)
+            && root.chars().count() > 3
+        {
+            return root.to_string();
+        }
+    }
+    word.to_string()
+}
+
+/// The words of every phrase of some entries, and in how many phrases each word is.
+struct Index<'a> {
+    phrases: Vec<(&'a Entry, &'a str, BTreeSet<String>)>,
+    seen: BTreeMap<String, usize>,
+}
+
+impl<'a> Index<'a> {
+    fn new(entries: &'a [Entry]) -> Index<'a> {
+        let phrases: Vec<(&Entry, &str, BTreeSet<String>)> = entries
+            .iter()
+            .flat_map(|e| e.phrases.iter().map(move |p| (e, p.as_str())))
+            .map(|(e, p)| (e, p, words(&crate::nfkc_lower(&p.replace('*', " ")))))
+            .filter(|(_, _, w)| !w.is_empty())
+            .collect();
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        for (_, _, ws) in &phrases {
+            for w in ws {
+                *seen.entry(w.clone()).or_default() += 1;
+            }
+        }
+        Index { phrases, seen }
+    }
+}
+
+/// The entries `text` (NFKC, lower case) resembles most, best first. The catalogue's index
+/// is built once; other entries' (tests') each time.
+pub(crate) fn resemble(text: &str, entries: &[Entry]) -> Vec<Resemblance> {
+    static CATALOGUE: OnceLock<Index<'static>> = OnceLock::new();
+    let catalogue = catalogue::entries();
+    if std::ptr::eq(entries, catalogue) {
+        closest(text, CATALOGUE.get_or_init(|| Index::new(catalogue)))
+    } else {
+        closest(text, &Index::new(entries))
+    }
+}
+
+fn closest(text: &str, index: &Index<'_>) -> Vec<Resemblance> {
+    let Index { phrases, seen } = index;
+    let n = phrases.len() as f64;
+    // How rare a word is among the phrases; a word no phrase has weighs nothing.
+    let weight = |w: &str| seen.get(w).map_or(0.0, |&k| (n / k as f64).ln());
+    let own = words(text);
+    let own_weight: f64 = own.iter().map(|w| weight(w)).sum();
+    if own_weight <= 0.0 {
+        return Vec::new();
+    }
+    let mut best: BTreeMap<&str, Resemblance> = BTreeMap::new();
+    for (e, phrase, ws) in phrases {
+        let shared: Vec<&String> = ws.intersection(&own).collect();
+        // One shared word is enough only for a one-word phrase and a text of two words at most.
+        if shared.len() < 2 && !(ws.len() == 1 && own.len() <= 2 && shared.len() == 1) {
+            continue;
+        }
+        let total: f64 = ws.iter().map(|w| weight(w)).sum();
+        let held: f64 = shared.iter().map(|w| weight(w)).sum();
+        if total <= 0.0 || held / total < MIN_COVER {
+            continue;
+        }
+        let cover = held / total;
+        let score = cover * (2.0 * held / own_weight).min(1.0) * held;
+        if best.get(e.id.as_str()).is_none_or(|b| score > b.score) {
+            best.insert(
+                &e.id,
+                Resemblance {
+                    id: e.id.clone(),
+                    phrase: phrase.to_string(),
+                    score,
+                    cover,
+                },
+            );
+        }
+    }
+    let mut out: Vec<Resemblance> = best.into_values().collect();
+    out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+    if let Some(top) = out.first().map(|r| r.score) {
+        out.retain(|r| r.score >= top * KEEP_SHARE);
+    }
+    out.truncate(MAX_RESEMBLING);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(ws: &[&str]) -> BTreeSet<String> {
+        ws.iter().map(|w| w.to_string()).collect()
+    }
+
+    #[test]
+    fn words_are_latin_words_katakana_runs_and_kanji_pairs() {
+        assert_eq!(
+            words("the connection was terminated: 5xx ok"),
+            set(&["connection", "terminat"])
+        );
+        assert_eq!(
+            words("メールサーバーの応答がありません"),
+            set(&["メルサバ", "応答"])
+        );
+        assert_eq!(words("受信拒否"), set(&["受信", "信拒", "拒否"]));
+        assert_eq!(words("サーバーとサーバ"), set(&["サバ"]));
+        // Other scripts' words count like Latin ones; a digit does not start a word.
+        assert_eq!(words("пароль 4xx"), set(&["пароль"]));
+        assert!(words("").is_empty() && words("a b 12 ... ok").is_empty());
+    }
+
+    #[test]
+    fn a_text_resembles_the_entries_whose_phrases_share_its_rarer_words() {
+        let r = resemble(
+            "error: command: append => connection terminated",
+            catalogue::entries(),
+        );
+        assert!(!r.is_empty());
+        assert!(r.iter().all(|r| r.cover >= MIN_COVER && r.cover <= 1.0));
+        assert!(r.windows(2).all(|w| w[0].score >= w[1].score));
+        assert!(r.len() <= MAX_RESEMBLING);
+        // One shared word is not enough in a longer text, nor are words no phrase has.
+        assert!(resemble("the frobnicator exploded", catalogue::entries()).is_empty());
+        assert!(
+            resemble(
+                "yesterday my printer went missing from the office",
+                catalogue::entries()
+            )
+            .is_empty()
+        );
+    }
+}
