@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// The share of messages (with a reason some finding describes) that agree, at least.
-const FLOOR: f64 = 0.85;
+const FLOOR: f64 = 0.86;
 
 /// sisimai's reasons and the findings that name the same cause. Reasons no finding
 /// describes are not listed.
