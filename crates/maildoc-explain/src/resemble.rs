@@ -100,27 +100,54 @@ fn stem(word: &str) -> String {
     word.to_string()
 }
 
-/// The words of every phrase of some entries, and in how many phrases each word is.
+/// The words of every phrase of some entries, each word weighted by how rare it is among
+/// the phrases, and each phrase's whole weight.
 struct Index<'a> {
-    phrases: Vec<(&'a Entry, &'a str, BTreeSet<String>)>,
-    seen: BTreeMap<String, usize>,
+    phrases: Vec<Phrase<'a>>,
+    weights: BTreeMap<String, f64>,
+}
+
+/// A phrase of an entry, its words and the sum of their weights.
+struct Phrase<'a> {
+    entry: &'a Entry,
+    text: &'a str,
+    words: BTreeSet<String>,
+    total: f64,
 }
 
 impl<'a> Index<'a> {
     fn new(entries: &'a [Entry]) -> Index<'a> {
-        let phrases: Vec<(&Entry, &str, BTreeSet<String>)> = entries
+        let mut phrases: Vec<Phrase<'a>> = entries
             .iter()
             .flat_map(|e| e.phrases.iter().map(move |p| (e, p.as_str())))
-            .map(|(e, p)| (e, p, words(&crate::nfkc_lower(&p.replace('*', " ")))))
-            .filter(|(_, _, w)| !w.is_empty())
+            .map(|(entry, text)| Phrase {
+                entry,
+                text,
+                words: words(&crate::nfkc_lower(&text.replace('*', " "))),
+                total: 0.0,
+            })
+            .filter(|p| !p.words.is_empty())
             .collect();
-        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-        for (_, _, ws) in &phrases {
-            for w in ws {
-                *seen.entry(w.clone()).or_default() += 1;
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        for p in &phrases {
+            for w in &p.words {
+                *seen.entry(w.as_str()).or_default() += 1;
             }
         }
-        Index { phrases, seen }
+        let n = phrases.len() as f64;
+        let weights: BTreeMap<String, f64> = seen
+            .into_iter()
+            .map(|(w, k)| (w.to_string(), (n / k as f64).ln()))
+            .collect();
+        for p in &mut phrases {
+            p.total = p.words.iter().map(|w| weights[w]).sum();
+        }
+        Index { phrases, weights }
+    }
+
+    /// How rare `word` is among the phrases; a word no phrase has weighs nothing.
+    fn weight(&self, word: &str) -> f64 {
+        self.weights.get(word).copied().unwrap_or(0.0)
     }
 }
 
@@ -137,35 +164,31 @@ pub(crate) fn resemble(text: &str, entries: &[Entry]) -> Vec<Resemblance> {
 }
 
 fn closest(text: &str, index: &Index<'_>) -> Vec<Resemblance> {
-    let Index { phrases, seen } = index;
-    let n = phrases.len() as f64;
-    // How rare a word is among the phrases; a word no phrase has weighs nothing.
-    let weight = |w: &str| seen.get(w).map_or(0.0, |&k| (n / k as f64).ln());
     let own = words(text);
-    let own_weight: f64 = own.iter().map(|w| weight(w)).sum();
+    let own_weight: f64 = own.iter().map(|w| index.weight(w)).sum();
     if own_weight <= 0.0 {
         return Vec::new();
     }
     let mut best: BTreeMap<&str, Resemblance> = BTreeMap::new();
-    for (e, phrase, ws) in phrases {
-        let shared: Vec<&String> = ws.intersection(&own).collect();
+    for p in &index.phrases {
+        let shared: Vec<&String> = p.words.intersection(&own).collect();
         // One shared word is enough only for a one-word phrase and a text of two words at most.
-        if shared.len() < 2 && !(ws.len() == 1 && own.len() <= 2 && shared.len() == 1) {
+        if shared.len() < 2 && !(p.words.len() == 1 && own.len() <= 2 && shared.len() == 1) {
             continue;
         }
-        let total: f64 = ws.iter().map(|w| weight(w)).sum();
-        let held: f64 = shared.iter().map(|w| weight(w)).sum();
-        if total <= 0.0 || held / total < MIN_COVER {
+        let held: f64 = shared.iter().map(|w| index.weight(w)).sum();
+        if p.total <= 0.0 || held / p.total < MIN_COVER {
             continue;
         }
-        let cover = held / total;
+        let cover = held / p.total;
         let score = cover * (2.0 * held / own_weight).min(1.0) * held;
-        if best.get(e.id.as_str()).is_none_or(|b| score > b.score) {
+        let id = p.entry.id.as_str();
+        if best.get(id).is_none_or(|b| score > b.score) {
             best.insert(
-                &e.id,
+                id,
                 Resemblance {
-                    id: e.id.clone(),
-                    phrase: phrase.to_string(),
+                    id: id.to_string(),
+                    phrase: p.text.to_string(),
                     score,
                     cover,
                 },
