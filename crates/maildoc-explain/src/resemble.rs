@@ -3,8 +3,9 @@
 //! terminated" shares two words with "the connection was terminated by the server").
 //!
 //! Words are Latin words of three letters or more, a light suffix cut off (`terminated`,
-//! `terminate`), runs of katakana without the long-vowel mark (`サーバー` = `サーバ`), and each two kanji side by side
-//! (`存在`, `在不`); hiragana and a few very common words carry no meaning of their own here.
+//! `terminate`), runs of katakana without the long-vowel mark (`サーバー` = `サーバ`), and
+//! each two kanji side by side (`存在`, `在不`); hiragana and a few very common words carry no
+//! meaning of their own here.
 
 use maildoc_kb::catalogue::{self, Entry};
 use std::collections::{BTreeMap, BTreeSet};
@@ -37,55 +38,72 @@ pub(crate) struct Resemblance {
     pub cover: f64,
 }
 
+/// The scripts words are read in.
+#[derive(Clone, Copy, PartialEq)]
+enum Script {
+    Latin,
+    Kana,
+    Kanji,
+}
+
+fn script(c: char) -> Option<Script> {
+    if c.is_ascii_alphanumeric() || (c.is_alphabetic() && (c as u32) < 0x2000) {
+        Some(Script::Latin)
+    } else if ('\u{30a1}'..='\u{30fa}').contains(&c) {
+        Some(Script::Kana)
+    } else if ('\u{3400}'..='\u{4dbf}').contains(&c) || ('\u{4e00}'..='\u{9fff}').contains(&c) {
+        Some(Script::Kanji)
+    } else {
+        None
+    }
+}
+
 /// The words of `s` (already NFKC and lower case).
 pub(crate) fn words(s: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    let mut latin = String::new();
-    let mut kana = String::new();
-    let mut kanji: Vec<char> = Vec::new();
-    let mut flush = |latin: &mut String, kana: &mut String, kanji: &mut Vec<char>| {
-        if latin.chars().count() >= 3
-            && latin.starts_with(|c: char| c.is_alphabetic())
-            && !STOP.contains(&latin.as_str())
-        {
-            out.insert(stem(latin));
-        }
-        if kana.chars().count() >= 2 {
-            out.insert(kana.clone());
-        }
-        for w in kanji.windows(2) {
-            out.insert(w.iter().collect());
-        }
-        latin.clear();
-        kana.clear();
-        kanji.clear();
-    };
+    // The characters of one script read so far.
+    let mut run = String::new();
+    let mut kind: Option<Script> = None;
     for c in s.chars() {
-        let (is_latin, is_kana, is_kanji) = (
-            c.is_ascii_alphanumeric() || (c.is_alphabetic() && (c as u32) < 0x2000),
-            ('\u{30a1}'..='\u{30fa}').contains(&c),
-            ('\u{3400}'..='\u{4dbf}').contains(&c) || ('\u{4e00}'..='\u{9fff}').contains(&c),
-        );
         // The long-vowel mark is not written alike by all.
-        if c == 'ー' && !kana.is_empty() {
+        if c == 'ー' && kind == Some(Script::Kana) {
             continue;
         }
-        if !(is_latin && kana.is_empty() && kanji.is_empty()
-            || is_kana && latin.is_empty() && kanji.is_empty()
-            || is_kanji && latin.is_empty() && kana.is_empty())
-        {
-            flush(&mut latin, &mut kana, &mut kanji);
+        let next = script(c);
+        if next != kind {
+            run_words(&run, kind, &mut out);
+            run.clear();
+            kind = next;
         }
-        if is_latin {
-            latin.push(c);
-        } else if is_kana {
-            kana.push(c);
-        } else if is_kanji {
-            kanji.push(c);
+        if next.is_some() {
+            run.push(c);
         }
     }
-    flush(&mut latin, &mut kana, &mut kanji);
+    run_words(&run, kind, &mut out);
     out
+}
+
+/// The words of a run of characters of one script.
+fn run_words(run: &str, kind: Option<Script>, out: &mut BTreeSet<String>) {
+    match kind {
+        Some(Script::Latin)
+            if run.chars().count() >= 3
+                && run.starts_with(|c: char| c.is_alphabetic())
+                && !STOP.contains(&run) =>
+        {
+            out.insert(stem(run));
+        }
+        Some(Script::Kana) if run.chars().count() >= 2 => {
+            out.insert(run.to_string());
+        }
+        Some(Script::Kanji) => {
+            let chars: Vec<char> = run.chars().collect();
+            for w in chars.windows(2) {
+                out.insert(w.iter().collect());
+            }
+        }
+        _ => {}
+    }
 }
 
 /// `word` without a plural or tense ending, when enough is left.
